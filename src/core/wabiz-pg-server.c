@@ -1,0 +1,629 @@
+/* wabiz-pg-server.c
+ *
+ * SPDX-License-Identifier: MIT
+ *
+ * Runs one PostgreSQL cluster: finds the server binaries, initdb on
+ * first use, start and stop with pg_ctl, recovery from a stale
+ * postmaster.pid. PostgreSQL refuses to run as root, so when we are
+ * root the server programs run as an unprivileged system user
+ * (Debian's "postgres", or "wabiz-pg" which we create), through
+ * setpriv(1) or runuser(1).
+ *
+ * The embedded database (WabizEmbeddedPg) and the test harness both
+ * use this; nothing else starts servers.
+ */
+
+#define G_LOG_DOMAIN "wabiz-pg-server"
+
+#include "config.h"
+
+#include "wabiz-pg-server.h"
+
+#include "wabiz-error.h"
+
+#include <errno.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <libpq-fe.h>
+#include <pwd.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+struct _WabizPgServer
+{
+  GObject    parent_instance;
+
+  char      *data_dir;    /* (owned) */
+  char      *socket_dir;  /* (owned) */
+  char      *bindir;      /* (owned) (nullable): found on prepare */
+  char      *run_as;      /* (owned) (nullable): OS user when we are root */
+  GPtrArray *options;     /* (owned): "name=value" server settings */
+  guint      port;
+  gboolean   fast;        /* no fsync: tests only */
+};
+
+G_DEFINE_FINAL_TYPE (WabizPgServer, wabiz_pg_server, G_TYPE_OBJECT)
+
+static const char *usual_bindirs[] = {
+  "/usr/lib/postgresql/17/bin",
+  "/usr/lib/postgresql/16/bin",
+  "/usr/lib/postgresql/15/bin",
+  "/usr/lib/postgresql/14/bin",
+  "/usr/lib/postgresql/13/bin",
+  "/usr/lib64/pgsql/bin",   /* Fedora's postgresql-server keeps some here */
+  "/usr/pgsql-16/bin",
+  "/usr/pgsql-15/bin",
+  "/app/bin",               /* the Flatpak's own PostgreSQL module */
+  "/usr/bin",               /* Fedora, Arch */
+  "/usr/local/pgsql/bin",
+  NULL
+};
+
+static gboolean
+has_server_binaries (const char *dir)
+{
+  g_autofree char *initdb = g_build_filename (dir, "initdb", NULL);
+  g_autofree char *pg_ctl = g_build_filename (dir, "pg_ctl", NULL);
+  g_autofree char *postgres = g_build_filename (dir, "postgres", NULL);
+
+  return g_file_test (initdb, G_FILE_TEST_IS_EXECUTABLE) &&
+         g_file_test (pg_ctl, G_FILE_TEST_IS_EXECUTABLE) &&
+         g_file_test (postgres, G_FILE_TEST_IS_EXECUTABLE);
+}
+
+/**
+ * wabiz_pg_server_find_bindir:
+ *
+ * Where initdb, pg_ctl and postgres are: `$WABIZ_PG_BINDIR`, then
+ * `pg_config --bindir`, then the usual Debian and Fedora places.
+ */
+char *
+wabiz_pg_server_find_bindir (GError **error)
+{
+  const char *env = g_getenv ("WABIZ_PG_BINDIR");
+  g_autofree char *out = NULL;
+
+  if (env != NULL && *env != '\0')
+    {
+      if (has_server_binaries (env))
+        return g_strdup (env);
+
+      g_set_error (error, WABIZ_ERROR, WABIZ_ERROR_CONFIG,
+                   _("WABIZ_PG_BINDIR is set, but its folder has no PostgreSQL server programs (initdb, pg_ctl, postgres). Point it at the server's bin folder or unset it."));
+      return NULL;
+    }
+
+  if (g_spawn_command_line_sync ("pg_config --bindir", &out, NULL, NULL, NULL) && out != NULL)
+    {
+      g_strstrip (out);
+      if (has_server_binaries (out))
+        return g_steal_pointer (&out);
+    }
+
+  for (guint i = 0; usual_bindirs[i] != NULL; i++)
+    if (has_server_binaries (usual_bindirs[i]))
+      return g_strdup (usual_bindirs[i]);
+
+  g_set_error (error, WABIZ_ERROR, WABIZ_ERROR_CONFIG,
+               _("The PostgreSQL server is not installed, and WaBiz needs it for its built-in database. Install it (Debian and Ubuntu: “sudo apt install postgresql postgresql-contrib”; Fedora: “sudo dnf install postgresql-server postgresql-contrib”), or connect WaBiz to a Supabase database in Preferences."));
+  return NULL;
+}
+
+static void
+wabiz_pg_server_finalize (GObject *object)
+{
+  WabizPgServer *self = (WabizPgServer *) object;
+
+  g_clear_pointer (&self->data_dir, g_free);
+  g_clear_pointer (&self->socket_dir, g_free);
+  g_clear_pointer (&self->bindir, g_free);
+  g_clear_pointer (&self->run_as, g_free);
+  g_clear_pointer (&self->options, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (wabiz_pg_server_parent_class)->finalize (object);
+}
+
+static void
+wabiz_pg_server_class_init (WabizPgServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = wabiz_pg_server_finalize;
+}
+
+static void
+wabiz_pg_server_init (WabizPgServer *self)
+{
+  self->options = g_ptr_array_new_with_free_func (g_free);
+  self->port = 5432;
+}
+
+WabizPgServer *
+wabiz_pg_server_new (const char *data_dir,
+                     const char *socket_dir)
+{
+  WabizPgServer *self;
+
+  g_return_val_if_fail (data_dir != NULL, NULL);
+  g_return_val_if_fail (socket_dir != NULL, NULL);
+
+  self = g_object_new (WABIZ_TYPE_PG_SERVER, NULL);
+  self->data_dir = g_canonicalize_filename (data_dir, NULL);
+  self->socket_dir = g_canonicalize_filename (socket_dir, NULL);
+
+  if (geteuid () == 0)
+    {
+      const char *user = g_getenv ("WABIZ_PG_USER");
+
+      if (user == NULL || *user == '\0')
+        user = getpwnam ("postgres") != NULL ? "postgres" : "wabiz-pg";
+      self->run_as = g_strdup (user);
+    }
+
+  return self;
+}
+
+void
+wabiz_pg_server_set_port (WabizPgServer *self,
+                          guint          port)
+{
+  g_return_if_fail (WABIZ_IS_PG_SERVER (self));
+
+  self->port = port;
+}
+
+/**
+ * wabiz_pg_server_add_option:
+ *
+ * A server setting passed as `-c name=value` at start (for example
+ * `listen_addresses` and `ssl` in tests). By default the server only
+ * listens on its unix socket.
+ */
+void
+wabiz_pg_server_add_option (WabizPgServer *self,
+                            const char    *name,
+                            const char    *value)
+{
+  g_return_if_fail (WABIZ_IS_PG_SERVER (self));
+  g_return_if_fail (name != NULL && value != NULL);
+
+  g_ptr_array_add (self->options, g_strdup_printf ("%s=%s", name, value));
+}
+
+void
+wabiz_pg_server_set_fast (WabizPgServer *self,
+                          gboolean       fast)
+{
+  g_return_if_fail (WABIZ_IS_PG_SERVER (self));
+
+  self->fast = !!fast;
+}
+
+const char *
+wabiz_pg_server_get_data_dir (WabizPgServer *self)
+{
+  g_return_val_if_fail (WABIZ_IS_PG_SERVER (self), NULL);
+
+  return self->data_dir;
+}
+
+const char *
+wabiz_pg_server_get_socket_dir (WabizPgServer *self)
+{
+  g_return_val_if_fail (WABIZ_IS_PG_SERVER (self), NULL);
+
+  return self->socket_dir;
+}
+
+/**
+ * wabiz_pg_server_get_run_as:
+ *
+ * Returns: (nullable): the OS user the server runs as when we are
+ *   root, or %NULL when it runs as ourselves
+ */
+const char *
+wabiz_pg_server_get_run_as (WabizPgServer *self)
+{
+  g_return_val_if_fail (WABIZ_IS_PG_SERVER (self), NULL);
+
+  return self->run_as;
+}
+
+char *
+wabiz_pg_server_dup_conninfo (WabizPgServer *self,
+                              const char    *dbname)
+{
+  g_return_val_if_fail (WABIZ_IS_PG_SERVER (self), NULL);
+
+  return g_strdup_printf ("host='%s' port=%u user=%s dbname='%s'",
+                          self->socket_dir, self->port, WABIZ_PG_ROLE,
+                          dbname != NULL ? dbname : "postgres");
+}
+
+static gboolean
+ensure_run_as_user (WabizPgServer *self,
+                    GError       **error)
+{
+  g_autofree char *err = NULL;
+  int status = 0;
+  const char *argv[] = { "useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent",
+                         "--shell", "/usr/sbin/nologin", NULL, NULL };
+
+  if (self->run_as == NULL || getpwnam (self->run_as) != NULL)
+    return TRUE;
+
+  argv[7] = self->run_as;
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+                     NULL, NULL, NULL, &err, &status, NULL) ||
+      !g_spawn_check_wait_status (status, NULL))
+    {
+      g_set_error (error, WABIZ_ERROR, WABIZ_ERROR_CONFIG,
+                   _("WaBiz runs as root, and PostgreSQL refuses to run as root, but the system user “%s” to run it as could not be created. Create it (useradd --system %s) or run WaBiz as a normal user."),
+                   self->run_as, self->run_as);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+gboolean
+wabiz_pg_server_chown_to_run_as (WabizPgServer *self,
+                                 const char    *path,
+                                 GError       **error)
+{
+  struct passwd *pw;
+
+  g_return_val_if_fail (WABIZ_IS_PG_SERVER (self), FALSE);
+
+  if (self->run_as == NULL)
+    return TRUE;
+
+  pw = getpwnam (self->run_as);
+  if (pw == NULL || chown (path, pw->pw_uid, pw->pw_gid) != 0)
+    {
+      int errsv = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   _("Cannot give the database folder %s to the user %s: %s"),
+                   path, self->run_as, g_strerror (errsv));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+make_private_dir (WabizPgServer *self,
+                  const char    *path,
+                  GError       **error)
+{
+  if (g_mkdir_with_parents (path, 0700) != 0)
+    {
+      int errsv = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   _("Cannot create the database folder %s: %s"), path, g_strerror (errsv));
+      return FALSE;
+    }
+
+  g_chmod (path, 0700);
+  return wabiz_pg_server_chown_to_run_as (self, path, error);
+}
+
+/* Runs a server program, as the unprivileged user when we are root. */
+static gboolean
+run_tool (WabizPgServer      *self,
+          const char * const *args,
+          char              **output,
+          GError            **error)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GError) local_error = NULL;
+  int status = 0;
+
+  if (self->run_as != NULL)
+    {
+      g_autofree char *setpriv = g_find_program_in_path ("setpriv");
+
+      if (setpriv != NULL)
+        {
+          g_ptr_array_add (argv, g_steal_pointer (&setpriv));
+          g_ptr_array_add (argv, g_strdup_printf ("--reuid=%s", self->run_as));
+          g_ptr_array_add (argv, g_strdup_printf ("--regid=%s", self->run_as));
+          g_ptr_array_add (argv, g_strdup ("--init-groups"));
+          g_ptr_array_add (argv, g_strdup ("--reset-env"));
+        }
+      else
+        {
+          g_ptr_array_add (argv, g_strdup ("runuser"));
+          g_ptr_array_add (argv, g_strdup ("-u"));
+          g_ptr_array_add (argv, g_strdup (self->run_as));
+          g_ptr_array_add (argv, g_strdup ("--"));
+        }
+    }
+
+  g_ptr_array_add (argv, g_build_filename (self->bindir, args[0], NULL));
+  for (guint i = 1; args[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (args[i]));
+  g_ptr_array_add (argv, NULL);
+
+  /* cwd: somewhere the server user can read, or initdb complains */
+  if (!g_spawn_sync (self->socket_dir, (char **) argv->pdata, NULL,
+                     G_SPAWN_SEARCH_PATH | G_SPAWN_STDIN_FROM_DEV_NULL,
+                     NULL, NULL, &out, &err, &status, &local_error))
+    {
+      g_set_error (error, WABIZ_ERROR, WABIZ_ERROR_FAILED,
+                   _("Cannot run the PostgreSQL program %s: %s"), args[0], local_error->message);
+      return FALSE;
+    }
+
+  if (!g_spawn_check_wait_status (status, NULL))
+    {
+      g_autofree char *log = g_strstrip (g_strdup (err && *err ? err : out ? out : ""));
+      g_set_error (error, WABIZ_ERROR, WABIZ_ERROR_FAILED,
+                   _("The PostgreSQL program %s failed: %s"), args[0], log);
+      return FALSE;
+    }
+
+  if (output != NULL)
+    *output = g_steal_pointer (&out);
+
+  return TRUE;
+}
+
+/**
+ * wabiz_pg_server_prepare:
+ *
+ * Finds the binaries, creates the folders and runs initdb when the data
+ * folder holds no cluster yet. Blocks.
+ */
+gboolean
+wabiz_pg_server_prepare (WabizPgServer *self,
+                         GError       **error)
+{
+  g_autofree char *version_file = NULL;
+  g_autofree char *socket_file = NULL;
+  struct sockaddr_un addr;
+
+  g_return_val_if_fail (WABIZ_IS_PG_SERVER (self), FALSE);
+
+  if (self->bindir == NULL && !(self->bindir = wabiz_pg_server_find_bindir (error)))
+    return FALSE;
+
+  socket_file = g_strdup_printf ("%s/.s.PGSQL.%u", self->socket_dir, self->port);
+  if (strlen (socket_file) >= sizeof addr.sun_path)
+    {
+      g_set_error (error, WABIZ_ERROR, WABIZ_ERROR_CONFIG,
+                   _("The database socket folder %s has too long a path for a unix socket. Set XDG_RUNTIME_DIR to a shorter folder."),
+                   self->socket_dir);
+      return FALSE;
+    }
+
+  if (!ensure_run_as_user (self, error) ||
+      !make_private_dir (self, self->socket_dir, error))
+    return FALSE;
+
+  version_file = g_build_filename (self->data_dir, "PG_VERSION", NULL);
+  if (g_file_test (version_file, G_FILE_TEST_EXISTS))
+    return TRUE;
+
+  if (!make_private_dir (self, self->data_dir, error))
+    return FALSE;
+
+  {
+    const char *args[] = { "initdb", "-D", self->data_dir, "-U", WABIZ_PG_ROLE,
+                           "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8",
+                           "--no-instructions", self->fast ? "--no-sync" : NULL, NULL };
+
+    g_debug ("Creating a database cluster in %s", self->data_dir);
+    if (!run_tool (self, args, NULL, error))
+      return FALSE;
+  }
+
+  return TRUE;
+}
+
+static GPid
+read_pid_file (WabizPgServer *self)
+{
+  g_autofree char *path = g_build_filename (self->data_dir, "postmaster.pid", NULL);
+  g_autofree char *contents = NULL;
+
+  if (!g_file_get_contents (path, &contents, NULL, NULL))
+    return 0;
+
+  return (GPid) g_ascii_strtoll (contents, NULL, 10);
+}
+
+static gboolean
+pid_is_postgres (GPid pid)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *comm = NULL;
+
+  if (pid <= 0 || (kill (pid, 0) != 0 && errno == ESRCH))
+    return FALSE;
+
+  /* A pid can be reused after a crash; check it is a postgres. */
+  path = g_strdup_printf ("/proc/%d/comm", pid);
+  if (!g_file_get_contents (path, &comm, NULL, NULL))
+    return TRUE;   /* no /proc: trust kill() */
+
+  return g_str_has_prefix (comm, "postgres") || g_str_has_prefix (comm, "postmaster");
+}
+
+GPid
+wabiz_pg_server_get_pid (WabizPgServer *self)
+{
+  GPid pid;
+
+  g_return_val_if_fail (WABIZ_IS_PG_SERVER (self), 0);
+
+  pid = read_pid_file (self);
+  return pid_is_postgres (pid) ? pid : 0;
+}
+
+gboolean
+wabiz_pg_server_is_running (WabizPgServer *self)
+{
+  g_return_val_if_fail (WABIZ_IS_PG_SERVER (self), FALSE);
+
+  return wabiz_pg_server_get_pid (self) != 0;
+}
+
+static gboolean
+remove_stale_pid_file (WabizPgServer *self)
+{
+  g_autofree char *path = g_build_filename (self->data_dir, "postmaster.pid", NULL);
+  GPid pid = read_pid_file (self);
+
+  if (pid == 0 || pid_is_postgres (pid))
+    return FALSE;
+
+  g_debug ("Removing the stale postmaster.pid of process %d", pid);
+  g_unlink (path);
+  return TRUE;
+}
+
+/**
+ * wabiz_pg_server_start:
+ *
+ * Starts the server unless it already runs, and waits until it accepts
+ * connections. Recovers from a postmaster.pid left by a crash. Blocks.
+ */
+gboolean
+wabiz_pg_server_start (WabizPgServer *self,
+                       GError       **error)
+{
+  g_autoptr(GString) opts = g_string_new (NULL);
+  g_autofree char *log_file = NULL;
+  g_autofree char *port = NULL;
+  g_autoptr(GError) local_error = NULL;
+  gboolean has_listen = FALSE;
+
+  g_return_val_if_fail (WABIZ_IS_PG_SERVER (self), FALSE);
+
+  if (!wabiz_pg_server_prepare (self, error))
+    return FALSE;
+
+  if (wabiz_pg_server_is_running (self))
+    return TRUE;
+
+  remove_stale_pid_file (self);
+
+  port = g_strdup_printf ("%u", self->port);
+  g_string_append_printf (opts, "-c unix_socket_directories='%s' -c unix_socket_permissions=0700 -p %s",
+                          self->socket_dir, port);
+  for (guint i = 0; i < self->options->len; i++)
+    {
+      const char *opt = g_ptr_array_index (self->options, i);
+
+      has_listen |= g_str_has_prefix (opt, "listen_addresses=");
+      g_string_append_printf (opts, " -c %s", opt);
+    }
+  if (!has_listen)
+    g_string_append (opts, " -c listen_addresses=''");
+  if (self->fast)
+    g_string_append (opts, " -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
+
+  log_file = g_build_filename (self->data_dir, "wabiz-server.log", NULL);
+
+  /* After a kill -9 of the postmaster its children may hold the shared
+   * memory for a moment; a second try after they went usually works. */
+  for (guint attempt = 0; attempt < 3; attempt++)
+    {
+      const char *args[] = { "pg_ctl", "-D", self->data_dir, "-l", log_file, "-w", "-t", "60",
+                             "-o", opts->str, "start", NULL };
+
+      g_clear_error (&local_error);
+      if (run_tool (self, args, NULL, &local_error))
+        return TRUE;
+
+      if (wabiz_pg_server_is_running (self))
+        return TRUE;
+
+      remove_stale_pid_file (self);
+      g_usleep (G_USEC_PER_SEC / 2);
+    }
+
+  g_set_error (error, WABIZ_ERROR, WABIZ_ERROR_FAILED,
+               _("The built-in database did not start (%s). Its log is %s."),
+               local_error->message, log_file);
+  return FALSE;
+}
+
+gboolean
+wabiz_pg_server_stop (WabizPgServer *self,
+                      GError       **error)
+{
+  const char *args[] = { "pg_ctl", "-D", NULL, "-m", "fast", "-w", "-t", "60", "stop", NULL };
+
+  g_return_val_if_fail (WABIZ_IS_PG_SERVER (self), FALSE);
+
+  if (!wabiz_pg_server_is_running (self))
+    return TRUE;
+
+  if (self->bindir == NULL && !(self->bindir = wabiz_pg_server_find_bindir (error)))
+    return FALSE;
+
+  args[2] = self->data_dir;
+  return run_tool (self, args, NULL, error);
+}
+
+/**
+ * wabiz_pg_server_ensure_database:
+ *
+ * Creates @dbname when it does not exist yet. Blocks.
+ */
+gboolean
+wabiz_pg_server_ensure_database (WabizPgServer *self,
+                                 const char    *dbname,
+                                 GError       **error)
+{
+  g_autofree char *conninfo = NULL;
+  g_autofree char *sql = NULL;
+  const char *params[1];
+  PGconn *pg;
+  PGresult *res;
+  char *quoted;
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (WABIZ_IS_PG_SERVER (self), FALSE);
+  g_return_val_if_fail (dbname != NULL, FALSE);
+
+  conninfo = wabiz_pg_server_dup_conninfo (self, "postgres");
+  pg = PQconnectdb (conninfo);
+  if (PQstatus (pg) != CONNECTION_OK)
+    {
+      g_set_error (error, WABIZ_ERROR, WABIZ_ERROR_FAILED,
+                   _("Cannot connect to the built-in database: %s"), PQerrorMessage (pg));
+      PQfinish (pg);
+      return FALSE;
+    }
+
+  params[0] = dbname;
+  res = PQexecParams (pg, "SELECT 1 FROM pg_database WHERE datname = $1", 1, NULL, params, NULL, NULL, 0);
+  if (PQresultStatus (res) == PGRES_TUPLES_OK && PQntuples (res) == 0)
+    {
+      PQclear (res);
+      quoted = PQescapeIdentifier (pg, dbname, strlen (dbname));
+      sql = g_strdup_printf ("CREATE DATABASE %s", quoted);
+      PQfreemem (quoted);
+      res = PQexec (pg, sql);
+      /* 42P04: another process created it meanwhile */
+      if (PQresultStatus (res) != PGRES_COMMAND_OK &&
+          g_strcmp0 (PQresultErrorField (res, PG_DIAG_SQLSTATE), "42P04") != 0)
+        {
+          g_set_error (error, WABIZ_ERROR, WABIZ_ERROR_FAILED,
+                       _("Cannot create the database %s: %s"), dbname, PQerrorMessage (pg));
+          ok = FALSE;
+        }
+    }
+  PQclear (res);
+  PQfinish (pg);
+
+  return ok;
+}

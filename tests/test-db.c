@@ -1,0 +1,329 @@
+/* test-db.c: the database layer against a real PostgreSQL
+ *
+ * SPDX-License-Identifier: MIT
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "wabiz-db.h"
+#include "wabiz-db-listener.h"
+#include "wabiz-test-pg.h"
+
+static WabizDbResult *
+query (WabizDb            *db,
+       const char         *sql,
+       int                 n_params,
+       const char * const *params,
+       GCancellable       *cancellable,
+       GError            **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  wabiz_db_query_async (db, sql, n_params, params, cancellable,
+                        wabiz_test_store_result_cb, &result);
+  wabiz_test_wait_result (&result, 60);
+  return wabiz_db_query_finish (db, result, error);
+}
+
+static void
+test_query (void)
+{
+  g_autofree char *conninfo = wabiz_test_pg_new_database ();
+  g_autoptr(WabizDb) db = wabiz_db_new (conninfo, NULL, 2);
+  g_autoptr(WabizDbResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *params[] = { "41", NULL, "O'Brien; DROP TABLE x" };
+
+  res = query (db, "SELECT $1::int + 1 AS answer, $2::text AS nothing, $3::text AS text",
+               3, params, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (wabiz_db_result_get_n_rows (res), ==, 1);
+  g_assert_cmpint (wabiz_db_result_get_int (res, 0, "answer"), ==, 42);
+  g_assert_null (wabiz_db_result_get (res, 0, "nothing"));
+  /* parameters are values, never SQL */
+  g_assert_cmpstr (wabiz_db_result_get (res, 0, "text"), ==, "O'Brien; DROP TABLE x");
+}
+
+static void
+test_errors (void)
+{
+  g_autofree char *conninfo = wabiz_test_pg_new_database ();
+  g_autoptr(WabizDb) db = wabiz_db_new (conninfo, NULL, 2);
+  g_autoptr(WabizDbResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+
+  res = query (db, "SELEC 1", 0, NULL, NULL, &error);
+  g_assert_null (res);
+  g_assert_error (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_QUERY);
+  g_assert_nonnull (strstr (error->message, "42601"));
+  g_clear_error (&error);
+
+  res = query (db, "CREATE TABLE u (k text UNIQUE)", 0, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&res, wabiz_db_result_unref);
+  res = query (db, "INSERT INTO u VALUES ('a')", 0, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (wabiz_db_result_get_n_affected (res), ==, 1);
+  g_clear_pointer (&res, wabiz_db_result_unref);
+  res = query (db, "INSERT INTO u VALUES ('a')", 0, NULL, NULL, &error);
+  g_assert_null (res);
+  g_assert_error (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_CONSTRAINT);
+}
+
+static gboolean
+tick_cb (gpointer user_data)
+{
+  guint *ticks = user_data;
+
+  (*ticks)++;
+  return G_SOURCE_CONTINUE;
+}
+
+/* The main loop keeps turning while a slow query runs. */
+static void
+test_main_loop_free (void)
+{
+  g_autofree char *conninfo = wabiz_test_pg_new_database ();
+  g_autoptr(WabizDb) db = wabiz_db_new (conninfo, NULL, 2);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(WabizDbResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+  guint ticks = 0;
+  guint id;
+
+  id = g_timeout_add (10, tick_cb, &ticks);
+  wabiz_db_query_async (db, "SELECT pg_sleep(1), 'slept' AS s", 0, NULL, NULL,
+                        wabiz_test_store_result_cb, &result);
+  /* the call returned at once: nothing ran yet */
+  g_assert_null (result);
+  wabiz_test_wait_result (&result, 30);
+  g_source_remove (id);
+
+  res = wabiz_db_query_finish (db, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (wabiz_db_result_get (res, 0, "s"), ==, "slept");
+  /* a blocked loop would have dispatched the timeout once or twice */
+  g_assert_cmpuint (ticks, >, 20);
+}
+
+static gboolean
+cancel_cb (gpointer user_data)
+{
+  g_cancellable_cancel (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_cancel (void)
+{
+  g_autofree char *conninfo = wabiz_test_pg_new_database ();
+  g_autoptr(WabizDb) db = wabiz_db_new (conninfo, NULL, 2);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(WabizDbResult) res = NULL;
+  g_autoptr(WabizDbResult) warm = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 start;
+
+  /* connect first, so that the cancel has a backend to talk to */
+  warm = query (db, "SELECT 1", 0, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  start = g_get_monotonic_time ();
+  g_timeout_add (200, cancel_cb, cancellable);
+  res = query (db, "SELECT pg_sleep(60)", 0, NULL, cancellable, &error);
+  g_assert_null (res);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  /* cancelled on the server, not waited out */
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 30 * G_USEC_PER_SEC);
+}
+
+static void
+test_reconnect (void)
+{
+  g_autofree char *conninfo = wabiz_test_pg_new_database ();
+  g_autoptr(WabizDb) db = wabiz_db_new (conninfo, NULL, 1);
+  g_autoptr(WabizDb) admin = wabiz_db_new (conninfo, NULL, 1);
+  g_autoptr(WabizDbResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pid = NULL;
+  g_autofree char *pid2 = NULL;
+
+  res = query (db, "SELECT pg_backend_pid()::text AS pid", 0, NULL, NULL, &error);
+  g_assert_no_error (error);
+  pid = g_strdup (wabiz_db_result_get (res, 0, "pid"));
+  g_clear_pointer (&res, wabiz_db_result_unref);
+
+  /* the server drops the connection, as on a restart or an idle timeout */
+  res = query (admin, "SELECT pg_terminate_backend($1::int) AS ok", 1,
+               (const char *[]) { pid }, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (wabiz_db_result_get_bool (res, 0, "ok"));
+  g_clear_pointer (&res, wabiz_db_result_unref);
+
+  res = query (db, "SELECT pg_backend_pid()::text AS pid", 0, NULL, NULL, &error);
+  g_assert_no_error (error);
+  pid2 = g_strdup (wabiz_db_result_get (res, 0, "pid"));
+  g_assert_cmpstr (pid, !=, pid2);
+}
+
+static void
+test_server_down (void)
+{
+  g_autoptr(WabizPgServer) server = wabiz_test_pg_server_new ();
+  g_autoptr(WabizDb) db = NULL;
+  g_autoptr(WabizDbResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *conninfo = NULL;
+
+  g_assert_true (wabiz_pg_server_start (server, &error));
+  g_assert_no_error (error);
+  conninfo = wabiz_pg_server_dup_conninfo (server, "postgres");
+  db = wabiz_db_new (conninfo, NULL, 2);
+
+  res = query (db, "SELECT 1 AS one", 0, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&res, wabiz_db_result_unref);
+
+  g_assert_true (wabiz_pg_server_stop (server, &error));
+  g_assert_no_error (error);
+
+  /* a clear error, not a crash, and not a hang */
+  res = query (db, "SELECT 1 AS one", 0, NULL, NULL, &error);
+  g_assert_null (res);
+  g_assert_error (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE);
+  g_test_message ("error while down: %s", error->message);
+  g_clear_error (&error);
+
+  /* and it comes back by itself when the server does */
+  g_assert_true (wabiz_pg_server_start (server, &error));
+  g_assert_no_error (error);
+  res = query (db, "SELECT 1 AS one", 0, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (wabiz_db_result_get_int (res, 0, "one"), ==, 1);
+
+  wabiz_db_close (db);
+  wabiz_pg_server_stop (server, NULL);
+}
+
+static void
+test_bad_conninfo (void)
+{
+  g_autoptr(WabizDb) db = wabiz_db_new ("host=/nonexistent-wabiz port=1 dbname=x", "s3cret-pw", 1);
+  g_autoptr(WabizDbResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+
+  res = query (db, "SELECT 1", 0, NULL, NULL, &error);
+  g_assert_error (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE);
+  /* the password never shows in an error */
+  g_assert_null (strstr (error->message, "s3cret-pw"));
+  g_assert_null (strstr (wabiz_db_get_description (db), "s3cret-pw"));
+}
+
+typedef struct
+{
+  guint  n_notifications;
+  char  *last_payload;
+  guint  n_reconnected;
+} ListenData;
+
+static void
+notification_cb (WabizDbListener *listener,
+                 const char      *channel,
+                 const char      *payload,
+                 ListenData      *data)
+{
+  data->n_notifications++;
+  g_free (data->last_payload);
+  data->last_payload = g_strdup (payload);
+}
+
+static void
+reconnected_cb (WabizDbListener *listener,
+                ListenData      *data)
+{
+  data->n_reconnected++;
+}
+
+static gboolean
+listener_connected (gpointer data)
+{
+  return wabiz_db_listener_get_connected (data);
+}
+
+static gboolean
+got_notifications (gpointer data)
+{
+  ListenData *ld = g_object_get_data (data, "ld");
+  guint want = GPOINTER_TO_UINT (g_object_get_data (data, "want"));
+
+  return ld->n_notifications >= want;
+}
+
+static gboolean
+got_reconnect (gpointer data)
+{
+  ListenData *ld = g_object_get_data (data, "ld");
+
+  return ld->n_reconnected > 0;
+}
+
+static void
+test_listener (void)
+{
+  g_autofree char *conninfo = wabiz_test_pg_new_database ();
+  g_autoptr(WabizDb) db = wabiz_db_new (conninfo, NULL, 1);
+  g_autoptr(WabizDbListener) listener = wabiz_db_listener_new (conninfo, NULL, "wabiz");
+  g_autoptr(WabizDbResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+  ListenData data = { 0 };
+
+  g_signal_connect (listener, "notification", G_CALLBACK (notification_cb), &data);
+  g_signal_connect (listener, "reconnected", G_CALLBACK (reconnected_cb), &data);
+  g_object_set_data (G_OBJECT (listener), "ld", &data);
+  wabiz_db_listener_start (listener);
+  wabiz_test_wait_until (listener_connected, listener, 30);
+
+  res = query (db, "SELECT pg_notify('wabiz', 'hello')", 0, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&res, wabiz_db_result_unref);
+  g_object_set_data (G_OBJECT (listener), "want", GUINT_TO_POINTER (1));
+  wabiz_test_wait_until (got_notifications, listener, 30);
+  g_assert_cmpstr (data.last_payload, ==, "hello");
+
+  /* the server drops the LISTEN connection: it comes back and says so */
+  res = query (db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                   "WHERE application_name = 'wabiz-listen' AND datname = current_database()",
+               0, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&res, wabiz_db_result_unref);
+  wabiz_test_wait_until (got_reconnect, listener, 30);
+
+  res = query (db, "SELECT pg_notify('wabiz', 'again')", 0, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_object_set_data (G_OBJECT (listener), "want", GUINT_TO_POINTER (2));
+  wabiz_test_wait_until (got_notifications, listener, 30);
+  g_assert_cmpstr (data.last_payload, ==, "again");
+
+  g_signal_handlers_disconnect_by_data (listener, &data);
+  g_free (data.last_payload);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/db/query", test_query);
+  g_test_add_func ("/db/errors", test_errors);
+  g_test_add_func ("/db/main-loop-free", test_main_loop_free);
+  g_test_add_func ("/db/cancel", test_cancel);
+  g_test_add_func ("/db/reconnect", test_reconnect);
+  g_test_add_func ("/db/server-down", test_server_down);
+  g_test_add_func ("/db/bad-conninfo", test_bad_conninfo);
+  g_test_add_func ("/db/listener", test_listener);
+
+  return g_test_run ();
+}

@@ -1,0 +1,188 @@
+/* wabiz-test-pg.c
+ *
+ * SPDX-License-Identifier: MIT
+ *
+ * One PostgreSQL server for the whole test run: build-aux/dev test starts
+ * it with wabiz-pg-harness and exports WABIZ_TEST_PG (a connection string
+ * without dbname). A test program run on its own (meson test, gdb) starts
+ * a private server instead, stopped when it exits. Each test gets its own
+ * fresh database on it.
+ */
+
+#define G_LOG_DOMAIN "wabiz-test"
+
+#include "config.h"
+
+#include "wabiz-test-pg.h"
+
+#include <libpq-fe.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char *private_base;
+static WabizPgServer *private_server;
+static char *private_dir;
+
+static void
+stop_private_server (void)
+{
+  if (private_server != NULL)
+    wabiz_pg_server_stop (private_server, NULL);
+  g_clear_object (&private_server);
+  if (private_dir != NULL)
+    wabiz_test_rm_rf (private_dir);
+  g_clear_pointer (&private_dir, g_free);
+}
+
+void
+wabiz_test_rm_rf (const char *path)
+{
+  const char *argv[] = { "rm", "-rf", path, NULL };
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+}
+
+char *
+wabiz_test_make_tmpdir (const char *prefix)
+{
+  g_autofree char *template = g_strdup_printf ("/tmp/%s-XXXXXX", prefix);
+  char *dir = g_mkdtemp (template);
+
+  g_assert_nonnull (dir);
+  /* the server's user (when we are root) must be able to pass through */
+  chmod (dir, 0755);
+  return g_strdup (dir);
+}
+
+WabizPgServer *
+wabiz_test_pg_server_new (void)
+{
+  g_autofree char *dir = wabiz_test_make_tmpdir ("wzpg");
+  g_autofree char *data = g_build_filename (dir, "data", NULL);
+  g_autofree char *sock = g_build_filename (dir, "s", NULL);
+  WabizPgServer *server = wabiz_pg_server_new (data, sock);
+
+  wabiz_pg_server_set_fast (server, TRUE);
+  g_object_set_data_full (G_OBJECT (server), "test-dir", g_steal_pointer (&dir),
+                          (GDestroyNotify) wabiz_test_rm_rf);
+  return server;
+}
+
+static const char *
+base_conninfo (void)
+{
+  const char *env = g_getenv ("WABIZ_TEST_PG");
+  g_autoptr(GError) error = NULL;
+
+  if (env != NULL && *env != '\0')
+    return env;
+
+  if (private_base != NULL)
+    return private_base;
+
+  private_dir = wabiz_test_make_tmpdir ("wzpg");
+  {
+    g_autofree char *data = g_build_filename (private_dir, "data", NULL);
+    g_autofree char *sock = g_build_filename (private_dir, "s", NULL);
+
+    private_server = wabiz_pg_server_new (data, sock);
+    wabiz_pg_server_set_fast (private_server, TRUE);
+    if (!wabiz_pg_server_start (private_server, &error))
+      g_error ("Cannot start a PostgreSQL server for the tests: %s", error->message);
+    atexit (stop_private_server);
+    private_base = g_strdup_printf ("host='%s' port=5432 user=%s", sock, WABIZ_PG_ROLE);
+  }
+
+  return private_base;
+}
+
+char *
+wabiz_test_pg_conninfo (const char *dbname)
+{
+  return g_strdup_printf ("%s dbname='%s'", base_conninfo (), dbname);
+}
+
+char *
+wabiz_test_pg_new_database (void)
+{
+  static guint counter;
+  g_autofree char *admin = wabiz_test_pg_conninfo ("postgres");
+  g_autofree char *dbname = g_strdup_printf ("t_%d_%u_%u", getpid (), ++counter,
+                                             g_random_int_range (0, 1000000));
+  g_autofree char *sql = g_strdup_printf ("CREATE DATABASE %s", dbname);
+  PGconn *pg = PQconnectdb (admin);
+  PGresult *res;
+
+  if (PQstatus (pg) != CONNECTION_OK)
+    g_error ("Cannot connect to the test server: %s", PQerrorMessage (pg));
+  res = PQexec (pg, sql);
+  if (PQresultStatus (res) != PGRES_COMMAND_OK)
+    g_error ("Cannot create a test database: %s", PQerrorMessage (pg));
+  PQclear (res);
+  PQfinish (pg);
+
+  return wabiz_test_pg_conninfo (dbname);
+}
+
+static gboolean
+timeout_cb (gpointer user_data)
+{
+  gboolean *timed_out = user_data;
+
+  *timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+void
+wabiz_test_wait_until (gboolean (*predicate) (gpointer),
+                       gpointer  data,
+                       guint     timeout_s)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add_seconds (timeout_s, timeout_cb, &timed_out);
+
+  while (!predicate (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+
+  if (timed_out)
+    g_error ("Timed out after %u s waiting for an event", timeout_s);
+  g_source_remove (id);
+}
+
+static gboolean
+flag_is_set (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+void
+wabiz_test_wait_for_flag (gboolean *flag,
+                          guint     timeout_s)
+{
+  wabiz_test_wait_until (flag_is_set, flag, timeout_s);
+}
+
+void
+wabiz_test_store_result_cb (GObject      *object,
+                            GAsyncResult *result,
+                            gpointer      user_data)
+{
+  GAsyncResult **slot = user_data;
+
+  *slot = g_object_ref (result);
+}
+
+static gboolean
+slot_is_set (gpointer data)
+{
+  return *(GAsyncResult **) data != NULL;
+}
+
+GAsyncResult *
+wabiz_test_wait_result (GAsyncResult **slot,
+                        guint          timeout_s)
+{
+  wabiz_test_wait_until (slot_is_set, slot, timeout_s);
+  return *slot;
+}
