@@ -447,12 +447,22 @@ pid_is_postgres (GPid pid)
   if (pid <= 0 || (kill (pid, 0) != 0 && errno == ESRCH))
     return FALSE;
 
-  /* A pid can be reused after a crash; check it is a postgres. */
-  path = g_strdup_printf ("/proc/%d/comm", pid);
+  /* A pid can be reused after a crash; check it is a postgres. And a
+   * killed postmaster whose parent never reaps it (PID 1 in many a
+   * container) lingers as a zombie: that is not running either. */
+  path = g_strdup_printf ("/proc/%d/stat", pid);
   if (!g_file_get_contents (path, &comm, NULL, NULL))
     return TRUE;   /* no /proc: trust kill() */
 
-  return g_str_has_prefix (comm, "postgres") || g_str_has_prefix (comm, "postmaster");
+  {
+    const char *close_paren = strrchr (comm, ')');
+
+    if (close_paren != NULL && close_paren[1] == ' ' &&
+        (close_paren[2] == 'Z' || close_paren[2] == 'X'))
+      return FALSE;
+  }
+
+  return strstr (comm, "(postgres)") != NULL || strstr (comm, "(postmaster)") != NULL;
 }
 
 GPid
@@ -485,6 +495,20 @@ remove_stale_pid_file (WabizPgServer *self)
 
   g_debug ("Removing the stale postmaster.pid of process %d", pid);
   g_unlink (path);
+
+  /* the socket's lock file names the same dead (or zombie) process */
+  {
+    g_autofree char *lock = g_strdup_printf ("%s/.s.PGSQL.%u.lock", self->socket_dir, self->port);
+    g_autofree char *socket = g_strdup_printf ("%s/.s.PGSQL.%u", self->socket_dir, self->port);
+    g_autofree char *contents = NULL;
+
+    if (g_file_get_contents (lock, &contents, NULL, NULL) &&
+        (GPid) g_ascii_strtoll (contents, NULL, 10) == pid)
+      {
+        g_unlink (lock);
+        g_unlink (socket);
+      }
+  }
   return TRUE;
 }
 
