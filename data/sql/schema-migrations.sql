@@ -7,3 +7,13 @@ create table if not exists schema_migrations (
     applied_at timestamptz not null default now()
 );
 alter table schema_migrations enable row level security;
+do $$
+begin
+  if exists (select 1 from pg_roles where rolname = 'anon') then
+    revoke all on table schema_migrations from anon;
+  end if;
+  if exists (select 1 from pg_roles where rolname = 'authenticated') then
+    revoke all on table schema_migrations from authenticated;
+  end if;
+end
+$$;

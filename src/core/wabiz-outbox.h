@@ -1,0 +1,97 @@
+/* wabiz-outbox.h
+ *
+ * SPDX-License-Identifier: MIT
+ *
+ * The durable outbox: every outbound message is a `messages` row (status
+ * "queued") and an `outbox` row, written in one transaction before
+ * anything goes on the network. A sender drains it at the configured
+ * rate. Shared by the app, wabizd and the REST API.
+ */
+
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "wabiz-db.h"
+#include "wabiz-graph-client.h"
+
+G_BEGIN_DECLS
+
+/* One message to send, built before it is queued. */
+typedef struct _WabizOutgoing WabizOutgoing;
+
+#define WABIZ_TYPE_OUTGOING (wabiz_outgoing_get_type ())
+GType          wabiz_outgoing_get_type          (void) G_GNUC_CONST;
+WabizOutgoing *wabiz_outgoing_new_text          (const char         *to,
+                                                 const char         *body);
+/* @kind: image, video, audio, document, sticker; exactly one of @link / @media_id */
+WabizOutgoing *wabiz_outgoing_new_media         (const char         *to,
+                                                 const char         *kind,
+                                                 const char         *link,
+                                                 const char         *media_id,
+                                                 const char         *caption,
+                                                 const char         *filename);
+/* @body_params: (nullable) (array zero-terminated=1): {{1}}, {{2}}… of the body */
+WabizOutgoing *wabiz_outgoing_new_template      (const char         *to,
+                                                 const char         *name,
+                                                 const char         *language,
+                                                 const char * const *body_params);
+/* Any Graph message object: @type and the object named after it
+ * (interactive, location, contacts, reaction, …). */
+WabizOutgoing *wabiz_outgoing_new_raw           (const char         *to,
+                                                 const char         *type,
+                                                 JsonNode           *object,
+                                                 const char         *preview);
+void           wabiz_outgoing_set_reply_to      (WabizOutgoing      *self,
+                                                 const char         *wamid);
+void           wabiz_outgoing_set_bulk          (WabizOutgoing      *self,
+                                                 gboolean            bulk);
+const char    *wabiz_outgoing_get_to            (WabizOutgoing      *self);
+WabizOutgoing *wabiz_outgoing_ref               (WabizOutgoing      *self);
+void           wabiz_outgoing_unref             (WabizOutgoing      *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (WabizOutgoing, wabiz_outgoing_unref)
+
+#define WABIZ_TYPE_OUTBOX (wabiz_outbox_get_type ())
+G_DECLARE_FINAL_TYPE (WabizOutbox, wabiz_outbox, WABIZ, OUTBOX, GObject)
+
+WabizOutbox *wabiz_outbox_new            (WabizDb             *db,
+                                          WabizGraphClient    *graph,
+                                          double               rate_per_second);
+/* Becomes the database's sender if no other process is (advisory lock),
+ * settles what a crash left in flight, then drains. */
+void         wabiz_outbox_start          (WabizOutbox         *self);
+/* Stops taking new rows, finishes the sends in flight. */
+void         wabiz_outbox_stop_async     (WabizOutbox         *self,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
+gboolean     wabiz_outbox_stop_finish    (WabizOutbox         *self,
+                                          GAsyncResult        *result,
+                                          GError             **error);
+gboolean     wabiz_outbox_get_is_sender  (WabizOutbox         *self);
+
+/* Validates (phone number, 24-hour window for free-form messages,
+ * template exists) and writes the rows. Returns the message's uuid. */
+void         wabiz_outbox_queue_async    (WabizOutbox         *self,
+                                          WabizOutgoing       *message,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
+char        *wabiz_outbox_queue_finish   (WabizOutbox         *self,
+                                          GAsyncResult        *result,
+                                          GError             **error);
+
+/* Waits until the message is sent (returns the wamid) or failed
+ * permanently (a WABIZ_GRAPH_ERROR with Meta's code), at most @timeout_ms.
+ * For the REST API, whose callers expect the wamid in the answer. */
+void         wabiz_outbox_wait_async     (WabizOutbox         *self,
+                                          const char          *message_uuid,
+                                          guint                timeout_ms,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
+char        *wabiz_outbox_wait_finish    (WabizOutbox         *self,
+                                          GAsyncResult        *result,
+                                          GError             **error);
+
+G_END_DECLS

@@ -1,0 +1,48 @@
+/* wabiz-store.h
+ *
+ * SPDX-License-Identifier: MIT
+ */
+
+#pragma once
+
+#include "wabiz-db.h"
+
+G_BEGIN_DECLS
+
+/* The NOTIFY channel every open window LISTENs on. */
+#define WABIZ_STORE_CHANNEL "wabiz"
+
+/*
+ * Shared building blocks for jobs on a worker thread (see
+ * wabiz_db_run_in_thread()), so that the webhook processor, the outbox,
+ * the REST API and the app write leads and conversations the same way.
+ * Each runs inside the caller's transaction.
+ */
+
+/* The lead keyed by @wa_id (E.164 digits), created NEW when new. A
+ * non-NULL @profile_name fills an empty name. Returns the lead's uuid. */
+char    *wabiz_store_upsert_lead_on_conn        (WabizDbConn  *conn,
+                                                 const char   *wa_id,
+                                                 const char   *profile_name,
+                                                 GError      **error);
+
+/* After a message was stored: counters, last message, the 24-hour
+ * window (@inbound with @when, an ISO 8601 or epoch-seconds text) and
+ * the lead's last contact. */
+gboolean wabiz_store_touch_conversation_on_conn (WabizDbConn  *conn,
+                                                 const char   *wa_id,
+                                                 const char   *lead_id,
+                                                 const char   *preview,
+                                                 gboolean      inbound,
+                                                 const char   *when,
+                                                 GError      **error);
+
+/* NOTIFY "wabiz" with {"t": @table, "phone": @wa_id, "id": @id};
+ * delivered at commit. */
+gboolean wabiz_store_notify_on_conn             (WabizDbConn  *conn,
+                                                 const char   *table,
+                                                 const char   *wa_id,
+                                                 const char   *id,
+                                                 GError      **error);
+
+G_END_DECLS
