@@ -55,6 +55,13 @@ wabiz_test_make_tmpdir (const char *prefix)
   return g_strdup (dir);
 }
 
+static void
+remove_and_free (char *path)
+{
+  wabiz_test_rm_rf (path);
+  g_free (path);
+}
+
 WabizPgServer *
 wabiz_test_pg_server_new (void)
 {
@@ -65,7 +72,7 @@ wabiz_test_pg_server_new (void)
 
   wabiz_pg_server_set_fast (server, TRUE);
   g_object_set_data_full (G_OBJECT (server), "test-dir", g_steal_pointer (&dir),
-                          (GDestroyNotify) wabiz_test_rm_rf);
+                          (GDestroyNotify) remove_and_free);
   return server;
 }
 

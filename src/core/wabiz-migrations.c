@@ -88,6 +88,15 @@ load_sql (const char *path,
   return g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
 }
 
+/* How many numbered migrations the core carries. */
+guint
+wabiz_migrations_get_count (void)
+{
+  g_autoptr(GPtrArray) list = list_migrations ();
+
+  return list->len;
+}
+
 guint
 wabiz_migrations_get_latest (void)
 {

@@ -24,5 +24,6 @@ gboolean wabiz_migrations_apply_sync    (WabizDb              *db,
                                          guint                *n_applied,
                                          GError              **error);
 guint    wabiz_migrations_get_latest    (void);
+guint    wabiz_migrations_get_count     (void);
 
 G_END_DECLS
