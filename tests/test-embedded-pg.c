@@ -12,7 +12,9 @@
 
 #include <errno.h>
 #include <pwd.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <string.h>
 #include <glib/gstdio.h>
 #include <sys/stat.h>
@@ -159,7 +161,17 @@ test_crash_recovery (void)
       g_free (query_one (conninfo, "INSERT INTO survives VALUES (7)"));
       pid = wabiz_pg_server_get_pid (wabiz_embedded_pg_get_server (pg));
       g_assert_cmpint (pid, >, 0);
-      g_assert_cmpint (kill (pid, SIGKILL), ==, 0);
+      {
+        /* wait for the kill to take effect: the pidfd turns readable
+         * when the process has terminated */
+        int pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
+        struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+
+        g_assert_cmpint (pidfd, >=, 0);
+        g_assert_cmpint (kill (pid, SIGKILL), ==, 0);
+        g_assert_cmpint (poll (&pfd, 1, 60000), ==, 1);
+        close (pidfd);
+      }
       /* die without releasing anything */
       _exit (0);
     }

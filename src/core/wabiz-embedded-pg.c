@@ -211,8 +211,19 @@ wabiz_embedded_pg_acquire_sync (WabizEmbeddedPg *self,
   if (fd < 0)
     return NULL;
 
-  ok = wabiz_pg_server_start (self->server, error) &&
-       wabiz_pg_server_ensure_database (self->server, WABIZ_EMBEDDED_DBNAME, error);
+  ok = wabiz_pg_server_start (self->server, error);
+  if (ok)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      /* A server that was dying as we looked (killed a moment ago)
+       * drops the first connection: start it again, once. */
+      ok = wabiz_pg_server_ensure_database (self->server, WABIZ_EMBEDDED_DBNAME, &local_error);
+      if (!ok && wabiz_pg_server_start (self->server, NULL))
+        ok = wabiz_pg_server_ensure_database (self->server, WABIZ_EMBEDDED_DBNAME, error);
+      else if (!ok)
+        g_propagate_error (error, g_steal_pointer (&local_error));
+    }
 
   if (ok && self->user_file == NULL)
     {
