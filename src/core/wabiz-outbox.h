@@ -69,9 +69,21 @@ gboolean     wabiz_outbox_stop_finish    (WabizOutbox         *self,
                                           GAsyncResult        *result,
                                           GError             **error);
 gboolean     wabiz_outbox_get_is_sender  (WabizOutbox         *self);
+/* messages per second (0: the default, 80) */
+void         wabiz_outbox_set_rate       (WabizOutbox         *self,
+                                          double               rate_per_second);
+double       wabiz_outbox_get_rate       (WabizOutbox         *self);
+/* Looks for due rows now instead of at the next poll (queue_async does
+ * this itself; for rows written by another process). */
+void         wabiz_outbox_kick           (WabizOutbox         *self);
 
 /* Validates (phone number, 24-hour window for free-form messages,
- * template exists) and writes the rows. Returns the message's uuid. */
+ * template exists) and writes the rows. Returns the message's uuid.
+ * Errors: WABIZ_ERROR_INVALID_PHONE, WABIZ_ERROR_WINDOW_CLOSED (send a
+ * template instead), WABIZ_ERROR_INVALID_INPUT (empty or too long text,
+ * bad media fields, template not APPROVED or wrong parameter count),
+ * WABIZ_ERROR_NOT_FOUND (templates were synced and this one is not
+ * among them), or a WABIZ_DB_ERROR. */
 void         wabiz_outbox_queue_async    (WabizOutbox         *self,
                                           WabizOutgoing       *message,
                                           GCancellable        *cancellable,
@@ -83,7 +95,11 @@ char        *wabiz_outbox_queue_finish   (WabizOutbox         *self,
 
 /* Waits until the message is sent (returns the wamid) or failed
  * permanently (a WABIZ_GRAPH_ERROR with Meta's code), at most @timeout_ms.
- * For the REST API, whose callers expect the wamid in the answer. */
+ * For the REST API, whose callers expect the wamid in the answer.
+ * A message whose fate is unknown (in flight at a crash, or the answer
+ * was lost) ends with WABIZ_GRAPH_ERROR_AMBIGUOUS; a timeout with
+ * G_IO_ERROR_TIMED_OUT (the message stays queued). Resolved by the
+ * sender's own outcome in this process, else by polling the row. */
 void         wabiz_outbox_wait_async     (WabizOutbox         *self,
                                           const char          *message_uuid,
                                           guint                timeout_ms,

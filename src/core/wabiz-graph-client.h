@@ -1,0 +1,255 @@
+/* wabiz-graph-client.h
+ *
+ * SPDX-License-Identifier: MIT
+ *
+ * WabizGraphClient: the Meta Graph API (WhatsApp Cloud API) over one
+ * SoupSession. Every call is asynchronous (GIO _async/_finish).
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/**
+ * WabizGraphError:
+ *
+ * The code of a %WABIZ_GRAPH_ERROR is Meta's own `error.code` (190,
+ * 131047, 130429, …); the named values below are the ones WaBiz acts on,
+ * any other Meta code may appear too. Negative codes are WaBiz's own:
+ *
+ * @WABIZ_GRAPH_ERROR_NETWORK: the request never left (no route, refused,
+ *   DNS, TLS handshake): retrying is safe
+ * @WABIZ_GRAPH_ERROR_AMBIGUOUS: the request left but no answer came back
+ *   (timeout, connection reset): Meta may have accepted it; never retried
+ *   automatically
+ * @WABIZ_GRAPH_ERROR_BAD_RESPONSE: an answer that is not what Meta sends
+ * @WABIZ_GRAPH_ERROR_HTTP: an HTTP error without a Graph error body
+ * @WABIZ_GRAPH_ERROR_MEDIA_TOO_LARGE: a local file over Meta's size limit
+ * @WABIZ_GRAPH_ERROR_MEDIA_TYPE: a local file of a type Meta refuses
+ * @WABIZ_GRAPH_ERROR_CHECKSUM: downloaded media does not match its sha256
+ */
+typedef enum
+{
+  WABIZ_GRAPH_ERROR_CHECKSUM          = -7,
+  WABIZ_GRAPH_ERROR_MEDIA_TYPE        = -6,
+  WABIZ_GRAPH_ERROR_MEDIA_TOO_LARGE   = -5,
+  WABIZ_GRAPH_ERROR_HTTP              = -4,
+  WABIZ_GRAPH_ERROR_BAD_RESPONSE      = -3,
+  WABIZ_GRAPH_ERROR_AMBIGUOUS         = -2,
+  WABIZ_GRAPH_ERROR_NETWORK           = -1,
+  WABIZ_GRAPH_ERROR_AUTH_EXCEPTION    = 0,
+  WABIZ_GRAPH_ERROR_UNKNOWN           = 1,
+  WABIZ_GRAPH_ERROR_SERVICE           = 2,
+  WABIZ_GRAPH_ERROR_APP_RATE_LIMIT    = 4,
+  WABIZ_GRAPH_ERROR_INVALID_PARAMETER = 100,
+  WABIZ_GRAPH_ERROR_ACCESS_TOKEN      = 190,
+  WABIZ_GRAPH_ERROR_WABA_RATE_LIMIT   = 80007,
+  WABIZ_GRAPH_ERROR_THROUGHPUT        = 130429,
+  WABIZ_GRAPH_ERROR_SOMETHING_WRONG   = 131000,
+  WABIZ_GRAPH_ERROR_UNDELIVERABLE     = 131026,
+  WABIZ_GRAPH_ERROR_REENGAGEMENT      = 131047,
+  WABIZ_GRAPH_ERROR_PAIR_RATE_LIMIT   = 131056,
+  WABIZ_GRAPH_ERROR_TEMPLATE_PARAMS   = 132000,
+  WABIZ_GRAPH_ERROR_TEMPLATE_MISSING  = 132001,
+} WabizGraphError;
+
+#define WABIZ_GRAPH_ERROR (wabiz_graph_error_quark ())
+GQuark      wabiz_graph_error_quark             (void);
+
+/* A WABIZ_GRAPH_ERROR carrying Meta's extra fields (all nullable/0). */
+GError     *wabiz_graph_error_new               (int           code,
+                                                 int           subcode,
+                                                 const char   *title,
+                                                 const char   *details);
+int         wabiz_graph_error_get_subcode       (const GError *error);
+/* Meta's title ("Re-engagement message"), without the "(#131047)" prefix */
+const char *wabiz_graph_error_get_title         (const GError *error);
+/* error_data.details */
+const char *wabiz_graph_error_get_details       (const GError *error);
+const char *wabiz_graph_error_get_fbtrace_id    (const GError *error);
+guint       wabiz_graph_error_get_http_status   (const GError *error);
+/* Whether sending again later may succeed: Meta's transient codes
+ * (1, 2, 4, 80007, 130429, 131000, 131016, 131056, 131057, or
+ * is_transient) and network failures before the request left. An
+ * ambiguous failure (the request left) is never retryable. */
+gboolean    wabiz_graph_error_is_retryable      (const GError *error);
+/* The request may have reached Meta and been accepted. */
+gboolean    wabiz_graph_error_is_ambiguous      (const GError *error);
+/* The delay to wait before retrying: the Retry-After header when Meta
+ * sent one, otherwise a suggestion for the code (130429: 2 s, 131056:
+ * 6 s, 4/80007: 60 s, others: 0 = caller's back-off). */
+guint       wabiz_graph_error_get_retry_after_ms (const GError *error);
+
+/* What Meta answered to a send. */
+typedef struct
+{
+  char *input;            /* the "to" as sent */
+  char *wa_id;            /* the recipient's WhatsApp id (digits) */
+  char *wamid;            /* the message id */
+  char *message_status;   /* (nullable) accepted, held_for_quality_assessment, paused */
+} WabizGraphSent;
+
+#define WABIZ_TYPE_GRAPH_SENT (wabiz_graph_sent_get_type ())
+GType           wabiz_graph_sent_get_type (void) G_GNUC_CONST;
+WabizGraphSent *wabiz_graph_sent_copy     (const WabizGraphSent *sent);
+void            wabiz_graph_sent_free     (WabizGraphSent       *sent);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (WabizGraphSent, wabiz_graph_sent_free)
+
+/* What GET /{media-id} answers. */
+typedef struct
+{
+  char   *id;
+  char   *url;
+  char   *mime_type;
+  char   *sha256;        /* (nullable) hex or base64 */
+  gint64  file_size;     /* -1 when unknown */
+} WabizGraphMediaInfo;
+
+#define WABIZ_TYPE_GRAPH_MEDIA_INFO (wabiz_graph_media_info_get_type ())
+GType                wabiz_graph_media_info_get_type (void) G_GNUC_CONST;
+WabizGraphMediaInfo *wabiz_graph_media_info_copy     (const WabizGraphMediaInfo *info);
+void                 wabiz_graph_media_info_free     (WabizGraphMediaInfo       *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (WabizGraphMediaInfo, wabiz_graph_media_info_free)
+
+/* Checks a local file against Meta's rules for @kind (image, video,
+ * audio, document, sticker; NULL: from the content). Reads the first
+ * bytes of the file: BLOCKS, call it on a worker thread.
+ * On success sets @out_kind, @out_mime (as it must be uploaded; voice
+ * notes are "audio/ogg; codecs=opus") and @out_size. */
+gboolean    wabiz_graph_check_media_file         (const char  *path,
+                                                  const char  *kind,
+                                                  char       **out_kind,
+                                                  char       **out_mime,
+                                                  goffset     *out_size,
+                                                  GError     **error);
+/* The media kind a MIME type goes as (NULL when Meta takes none). */
+const char *wabiz_graph_kind_for_mime            (const char  *mime_type);
+
+#define WABIZ_TYPE_GRAPH_CLIENT (wabiz_graph_client_get_type ())
+G_DECLARE_FINAL_TYPE (WabizGraphClient, wabiz_graph_client, WABIZ, GRAPH_CLIENT, GObject)
+
+WabizGraphClient *wabiz_graph_client_new            (const char          *base_url,
+                                                     const char          *api_version,
+                                                     const char          *phone_number_id,
+                                                     const char          *waba_id,
+                                                     const char          *access_token);
+const char       *wabiz_graph_client_get_base_url   (WabizGraphClient    *self);
+void              wabiz_graph_client_set_access_token (WabizGraphClient  *self,
+                                                     const char          *access_token);
+/* seconds for one request's I/O (default 30); 0: none */
+void              wabiz_graph_client_set_timeout    (WabizGraphClient    *self,
+                                                     guint                timeout_s);
+
+/* POST /{phone-number-id}/messages with any message object (to, type
+ * and the object named after the type; messaging_product is added). */
+void              wabiz_graph_client_send_message_async   (WabizGraphClient    *self,
+                                                           JsonObject          *message,
+                                                           GCancellable        *cancellable,
+                                                           GAsyncReadyCallback  callback,
+                                                           gpointer             user_data);
+WabizGraphSent   *wabiz_graph_client_send_message_finish  (WabizGraphClient    *self,
+                                                           GAsyncResult        *result,
+                                                           GError             **error);
+
+/* Marks @wamid (and the earlier messages of that chat) read; with
+ * @typing, also shows the typing indicator (until the reply or ~25 s). */
+void              wabiz_graph_client_mark_read_async      (WabizGraphClient    *self,
+                                                           const char          *wamid,
+                                                           gboolean             typing,
+                                                           GCancellable        *cancellable,
+                                                           GAsyncReadyCallback  callback,
+                                                           gpointer             user_data);
+gboolean          wabiz_graph_client_mark_read_finish     (WabizGraphClient    *self,
+                                                           GAsyncResult        *result,
+                                                           GError             **error);
+void              wabiz_graph_client_send_typing_async    (WabizGraphClient    *self,
+                                                           const char          *wamid,
+                                                           GCancellable        *cancellable,
+                                                           GAsyncReadyCallback  callback,
+                                                           gpointer             user_data);
+gboolean          wabiz_graph_client_send_typing_finish   (WabizGraphClient    *self,
+                                                           GAsyncResult        *result,
+                                                           GError             **error);
+
+/* Checks (wabiz_graph_check_media_file) then streams @file to
+ * POST /{phone-number-id}/media. Returns the media id; @out_mime gets
+ * the MIME type it was uploaded as. Nothing is uploaded when the check
+ * fails. */
+void              wabiz_graph_client_upload_media_async   (WabizGraphClient    *self,
+                                                           GFile               *file,
+                                                           const char          *kind,
+                                                           GCancellable        *cancellable,
+                                                           GAsyncReadyCallback  callback,
+                                                           gpointer             user_data);
+char             *wabiz_graph_client_upload_media_finish  (WabizGraphClient    *self,
+                                                           GAsyncResult        *result,
+                                                           char               **out_mime,
+                                                           GError             **error);
+
+void              wabiz_graph_client_get_media_async      (WabizGraphClient    *self,
+                                                           const char          *media_id,
+                                                           GCancellable        *cancellable,
+                                                           GAsyncReadyCallback  callback,
+                                                           gpointer             user_data);
+WabizGraphMediaInfo *wabiz_graph_client_get_media_finish  (WabizGraphClient    *self,
+                                                           GAsyncResult        *result,
+                                                           GError             **error);
+
+/* Resolves @media_id and downloads it into @cache_dir (created if
+ * needed) as "<media_id>.<ext>", checking its sha256 against
+ * @expected_sha256 (a webhook's, base64) or else Meta's (hex or
+ * base64). Returns the path. */
+void              wabiz_graph_client_download_media_async (WabizGraphClient    *self,
+                                                           const char          *media_id,
+                                                           const char          *expected_sha256,
+                                                           const char          *cache_dir,
+                                                           GCancellable        *cancellable,
+                                                           GAsyncReadyCallback  callback,
+                                                           gpointer             user_data);
+char             *wabiz_graph_client_download_media_finish (WabizGraphClient   *self,
+                                                           GAsyncResult        *result,
+                                                           GError             **error);
+
+void              wabiz_graph_client_delete_media_async   (WabizGraphClient    *self,
+                                                           const char          *media_id,
+                                                           GCancellable        *cancellable,
+                                                           GAsyncReadyCallback  callback,
+                                                           gpointer             user_data);
+gboolean          wabiz_graph_client_delete_media_finish  (WabizGraphClient    *self,
+                                                           GAsyncResult        *result,
+                                                           GError             **error);
+
+/* Every template of the WABA, following the paging cursors: an array
+ * of Meta's template objects. */
+void              wabiz_graph_client_list_templates_async (WabizGraphClient    *self,
+                                                           GCancellable        *cancellable,
+                                                           GAsyncReadyCallback  callback,
+                                                           gpointer             user_data);
+JsonArray        *wabiz_graph_client_list_templates_finish (WabizGraphClient   *self,
+                                                           GAsyncResult        *result,
+                                                           GError             **error);
+/* @tmpl: name, language, category, components. Returns Meta's answer
+ * ({id, status, category}). */
+void              wabiz_graph_client_create_template_async (WabizGraphClient   *self,
+                                                           JsonObject          *tmpl,
+                                                           GCancellable        *cancellable,
+                                                           GAsyncReadyCallback  callback,
+                                                           gpointer             user_data);
+JsonObject       *wabiz_graph_client_create_template_finish (WabizGraphClient  *self,
+                                                           GAsyncResult        *result,
+                                                           GError             **error);
+/* All languages of @name, or only @hsm_id when given. */
+void              wabiz_graph_client_delete_template_async (WabizGraphClient   *self,
+                                                           const char          *name,
+                                                           const char          *hsm_id,
+                                                           GCancellable        *cancellable,
+                                                           GAsyncReadyCallback  callback,
+                                                           gpointer             user_data);
+gboolean          wabiz_graph_client_delete_template_finish (WabizGraphClient  *self,
+                                                           GAsyncResult        *result,
+                                                           GError             **error);
+
+G_END_DECLS

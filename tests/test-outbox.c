@@ -1,0 +1,1018 @@
+/* test-outbox.c: the durable outbox and its sender, against a real
+ * PostgreSQL and wabiz-sim (in-process; the crash test runs the sender in
+ * a child process and kills it)
+ *
+ * SPDX-License-Identifier: MIT
+ */
+
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "wabiz-error.h"
+#include "wabiz-graph-client.h"
+#include "wabiz-migrations.h"
+#include "wabiz-outbox.h"
+#include "wabiz-sim-server.h"
+#include "wabiz-test-pg.h"
+#include "wabiz-webhook.h"
+#include "wabiz-webhook-processor.h"
+
+#define CUSTOMER "16315551234"
+
+typedef struct
+{
+  char             *conninfo;
+  WabizDb          *db;
+  WabizSimServer   *sim;
+  WabizGraphClient *graph;
+  WabizOutbox      *outbox;
+  guint             n_settled;
+} Fixture;
+
+static void
+settled_cb (WabizOutbox *outbox,
+            const char  *uuid,
+            const char  *status,
+            Fixture     *f)
+{
+  f->n_settled++;
+}
+
+static void
+setup_with_token (Fixture    *f,
+                  const char *token,
+                  double      rate)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->conninfo = wabiz_test_pg_new_database ();
+  f->db = wabiz_db_new (f->conninfo, NULL, 6);
+  g_assert_true (wabiz_migrations_apply_sync (f->db, NULL, &error));
+  g_assert_no_error (error);
+
+  f->sim = wabiz_sim_server_new ();
+  g_assert_true (wabiz_sim_server_start (f->sim, &error));
+  g_assert_no_error (error);
+  f->graph = wabiz_graph_client_new (wabiz_sim_server_get_base_url (f->sim), "v19.0",
+                                     WABIZ_SIM_DEFAULT_PHONE_NUMBER_ID, WABIZ_SIM_DEFAULT_WABA_ID,
+                                     token ? token : WABIZ_SIM_DEFAULT_ACCESS_TOKEN);
+  f->outbox = wabiz_outbox_new (f->db, f->graph, rate);
+  g_signal_connect (f->outbox, "message-settled", G_CALLBACK (settled_cb), f);
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  setup_with_token (f, data, 200);
+}
+
+static void
+stop_outbox (WabizOutbox *outbox)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  wabiz_outbox_stop_async (outbox, NULL, wabiz_test_store_result_cb, &result);
+  wabiz_test_wait_result (&result, 60);
+  g_assert_true (wabiz_outbox_stop_finish (outbox, result, &error));
+  g_assert_no_error (error);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  stop_outbox (f->outbox);
+  g_clear_object (&f->outbox);
+  g_clear_object (&f->graph);
+  wabiz_sim_server_stop (f->sim);
+  g_clear_object (&f->sim);
+  wabiz_db_close (f->db);
+  g_clear_object (&f->db);
+  g_free (f->conninfo);
+}
+
+static WabizDbResult *
+sql (Fixture            *f,
+     const char         *statement,
+     int                 n_params,
+     const char * const *params)
+{
+  g_autoptr(GError) error = NULL;
+  WabizDbResult *res = wabiz_db_query_sync (f->db, statement, n_params, params, NULL, &error);
+
+  g_assert_no_error (error);
+  return res;
+}
+
+static void
+sim_config (Fixture    *f,
+            const char *json)
+{
+  g_autoptr(JsonNode) node = json_from_string (json, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (wabiz_sim_server_update_config (f->sim, json_node_get_object (node), &error));
+  g_assert_no_error (error);
+}
+
+/* The customer wrote a moment ago: the 24-hour window is open, for
+ * WaBiz (the lead) and for the simulator. */
+static void
+open_window (Fixture    *f,
+             const char *wa_id,
+             const char *name)
+{
+  const char *p[] = { wa_id, name };
+  g_autoptr(WabizDbResult) res = NULL;
+
+  res = sql (f, "INSERT INTO leads (phone, name, status, last_inbound_at) VALUES ($1, $2, 'NEW', now())"
+                " ON CONFLICT (phone) DO UPDATE SET last_inbound_at = now()", 2, p);
+  wabiz_sim_server_set_window (f->sim, wa_id, TRUE);
+}
+
+static char *
+queue (Fixture       *f,
+       WabizOutgoing *message,
+       GError       **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  wabiz_outbox_queue_async (f->outbox, message, NULL, wabiz_test_store_result_cb, &result);
+  wabiz_test_wait_result (&result, 60);
+  return wabiz_outbox_queue_finish (f->outbox, result, error);
+}
+
+static char *
+queue_ok (Fixture       *f,
+          WabizOutgoing *message)
+{
+  g_autoptr(WabizOutgoing) owned = message;
+  g_autoptr(GError) error = NULL;
+  char *uuid = queue (f, owned, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (uuid);
+  return uuid;
+}
+
+static char *
+wait_for (Fixture     *f,
+          WabizOutbox *outbox,
+          const char  *uuid,
+          GError     **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  wabiz_outbox_wait_async (outbox, uuid, 60000, NULL, wabiz_test_store_result_cb, &result);
+  wabiz_test_wait_result (&result, 90);
+  return wabiz_outbox_wait_finish (outbox, result, error);
+}
+
+static WabizDbResult *
+message_row (Fixture    *f,
+             const char *uuid)
+{
+  const char *p[] = { uuid };
+
+  return sql (f, "SELECT m.status, m.message_id, m.phone, m.direction, m.sender, m.type, m.message,"
+                 "  m.error_code, m.error_title, m.template_name, o.state, o.attempts"
+                 " FROM messages m JOIN outbox o ON o.message_uuid = m.id WHERE m.id = $1::uuid",
+              1, p);
+}
+
+static JsonObject *
+ledger_find (Fixture    *f,
+             const char *wamid)
+{
+  g_autoptr(JsonArray) ledger = wabiz_sim_server_dup_ledger (f->sim, 0);
+
+  for (guint i = 0; i < json_array_get_length (ledger); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (ledger, i);
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (entry, "wamid", ""), wamid) == 0)
+        return json_object_ref (entry);
+    }
+  return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+
+static void
+test_each_kind (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(JsonObject) spec = NULL;
+  g_autoptr(JsonObject) inbound = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) spec_node = json_from_string ("{\"from\": \"" CUSTOMER "\", \"type\": \"text\","
+                                                    " \"text\": {\"body\": \"hello\"}}", NULL);
+  const char *inbound_wamid;
+  g_autofree char *media_id = NULL;
+  g_autofree char *dir = wabiz_test_make_tmpdir ("wabiz-outbox");
+  g_autofree char *voice = g_build_filename (dir, "voice.ogg", NULL);
+  static const char ogg[] = "OggS\0\2\0\0\0\0\0\0\0\0\1\0\0\0\0\0\0\0\0\0\0\0\1\x13OpusHead\1\1";
+  struct {
+    WabizOutgoing *message;
+    const char    *type;
+    const char    *status;
+  } cases[16];
+  guint n = 0;
+
+  open_window (f, CUSTOMER, "Maria");
+  inbound = wabiz_sim_server_inject_inbound (f->sim, json_node_get_object (spec_node), &error);
+  g_assert_no_error (error);
+  inbound_wamid = json_object_get_string_member (inbound, "wamid");
+
+  /* a voice note uploaded from disk, then sent by id */
+  {
+    g_autofree char *bytes = g_malloc0 (8192);
+    g_autoptr(GFile) file = g_file_new_for_path (voice);
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autofree char *mime = NULL;
+
+    memcpy (bytes, ogg, sizeof ogg - 1);
+    g_assert_true (g_file_set_contents (voice, bytes, 8192, NULL));
+    wabiz_graph_client_upload_media_async (f->graph, file, "audio", NULL, wabiz_test_store_result_cb, &result);
+    wabiz_test_wait_result (&result, 30);
+    media_id = wabiz_graph_client_upload_media_finish (f->graph, result, &mime, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (mime, ==, "audio/ogg; codecs=opus");
+  }
+
+#define ADD(m, t, s) G_STMT_START { cases[n].message = (m); cases[n].type = (t); cases[n].status = (s); n++; } G_STMT_END
+  ADD (wabiz_outgoing_new_text (CUSTOMER, "Your order is ready 🎉"), "text", "sent");
+  ADD (wabiz_outgoing_new_media ("+1 631 555 1234", "image", "https://files.example/menu.jpg", NULL, "Menu", NULL), "image", "sent");
+  ADD (wabiz_outgoing_new_media (CUSTOMER, "video", "https://files.example/clip.mp4", NULL, NULL, NULL), "video", "sent");
+  ADD (wabiz_outgoing_new_media (CUSTOMER, "audio", NULL, media_id, NULL, NULL), "audio", "sent");
+  ADD (wabiz_outgoing_new_media (CUSTOMER, "document", "https://files.example/inv.pdf", NULL, "Invoice", "invoice-4521.pdf"), "document", "sent");
+  ADD (wabiz_outgoing_new_media (CUSTOMER, "sticker", "https://files.example/s.webp", NULL, NULL, NULL), "sticker", "sent");
+  ADD (wabiz_outgoing_new_template (CUSTOMER, "hello_world", "en_US", NULL), "template", "accepted");
+  {
+    g_autoptr(JsonNode) o = json_from_string ("{\"type\": \"button\", \"body\": {\"text\": \"Confirm?\"},"
+                                              " \"action\": {\"buttons\": [{\"type\": \"reply\", \"reply\": {\"id\": \"y\", \"title\": \"Yes\"}}]}}", NULL);
+    ADD (wabiz_outgoing_new_raw (CUSTOMER, "interactive", o, "Confirm?"), "interactive", "sent");
+  }
+  {
+    g_autoptr(JsonNode) o = json_from_string ("{\"latitude\": -23.56, \"longitude\": -46.65, \"name\": \"Loja\"}", NULL);
+    ADD (wabiz_outgoing_new_raw (CUSTOMER, "location", o, NULL), "location", "sent");
+  }
+  {
+    g_autoptr(JsonNode) o = json_from_string ("[{\"name\": {\"formatted_name\": \"Ana Souza\"},"
+                                              " \"phones\": [{\"phone\": \"+5511912345678\", \"type\": \"CELL\"}]}]", NULL);
+    ADD (wabiz_outgoing_new_raw (CUSTOMER, "contacts", o, NULL), "contacts", "sent");
+  }
+  {
+    g_autoptr(JsonNode) o = json_from_string ("{\"emoji\": \"👍\"}", NULL);
+    JsonObject *obj = json_node_get_object (o);
+
+    json_object_set_string_member (obj, "message_id", inbound_wamid);
+    ADD (wabiz_outgoing_new_raw (CUSTOMER, "reaction", o, "👍"), "reaction", "sent");
+  }
+  {
+    WabizOutgoing *reply = wabiz_outgoing_new_text (CUSTOMER, "Replying to you");
+
+    wabiz_outgoing_set_reply_to (reply, inbound_wamid);
+    ADD (reply, "text", "sent");
+  }
+#undef ADD
+
+  wabiz_outbox_start (f->outbox);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *uuid = queue_ok (f, cases[i].message);
+      g_autofree char *wamid = NULL;
+      g_autoptr(WabizDbResult) row = NULL;
+      g_autoptr(JsonObject) entry = NULL;
+
+      g_test_message ("%s", cases[i].type);
+      wamid = wait_for (f, f->outbox, uuid, &error);
+      g_assert_no_error (error);
+      g_assert_true (g_str_has_prefix (wamid, "wamid."));
+
+      row = message_row (f, uuid);
+      g_assert_cmpstr (wabiz_db_result_get (row, 0, "message_id"), ==, wamid);
+      g_assert_cmpstr (wabiz_db_result_get (row, 0, "status"), ==, cases[i].status);
+      g_assert_cmpstr (wabiz_db_result_get (row, 0, "state"), ==, "done");
+      g_assert_cmpstr (wabiz_db_result_get (row, 0, "direction"), ==, "outbound");
+      g_assert_cmpstr (wabiz_db_result_get (row, 0, "type"), ==, cases[i].type);
+      g_assert_cmpstr (wabiz_db_result_get (row, 0, "phone"), ==, CUSTOMER);
+      g_assert_cmpint (wabiz_db_result_get_int (row, 0, "attempts"), ==, 1);
+
+      entry = ledger_find (f, wamid);
+      g_assert_nonnull (entry);
+      g_assert_cmpstr (json_object_get_string_member (entry, "type"), ==, cases[i].type);
+    }
+
+  wabiz_test_rm_rf (dir);
+}
+
+static void
+test_refused_before_sending (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(WabizOutgoing) text = wabiz_outgoing_new_text ("16315550000", "Hello?");
+  g_autoptr(WabizOutgoing) bad = wabiz_outgoing_new_text ("12", "Hello?");
+  g_autoptr(WabizOutgoing) empty = wabiz_outgoing_new_text (CUSTOMER, "   ");
+  g_autoptr(WabizOutgoing) pending = wabiz_outgoing_new_template (CUSTOMER, "order_ready", "en_US", NULL);
+  g_autoptr(WabizOutgoing) unknown = wabiz_outgoing_new_template (CUSTOMER, "nope", "en_US", NULL);
+  const char *one[] = { "Maria", NULL };
+  g_autoptr(WabizOutgoing) count = wabiz_outgoing_new_template (CUSTOMER, "pickup", "en_US", one);
+  g_autoptr(WabizDbResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uuid = NULL;
+
+  /* no inbound message ever: free-form is refused, a template suggested */
+  uuid = queue (f, text, &error);
+  g_assert_null (uuid);
+  g_assert_error (error, WABIZ_ERROR, WABIZ_ERROR_WINDOW_CLOSED);
+  g_assert_nonnull (strstr (error->message, "template"));
+  g_clear_error (&error);
+
+  uuid = queue (f, bad, &error);
+  g_assert_error (error, WABIZ_ERROR, WABIZ_ERROR_INVALID_PHONE);
+  g_clear_error (&error);
+
+  open_window (f, CUSTOMER, NULL);
+  uuid = queue (f, empty, &error);
+  g_assert_error (error, WABIZ_ERROR, WABIZ_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+
+  /* once templates are synced: only approved ones, with the right parameters */
+  g_clear_pointer (&res, wabiz_db_result_unref);
+  res = sql (f, "INSERT INTO templates (name, language, status, body_text) VALUES"
+                " ('order_ready', 'en_US', 'PENDING', 'Hi {{1}}'),"
+                " ('pickup', 'en_US', 'APPROVED', 'Hi {{1}}, order {{2}} is ready')", 0, NULL);
+  uuid = queue (f, pending, &error);
+  g_assert_error (error, WABIZ_ERROR, WABIZ_ERROR_INVALID_INPUT);
+  g_assert_nonnull (strstr (error->message, "PENDING"));
+  g_clear_error (&error);
+  uuid = queue (f, unknown, &error);
+  g_assert_error (error, WABIZ_ERROR, WABIZ_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  uuid = queue (f, count, &error);
+  g_assert_error (error, WABIZ_ERROR, WABIZ_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+
+  /* nothing was written, nothing sent */
+  g_clear_pointer (&res, wabiz_db_result_unref);
+  res = sql (f, "SELECT (SELECT count(*) FROM messages) AS m, (SELECT count(*) FROM outbox) AS o", 0, NULL);
+  g_assert_cmpint (wabiz_db_result_get_int (res, 0, "m"), ==, 0);
+  g_assert_cmpint (wabiz_db_result_get_int (res, 0, "o"), ==, 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* one test per Graph error: what is stored, and whether it was retried */
+
+typedef struct
+{
+  const char *name;
+  const char *token;
+  const char *sim;
+  const char *kind;     /* text, raw-bad, template, template-param, template-missing */
+  const char *to;
+  int         code;
+} ErrorCase;
+
+static const ErrorCase error_cases[] = {
+  { "190", "wrong-token", NULL, "template", CUSTOMER, 190 },
+  { "100", NULL, NULL, "raw-bad", CUSTOMER, 100 },
+  { "131047", NULL, NULL, "text-closed-at-meta", "16315557777", 131047 },
+  { "132000", NULL, NULL, "template-param", CUSTOMER, 132000 },
+  { "132001", NULL, NULL, "template-missing", CUSTOMER, 132001 },
+  { "131026", NULL, "{\"undeliverable\": [\"16315559999\"], \"undeliverable_mode\": \"error\"}",
+    "template", "16315559999", 131026 },
+};
+
+static void
+error_setup (Fixture       *f,
+             gconstpointer  data)
+{
+  const ErrorCase *c = data;
+
+  setup_with_token (f, c->token, 200);
+}
+
+static void
+test_error (Fixture       *f,
+            gconstpointer  data)
+{
+  const ErrorCase *c = data;
+  g_autoptr(WabizOutgoing) message = NULL;
+  g_autoptr(WabizDbResult) row = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uuid = NULL;
+  g_autofree char *wamid = NULL;
+  const char *one[] = { "extra", NULL };
+
+  if (c->sim != NULL)
+    sim_config (f, c->sim);
+
+  if (g_str_equal (c->kind, "template"))
+    message = wabiz_outgoing_new_template (c->to, "hello_world", "en_US", NULL);
+  else if (g_str_equal (c->kind, "template-param"))
+    message = wabiz_outgoing_new_template (c->to, "hello_world", "en_US", one);
+  else if (g_str_equal (c->kind, "template-missing"))
+    message = wabiz_outgoing_new_template (c->to, "no_such_template", "en_US", NULL);
+  else if (g_str_equal (c->kind, "raw-bad"))
+    {
+      g_autoptr(JsonNode) o = json_from_string ("{\"bodytext\": \"x\"}", NULL);
+
+      open_window (f, c->to, NULL);
+      message = wabiz_outgoing_new_raw (c->to, "text", o, "x");
+    }
+  else
+    {
+      /* WaBiz believes the window is open; Meta knows better */
+      const char *p[] = { c->to };
+      g_autoptr(WabizDbResult) res = sql (f, "INSERT INTO leads (phone, status, last_inbound_at)"
+                                             " VALUES ($1, 'NEW', now())", 1, p);
+
+      message = wabiz_outgoing_new_text (c->to, "Still there?");
+    }
+
+  uuid = queue (f, message, &error);
+  g_assert_no_error (error);
+  wabiz_outbox_start (f->outbox);
+
+  wamid = wait_for (f, f->outbox, uuid, &error);
+  g_assert_null (wamid);
+  g_assert_error (error, WABIZ_GRAPH_ERROR, c->code);
+  g_assert_nonnull (wabiz_graph_error_get_title (error));
+
+  row = message_row (f, uuid);
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "status"), ==, "failed");
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "state"), ==, "failed");
+  g_assert_cmpint (wabiz_db_result_get_int (row, 0, "error_code"), ==, c->code);
+  g_assert_nonnull (wabiz_db_result_get (row, 0, "error_title"));
+  g_assert_null (wabiz_db_result_get (row, 0, "message_id"));
+  /* a permanent error: tried once, never again */
+  g_assert_cmpint (wabiz_db_result_get_int (row, 0, "attempts"), ==, 1);
+
+  if (c->code == 131026)
+    {
+      const char *p[] = { c->to };
+      g_autoptr(WabizDbResult) lead = sql (f, "SELECT unreachable FROM leads WHERE phone = $1", 1, p);
+
+      g_assert_true (wabiz_db_result_get_bool (lead, 0, "unreachable"));
+    }
+}
+
+/* 130429: retried with back-off until the number's throughput allows */
+static void
+test_error_throughput (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *uuids[3] = { NULL };
+  g_autoptr(JsonArray) ledger = NULL;
+  guint rejected = 0;
+  guint retried = 0;
+
+  sim_config (f, "{\"throughput\": 1}");
+  for (guint i = 0; i < G_N_ELEMENTS (uuids); i++)
+    uuids[i] = queue_ok (f, wabiz_outgoing_new_template (CUSTOMER, "hello_world", "en_US", NULL));
+  wabiz_outbox_start (f->outbox);
+
+  for (guint i = 0; i < G_N_ELEMENTS (uuids); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *wamid = wait_for (f, f->outbox, uuids[i], &error);
+      g_autoptr(WabizDbResult) row = NULL;
+
+      g_assert_no_error (error);
+      g_assert_nonnull (wamid);
+      row = message_row (f, uuids[i]);
+      g_assert_cmpstr (wabiz_db_result_get (row, 0, "status"), ==, "accepted");
+      if (wabiz_db_result_get_int (row, 0, "attempts") > 1)
+        retried++;
+    }
+
+  ledger = wabiz_sim_server_dup_ledger (f->sim, 0);
+  for (guint i = 0; i < json_array_get_length (ledger); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (ledger, i);
+
+      if (json_object_get_int_member_with_default (entry, "error_code", 0) == 130429)
+        rejected++;
+    }
+  g_assert_cmpuint (rejected, >, 0);
+  g_assert_cmpuint (retried, >, 0);
+  g_assert_cmpuint (json_array_get_length (ledger), ==, 3 + rejected);
+}
+
+/* ------------------------------------------------------------------ */
+
+/* Meta's wa_id (with Brazil's ninth digit) differs from the number
+ * typed: one lead, keyed by wa_id. */
+static void
+test_wa_id_merge (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WabizDbResult) leads = NULL;
+  g_autoptr(WabizDbResult) row = NULL;
+  g_autoptr(WabizDbResult) alias = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  g_autofree char *wamid = NULL;
+
+  sim_config (f, "{\"window_policy\": \"open\"}");
+  open_window (f, "551187654321", "João");
+  wabiz_outbox_start (f->outbox);
+
+  first = queue_ok (f, wabiz_outgoing_new_text ("+55 11 8765-4321", "Olá"));
+  wamid = wait_for (f, f->outbox, first, &error);
+  g_assert_no_error (error);
+
+  row = message_row (f, first);
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "phone"), ==, "5511987654321");
+  leads = sql (f, "SELECT phone, name FROM leads ORDER BY phone", 0, NULL);
+  g_assert_cmpuint (wabiz_db_result_get_n_rows (leads), ==, 1);
+  g_assert_cmpstr (wabiz_db_result_get (leads, 0, "phone"), ==, "5511987654321");
+  g_assert_cmpstr (wabiz_db_result_get (leads, 0, "name"), ==, "João");
+  alias = sql (f, "SELECT wa_id FROM wa_id_aliases WHERE input = '551187654321'", 0, NULL);
+  g_assert_cmpstr (wabiz_db_result_get (alias, 0, "wa_id"), ==, "5511987654321");
+
+  /* typed the old way again: goes straight to the wa_id */
+  second = queue_ok (f, wabiz_outgoing_new_text ("551187654321", "Tudo bem?"));
+  g_free (wamid);
+  wamid = wait_for (f, f->outbox, second, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&leads, wabiz_db_result_unref);
+  leads = sql (f, "SELECT count(*) AS n FROM leads", 0, NULL);
+  g_assert_cmpint (wabiz_db_result_get_int (leads, 0, "n"), ==, 1);
+  g_clear_pointer (&row, wabiz_db_result_unref);
+  row = sql (f, "SELECT count(*) AS n FROM conversations", 0, NULL);
+  g_assert_cmpint (wabiz_db_result_get_int (row, 0, "n"), ==, 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* pacing */
+
+static gboolean
+settled_at_least (gpointer data)
+{
+  Fixture *f = data;
+
+  return f->n_settled >= GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (f->outbox), "target"));
+}
+
+typedef struct
+{
+  Fixture *f;
+  guint    left;
+} QueueMany;
+
+static void
+queued_one_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  QueueMany *q = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uuid = wabiz_outbox_queue_finish (WABIZ_OUTBOX (object), result, &error);
+
+  g_assert_no_error (error);
+  q->left--;
+}
+
+static gboolean
+queue_done (gpointer data)
+{
+  return ((QueueMany *) data)->left == 0;
+}
+
+static void
+queue_many (Fixture    *f,
+            guint       n,
+            const char *to,
+            gboolean    text)
+{
+  QueueMany q = { f, n };
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(WabizOutgoing) m = NULL;
+
+      if (text)
+        {
+          g_autofree char *body = g_strdup_printf ("message %05u", i);
+
+          m = wabiz_outgoing_new_text (to, body);
+        }
+      else
+        m = wabiz_outgoing_new_template (to, "hello_world", "en_US", NULL);
+      wabiz_outbox_queue_async (f->outbox, m, NULL, queued_one_cb, &q);
+    }
+  wabiz_test_wait_until (queue_done, &q, 120);
+}
+
+static void
+test_pacing (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(JsonArray) ledger = NULL;
+  gint64 first = G_MAXINT64;
+  gint64 last = 0;
+  double expected;
+  double took;
+
+  queue_many (f, 2000, CUSTOMER, FALSE);
+  g_object_set_data (G_OBJECT (f->outbox), "target", GUINT_TO_POINTER (2000));
+  wabiz_outbox_start (f->outbox);
+  wabiz_test_wait_until (settled_at_least, f, 120);
+
+  ledger = wabiz_sim_server_dup_ledger (f->sim, 0);
+  g_assert_cmpuint (json_array_get_length (ledger), ==, 2000);
+  for (guint i = 0; i < json_array_get_length (ledger); i++)
+    {
+      gint64 t = json_object_get_int_member (json_array_get_object_element (ledger, i), "received_at_us");
+
+      first = MIN (first, t);
+      last = MAX (last, t);
+    }
+
+  /* 2,000 messages at 200/s: 1,999 intervals of 5 ms */
+  expected = 1999.0 / 200.0;
+  took = (last - first) / (double) G_USEC_PER_SEC;
+  g_test_message ("2000 messages at 200/s: %.3f s (expected %.3f s, %+.2f %%)",
+                  took, expected, 100.0 * (took - expected) / expected);
+  g_assert_cmpfloat (took, >=, expected * 0.95);
+  g_assert_cmpfloat (took, <=, expected * 1.05);
+}
+
+/* Bulk sends: one message per 6 s to the same customer at most. */
+static void
+test_bulk_pair_pacing (Fixture       *f,
+                       gconstpointer  data)
+{
+  const char *phones[] = { CUSTOMER, CUSTOMER, "16315552222" };
+  g_autoptr(JsonArray) ledger = NULL;
+  gint64 times[2] = { 0, 0 };
+  guint k = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (phones); i++)
+    {
+      g_autoptr(WabizOutgoing) m = wabiz_outgoing_new_template (phones[i], "hello_world", "en_US", NULL);
+      g_autofree char *uuid = NULL;
+      g_autoptr(GError) error = NULL;
+
+      wabiz_outgoing_set_bulk (m, TRUE);
+      uuid = queue (f, m, &error);
+      g_assert_no_error (error);
+    }
+  g_object_set_data (G_OBJECT (f->outbox), "target", GUINT_TO_POINTER (3));
+  wabiz_outbox_start (f->outbox);
+  wabiz_test_wait_until (settled_at_least, f, 60);
+
+  ledger = wabiz_sim_server_dup_ledger (f->sim, 0);
+  g_assert_cmpuint (json_array_get_length (ledger), ==, 3);
+  for (guint i = 0; i < 3; i++)
+    {
+      JsonObject *e = json_array_get_object_element (ledger, i);
+
+      if (g_str_equal (json_object_get_string_member (e, "wa_id"), CUSTOMER))
+        times[k++] = json_object_get_int_member (e, "received_at_us");
+    }
+  g_assert_cmpuint (k, ==, 2);
+  g_assert_cmpint (times[1] - times[0], >=, 6 * G_USEC_PER_SEC);
+}
+
+/* ------------------------------------------------------------------ */
+/* crash safety */
+
+static int
+run_child_sender (const char *conninfo,
+                  const char *base_url)
+{
+  g_autoptr(WabizDb) db = wabiz_db_new (conninfo, NULL, 6);
+  g_autoptr(WabizGraphClient) graph = NULL;
+  g_autoptr(WabizOutbox) outbox = NULL;
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+
+  graph = wabiz_graph_client_new (base_url, "v19.0", WABIZ_SIM_DEFAULT_PHONE_NUMBER_ID,
+                                  WABIZ_SIM_DEFAULT_WABA_ID, WABIZ_SIM_DEFAULT_ACCESS_TOKEN);
+  outbox = wabiz_outbox_new (db, graph, 100);
+  wabiz_outbox_start (outbox);
+  g_main_loop_run (loop);   /* until SIGKILL */
+  return 0;
+}
+
+static gboolean
+ledger_reached (gpointer data)
+{
+  Fixture *f = data;
+  g_autoptr(JsonObject) stats = wabiz_sim_server_dup_stats (f->sim);
+
+  return json_object_get_int_member (json_object_get_object_member (stats, "messages"), "accepted") >= 300;
+}
+
+static gboolean
+set_flag_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Until @statement's first column is true, asking every 100 ms while the
+ * main loop (and the in-process simulator) keeps running. */
+static void
+wait_for_sql (Fixture    *f,
+              const char *statement,
+              guint       timeout_s)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_s * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      g_autoptr(WabizDbResult) res = sql (f, statement, 0, NULL);
+      gboolean tick = FALSE;
+
+      if (g_strcmp0 (wabiz_db_result_get_nth (res, 0, 0), "t") == 0)
+        return;
+      if (g_get_monotonic_time () > deadline)
+        g_error ("Timed out waiting for: %s", statement);
+      g_timeout_add (100, set_flag_cb, &tick);
+      wabiz_test_wait_for_flag (&tick, 10);
+    }
+}
+
+static void
+test_crash (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
+  g_autoptr(GSubprocess) child = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) ledger = NULL;
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(WabizDbResult) rows = NULL;
+  g_autoptr(WabizDbResult) first = NULL;
+  g_autofree char *wamid = NULL;
+  guint n_done = 0;
+  guint n_unknown = 0;
+  guint n_unknown_sent = 0;
+
+  sim_config (f, "{\"window_policy\": \"open\"}");
+  open_window (f, CUSTOMER, NULL);
+  queue_many (f, 1000, CUSTOMER, TRUE);
+
+  child = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, exe, "--outbox-child", f->conninfo,
+                            wabiz_sim_server_get_base_url (f->sim), NULL);
+  g_assert_no_error (error);
+
+  /* this process is not the sender: waiting polls the row */
+  first = sql (f, "SELECT message_uuid::text AS uuid FROM outbox ORDER BY id LIMIT 1", 0, NULL);
+  wamid = wait_for (f, f->outbox, wabiz_db_result_get (first, 0, "uuid"), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (wamid);
+
+  wabiz_test_wait_until (ledger_reached, f, 60);
+  g_subprocess_force_exit (child);   /* SIGKILL */
+  g_subprocess_wait (child, NULL, NULL);
+  g_assert_true (g_subprocess_get_if_signaled (child));
+  g_assert_cmpint (g_subprocess_get_term_sig (child), ==, SIGKILL);
+
+  /* restart: this process becomes the sender and finishes the job */
+  wabiz_outbox_start (f->outbox);
+  wait_for_sql (f, "SELECT count(*) = 0 FROM outbox WHERE state IN ('pending', 'sending')", 120);
+
+  ledger = wabiz_sim_server_dup_ledger (f->sim, 0);
+  for (guint i = 0; i < json_array_get_length (ledger); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (ledger, i);
+      JsonObject *body = json_object_get_object_member (entry, "body");
+      const char *text = json_object_get_string_member (json_object_get_object_member (body, "text"), "body");
+      guint count = GPOINTER_TO_UINT (g_hash_table_lookup (seen, text));
+
+      /* never twice */
+      g_assert_cmpuint (count, ==, 0);
+      g_hash_table_insert (seen, g_strdup (text), GUINT_TO_POINTER (count + 1));
+    }
+
+  rows = sql (f, "SELECT o.state, m.message, m.status, m.message_id, m.error_title FROM outbox o"
+                 " JOIN messages m ON m.id = o.message_uuid", 0, NULL);
+  g_assert_cmpuint (wabiz_db_result_get_n_rows (rows), ==, 1000);
+  for (guint i = 0; i < 1000; i++)
+    {
+      const char *state = wabiz_db_result_get (rows, i, "state");
+      const char *text = wabiz_db_result_get (rows, i, "message");
+      gboolean sent = g_hash_table_contains (seen, text);
+
+      if (g_str_equal (state, "done"))
+        {
+          /* sent exactly once */
+          g_assert_true (sent);
+          g_assert_nonnull (wabiz_db_result_get (rows, i, "message_id"));
+          n_done++;
+        }
+      else
+        {
+          g_assert_cmpstr (state, ==, "unknown");
+          g_assert_cmpstr (wabiz_db_result_get (rows, i, "status"), ==, "unknown");
+          g_assert_cmpstr (wabiz_db_result_get (rows, i, "error_title"), ==,
+                           "Not known whether this was sent; check before resending");
+          n_unknown++;
+          if (sent)
+            n_unknown_sent++;
+        }
+    }
+  g_test_message ("crash: %u sent, %u in flight at the crash (of which %u had reached the simulator)",
+                  n_done, n_unknown, n_unknown_sent);
+  g_assert_cmpuint (n_done + n_unknown, ==, 1000);
+  g_assert_cmpuint (n_unknown, <=, 256);
+  g_assert_cmpuint (n_done, >=, 700);
+}
+
+static void
+hang_cb (SoupServer        *server,
+         SoupServerMessage *msg,
+         const char        *path,
+         GHashTable        *query,
+         gpointer           user_data)
+{
+  soup_server_message_pause (msg);
+}
+
+static char *
+listen_local (SoupServer *server)
+{
+  g_autoptr(GSList) uris = NULL;
+  g_autoptr(GError) error = NULL;
+  char *url;
+
+  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  url = g_uri_to_string (uris->data);
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+  return url;
+}
+
+/* The request left and no answer came: maybe sent, so never resent;
+ * marked unknown for the user to check. */
+static void
+test_ambiguous (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autofree char *url = NULL;
+  g_autoptr(WabizGraphClient) graph = NULL;
+  g_autoptr(WabizOutbox) outbox = NULL;
+  g_autoptr(WabizDbResult) row = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uuid = NULL;
+  g_autofree char *wamid = NULL;
+
+  soup_server_add_handler (server, NULL, hang_cb, NULL, NULL);
+  url = listen_local (server);
+  graph = wabiz_graph_client_new (url, "v19.0", "1", "2", "t");
+  wabiz_graph_client_set_timeout (graph, 1);
+  outbox = wabiz_outbox_new (f->db, graph, 50);
+
+  uuid = queue_ok (f, wabiz_outgoing_new_template (CUSTOMER, "hello_world", "en_US", NULL));
+  wabiz_outbox_start (outbox);
+  wamid = wait_for (f, outbox, uuid, &error);
+  g_assert_null (wamid);
+  g_assert_error (error, WABIZ_GRAPH_ERROR, WABIZ_GRAPH_ERROR_AMBIGUOUS);
+
+  row = message_row (f, uuid);
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "status"), ==, "unknown");
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "state"), ==, "unknown");
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "error_title"), ==,
+                   "Not known whether this was sent; check before resending");
+  g_assert_cmpint (wabiz_db_result_get_int (row, 0, "attempts"), ==, 1);
+  stop_outbox (outbox);
+}
+
+/* Graph unreachable before anything was sent: retried later. */
+static void
+test_unreachable_retried (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(WabizGraphClient) graph = NULL;
+  g_autoptr(WabizOutbox) outbox = NULL;
+  g_autoptr(WabizDbResult) row = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uuid = NULL;
+  g_autofree char *url = NULL;
+  guint16 port;
+
+  port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+  g_assert_no_error (error);
+  g_socket_listener_close (listener);
+  url = g_strdup_printf ("http://127.0.0.1:%u", port);
+  graph = wabiz_graph_client_new (url, "v19.0", "1", "2", "t");
+  outbox = wabiz_outbox_new (f->db, graph, 50);
+
+  uuid = queue_ok (f, wabiz_outgoing_new_template (CUSTOMER, "hello_world", "en_US", NULL));
+  wabiz_outbox_start (outbox);
+  wait_for_sql (f, "SELECT attempts = 1 AND state = 'pending' AND last_error IS NOT NULL"
+                   " AND next_attempt_at > now() FROM outbox", 30);
+
+  /* a wait can be given up */
+  {
+    g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+    g_autoptr(GAsyncResult) result = NULL;
+
+    wabiz_outbox_wait_async (outbox, uuid, 60000, cancellable, wabiz_test_store_result_cb, &result);
+    g_cancellable_cancel (cancellable);
+    wabiz_test_wait_result (&result, 10);
+    g_assert_null (wabiz_outbox_wait_finish (outbox, result, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  }
+  stop_outbox (outbox);
+
+  row = message_row (f, uuid);
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "status"), ==, "queued");
+}
+
+/* End to end with the webhook receiver: queued → sent → delivered → read,
+ * from the simulator's signed status webhooks. */
+static void
+test_statuses (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr(WabizWebhook) webhook = wabiz_webhook_new (f->db, WABIZ_SIM_DEFAULT_APP_SECRET, "verify");
+  g_autoptr(WabizWebhookProcessor) processor = wabiz_webhook_processor_new (f->db, WABIZ_SIM_DEFAULT_PHONE_NUMBER_ID);
+  g_autoptr(GSList) uris = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WabizDbResult) rows = NULL;
+  g_autofree char *config = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *uuids[3] = { NULL };
+
+  wabiz_webhook_attach (webhook, server);
+  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  base = g_uri_to_string (uris->data);
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+  config = g_strdup_printf ("{\"webhook_url\": \"%s%swebhook\", \"status_delay_ms\": 20}",
+                            base, g_str_has_suffix (base, "/") ? "" : "/");
+  sim_config (f, config);
+  wabiz_webhook_processor_set_poll_interval (processor, 1);
+  wabiz_webhook_processor_start (processor);
+
+  open_window (f, CUSTOMER, "Maria");
+  wabiz_outbox_start (f->outbox);
+  uuids[0] = queue_ok (f, wabiz_outgoing_new_text (CUSTOMER, "Your table is ready"));
+  uuids[1] = queue_ok (f, wabiz_outgoing_new_media (CUSTOMER, "image", "https://files.example/m.jpg", NULL, "Menu", NULL));
+  uuids[2] = queue_ok (f, wabiz_outgoing_new_template (CUSTOMER, "hello_world", "en_US", NULL));
+
+  wait_for_sql (f, "SELECT count(*) = 3 FROM messages WHERE direction = 'outbound' AND status = 'read'", 60);
+  rows = sql (f, "SELECT message_id, sent_at, delivered_at, read_at FROM messages WHERE direction = 'outbound'",
+              0, NULL);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_assert_nonnull (wabiz_db_result_get (rows, i, "message_id"));
+      g_assert_nonnull (wabiz_db_result_get (rows, i, "sent_at"));
+      g_assert_nonnull (wabiz_db_result_get (rows, i, "delivered_at"));
+      g_assert_nonnull (wabiz_db_result_get (rows, i, "read_at"));
+    }
+
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+
+    wabiz_webhook_processor_stop_async (processor, NULL, wabiz_test_store_result_cb, &result);
+    wabiz_test_wait_result (&result, 30);
+    wabiz_webhook_processor_stop_finish (processor, result, NULL);
+  }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  if (argc == 4 && g_str_equal (argv[1], "--outbox-child"))
+    return run_child_sender (argv[2], argv[3]);
+
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add ("/outbox/each-kind", Fixture, NULL, fixture_setup, test_each_kind, fixture_teardown);
+  g_test_add ("/outbox/refused", Fixture, NULL, fixture_setup, test_refused_before_sending, fixture_teardown);
+  for (guint i = 0; i < G_N_ELEMENTS (error_cases); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("/outbox/error/%s", error_cases[i].name);
+
+      g_test_add (name, Fixture, &error_cases[i], error_setup, test_error, fixture_teardown);
+    }
+  g_test_add ("/outbox/error/130429", Fixture, NULL, fixture_setup, test_error_throughput, fixture_teardown);
+  g_test_add ("/outbox/wa-id", Fixture, NULL, fixture_setup, test_wa_id_merge, fixture_teardown);
+  g_test_add ("/outbox/pacing", Fixture, NULL, fixture_setup, test_pacing, fixture_teardown);
+  g_test_add ("/outbox/bulk-pair", Fixture, NULL, fixture_setup, test_bulk_pair_pacing, fixture_teardown);
+  g_test_add ("/outbox/ambiguous", Fixture, NULL, fixture_setup, test_ambiguous, fixture_teardown);
+  g_test_add ("/outbox/unreachable", Fixture, NULL, fixture_setup, test_unreachable_retried, fixture_teardown);
+  g_test_add ("/outbox/statuses", Fixture, NULL, fixture_setup, test_statuses, fixture_teardown);
+  g_test_add ("/outbox/crash", Fixture, NULL, fixture_setup, test_crash, fixture_teardown);
+
+  return g_test_run ();
+}
