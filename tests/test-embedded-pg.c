@@ -126,8 +126,10 @@ static void
 test_life_cycle (void)
 {
   g_autofree char *dir = wabiz_test_make_tmpdir ("wzemb");
-  g_autofree char *data = g_build_filename (dir, "data", NULL);
-  g_autofree char *sock = g_build_filename (dir, "run", NULL);
+  /* parents that do not exist yet, like /var/lib/wabiz for root: the
+   * server's user must still get through them */
+  g_autofree char *data = g_build_filename (dir, "var", "lib", "wabiz", "postgres", NULL);
+  g_autofree char *sock = g_build_filename (dir, "run", "wabiz", NULL);
 
   check_life_cycle (data, sock);
   wabiz_test_rm_rf (dir);

@@ -47,7 +47,11 @@ lock_state (WabizEmbeddedPg *self,
 {
   int fd;
 
-  if (g_mkdir_with_parents (self->users_dir, 0700) != 0)
+  g_autofree char *socket_dir = g_path_get_dirname (self->users_dir);
+  g_autofree char *socket_parent = g_path_get_dirname (socket_dir);
+
+  if (g_mkdir_with_parents (socket_parent, 0755) != 0 ||
+      g_mkdir_with_parents (self->users_dir, 0700) != 0)
     {
       int errsv = errno;
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),

@@ -299,7 +299,11 @@ make_private_dir (WabizPgServer *self,
                   const char    *path,
                   GError       **error)
 {
-  if (g_mkdir_with_parents (path, 0700) != 0)
+  g_autofree char *parent = g_path_get_dirname (path);
+
+  /* The parents must let the server's user through (when we are root it
+   * is another user); only the folder itself is private. */
+  if (g_mkdir_with_parents (parent, 0755) != 0 || g_mkdir_with_parents (path, 0700) != 0)
     {
       int errsv = errno;
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
