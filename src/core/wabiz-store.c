@@ -27,7 +27,7 @@ wabiz_store_upsert_lead_on_conn (WabizDbConn *conn,
 
   res = wabiz_db_conn_exec (conn,
                             "INSERT INTO leads (phone, name, profile_name, status, first_contact)"
-                            " VALUES ($1, $2, $2, 'NEW', now())"
+                            " VALUES ($1, $2::text, $2::text, 'NEW', now())"
                             " ON CONFLICT (phone) DO UPDATE SET"
                             "   name = coalesce(nullif(leads.name, ''), excluded.name),"
                             "   profile_name = coalesce(excluded.profile_name, leads.profile_name),"

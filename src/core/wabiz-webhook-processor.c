@@ -1,0 +1,1186 @@
+/* wabiz-webhook-processor.c
+ *
+ * SPDX-License-Identifier: MIT
+ *
+ * Stage 2 of receiving (DESIGN.md "Data flows"): pending webhook_events
+ * become rows, one transaction per batch: the lead, the message (unique
+ * on its wamid, so a redelivery changes nothing), the conversation and
+ * the 24-hour window, statuses (forward only, see
+ * data/sql/004-webhook-processing.sql), template updates; then the
+ * events are marked processed and NOTIFY tells every open window.
+ *
+ * An event that fails keeps its error and stays pending (processed_at
+ * NULL) for wabiz_webhook_processor_reprocess_async(); the events after
+ * it go on. A batch first runs without savepoints; only when one of its
+ * events fails does it run again with a savepoint around each event.
+ * Events are taken FOR UPDATE SKIP LOCKED, so several processors (a
+ * desktop and wabizd on one database) never process one event twice.
+ */
+
+#define G_LOG_DOMAIN "wabiz-webhook-processor"
+
+#include "config.h"
+
+#include "wabiz-store.h"
+#include "wabiz-webhook-parser.h"
+#include "wabiz-webhook-processor.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#define BATCH_SIZE 500
+#define DEFAULT_POLL_INTERVAL_S 15
+#define MAX_RETRY_DELAY_S 30
+/* after a wake, wait this long so that one batch takes what arrives
+ * meanwhile: fewer, larger transactions under load */
+#define LINGER_MS 20
+
+struct _WabizWebhookProcessor
+{
+  GObject    parent_instance;
+
+  WabizDb   *db;                  /* (owned) */
+  char      *phone_number_id;     /* (owned) (nullable) */
+  gboolean   started;
+  gboolean   stopped;
+  gboolean   busy;                /* a batch is in flight */
+  gboolean   wake_pending;
+  guint      retry_delay_s;
+  guint      retry_source;
+  guint      linger_source;
+  guint      poll_source;
+  guint      poll_interval_s;
+  guint      run_count;           /* events processed since the run waiters came */
+  guint64    n_processed;
+  GPtrArray *idle_waiters;        /* (element-type GTask) (owned) */
+  GPtrArray *stop_waiters;        /* (element-type GTask) (owned) */
+};
+
+G_DEFINE_FINAL_TYPE (WabizWebhookProcessor, wabiz_webhook_processor, G_TYPE_OBJECT)
+
+enum {
+  SIGNAL_PROCESSED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+typedef struct
+{
+  char     *phone_number_id;
+  gboolean  reprocess;
+  gint64    after_id;
+  /* results */
+  guint     n_events;
+  guint     n_processed;
+  guint     n_failed;
+  gint64    last_id;
+} BatchJob;
+
+static void
+batch_job_free (BatchJob *job)
+{
+  g_free (job->phone_number_id);
+  g_free (job);
+}
+
+static void schedule_batch (WabizWebhookProcessor *self);
+
+/* ------------------------------------------------------------------ */
+/* writing one event (worker thread) */
+
+static char *
+preview_for (WabizWebhookMessage *m)
+{
+  if (m->text != NULL && *m->text != '\0')
+    return g_strdup (m->text);
+  return g_strdup_printf ("[%s]", m->type);
+}
+
+static gboolean
+apply_message (WabizDbConn          *conn,
+               WabizWebhookMessage  *m,
+               GHashTable           *touched,
+               GError              **error)
+{
+  g_autoptr(WabizDbResult) res = NULL;
+  g_autofree char *lead_id = NULL;
+  g_autofree char *preview = NULL;
+  const char *params[21];
+
+  lead_id = wabiz_store_upsert_lead_on_conn (conn, m->from, m->profile_name, error);
+  if (lead_id == NULL)
+    return FALSE;
+
+  params[0] = m->from;
+  params[1] = m->text;
+  params[2] = m->wamid;
+  params[3] = m->media_type;
+  params[4] = m->caption;
+  params[5] = m->timestamp;
+  params[6] = m->type;
+  params[7] = lead_id;
+  params[8] = m->reply_to;
+  params[9] = m->forwarded ? "true" : "false";
+  params[10] = m->media_id;
+  params[11] = m->media_mime;
+  params[12] = m->media_sha256;
+  params[13] = m->media_filename;
+  params[14] = m->content_json;
+  params[15] = m->referral_json;
+  params[16] = m->raw_json;
+  params[17] = m->error_code;
+  params[18] = m->error_title;
+  params[19] = m->error_details;
+  params[20] = NULL;
+
+  res = wabiz_db_conn_exec (conn,
+                            "INSERT INTO messages (phone, message, sender, direction, status, message_id,"
+                            "  media_type, caption, \"timestamp\", type, lead_id, reply_to, forwarded,"
+                            "  media_id, media_mime, media_sha256, media_filename, content, referral, raw,"
+                            "  error_code, error_title, error_details)"
+                            " VALUES ($1, $2, 'Customer', 'inbound', 'received', $3, $4, $5,"
+                            "  CASE WHEN $6::text IS NULL THEN now() ELSE to_timestamp($6::bigint) END,"
+                            "  $7, $8::uuid, $9, $10::boolean, $11, $12, $13, $14, $15::jsonb, $16::jsonb,"
+                            "  $17::jsonb, $18::int, $19, $20)"
+                            " ON CONFLICT (message_id) DO NOTHING RETURNING id",
+                            20, params, error);
+  if (res == NULL)
+    return FALSE;
+
+  /* a redelivery: the message is there, nothing changes */
+  if (wabiz_db_result_get_n_rows (res) == 0)
+    return TRUE;
+
+  preview = preview_for (m);
+  if (!wabiz_store_touch_conversation_on_conn (conn, m->from, lead_id, preview, TRUE,
+                                               m->timestamp, error))
+    return FALSE;
+
+  g_hash_table_add (touched, g_strdup (m->from));
+  return TRUE;
+}
+
+static gboolean
+apply_status (WabizDbConn         *conn,
+              WabizWebhookStatus  *s,
+              GHashTable          *touched,
+              GError             **error)
+{
+  g_autoptr(WabizDbResult) res = NULL;
+  g_autoptr(WabizDbResult) early = NULL;
+  const char *phone;
+  const char *params[] = {
+    s->wamid, s->status, s->timestamp, s->error_code, s->error_title, s->error_details,
+    s->conversation_json, s->pricing_json,
+  };
+
+  res = wabiz_db_conn_exec (conn,
+                            "SELECT wabiz_apply_status($1, $2,"
+                            "  CASE WHEN $3::text IS NULL THEN now() ELSE to_timestamp($3::bigint) END,"
+                            "  $4::int, $5, $6, $7::jsonb, $8::jsonb) AS phone",
+                            G_N_ELEMENTS (params), params, error);
+  if (res == NULL)
+    return FALSE;
+
+  phone = wabiz_db_result_get (res, 0, "phone");
+  if (phone != NULL)
+    {
+      g_hash_table_add (touched, g_strdup (phone));
+      return TRUE;
+    }
+
+  /* not (yet) ours: kept, and applied if a message with this wamid
+   * is stored later (the trigger of 004-webhook-processing.sql) */
+  g_debug ("Keeping a %s status for a message not stored yet", s->status);
+  early = wabiz_db_conn_exec (conn,
+                              "INSERT INTO webhook_early_statuses (wamid, status, status_at, error_code,"
+                              "  error_title, error_details, conversation_info, pricing)"
+                              " VALUES ($1, $2,"
+                              "  CASE WHEN $3::text IS NULL THEN now() ELSE to_timestamp($3::bigint) END,"
+                              "  $4::int, $5, $6, $7::jsonb, $8::jsonb)"
+                              " ON CONFLICT (wamid, status) DO NOTHING",
+                              G_N_ELEMENTS (params), params, error);
+  return early != NULL;
+}
+
+static gboolean
+apply_template (WabizDbConn           *conn,
+                WabizWebhookTemplate  *t,
+                GError               **error)
+{
+  g_autoptr(WabizDbResult) res = NULL;
+
+  if (g_str_equal (t->field, "message_template_status_update"))
+    {
+      const char *params[] = { t->name, t->language, t->template_id, t->time, t->event, t->reason,
+                               t->category };
+
+      if (t->event == NULL)
+        return TRUE;
+      res = wabiz_db_conn_exec (conn,
+            "WITH t AS (SELECT CASE WHEN $4::text IS NULL THEN now() ELSE to_timestamp($4::bigint) END AS ts),"
+            " upd AS (UPDATE templates SET status = $5::text, rejected_reason = $6::text,"
+            "           meta_id = coalesce($3::text, meta_id), category = coalesce($7::text, category),"
+            "           meta_status_at = (SELECT ts FROM t), updated_at = now()"
+            "         WHERE ((name = $1::text AND language = $2::text) OR ($1::text IS NULL AND meta_id = $3::text))"
+            "           AND (meta_status_at IS NULL OR meta_status_at <= (SELECT ts FROM t))"
+            "           AND (status, rejected_reason, meta_id, category)"
+            "               IS DISTINCT FROM ($5::text, $6::text, coalesce($3::text, meta_id), coalesce($7::text, category))"
+            "         RETURNING 1)"
+            " INSERT INTO templates (name, language, status, meta_id, rejected_reason, category, meta_status_at)"
+            " SELECT $1::text, $2::text, $5::text, $3::text, $6::text, $7::text, ts FROM t"
+            " WHERE $1::text IS NOT NULL AND $2::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM upd)"
+            " ON CONFLICT (name, language) DO NOTHING",
+            G_N_ELEMENTS (params), params, error);
+    }
+  else if (g_str_equal (t->field, "message_template_quality_update"))
+    {
+      const char *params[] = { t->name, t->language, t->template_id, t->time, t->quality };
+
+      if (t->quality == NULL)
+        return TRUE;
+      res = wabiz_db_conn_exec (conn,
+            "WITH t AS (SELECT CASE WHEN $4::text IS NULL THEN now() ELSE to_timestamp($4::bigint) END AS ts),"
+            " upd AS (UPDATE templates SET quality_score = $5::text, meta_id = coalesce($3::text, meta_id),"
+            "           quality_updated_at = (SELECT ts FROM t), updated_at = now()"
+            "         WHERE ((name = $1::text AND language = $2::text) OR ($1::text IS NULL AND meta_id = $3::text))"
+            "           AND (quality_updated_at IS NULL OR quality_updated_at <= (SELECT ts FROM t))"
+            "           AND quality_score IS DISTINCT FROM $5::text"
+            "         RETURNING 1)"
+            " INSERT INTO templates (name, language, status, meta_id, quality_score, quality_updated_at)"
+            " SELECT $1::text, $2::text, 'APPROVED', $3::text, $5::text, ts FROM t"
+            " WHERE $1::text IS NOT NULL AND $2::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM upd)"
+            " ON CONFLICT (name, language) DO NOTHING",
+            G_N_ELEMENTS (params), params, error);
+    }
+  else
+    {
+      const char *params[] = { t->name, t->language, t->template_id, t->category, t->previous_category };
+
+      if (t->category == NULL)
+        return TRUE;
+      res = wabiz_db_conn_exec (conn,
+            "WITH upd AS (UPDATE templates SET category = $4::text, previous_category = $5::text,"
+            "           meta_id = coalesce($3::text, meta_id), updated_at = now()"
+            "         WHERE ((name = $1::text AND language = $2::text) OR ($1::text IS NULL AND meta_id = $3::text))"
+            "           AND category IS DISTINCT FROM $4::text"
+            "         RETURNING 1)"
+            " INSERT INTO templates (name, language, status, meta_id, category, previous_category)"
+            " SELECT $1::text, $2::text, 'APPROVED', $3::text, $4::text, $5::text"
+            " WHERE $1::text IS NOT NULL AND $2::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM upd)"
+            " ON CONFLICT (name, language) DO NOTHING",
+            G_N_ELEMENTS (params), params, error);
+    }
+
+  return res != NULL;
+}
+
+static gboolean
+apply_payload (WabizDbConn          *conn,
+               WabizWebhookPayload  *payload,
+               GHashTable           *touched,
+               gboolean             *templates_changed,
+               GError              **error)
+{
+  for (guint i = 0; i < payload->messages->len; i++)
+    if (!apply_message (conn, g_ptr_array_index (payload->messages, i), touched, error))
+      return FALSE;
+
+  for (guint i = 0; i < payload->statuses->len; i++)
+    if (!apply_status (conn, g_ptr_array_index (payload->statuses, i), touched, error))
+      return FALSE;
+
+  for (guint i = 0; i < payload->templates->len; i++)
+    {
+      if (!apply_template (conn, g_ptr_array_index (payload->templates, i), error))
+        return FALSE;
+      *templates_changed = TRUE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+exec_simple (WabizDbConn  *conn,
+             const char   *sql,
+             GError      **error)
+{
+  g_autoptr(WabizDbResult) res = wabiz_db_conn_exec (conn, sql, 0, NULL, error);
+
+  return res != NULL;
+}
+
+static gboolean
+is_unavailable (const GError *error)
+{
+  return g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE) ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+/* ------------------------------------------------------------------ */
+/* the fast path: a whole batch in a few set-based statements */
+
+static void
+free_error (GError *error)
+{
+  if (error != NULL)
+    g_error_free (error);
+}
+
+static void
+add_text (JsonBuilder *builder,
+          const char  *name,
+          const char  *value)
+{
+  json_builder_set_member_name (builder, name);
+  if (value != NULL)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+static char *
+messages_to_json (GPtrArray *payloads)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < payloads->len; i++)
+    {
+      WabizWebhookPayload *payload = g_ptr_array_index (payloads, i);
+
+      for (guint j = 0; payload != NULL && j < payload->messages->len; j++)
+        {
+          WabizWebhookMessage *m = g_ptr_array_index (payload->messages, j);
+
+          json_builder_begin_object (builder);
+          add_text (builder, "wamid", m->wamid);
+          add_text (builder, "from", m->from);
+          add_text (builder, "profile_name", m->profile_name);
+          add_text (builder, "timestamp", m->timestamp);
+          add_text (builder, "type", m->type);
+          add_text (builder, "text", m->text);
+          add_text (builder, "caption", m->caption);
+          add_text (builder, "media_type", m->media_type);
+          add_text (builder, "media_id", m->media_id);
+          add_text (builder, "media_mime", m->media_mime);
+          add_text (builder, "media_sha256", m->media_sha256);
+          add_text (builder, "media_filename", m->media_filename);
+          add_text (builder, "reply_to", m->reply_to);
+          add_text (builder, "forwarded", m->forwarded ? "true" : "false");
+          add_text (builder, "error_code", m->error_code);
+          add_text (builder, "error_title", m->error_title);
+          add_text (builder, "error_details", m->error_details);
+          add_text (builder, "content", m->content_json);
+          add_text (builder, "referral", m->referral_json);
+          add_text (builder, "raw", m->raw_json);
+          json_builder_end_object (builder);
+        }
+    }
+  json_builder_end_array (builder);
+  root = json_builder_get_root (builder);
+  return json_to_string (root, FALSE);
+}
+
+static char *
+statuses_to_json (GPtrArray *payloads,
+                  guint     *n)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  *n = 0;
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < payloads->len; i++)
+    {
+      WabizWebhookPayload *payload = g_ptr_array_index (payloads, i);
+
+      for (guint j = 0; payload != NULL && j < payload->statuses->len; j++)
+        {
+          WabizWebhookStatus *st = g_ptr_array_index (payload->statuses, j);
+
+          json_builder_begin_object (builder);
+          add_text (builder, "wamid", st->wamid);
+          add_text (builder, "status", st->status);
+          add_text (builder, "timestamp", st->timestamp);
+          add_text (builder, "error_code", st->error_code);
+          add_text (builder, "error_title", st->error_title);
+          add_text (builder, "error_details", st->error_details);
+          add_text (builder, "conversation", st->conversation_json);
+          add_text (builder, "pricing", st->pricing_json);
+          json_builder_end_object (builder);
+          (*n)++;
+        }
+    }
+  json_builder_end_array (builder);
+  root = json_builder_get_root (builder);
+  return json_to_string (root, FALSE);
+}
+
+static void
+add_phones (GHashTable    *touched,
+            WabizDbResult *res)
+{
+  for (guint i = 0; i < wabiz_db_result_get_n_rows (res); i++)
+    {
+      const char *phone = wabiz_db_result_get_nth (res, i, 0);
+
+      if (phone != NULL)
+        g_hash_table_add (touched, g_strdup (phone));
+    }
+}
+
+/* The set-based twin of wabiz_store_upsert_lead_on_conn() and
+ * wabiz_store_touch_conversation_on_conn() (keep them in step): leads
+ * first, then messages, conversations and the leads' counters. */
+static const char *upsert_leads_sql =
+  "WITH src AS (SELECT x.m, x.ord FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(m, ord)),"
+  " lead_src AS (SELECT DISTINCT ON (m->>'from') m->>'from' AS phone, m->>'profile_name' AS profile_name"
+  "   FROM src ORDER BY m->>'from', (m->>'profile_name') IS NULL, ord DESC)"
+  " INSERT INTO leads AS l (phone, name, profile_name, status, first_contact)"
+  " SELECT phone, profile_name, profile_name, 'NEW', now() FROM lead_src ORDER BY phone"
+  " ON CONFLICT (phone) DO UPDATE SET"
+  "   name = coalesce(nullif(l.name, ''), excluded.name),"
+  "   profile_name = coalesce(excluded.profile_name, l.profile_name),"
+  "   updated_at = CASE WHEN excluded.profile_name IS DISTINCT FROM l.profile_name"
+  "                     AND excluded.profile_name IS NOT NULL"
+  "                     THEN now() ELSE l.updated_at END"
+  " WHERE (l.name IS NULL OR l.name = '') AND excluded.name IS NOT NULL"
+  "    OR excluded.profile_name IS DISTINCT FROM l.profile_name AND excluded.profile_name IS NOT NULL";
+
+static const char *insert_messages_sql =
+  "WITH src AS (SELECT x.m, x.ord FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(m, ord)),"
+  " ins AS (INSERT INTO messages (phone, message, sender, direction, status, message_id, media_type, caption,"
+  "     \"timestamp\", type, lead_id, reply_to, forwarded, media_id, media_mime, media_sha256, media_filename,"
+  "     content, referral, raw, error_code, error_title, error_details)"
+  "   SELECT m->>'from', m->>'text', 'Customer', 'inbound', 'received', m->>'wamid', m->>'media_type',"
+  "     m->>'caption', CASE WHEN m->>'timestamp' IS NULL THEN now() ELSE to_timestamp((m->>'timestamp')::bigint) END,"
+  "     m->>'type', l.id, m->>'reply_to', (m->>'forwarded')::boolean, m->>'media_id', m->>'media_mime',"
+  "     m->>'media_sha256', m->>'media_filename', (m->>'content')::jsonb, (m->>'referral')::jsonb,"
+  "     (m->>'raw')::jsonb, (m->>'error_code')::int, m->>'error_title', m->>'error_details'"
+  "   FROM src JOIN leads l ON l.phone = src.m->>'from' ORDER BY src.ord"
+  "   ON CONFLICT (message_id) DO NOTHING"
+  "   RETURNING phone, lead_id, \"timestamp\", coalesce(nullif(message, ''), '[' || type || ']') AS preview),"
+  " agg AS (SELECT phone, (array_agg(lead_id))[1] AS lead_id, count(*)::int AS n, max(\"timestamp\") AS ts,"
+  "     (array_agg(preview ORDER BY \"timestamp\" DESC))[1] AS preview FROM ins GROUP BY phone),"
+  " conv AS (INSERT INTO conversations AS c (phone, lead_id, total_messages, last_message,"
+  "     last_message_time, last_direction, unread_count, last_inbound_at)"
+  "   SELECT phone, lead_id, n, preview, ts, 'inbound', n, ts FROM agg ORDER BY phone"
+  "   ON CONFLICT (phone) DO UPDATE SET"
+  "     lead_id = coalesce(c.lead_id, excluded.lead_id),"
+  "     total_messages = coalesce(c.total_messages, 0) + excluded.total_messages,"
+  "     last_message = CASE WHEN excluded.last_message_time >= coalesce(c.last_message_time, '-infinity')"
+  "                         THEN excluded.last_message ELSE c.last_message END,"
+  "     last_direction = CASE WHEN excluded.last_message_time >= coalesce(c.last_message_time, '-infinity')"
+  "                         THEN excluded.last_direction ELSE c.last_direction END,"
+  "     last_message_time = greatest(c.last_message_time, excluded.last_message_time),"
+  "     unread_count = c.unread_count + excluded.unread_count,"
+  "     last_inbound_at = greatest(c.last_inbound_at, excluded.last_inbound_at),"
+  "     updated_at = now()"
+  "   RETURNING c.phone, c.last_message_time, c.last_inbound_at, c.unread_count)"
+  " UPDATE leads SET last_contact = greatest(leads.last_contact, conv.last_message_time),"
+  "   last_inbound_at = greatest(leads.last_inbound_at, conv.last_inbound_at),"
+  "   unread_count = conv.unread_count"
+  " FROM conv WHERE leads.phone = conv.phone RETURNING leads.phone";
+
+static const char *apply_statuses_sql =
+  "WITH src AS (SELECT x.s, x.ord,"
+  "     CASE WHEN x.s->>'timestamp' IS NULL THEN now() ELSE to_timestamp((x.s->>'timestamp')::bigint) END AS at"
+  "   FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(s, ord)),"
+  " applied AS MATERIALIZED (SELECT s, ord, at, wabiz_apply_status(s->>'wamid', s->>'status', at,"
+  "     (s->>'error_code')::int, s->>'error_title', s->>'error_details', (s->>'conversation')::jsonb,"
+  "     (s->>'pricing')::jsonb) AS phone FROM src ORDER BY ord),"
+  " early AS (INSERT INTO webhook_early_statuses (wamid, status, status_at, error_code, error_title,"
+  "     error_details, conversation_info, pricing)"
+  "   SELECT s->>'wamid', s->>'status', at, (s->>'error_code')::int, s->>'error_title', s->>'error_details',"
+  "     (s->>'conversation')::jsonb, (s->>'pricing')::jsonb FROM applied WHERE phone IS NULL ORDER BY ord"
+  "   ON CONFLICT (wamid, status) DO NOTHING)"
+  " SELECT DISTINCT phone FROM applied WHERE phone IS NOT NULL";
+
+static gboolean
+apply_batch (WabizDbConn  *conn,
+             GPtrArray    *payloads,
+             GHashTable   *touched,
+             gboolean     *templates_changed,
+             GError      **error)
+{
+  g_autofree char *messages = messages_to_json (payloads);
+  g_autofree char *statuses = NULL;
+  guint n_statuses = 0;
+
+  if (!g_str_equal (messages, "[]"))
+    {
+      g_autoptr(WabizDbResult) leads = NULL;
+      g_autoptr(WabizDbResult) stored = NULL;
+      const char *params[] = { messages };
+
+      leads = wabiz_db_conn_exec (conn, upsert_leads_sql, 1, params, error);
+      if (leads == NULL)
+        return FALSE;
+      stored = wabiz_db_conn_exec (conn, insert_messages_sql, 1, params, error);
+      if (stored == NULL)
+        return FALSE;
+      add_phones (touched, stored);
+    }
+
+  statuses = statuses_to_json (payloads, &n_statuses);
+  if (n_statuses > 0)
+    {
+      g_autoptr(WabizDbResult) applied = NULL;
+      const char *params[] = { statuses };
+
+      applied = wabiz_db_conn_exec (conn, apply_statuses_sql, 1, params, error);
+      if (applied == NULL)
+        return FALSE;
+      add_phones (touched, applied);
+    }
+
+  for (guint i = 0; i < payloads->len; i++)
+    {
+      WabizWebhookPayload *payload = g_ptr_array_index (payloads, i);
+
+      for (guint j = 0; payload != NULL && j < payload->templates->len; j++)
+        {
+          if (!apply_template (conn, g_ptr_array_index (payload->templates, j), error))
+            return FALSE;
+          *templates_changed = TRUE;
+        }
+    }
+
+  return TRUE;
+}
+
+/* One pass over a batch inside the caller's transaction. Without
+ * @savepoints, the whole batch goes in a few set-based statements and
+ * the first failure stops the pass with *retry_with_savepoints set; with
+ * them, each event is written on its own so that one failing event
+ * keeps its error while the others are processed. */
+static gboolean
+run_batch (WabizDbConn  *conn,
+           BatchJob     *job,
+           gboolean      savepoints,
+           gboolean     *retry_with_savepoints,
+           GError      **error)
+{
+  g_autoptr(WabizDbResult) rows = NULL;
+  g_autoptr(GHashTable) touched = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GString) done_ids = g_string_new ("{");
+  g_autoptr(GPtrArray) failed = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) payloads = g_ptr_array_new_with_free_func ((GDestroyNotify) wabiz_webhook_payload_free);
+  g_autoptr(GPtrArray) parse_errors = g_ptr_array_new_with_free_func ((GDestroyNotify) free_error);
+  g_autofree char *after = g_strdup_printf ("%" G_GINT64_FORMAT, job->after_id);
+  gboolean templates_changed = FALSE;
+  const char *params[] = { after };
+  GHashTableIter iter;
+  gpointer key;
+
+  job->n_events = job->n_processed = job->n_failed = 0;
+
+  rows = wabiz_db_conn_exec (conn,
+                             job->reprocess
+                             ? "SELECT id, body FROM webhook_events"
+                               " WHERE processed_at IS NULL AND error IS NOT NULL AND id > $1::bigint"
+                               " ORDER BY id LIMIT " G_STRINGIFY (BATCH_SIZE) " FOR UPDATE SKIP LOCKED"
+                             : "SELECT id, body FROM webhook_events"
+                               " WHERE processed_at IS NULL AND error IS NULL AND id > $1::bigint"
+                               " ORDER BY id LIMIT " G_STRINGIFY (BATCH_SIZE) " FOR UPDATE SKIP LOCKED",
+                             1, params, error);
+  if (rows == NULL)
+    return FALSE;
+
+  job->n_events = wabiz_db_result_get_n_rows (rows);
+
+  /* parse everything first: no database work */
+  for (guint i = 0; i < job->n_events; i++)
+    {
+      const char *id = wabiz_db_result_get (rows, i, "id");
+      const char *body = wabiz_db_result_get (rows, i, "body");
+      GError *parse_error = NULL;
+
+      job->last_id = MAX (job->last_id, g_ascii_strtoll (id, NULL, 10));
+      g_ptr_array_add (payloads, wabiz_webhook_parse (body, strlen (body), job->phone_number_id, &parse_error));
+      g_ptr_array_add (parse_errors, parse_error);
+    }
+
+  if (!savepoints)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      if (!apply_batch (conn, payloads, touched, &templates_changed, &local_error))
+        {
+          if (!is_unavailable (local_error))
+            {
+              g_debug ("A batch failed as a whole (%s); writing its events one by one", local_error->message);
+              *retry_with_savepoints = TRUE;
+            }
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+    }
+
+  for (guint i = 0; i < job->n_events; i++)
+    {
+      const char *id = wabiz_db_result_get (rows, i, "id");
+      WabizWebhookPayload *payload = g_ptr_array_index (payloads, i);
+      g_autoptr(GError) local_error = NULL;
+
+      if (payload == NULL)
+        local_error = g_error_copy (g_ptr_array_index (parse_errors, i));
+      else if (savepoints)
+        {
+          if (!exec_simple (conn, "SAVEPOINT wabiz_event", error))
+            return FALSE;
+
+          if (!apply_payload (conn, payload, touched, &templates_changed, &local_error))
+            {
+              if (is_unavailable (local_error))
+                {
+                  g_propagate_error (error, g_steal_pointer (&local_error));
+                  return FALSE;
+                }
+              if (!exec_simple (conn, "ROLLBACK TO SAVEPOINT wabiz_event", error))
+                return FALSE;
+            }
+          else if (!exec_simple (conn, "RELEASE SAVEPOINT wabiz_event", error))
+            return FALSE;
+        }
+
+      if (local_error != NULL)
+        {
+          g_warning ("Webhook event %s cannot be processed and stays pending: %s", id,
+                     local_error->message);
+          g_ptr_array_add (failed, g_strdup (id));
+          g_ptr_array_add (failed, g_utf8_strlen (local_error->message, -1) > 1000
+                                   ? g_utf8_substring (local_error->message, 0, 1000)
+                                   : g_strdup (local_error->message));
+          job->n_failed++;
+        }
+      else
+        {
+          g_string_append_printf (done_ids, "%s%s", job->n_processed > 0 ? "," : "", id);
+          job->n_processed++;
+        }
+    }
+  g_string_append_c (done_ids, '}');
+
+  if (job->n_processed > 0)
+    {
+      g_autoptr(WabizDbResult) res = NULL;
+      const char *done_params[] = { done_ids->str };
+
+      res = wabiz_db_conn_exec (conn,
+                                "UPDATE webhook_events SET processed_at = now(),"
+                                " attempts = attempts + 1, error = NULL WHERE id = ANY($1::bigint[])",
+                                1, done_params, error);
+      if (res == NULL)
+        return FALSE;
+    }
+
+  for (guint i = 0; i < failed->len; i += 2)
+    {
+      g_autoptr(WabizDbResult) res = NULL;
+      const char *fail_params[] = { g_ptr_array_index (failed, i), g_ptr_array_index (failed, i + 1) };
+
+      res = wabiz_db_conn_exec (conn,
+                                "UPDATE webhook_events SET attempts = attempts + 1, error = $2"
+                                " WHERE id = $1::bigint",
+                                2, fail_params, error);
+      if (res == NULL)
+        return FALSE;
+    }
+
+  /* one NOTIFY per conversation that changed, in one statement */
+  if (g_hash_table_size (touched) > 0)
+    {
+      g_autoptr(GString) phones = g_string_new ("{");
+      g_autoptr(WabizDbResult) res = NULL;
+      const char *notify_params[1];
+
+      g_hash_table_iter_init (&iter, touched);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        g_string_append_printf (phones, "%s\"%s\"", phones->len > 1 ? "," : "", (char *) key);
+      g_string_append_c (phones, '}');
+      notify_params[0] = phones->str;
+      res = wabiz_db_conn_exec (conn,
+                                "SELECT pg_notify('" WABIZ_STORE_CHANNEL "',"
+                                " json_build_object('t', 'messages', 'phone', p)::text)"
+                                " FROM unnest($1::text[]) p",
+                                1, notify_params, error);
+      if (res == NULL)
+        return FALSE;
+    }
+  if (templates_changed && !wabiz_store_notify_on_conn (conn, "templates", NULL, NULL, error))
+    return FALSE;
+
+  return TRUE;
+}
+
+static void
+batch_job (WabizDb      *db,
+           WabizDbConn  *conn,
+           GTask        *task,
+           gpointer      task_data,
+           GCancellable *cancellable)
+{
+  BatchJob *job = task_data;
+  GError *error = NULL;
+  gboolean retry = FALSE;
+
+  if (!wabiz_db_conn_begin (conn, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  if (!run_batch (conn, job, FALSE, &retry, &error))
+    {
+      wabiz_db_conn_rollback (conn);
+      if (!retry)
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+      g_clear_error (&error);
+
+      if (!wabiz_db_conn_begin (conn, &error) || !run_batch (conn, job, TRUE, &retry, &error))
+        {
+          wabiz_db_conn_rollback (conn);
+          g_task_return_error (task, error);
+          return;
+        }
+    }
+
+  if (!wabiz_db_conn_commit (conn, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  g_task_return_boolean (task, TRUE);
+}
+
+/* ------------------------------------------------------------------ */
+/* the loop (main context) */
+
+static void
+return_waiters (GPtrArray *waiters,
+                guint      count)
+{
+  g_autoptr(GPtrArray) tasks = g_ptr_array_new_with_free_func (g_object_unref);
+
+  while (waiters->len > 0)
+    g_ptr_array_add (tasks, g_ptr_array_steal_index (waiters, 0));
+
+  for (guint i = 0; i < tasks->len; i++)
+    g_task_return_int (g_ptr_array_index (tasks, i), count);
+}
+
+static void
+return_stop_waiters (WabizWebhookProcessor *self)
+{
+  g_autoptr(GPtrArray) tasks = g_steal_pointer (&self->stop_waiters);
+
+  self->stop_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < tasks->len; i++)
+    g_task_return_boolean (g_ptr_array_index (tasks, i), TRUE);
+}
+
+static gboolean
+retry_cb (gpointer user_data)
+{
+  WabizWebhookProcessor *self = user_data;
+
+  self->retry_source = 0;
+  schedule_batch (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+poll_cb (gpointer user_data)
+{
+  WabizWebhookProcessor *self = user_data;
+
+  wabiz_webhook_processor_wake (self);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+batch_done_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(WabizWebhookProcessor) self = user_data;
+  GTask *task = G_TASK (result);
+  BatchJob *job = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  self->busy = FALSE;
+
+  if (!g_task_propagate_boolean (task, &error))
+    {
+      /* the database is away (or refused the bookkeeping): try again later */
+      self->retry_delay_s = CLAMP (self->retry_delay_s * 2, 1, MAX_RETRY_DELAY_S);
+      g_warning ("Cannot process webhook events, trying again in %u s: %s",
+                 self->retry_delay_s, error->message);
+      if (self->stopped)
+        {
+          return_waiters (self->idle_waiters, self->run_count);
+          return_stop_waiters (self);
+          return;
+        }
+      if (self->retry_source == 0)
+        self->retry_source = g_timeout_add_seconds (self->retry_delay_s, retry_cb, self);
+      return;
+    }
+
+  self->retry_delay_s = 0;
+  self->n_processed += job->n_processed;
+  self->run_count += job->n_processed;
+  if (job->n_processed > 0 || job->n_failed > 0)
+    {
+      g_debug ("Processed %u webhook events (%u failed)", job->n_processed, job->n_failed);
+      g_signal_emit (self, signals[SIGNAL_PROCESSED], 0, job->n_processed, job->n_failed);
+    }
+
+  if (self->stopped)
+    {
+      return_waiters (self->idle_waiters, self->run_count);
+      return_stop_waiters (self);
+      return;
+    }
+
+  /* more to do: a full batch, or new events since this one started */
+  if (job->n_events == BATCH_SIZE)
+    {
+      schedule_batch (self);
+      return;
+    }
+  if (self->wake_pending)
+    {
+      self->wake_pending = FALSE;
+      wabiz_webhook_processor_wake (self);
+      return;
+    }
+
+  return_waiters (self->idle_waiters, self->run_count);
+  self->run_count = 0;
+}
+
+static void
+schedule_batch (WabizWebhookProcessor *self)
+{
+  g_autoptr(GTask) task = NULL;
+  BatchJob *job;
+
+  if (self->stopped || self->retry_source != 0)
+    return;
+
+  if (self->busy)
+    {
+      self->wake_pending = TRUE;
+      return;
+    }
+
+  self->busy = TRUE;
+  self->wake_pending = FALSE;
+
+  job = g_new0 (BatchJob, 1);
+  job->phone_number_id = g_strdup (self->phone_number_id);
+  task = g_task_new (NULL, NULL, batch_done_cb, g_object_ref (self));
+  g_task_set_source_tag (task, schedule_batch);
+  g_task_set_task_data (task, job, (GDestroyNotify) batch_job_free);
+  wabiz_db_run_in_thread (self->db, task, batch_job);
+}
+
+/* ------------------------------------------------------------------ */
+
+static void
+wabiz_webhook_processor_dispose (GObject *object)
+{
+  WabizWebhookProcessor *self = (WabizWebhookProcessor *) object;
+
+  g_clear_handle_id (&self->retry_source, g_source_remove);
+  g_clear_handle_id (&self->poll_source, g_source_remove);
+  g_clear_handle_id (&self->linger_source, g_source_remove);
+  g_clear_object (&self->db);
+
+  G_OBJECT_CLASS (wabiz_webhook_processor_parent_class)->dispose (object);
+}
+
+static void
+wabiz_webhook_processor_finalize (GObject *object)
+{
+  WabizWebhookProcessor *self = (WabizWebhookProcessor *) object;
+
+  g_clear_pointer (&self->phone_number_id, g_free);
+  g_clear_pointer (&self->idle_waiters, g_ptr_array_unref);
+  g_clear_pointer (&self->stop_waiters, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (wabiz_webhook_processor_parent_class)->finalize (object);
+}
+
+static void
+wabiz_webhook_processor_class_init (WabizWebhookProcessorClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = wabiz_webhook_processor_dispose;
+  object_class->finalize = wabiz_webhook_processor_finalize;
+
+  /**
+   * WabizWebhookProcessor::processed:
+   * @n_processed: events turned into rows
+   * @n_failed: events that failed and stay pending
+   */
+  signals[SIGNAL_PROCESSED] = g_signal_new ("processed", G_TYPE_FROM_CLASS (klass),
+                                            G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                            G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_UINT);
+}
+
+static void
+wabiz_webhook_processor_init (WabizWebhookProcessor *self)
+{
+  self->idle_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  self->stop_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  self->poll_interval_s = DEFAULT_POLL_INTERVAL_S;
+}
+
+WabizWebhookProcessor *
+wabiz_webhook_processor_new (WabizDb    *db,
+                             const char *phone_number_id)
+{
+  WabizWebhookProcessor *self;
+
+  g_return_val_if_fail (WABIZ_IS_DB (db), NULL);
+
+  self = g_object_new (WABIZ_TYPE_WEBHOOK_PROCESSOR, NULL);
+  self->db = g_object_ref (db);
+  self->phone_number_id = g_strdup (phone_number_id);
+  return self;
+}
+
+void
+wabiz_webhook_processor_set_poll_interval (WabizWebhookProcessor *self,
+                                           guint                  seconds)
+{
+  g_return_if_fail (WABIZ_IS_WEBHOOK_PROCESSOR (self));
+
+  self->poll_interval_s = seconds;
+  g_clear_handle_id (&self->poll_source, g_source_remove);
+  if (self->started && !self->stopped && seconds > 0)
+    self->poll_source = g_timeout_add_seconds (seconds, poll_cb, self);
+}
+
+void
+wabiz_webhook_processor_start (WabizWebhookProcessor *self)
+{
+  g_return_if_fail (WABIZ_IS_WEBHOOK_PROCESSOR (self));
+
+  if (self->started)
+    return;
+  self->started = TRUE;
+  if (self->poll_interval_s > 0)
+    self->poll_source = g_timeout_add_seconds (self->poll_interval_s, poll_cb, self);
+  schedule_batch (self);
+}
+
+static gboolean
+linger_cb (gpointer user_data)
+{
+  WabizWebhookProcessor *self = user_data;
+
+  self->linger_source = 0;
+  schedule_batch (self);
+  return G_SOURCE_REMOVE;
+}
+
+void
+wabiz_webhook_processor_wake (WabizWebhookProcessor *self)
+{
+  g_return_if_fail (WABIZ_IS_WEBHOOK_PROCESSOR (self));
+
+  if (self->stopped)
+    return;
+  if (self->busy)
+    {
+      self->wake_pending = TRUE;
+      return;
+    }
+  if (self->linger_source == 0)
+    self->linger_source = g_timeout_add (LINGER_MS, linger_cb, self);
+}
+
+void
+wabiz_webhook_processor_run_async (WabizWebhookProcessor *self,
+                                   GCancellable          *cancellable,
+                                   GAsyncReadyCallback    callback,
+                                   gpointer               user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (WABIZ_IS_WEBHOOK_PROCESSOR (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, wabiz_webhook_processor_run_async);
+
+  if (self->stopped)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CLOSED, "The processor is stopped");
+      return;
+    }
+
+  g_ptr_array_add (self->idle_waiters, g_steal_pointer (&task));
+  /* a retry timer will run it; otherwise start (or queue) a batch */
+  if (self->retry_source != 0)
+    {
+      g_clear_handle_id (&self->retry_source, g_source_remove);
+    }
+  schedule_batch (self);
+}
+
+guint
+wabiz_webhook_processor_run_finish (WabizWebhookProcessor  *self,
+                                    GAsyncResult           *result,
+                                    GError                **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), 0);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == wabiz_webhook_processor_run_async, 0);
+
+  return (guint) g_task_propagate_int (G_TASK (result), error);
+}
+
+typedef struct
+{
+  gint64 after_id;
+  guint  n_processed;
+  guint  n_failed;
+} ReprocessData;
+
+static void reprocess_step (GTask *task);
+
+static void
+reprocess_done_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ReprocessData *data = g_task_get_task_data (task);
+  BatchJob *job = g_task_get_task_data (G_TASK (result));
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  data->n_processed += job->n_processed;
+  data->n_failed += job->n_failed;
+  data->after_id = MAX (data->after_id, job->last_id);
+
+  if (job->n_events == BATCH_SIZE)
+    {
+      reprocess_step (g_steal_pointer (&task));
+      return;
+    }
+
+  g_task_return_int (task, data->n_processed);
+}
+
+static void
+reprocess_step (GTask *task)
+{
+  WabizWebhookProcessor *self = g_task_get_source_object (task);
+  ReprocessData *data = g_task_get_task_data (task);
+  g_autoptr(GTask) job_task = NULL;
+  BatchJob *job;
+
+  job = g_new0 (BatchJob, 1);
+  job->phone_number_id = g_strdup (self->phone_number_id);
+  job->reprocess = TRUE;
+  job->after_id = data->after_id;
+  job_task = g_task_new (NULL, g_task_get_cancellable (task), reprocess_done_cb, task);
+  g_task_set_task_data (job_task, job, (GDestroyNotify) batch_job_free);
+  wabiz_db_run_in_thread (self->db, job_task, batch_job);
+}
+
+void
+wabiz_webhook_processor_reprocess_async (WabizWebhookProcessor *self,
+                                         GCancellable          *cancellable,
+                                         GAsyncReadyCallback    callback,
+                                         gpointer               user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (WABIZ_IS_WEBHOOK_PROCESSOR (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, wabiz_webhook_processor_reprocess_async);
+  g_task_set_task_data (task, g_new0 (ReprocessData, 1), g_free);
+  reprocess_step (g_steal_pointer (&task));
+}
+
+guint
+wabiz_webhook_processor_reprocess_finish (WabizWebhookProcessor  *self,
+                                          GAsyncResult           *result,
+                                          guint                  *n_failed,
+                                          GError                **error)
+{
+  ReprocessData *data;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), 0);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == wabiz_webhook_processor_reprocess_async, 0);
+
+  data = g_task_get_task_data (G_TASK (result));
+  if (n_failed != NULL)
+    *n_failed = data->n_failed;
+  return (guint) g_task_propagate_int (G_TASK (result), error);
+}
+
+void
+wabiz_webhook_processor_stop_async (WabizWebhookProcessor *self,
+                                    GCancellable          *cancellable,
+                                    GAsyncReadyCallback    callback,
+                                    gpointer               user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (WABIZ_IS_WEBHOOK_PROCESSOR (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, wabiz_webhook_processor_stop_async);
+
+  self->stopped = TRUE;
+  g_clear_handle_id (&self->retry_source, g_source_remove);
+  g_clear_handle_id (&self->poll_source, g_source_remove);
+  g_clear_handle_id (&self->linger_source, g_source_remove);
+
+  if (!self->busy)
+    {
+      return_waiters (self->idle_waiters, self->run_count);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  g_ptr_array_add (self->stop_waiters, g_steal_pointer (&task));
+}
+
+gboolean
+wabiz_webhook_processor_stop_finish (WabizWebhookProcessor  *self,
+                                     GAsyncResult           *result,
+                                     GError                **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+guint64
+wabiz_webhook_processor_get_n_processed (WabizWebhookProcessor *self)
+{
+  g_return_val_if_fail (WABIZ_IS_WEBHOOK_PROCESSOR (self), 0);
+
+  return self->n_processed;
+}

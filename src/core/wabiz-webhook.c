@@ -1,0 +1,427 @@
+/* wabiz-webhook.c
+ *
+ * SPDX-License-Identifier: MIT
+ *
+ * Receiving Meta's webhooks, stage 1 of DESIGN.md "Data flows": verify
+ * the signature on the raw bytes, insert the raw body into
+ * webhook_events, answer 200 only after that commit (503 when the
+ * database cannot take it). Nothing else runs before the answer.
+ *
+ * Deliveries that arrive while a commit is in flight wait in a queue and
+ * go together in the next INSERT (group commit): under load one fsync
+ * covers many deliveries, and each is answered after the commit that
+ * holds it.
+ */
+
+#define G_LOG_DOMAIN "wabiz-webhook"
+
+#include "config.h"
+
+#include "wabiz-http-server.h"
+#include "wabiz-webhook.h"
+#include "wabiz-webhook-parser.h"
+
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+/* bounded by the 65535 parameters of one statement, and by latency */
+#define MAX_BATCH 500
+/* commits in flight at once; the next batch fills meanwhile */
+#define MAX_BATCHES_IN_FLIGHT 2
+
+struct _WabizWebhook
+{
+  GObject    parent_instance;
+
+  WabizDb   *db;                /* (owned) */
+  char      *app_secret;        /* (owned) */
+  char      *verify_token;      /* (owned) (nullable) */
+  gsize      max_body_size;
+  GPtrArray *queue;             /* (element-type Delivery) (owned) */
+  JsonParser *parser;           /* (owned) reused: only checks that bodies are JSON */
+  guint      n_batches;
+  guint64    n_accepted;
+};
+
+G_DEFINE_FINAL_TYPE (WabizWebhook, wabiz_webhook, G_TYPE_OBJECT)
+
+enum {
+  SIGNAL_STORED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+typedef struct
+{
+  SoupServerMessage *msg;       /* (owned) */
+  char              *body;      /* (owned) NUL-terminated */
+} Delivery;
+
+static void
+delivery_free (Delivery *delivery)
+{
+  g_clear_object (&delivery->msg);
+  g_clear_pointer (&delivery->body, g_free);
+  g_free (delivery);
+}
+
+static void flush_queue (WabizWebhook *self);
+
+static void
+insert_job (WabizDb      *db,
+            WabizDbConn  *conn,
+            GTask        *task,
+            gpointer      task_data,
+            GCancellable *cancellable)
+{
+  GPtrArray *batch = task_data;
+  g_autoptr(GString) sql = g_string_new ("INSERT INTO webhook_events (body) VALUES ");
+  g_autofree const char **params = g_new0 (const char *, batch->len);
+  g_autoptr(WabizDbResult) res = NULL;
+  GError *error = NULL;
+
+  for (guint i = 0; i < batch->len; i++)
+    {
+      Delivery *delivery = g_ptr_array_index (batch, i);
+
+      g_string_append_printf (sql, "%s($%u)", i > 0 ? "," : "", i + 1);
+      params[i] = delivery->body;
+    }
+
+  /* one statement: its own transaction, committed when it returns */
+  res = wabiz_db_conn_exec (conn, sql->str, (int) batch->len, params, &error);
+  if (res == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+insert_done_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GTask *task = G_TASK (result);
+  WabizWebhook *self = user_data;
+  GPtrArray *batch = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  gboolean stored = g_task_propagate_boolean (task, &error);
+
+  if (!stored)
+    g_warning ("Cannot store %u webhook deliveries, answering 503: %s", batch->len,
+               error->message);
+
+  for (guint i = 0; i < batch->len; i++)
+    {
+      Delivery *delivery = g_ptr_array_index (batch, i);
+
+      if (stored)
+        {
+          soup_server_message_set_status (delivery->msg, SOUP_STATUS_OK, NULL);
+          soup_server_message_set_response (delivery->msg, "text/plain", SOUP_MEMORY_STATIC,
+                                            "OK", 2);
+        }
+      else
+        {
+          soup_message_headers_replace (soup_server_message_get_response_headers (delivery->msg),
+                                        "Retry-After", "10");
+          wabiz_http_reply_error (delivery->msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
+                                  "database_unavailable",
+                                  _("The delivery could not be stored; send it again later"));
+        }
+      soup_server_message_unpause (delivery->msg);
+    }
+
+  self->n_batches--;
+  if (stored)
+    {
+      self->n_accepted += batch->len;
+      g_signal_emit (self, signals[SIGNAL_STORED], 0, batch->len);
+    }
+
+  flush_queue (self);
+  g_object_unref (self);
+}
+
+static void
+flush_queue (WabizWebhook *self)
+{
+  while (self->queue->len > 0 && self->n_batches < MAX_BATCHES_IN_FLIGHT)
+    {
+      g_autoptr(GTask) task = NULL;
+      GPtrArray *batch;
+      guint n = MIN (self->queue->len, MAX_BATCH);
+
+      batch = g_ptr_array_new_with_free_func ((GDestroyNotify) delivery_free);
+      for (guint i = 0; i < n; i++)
+        g_ptr_array_add (batch, g_ptr_array_index (self->queue, i));
+      /* moved, not freed */
+      g_ptr_array_set_free_func (self->queue, NULL);
+      g_ptr_array_remove_range (self->queue, 0, n);
+      g_ptr_array_set_free_func (self->queue, (GDestroyNotify) delivery_free);
+
+      self->n_batches++;
+      task = g_task_new (NULL, NULL, insert_done_cb, g_object_ref (self));
+      g_task_set_source_tag (task, flush_queue);
+      g_task_set_task_data (task, batch, (GDestroyNotify) g_ptr_array_unref);
+      wabiz_db_run_in_thread (self->db, task, insert_job);
+    }
+}
+
+static void
+handle_verification (WabizWebhook      *self,
+                     SoupServerMessage *msg,
+                     GHashTable        *query)
+{
+  const char *mode = query != NULL ? g_hash_table_lookup (query, "hub.mode") : NULL;
+  const char *token = query != NULL ? g_hash_table_lookup (query, "hub.verify_token") : NULL;
+  const char *challenge = query != NULL ? g_hash_table_lookup (query, "hub.challenge") : NULL;
+
+  if (g_strcmp0 (mode, "subscribe") != 0 || challenge == NULL || self->verify_token == NULL ||
+      *self->verify_token == '\0' || !wabiz_webhook_secure_equal (token, self->verify_token))
+    {
+      g_debug ("Refused a verification request");
+      soup_server_message_set_status (msg, SOUP_STATUS_FORBIDDEN, NULL);
+      soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC, "Forbidden", 9);
+      return;
+    }
+
+  g_debug ("Answered Meta's verification request");
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_COPY, challenge,
+                                    strlen (challenge));
+}
+
+static void
+reply_too_large (WabizWebhook      *self,
+                 SoupServerMessage *msg)
+{
+  g_autofree char *text = g_strdup_printf (_("The body is larger than %" G_GSIZE_FORMAT " bytes"),
+                                           self->max_body_size);
+
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Connection", "close");
+  wabiz_http_reply_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "body_too_large", text);
+}
+
+static void
+early_cb (SoupServer        *server,
+          SoupServerMessage *msg,
+          const char        *path,
+          GHashTable        *query,
+          gpointer           user_data)
+{
+  WabizWebhook *self = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+
+  if (!g_str_equal (soup_server_message_get_method (msg), SOUP_METHOD_POST))
+    return;
+
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+      (guint64) soup_message_headers_get_content_length (headers) > self->max_body_size)
+    {
+      reply_too_large (self, msg);
+      return;
+    }
+
+  if (soup_message_headers_get_one (headers, "X-Hub-Signature-256") == NULL)
+    {
+      wabiz_http_reply_error (msg, SOUP_STATUS_UNAUTHORIZED, "missing_signature",
+                              _("The X-Hub-Signature-256 header is missing"));
+      return;
+    }
+}
+
+static void
+handler_cb (SoupServer        *server,
+            SoupServerMessage *msg,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  WabizWebhook *self = user_data;
+  const char *method = soup_server_message_get_method (msg);
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  g_autoptr(GBytes) bytes = NULL;
+  const char *data;
+  gsize length;
+  Delivery *delivery;
+
+  if (!g_str_equal (path, "/webhook"))
+    {
+      wabiz_http_reply_error (msg, SOUP_STATUS_NOT_FOUND, "not_found", _("No such endpoint"));
+      return;
+    }
+
+  if (g_str_equal (method, SOUP_METHOD_GET))
+    {
+      handle_verification (self, msg, query);
+      return;
+    }
+  if (!g_str_equal (method, SOUP_METHOD_POST))
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Allow", "GET, POST");
+      wabiz_http_reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method_not_allowed",
+                              _("Use GET for verification and POST for notifications"));
+      return;
+    }
+
+  bytes = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  data = g_bytes_get_data (bytes, &length);
+  if (length > self->max_body_size)
+    {
+      reply_too_large (self, msg);
+      return;
+    }
+
+  if (!wabiz_webhook_verify_signature (self->app_secret, (const guint8 *) data, length,
+                                       soup_message_headers_get_one (headers, "X-Hub-Signature-256")))
+    {
+      g_debug ("Refused a delivery with a wrong signature");
+      wabiz_http_reply_error (msg, SOUP_STATUS_UNAUTHORIZED, "bad_signature",
+                              _("The X-Hub-Signature-256 header does not match the body"));
+      return;
+    }
+
+  /* stored as text: UTF-8 without NUL, and valid JSON */
+  if (length == 0 || memchr (data, '\0', length) != NULL || !g_utf8_validate_len (data, length, NULL) ||
+      !json_parser_load_from_data (self->parser, data, (gssize) length, NULL))
+    {
+      wabiz_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, "malformed_json",
+                              _("The body is not valid JSON"));
+      return;
+    }
+
+  delivery = g_new0 (Delivery, 1);
+  delivery->msg = g_object_ref (msg);
+  delivery->body = g_strndup (data, length);
+  soup_server_message_pause (msg);
+  g_ptr_array_add (self->queue, delivery);
+  flush_queue (self);
+}
+
+static void
+wabiz_webhook_dispose (GObject *object)
+{
+  WabizWebhook *self = (WabizWebhook *) object;
+
+  g_clear_object (&self->db);
+
+  G_OBJECT_CLASS (wabiz_webhook_parent_class)->dispose (object);
+}
+
+static void
+wabiz_webhook_finalize (GObject *object)
+{
+  WabizWebhook *self = (WabizWebhook *) object;
+
+  if (self->app_secret != NULL)
+    memset (self->app_secret, 0, strlen (self->app_secret));
+  g_clear_pointer (&self->app_secret, g_free);
+  if (self->verify_token != NULL)
+    memset (self->verify_token, 0, strlen (self->verify_token));
+  g_clear_pointer (&self->verify_token, g_free);
+  g_clear_pointer (&self->queue, g_ptr_array_unref);
+  g_clear_object (&self->parser);
+
+  G_OBJECT_CLASS (wabiz_webhook_parent_class)->finalize (object);
+}
+
+static void
+wabiz_webhook_class_init (WabizWebhookClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = wabiz_webhook_dispose;
+  object_class->finalize = wabiz_webhook_finalize;
+
+  /**
+   * WabizWebhook::stored:
+   * @n_events: how many deliveries the commit stored
+   *
+   * Emitted on the main context after a commit of deliveries: the
+   * processor's cue.
+   */
+  signals[SIGNAL_STORED] = g_signal_new ("stored", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                         0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+}
+
+static void
+wabiz_webhook_init (WabizWebhook *self)
+{
+  self->queue = g_ptr_array_new_with_free_func ((GDestroyNotify) delivery_free);
+  self->max_body_size = WABIZ_WEBHOOK_DEFAULT_MAX_BODY;
+  self->parser = json_parser_new_immutable ();
+}
+
+/**
+ * wabiz_webhook_new:
+ * @db: where deliveries go
+ * @app_secret: the App Secret the signatures are made with
+ * @verify_token: (nullable): the token of the verification handshake;
+ *   without one every handshake is refused
+ */
+WabizWebhook *
+wabiz_webhook_new (WabizDb    *db,
+                   const char *app_secret,
+                   const char *verify_token)
+{
+  WabizWebhook *self;
+
+  g_return_val_if_fail (WABIZ_IS_DB (db), NULL);
+  g_return_val_if_fail (app_secret != NULL, NULL);
+
+  self = g_object_new (WABIZ_TYPE_WEBHOOK, NULL);
+  self->db = g_object_ref (db);
+  self->app_secret = g_strdup (app_secret);
+  self->verify_token = g_strdup (verify_token);
+  return self;
+}
+
+void
+wabiz_webhook_set_max_body_size (WabizWebhook *self,
+                                 gsize         max_body_size)
+{
+  g_return_if_fail (WABIZ_IS_WEBHOOK (self));
+  g_return_if_fail (max_body_size > 0);
+
+  self->max_body_size = max_body_size;
+}
+
+gsize
+wabiz_webhook_get_max_body_size (WabizWebhook *self)
+{
+  g_return_val_if_fail (WABIZ_IS_WEBHOOK (self), 0);
+
+  return self->max_body_size;
+}
+
+void
+wabiz_webhook_attach (WabizWebhook *self,
+                      SoupServer   *server)
+{
+  g_return_if_fail (WABIZ_IS_WEBHOOK (self));
+  g_return_if_fail (SOUP_IS_SERVER (server));
+
+  soup_server_add_early_handler (server, "/webhook", early_cb, g_object_ref (self), g_object_unref);
+  soup_server_add_handler (server, "/webhook", handler_cb, g_object_ref (self), g_object_unref);
+}
+
+guint64
+wabiz_webhook_get_n_accepted (WabizWebhook *self)
+{
+  g_return_val_if_fail (WABIZ_IS_WEBHOOK (self), 0);
+
+  return self->n_accepted;
+}
+
+guint
+wabiz_webhook_get_n_pending (WabizWebhook *self)
+{
+  g_return_val_if_fail (WABIZ_IS_WEBHOOK (self), 0);
+
+  return self->queue->len;
+}

@@ -1,0 +1,461 @@
+/* test-wabizd.c: the daemon's command line, settings, ready line and stop
+ *
+ * SPDX-License-Identifier: MIT
+ */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
+#include <signal.h>
+#include <string.h>
+
+#include "wabiz-db.h"
+#include "wabiz-test-pg.h"
+#include "wabiz-webhook-parser.h"
+
+#define APP_SECRET "wabiz-test-app-secret-8f1e"
+#define ACCESS_TOKEN "EAAG-test-access-token-77c2"
+#define VERIFY_TOKEN "verify-token-5d0a"
+#define API_KEY "rest-key-c3b9"
+#define DB_PASSWORD "db-password-91aa"
+
+static const char *secrets[] = { APP_SECRET, ACCESS_TOKEN, VERIFY_TOKEN, API_KEY, DB_PASSWORD, NULL };
+
+typedef struct
+{
+  GSubprocess      *process;
+  GDataInputStream *err;
+  GString          *stderr_text;
+  char             *url;
+  gboolean          exited;
+} Daemon;
+
+static char *
+wabizd_path (void)
+{
+  return g_build_filename (g_getenv ("WABIZ_BUILD_DIR"), "src", "daemon", "wabizd", NULL);
+}
+
+/* The variables every test starts from, without the caller's environment
+ * (but with the test's PATH and locale). */
+static GStrv
+base_environ (const char *conninfo)
+{
+  g_auto(GStrv) env = g_get_environ ();
+  GStrv result = NULL;
+  const char *keep[] = { "PATH", "LC_ALL", "HOME", "XDG_RUNTIME_DIR", NULL };
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; keep[i] != NULL; i++)
+    {
+      const char *value = g_environ_getenv (env, keep[i]);
+
+      if (value != NULL)
+        {
+          g_autofree char *pair = g_strdup_printf ("%s=%s", keep[i], value);
+
+          g_strv_builder_add (builder, pair);
+        }
+    }
+  result = g_strv_builder_end (builder);
+  result = g_environ_setenv (result, "ACCESS_TOKEN", ACCESS_TOKEN, TRUE);
+  result = g_environ_setenv (result, "PHONE_NUMBER_ID", "106540352242922", TRUE);
+  result = g_environ_setenv (result, "WABA_ID", "108233722174550", TRUE);
+  result = g_environ_setenv (result, "VERIFY_TOKEN", VERIFY_TOKEN, TRUE);
+  result = g_environ_setenv (result, "APP_SECRET", APP_SECRET, TRUE);
+  result = g_environ_setenv (result, "WABIZ_API_KEY", API_KEY, TRUE);
+  result = g_environ_setenv (result, "WABIZ_GRAPH_URL", "http://127.0.0.1:9", TRUE);
+  result = g_environ_setenv (result, "HOST", "127.0.0.1", TRUE);
+  result = g_environ_setenv (result, "PORT", "0", TRUE);
+  if (conninfo != NULL)
+    {
+      g_autofree char *with_password = g_strdup_printf ("%s password=%s", conninfo, DB_PASSWORD);
+
+      result = g_environ_setenv (result, "DATABASE_URL", with_password, TRUE);
+    }
+  return result;
+}
+
+static void
+daemon_spawn (Daemon              *d,
+              const char * const  *environ,
+              const char * const  *extra_args)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_PIPE |
+                                                                       G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_launcher_set_environ (launcher, (char **) environ);
+  g_ptr_array_add (argv, wabizd_path ());
+  for (guint i = 0; extra_args != NULL && extra_args[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (extra_args[i]));
+  g_ptr_array_add (argv, NULL);
+
+  d->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  d->err = g_data_input_stream_new (g_subprocess_get_stderr_pipe (d->process));
+  d->stderr_text = g_string_new (NULL);
+}
+
+static void
+daemon_clear (Daemon *d)
+{
+  if (d->process != NULL && !d->exited)
+    {
+      g_subprocess_force_exit (d->process);
+      g_subprocess_wait (d->process, NULL, NULL);
+    }
+  g_clear_object (&d->err);
+  g_clear_object (&d->process);
+  if (d->stderr_text != NULL)
+    g_string_free (d->stderr_text, TRUE);
+  d->stderr_text = NULL;
+  g_clear_pointer (&d->url, g_free);
+}
+
+static void
+line_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  GAsyncResult **slot = user_data;
+
+  *slot = g_object_ref (result);
+}
+
+/* Next stderr line, or NULL at the end. */
+static char *
+daemon_read_line (Daemon *d)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  char *line;
+
+  g_data_input_stream_read_line_async (d->err, G_PRIORITY_DEFAULT, NULL, line_cb, &result);
+  wabiz_test_wait_result (&result, 120);
+  line = g_data_input_stream_read_line_finish_utf8 (d->err, result, NULL, NULL);
+  if (line != NULL)
+    {
+      g_string_append_printf (d->stderr_text, "%s\n", line);
+      g_test_message ("wabizd: %s", line);
+    }
+  return line;
+}
+
+/* Reads stderr until the ready line; returns its URL. */
+static void
+daemon_wait_ready (Daemon *d)
+{
+  g_autoptr(GRegex) ready = g_regex_new ("^wabizd: listening on (http://127\\.0\\.0\\.1:[0-9]+)$", 0, 0, NULL);
+
+  for (;;)
+    {
+      g_autofree char *line = daemon_read_line (d);
+      g_autoptr(GMatchInfo) match = NULL;
+
+      if (line == NULL)
+        g_error ("wabizd ended before it was ready:\n%s", d->stderr_text->str);
+      if (g_regex_match (ready, line, 0, &match))
+        {
+          d->url = g_match_info_fetch (match, 1);
+          return;
+        }
+    }
+}
+
+static void
+wait_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  GAsyncResult **slot = user_data;
+
+  *slot = g_object_ref (result);
+}
+
+/* Reads the rest of stderr and waits for the exit; returns the status. */
+static int
+daemon_wait_exit (Daemon *d)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  char *line;
+
+  while ((line = daemon_read_line (d)) != NULL)
+    g_free (line);
+
+  g_subprocess_wait_async (d->process, NULL, wait_cb, &result);
+  wabiz_test_wait_result (&result, 120);
+  g_subprocess_wait_finish (d->process, result, &error);
+  g_assert_no_error (error);
+  d->exited = TRUE;
+  g_assert_true (g_subprocess_get_if_exited (d->process));
+  return g_subprocess_get_exit_status (d->process);
+}
+
+static void
+assert_no_secret (const char *text)
+{
+  for (guint i = 0; secrets[i] != NULL; i++)
+    if (strstr (text, secrets[i]) != NULL)
+      g_error ("wabizd printed a secret: %s", text);
+}
+
+typedef struct
+{
+  guint pending;
+  guint n_200;
+  guint n_written;
+  guint total;
+} Batch;
+
+static void
+wrote_body_cb (SoupMessage *msg,
+               Batch       *batch)
+{
+  batch->n_written++;
+}
+
+static void
+sent_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Batch *batch = user_data;
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (object), result);
+  GBytes *body = soup_session_send_and_read_finish (SOUP_SESSION (object), result, NULL);
+
+  g_clear_pointer (&body, g_bytes_unref);
+  if (soup_message_get_status (msg) == 200)
+    batch->n_200++;
+  batch->pending--;
+}
+
+static gboolean
+all_written (gpointer data)
+{
+  Batch *batch = data;
+
+  return batch->n_written >= batch->total || batch->pending == 0;
+}
+
+static gboolean
+all_done (gpointer data)
+{
+  return ((Batch *) data)->pending == 0;
+}
+
+static void
+test_ready_and_stop (void)
+{
+  g_autofree char *conninfo = wabiz_test_pg_new_database ();
+  g_auto(GStrv) env = base_environ (conninfo);
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("max-conns", 64, "max-conns-per-host", 64, NULL);
+  g_autoptr(WabizDb) db = NULL;
+  g_autoptr(WabizDbResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+  Daemon d = { 0 };
+  Batch batch = { 0 };
+  const guint n = 40;
+
+  daemon_spawn (&d, (const char * const *) env, NULL);
+  daemon_wait_ready (&d);
+
+  /* it answers: /health with the key */
+  {
+    g_autofree char *uri = g_strconcat (d.url, "/health", NULL);
+    g_autoptr(SoupMessage) msg = soup_message_new ("GET", uri);
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GBytes) body = NULL;
+
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", "Bearer " API_KEY);
+    soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, wabiz_test_store_result_cb, &result);
+    wabiz_test_wait_result (&result, 60);
+    body = soup_session_send_and_read_finish (session, result, NULL);
+    g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+  }
+
+  /* deliveries in flight when SIGTERM comes are answered, and stored */
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *uri = g_strconcat (d.url, "/webhook", NULL);
+      g_autoptr(SoupMessage) msg = soup_message_new ("POST", uri);
+      g_autofree char *text = g_strdup_printf (
+        "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"108233722174550\",\"changes\":[{"
+        "\"value\":{\"metadata\":{\"phone_number_id\":\"106540352242922\"},\"messages\":[{\"from\":\"16315551234\","
+        "\"id\":\"wamid.stop.%u\",\"timestamp\":\"1718374400\",\"type\":\"text\",\"text\":{\"body\":\"x\"}}]},"
+        "\"field\":\"messages\"}]}]}", i);
+      g_autofree char *signature = wabiz_webhook_sign (APP_SECRET, (const guint8 *) text, strlen (text));
+      g_autoptr(GBytes) body = g_bytes_new (text, strlen (text));
+
+      soup_message_set_request_body_from_bytes (msg, "application/json", body);
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "X-Hub-Signature-256", signature);
+      g_signal_connect (msg, "wrote-body", G_CALLBACK (wrote_body_cb), &batch);
+      batch.pending++;
+      batch.total++;
+      soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, sent_cb, &batch);
+    }
+  wabiz_test_wait_until (all_written, &batch, 60);
+  g_subprocess_send_signal (d.process, SIGTERM);
+  wabiz_test_wait_until (all_done, &batch, 60);
+
+  g_assert_cmpint (daemon_wait_exit (&d), ==, 0);
+  assert_no_secret (d.stderr_text->str);
+  g_test_message ("%u of %u deliveries in flight at SIGTERM answered 200", batch.n_200, n);
+  g_assert_cmpuint (batch.n_200, >, 0);
+
+  /* every 200 is stored */
+  db = wabiz_db_new (conninfo, NULL, 1);
+  res = wabiz_db_query_sync (db, "SELECT count(*)::int AS n FROM webhook_events", 0, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (wabiz_db_result_get_int (res, 0, "n"), ==, batch.n_200);
+  wabiz_db_close (db);
+
+  daemon_clear (&d);
+}
+
+static void
+test_env_file (void)
+{
+  g_autofree char *conninfo = wabiz_test_pg_new_database ();
+  g_autofree char *dir = wabiz_test_make_tmpdir ("wzenv");
+  g_autofree char *path = g_build_filename (dir, "wabizd.env", NULL);
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) env = NULL;
+  const char *args[] = { "--env-file", path, NULL };
+  Daemon d = { 0 };
+
+  contents = g_strdup_printf ("# wabizd settings\n"
+                              "ACCESS_TOKEN=" ACCESS_TOKEN "\n"
+                              "PHONE_NUMBER_ID=106540352242922\n"
+                              "export WABA_ID=108233722174550\n"
+                              "VERIFY_TOKEN=\"" VERIFY_TOKEN "\"\n"
+                              "APP_SECRET='" APP_SECRET "'\n"
+                              "WABIZ_API_KEY=" API_KEY "\n"
+                              "DATABASE_URL=%s password=" DB_PASSWORD "\n"
+                              "PORT=0\n", conninfo);
+  g_assert_true (g_file_set_contents (path, contents, -1, NULL));
+
+  /* only the PATH and the locale from the environment */
+  env = g_environ_setenv (NULL, "PATH", g_getenv ("PATH"), TRUE);
+  env = g_environ_setenv (env, "LC_ALL", "C.UTF-8", TRUE);
+
+  /* 0644: refused, saying which file and why */
+  g_chmod (path, 0644);
+  daemon_spawn (&d, (const char * const *) env, args);
+  g_assert_cmpint (daemon_wait_exit (&d), ==, 2);
+  g_assert_nonnull (strstr (d.stderr_text->str, path));
+  g_assert_nonnull (strstr (d.stderr_text->str, "0644"));
+  g_assert_nonnull (strstr (d.stderr_text->str, "0600"));
+  assert_no_secret (d.stderr_text->str);
+  daemon_clear (&d);
+
+  /* 0600: taken */
+  g_chmod (path, 0600);
+  daemon_spawn (&d, (const char * const *) env, args);
+  daemon_wait_ready (&d);
+  g_subprocess_send_signal (d.process, SIGINT);
+  g_assert_cmpint (daemon_wait_exit (&d), ==, 0);
+  assert_no_secret (d.stderr_text->str);
+  daemon_clear (&d);
+
+  wabiz_test_rm_rf (dir);
+}
+
+static void
+test_bad_settings (void)
+{
+  const struct
+  {
+    const char *name;
+    const char *value;    /* NULL: unset */
+  } cases[] = {
+    { "APP_SECRET", NULL },
+    { "ACCESS_TOKEN", NULL },
+    { "VERIFY_TOKEN", NULL },
+    { "PHONE_NUMBER_ID", NULL },
+    { "WABA_ID", NULL },
+    { "PHONE_NUMBER_ID", "12ab" },
+    { "PORT", "ten" },
+    { "PORT", "70000" },
+    { "HOST", "localhost:80" },
+    { "WABIZ_GRAPH_URL", "ftp://graph" },
+    { "WABIZ_SEND_RATE", "-1" },
+    { "WABIZ_GRAPH_VERSION", "latest" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(GStrv) env = base_environ ("host=/nonexistent dbname=x");
+      Daemon d = { 0 };
+
+      if (cases[i].value == NULL)
+        env = g_environ_unsetenv (env, cases[i].name);
+      else
+        env = g_environ_setenv (env, cases[i].name, cases[i].value, TRUE);
+
+      daemon_spawn (&d, (const char * const *) env, NULL);
+      g_assert_cmpint (daemon_wait_exit (&d), ==, 2);
+      if (strstr (d.stderr_text->str, cases[i].name) == NULL)
+        g_error ("the message does not name %s: %s", cases[i].name, d.stderr_text->str);
+      assert_no_secret (d.stderr_text->str);
+      if (cases[i].value != NULL && strlen (cases[i].value) > 3)
+        g_assert_null (strstr (d.stderr_text->str, cases[i].value));
+      daemon_clear (&d);
+    }
+
+  /* a bad --port on the command line */
+  {
+    g_auto(GStrv) env = base_environ ("host=/nonexistent dbname=x");
+    const char *args[] = { "--port", "http", NULL };
+    Daemon d = { 0 };
+
+    daemon_spawn (&d, (const char * const *) env, args);
+    g_assert_cmpint (daemon_wait_exit (&d), ==, 2);
+    g_assert_nonnull (strstr (d.stderr_text->str, "--port"));
+    daemon_clear (&d);
+  }
+}
+
+static void
+test_database_unreachable (void)
+{
+  g_auto(GStrv) env = base_environ ("host=/nonexistent/wabiz dbname=x connect_timeout=2");
+  Daemon d = { 0 };
+
+  /* not a setting problem: exit 1, and the password stays out */
+  daemon_spawn (&d, (const char * const *) env, NULL);
+  g_assert_cmpint (daemon_wait_exit (&d), ==, 1);
+  assert_no_secret (d.stderr_text->str);
+  daemon_clear (&d);
+}
+
+static void
+test_reprocess (void)
+{
+  g_autofree char *conninfo = wabiz_test_pg_new_database ();
+  g_auto(GStrv) env = base_environ (conninfo);
+  const char *args[] = { "--reprocess", NULL };
+  Daemon d = { 0 };
+
+  daemon_spawn (&d, (const char * const *) env, args);
+  g_assert_cmpint (daemon_wait_exit (&d), ==, 0);
+  g_assert_nonnull (strstr (d.stderr_text->str, "0 processed, 0 still failing"));
+  daemon_clear (&d);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/wabiz/wabizd/ready-and-stop", test_ready_and_stop);
+  g_test_add_func ("/wabiz/wabizd/env-file", test_env_file);
+  g_test_add_func ("/wabiz/wabizd/bad-settings", test_bad_settings);
+  g_test_add_func ("/wabiz/wabizd/database-unreachable", test_database_unreachable);
+  g_test_add_func ("/wabiz/wabizd/reprocess", test_reprocess);
+
+  return g_test_run ();
+}
