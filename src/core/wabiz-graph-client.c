@@ -1659,6 +1659,69 @@ wabiz_graph_client_get_media_finish (WabizGraphClient *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+static void
+get_phone_number_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(JsonNode) root = NULL;
+  GError *error = NULL;
+
+  root = finish_call (task, result, &error);
+  if (root == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_task_return_error (task, local_error (WABIZ_GRAPH_ERROR_BAD_RESPONSE, FALSE,
+                                              _("WhatsApp did not describe the phone number")));
+      return;
+    }
+  g_task_return_pointer (task, json_object_ref (json_node_get_object (root)),
+                         (GDestroyNotify) json_object_unref);
+}
+
+/**
+ * wabiz_graph_client_get_phone_number_async:
+ *
+ * Asks for the configured phone number (GET /{phone-number-id}): the
+ * check that the id and the access token belong together.
+ */
+void
+wabiz_graph_client_get_phone_number_async (WabizGraphClient    *self,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data)
+{
+  GTask *task;
+  g_autofree char *escaped = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+
+  g_return_if_fail (WABIZ_IS_GRAPH_CLIENT (self));
+
+  task = new_call (self, wabiz_graph_client_get_phone_number_async, cancellable, callback, user_data);
+  escaped = g_uri_escape_string (self->phone_number_id != NULL ? self->phone_number_id : "", NULL, FALSE);
+  url = graph_url (self, escaped);
+  msg = new_message (self, "GET", url);
+  start_call (task, msg, get_phone_number_cb);
+}
+
+/* Returns: (transfer full): the phone number's fields (display_phone_number, verified_name, …) */
+JsonObject *
+wabiz_graph_client_get_phone_number_finish (WabizGraphClient *self,
+                                            GAsyncResult     *result,
+                                            GError          **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_graph_client_get_phone_number_async), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 static const char *
 extension_for_mime (const char *mime)
 {

@@ -189,6 +189,13 @@ char             *wabiz_graph_client_upload_media_finish  (WabizGraphClient    *
                                                            char               **out_mime,
                                                            GError             **error);
 
+void              wabiz_graph_client_get_phone_number_async  (WabizGraphClient    *self,
+                                                           GCancellable        *cancellable,
+                                                           GAsyncReadyCallback  callback,
+                                                           gpointer             user_data);
+JsonObject       *wabiz_graph_client_get_phone_number_finish (WabizGraphClient   *self,
+                                                           GAsyncResult        *result,
+                                                           GError             **error);
 void              wabiz_graph_client_get_media_async      (WabizGraphClient    *self,
                                                            const char          *media_id,
                                                            GCancellable        *cancellable,

@@ -1,0 +1,43 @@
+/* wabiz-application.h
+ *
+ * SPDX-License-Identifier: MIT
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+#include "wabiz-db.h"
+#include "wabiz-db-listener.h"
+
+G_BEGIN_DECLS
+
+/**
+ * WabizDatabaseState:
+ * @WABIZ_DATABASE_STATE_STARTING: connecting, starting the built-in database or migrating
+ * @WABIZ_DATABASE_STATE_READY: #WabizApplication:database can be used
+ * @WABIZ_DATABASE_STATE_FAILED: see #WabizApplication:database-error
+ */
+typedef enum
+{
+  WABIZ_DATABASE_STATE_STARTING,
+  WABIZ_DATABASE_STATE_READY,
+  WABIZ_DATABASE_STATE_FAILED,
+} WabizDatabaseState;
+
+#define WABIZ_TYPE_DATABASE_STATE (wabiz_database_state_get_type ())
+GType wabiz_database_state_get_type (void) G_GNUC_CONST;
+
+#define WABIZ_TYPE_APPLICATION (wabiz_application_get_type ())
+G_DECLARE_FINAL_TYPE (WabizApplication, wabiz_application, WABIZ, APPLICATION, AdwApplication)
+
+WabizApplication   *wabiz_application_new                (GApplicationFlags  flags);
+GSettings          *wabiz_application_get_settings       (WabizApplication  *self);
+WabizDatabaseState  wabiz_application_get_database_state (WabizApplication  *self);
+WabizDb            *wabiz_application_get_database       (WabizApplication  *self);
+WabizDbListener    *wabiz_application_get_listener       (WabizApplication  *self);
+const char         *wabiz_application_get_database_error (WabizApplication  *self);
+gboolean            wabiz_application_get_embedded       (WabizApplication  *self);
+void                wabiz_application_open_database      (WabizApplication  *self);
+
+G_END_DECLS

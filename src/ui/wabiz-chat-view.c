@@ -1,0 +1,1599 @@
+/* wabiz-chat-view.c
+ *
+ * SPDX-License-Identifier: MIT
+ *
+ * One conversation: a header with the lead (name, status, the 24-hour
+ * window), the messages paged from the database as the user scrolls up,
+ * and the composer. Sending goes through the outbox; a text that cannot
+ * be queued because the database is away waits here and is queued when
+ * it is back, and is kept as a draft if the app closes first. Files come
+ * from the attach button or a drop, pass the attachment sheet's checks,
+ * are uploaded and queued.
+ */
+
+#define G_LOG_DOMAIN "wabiz-chat-view"
+
+#include "config.h"
+
+#include "wabiz-chat-view.h"
+#include "wabiz-conversation-row.h"
+#include "wabiz-error.h"
+#include "wabiz-export.h"
+#include "wabiz-message-row.h"
+#include "wabiz-phone.h"
+#include "wabiz-window.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+
+#define RETRY_SECONDS 5
+#define NEAR_TOP_PX 300
+
+static const char * const lead_statuses[] = { "NEW", "CONTACTED", "INTERESTED", "CONVERTED", "LOST", NULL };
+
+typedef struct
+{
+  char *phone;
+  char *text;
+  char *reply_to;   /* (nullable) wamid */
+} PendingSend;
+
+struct _WabizChatView
+{
+  GtkWidget                parent_instance;
+
+  WabizConversationsModel *conversations;  /* (owned) (nullable) */
+  WabizDrafts             *drafts;         /* (owned) (nullable) */
+  WabizOutbox             *outbox;         /* (owned) (nullable) */
+  WabizGraphClient        *graph;          /* (owned) (nullable) */
+  WabizConversation       *conversation;   /* (owned) (nullable) */
+  WabizMessagesModel      *messages;       /* (owned) (nullable) */
+  GtkNoSelection          *selection;      /* (owned) (nullable) */
+  GCancellable            *cancellable;    /* (owned) per conversation */
+  GHashTable              *rows;           /* (owned) bound WabizMessageRow → GtkListItem */
+  GPtrArray               *pending;        /* (owned) (element-type PendingSend) database away */
+  GQueue                  *outgoing;       /* (owned) (element-type PendingSend) waiting their turn */
+  gboolean                 queueing;
+  GtkDropTarget           *drop_target;    /* (unowned) controller of self */
+  WabizAttachmentSheet    *sheet;          /* (unowned) (nullable) */
+  GtkFileChooserNative    *chooser;        /* (owned) (nullable) */
+  guint                    window_timer;
+  guint                    retry_timer;
+  guint                    scroll_tick;
+  guint                    scroll_frames;
+  gboolean                 scrolled_once;
+  gboolean                 stick_to_bottom;
+  gboolean                 restoring_draft;
+  gboolean                 updating_status;
+  guint                    mark_read_idle;
+
+  /* template children */
+  GtkWidget               *box;
+  GtkWidget               *back_button;
+  AdwAvatar               *avatar;
+  GtkLabel                *title_label;
+  GtkLabel                *subtitle_label;
+  GtkDropDown             *status_dropdown;
+  GtkWidget               *mark_read_button;
+  GtkWidget               *menu_button;
+  GtkScrolledWindow       *scroller;
+  GtkListView             *list_view;
+  GtkWidget               *loading_spinner;
+  GtkRevealer             *pending_revealer;
+  GtkLabel                *pending_label;
+  WabizComposer           *composer;
+};
+
+G_DEFINE_FINAL_TYPE (WabizChatView, wabiz_chat_view, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_LEAD_STATUS,
+  N_PROPS
+};
+
+enum {
+  SEND_TEMPLATE,
+  BACK,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void queue_pending (WabizChatView *self);
+static void queue_next (WabizChatView *self);
+static void mark_read (WabizChatView *self);
+
+static void
+pending_send_free (PendingSend *p)
+{
+  g_free (p->phone);
+  g_free (p->text);
+  g_free (p->reply_to);
+  g_free (p);
+}
+
+static void
+toast (WabizChatView *self,
+       const char    *text)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  g_debug ("Toast: %s", text);
+  if (root != NULL && WABIZ_IS_WINDOW (root))
+    wabiz_window_add_toast (WABIZ_WINDOW (root), adw_toast_new (text));
+  else
+    g_message ("%s", text);
+}
+
+static const char *
+get_phone (WabizChatView *self)
+{
+  return self->conversation != NULL ? wabiz_conversation_get_phone (self->conversation) : NULL;
+}
+
+/* header */
+
+static void
+update_window (WabizChatView *self)
+{
+  g_autofree char *display = NULL;
+  g_autofree char *subtitle = NULL;
+  g_autofree char *window = NULL;
+  gint64 left;
+
+  if (self->conversation == NULL)
+    return;
+
+  left = wabiz_conversation_get_window_left (self->conversation, g_get_real_time ());
+  if (left > 0)
+    {
+      gint64 minutes = (left + G_TIME_SPAN_MINUTE - 1) / G_TIME_SPAN_MINUTE;
+
+      if (minutes >= 60)
+        /* Translators: the 24-hour customer service window; hours and minutes left */
+        window = g_strdup_printf (_("Reply window: %d h %02d min left"),
+                                  (int) (minutes / 60), (int) (minutes % 60));
+      else
+        window = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Reply window: %d minute left",
+                                               "Reply window: %d minutes left", (gulong) minutes),
+                                  (int) minutes);
+    }
+  else
+    window = g_strdup (_("Reply window closed"));
+
+  display = wabiz_phone_format_display (wabiz_conversation_get_phone (self->conversation));
+  /* Translators: phone number · reply window */
+  subtitle = g_strdup_printf (_("%s · %s"), display != NULL ? display : get_phone (self), window);
+  gtk_label_set_label (self->subtitle_label, subtitle);
+  wabiz_composer_set_window_open (self->composer, left > 0);
+}
+
+static gboolean
+mark_read_idle_cb (gpointer user_data)
+{
+  WabizChatView *self = user_data;
+
+  self->mark_read_idle = 0;
+  mark_read (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+update_header (WabizChatView *self)
+{
+  const char *status;
+  guint index = 0;
+
+  if (self->conversation == NULL)
+    return;
+
+  gtk_label_set_label (self->title_label, wabiz_conversation_get_title (self->conversation));
+  adw_avatar_set_text (self->avatar, wabiz_conversation_get_title (self->conversation));
+
+  status = wabiz_conversation_get_lead_status (self->conversation);
+  for (guint i = 0; lead_statuses[i] != NULL; i++)
+    if (g_strcmp0 (status, lead_statuses[i]) == 0)
+      index = i;
+  self->updating_status = TRUE;
+  gtk_drop_down_set_selected (self->status_dropdown, index);
+  self->updating_status = FALSE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LEAD_STATUS]);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.mark-read",
+                                 wabiz_conversation_get_unread_count (self->conversation) > 0);
+  update_window (self);
+
+  /* a message came in while the user looks at this chat: it is read */
+  if (wabiz_conversation_get_unread_count (self->conversation) > 0 &&
+      gtk_widget_get_mapped (GTK_WIDGET (self)) && self->mark_read_idle == 0)
+    self->mark_read_idle = g_idle_add (mark_read_idle_cb, self);
+}
+
+static gboolean
+window_timer_cb (gpointer user_data)
+{
+  update_window (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+status_set_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(WabizChatView) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!wabiz_conversations_model_set_lead_status_finish (WABIZ_CONVERSATIONS_MODEL (object), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_autofree char *text = g_strdup_printf (_("Cannot change the lead status: %s"), error->message);
+
+      toast (self, text);
+      update_header (self);
+    }
+}
+
+static void
+set_lead_status (WabizChatView *self,
+                 const char    *status)
+{
+  if (self->conversation == NULL || self->conversations == NULL || status == NULL ||
+      !g_strv_contains (lead_statuses, status))
+    return;
+  if (g_strcmp0 (wabiz_conversation_get_lead_status (self->conversation), status) == 0)
+    return;
+
+  wabiz_conversations_model_set_lead_status_async (self->conversations, get_phone (self), status,
+                                                   self->cancellable, status_set_cb, g_object_ref (self));
+}
+
+static void
+status_selected_cb (WabizChatView *self)
+{
+  guint selected = gtk_drop_down_get_selected (self->status_dropdown);
+
+  if (self->updating_status || selected >= G_N_ELEMENTS (lead_statuses) - 1)
+    return;
+  set_lead_status (self, lead_statuses[selected]);
+}
+
+/* list */
+
+static void
+update_day (WabizChatView   *self,
+            WabizMessageRow *row,
+            GtkListItem     *item)
+{
+  guint position = gtk_list_item_get_position (item);
+  WabizMessage *message = wabiz_message_row_get_message (row);
+  gboolean show = TRUE;
+
+  if (message == NULL)
+    return;
+
+  if (position != GTK_INVALID_LIST_POSITION && position > 0)
+    {
+      g_autoptr(WabizMessage) prev = g_list_model_get_item (G_LIST_MODEL (self->messages), position - 1);
+
+      if (prev != NULL)
+        {
+          g_autoptr(GDateTime) a = g_date_time_to_local (wabiz_message_get_timestamp (prev));
+          g_autoptr(GDateTime) b = g_date_time_to_local (wabiz_message_get_timestamp (message));
+
+          show = g_date_time_get_year (a) != g_date_time_get_year (b) ||
+                 g_date_time_get_day_of_year (a) != g_date_time_get_day_of_year (b);
+        }
+    }
+  wabiz_message_row_set_show_day (row, show);
+}
+
+static void
+setup_cb (GtkSignalListItemFactory *factory,
+          GtkListItem              *item,
+          WabizChatView            *self)
+{
+  gtk_list_item_set_child (item, wabiz_message_row_new ());
+  gtk_list_item_set_activatable (item, FALSE);
+}
+
+static void
+bind_cb (GtkSignalListItemFactory *factory,
+         GtkListItem              *item,
+         WabizChatView            *self)
+{
+  WabizMessageRow *row = WABIZ_MESSAGE_ROW (gtk_list_item_get_child (item));
+
+  wabiz_message_row_set_message (row, gtk_list_item_get_item (item));
+  g_hash_table_insert (self->rows, row, item);
+  update_day (self, row, item);
+}
+
+static void
+unbind_cb (GtkSignalListItemFactory *factory,
+           GtkListItem              *item,
+           WabizChatView            *self)
+{
+  WabizMessageRow *row = WABIZ_MESSAGE_ROW (gtk_list_item_get_child (item));
+
+  g_hash_table_remove (self->rows, row);
+  wabiz_message_row_set_message (row, NULL);
+}
+
+static void
+scroll_to_bottom_now (WabizChatView *self)
+{
+  guint n = self->messages != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->messages)) : 0;
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
+
+  if (n > 0)
+    gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", n - 1);
+  gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
+}
+
+/* Rows get their real heights only when laid out: scroll again on the
+ * next few frames until the bottom stays the bottom. */
+static gboolean
+scroll_tick_cb (GtkWidget     *widget,
+                GdkFrameClock *clock,
+                gpointer       user_data)
+{
+  WabizChatView *self = WABIZ_CHAT_VIEW (widget);
+
+  scroll_to_bottom_now (self);
+  if (self->scroll_frames > 0 && --self->scroll_frames > 0)
+    return G_SOURCE_CONTINUE;
+
+  self->scroll_tick = 0;
+  self->scrolled_once = TRUE;
+  self->stick_to_bottom = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+scroll_to_bottom (WabizChatView *self)
+{
+  self->scroll_frames = 4;
+  if (self->scroll_tick == 0)
+    self->scroll_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), scroll_tick_cb, NULL, NULL);
+}
+
+static void
+load_older_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(WabizChatView) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gint n;
+
+  n = wabiz_messages_model_load_older_finish (WABIZ_MESSAGES_MODEL (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING))
+    return;
+
+  gtk_widget_set_visible (self->loading_spinner, FALSE);
+  if (n > 0 && !self->scrolled_once)
+    scroll_to_bottom (self);
+  if (n < 0)
+    {
+      g_autofree char *text = g_strdup_printf (_("Cannot load the messages: %s"), error->message);
+
+      toast (self, text);
+    }
+}
+
+static void
+load_older (WabizChatView *self)
+{
+  if (self->messages == NULL || wabiz_messages_model_get_loading (self->messages) ||
+      !wabiz_messages_model_get_has_older (self->messages))
+    return;
+
+  gtk_widget_set_visible (self->loading_spinner, TRUE);
+  wabiz_messages_model_load_older_async (self->messages, self->cancellable, load_older_cb,
+                                         g_object_ref (self));
+}
+
+static void
+adjustment_changed_cb (WabizChatView *self)
+{
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
+  double value = gtk_adjustment_get_value (adj);
+  double bottom = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj);
+
+  if (self->scroll_tick != 0)
+    return;
+  self->stick_to_bottom = value >= bottom - 48;
+  if (value < NEAR_TOP_PX && self->scrolled_once)
+    load_older (self);
+}
+
+static void
+upper_changed_cb (WabizChatView *self)
+{
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
+
+  /* new messages at the bottom: follow them if the user was there */
+  if (self->stick_to_bottom && self->scroll_tick == 0)
+    gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
+}
+
+static void
+messages_changed_cb (WabizChatView *self,
+                     guint          position,
+                     guint          removed,
+                     guint          added)
+{
+  GHashTableIter iter;
+  gpointer row, item;
+
+  /* day headings depend on the neighbour above */
+  g_hash_table_iter_init (&iter, self->rows);
+  while (g_hash_table_iter_next (&iter, &row, &item))
+    update_day (self, row, item);
+
+  if (self->stick_to_bottom && position > 0 && added > 0)
+    scroll_to_bottom (self);
+
+  /* a first page shorter than the view: keep reading up */
+  if (position == 0 && added > 0)
+    {
+      GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
+
+      if (gtk_adjustment_get_upper (adj) <= gtk_adjustment_get_page_size (adj))
+        load_older (self);
+    }
+}
+
+/* drafts */
+
+static void
+draft_loaded_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(WabizChatView) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *draft = NULL;
+  g_autofree char *current = NULL;
+
+  draft = wabiz_drafts_load_finish (WABIZ_DRAFTS (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->conversation == NULL)
+    return;
+  if (error != NULL)
+    g_warning ("Cannot read the draft: %s", error->message);
+
+  /* never overwrite what the user started typing meanwhile */
+  current = wabiz_composer_dup_text (self->composer);
+  if (draft != NULL && *current == '\0')
+    {
+      self->restoring_draft = TRUE;
+      wabiz_composer_set_text (self->composer, draft);
+      self->restoring_draft = FALSE;
+    }
+}
+
+static void
+composer_text_changed_cb (WabizChatView *self)
+{
+  g_autofree char *text = NULL;
+
+  if (self->restoring_draft || self->drafts == NULL || self->conversation == NULL)
+    return;
+
+  text = wabiz_composer_dup_text (self->composer);
+  wabiz_drafts_set (self->drafts, get_phone (self), text);
+}
+
+void
+wabiz_chat_view_save_draft (WabizChatView *self)
+{
+  g_return_if_fail (WABIZ_IS_CHAT_VIEW (self));
+
+  composer_text_changed_cb (self);
+}
+
+/* sending */
+
+typedef struct
+{
+  WabizChatView *self;          /* (owned) */
+  PendingSend   *send;          /* (owned) (nullable) for texts */
+  gboolean       chained;       /* one of the texts queued in order */
+} QueueData;
+
+static void
+queue_data_free (QueueData *data)
+{
+  g_clear_object (&data->self);
+  g_clear_pointer (&data->send, pending_send_free);
+  g_free (data);
+}
+
+static void
+update_pending (WabizChatView *self)
+{
+  g_autofree char *text = NULL;
+
+  if (self->pending->len > 0)
+    {
+      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                           "The database cannot be reached. %u message waits here and is sent as soon as it is back.",
+                                           "The database cannot be reached. %u messages wait here and are sent as soon as it is back.",
+                                           self->pending->len),
+                              self->pending->len);
+      gtk_label_set_label (self->pending_label, text);
+    }
+  gtk_revealer_set_reveal_child (self->pending_revealer, self->pending->len > 0);
+}
+
+static gboolean
+retry_timer_cb (gpointer user_data)
+{
+  WabizChatView *self = user_data;
+
+  self->retry_timer = 0;
+  queue_pending (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+queue_text_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  QueueData *data = user_data;
+  WabizChatView *self = data->self;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uuid = NULL;
+
+  uuid = wabiz_outbox_queue_finish (WABIZ_OUTBOX (object), result, &error);
+  if (self->conversations == NULL)
+    {
+      /* disposed meanwhile */
+      queue_data_free (data);
+      return;
+    }
+  if (uuid != NULL)
+    {
+      /* the NOTIFY brings it too; this is for a missing listener */
+      if (self->messages != NULL && g_strcmp0 (data->send->phone, get_phone (self)) == 0)
+        wabiz_messages_model_notification (self->messages, "messages", data->send->phone, uuid);
+    }
+  else if (g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE) && data->chained)
+    {
+      /* keep it here and try again: nothing typed is lost */
+      g_ptr_array_add (self->pending, g_steal_pointer (&data->send));
+      update_pending (self);
+      if (self->retry_timer == 0)
+        self->retry_timer = g_timeout_add_seconds (RETRY_SECONDS, retry_timer_cb, self);
+    }
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_autofree char *current = wabiz_composer_dup_text (self->composer);
+      g_autofree char *text = g_strdup_printf (_("Not sent: %s"), error->message);
+
+      /* give the text back so that it can be fixed or sent as a template */
+      if (*current == '\0' && data->chained && g_strcmp0 (data->send->phone, get_phone (self)) == 0)
+        wabiz_composer_set_text (self->composer, data->send->text);
+      if (g_error_matches (error, WABIZ_ERROR, WABIZ_ERROR_WINDOW_CLOSED))
+        wabiz_composer_set_window_open (self->composer, FALSE);
+      toast (self, text);
+    }
+
+  if (data->chained)
+    {
+      self->queueing = FALSE;
+      queue_next (self);
+    }
+  queue_data_free (data);
+}
+
+/* One at a time, so that texts sent in a row are queued, and sent, in
+ * the order they were written. */
+static void
+queue_next (WabizChatView *self)
+{
+  g_autoptr(WabizOutgoing) outgoing = NULL;
+  PendingSend *send;
+  QueueData *data;
+
+  if (self->queueing || (send = g_queue_pop_head (self->outgoing)) == NULL)
+    return;
+
+  if (self->outbox == NULL)
+    {
+      toast (self, _("Sending is not set up yet: add your Meta account in Preferences"));
+      /* keep the words: back into the composer if it is empty */
+      if (g_strcmp0 (send->phone, get_phone (self)) == 0)
+        {
+          g_autofree char *current = wabiz_composer_dup_text (self->composer);
+
+          if (*current == '\0')
+            wabiz_composer_set_text (self->composer, send->text);
+        }
+      pending_send_free (send);
+      queue_next (self);
+      return;
+    }
+
+  outgoing = wabiz_outgoing_new_text (send->phone, send->text);
+  if (send->reply_to != NULL)
+    wabiz_outgoing_set_reply_to (outgoing, send->reply_to);
+
+  data = g_new0 (QueueData, 1);
+  data->self = g_object_ref (self);
+  data->send = send;
+  data->chained = TRUE;
+  self->queueing = TRUE;
+  /* not the conversation's cancellable: switching chats must not drop a send */
+  wabiz_outbox_queue_async (self->outbox, outgoing, NULL, queue_text_cb, data);
+}
+
+static void
+queue_text (WabizChatView *self,
+            PendingSend   *send)
+{
+  g_queue_push_tail (self->outgoing, send);
+  queue_next (self);
+}
+
+static void
+queue_pending (WabizChatView *self)
+{
+  g_autoptr(GPtrArray) pending = g_steal_pointer (&self->pending);
+
+  self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) pending_send_free);
+  update_pending (self);
+  for (guint i = 0; i < pending->len; i++)
+    queue_text (self, g_steal_pointer (&pending->pdata[i]));
+}
+
+static void
+composer_send_cb (WabizChatView *self)
+{
+  g_autofree char *text = wabiz_composer_dup_text (self->composer);
+  WabizMessage *reply = wabiz_composer_get_reply_to (self->composer);
+  PendingSend *send;
+
+  if (self->conversation == NULL)
+    return;
+
+  g_strchomp (text);
+  if (*text == '\0')
+    return;
+
+  send = g_new0 (PendingSend, 1);
+  send->phone = g_strdup (get_phone (self));
+  send->text = g_steal_pointer (&text);
+  send->reply_to = reply != NULL ? g_strdup (wabiz_message_get_wamid (reply)) : NULL;
+
+  /* clear at once; the bubble appears as queued when the row is written */
+  wabiz_composer_set_text (self->composer, "");
+  wabiz_composer_set_reply_to (self->composer, NULL);
+  self->stick_to_bottom = TRUE;
+  queue_text (self, send);
+}
+
+static void
+composer_send_template_cb (WabizChatView *self)
+{
+  g_signal_emit (self, signals[SEND_TEMPLATE], 0);
+}
+
+/* attachments */
+
+typedef struct
+{
+  WabizChatView *self;          /* (owned) */
+  char          *phone;         /* (owned) */
+  GPtrArray     *attachments;   /* (owned) (element-type WabizAttachment) accepted ones */
+  guint          index;
+  char          *mime;          /* (owned) (nullable) of the current upload */
+} SendFiles;
+
+static void send_next_file (SendFiles *job);
+
+static void
+send_files_free (SendFiles *job)
+{
+  g_clear_object (&job->self);
+  g_free (job->phone);
+  g_ptr_array_unref (job->attachments);
+  g_free (job->mime);
+  g_free (job);
+}
+
+static void
+file_failed (SendFiles    *job,
+             const GError *error)
+{
+  WabizAttachment *a = g_ptr_array_index (job->attachments, job->index);
+  g_autofree char *name = g_file_get_basename (a->file);
+  /* Translators: a file name and why it was not sent */
+  g_autofree char *text = g_strdup_printf (_("“%s” was not sent: %s"), name, error->message);
+
+  toast (job->self, text);
+}
+
+static void
+media_path_saved_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(WabizDbResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+
+  res = wabiz_db_query_finish (WABIZ_DB (object), result, &error);
+  if (res == NULL)
+    g_debug ("Cannot note the local copy of a sent file: %s", error->message);
+}
+
+static void
+queue_file_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  SendFiles *job = user_data;
+  WabizAttachment *a = g_ptr_array_index (job->attachments, job->index);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uuid = NULL;
+
+  uuid = wabiz_outbox_queue_finish (WABIZ_OUTBOX (object), result, &error);
+  if (uuid == NULL)
+    file_failed (job, error);
+  else if (job->self->conversations != NULL)
+    {
+      g_autofree char *path = g_file_get_path (a->file);
+      g_autofree char *name = g_file_get_basename (a->file);
+      g_autofree char *size = g_strdup_printf ("%" G_GOFFSET_FORMAT, a->size);
+      const char *params[] = { uuid, path, a->mime, size, name };
+
+      /* the bubble shows the file we sent, from where it is on this computer */
+      wabiz_db_query_async (wabiz_conversations_model_get_db (job->self->conversations),
+                            "WITH u AS (UPDATE messages SET media_path = $2,"
+                            "   media_mime = coalesce(media_mime, $3), media_size = $4::bigint,"
+                            "   media_filename = coalesce(media_filename, $5), updated_at = now()"
+                            " WHERE id = $1::uuid RETURNING phone, id)"
+                            " SELECT pg_notify('wabiz', json_build_object('t', 'messages', 'phone', phone,"
+                            "   'id', id)::text) FROM u",
+                            5, params, NULL, media_path_saved_cb, NULL);
+      if (job->self->messages != NULL && g_strcmp0 (job->phone, get_phone (job->self)) == 0)
+        wabiz_messages_model_notification (job->self->messages, "messages", job->phone, uuid);
+    }
+
+  job->index++;
+  send_next_file (job);
+}
+
+static void
+upload_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  SendFiles *job = user_data;
+  WabizAttachment *a = g_ptr_array_index (job->attachments, job->index);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WabizOutgoing) outgoing = NULL;
+  g_autofree char *media_id = NULL;
+  g_autofree char *name = NULL;
+
+  g_clear_pointer (&job->mime, g_free);
+  media_id = wabiz_graph_client_upload_media_finish (WABIZ_GRAPH_CLIENT (object), result, &job->mime, &error);
+  if (media_id == NULL)
+    {
+      file_failed (job, error);
+      job->index++;
+      send_next_file (job);
+      return;
+    }
+
+  name = g_file_get_basename (a->file);
+  outgoing = wabiz_outgoing_new_media (job->phone, a->kind, NULL, media_id, a->caption,
+                                       g_strcmp0 (a->kind, "document") == 0 ? name : NULL);
+  wabiz_outbox_queue_async (job->self->outbox, outgoing, NULL, queue_file_cb, job);
+}
+
+static void
+send_next_file (SendFiles *job)
+{
+  WabizAttachment *a;
+
+  if (job->index >= job->attachments->len)
+    {
+      send_files_free (job);
+      return;
+    }
+
+  a = g_ptr_array_index (job->attachments, job->index);
+  wabiz_graph_client_upload_media_async (job->self->graph, a->file, a->kind, NULL, upload_cb, job);
+}
+
+static void
+sheet_send_cb (WabizChatView        *self,
+               WabizAttachmentSheet *sheet)
+{
+  GPtrArray *all = wabiz_attachment_sheet_get_attachments (sheet);
+  SendFiles *job;
+
+  if (self->conversation == NULL)
+    return;
+  if (self->outbox == NULL || self->graph == NULL)
+    {
+      toast (self, _("Sending is not set up yet: add your Meta account in Preferences"));
+      return;
+    }
+
+  job = g_new0 (SendFiles, 1);
+  job->self = g_object_ref (self);
+  job->phone = g_strdup (get_phone (self));
+  job->attachments = g_ptr_array_new_with_free_func ((GDestroyNotify) wabiz_attachment_free);
+  for (guint i = 0; i < all->len; i++)
+    {
+      WabizAttachment *a = g_ptr_array_index (all, i);
+      WabizAttachment *copy;
+
+      if (a->error != NULL)
+        continue;
+      copy = g_new0 (WabizAttachment, 1);
+      copy->file = g_object_ref (a->file);
+      copy->kind = g_strdup (a->kind);
+      copy->mime = g_strdup (a->mime);
+      copy->caption = g_strdup (a->caption);
+      copy->size = a->size;
+      g_ptr_array_add (job->attachments, copy);
+    }
+
+  self->stick_to_bottom = TRUE;
+  send_next_file (job);
+}
+
+static void
+sheet_destroyed_cb (WabizChatView *self,
+                    GtkWidget     *sheet)
+{
+  if ((GtkWidget *) self->sheet == sheet)
+    self->sheet = NULL;
+}
+
+void
+wabiz_chat_view_attach_files (WabizChatView *self,
+                              GPtrArray     *files)
+{
+  GtkRoot *root;
+
+  g_return_if_fail (WABIZ_IS_CHAT_VIEW (self));
+  g_return_if_fail (files != NULL);
+
+  if (files->len == 0 || self->conversation == NULL)
+    return;
+  if (!wabiz_composer_get_window_open (self->composer))
+    {
+      toast (self, _("Files can only be sent within 24 hours of the customer’s last message"));
+      return;
+    }
+
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+  if (self->sheet != NULL)
+    gtk_window_destroy (GTK_WINDOW (self->sheet));
+  self->sheet = wabiz_attachment_sheet_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, files);
+  g_signal_connect_object (self->sheet, "send", G_CALLBACK (sheet_send_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->sheet, "destroy", G_CALLBACK (sheet_destroyed_cb), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (self->sheet));
+}
+
+static gboolean
+drop_cb (GtkDropTarget *target,
+         const GValue  *value,
+         double         x,
+         double         y,
+         WabizChatView *self)
+{
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_object_unref);
+  GdkFileList *list;
+
+  if (!G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    return FALSE;
+
+  list = g_value_get_boxed (value);
+  for (GSList *l = list != NULL ? gdk_file_list_get_files (list) : NULL; l != NULL; l = l->next)
+    g_ptr_array_add (files, g_object_ref (l->data));
+  if (files->len == 0)
+    return FALSE;
+
+  wabiz_chat_view_attach_files (self, files);
+  return TRUE;
+}
+
+static void
+chooser_response_cb (WabizChatView        *self,
+                     int                   response,
+                     GtkFileChooserNative *chooser)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GListModel) chosen = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (chooser));
+      g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_object_unref);
+
+      for (guint i = 0; i < g_list_model_get_n_items (chosen); i++)
+        g_ptr_array_add (files, g_list_model_get_item (chosen, i));
+      wabiz_chat_view_attach_files (self, files);
+    }
+  g_clear_object (&self->chooser);
+}
+
+static void
+composer_attach_cb (WabizChatView *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  g_clear_object (&self->chooser);
+  self->chooser = gtk_file_chooser_native_new (_("Attach Files"),
+                                               GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                               GTK_FILE_CHOOSER_ACTION_OPEN,
+                                               _("_Attach"), _("_Cancel"));
+  gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (self->chooser), TRUE);
+  g_signal_connect_object (self->chooser, "response", G_CALLBACK (chooser_response_cb), self,
+                           G_CONNECT_SWAPPED);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+}
+
+/* actions */
+
+static void
+reply_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  WabizChatView *self = WABIZ_CHAT_VIEW (widget);
+  WabizMessage *message;
+
+  if (self->messages == NULL)
+    return;
+  message = wabiz_messages_model_find (self->messages, g_variant_get_string (parameter, NULL), NULL);
+  if (message != NULL && wabiz_message_get_wamid (message) != NULL)
+    wabiz_composer_set_reply_to (self->composer, message);
+}
+
+static void
+retry_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  WabizChatView *self = WABIZ_CHAT_VIEW (widget);
+  WabizMessage *m;
+  g_autoptr(WabizOutgoing) outgoing = NULL;
+  QueueData *data;
+
+  if (self->messages == NULL || self->outbox == NULL)
+    return;
+  m = wabiz_messages_model_find (self->messages, g_variant_get_string (parameter, NULL), NULL);
+  if (m == NULL)
+    return;
+
+  switch (wabiz_message_get_kind (m))
+    {
+    case WABIZ_MESSAGE_KIND_TEXT:
+      if (wabiz_message_get_text (m) == NULL)
+        return;
+      {
+        PendingSend *send = g_new0 (PendingSend, 1);
+
+        send->phone = g_strdup (wabiz_message_get_phone (m));
+        send->text = g_strdup (wabiz_message_get_text (m));
+        send->reply_to = g_strdup (wabiz_message_get_reply_to (m));
+        queue_text (self, send);
+      }
+      return;
+
+    case WABIZ_MESSAGE_KIND_IMAGE:
+    case WABIZ_MESSAGE_KIND_VIDEO:
+    case WABIZ_MESSAGE_KIND_AUDIO:
+    case WABIZ_MESSAGE_KIND_DOCUMENT:
+    case WABIZ_MESSAGE_KIND_STICKER:
+      if (wabiz_message_get_media_id (m) == NULL && wabiz_message_get_media_url (m) == NULL)
+        return;
+      outgoing = wabiz_outgoing_new_media (wabiz_message_get_phone (m), wabiz_message_get_message_type (m),
+                                           wabiz_message_get_media_id (m) == NULL
+                                           ? wabiz_message_get_media_url (m) : NULL,
+                                           wabiz_message_get_media_id (m), wabiz_message_get_caption (m),
+                                           wabiz_message_get_media_filename (m));
+      break;
+
+    default:
+      toast (self, _("Send this message again from the Templates pane"));
+      return;
+    }
+
+  data = g_new0 (QueueData, 1);
+  data->self = g_object_ref (self);
+  data->send = g_new0 (PendingSend, 1);
+  data->send->phone = g_strdup (wabiz_message_get_phone (m));
+  data->send->text = g_strdup ("");
+  wabiz_outbox_queue_async (self->outbox, outgoing, NULL, queue_text_cb, data);
+}
+
+static void
+open_media_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  WabizChatView *self = WABIZ_CHAT_VIEW (widget);
+  GtkRoot *root = gtk_widget_get_root (widget);
+  WabizMessage *m;
+  g_autofree char *uri = NULL;
+  double lat, lon;
+
+  if (self->messages == NULL)
+    return;
+  m = wabiz_messages_model_find (self->messages, g_variant_get_string (parameter, NULL), NULL);
+  if (m == NULL)
+    return;
+
+  if (wabiz_message_get_media_path (m) != NULL)
+    uri = g_filename_to_uri (wabiz_message_get_media_path (m), NULL, NULL);
+  else if (wabiz_message_get_location (m, &lat, &lon))
+    {
+      char la[G_ASCII_DTOSTR_BUF_SIZE], lo[G_ASCII_DTOSTR_BUF_SIZE];
+
+      g_ascii_dtostr (la, sizeof la, lat);
+      g_ascii_dtostr (lo, sizeof lo, lon);
+      uri = g_strdup_printf ("https://www.openstreetmap.org/?mlat=%s&mlon=%s#map=17/%s/%s", la, lo, la, lo);
+    }
+  else if (wabiz_message_get_media_url (m) != NULL && g_str_has_prefix (wabiz_message_get_media_url (m), "http"))
+    uri = g_strdup (wabiz_message_get_media_url (m));
+
+  if (uri == NULL)
+    {
+      toast (self, _("This file is not on this computer yet"));
+      return;
+    }
+  gtk_show_uri (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, uri, GDK_CURRENT_TIME);
+}
+
+static void
+mark_read_graph_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!wabiz_graph_client_mark_read_finish (WABIZ_GRAPH_CLIENT (object), result, &error))
+    g_debug ("Read receipt not sent: %s", error->message);
+}
+
+static void
+mark_read_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(WabizChatView) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *wamid = NULL;
+
+  wamid = wabiz_conversations_model_mark_read_finish (WABIZ_CONVERSATIONS_MODEL (object), result, &error);
+  if (error != NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("Cannot mark the conversation read: %s", error->message);
+      return;
+    }
+  /* Meta's read receipt: the blue ticks on the customer's phone */
+  if (wamid != NULL && self->graph != NULL)
+    wabiz_graph_client_mark_read_async (self->graph, wamid, FALSE, NULL, mark_read_graph_cb, NULL);
+}
+
+static void
+mark_read (WabizChatView *self)
+{
+  if (self->conversation == NULL || self->conversations == NULL)
+    return;
+  wabiz_conversations_model_mark_read_async (self->conversations, get_phone (self), self->cancellable,
+                                             mark_read_cb, g_object_ref (self));
+}
+
+static void
+mark_read_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  mark_read (WABIZ_CHAT_VIEW (widget));
+}
+
+typedef struct
+{
+  WabizChatView *self;  /* (owned) */
+  GFile         *file;  /* (owned) */
+} ExportJob;
+
+static void
+export_done_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  ExportJob *job = user_data;
+  g_autoptr(GError) error = NULL;
+  gint64 n;
+
+  n = wabiz_export_conversation_finish (WABIZ_DB (object), result, &error);
+  if (n < 0)
+    {
+      g_autofree char *text = g_strdup_printf (_("Cannot export the conversation: %s"), error->message);
+
+      toast (job->self, text);
+    }
+  else
+    {
+      g_autofree char *text =
+        g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Exported %" G_GINT64_FORMAT " message",
+                                      "Exported %" G_GINT64_FORMAT " messages", (gulong) n), n);
+
+      toast (job->self, text);
+    }
+
+  g_object_unref (job->self);
+  g_object_unref (job->file);
+  g_free (job);
+}
+
+static void
+export_replace_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  ExportJob *job = user_data;
+  g_autoptr(GFileOutputStream) stream = NULL;
+  g_autoptr(GError) error = NULL;
+
+  stream = g_file_replace_finish (G_FILE (object), result, &error);
+  if (stream == NULL || job->self->conversation == NULL || job->self->conversations == NULL)
+    {
+      if (error != NULL)
+        {
+          g_autofree char *text = g_strdup_printf (_("Cannot export the conversation: %s"), error->message);
+
+          toast (job->self, text);
+        }
+      g_object_unref (job->self);
+      g_object_unref (job->file);
+      g_free (job);
+      return;
+    }
+
+  wabiz_export_conversation_async (wabiz_conversations_model_get_db (job->self->conversations),
+                                   get_phone (job->self), G_OUTPUT_STREAM (stream), NULL, export_done_cb, job);
+}
+
+static void
+export_response_cb (WabizChatView        *self,
+                    int                   response,
+                    GtkFileChooserNative *chooser)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      ExportJob *job = g_new0 (ExportJob, 1);
+
+      job->self = g_object_ref (self);
+      job->file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      g_file_replace_async (job->file, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION, G_PRIORITY_DEFAULT,
+                            NULL, export_replace_cb, job);
+    }
+  g_clear_object (&self->chooser);
+}
+
+static void
+export_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  WabizChatView *self = WABIZ_CHAT_VIEW (widget);
+  GtkRoot *root = gtk_widget_get_root (widget);
+  g_autofree char *name = NULL;
+
+  if (self->conversation == NULL)
+    return;
+
+  g_clear_object (&self->chooser);
+  self->chooser = gtk_file_chooser_native_new (_("Export Conversation"),
+                                               GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                               GTK_FILE_CHOOSER_ACTION_SAVE,
+                                               _("_Export"), _("_Cancel"));
+  /* Translators: the file name of an export; %s is the phone number */
+  name = g_strdup_printf (_("conversation-%s.json"), get_phone (self));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->chooser), name);
+  g_signal_connect_object (self->chooser, "response", G_CALLBACK (export_response_cb), self,
+                           G_CONNECT_SWAPPED);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+}
+
+static void
+back_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  g_signal_emit (widget, signals[BACK], 0);
+}
+
+/* GObject */
+
+static void
+wabiz_chat_view_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  WabizChatView *self = WABIZ_CHAT_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_LEAD_STATUS:
+      /* never NULL: the chat.lead-status action holds it as a string */
+      g_value_set_string (value, self->conversation != NULL &&
+                                 wabiz_conversation_get_lead_status (self->conversation) != NULL
+                                 ? wabiz_conversation_get_lead_status (self->conversation) : "");
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+wabiz_chat_view_set_property (GObject      *object,
+                              guint         prop_id,
+                              const GValue *value,
+                              GParamSpec   *pspec)
+{
+  WabizChatView *self = WABIZ_CHAT_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_LEAD_STATUS:
+      set_lead_status (self, g_value_get_string (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+wabiz_chat_view_dispose (GObject *object)
+{
+  WabizChatView *self = WABIZ_CHAT_VIEW (object);
+
+  /* what could not be queued goes back into the draft, before what was
+   * being typed, so that nothing is lost */
+  while (self->pending != NULL && !g_queue_is_empty (self->outgoing))
+    g_ptr_array_add (self->pending, g_queue_pop_head (self->outgoing));
+  if (self->pending != NULL && self->pending->len > 0 && self->drafts != NULL)
+    {
+      g_autoptr(GHashTable) texts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      GHashTableIter iter;
+      gpointer key, value;
+
+      for (guint i = 0; i < self->pending->len; i++)
+        {
+          PendingSend *p = g_ptr_array_index (self->pending, i);
+          GString *text = g_hash_table_lookup (texts, p->phone);
+
+          if (text == NULL)
+            g_hash_table_insert (texts, g_strdup (p->phone), (text = g_string_new (NULL)));
+          else
+            g_string_append (text, "\n\n");
+          g_string_append (text, p->text);
+        }
+      if (self->conversation != NULL)
+        {
+          g_autofree char *typed = wabiz_composer_dup_text (self->composer);
+          GString *text = g_hash_table_lookup (texts, get_phone (self));
+
+          if (text != NULL && *typed != '\0')
+            g_string_append_printf (text, "\n\n%s", typed);
+        }
+
+      g_hash_table_iter_init (&iter, texts);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        {
+          wabiz_drafts_set (self->drafts, key, ((GString *) value)->str);
+          g_string_free (value, TRUE);
+        }
+      if (self->conversation != NULL && g_hash_table_contains (texts, get_phone (self)))
+        g_clear_object (&self->drafts);
+      g_ptr_array_set_size (self->pending, 0);
+    }
+  if (self->conversation != NULL)
+    composer_text_changed_cb (self);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_handle_id (&self->window_timer, g_source_remove);
+  g_clear_handle_id (&self->retry_timer, g_source_remove);
+  g_clear_handle_id (&self->mark_read_idle, g_source_remove);
+  if (self->scroll_tick != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->scroll_tick);
+  self->scroll_tick = 0;
+  if (self->sheet != NULL)
+    gtk_window_destroy (GTK_WINDOW (self->sheet));
+  g_clear_object (&self->chooser);
+  if (self->list_view != NULL)
+    gtk_list_view_set_model (self->list_view, NULL);
+  gtk_widget_dispose_template (GTK_WIDGET (self), WABIZ_TYPE_CHAT_VIEW);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->messages);
+  g_clear_object (&self->conversation);
+  g_clear_object (&self->conversations);
+  g_clear_object (&self->drafts);
+  g_clear_object (&self->outbox);
+  g_clear_object (&self->graph);
+
+  G_OBJECT_CLASS (wabiz_chat_view_parent_class)->dispose (object);
+}
+
+static void
+wabiz_chat_view_finalize (GObject *object)
+{
+  WabizChatView *self = WABIZ_CHAT_VIEW (object);
+
+  g_clear_pointer (&self->rows, g_hash_table_unref);
+  g_clear_pointer (&self->pending, g_ptr_array_unref);
+  g_queue_free_full (self->outgoing, (GDestroyNotify) pending_send_free);
+
+  G_OBJECT_CLASS (wabiz_chat_view_parent_class)->finalize (object);
+}
+
+static void
+wabiz_chat_view_class_init (WabizChatViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->get_property = wabiz_chat_view_get_property;
+  object_class->set_property = wabiz_chat_view_set_property;
+  object_class->dispose = wabiz_chat_view_dispose;
+  object_class->finalize = wabiz_chat_view_finalize;
+
+  /* NEW, CONTACTED, INTERESTED, CONVERTED or LOST: setting it saves it */
+  properties[PROP_LEAD_STATUS] =
+    g_param_spec_string ("lead-status", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * WabizChatView::send-template:
+   *
+   * The 24-hour window is closed and the user wants to send a template.
+   */
+  signals[SEND_TEMPLATE] = g_signal_new ("send-template", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                         0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[BACK] = g_signal_new ("back", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  g_type_ensure (WABIZ_TYPE_COMPOSER);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/example/WaBiz/ui/wabiz-chat-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, WabizChatView, box);
+  gtk_widget_class_bind_template_child (widget_class, WabizChatView, back_button);
+  gtk_widget_class_bind_template_child (widget_class, WabizChatView, avatar);
+  gtk_widget_class_bind_template_child (widget_class, WabizChatView, title_label);
+  gtk_widget_class_bind_template_child (widget_class, WabizChatView, subtitle_label);
+  gtk_widget_class_bind_template_child (widget_class, WabizChatView, status_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, WabizChatView, mark_read_button);
+  gtk_widget_class_bind_template_child (widget_class, WabizChatView, menu_button);
+  gtk_widget_class_bind_template_child (widget_class, WabizChatView, scroller);
+  gtk_widget_class_bind_template_child (widget_class, WabizChatView, list_view);
+  gtk_widget_class_bind_template_child (widget_class, WabizChatView, loading_spinner);
+  gtk_widget_class_bind_template_child (widget_class, WabizChatView, pending_revealer);
+  gtk_widget_class_bind_template_child (widget_class, WabizChatView, pending_label);
+  gtk_widget_class_bind_template_child (widget_class, WabizChatView, composer);
+  gtk_widget_class_bind_template_callback (widget_class, composer_send_cb);
+  gtk_widget_class_bind_template_callback (widget_class, composer_attach_cb);
+  gtk_widget_class_bind_template_callback (widget_class, composer_send_template_cb);
+  gtk_widget_class_bind_template_callback (widget_class, composer_text_changed_cb);
+
+  gtk_widget_class_install_action (widget_class, "chat.reply", "s", reply_action);
+  gtk_widget_class_install_action (widget_class, "chat.retry", "s", retry_action);
+  gtk_widget_class_install_action (widget_class, "chat.open-media", "s", open_media_action);
+  gtk_widget_class_install_action (widget_class, "chat.mark-read", NULL, mark_read_action);
+  gtk_widget_class_install_action (widget_class, "chat.export", NULL, export_action);
+  gtk_widget_class_install_action (widget_class, "chat.back", NULL, back_action);
+  gtk_widget_class_install_property_action (widget_class, "chat.lead-status", "lead-status");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "chat.export", NULL);
+}
+
+static void
+wabiz_chat_view_init (WabizChatView *self)
+{
+  g_autoptr(GtkStringList) statuses = NULL;
+  GtkListItemFactory *factory;
+  GtkAdjustment *adj;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->rows = g_hash_table_new (NULL, NULL);
+  self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) pending_send_free);
+  self->outgoing = g_queue_new ();
+  self->cancellable = g_cancellable_new ();
+  self->stick_to_bottom = TRUE;
+
+  statuses = gtk_string_list_new (NULL);
+  for (guint i = 0; lead_statuses[i] != NULL; i++)
+    gtk_string_list_append (statuses, wabiz_lead_status_to_text (lead_statuses[i]));
+  gtk_drop_down_set_model (self->status_dropdown, G_LIST_MODEL (statuses));
+  g_signal_connect_object (self->status_dropdown, "notify::selected", G_CALLBACK (status_selected_cb),
+                           self, G_CONNECT_SWAPPED);
+
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_cb), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_cb), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_cb), self);
+  gtk_list_view_set_factory (self->list_view, factory);
+  g_object_unref (factory);
+
+  adj = gtk_scrolled_window_get_vadjustment (self->scroller);
+  g_signal_connect_object (adj, "value-changed", G_CALLBACK (adjustment_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (adj, "notify::upper", G_CALLBACK (upper_changed_cb), self, G_CONNECT_SWAPPED);
+
+  /* files dragged from the file manager: several at once */
+  self->drop_target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+  g_signal_connect (self->drop_target, "drop", G_CALLBACK (drop_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (self->drop_target));
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.mark-read", FALSE);
+}
+
+GtkWidget *
+wabiz_chat_view_new (void)
+{
+  return g_object_new (WABIZ_TYPE_CHAT_VIEW, NULL);
+}
+
+void
+wabiz_chat_view_set_services (WabizChatView           *self,
+                              WabizConversationsModel *conversations,
+                              WabizDrafts             *drafts,
+                              WabizOutbox             *outbox,
+                              WabizGraphClient        *graph)
+{
+  g_return_if_fail (WABIZ_IS_CHAT_VIEW (self));
+
+  g_set_object (&self->conversations, conversations);
+  g_set_object (&self->drafts, drafts);
+  g_set_object (&self->outbox, outbox);
+  g_set_object (&self->graph, graph);
+  wabiz_composer_set_database (self->composer,
+                               conversations != NULL ? wabiz_conversations_model_get_db (conversations) : NULL);
+}
+
+WabizConversation *
+wabiz_chat_view_get_conversation (WabizChatView *self)
+{
+  g_return_val_if_fail (WABIZ_IS_CHAT_VIEW (self), NULL);
+  return self->conversation;
+}
+
+void
+wabiz_chat_view_set_conversation (WabizChatView     *self,
+                                  WabizConversation *conversation)
+{
+  g_return_if_fail (WABIZ_IS_CHAT_VIEW (self));
+  g_return_if_fail (!conversation || WABIZ_IS_CONVERSATION (conversation));
+
+  if (self->conversation == conversation)
+    return;
+
+  /* leave the old one: its draft saved (and shown in the list), its loads stopped */
+  if (self->conversation != NULL)
+    {
+      g_autofree char *typed = wabiz_composer_dup_text (self->composer);
+
+      composer_text_changed_cb (self);
+      wabiz_conversation_set_draft (self->conversation, typed);
+      g_signal_handlers_disconnect_by_data (self->conversation, self);
+    }
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  g_clear_handle_id (&self->window_timer, g_source_remove);
+
+  self->restoring_draft = TRUE;
+  wabiz_composer_set_text (self->composer, "");
+  wabiz_composer_set_reply_to (self->composer, NULL);
+  self->restoring_draft = FALSE;
+
+  gtk_list_view_set_model (self->list_view, NULL);
+  g_clear_object (&self->selection);
+  if (self->messages != NULL)
+    g_signal_handlers_disconnect_by_data (self->messages, self);
+  g_clear_object (&self->messages);
+  g_set_object (&self->conversation, conversation);
+
+  if (conversation == NULL || self->conversations == NULL)
+    return;
+
+  g_signal_connect_object (conversation, "notify", G_CALLBACK (update_header), self, G_CONNECT_SWAPPED);
+  update_header (self);
+  self->window_timer = g_timeout_add_seconds (60, window_timer_cb, self);
+
+  self->messages = wabiz_messages_model_new (wabiz_conversations_model_get_db (self->conversations),
+                                             wabiz_conversation_get_phone (conversation));
+  g_signal_connect_object (self->messages, "items-changed", G_CALLBACK (messages_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  self->selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->messages)));
+  gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
+  self->stick_to_bottom = TRUE;
+  self->scrolled_once = FALSE;
+  load_older (self);
+
+  if (self->drafts != NULL)
+    wabiz_drafts_load_async (self->drafts, wabiz_conversation_get_phone (conversation), self->cancellable,
+                             draft_loaded_cb, g_object_ref (self));
+
+  if (wabiz_conversation_get_unread_count (conversation) > 0)
+    mark_read (self);
+
+  wabiz_composer_focus (self->composer);
+}
+
+WabizMessagesModel *
+wabiz_chat_view_get_messages (WabizChatView *self)
+{
+  g_return_val_if_fail (WABIZ_IS_CHAT_VIEW (self), NULL);
+  return self->messages;
+}
+
+WabizComposer *
+wabiz_chat_view_get_composer (WabizChatView *self)
+{
+  g_return_val_if_fail (WABIZ_IS_CHAT_VIEW (self), NULL);
+  return self->composer;
+}
+
+GtkDropTarget *
+wabiz_chat_view_get_drop_target (WabizChatView *self)
+{
+  g_return_val_if_fail (WABIZ_IS_CHAT_VIEW (self), NULL);
+  return self->drop_target;
+}
+
+WabizAttachmentSheet *
+wabiz_chat_view_get_attachment_sheet (WabizChatView *self)
+{
+  g_return_val_if_fail (WABIZ_IS_CHAT_VIEW (self), NULL);
+  return self->sheet;
+}
+
+void
+wabiz_chat_view_set_show_back (WabizChatView *self,
+                               gboolean       show_back)
+{
+  g_return_if_fail (WABIZ_IS_CHAT_VIEW (self));
+  gtk_widget_set_visible (self->back_button, show_back);
+  /* narrow: the status is in the menu, the name gets the room */
+  gtk_widget_set_visible (GTK_WIDGET (self->status_dropdown), !show_back);
+}
+
+void
+wabiz_chat_view_notification (WabizChatView *self,
+                              const char    *table,
+                              const char    *phone_,
+                              const char    *id)
+{
+  g_return_if_fail (WABIZ_IS_CHAT_VIEW (self));
+
+  if (self->messages != NULL)
+    wabiz_messages_model_notification (self->messages, table, phone_, id);
+  /* the database answers again: queue what waited */
+  if (self->pending->len > 0 && self->retry_timer == 0)
+    queue_pending (self);
+}
+
+guint
+wabiz_chat_view_get_n_pending (WabizChatView *self)
+{
+  g_return_val_if_fail (WABIZ_IS_CHAT_VIEW (self), 0);
+  return self->pending->len;
+}

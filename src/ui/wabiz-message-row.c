@@ -1,0 +1,667 @@
+/* wabiz-message-row.c
+ *
+ * SPDX-License-Identifier: MIT
+ *
+ * One message in the chat: a bubble on the left (customer) or right
+ * (business) with the quoted message it replies to, its text or media,
+ * time and delivery in marks AND words, Meta's reason when it failed,
+ * and the reactions under it. Follows the WabizMessage's notifies, so
+ * ticks move without the list changing.
+ */
+
+#define G_LOG_DOMAIN "wabiz-message-row"
+
+#include "config.h"
+
+#include "wabiz-message-row.h"
+
+#include <glib/gi18n.h>
+
+struct _WabizMessageRow
+{
+  GtkWidget     parent_instance;
+
+  WabizMessage *message;        /* (owned) (nullable) */
+  GCancellable *cancellable;    /* (owned) (nullable) image load */
+  gboolean      show_day;
+
+  /* template children */
+  GtkWidget    *box;
+  GtkLabel     *day_label;
+  GtkWidget    *bubble;
+  GtkWidget    *quote_box;
+  GtkLabel     *quote_author;
+  GtkLabel     *quote_label;
+  GtkPicture   *picture;
+  GtkWidget    *card_box;
+  GtkImage     *card_icon;
+  GtkLabel     *card_title;
+  GtkLabel     *card_subtitle;
+  GtkWidget    *open_button;
+  GtkLabel     *text_label;
+  GtkLabel     *error_label;
+  GtkWidget    *retry_button;
+  GtkWidget    *reply_button;
+  GtkLabel     *time_label;
+  GtkLabel     *status_label;
+  GtkLabel     *reactions_label;
+};
+
+G_DEFINE_FINAL_TYPE (WabizMessageRow, wabiz_message_row, GTK_TYPE_WIDGET)
+
+const char *
+wabiz_message_status_to_text (WabizMessageStatus status)
+{
+  switch (status)
+    {
+    case WABIZ_MESSAGE_STATUS_QUEUED:
+      /* Translators: a message waiting in the outbox */
+      return _("Queued");
+    case WABIZ_MESSAGE_STATUS_UNKNOWN:
+      /* Translators: the app stopped while sending; WhatsApp may have it */
+      return _("Not confirmed");
+    case WABIZ_MESSAGE_STATUS_ACCEPTED:
+    case WABIZ_MESSAGE_STATUS_SENT:
+      return _("Sent");
+    case WABIZ_MESSAGE_STATUS_DELIVERED:
+      return _("Delivered");
+    case WABIZ_MESSAGE_STATUS_READ:
+      return _("Read");
+    case WABIZ_MESSAGE_STATUS_PLAYED:
+      return _("Played");
+    case WABIZ_MESSAGE_STATUS_FAILED:
+      return _("Failed");
+    case WABIZ_MESSAGE_STATUS_RECEIVED:
+    default:
+      return _("Received");
+    }
+}
+
+char *
+wabiz_format_day (GDateTime *time)
+{
+  g_autoptr(GDateTime) local = g_date_time_to_local (time);
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  int days;
+
+  days = g_date_time_get_year (now) * 400 + g_date_time_get_day_of_year (now) -
+         (g_date_time_get_year (local) * 400 + g_date_time_get_day_of_year (local));
+
+  if (days == 0)
+    return g_strdup (_("Today"));
+  if (days == 1)
+    return g_strdup (_("Yesterday"));
+  if (g_date_time_get_year (local) == g_date_time_get_year (now))
+    /* Translators: a day heading in the chat, see strftime(3) */
+    return g_date_time_format (local, _("%A, %e %B"));
+  /* Translators: a day heading in the chat for another year, see strftime(3) */
+  return g_date_time_format (local, _("%e %B %Y"));
+}
+
+char *
+wabiz_format_list_time (GDateTime *time)
+{
+  g_autoptr(GDateTime) local = NULL;
+  g_autoptr(GDateTime) now = NULL;
+  GTimeSpan age;
+
+  if (time == NULL)
+    return g_strdup ("");
+
+  local = g_date_time_to_local (time);
+  now = g_date_time_new_now_local ();
+  age = g_date_time_difference (now, local);
+
+  if (g_date_time_get_year (local) == g_date_time_get_year (now) &&
+      g_date_time_get_day_of_year (local) == g_date_time_get_day_of_year (now))
+    return g_date_time_format (local, "%H:%M");
+  if (age < 7 * G_TIME_SPAN_DAY)
+    /* Translators: a weekday in the conversation list, see strftime(3) */
+    return g_date_time_format (local, _("%a"));
+  /* Translators: a short date in the conversation list, see strftime(3) */
+  return g_date_time_format (local, _("%d/%m/%y"));
+}
+
+static const char *
+kind_icon (WabizMessageKind kind)
+{
+  switch (kind)
+    {
+    case WABIZ_MESSAGE_KIND_IMAGE:
+    case WABIZ_MESSAGE_KIND_STICKER:
+      return "image-x-generic-symbolic";
+    case WABIZ_MESSAGE_KIND_VIDEO:
+      return "video-x-generic-symbolic";
+    case WABIZ_MESSAGE_KIND_AUDIO:
+      return "audio-x-generic-symbolic";
+    case WABIZ_MESSAGE_KIND_LOCATION:
+      return "mark-location-symbolic";
+    case WABIZ_MESSAGE_KIND_CONTACTS:
+      return "x-office-address-book-symbolic";
+    case WABIZ_MESSAGE_KIND_ORDER:
+      return "x-office-spreadsheet-symbolic";
+    case WABIZ_MESSAGE_KIND_DOCUMENT:
+    default:
+      return "x-office-document-symbolic";
+    }
+}
+
+static const char *
+kind_name (WabizMessageKind kind)
+{
+  switch (kind)
+    {
+    case WABIZ_MESSAGE_KIND_IMAGE: return _("Photo");
+    case WABIZ_MESSAGE_KIND_STICKER: return _("Sticker");
+    case WABIZ_MESSAGE_KIND_VIDEO: return _("Video");
+    case WABIZ_MESSAGE_KIND_AUDIO: return _("Audio");
+    case WABIZ_MESSAGE_KIND_DOCUMENT: return _("Document");
+    case WABIZ_MESSAGE_KIND_LOCATION: return _("Location");
+    case WABIZ_MESSAGE_KIND_CONTACTS: return _("Contact");
+    default: return _("Message");
+    }
+}
+
+static void
+set_label (GtkLabel   *label,
+           const char *text)
+{
+  gtk_label_set_label (label, text != NULL ? text : "");
+  gtk_widget_set_visible (GTK_WIDGET (label), text != NULL && *text != '\0');
+}
+
+static void
+texture_loaded_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  WabizMessageRow *self = user_data;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GError) error = NULL;
+
+  bytes = g_file_load_bytes_finish (G_FILE (object), result, NULL, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (bytes != NULL)
+    texture = gdk_texture_new_from_bytes (bytes, &error);
+  if (texture == NULL)
+    {
+      g_debug ("No thumbnail: %s", error->message);
+      return;
+    }
+
+  /* the picture above its file row, which keeps the Open button */
+  gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (texture));
+  gtk_widget_set_visible (GTK_WIDGET (self->picture), TRUE);
+}
+
+static char *
+contacts_summary (WabizMessage *message)
+{
+  JsonNode *content = wabiz_message_get_content (message);
+  g_autoptr(GString) phones = g_string_new (NULL);
+  JsonArray *array;
+
+  if (content == NULL || !JSON_NODE_HOLDS_ARRAY (content))
+    return NULL;
+
+  array = json_node_get_array (content);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *node = json_array_get_element (array, i);
+      JsonArray *list;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      list = json_object_get_array_member (json_node_get_object (node), "phones");
+      for (guint j = 0; list != NULL && j < json_array_get_length (list); j++)
+        {
+          JsonNode *p = json_array_get_element (list, j);
+          const char *phone;
+
+          if (!JSON_NODE_HOLDS_OBJECT (p))
+            continue;
+          phone = json_object_get_string_member_with_default (json_node_get_object (p), "phone", NULL);
+          if (phone != NULL)
+            g_string_append_printf (phones, "%s%s", phones->len > 0 ? ", " : "", phone);
+        }
+    }
+  return phones->len > 0 ? g_string_free (g_steal_pointer (&phones), FALSE) : NULL;
+}
+
+static void
+update_status (WabizMessageRow *self)
+{
+  WabizMessage *m = self->message;
+  WabizMessageStatus status = wabiz_message_get_status (m);
+  gboolean failed = status == WABIZ_MESSAGE_STATUS_FAILED;
+  g_autofree char *status_text = NULL;
+  g_autofree char *error_text = NULL;
+
+  if (wabiz_message_get_outbound (m))
+    {
+      /* marks for the eye, words for everyone: never colour alone */
+      status_text = g_strdup_printf ("%s %s", wabiz_message_get_ticks (m),
+                                     wabiz_message_status_to_text (status));
+      set_label (self->status_label, status_text);
+    }
+  else
+    set_label (self->status_label, NULL);
+
+  if (status == WABIZ_MESSAGE_STATUS_READ || status == WABIZ_MESSAGE_STATUS_PLAYED)
+    gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "read");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "read");
+
+  if (failed)
+    {
+      const char *title = wabiz_message_get_error_title (m);
+      const char *details = wabiz_message_get_error_details (m);
+      int code = wabiz_message_get_error_code (m);
+
+      gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "failed");
+      gtk_widget_add_css_class (self->bubble, "failed");
+      if (title == NULL)
+        title = _("WhatsApp did not accept this message");
+      if (code != 0 && details != NULL && g_strcmp0 (details, title) != 0)
+        /* Translators: Meta's reason a message failed: title, details and error code */
+        error_text = g_strdup_printf (_("Not delivered: %s — %s (error %d)"), title, details, code);
+      else if (code != 0)
+        /* Translators: Meta's reason a message failed and its error code */
+        error_text = g_strdup_printf (_("Not delivered: %s (error %d)"), title, code);
+      else
+        error_text = g_strdup_printf (_("Not delivered: %s"), title);
+    }
+  else
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "failed");
+      gtk_widget_remove_css_class (self->bubble, "failed");
+    }
+  set_label (self->error_label, error_text);
+  gtk_widget_set_visible (self->retry_button, failed);
+}
+
+static void
+update_accessible (WabizMessageRow *self)
+{
+  WabizMessage *m = self->message;
+  g_autoptr(GDateTime) local = g_date_time_to_local (wabiz_message_get_timestamp (m));
+  g_autofree char *time = g_date_time_format (local, "%H:%M");
+  const char *text = wabiz_message_get_text (m);
+  g_autofree char *label = NULL;
+
+  if (text == NULL)
+    text = wabiz_message_get_caption (m);
+  if (text == NULL)
+    text = kind_name (wabiz_message_get_kind (m));
+
+  if (wabiz_message_get_outbound (m))
+    /* Translators: what a screen reader says for a message the business sent: time, text, status */
+    label = g_strdup_printf (_("You, %s: %s. %s"), time, text,
+                             wabiz_message_status_to_text (wabiz_message_get_status (m)));
+  else
+    /* Translators: what a screen reader says for a customer's message: time, text */
+    label = g_strdup_printf (_("Customer, %s: %s"), time, text);
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+}
+
+static void
+update_reactions (WabizMessageRow *self)
+{
+  const char *reactions = wabiz_message_get_reactions (self->message);
+  g_autofree char *label = NULL;
+
+  set_label (self->reactions_label, reactions);
+  if (reactions == NULL)
+    return;
+
+  /* Translators: %s are emoji */
+  label = g_strdup_printf (_("Reactions: %s"), reactions);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->reactions_label),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+}
+
+static void
+update_content (WabizMessageRow *self)
+{
+  WabizMessage *m = self->message;
+  WabizMessageKind kind = wabiz_message_get_kind (m);
+  const char *text = wabiz_message_get_text (m);
+  const char *caption = wabiz_message_get_caption (m);
+  const char *path = wabiz_message_get_media_path (m);
+  g_autofree char *subtitle = NULL;
+  g_autofree char *title = NULL;
+  gboolean card = FALSE;
+  gboolean openable = FALSE;
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  gtk_picture_set_paintable (self->picture, NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->picture), FALSE);
+  gtk_widget_remove_css_class (GTK_WIDGET (self->text_label), "message-placeholder");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->text_label), "dim-label");
+
+  switch (kind)
+    {
+    case WABIZ_MESSAGE_KIND_IMAGE:
+    case WABIZ_MESSAGE_KIND_STICKER:
+    case WABIZ_MESSAGE_KIND_VIDEO:
+    case WABIZ_MESSAGE_KIND_AUDIO:
+    case WABIZ_MESSAGE_KIND_DOCUMENT:
+      {
+        gint64 size = wabiz_message_get_media_size (m);
+        const char *filename = wabiz_message_get_media_filename (m);
+
+        card = TRUE;
+        title = g_strdup (filename != NULL ? filename : kind_name (kind));
+        if (size > 0)
+          {
+            g_autofree char *formatted = g_format_size (size);
+
+            /* Translators: kind of file and its size, "Document · 1.2 MB" */
+            subtitle = g_strdup_printf (_("%s · %s"), kind_name (kind), formatted);
+          }
+        else
+          subtitle = g_strdup (kind_name (kind));
+        openable = path != NULL || wabiz_message_get_media_url (m) != NULL;
+
+        /* a thumbnail for pictures we have on disk */
+        if ((kind == WABIZ_MESSAGE_KIND_IMAGE || kind == WABIZ_MESSAGE_KIND_STICKER) && path != NULL)
+          {
+            g_autoptr(GFile) file = g_file_new_for_path (path);
+
+            self->cancellable = g_cancellable_new ();
+            g_file_load_bytes_async (file, self->cancellable, texture_loaded_cb, self);
+          }
+        /* the caption goes under the media; for the service's rows the text is the caption */
+        if (caption == NULL && g_strcmp0 (text, filename) != 0)
+          caption = text;
+        text = caption;
+      }
+      break;
+
+    case WABIZ_MESSAGE_KIND_LOCATION:
+      {
+        JsonNode *content = wabiz_message_get_content (m);
+        JsonObject *object = content != NULL && JSON_NODE_HOLDS_OBJECT (content)
+                             ? json_node_get_object (content) : NULL;
+        double lat, lon;
+
+        card = TRUE;
+        title = g_strdup (object != NULL
+                          ? json_object_get_string_member_with_default (object, "name", _("Location"))
+                          : _("Location"));
+        if (wabiz_message_get_location (m, &lat, &lon))
+          {
+            const char *address = object != NULL
+                                  ? json_object_get_string_member_with_default (object, "address", NULL)
+                                  : NULL;
+
+            if (address != NULL)
+              subtitle = g_strdup_printf ("%s\n%.5f, %.5f", address, lat, lon);
+            else
+              subtitle = g_strdup_printf ("%.5f, %.5f", lat, lon);
+            openable = TRUE;
+          }
+        text = NULL;
+      }
+      break;
+
+    case WABIZ_MESSAGE_KIND_CONTACTS:
+      card = TRUE;
+      title = g_strdup (text != NULL ? text : _("Contact"));
+      subtitle = contacts_summary (m);
+      text = NULL;
+      break;
+
+    case WABIZ_MESSAGE_KIND_TEMPLATE:
+      if (text == NULL)
+        text = wabiz_message_get_template_name (m);
+      break;
+
+    case WABIZ_MESSAGE_KIND_UNSUPPORTED:
+      {
+        g_autofree char *placeholder =
+          /* Translators: %s is a WhatsApp message type such as "order" */
+          g_strdup_printf (_("This message (%s) cannot be shown here. Open WhatsApp on the phone to see it."),
+                           wabiz_message_get_message_type (m));
+
+        set_label (self->text_label, placeholder);
+        gtk_widget_add_css_class (GTK_WIDGET (self->text_label), "message-placeholder");
+        gtk_widget_add_css_class (GTK_WIDGET (self->text_label), "dim-label");
+        text = NULL;
+        goto done_text;
+      }
+
+    case WABIZ_MESSAGE_KIND_SYSTEM:
+      gtk_widget_add_css_class (GTK_WIDGET (self->text_label), "message-placeholder");
+      break;
+
+    case WABIZ_MESSAGE_KIND_ORDER:
+      {
+        JsonNode *content = wabiz_message_get_content (m);
+        JsonObject *object = content != NULL && JSON_NODE_HOLDS_OBJECT (content)
+                             ? json_node_get_object (content) : NULL;
+        JsonNode *items = object != NULL ? json_object_get_member (object, "product_items") : NULL;
+        guint n_items = items != NULL && JSON_NODE_HOLDS_ARRAY (items)
+                        ? json_array_get_length (json_node_get_array (items)) : 0;
+
+        card = TRUE;
+        title = g_strdup (_("Order"));
+        if (n_items > 0)
+          /* Translators: the number of products in a customer's order */
+          subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u item", "%u items", n_items), n_items);
+        else
+          subtitle = g_strdup (_("Open WhatsApp on the phone to see the items"));
+      }
+      break;
+
+    case WABIZ_MESSAGE_KIND_TEXT:
+    case WABIZ_MESSAGE_KIND_INTERACTIVE:
+    case WABIZ_MESSAGE_KIND_BUTTON:
+    case WABIZ_MESSAGE_KIND_REACTION:
+    default:
+      break;
+    }
+
+  /* never an empty bubble */
+  if (!card && (text == NULL || *text == '\0'))
+    {
+      set_label (self->text_label, _("This message has no text"));
+      gtk_widget_add_css_class (GTK_WIDGET (self->text_label), "message-placeholder");
+      gtk_widget_add_css_class (GTK_WIDGET (self->text_label), "dim-label");
+      goto done_text;
+    }
+
+  set_label (self->text_label, text);
+done_text:
+  gtk_widget_set_visible (self->card_box, card);
+  if (card)
+    {
+      gtk_image_set_from_icon_name (self->card_icon, kind_icon (kind));
+      set_label (self->card_title, title);
+      set_label (self->card_subtitle, subtitle);
+    }
+  gtk_widget_set_visible (self->open_button, openable);
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->open_button), "s", wabiz_message_get_id (m));
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->reply_button), "s", wabiz_message_get_id (m));
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->retry_button), "s", wabiz_message_get_id (m));
+  gtk_widget_set_visible (self->reply_button, wabiz_message_get_wamid (m) != NULL);
+
+  if (wabiz_message_get_reply_quote (m) != NULL)
+    {
+      set_label (self->quote_author, wabiz_message_get_reply_outbound (m) ? _("You") : _("Customer"));
+      set_label (self->quote_label, wabiz_message_get_reply_quote (m));
+      gtk_widget_set_visible (self->quote_box, TRUE);
+    }
+  else
+    gtk_widget_set_visible (self->quote_box, FALSE);
+
+  update_accessible (self);
+}
+
+static void
+message_changed_cb (WabizMessageRow *self,
+                    GParamSpec      *pspec)
+{
+  const char *name = g_param_spec_get_name (pspec);
+
+  if (g_str_equal (name, "status") || g_str_equal (name, "error-title") ||
+      g_str_equal (name, "error-code"))
+    {
+      update_status (self);
+      update_accessible (self);
+    }
+  else if (g_str_equal (name, "reactions"))
+    update_reactions (self);
+  else if (!g_str_equal (name, "ticks"))
+    update_content (self);
+}
+
+static void
+update_day (WabizMessageRow *self)
+{
+  g_autofree char *day = NULL;
+
+  if (self->show_day && self->message != NULL)
+    day = wabiz_format_day (wabiz_message_get_timestamp (self->message));
+  set_label (self->day_label, day);
+}
+
+static void
+wabiz_message_row_dispose (GObject *object)
+{
+  WabizMessageRow *self = WABIZ_MESSAGE_ROW (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  if (self->message != NULL)
+    g_signal_handlers_disconnect_by_data (self->message, self);
+  g_clear_object (&self->message);
+  gtk_widget_dispose_template (GTK_WIDGET (self), WABIZ_TYPE_MESSAGE_ROW);
+
+  G_OBJECT_CLASS (wabiz_message_row_parent_class)->dispose (object);
+}
+
+static void
+wabiz_message_row_class_init (WabizMessageRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = wabiz_message_row_dispose;
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/example/WaBiz/ui/wabiz-message-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, box);
+  gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, day_label);
+  gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, bubble);
+  gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, quote_box);
+  gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, quote_author);
+  gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, quote_label);
+  gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, picture);
+  gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, card_box);
+  gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, card_icon);
+  gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, card_title);
+  gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, card_subtitle);
+  gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, open_button);
+  gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, text_label);
+  gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, error_label);
+  gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, retry_button);
+  gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, reply_button);
+  gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, time_label);
+  gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, reactions_label);
+  gtk_widget_class_set_css_name (widget_class, "messagerow");
+}
+
+static void
+wabiz_message_row_init (WabizMessageRow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+GtkWidget *
+wabiz_message_row_new (void)
+{
+  return g_object_new (WABIZ_TYPE_MESSAGE_ROW, NULL);
+}
+
+WabizMessage *
+wabiz_message_row_get_message (WabizMessageRow *self)
+{
+  g_return_val_if_fail (WABIZ_IS_MESSAGE_ROW (self), NULL);
+  return self->message;
+}
+
+void
+wabiz_message_row_set_message (WabizMessageRow *self,
+                               WabizMessage    *message)
+{
+  gboolean outbound;
+  g_autoptr(GDateTime) local = NULL;
+  g_autofree char *time = NULL;
+
+  g_return_if_fail (WABIZ_IS_MESSAGE_ROW (self));
+  g_return_if_fail (!message || WABIZ_IS_MESSAGE (message));
+
+  if (self->message == message)
+    return;
+
+  if (self->message != NULL)
+    g_signal_handlers_disconnect_by_data (self->message, self);
+  g_set_object (&self->message, message);
+  if (message == NULL)
+    {
+      g_cancellable_cancel (self->cancellable);
+      return;
+    }
+
+  g_signal_connect_object (message, "notify", G_CALLBACK (message_changed_cb), self, G_CONNECT_SWAPPED);
+
+  outbound = wabiz_message_get_outbound (message);
+  gtk_widget_set_halign (self->bubble, outbound ? GTK_ALIGN_END : GTK_ALIGN_START);
+  gtk_widget_set_halign (GTK_WIDGET (self->reactions_label), outbound ? GTK_ALIGN_END : GTK_ALIGN_START);
+  if (outbound)
+    gtk_widget_add_css_class (self->bubble, "outgoing");
+  else
+    gtk_widget_remove_css_class (self->bubble, "outgoing");
+  /* keep bubbles off the far side, as chat apps do */
+  gtk_widget_set_margin_start (self->bubble, outbound ? 64 : 0);
+  gtk_widget_set_margin_end (self->bubble, outbound ? 0 : 64);
+
+  local = g_date_time_to_local (wabiz_message_get_timestamp (message));
+  time = g_date_time_format (local, "%H:%M");
+  gtk_label_set_label (self->time_label, time);
+
+  update_content (self);
+  update_status (self);
+  update_reactions (self);
+  update_day (self);
+}
+
+void
+wabiz_message_row_set_show_day (WabizMessageRow *self,
+                                gboolean         show_day)
+{
+  g_return_if_fail (WABIZ_IS_MESSAGE_ROW (self));
+
+  self->show_day = !!show_day;
+  update_day (self);
+}
+
+gboolean
+wabiz_message_row_get_show_day (WabizMessageRow *self)
+{
+  g_return_val_if_fail (WABIZ_IS_MESSAGE_ROW (self), FALSE);
+  return self->show_day;
+}
+
+const char *
+wabiz_message_row_get_status_text (WabizMessageRow *self)
+{
+  g_return_val_if_fail (WABIZ_IS_MESSAGE_ROW (self), NULL);
+  return gtk_label_get_label (self->status_label);
+}

@@ -1,0 +1,684 @@
+/* test-ui-conversations.c: the Conversations pane under Xvfb against a
+ * real database, the webhook processor and the Graph simulator
+ *
+ * SPDX-License-Identifier: MIT
+ *
+ * Screenshots go to $WABIZ_BUILD_DIR/screenshots as ui-conversations-*.png.
+ * Without a display every test is skipped.
+ */
+
+#include "config.h"
+
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <glib/gstdio.h>
+
+#include "wabiz-application.h"
+#include "wabiz-attachment-sheet.h"
+#include "wabiz-chat-view.h"
+#include "wabiz-composer.h"
+#include "wabiz-conversations-pane.h"
+#include "wabiz-message-row.h"
+#include "wabiz-migrations.h"
+#include "wabiz-sim-server.h"
+#include "wabiz-test-pg.h"
+#include "wabiz-test-ui.h"
+#include "wabiz-webhook-processor.h"
+#include "wabiz-window.h"
+
+#define ANA "5511999990001"
+#define BRUNO "5511999990002"
+#define CARLA "5511999990003"
+
+typedef struct
+{
+  char           *conninfo;
+  char           *tmpdir;
+  WabizSimServer *sim;
+  WabizDb        *db;
+} Fixture;
+
+/* Ana wrote an hour ago (window open), with a bit of everything; Bruno
+ * earlier; Carla three days ago (window closed). */
+static const char *seed_sql =
+  "INSERT INTO leads (phone, name, status) VALUES"
+  "  ('" ANA "', 'Ana Souza', 'INTERESTED'), ('" BRUNO "', 'Bruno Lima', 'NEW'),"
+  "  ('" CARLA "', 'Carla Dias', 'CONTACTED');"
+  "INSERT INTO messages (phone, message, direction, status, type, \"timestamp\", message_id, caption,"
+  "                      media_filename, media_size, content, reply_to, error_code, error_title, error_details) VALUES"
+  " ('" ANA "', 'Hello! Do you still have the blue Zanzibar vase?', 'inbound', 'received', 'text',"
+  "   now() - interval '1 day 2 hours', 'wamid.ana1', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),"
+  " ('" ANA "', 'Yes, one left. Shall I keep it for you?', 'outbound', 'sent', 'text',"
+  "   now() - interval '1 day 1 hour', 'wamid.ana2', NULL, NULL, NULL, NULL, 'wamid.ana1', NULL, NULL, NULL),"
+  " ('" ANA "', NULL, 'inbound', 'received', 'document', now() - interval '1 day',"
+  "   'wamid.ana3', 'My address for the delivery', 'address.pdf', 48213, NULL, NULL, NULL, NULL, NULL),"
+  " ('" ANA "', 'Loja Paulista', 'inbound', 'received', 'location', now() - interval '3 hours', 'wamid.ana4',"
+  "   NULL, NULL, NULL, '{\"latitude\": -23.5614, \"longitude\": -46.6559, \"name\": \"Loja Paulista\","
+  "   \"address\": \"Av. Paulista 1000, São Paulo\"}', NULL, NULL, NULL, NULL),"
+  " ('" ANA "', 'See you at 5 then', 'outbound', 'failed', 'text', now() - interval '2 hours', 'wamid.ana5',"
+  "   NULL, NULL, NULL, NULL, NULL, 131047, 'Re-engagement message',"
+  "   'More than 24 hours have passed since the recipient last replied'),"
+  " ('" ANA "', NULL, 'inbound', 'received', 'order', now() - interval '1 hour 30 minutes', 'wamid.ana6',"
+  "   NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),"
+  " ('" ANA "', 'Perfect, thank you!', 'inbound', 'received', 'text', now() - interval '1 hour',"
+  "   'wamid.ana7', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),"
+  " ('" ANA "', '❤️', 'inbound', 'received', 'reaction', now() - interval '59 minutes', 'wamid.ana8',"
+  "   NULL, NULL, NULL, NULL, 'wamid.ana2', NULL, NULL, NULL),"
+  " ('" BRUNO "', 'Is the shop open on Sunday?', 'inbound', 'received', 'text', now() - interval '5 hours',"
+  "   'wamid.bruno1', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),"
+  " ('" CARLA "', 'Thanks for the quote', 'inbound', 'received', 'text', now() - interval '3 days',"
+  "   'wamid.carla1', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);"
+  "INSERT INTO conversations (phone, lead_id, total_messages, last_message, last_message_time, last_direction,"
+  "                           unread_count, last_inbound_at)"
+  " SELECT m.phone, l.id, count(*), (array_agg(coalesce(m.message, m.caption, m.type) ORDER BY m.\"timestamp\" DESC))[1],"
+  "   max(m.\"timestamp\"), (array_agg(m.direction ORDER BY m.\"timestamp\" DESC))[1],"
+  "   CASE WHEN m.phone = '" ANA "' THEN 2 WHEN m.phone = '" BRUNO "' THEN 1 ELSE 0 END,"
+  "   max(m.\"timestamp\") FILTER (WHERE m.direction = 'inbound')"
+  " FROM messages m JOIN leads l ON l.phone = m.phone WHERE m.type <> 'reaction' GROUP BY m.phone, l.id;"
+  "INSERT INTO quick_replies (shortcut, body) VALUES ('hours', 'We are open 9–18, Monday to Saturday.');";
+
+static void
+seed_job (WabizDb      *db,
+          WabizDbConn  *conn,
+          GTask        *task,
+          gpointer      task_data,
+          GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (wabiz_db_conn_exec_script (conn, task_data, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!wabiz_test_ui_available ())
+    return;
+
+  f->conninfo = wabiz_test_pg_new_database ();
+  f->db = wabiz_db_new (f->conninfo, NULL, 2);
+  g_assert_true (wabiz_migrations_apply_sync (f->db, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (wabiz_db_run_sync (f->db, seed_job, (gpointer) seed_sql, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_setenv ("WABIZ_DATABASE_URL", f->conninfo, TRUE);
+
+  f->tmpdir = wabiz_test_make_tmpdir ("wzuic");
+  f->sim = wabiz_sim_server_new ();
+  g_assert_true (wabiz_sim_server_start (f->sim, &error));
+  g_assert_no_error (error);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  if (f->sim != NULL)
+    wabiz_sim_server_stop (f->sim);
+  g_clear_object (&f->sim);
+  if (f->db != NULL)
+    wabiz_db_close (f->db);
+  g_clear_object (&f->db);
+  g_free (f->conninfo);
+  g_free (f->tmpdir);
+  g_unsetenv ("WABIZ_DATABASE_URL");
+}
+
+/* helpers */
+
+static gint64
+sql_int (Fixture    *f,
+         const char *sql)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WabizDbResult) res = wabiz_db_query_sync (f->db, sql, 0, NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  return wabiz_db_result_get_int (res, 0, "n");
+}
+
+static void
+process_webhook (Fixture    *f,
+                 const char *body)
+{
+  g_autoptr(WabizWebhookProcessor) processor = wabiz_webhook_processor_new (f->db, NULL);
+  g_autoptr(WabizDbResult) res = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* what POST /webhook stores once the signature is checked */
+  res = wabiz_db_query_sync (f->db, "INSERT INTO webhook_events (body) VALUES ($1)", 1,
+                             (const char *[]) { body }, NULL, &error);
+  g_assert_no_error (error);
+  wabiz_webhook_processor_run_async (processor, NULL, wabiz_test_store_result_cb, &result);
+  wabiz_test_wait_result (&result, 30);
+  g_assert_cmpuint (wabiz_webhook_processor_run_finish (processor, result, &error), >=, 1);
+  g_assert_no_error (error);
+}
+
+static char *
+inbound_body (const char *from,
+              const char *wamid,
+              const char *text)
+{
+  return g_strdup_printf ("{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"108233722174550\","
+                          "\"changes\":[{\"field\":\"messages\",\"value\":{\"messaging_product\":\"whatsapp\","
+                          "\"metadata\":{\"display_phone_number\":\"15550783881\",\"phone_number_id\":\"106540352242922\"},"
+                          "\"contacts\":[{\"profile\":{\"name\":\"Ana\"},\"wa_id\":\"%s\"}],"
+                          "\"messages\":[{\"from\":\"%s\",\"id\":\"%s\",\"timestamp\":\"%" G_GINT64_FORMAT "\","
+                          "\"type\":\"text\",\"text\":{\"body\":\"%s\"}}]}}]}]}",
+                          from, from, wamid, g_get_real_time () / G_USEC_PER_SEC, text);
+}
+
+static char *
+status_body (const char *wamid,
+             const char *to,
+             const char *status)
+{
+  return g_strdup_printf ("{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"108233722174550\","
+                          "\"changes\":[{\"field\":\"messages\",\"value\":{\"messaging_product\":\"whatsapp\","
+                          "\"metadata\":{\"display_phone_number\":\"15550783881\",\"phone_number_id\":\"106540352242922\"},"
+                          "\"statuses\":[{\"id\":\"%s\",\"status\":\"%s\",\"timestamp\":\"%" G_GINT64_FORMAT "\","
+                          "\"recipient_id\":\"%s\"}]}}]}]}",
+                          wamid, status, g_get_real_time () / G_USEC_PER_SEC, to);
+}
+
+static WabizConversationsPane *
+show_pane (WabizWindow *window)
+{
+  WabizPane *pane;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.pane", "s", "conversations"));
+  pane = wabiz_window_get_pane (window, "conversations");
+  g_assert_true (wabiz_pane_get_loaded (pane));
+  return WABIZ_CONVERSATIONS_PANE (pane);
+}
+
+static void
+use_simulator (Fixture                *f,
+               WabizConversationsPane *pane)
+{
+  g_autoptr(WabizGraphClient) graph = NULL;
+  g_autoptr(WabizOutbox) outbox = NULL;
+
+  graph = wabiz_graph_client_new (wabiz_sim_server_get_base_url (f->sim), "v19.0",
+                                  WABIZ_SIM_DEFAULT_PHONE_NUMBER_ID, WABIZ_SIM_DEFAULT_WABA_ID,
+                                  WABIZ_SIM_DEFAULT_ACCESS_TOKEN);
+  /* not started: messages stay queued, as with no sender around */
+  outbox = wabiz_outbox_new (wabiz_pane_get_database (WABIZ_PANE (pane)), graph, 80);
+  wabiz_conversations_pane_set_sending (pane, outbox, graph);
+}
+
+typedef struct
+{
+  WabizMessagesModel *model;
+  guint               n;
+} CountWait;
+
+static gboolean
+has_n_messages (gpointer data)
+{
+  CountWait *w = data;
+
+  return w->model != NULL && g_list_model_get_n_items (G_LIST_MODEL (w->model)) >= w->n;
+}
+
+static WabizMessagesModel *
+open_chat (WabizConversationsPane *pane,
+           const char             *phone,
+           guint                   n_messages)
+{
+  WabizChatView *chat = wabiz_conversations_pane_get_chat_view (pane);
+  CountWait w = { NULL, n_messages };
+  WabizConversation *open;
+
+  wabiz_conversations_pane_open (pane, phone);
+  while ((open = wabiz_chat_view_get_conversation (chat)) == NULL ||
+         !g_str_equal (wabiz_conversation_get_phone (open), phone))
+    g_main_context_iteration (NULL, TRUE);
+  w.model = wabiz_chat_view_get_messages (chat);
+  wabiz_test_wait_until (has_n_messages, &w, 30);
+  wabiz_test_ui_wait_frames (GTK_WIDGET (pane), 3);
+  return w.model;
+}
+
+static WabizMessage *
+last_message (WabizMessagesModel *model)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (model));
+
+  g_assert_cmpuint (n, >, 0);
+  return g_list_model_get_item (G_LIST_MODEL (model), n - 1);
+}
+
+static WabizMessage *
+find_wamid (WabizMessagesModel *model,
+            const char         *wamid)
+{
+  WabizMessage *m = wabiz_messages_model_find_wamid (model, wamid, NULL);
+
+  g_assert_nonnull (m);
+  return m;
+}
+
+static gboolean
+status_reached (gpointer data)
+{
+  gpointer *args = data;
+
+  return wabiz_message_get_status (args[0]) == (WabizMessageStatus) GPOINTER_TO_INT (args[1]);
+}
+
+static void
+wait_status (WabizMessage       *m,
+             WabizMessageStatus  status)
+{
+  gpointer args[] = { m, GINT_TO_POINTER (status) };
+
+  wabiz_test_wait_until (status_reached, args, 30);
+}
+
+/* A status word a user can read: the bound row of @m says it. */
+static gboolean
+row_says (GtkWidget    *widget,
+          WabizMessage *m,
+          const char   *text)
+{
+  if (WABIZ_IS_MESSAGE_ROW (widget) && wabiz_message_row_get_message (WABIZ_MESSAGE_ROW (widget)) == m)
+    return g_strrstr (wabiz_message_row_get_status_text (WABIZ_MESSAGE_ROW (widget)), text) != NULL;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    if (row_says (child, m, text))
+      return TRUE;
+  return FALSE;
+}
+
+static char *
+make_png (Fixture    *f,
+          const char *name,
+          int         size)
+{
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, size, size);
+  g_autoptr(GError) error = NULL;
+  char *path = g_build_filename (f->tmpdir, name, NULL);
+
+  gdk_pixbuf_fill (pixbuf, 0x3584e4ff);
+  g_assert_true (gdk_pixbuf_save (pixbuf, path, "png", &error, NULL));
+  g_assert_no_error (error);
+  return path;
+}
+
+static char *
+make_file (Fixture    *f,
+           const char *name,
+           const char *contents)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = g_build_filename (f->tmpdir, name, NULL);
+
+  g_assert_true (g_file_set_contents (path, contents, -1, &error));
+  g_assert_no_error (error);
+  return path;
+}
+
+static gboolean
+sheet_ready (gpointer data)
+{
+  WabizChatView *chat = data;
+  WabizAttachmentSheet *sheet = wabiz_chat_view_get_attachment_sheet (chat);
+
+  return sheet != NULL && wabiz_attachment_sheet_get_ready (sheet);
+}
+
+/* the chat: open, send, drop, receive, ticks */
+
+static void
+chat_cb (WabizApplication *app,
+         WabizWindow      *window,
+         gpointer          data)
+{
+  Fixture *f = data;
+  WabizConversationsPane *pane = show_pane (window);
+  WabizConversationsModel *list = wabiz_conversations_pane_get_model (pane);
+  WabizChatView *chat = wabiz_conversations_pane_get_chat_view (pane);
+  WabizComposer *composer = wabiz_chat_view_get_composer (chat);
+  WabizMessagesModel *messages;
+  g_autoptr(WabizConversation) first = NULL;
+  g_autoptr(WabizMessage) sent = NULL;
+  g_autoptr(WabizMessage) received = NULL;
+  g_autofree char *shot = NULL;
+  g_autofree char *png = NULL;
+  g_autofree char *pdf = NULL;
+  g_autofree char *exe = NULL;
+  g_autofree char *body = NULL;
+  WabizAttachmentSheet *sheet;
+  WabizMessage *seeded;
+  GSList *files = NULL;
+  GdkFileList *file_list;
+  GValue value = G_VALUE_INIT;
+  gboolean dropped = FALSE;
+  CountWait w;
+
+  use_simulator (f, pane);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 720);
+  wabiz_test_ui_wait_frames (GTK_WIDGET (window), 3);
+
+  /* the list: newest first, names, unread badges */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 3);
+  first = g_list_model_get_item (G_LIST_MODEL (list), 0);
+  g_assert_cmpstr (wabiz_conversation_get_title (first), ==, "Ana Souza");
+  g_assert_cmpuint (wabiz_conversation_get_unread_count (first), ==, 2);
+  g_assert_cmpstr (wabiz_pane_get_summary (WABIZ_PANE (pane)), ==, "3 Conversations");
+
+  /* open Ana's: every kind shows, the reaction on its message */
+  messages = open_chat (pane, ANA, 7);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (messages)), ==, 7);
+  g_assert_cmpstr (wabiz_message_get_reactions (find_wamid (messages, "wamid.ana2")), ==, "❤️");
+  g_assert_cmpstr (wabiz_message_get_reply_quote (find_wamid (messages, "wamid.ana2")), ==,
+                   "Hello! Do you still have the blue Zanzibar vase?");
+  g_assert_cmpint (wabiz_message_get_kind (find_wamid (messages, "wamid.ana6")), ==,
+                   WABIZ_MESSAGE_KIND_ORDER);
+  g_assert_true (wabiz_composer_get_window_open (composer));
+  /* opening it read it */
+  while (sql_int (f, "SELECT unread_count AS n FROM conversations WHERE phone = '" ANA "'") != 0)
+    g_main_context_iteration (NULL, FALSE);
+  shot = wabiz_test_ui_screenshot (window, "ui-conversations-chat.png");
+  g_clear_pointer (&shot, g_free);
+  /* a text: Enter sends, it is queued at once */
+  wabiz_composer_set_text (composer, "Your vase is packed and ready 📦");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (composer), "composer.send", NULL));
+  w.model = messages;
+  w.n = 8;
+  wabiz_test_wait_until (has_n_messages, &w, 30);
+  sent = last_message (messages);
+  g_assert_cmpstr (wabiz_message_get_text (sent), ==, "Your vase is packed and ready 📦");
+  g_assert_true (wabiz_message_get_outbound (sent));
+  g_assert_cmpint (wabiz_message_get_status (sent), ==, WABIZ_MESSAGE_STATUS_QUEUED);
+  {
+    g_autofree char *left = wabiz_composer_dup_text (composer);
+
+    g_assert_cmpstr (left, ==, "");
+  }
+  wabiz_test_ui_wait_frames (GTK_WIDGET (window), 3);
+  g_assert_true (row_says (GTK_WIDGET (chat), sent, "Queued"));
+  g_assert_cmpint (sql_int (f, "SELECT count(*) AS n FROM outbox WHERE state = 'pending'"), ==, 1);
+
+  /* two files and one Meta refuses, dropped from the file manager */
+  png = make_png (f, "vase.png", 320);
+  pdf = make_file (f, "invoice-4521.pdf", "%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n");
+  exe = make_file (f, "dancing.gif", "GIF89a\x01\x01\x01\x01\x80\x01\x01 a GIF, which WhatsApp does not take");
+  files = g_slist_append (files, g_file_new_for_path (png));
+  files = g_slist_append (files, g_file_new_for_path (pdf));
+  files = g_slist_append (files, g_file_new_for_path (exe));
+  file_list = gdk_file_list_new_from_list (files);
+  g_slist_free_full (files, g_object_unref);
+  g_value_init (&value, GDK_TYPE_FILE_LIST);
+  g_value_take_boxed (&value, file_list);
+  g_signal_emit_by_name (wabiz_chat_view_get_drop_target (chat), "drop", &value, 200.0, 200.0, &dropped);
+  g_value_unset (&value);
+  g_assert_true (dropped);
+
+  wabiz_test_wait_until (sheet_ready, chat, 30);
+  sheet = wabiz_chat_view_get_attachment_sheet (chat);
+  g_assert_cmpuint (wabiz_attachment_sheet_get_attachments (sheet)->len, ==, 3);
+  g_assert_cmpuint (wabiz_attachment_sheet_get_n_accepted (sheet), ==, 2);
+  /* refused with a reason, before anything is queued */
+  g_assert_nonnull (((WabizAttachment *) g_ptr_array_index (wabiz_attachment_sheet_get_attachments (sheet), 2))->error);
+  g_assert_cmpint (sql_int (f, "SELECT count(*) AS n FROM outbox"), ==, 1);
+  wabiz_attachment_sheet_set_caption (sheet, 0, "The blue vase");
+  wabiz_attachment_sheet_set_caption (sheet, 1, "Invoice 4521");
+  shot = wabiz_test_ui_screenshot_widget (GTK_WIDGET (sheet), "ui-conversations-attach.png");
+  g_clear_pointer (&shot, g_free);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (sheet), "sheet.send", NULL));
+
+  g_test_message ("queueing the files");
+  w.n = 10;
+  wabiz_test_wait_until (has_n_messages, &w, 60);
+  {
+    g_autoptr(WabizMessage) image = g_list_model_get_item (G_LIST_MODEL (messages), 8);
+    g_autoptr(WabizMessage) document = g_list_model_get_item (G_LIST_MODEL (messages), 9);
+
+    g_assert_cmpint (wabiz_message_get_kind (image), ==, WABIZ_MESSAGE_KIND_IMAGE);
+    g_assert_cmpstr (wabiz_message_get_caption (image), ==, "The blue vase");
+    g_assert_cmpint (wabiz_message_get_status (image), ==, WABIZ_MESSAGE_STATUS_QUEUED);
+    g_assert_cmpint (wabiz_message_get_kind (document), ==, WABIZ_MESSAGE_KIND_DOCUMENT);
+    g_assert_cmpstr (wabiz_message_get_caption (document), ==, "Invoice 4521");
+    g_assert_cmpstr (wabiz_message_get_media_filename (document), ==, "invoice-4521.pdf");
+    /* the thumbnail comes from the file on this computer */
+    while (wabiz_message_get_media_path (image) == NULL)
+      g_main_context_iteration (NULL, TRUE);
+  }
+  g_assert_cmpint (sql_int (f, "SELECT count(*) AS n FROM outbox WHERE state = 'pending'"), ==, 3);
+
+  /* the customer writes, through the webhook path: it appears, the list follows */
+  g_test_message ("receiving");
+  body = inbound_body (ANA, "wamid.ana9", "Great, see you tomorrow!");
+  process_webhook (f, body);
+  g_clear_pointer (&body, g_free);
+  w.n = 11;
+  wabiz_test_wait_until (has_n_messages, &w, 30);
+  received = g_object_ref (find_wamid (messages, "wamid.ana9"));
+  g_assert_cmpstr (wabiz_message_get_text (received), ==, "Great, see you tomorrow!");
+  g_assert_false (wabiz_message_get_outbound (received));
+
+  /* ticks advance as Meta's statuses come in */
+  g_test_message ("statuses");
+  seeded = find_wamid (messages, "wamid.ana2");
+  g_assert_cmpint (wabiz_message_get_status (seeded), ==, WABIZ_MESSAGE_STATUS_SENT);
+  body = status_body ("wamid.ana2", ANA, "delivered");
+  process_webhook (f, body);
+  g_clear_pointer (&body, g_free);
+  wait_status (seeded, WABIZ_MESSAGE_STATUS_DELIVERED);
+  body = status_body ("wamid.ana2", ANA, "read");
+  process_webhook (f, body);
+  g_clear_pointer (&body, g_free);
+  wait_status (seeded, WABIZ_MESSAGE_STATUS_READ);
+  g_assert_cmpstr (wabiz_message_get_ticks (seeded), ==, "✓✓");
+
+  /* the open chat is being read: the badge clears by itself */
+  while (sql_int (f, "SELECT unread_count AS n FROM conversations WHERE phone = '" ANA "'") != 0)
+    g_main_context_iteration (NULL, TRUE);
+
+  /* reply to a message: the quote goes with it */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (chat), "chat.reply", "s",
+                                             wabiz_message_get_id (received)));
+  g_assert_true (wabiz_composer_get_reply_to (composer) == received);
+  /* a saved answer by "/" and a word, taken with Enter */
+  wabiz_composer_set_text (composer, "/ho");
+  while (gtk_widget_get_first_child (GTK_WIDGET (wabiz_composer_get_quick_list (composer))) == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  {
+    GtkListBoxRow *row = gtk_list_box_get_row_at_index (wabiz_composer_get_quick_list (composer), 0);
+
+    g_assert_nonnull (row);
+    g_signal_emit_by_name (wabiz_composer_get_quick_list (composer), "row-activated", row);
+  }
+  {
+    g_autofree char *text = wabiz_composer_dup_text (composer);
+
+    g_assert_cmpstr (text, ==, "We are open 9–18, Monday to Saturday.");
+  }
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (composer), "composer.send", NULL));
+  w.n = 12;
+  wabiz_test_wait_until (has_n_messages, &w, 30);
+  {
+    g_autoptr(WabizMessage) reply = last_message (messages);
+
+    g_assert_cmpstr (wabiz_message_get_reply_to (reply), ==, "wamid.ana9");
+    g_assert_cmpstr (wabiz_message_get_reply_quote (reply), ==, "Great, see you tomorrow!");
+  }
+
+  /* the lead's status, changed from the chat, in the list too */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (chat), "chat.lead-status", "s", "CONVERTED"));
+  while (g_strcmp0 (wabiz_conversation_get_lead_status (first), "CONVERTED") != 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (sql_int (f, "SELECT count(*) AS n FROM leads WHERE phone = '" ANA "' AND status = 'CONVERTED'"), ==, 1);
+
+  /* back at the bottom for the picture, in light and dark */
+  wabiz_test_ui_wait_frames (GTK_WIDGET (window), 4);
+  shot = wabiz_test_ui_screenshot (window, "ui-conversations-sent.png");
+  g_clear_pointer (&shot, g_free);
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+  wabiz_test_ui_wait_frames (GTK_WIDGET (window), 4);
+  shot = wabiz_test_ui_screenshot (window, "ui-conversations-dark.png");
+  g_clear_pointer (&shot, g_free);
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+
+  /* search every message, also the oldest */
+  gtk_widget_activate_action (GTK_WIDGET (pane), "conversations.search", NULL);
+  wabiz_conversations_model_set_search (list, "zanzibar");
+  while (wabiz_conversations_model_get_loading (list))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 1);
+  wabiz_conversations_model_set_search (list, NULL);
+  while (wabiz_conversations_model_get_loading (list))
+    g_main_context_iteration (NULL, TRUE);
+
+  /* Carla wrote three days ago: a template, not a failure */
+  open_chat (pane, CARLA, 1);
+  g_assert_false (wabiz_composer_get_window_open (composer));
+  shot = wabiz_test_ui_screenshot (window, "ui-conversations-window-closed.png");
+  g_clear_pointer (&shot, g_free);
+
+  /* narrow: the list, then the chat on its own */
+  gtk_window_set_default_size (GTK_WINDOW (window), 400, 720);
+  wabiz_test_ui_wait_frames (GTK_WIDGET (window), 4);
+  shot = wabiz_test_ui_screenshot (window, "ui-conversations-narrow.png");
+}
+
+static void
+test_chat (Fixture       *f,
+           gconstpointer  data)
+{
+  if (!wabiz_test_ui_available ())
+    {
+      g_test_skip ("no display");
+      return;
+    }
+
+  wabiz_test_ui_run (chat_cb, f);
+}
+
+/* nothing typed is lost: a draft and queued messages across a restart */
+
+static void
+close_with_draft_cb (WabizApplication *app,
+                     WabizWindow      *window,
+                     gpointer          data)
+{
+  Fixture *f = data;
+  WabizConversationsPane *pane = show_pane (window);
+  WabizChatView *chat = wabiz_conversations_pane_get_chat_view (pane);
+  WabizComposer *composer = wabiz_chat_view_get_composer (chat);
+  WabizMessagesModel *messages;
+  CountWait w;
+
+  use_simulator (f, pane);
+  messages = open_chat (pane, BRUNO, 1);
+
+  wabiz_composer_set_text (composer, "Yes, on Sunday we open at 10.");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (composer), "composer.send", NULL));
+  wabiz_composer_set_text (composer, "And we have parking.");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (composer), "composer.send", NULL));
+  w.model = messages;
+  w.n = 3;
+  wabiz_test_wait_until (has_n_messages, &w, 30);
+
+  /* the database goes away: the text waits here, and is not lost */
+  {
+    g_autoptr(WabizDb) gone = wabiz_db_new ("host=/nonexistent/wabiz port=1 dbname=gone connect_timeout=2",
+                                            NULL, 1);
+    g_autoptr(WabizGraphClient) graph = wabiz_graph_client_new (wabiz_sim_server_get_base_url (f->sim), "v19.0",
+                                                                WABIZ_SIM_DEFAULT_PHONE_NUMBER_ID,
+                                                                WABIZ_SIM_DEFAULT_WABA_ID,
+                                                                WABIZ_SIM_DEFAULT_ACCESS_TOKEN);
+    g_autoptr(WabizOutbox) outbox = wabiz_outbox_new (gone, graph, 80);
+
+    wabiz_conversations_pane_set_sending (pane, outbox, graph);
+    wabiz_composer_set_text (composer, "Written while the database was away");
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (composer), "composer.send", NULL));
+    while (wabiz_chat_view_get_n_pending (chat) == 0)
+      g_main_context_iteration (NULL, TRUE);
+    wabiz_test_ui_wait_frames (GTK_WIDGET (window), 3);
+    g_free (wabiz_test_ui_screenshot (window, "ui-conversations-offline.png"));
+  }
+
+  /* typed, not sent, and the app closes at once */
+  wabiz_composer_set_text (composer, "Half a thought about the delivery");
+}
+
+static void
+restarted_cb (WabizApplication *app,
+              WabizWindow      *window,
+              gpointer          data)
+{
+  Fixture *f = data;
+  WabizConversationsPane *pane = show_pane (window);
+  WabizChatView *chat = wabiz_conversations_pane_get_chat_view (pane);
+  WabizComposer *composer = wabiz_chat_view_get_composer (chat);
+  WabizMessagesModel *messages;
+  g_autoptr(WabizMessage) one = NULL;
+  g_autoptr(WabizMessage) two = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *shot = NULL;
+
+  /* the last conversation comes back by itself */
+  messages = open_chat (pane, BRUNO, 3);
+  one = g_list_model_get_item (G_LIST_MODEL (messages), 1);
+  two = g_list_model_get_item (G_LIST_MODEL (messages), 2);
+  g_assert_cmpstr (wabiz_message_get_text (one), ==, "Yes, on Sunday we open at 10.");
+  g_assert_cmpint (wabiz_message_get_status (one), ==, WABIZ_MESSAGE_STATUS_QUEUED);
+  g_assert_cmpstr (wabiz_message_get_text (two), ==, "And we have parking.");
+  g_assert_cmpint (wabiz_message_get_status (two), ==, WABIZ_MESSAGE_STATUS_QUEUED);
+
+  for (guint i = 0; i < 200; i++)
+    {
+      g_free (text);
+      text = wabiz_composer_dup_text (composer);
+      if (*text != '\0')
+        break;
+      wabiz_test_ui_wait_frames (GTK_WIDGET (window), 1);
+    }
+  g_assert_cmpstr (text, ==, "Written while the database was away\n\nHalf a thought about the delivery");
+  g_assert_cmpint (sql_int (f, "SELECT count(*) AS n FROM outbox WHERE state = 'pending'"), ==, 2);
+  shot = wabiz_test_ui_screenshot (window, "ui-conversations-restarted.png");
+}
+
+static void
+test_restart (Fixture       *f,
+              gconstpointer  data)
+{
+  if (!wabiz_test_ui_available ())
+    {
+      g_test_skip ("no display");
+      return;
+    }
+
+  wabiz_test_ui_run (close_with_draft_cb, f);
+  wabiz_test_ui_run (restarted_cb, f);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *state = NULL;
+
+  g_test_init (&argc, &argv, NULL);
+
+  /* drafts not yet in the database live under the state folder */
+  state = wabiz_test_make_tmpdir ("wzstate");
+  g_setenv ("XDG_STATE_HOME", state, TRUE);
+
+  wabiz_test_ui_init ();
+
+  g_test_add ("/wabiz/ui/conversations/chat", Fixture, NULL, fixture_setup, test_chat, fixture_teardown);
+  g_test_add ("/wabiz/ui/conversations/restart", Fixture, NULL, fixture_setup, test_restart, fixture_teardown);
+
+  return g_test_run ();
+}
