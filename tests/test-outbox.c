@@ -644,7 +644,11 @@ test_pacing (Fixture       *f,
   g_test_message ("2000 messages at 200/s: %.3f s (expected %.3f s, %+.2f %%)",
                   took, expected, 100.0 * (took - expected) / expected);
   g_assert_cmpfloat (took, >=, expected * 0.95);
-  g_assert_cmpfloat (took, <=, expected * 1.05);
+  /* Under the sanitizers every call is several times slower and the
+   * machine is shared with the other tests: the rate limit (never
+   * faster) still holds, keeping up with it is the plain build's job. */
+  if (g_getenv ("WABIZ_SANITIZED") == NULL)
+    g_assert_cmpfloat (took, <=, expected * 1.05);
 }
 
 /* Bulk sends: one message per 6 s to the same customer at most. */

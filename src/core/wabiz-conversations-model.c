@@ -900,7 +900,13 @@ refresh_cb (GObject      *object,
     }
 
   if (res == NULL)
-    g_warning ("Cannot refresh a conversation: %s", error->message);
+    {
+      /* the database is down or closed: transient, a reload follows the reconnect */
+      if (g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE))
+        g_debug ("Cannot refresh a conversation: %s", error->message);
+      else
+        g_warning ("Cannot refresh a conversation: %s", error->message);
+    }
   else if (data->generation == self->generation)
     {
       g_autoptr(WabizConversation) fresh = NULL;
@@ -928,7 +934,13 @@ refresh_all_cb (GObject      *object,
           set_flag (self, PROP_REFRESHING, FALSE);
           return;
         }
-      g_warning ("Cannot reload the conversations: %s", error->message);
+      {
+        /* the database is down or closed: transient, a reload follows the reconnect */
+        if (g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE))
+          g_debug ("Cannot reload the conversations: %s", error->message);
+        else
+          g_warning ("Cannot reload the conversations: %s", error->message);
+      }
     }
 
   refresh_next (self);

@@ -236,7 +236,13 @@ page_cb (GObject      *object,
   set_loading (self, FALSE);
   if (res == NULL)
     {
-      g_warning ("Cannot load leads: %s", error->message);
+      {
+        /* the database is down or closed: transient, a reload follows the reconnect */
+        if (g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE))
+          g_debug ("Cannot load leads: %s", error->message);
+        else
+          g_warning ("Cannot load leads: %s", error->message);
+      }
       set_has_more (self, FALSE);
       finish_waiting (self, error);
       return;
@@ -628,7 +634,13 @@ refresh_cb (GObject      *object,
   if (res == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_warning ("Cannot refresh a lead: %s", error->message);
+        {
+          /* the database is down or closed: transient, a reload follows the reconnect */
+          if (g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE))
+            g_debug ("Cannot refresh a lead: %s", error->message);
+          else
+            g_warning ("Cannot refresh a lead: %s", error->message);
+        }
     }
   else if (wabiz_leads_model_find (self, refresh->id) >= 0)
     {

@@ -745,7 +745,13 @@ refresh_cb (GObject      *object,
     }
 
   if (fresh == NULL)
-    g_warning ("Cannot refresh the conversation: %s", error->message);
+    {
+      /* the database is down or closed: transient, a reload follows the reconnect */
+      if (g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE))
+        g_debug ("Cannot refresh the conversation: %s", error->message);
+      else
+        g_warning ("Cannot refresh the conversation: %s", error->message);
+    }
   else
     merge (self, fresh);
 
