@@ -952,7 +952,7 @@ test_statuses (Fixture       *f,
   g_autoptr(WabizDbResult) rows = NULL;
   g_autofree char *config = NULL;
   g_autofree char *base = NULL;
-  g_autofree char *uuids[3] = { NULL };
+  g_autoptr(GPtrArray) uuids = g_ptr_array_new_with_free_func (g_free);
 
   wabiz_webhook_attach (webhook, server);
   g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
@@ -968,14 +968,31 @@ test_statuses (Fixture       *f,
 
   open_window (f, CUSTOMER, "Maria");
   wabiz_outbox_start (f->outbox);
-  uuids[0] = queue_ok (f, wabiz_outgoing_new_text (CUSTOMER, "Your table is ready"));
-  uuids[1] = queue_ok (f, wabiz_outgoing_new_media (CUSTOMER, "image", "https://files.example/m.jpg", NULL, "Menu", NULL));
-  uuids[2] = queue_ok (f, wabiz_outgoing_new_template (CUSTOMER, "hello_world", "en_US", NULL));
+  /* every kind of message, end to end: queued → sent → delivered → read */
+  g_ptr_array_add (uuids, queue_ok (f, wabiz_outgoing_new_text (CUSTOMER, "Your table is ready")));
+  g_ptr_array_add (uuids, queue_ok (f, wabiz_outgoing_new_media (CUSTOMER, "image", "https://files.example/m.jpg", NULL, "Menu", NULL)));
+  g_ptr_array_add (uuids, queue_ok (f, wabiz_outgoing_new_media (CUSTOMER, "video", "https://files.example/clip.mp4", NULL, NULL, NULL)));
+  g_ptr_array_add (uuids, queue_ok (f, wabiz_outgoing_new_media (CUSTOMER, "audio", "https://files.example/note.ogg", NULL, NULL, NULL)));
+  g_ptr_array_add (uuids, queue_ok (f, wabiz_outgoing_new_media (CUSTOMER, "document", "https://files.example/inv.pdf", NULL, "Invoice", "inv.pdf")));
+  g_ptr_array_add (uuids, queue_ok (f, wabiz_outgoing_new_media (CUSTOMER, "sticker", "https://files.example/s.webp", NULL, NULL, NULL)));
+  g_ptr_array_add (uuids, queue_ok (f, wabiz_outgoing_new_template (CUSTOMER, "hello_world", "en_US", NULL)));
+  {
+    g_autoptr(JsonNode) buttons = json_from_string ("{\"type\": \"button\", \"body\": {\"text\": \"Confirm?\"},"
+                                                    " \"action\": {\"buttons\": [{\"type\": \"reply\", \"reply\": {\"id\": \"y\", \"title\": \"Yes\"}}]}}", NULL);
+    g_autoptr(JsonNode) place = json_from_string ("{\"latitude\": -23.56, \"longitude\": -46.65, \"name\": \"Loja\"}", NULL);
+    g_autoptr(JsonNode) card = json_from_string ("[{\"name\": {\"formatted_name\": \"Ana Souza\"},"
+                                                 " \"phones\": [{\"phone\": \"+5511912345678\", \"type\": \"CELL\"}]}]", NULL);
 
-  wait_for_sql (f, "SELECT count(*) = 3 FROM messages WHERE direction = 'outbound' AND status = 'read'", 60);
+    g_ptr_array_add (uuids, queue_ok (f, wabiz_outgoing_new_raw (CUSTOMER, "interactive", buttons, "Confirm?")));
+    g_ptr_array_add (uuids, queue_ok (f, wabiz_outgoing_new_raw (CUSTOMER, "location", place, NULL)));
+    g_ptr_array_add (uuids, queue_ok (f, wabiz_outgoing_new_raw (CUSTOMER, "contacts", card, NULL)));
+  }
+
+  wait_for_sql (f, "SELECT count(*) = 10 FROM messages WHERE direction = 'outbound' AND status = 'read'", 60);
   rows = sql (f, "SELECT message_id, sent_at, delivered_at, read_at FROM messages WHERE direction = 'outbound'",
               0, NULL);
-  for (guint i = 0; i < 3; i++)
+  g_assert_cmpuint (wabiz_db_result_get_n_rows (rows), ==, uuids->len);
+  for (guint i = 0; i < uuids->len; i++)
     {
       g_assert_nonnull (wabiz_db_result_get (rows, i, "message_id"));
       g_assert_nonnull (wabiz_db_result_get (rows, i, "sent_at"));
