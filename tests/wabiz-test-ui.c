@@ -85,6 +85,15 @@ wabiz_test_ui_run (WabizTestUiFunc func,
 
   g_assert_true (ui_available);
 
+  /* straight to the main window, as after the setup assistant; no
+   * webhook server on the default port (tests run in parallel) */
+  {
+    g_autoptr(GSettings) settings = g_settings_new ("org.example.WaBiz");
+
+    g_settings_set_boolean (settings, "setup-complete", TRUE);
+    g_settings_set_boolean (settings, "http-enabled", FALSE);
+  }
+
   app = wabiz_application_new (G_APPLICATION_NON_UNIQUE);
   g_signal_connect_after (app, "activate", G_CALLBACK (activated_cb), &run);
   status = g_application_run (G_APPLICATION (app), 0, NULL);

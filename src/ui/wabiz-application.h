@@ -9,6 +9,10 @@
 
 #include "wabiz-db.h"
 #include "wabiz-db-listener.h"
+#include "wabiz-graph-client.h"
+#include "wabiz-http-server.h"
+#include "wabiz-outbox.h"
+#include "wabiz-sim-server.h"
 
 G_BEGIN_DECLS
 
@@ -39,5 +43,11 @@ WabizDbListener    *wabiz_application_get_listener       (WabizApplication  *sel
 const char         *wabiz_application_get_database_error (WabizApplication  *self);
 gboolean            wabiz_application_get_embedded       (WabizApplication  *self);
 void                wabiz_application_open_database      (WabizApplication  *self);
+gboolean            wabiz_application_get_demo           (WabizApplication  *self);
+gboolean            wabiz_application_get_services_ready (WabizApplication  *self);
+WabizOutbox        *wabiz_application_get_outbox         (WabizApplication  *self);
+WabizGraphClient   *wabiz_application_get_graph_client   (WabizApplication  *self);
+WabizHttpServer    *wabiz_application_get_http_server    (WabizApplication  *self);
+WabizSimServer     *wabiz_application_get_simulator      (WabizApplication  *self);
 
 G_END_DECLS

@@ -285,6 +285,29 @@ open_conversation_action (GtkWidget  *widget,
   wabiz_conversations_pane_open (WABIZ_CONVERSATIONS_PANE (self->conversations_pane), phone);
 }
 
+static void
+jump_to_conversation_action (GtkWidget  *widget,
+                             const char *action_name,
+                             GVariant   *parameter)
+{
+  WabizWindow *self = WABIZ_WINDOW (widget);
+
+  wabiz_window_set_pane_name (self, "conversations");
+  wabiz_conversations_pane_focus_search (WABIZ_CONVERSATIONS_PANE (self->conversations_pane));
+}
+
+static void
+demo_changed_cb (WabizWindow *self)
+{
+  WabizApplication *app = WABIZ_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+
+  if (app != NULL && wabiz_application_get_demo (app))
+    adw_window_title_set_subtitle (self->pane_title,
+                                   _("Demo — messages go to a simulator, not WhatsApp"));
+  else
+    adw_window_title_set_subtitle (self->pane_title, NULL);
+}
+
 static GtkWidget *
 build_leaflet (WabizWindow *self)
 {
@@ -327,7 +350,10 @@ attach_to_application (WabizWindow      *self,
 
   g_signal_connect_object (app, "notify::database-state",
                            G_CALLBACK (database_state_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (app, "notify::demo", G_CALLBACK (demo_changed_cb), self,
+                           G_CONNECT_SWAPPED);
   database_state_changed_cb (self);
+  demo_changed_cb (self);
 }
 
 static void
@@ -442,6 +468,8 @@ wabiz_window_class_init (WabizWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
   gtk_widget_class_install_action (widget_class, "win.open-conversation", "s",
                                    open_conversation_action);
+  gtk_widget_class_install_action (widget_class, "win.jump-to-conversation", NULL,
+                                   jump_to_conversation_action);
 }
 
 static void
@@ -583,6 +611,23 @@ wabiz_window_save_screenshot (WabizWindow  *self,
                               const char   *path,
                               GError      **error)
 {
+  g_return_val_if_fail (WABIZ_IS_WINDOW (self), FALSE);
+
+  return wabiz_save_screenshot (GTK_WIDGET (self), path, error);
+}
+
+/**
+ * wabiz_save_screenshot:
+ * @widget: a shown toplevel (a #GtkNative)
+ * @path: a PNG file to write
+ *
+ * Renders @widget as it is now into @path.
+ */
+gboolean
+wabiz_save_screenshot (GtkWidget    *widget,
+                       const char   *path,
+                       GError      **error)
+{
   g_autoptr(GdkPaintable) paintable = NULL;
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
@@ -591,12 +636,12 @@ wabiz_window_save_screenshot (WabizWindow  *self,
   int width;
   int height;
 
-  g_return_val_if_fail (WABIZ_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (GTK_IS_NATIVE (widget), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
 
-  width = gtk_widget_get_width (GTK_WIDGET (self));
-  height = gtk_widget_get_height (GTK_WIDGET (self));
-  renderer = gtk_native_get_renderer (GTK_NATIVE (self));
+  width = gtk_widget_get_width (widget);
+  height = gtk_widget_get_height (widget);
+  renderer = gtk_native_get_renderer (GTK_NATIVE (widget));
   if (width <= 0 || height <= 0 || renderer == NULL)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
@@ -604,7 +649,7 @@ wabiz_window_save_screenshot (WabizWindow  *self,
       return FALSE;
     }
 
-  paintable = gtk_widget_paintable_new (GTK_WIDGET (self));
+  paintable = gtk_widget_paintable_new (widget);
   snapshot = gtk_snapshot_new ();
   gdk_paintable_snapshot (paintable, snapshot, width, height);
   node = gtk_snapshot_free_to_node (snapshot);

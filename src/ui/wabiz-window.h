@@ -27,5 +27,8 @@ gboolean     wabiz_window_get_loaded      (WabizWindow       *self);
 gboolean     wabiz_window_save_screenshot (WabizWindow       *self,
                                            const char        *path,
                                            GError           **error);
+gboolean     wabiz_save_screenshot        (GtkWidget         *widget,
+                                           const char        *path,
+                                           GError           **error);
 
 G_END_DECLS

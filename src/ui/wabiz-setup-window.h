@@ -1,0 +1,24 @@
+/* wabiz-setup-window.h
+ *
+ * SPDX-License-Identifier: MIT
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define WABIZ_TYPE_SETUP_WINDOW (wabiz_setup_window_get_type ())
+G_DECLARE_FINAL_TYPE (WabizSetupWindow, wabiz_setup_window, WABIZ, SETUP_WINDOW, AdwWindow)
+
+WabizSetupWindow *wabiz_setup_window_new       (GtkApplication   *application,
+                                                GSettings        *settings,
+                                                gboolean          preferences);
+const char       *wabiz_setup_window_get_page  (WabizSetupWindow *self);
+void              wabiz_setup_window_set_page  (WabizSetupWindow *self,
+                                                const char       *page);
+gboolean          wabiz_setup_window_get_busy  (WabizSetupWindow *self);
+const char       *wabiz_setup_window_get_error (WabizSetupWindow *self);
+
+G_END_DECLS
