@@ -28,7 +28,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-#define BATCH_SIZE 500
+#define BATCH_SIZE 1000
 #define DEFAULT_POLL_INTERVAL_S 15
 #define MAX_RETRY_DELAY_S 30
 /* after a wake, wait this long so that one batch takes what arrives
@@ -340,13 +340,45 @@ add_text (JsonBuilder *builder,
     json_builder_add_null_value (builder);
 }
 
+/* The batch's messages as one JSON array for the set-based statements,
+ * written straight into a string: a JsonBuilder tree of twenty members a
+ * message cost the worker as much as parsing the events did. */
+static void
+append_member (GString    *out,
+               const char *name,
+               const char *value)
+{
+  g_string_append_printf (out, "%s\"%s\":", out->str[out->len - 1] == '{' ? "" : ",", name);
+  if (value == NULL)
+    {
+      g_string_append (out, "null");
+      return;
+    }
+
+  g_string_append_c (out, '"');
+  for (const char *p = value; *p != '\0'; p++)
+    {
+      guchar c = (guchar) *p;
+
+      if (c == '"' || c == '\\')
+        {
+          g_string_append_c (out, '\\');
+          g_string_append_c (out, c);
+        }
+      else if (c < 0x20)
+        g_string_append_printf (out, "\\u%04x", c);
+      else
+        g_string_append_c (out, c);
+    }
+  g_string_append_c (out, '"');
+}
+
 static char *
 messages_to_json (GPtrArray *payloads)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
+  GString *out = g_string_sized_new (4096);
 
-  json_builder_begin_array (builder);
+  g_string_append_c (out, '[');
   for (guint i = 0; i < payloads->len; i++)
     {
       WabizWebhookPayload *payload = g_ptr_array_index (payloads, i);
@@ -355,33 +387,32 @@ messages_to_json (GPtrArray *payloads)
         {
           WabizWebhookMessage *m = g_ptr_array_index (payload->messages, j);
 
-          json_builder_begin_object (builder);
-          add_text (builder, "wamid", m->wamid);
-          add_text (builder, "from", m->from);
-          add_text (builder, "profile_name", m->profile_name);
-          add_text (builder, "timestamp", m->timestamp);
-          add_text (builder, "type", m->type);
-          add_text (builder, "text", m->text);
-          add_text (builder, "caption", m->caption);
-          add_text (builder, "media_type", m->media_type);
-          add_text (builder, "media_id", m->media_id);
-          add_text (builder, "media_mime", m->media_mime);
-          add_text (builder, "media_sha256", m->media_sha256);
-          add_text (builder, "media_filename", m->media_filename);
-          add_text (builder, "reply_to", m->reply_to);
-          add_text (builder, "forwarded", m->forwarded ? "true" : "false");
-          add_text (builder, "error_code", m->error_code);
-          add_text (builder, "error_title", m->error_title);
-          add_text (builder, "error_details", m->error_details);
-          add_text (builder, "content", m->content_json);
-          add_text (builder, "referral", m->referral_json);
-          add_text (builder, "raw", m->raw_json);
-          json_builder_end_object (builder);
+          g_string_append (out, out->len > 1 ? ",{" : "{");
+          append_member (out, "wamid", m->wamid);
+          append_member (out, "from", m->from);
+          append_member (out, "profile_name", m->profile_name);
+          append_member (out, "timestamp", m->timestamp);
+          append_member (out, "type", m->type);
+          append_member (out, "text", m->text);
+          append_member (out, "caption", m->caption);
+          append_member (out, "media_type", m->media_type);
+          append_member (out, "media_id", m->media_id);
+          append_member (out, "media_mime", m->media_mime);
+          append_member (out, "media_sha256", m->media_sha256);
+          append_member (out, "media_filename", m->media_filename);
+          append_member (out, "reply_to", m->reply_to);
+          append_member (out, "forwarded", m->forwarded ? "true" : "false");
+          append_member (out, "error_code", m->error_code);
+          append_member (out, "error_title", m->error_title);
+          append_member (out, "error_details", m->error_details);
+          append_member (out, "content", m->content_json);
+          append_member (out, "referral", m->referral_json);
+          append_member (out, "raw", m->raw_json);
+          g_string_append_c (out, '}');
         }
     }
-  json_builder_end_array (builder);
-  root = json_builder_get_root (builder);
-  return json_to_string (root, FALSE);
+  g_string_append_c (out, ']');
+  return g_string_free (out, FALSE);
 }
 
 static char *
@@ -440,7 +471,13 @@ static const char *upsert_leads_sql =
   " lead_src AS (SELECT DISTINCT ON (m->>'from') m->>'from' AS phone, m->>'profile_name' AS profile_name"
   "   FROM src ORDER BY m->>'from', (m->>'profile_name') IS NULL, ord DESC)"
   " INSERT INTO leads AS l (phone, name, profile_name, status, first_contact)"
-  " SELECT phone, profile_name, profile_name, 'NEW', now() FROM lead_src ORDER BY phone"
+  " SELECT phone, profile_name, profile_name, 'NEW', now() FROM lead_src"
+  /* a lead that is there and needs nothing is not even locked; the
+   * conflict clause below still decides for the others */
+  " WHERE NOT EXISTS (SELECT 1 FROM leads o WHERE o.phone = lead_src.phone"
+  "   AND NOT ((o.name IS NULL OR o.name = '') AND lead_src.profile_name IS NOT NULL)"
+  "   AND NOT (lead_src.profile_name IS DISTINCT FROM o.profile_name AND lead_src.profile_name IS NOT NULL))"
+  " ORDER BY phone"
   " ON CONFLICT (phone) DO UPDATE SET"
   "   name = coalesce(nullif(l.name, ''), excluded.name),"
   "   profile_name = coalesce(excluded.profile_name, l.profile_name),"
@@ -479,11 +516,16 @@ static const char *insert_messages_sql =
   "     unread_count = c.unread_count + excluded.unread_count,"
   "     last_inbound_at = greatest(c.last_inbound_at, excluded.last_inbound_at),"
   "     updated_at = now()"
-  "   RETURNING c.phone, c.last_message_time, c.last_inbound_at, c.unread_count)"
-  " UPDATE leads SET last_contact = greatest(leads.last_contact, conv.last_message_time),"
+  "   RETURNING c.phone, c.last_message_time, c.last_inbound_at, c.unread_count),"
+  /* a lead row is rewritten (with its ten indexes) only when a value changes */
+  " lead AS (UPDATE leads SET last_contact = greatest(leads.last_contact, conv.last_message_time),"
   "   last_inbound_at = greatest(leads.last_inbound_at, conv.last_inbound_at),"
   "   unread_count = conv.unread_count"
-  " FROM conv WHERE leads.phone = conv.phone RETURNING leads.phone";
+  "   FROM conv WHERE leads.phone = conv.phone"
+  "     AND (leads.last_contact, leads.last_inbound_at, leads.unread_count) IS DISTINCT FROM"
+  "         (greatest(leads.last_contact, conv.last_message_time),"
+  "          greatest(leads.last_inbound_at, conv.last_inbound_at), conv.unread_count))"
+  " SELECT phone FROM conv";
 
 static const char *apply_statuses_sql =
   "WITH src AS (SELECT x.s, x.ord,"
@@ -578,14 +620,14 @@ run_batch (WabizDbConn  *conn,
 
   job->n_events = job->n_processed = job->n_failed = 0;
 
+  /* the oldest pending events, FOR UPDATE SKIP LOCKED, by an index walk
+   * whose cost does not grow with the backlog (005-webhook-batches.sql) */
   rows = wabiz_db_conn_exec (conn,
                              job->reprocess
-                             ? "SELECT id, body FROM webhook_events"
-                               " WHERE processed_at IS NULL AND error IS NOT NULL AND id > $1::bigint"
-                               " ORDER BY id LIMIT " G_STRINGIFY (BATCH_SIZE) " FOR UPDATE SKIP LOCKED"
-                             : "SELECT id, body FROM webhook_events"
-                               " WHERE processed_at IS NULL AND error IS NULL AND id > $1::bigint"
-                               " ORDER BY id LIMIT " G_STRINGIFY (BATCH_SIZE) " FOR UPDATE SKIP LOCKED",
+                             ? "SELECT id, body FROM wabiz_next_webhook_events($1::bigint, "
+                               G_STRINGIFY (BATCH_SIZE) ", true)"
+                             : "SELECT id, body FROM wabiz_next_webhook_events($1::bigint, "
+                               G_STRINGIFY (BATCH_SIZE) ", false)",
                              1, params, error);
   if (rows == NULL)
     return FALSE;
