@@ -671,10 +671,13 @@ wabiz_db_run_in_thread (WabizDb        *self,
   g_return_if_fail (G_IS_TASK (task));
   g_return_if_fail (func != NULL);
 
+  /* Closed by its owner (a window going away, the app quitting): work
+   * still arriving is moot, like a cancelled call, and callers drop
+   * cancelled results silently. */
   if (self->closed)
     {
-      g_task_return_new_error (task, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE,
-                               _("The database is closed"));
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                               _("The database was closed"));
       return;
     }
 
