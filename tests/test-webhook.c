@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <json-glib/json-glib.h>
+#include <libpq-fe.h>
 #include <libsoup/soup.h>
 #include <string.h>
 
@@ -1311,6 +1312,68 @@ test_wake_on_commit (Fixture       *f,
 }
 
 static void
+pq_exec_ok (PGconn     *conn,
+            const char *query)
+{
+  PGresult *res = PQexec (conn, query);
+
+  g_assert_cmpint (PQresultStatus (res), ==, PGRES_COMMAND_OK);
+  PQclear (res);
+}
+
+static void
+request_read_cb (SoupServer        *server,
+                 SoupServerMessage *msg,
+                 gboolean          *flag)
+{
+  *flag = TRUE;
+}
+
+static void
+stored_cb (WabizWebhook *webhook,
+           guint         n,
+           gboolean     *flag)
+{
+  *flag = TRUE;
+}
+
+/* The server goes away (the window closed, wabizd stopping) while a
+ * delivery waits for its commit: the commit still lands and nothing
+ * touches the answer of a connection that no longer exists. */
+static void
+test_server_gone (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GBytes) body = load_fixture ("text.json");
+  g_autofree char *signature = sign (body);
+  SoupServer *server = wabiz_http_server_get_soup_server (f->http);
+  PGconn *locker = PQconnectdb (f->conninfo);
+  Batch batch = { 0 };
+  gboolean read = FALSE;
+  gboolean stored = FALSE;
+
+  g_assert_cmpint (PQstatus (locker), ==, CONNECTION_OK);
+  pq_exec_ok (locker, "BEGIN");
+  pq_exec_ok (locker, "LOCK TABLE webhook_events IN ACCESS EXCLUSIVE MODE");
+
+  g_signal_connect (server, "request-read", G_CALLBACK (request_read_cb), &read);
+  g_signal_connect (f->webhook, "stored", G_CALLBACK (stored_cb), &stored);
+  post_async (f, &batch, 0, body, signature);
+  wabiz_test_wait_for_flag (&read, 60);
+
+  /* the delivery is paused, its insert blocked on the lock */
+  g_signal_handlers_disconnect_by_func (server, request_read_cb, &read);
+  g_clear_object (&f->http);
+  wait_batch (&batch);
+  g_assert_cmpuint (batch.n_200, ==, 0);
+
+  pq_exec_ok (locker, "COMMIT");
+  PQfinish (locker);
+  wabiz_test_wait_for_flag (&stored, 60);
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM webhook_events"), ==, 1);
+}
+
+static void
 test_parser_shapes (void)
 {
   const char *bodies[] = {
@@ -1364,6 +1427,7 @@ main (int   argc,
   ADD ("/wabiz/webhook/concurrent", test_concurrent);
   ADD ("/wabiz/webhook/poisoned", test_poisoned);
   ADD ("/wabiz/webhook/wake-on-commit", test_wake_on_commit);
+  ADD ("/wabiz/webhook/server-gone", test_server_gone);
 #undef ADD
   g_test_add ("/wabiz/webhook/database-down", Fixture, NULL, NULL, test_database_down, fixture_teardown);
 

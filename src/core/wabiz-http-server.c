@@ -364,3 +364,35 @@ wabiz_http_reply_error (SoupServerMessage *msg,
 
   wabiz_http_reply_json (msg, status, root);
 }
+
+#define HELD_FINISHED_KEY "wabiz-http-held-finished"
+
+static void
+held_message_finished_cb (SoupServerMessage *msg,
+                          gpointer           user_data)
+{
+  g_object_set_data (G_OBJECT (msg), HELD_FINISHED_KEY, GINT_TO_POINTER (TRUE));
+}
+
+void
+wabiz_http_message_hold (SoupServerMessage *msg)
+{
+  g_return_if_fail (SOUP_IS_SERVER_MESSAGE (msg));
+
+  g_signal_connect (msg, "finished", G_CALLBACK (held_message_finished_cb), NULL);
+  g_signal_connect (msg, "disconnected", G_CALLBACK (held_message_finished_cb), NULL);
+  soup_server_message_pause (msg);
+}
+
+void
+wabiz_http_message_release (SoupServerMessage *msg)
+{
+  g_return_if_fail (SOUP_IS_SERVER_MESSAGE (msg));
+
+  g_signal_handlers_disconnect_by_func (msg, held_message_finished_cb, NULL);
+
+  /* libsoup 3.2 asserts when the connection is already gone (the client
+   * disconnected, or the server was shut down, while we waited). */
+  if (g_object_get_data (G_OBJECT (msg), HELD_FINISHED_KEY) == NULL)
+    soup_server_message_unpause (msg);
+}

@@ -48,4 +48,10 @@ void             wabiz_http_reply_error            (SoupServerMessage   *msg,
                                                     const char          *code,
                                                     const char          *message);
 
+/* Pauses @msg until wabiz_http_message_release(); the answer may then be set
+ * from any later callback. Releasing a message whose client went away in
+ * the meantime is harmless. */
+void             wabiz_http_message_hold           (SoupServerMessage   *msg);
+void             wabiz_http_message_release        (SoupServerMessage   *msg);
+
 G_END_DECLS

@@ -79,14 +79,14 @@ request_new (WabizRestApi      *self,
 
   request->self = g_object_ref (self);
   request->msg = g_object_ref (msg);
-  soup_server_message_pause (msg);
+  wabiz_http_message_hold (msg);
   return request;
 }
 
 static void
 request_free (Request *request)
 {
-  soup_server_message_unpause (request->msg);
+  wabiz_http_message_release (request->msg);
   g_clear_object (&request->msg);
   g_clear_object (&request->self);
   g_free (request->phone);

@@ -327,7 +327,7 @@ insert_done_cb (GObject      *object,
                                   "database_unavailable",
                                   _("The delivery could not be stored; send it again later"));
         }
-      soup_server_message_unpause (delivery->msg);
+      wabiz_http_message_release (delivery->msg);
     }
 
   self->n_batches--;
@@ -494,7 +494,7 @@ handler_cb (SoupServer        *server,
   delivery = g_new0 (Delivery, 1);
   delivery->msg = g_object_ref (msg);
   delivery->body = g_strndup (data, length);
-  soup_server_message_pause (msg);
+  wabiz_http_message_hold (msg);
   g_ptr_array_add (self->queue, delivery);
   flush_queue (self);
 }

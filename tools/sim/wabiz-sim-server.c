@@ -33,6 +33,7 @@ typedef struct
   gpointer              data;
   GDestroyNotify        destroy;
   gulong                finished_id;
+  gulong                disconnected_id;
 } Deferred;
 
 typedef enum
@@ -625,6 +626,7 @@ deferred_free (Deferred *deferred)
 {
   wabiz_sim_source_clear (&deferred->timer);
   g_clear_signal_handler (&deferred->finished_id, deferred->msg);
+  g_clear_signal_handler (&deferred->disconnected_id, deferred->msg);
   if (deferred->destroy != NULL)
     deferred->destroy (deferred->data);
   g_clear_object (&deferred->msg);
@@ -692,6 +694,8 @@ _wabiz_sim_server_defer (WabizSimServer       *self,
   deferred->destroy = destroy;
   deferred->finished_id = g_signal_connect (msg, "finished",
                                             G_CALLBACK (deferred_finished_cb), deferred);
+  deferred->disconnected_id = g_signal_connect (msg, "disconnected",
+                                                G_CALLBACK (deferred_finished_cb), deferred);
   deferred->timer = wabiz_sim_timeout_source_new (delay_ms, deferred_timer_cb, deferred, NULL);
 
   g_hash_table_replace (self->deferred, msg, deferred);
