@@ -13,6 +13,7 @@
 #include "wabiz-chat-view.h"
 #include "wabiz-composer.h"
 #include "wabiz-conversations-pane.h"
+#include "wabiz-preferences-window.h"
 #include "wabiz-secrets.h"
 #include "wabiz-setup-window.h"
 #include "wabiz-sim-server.h"
@@ -375,11 +376,10 @@ demo_option_cb (WabizApplication *app,
   g_assert_nonnull (wabiz_application_get_simulator (app));
   g_assert_true (WABIZ_IS_WINDOW (window));
 
-  /* Preferences: the assistant's steps, without the welcome */
+  /* Preferences: its own window (tests/test-ui-preferences.c) */
   g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
   preferences = gtk_application_get_active_window (GTK_APPLICATION (app));
-  g_assert_true (WABIZ_IS_SETUP_WINDOW (preferences));
-  g_assert_cmpstr (wabiz_setup_window_get_page (WABIZ_SETUP_WINDOW (preferences)), ==, "meta");
+  g_assert_true (WABIZ_IS_PREFERENCES_WINDOW (preferences));
   shot = wabiz_test_ui_screenshot_widget (GTK_WIDGET (preferences), "ui-setup-preferences.png");
   gtk_window_set_focus (preferences, NULL);
   gtk_window_destroy (preferences);

@@ -23,6 +23,7 @@
 #include "wabiz-embedded-pg.h"
 #include "wabiz-http-server.h"
 #include "wabiz-migrations.h"
+#include "wabiz-preferences-window.h"
 #include "wabiz-rest-api.h"
 #include "wabiz-secrets.h"
 #include "wabiz-setup-window.h"
@@ -789,12 +790,10 @@ preferences_action_cb (GSimpleAction *action,
 {
   WabizApplication *self = user_data;
   GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
-  WabizSetupWindow *preferences;
+  WabizPreferencesWindow *preferences;
 
-  preferences = wabiz_setup_window_new (GTK_APPLICATION (self), self->settings, TRUE);
+  preferences = wabiz_preferences_window_new (GTK_APPLICATION (self), self->settings);
   gtk_window_set_transient_for (GTK_WINDOW (preferences), parent);
-  gtk_window_set_modal (GTK_WINDOW (preferences), TRUE);
-  g_signal_connect_object (preferences, "finished", G_CALLBACK (setup_finished_cb), self, 0);
   gtk_window_present (GTK_WINDOW (preferences));
 }
 

@@ -16,6 +16,8 @@
 #include "wabiz-application.h"
 #include "wabiz-conversation-row.h"
 #include "wabiz-conversations-pane.h"
+#include "wabiz-template-dialog.h"
+#include "wabiz-window.h"
 
 #include <glib/gi18n.h>
 
@@ -323,9 +325,33 @@ search_changed_cb (WabizConversationsPane *self)
 }
 
 static void
+template_sent_cb (WabizConversationsPane *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  /* the bubble appears as queued through the store's NOTIFY */
+  if (WABIZ_IS_WINDOW (root))
+    wabiz_window_add_toast (WABIZ_WINDOW (root), adw_toast_new (_("Template queued")));
+}
+
+static void
 send_template_cb (WabizConversationsPane *self)
 {
-  gtk_widget_activate_action (GTK_WIDGET (self), "win.pane", "s", "templates");
+  WabizConversation *conversation = wabiz_chat_view_get_conversation (self->chat_view);
+  WabizDb *db = wabiz_pane_get_database (WABIZ_PANE (self));
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  WabizTemplateDialog *dialog;
+
+  if (conversation == NULL || db == NULL)
+    return;
+
+  ensure_sending (self);
+  dialog = wabiz_template_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, db,
+                                      self->outbox, self->graph,
+                                      wabiz_conversation_get_phone (conversation),
+                                      wabiz_conversation_get_title (conversation));
+  g_signal_connect_object (dialog, "sent", G_CALLBACK (template_sent_cb), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void
@@ -337,7 +363,12 @@ back_cb (WabizConversationsPane *self)
 static void
 folded_cb (WabizConversationsPane *self)
 {
-  wabiz_chat_view_set_show_back (self->chat_view, adw_leaflet_get_folded (self->leaflet));
+  gboolean folded = adw_leaflet_get_folded (self->leaflet);
+
+  wabiz_chat_view_set_show_back (self->chat_view, folded);
+  /* the chat has its own back button, to the list */
+  wabiz_pane_set_own_back (WABIZ_PANE (self),
+                           folded && adw_leaflet_get_visible_child (self->leaflet) != self->list_side);
 }
 
 static void
@@ -505,6 +536,8 @@ wabiz_conversations_pane_init (WabizConversationsPane *self)
   g_signal_connect_object (gtk_scrolled_window_get_vadjustment (self->list_scroller), "value-changed",
                            G_CALLBACK (list_scrolled_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->leaflet, "notify::folded", G_CALLBACK (folded_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->leaflet, "notify::visible-child", G_CALLBACK (folded_cb), self,
+                           G_CONNECT_SWAPPED);
   gtk_search_entry_set_key_capture_widget (self->search_entry, NULL);
 }
 

@@ -28,6 +28,7 @@ struct _WabizLeadsPane
   GtkStringList     *tags;            /* (owned) */
   gint64             total;
   gboolean           counted;
+  gboolean           count_failed;
   GStrv              pending_delete;  /* (owned) (nullable): ids, until the toast goes */
   AdwToast          *delete_toast;    /* (unowned) (nullable) */
   GHashTable        *changed_ids;     /* (owned): leads NOTIFY named, not applied yet */
@@ -91,19 +92,33 @@ has_filter (WabizLeadsPane *self)
 }
 
 static void
+show_empty_state (WabizLeadsPane *self)
+{
+  adw_status_page_set_icon_name (self->status_page, "system-users-symbolic");
+  adw_status_page_set_title (self->status_page, _("No Leads Yet"));
+  adw_status_page_set_description (self->status_page,
+                                   _("Customers who write to you become leads. You can "
+                                     "also add leads yourself or import them from a CSV "
+                                     "file."));
+}
+
+static void
 update_view (WabizLeadsPane *self)
 {
   guint n_items;
   g_autofree char *count = NULL;
   g_autofree char *text = NULL;
 
-  if (self->model == NULL || !self->counted)
+  if (self->model == NULL || self->count_failed)
     return;
 
   n_items = g_list_model_get_n_items (G_LIST_MODEL (self->model));
 
-  if (self->total == 0 && n_items == 0 && !wabiz_leads_model_get_loading (self->model))
+  /* The first page decides what shows; the count (slower on a large
+   * table) only fills in the totals when it arrives. */
+  if (n_items == 0 && !has_filter (self) && !wabiz_leads_model_get_loading (self->model))
     {
+      show_empty_state (self);
       gtk_stack_set_visible_child_name (self->stack, "status");
     }
   else
@@ -124,21 +139,21 @@ update_view (WabizLeadsPane *self)
         /* Translators: %s is a number such as 1,234 */
         text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s found", "%s found", n_items), count);
     }
-  else
+  else if (self->counted)
     {
       count = wabiz_pane_format_count (self->total);
       /* Translators: %s is a number such as 1,234 */
       text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s lead", "%s leads", (gulong) self->total),
                               count);
     }
-  gtk_label_set_label (self->count_label, text);
+  if (text != NULL)
+    gtk_label_set_label (self->count_label, text);
 }
 
 static void
 update_loaded (WabizLeadsPane *self)
 {
-  gboolean loaded = self->model != NULL && self->counted &&
-                    !wabiz_leads_model_get_loading (self->model);
+  gboolean loaded = self->model != NULL && (self->count_failed || !wabiz_leads_model_get_loading (self->model));
 
   update_view (self);
   reconcile_selection (self);
@@ -193,6 +208,7 @@ count_cb (GObject      *object,
   if (res == NULL)
     {
       g_warning ("Cannot count leads: %s", error->message);
+      self->count_failed = TRUE;
       adw_status_page_set_icon_name (self->status_page, "dialog-warning-symbolic");
       adw_status_page_set_title (self->status_page, _("Cannot Load Leads"));
       adw_status_page_set_description (self->status_page, error->message);
@@ -206,12 +222,6 @@ count_cb (GObject      *object,
   self->counted = TRUE;
   if (self->total == 0)
     {
-      adw_status_page_set_icon_name (self->status_page, "system-users-symbolic");
-      adw_status_page_set_title (self->status_page, _("No Leads Yet"));
-      adw_status_page_set_description (self->status_page,
-                                       _("Customers who write to you become leads. You can "
-                                         "also add leads yourself or import them from a CSV "
-                                         "file."));
       wabiz_pane_set_summary (WABIZ_PANE (self), _("No Leads Yet"));
     }
   else
@@ -646,6 +656,14 @@ search_action (GtkWidget  *widget,
     gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
 }
 
+/* Folded on the details: their back button is the one shown */
+static void
+update_own_back (WabizLeadsPane *self)
+{
+  wabiz_pane_set_own_back (WABIZ_PANE (self), adw_leaflet_get_folded (self->leaflet) &&
+                                              adw_leaflet_get_visible_child (self->leaflet) == self->details_side);
+}
+
 static void
 show_list_action (GtkWidget  *widget,
                   const char *action_name,
@@ -839,6 +857,7 @@ wabiz_leads_pane_reload (WabizPane *pane)
     }
 
   self->counted = FALSE;
+  self->count_failed = FALSE;
   if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "list") != 0)
     gtk_stack_set_visible_child_name (self->stack, "loading");
   wabiz_leads_model_reload (self->model);
@@ -1036,6 +1055,8 @@ wabiz_leads_pane_init (WabizLeadsPane *self)
 
   g_object_bind_property (self->leaflet, "folded", self->back_button, "visible",
                           G_BINDING_SYNC_CREATE);
+  g_signal_connect_swapped (self->leaflet, "notify::folded", G_CALLBACK (update_own_back), self);
+  g_signal_connect_swapped (self->leaflet, "notify::visible-child", G_CALLBACK (update_own_back), self);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "leads.delete", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "leads.set-status", FALSE);

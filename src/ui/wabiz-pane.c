@@ -29,6 +29,7 @@ typedef struct
   char         *icon_name;    /* (owned) (nullable) */
   char         *summary;      /* (owned) (nullable) */
   gboolean      loaded;
+  gboolean      own_back;
 } WabizPanePrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (WabizPane, wabiz_pane, GTK_TYPE_WIDGET)
@@ -41,6 +42,7 @@ enum {
   PROP_ICON_NAME,
   PROP_LOADED,
   PROP_SUMMARY,
+  PROP_OWN_BACK,
   N_PROPS
 };
 
@@ -94,6 +96,9 @@ wabiz_pane_get_property (GObject    *object,
       break;
     case PROP_SUMMARY:
       g_value_set_string (value, priv->summary);
+      break;
+    case PROP_OWN_BACK:
+      g_value_set_boolean (value, priv->own_back);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -191,6 +196,15 @@ wabiz_pane_class_init (WabizPaneClass *klass)
   properties[PROP_SUMMARY] =
     g_param_spec_string ("summary", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * WabizPane:own-back:
+   *
+   * Whether the pane shows an inner page with its own back button (a
+   * folded pane showing its details), so that the window hides its own.
+   */
+  properties[PROP_OWN_BACK] =
+    g_param_spec_boolean ("own-back", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
@@ -326,6 +340,32 @@ wabiz_pane_set_summary (WabizPane  *self,
 
   if (set_str (&priv->summary, summary))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SUMMARY]);
+}
+
+gboolean
+wabiz_pane_get_own_back (WabizPane *self)
+{
+  WabizPanePrivate *priv = wabiz_pane_get_instance_private (self);
+
+  g_return_val_if_fail (WABIZ_IS_PANE (self), FALSE);
+
+  return priv->own_back;
+}
+
+/* For subclasses: see #WabizPane:own-back */
+void
+wabiz_pane_set_own_back (WabizPane *self,
+                         gboolean   own_back)
+{
+  WabizPanePrivate *priv = wabiz_pane_get_instance_private (self);
+
+  g_return_if_fail (WABIZ_IS_PANE (self));
+
+  own_back = !!own_back;
+  if (priv->own_back == own_back)
+    return;
+  priv->own_back = own_back;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OWN_BACK]);
 }
 
 /**

@@ -41,6 +41,7 @@ const char   *wabiz_pane_get_title        (WabizPane  *self);
 const char   *wabiz_pane_get_icon_name    (WabizPane  *self);
 gboolean      wabiz_pane_get_loaded       (WabizPane  *self);
 const char   *wabiz_pane_get_summary      (WabizPane  *self);
+gboolean      wabiz_pane_get_own_back     (WabizPane  *self);
 void          wabiz_pane_reload           (WabizPane  *self);
 void          wabiz_pane_notification     (WabizPane  *self,
                                            const char *table,
@@ -52,6 +53,8 @@ void          wabiz_pane_set_loaded       (WabizPane  *self,
                                            gboolean    loaded);
 void          wabiz_pane_set_summary      (WabizPane  *self,
                                            const char *summary);
+void          wabiz_pane_set_own_back     (WabizPane  *self,
+                                           gboolean    own_back);
 GCancellable *wabiz_pane_get_cancellable  (WabizPane  *self);
 void          wabiz_pane_show_error       (WabizPane  *self,
                                            const GError *error);

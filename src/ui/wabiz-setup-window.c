@@ -14,13 +14,13 @@
 
 #include "config.h"
 
+#include "wabiz-conninfo.h"
 #include "wabiz-db.h"
 #include "wabiz-graph-client.h"
 #include "wabiz-secrets.h"
 #include "wabiz-setup-window.h"
 
 #include <glib/gi18n.h>
-#include <libpq-fe.h>
 #include <string.h>
 
 struct _WabizSetupWindow
@@ -302,68 +302,6 @@ check_meta (WabizSetupWindow *self)
 
 /* database step: connect */
 
-/* Splits @text into a connection string without password (returned)
- * and the password, if it held one; requires TLS. NULL if it does not
- * parse. */
-static char *
-clean_conninfo (const char  *text,
-                char       **out_password)
-{
-  PQconninfoOption *options;
-  g_autoptr(GString) clean = g_string_new (NULL);
-  gboolean has_sslmode = FALSE;
-  gboolean local = FALSE;
-  char *errmsg = NULL;
-
-  options = PQconninfoParse (text, &errmsg);
-  if (options == NULL)
-    {
-      if (errmsg != NULL)
-        PQfreemem (errmsg);
-      return NULL;
-    }
-
-  /* a socket or this computer needs no TLS; anything else does */
-  for (PQconninfoOption *o = options; o->keyword != NULL; o++)
-    if (g_str_equal (o->keyword, "host"))
-      local = o->val == NULL || *o->val == '\0' || *o->val == '/' ||
-              g_str_equal (o->val, "localhost") || g_str_equal (o->val, "127.0.0.1") ||
-              g_str_equal (o->val, "::1");
-
-  for (PQconninfoOption *o = options; o->keyword != NULL; o++)
-    {
-      g_autoptr(GString) value = NULL;
-
-      if (o->val == NULL || *o->val == '\0')
-        continue;
-      if (g_str_equal (o->keyword, "password"))
-        {
-          *out_password = g_strdup (o->val);
-          continue;
-        }
-      if (g_str_equal (o->keyword, "sslmode"))
-        {
-          has_sslmode = TRUE;
-          /* Supabase and any database over a network: encrypted */
-          if (!local && (g_str_equal (o->val, "disable") || g_str_equal (o->val, "allow") ||
-                         g_str_equal (o->val, "prefer")))
-            continue;
-        }
-
-      value = g_string_new (o->val);
-      g_string_replace (value, "\\", "\\\\", 0);
-      g_string_replace (value, "'", "\\'", 0);
-      g_string_append_printf (clean, "%s%s='%s'", clean->len > 0 ? " " : "", o->keyword,
-                              value->str);
-    }
-  PQconninfoFree (options);
-
-  if (!local && (!has_sslmode || strstr (clean->str, "sslmode=") == NULL))
-    g_string_append (clean, " sslmode='require'");
-
-  return g_string_free (g_steal_pointer (&clean), FALSE);
-}
-
 static void
 database_checked_cb (GObject      *object,
                      GAsyncResult *result,
@@ -417,7 +355,7 @@ check_database (WabizSetupWindow *self)
     }
 
   g_clear_pointer (&self->conninfo, g_free);
-  self->conninfo = clean_conninfo (text, &in_string);
+  self->conninfo = wabiz_conninfo_clean (text, &in_string);
   if (self->conninfo == NULL)
     {
       show_error (self, _("This is not a PostgreSQL connection string. Copy it from Supabase "

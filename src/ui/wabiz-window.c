@@ -27,6 +27,7 @@ struct _WabizWindow
   WabizDbListener      *listener;          /* (owned) (nullable) */
   char                 *pane_name;         /* (owned) */
   AdwLeaflet           *leaflet;           /* (unowned): in layout_slot */
+  guint                 back_idle;
   gboolean              loaded;
 
   /* template children */
@@ -308,6 +309,37 @@ demo_changed_cb (WabizWindow *self)
     adw_window_title_set_subtitle (self->pane_title, NULL);
 }
 
+/* One back button at each level: ours goes to the sidebar, unless the
+ * pane shows an inner page that has its own (a chat, a lead). */
+static void
+update_back_button (WabizWindow *self)
+{
+  WabizPane *pane = self->pane_name != NULL ? wabiz_window_get_pane (self, self->pane_name) : NULL;
+  gboolean folded = self->leaflet != NULL && adw_leaflet_get_folded (self->leaflet);
+
+  gtk_widget_set_visible (self->back_button,
+                          folded && (pane == NULL || !wabiz_pane_get_own_back (pane)));
+}
+
+static gboolean
+update_back_button_idle_cb (gpointer user_data)
+{
+  WabizWindow *self = user_data;
+
+  self->back_idle = 0;
+  update_back_button (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* A pane's leaflet folds while the window is allocated, after our header
+ * bar was: changing the header bar then would leave it unallocated. */
+static void
+pane_own_back_cb (WabizWindow *self)
+{
+  if (self->back_idle == 0)
+    self->back_idle = g_idle_add (update_back_button_idle_cb, self);
+}
+
 static GtkWidget *
 build_leaflet (WabizWindow *self)
 {
@@ -321,7 +353,6 @@ build_leaflet (WabizWindow *self)
   adw_leaflet_append (ADW_LEAFLET (leaflet), self->content);
   adw_leaflet_set_visible_child (ADW_LEAFLET (leaflet), self->content);
 
-  g_object_bind_property (leaflet, "folded", self->back_button, "visible", G_BINDING_SYNC_CREATE);
   g_object_bind_property (leaflet, "folded", self->sidebar_header, "show-end-title-buttons",
                           G_BINDING_SYNC_CREATE);
   g_object_bind_property (leaflet, "folded", self->content_header, "show-start-title-buttons",
@@ -401,6 +432,7 @@ wabiz_window_dispose (GObject *object)
   WabizWindow *self = WABIZ_WINDOW (object);
 
   set_listener (self, NULL);
+  g_clear_handle_id (&self->back_idle, g_source_remove);
   if (self->settings != NULL)
     g_settings_unbind (self, "pane");
   g_clear_object (&self->settings);
@@ -490,8 +522,15 @@ wabiz_window_init (WabizWindow *self)
 
   get_panes (self, panes);
   for (guint i = 0; i < G_N_ELEMENTS (panes); i++)
-    g_signal_connect_object (panes[i], "notify::loaded", G_CALLBACK (pane_loaded_cb), self,
-                             G_CONNECT_SWAPPED);
+    {
+      g_signal_connect_object (panes[i], "notify::loaded", G_CALLBACK (pane_loaded_cb), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (panes[i], "notify::own-back", G_CALLBACK (pane_own_back_cb), self,
+                               G_CONNECT_SWAPPED);
+    }
+  g_signal_connect_object (self->leaflet, "notify::folded", G_CALLBACK (update_back_button), self,
+                           G_CONNECT_SWAPPED);
+  update_back_button (self);
 
   wabiz_window_set_pane_name (self, "conversations");
   adw_window_title_set_title (self->pane_title, wabiz_pane_get_title (self->conversations_pane));
@@ -564,6 +603,7 @@ wabiz_window_set_pane_name (WabizWindow *self,
       gtk_stack_set_visible_child_name (self->pane_stack, name);
       adw_window_title_set_title (self->pane_title, wabiz_pane_get_title (pane));
       select_sidebar_row (self);
+      update_back_button (self);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PANE]);
     }
 

@@ -1,0 +1,500 @@
+/* test-ui-templates.c: "Send a Template" outside the 24-hour window,
+ * under Xvfb against a real database, the outbox sender and the Graph
+ * simulator
+ *
+ * SPDX-License-Identifier: MIT
+ *
+ * Screenshots go to $WABIZ_BUILD_DIR/screenshots as ui-templates-*.png.
+ * Without a display every test is skipped.
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "wabiz-application.h"
+#include "wabiz-chat-view.h"
+#include "wabiz-composer.h"
+#include "wabiz-conversations-pane.h"
+#include "wabiz-migrations.h"
+#include "wabiz-sim-server.h"
+#include "wabiz-template-dialog.h"
+#include "wabiz-template.h"
+#include "wabiz-test-pg.h"
+#include "wabiz-test-ui.h"
+#include "wabiz-window.h"
+
+#define CARLA "5511999990003"
+
+typedef struct
+{
+  char           *conninfo;
+  WabizSimServer *sim;
+  WabizDb        *db;
+} Fixture;
+
+/* Carla wrote three days ago: the window is closed */
+static const char *seed_sql =
+  "INSERT INTO leads (phone, name, status) VALUES ('" CARLA "', 'Carla Dias', 'CONTACTED');"
+  "INSERT INTO messages (phone, message, direction, status, type, \"timestamp\", message_id) VALUES"
+  " ('" CARLA "', 'Thanks for the quote', 'inbound', 'received', 'text', now() - interval '3 days',"
+  "   'wamid.carla1');"
+  "INSERT INTO conversations (phone, lead_id, total_messages, last_message, last_message_time,"
+  "                           last_direction, unread_count, last_inbound_at)"
+  " SELECT '" CARLA "', id, 1, 'Thanks for the quote', now() - interval '3 days', 'inbound', 0,"
+  "   now() - interval '3 days' FROM leads WHERE phone = '" CARLA "';";
+
+static void
+seed_job (WabizDb      *db,
+          WabizDbConn  *conn,
+          GTask        *task,
+          gpointer      task_data,
+          GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (wabiz_db_conn_exec_script (conn, task_data, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!wabiz_test_ui_available ())
+    return;
+
+  f->conninfo = wabiz_test_pg_new_database ();
+  f->db = wabiz_db_new (f->conninfo, NULL, 2);
+  g_assert_true (wabiz_migrations_apply_sync (f->db, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (wabiz_db_run_sync (f->db, seed_job, (gpointer) seed_sql, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_setenv ("WABIZ_DATABASE_URL", f->conninfo, TRUE);
+
+  f->sim = wabiz_sim_server_new ();
+  g_assert_true (wabiz_sim_server_start (f->sim, &error));
+  g_assert_no_error (error);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  if (f->sim != NULL)
+    wabiz_sim_server_stop (f->sim);
+  g_clear_object (&f->sim);
+  if (f->db != NULL)
+    wabiz_db_close (f->db);
+  g_clear_object (&f->db);
+  g_free (f->conninfo);
+  g_unsetenv ("WABIZ_DATABASE_URL");
+}
+
+static char *
+sql_text (Fixture    *f,
+          const char *sql)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WabizDbResult) res = wabiz_db_query_sync (f->db, sql, 0, NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  if (wabiz_db_result_get_n_rows (res) == 0)
+    return NULL;
+  return g_strdup (wabiz_db_result_get_nth (res, 0, 0));
+}
+
+static void
+assert_sql (Fixture    *f,
+            const char *sql,
+            const char *expected)
+{
+  g_autofree char *value = sql_text (f, sql);
+
+  g_assert_cmpstr (value, ==, expected);
+}
+
+static gboolean
+sql_differs (Fixture    *f,
+             const char *sql,
+             const char *value)
+{
+  g_autofree char *now = sql_text (f, sql);
+
+  return g_strcmp0 (now, value) != 0;
+}
+
+static WabizConversationsPane *
+open_carla (WabizWindow *window)
+{
+  WabizConversationsPane *pane;
+  WabizChatView *chat;
+  WabizConversation *open;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.pane", "s", "conversations"));
+  pane = WABIZ_CONVERSATIONS_PANE (wabiz_window_get_pane (window, "conversations"));
+  chat = wabiz_conversations_pane_get_chat_view (pane);
+  wabiz_conversations_pane_open (pane, CARLA);
+  while ((open = wabiz_chat_view_get_conversation (chat)) == NULL ||
+         !g_str_equal (wabiz_conversation_get_phone (open), CARLA))
+    g_main_context_iteration (NULL, TRUE);
+  wabiz_test_ui_wait_frames (GTK_WIDGET (window), 3);
+  return pane;
+}
+
+static WabizTemplateDialog *
+find_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();  /* (transfer none) */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (WABIZ_IS_TEMPLATE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return WABIZ_TEMPLATE_DIALOG (window);
+    }
+  return NULL;
+}
+
+static WabizTemplateDialog *
+open_dialog (WabizConversationsPane *pane)
+{
+  WabizComposer *composer = wabiz_chat_view_get_composer (wabiz_conversations_pane_get_chat_view (pane));
+  WabizTemplateDialog *dialog;
+
+  /* outside the window the composer offers a template instead */
+  g_assert_false (wabiz_composer_get_window_open (composer));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (composer), "composer.send-template", NULL));
+  while ((dialog = find_dialog ()) == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return dialog;
+}
+
+static gboolean
+dialog_lists (gpointer data)
+{
+  WabizTemplateDialog *dialog = data;
+  GListModel *templates = wabiz_template_dialog_get_templates (dialog);
+
+  if (!g_str_equal (wabiz_template_dialog_get_state (dialog), "form") || templates == NULL)
+    return FALSE;
+  for (guint i = 0; i < g_list_model_get_n_items (templates); i++)
+    {
+      g_autoptr(WabizTemplate) t = g_list_model_get_item (templates, i);
+
+      if (g_str_equal (wabiz_template_get_name (t), "order_ready"))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static JsonObject *
+ledger_find_template (Fixture    *f,
+                      const char *name)
+{
+  g_autoptr(JsonArray) ledger = wabiz_sim_server_dup_ledger (f->sim, 0);
+
+  for (guint i = 0; i < json_array_get_length (ledger); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (ledger, i);
+      JsonNode *body = json_object_get_member (entry, "body");
+      g_autofree char *text = NULL;
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (entry, "type", ""), "template") != 0 ||
+          body == NULL || !JSON_NODE_HOLDS_OBJECT (body))
+        continue;
+      text = json_to_string (body, FALSE);
+      if (strstr (text, name) != NULL)
+        return json_object_ref (entry);
+    }
+  return NULL;
+}
+
+static void
+outbox_stopped_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  gboolean *done = user_data;
+
+  g_assert_true (wabiz_outbox_stop_finish (WABIZ_OUTBOX (object), result, NULL));
+  *done = TRUE;
+}
+
+/* send: pick, fill, preview, queue, and Meta gets it */
+
+static void
+send_cb (WabizApplication *app,
+         WabizWindow      *window,
+         gpointer          data)
+{
+  Fixture *f = data;
+  WabizConversationsPane *pane;
+  WabizTemplateDialog *dialog;
+  g_autoptr(WabizGraphClient) graph = NULL;
+  g_autoptr(WabizOutbox) outbox = NULL;
+  g_autoptr(JsonObject) entry = NULL;
+  g_autofree char *preview = NULL;
+  g_autofree char *shot = NULL;
+  g_autofree char *body = NULL;
+  gboolean stopped = FALSE;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 720);
+  pane = open_carla (window);
+
+  /* the sender runs against the simulator */
+  graph = wabiz_graph_client_new (wabiz_sim_server_get_base_url (f->sim), "v19.0",
+                                  WABIZ_SIM_DEFAULT_PHONE_NUMBER_ID, WABIZ_SIM_DEFAULT_WABA_ID,
+                                  WABIZ_SIM_DEFAULT_ACCESS_TOKEN);
+  outbox = wabiz_outbox_new (wabiz_pane_get_database (WABIZ_PANE (pane)), graph, 80);
+  wabiz_conversations_pane_set_sending (pane, outbox, graph);
+  wabiz_outbox_start (outbox);
+
+  dialog = open_dialog (pane);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
+  /* the templates come from Meta (the simulator) into the database */
+  wabiz_test_wait_until (dialog_lists, dialog, 30);
+  assert_sql (f, "SELECT status FROM templates WHERE name = 'order_ready' AND language = 'en_US'",
+              "APPROVED");
+  /* a media header or a URL parameter cannot be filled here: not offered */
+  g_assert_false (wabiz_template_dialog_select (dialog, "weekend_offer", "en_US"));
+  g_assert_false (wabiz_template_dialog_select (dialog, "order_tracking", "en_US"));
+  g_assert_false (wabiz_template_dialog_select (dialog, "summer_promo_2024", "pt_BR"));
+  g_assert_true (wabiz_template_dialog_select (dialog, "order_ready", "en_US"));
+
+  /* the preview follows the values; Send waits for all of them */
+  wabiz_template_dialog_set_value (dialog, 0, "Carla");
+  preview = wabiz_template_dialog_dup_preview (dialog);
+  g_assert_cmpstr (preview, ==, "Hi Carla, your order {{2}} is ready.");
+  g_clear_pointer (&preview, g_free);
+  gtk_widget_activate_action (GTK_WIDGET (dialog), "template.send", NULL);
+  g_assert_cmpstr (wabiz_template_dialog_get_state (dialog), ==, "form");
+  wabiz_template_dialog_set_value (dialog, 1, "#4521");
+  preview = wabiz_template_dialog_dup_preview (dialog);
+  g_assert_cmpstr (preview, ==, "Hi Carla, your order #4521 is ready.");
+  shot = wabiz_test_ui_screenshot_widget (GTK_WIDGET (dialog), "ui-templates-dialog.png");
+  g_clear_pointer (&shot, g_free);
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+  shot = wabiz_test_ui_screenshot_widget (GTK_WIDGET (dialog), "ui-templates-dialog-dark.png");
+  g_clear_pointer (&shot, g_free);
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "template.send", NULL));
+  while (dialog != NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  /* one message row and one outbox row, with the name and the values */
+  assert_sql (f, "SELECT m.template_name || ' ' || m.template_language || ' ' || m.template_params::text"
+                 " || ' ' || m.message FROM messages m JOIN outbox o ON o.message_uuid = m.id"
+                 " WHERE m.phone = '" CARLA "' AND m.type = 'template'",
+              "order_ready en_US [\"Carla\", \"#4521\"] Hi Carla, your order #4521 is ready.");
+  assert_sql (f, "SELECT count(*) FROM outbox", "1");
+
+  /* the simulator (Meta) received it, with the values */
+  for (guint i = 0; i < 300 && (entry = ledger_find_template (f, "order_ready")) == NULL; i++)
+    wabiz_test_ui_wait_frames (GTK_WIDGET (window), 1);
+  g_assert_nonnull (entry);
+  g_assert_cmpstr (json_object_get_string_member (entry, "to"), ==, CARLA);
+  body = json_to_string (json_object_get_member (entry, "body"), FALSE);
+  g_assert_nonnull (strstr (body, "\"Carla\""));
+  g_assert_nonnull (strstr (body, "\"#4521\""));
+
+  /* and the chat shows it, like any other sent message */
+  while (!sql_differs (f, "SELECT status FROM messages WHERE type = 'template'", "queued"))
+    g_main_context_iteration (NULL, TRUE);
+  wabiz_test_ui_wait_frames (GTK_WIDGET (window), 4);
+  shot = wabiz_test_ui_screenshot (window, "ui-templates-sent.png");
+
+  wabiz_outbox_stop_async (outbox, NULL, outbox_stopped_cb, &stopped);
+  while (!stopped)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+test_send (Fixture       *f,
+           gconstpointer  data)
+{
+  if (!wabiz_test_ui_available ())
+    {
+      g_test_skip ("no display");
+      return;
+    }
+
+  wabiz_test_ui_run (send_cb, f);
+}
+
+/* empty: no approved template, and no Meta to ask */
+
+static void
+empty_cb (WabizApplication *app,
+          WabizWindow      *window,
+          gpointer          data)
+{
+  WabizConversationsPane *pane = open_carla (window);
+  WabizTemplateDialog *dialog = open_dialog (pane);
+  g_autofree char *shot = NULL;
+
+  while (g_str_equal (wabiz_template_dialog_get_state (dialog), "loading"))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (wabiz_template_dialog_get_state (dialog), ==, "empty");
+  g_assert_true (wabiz_test_ui_shows_status (GTK_WIDGET (dialog), "No Approved Templates"));
+  shot = wabiz_test_ui_screenshot_widget (GTK_WIDGET (dialog), "ui-templates-empty.png");
+  gtk_widget_activate_action (GTK_WIDGET (dialog), "template.send", NULL);
+  g_assert_cmpstr (wabiz_template_dialog_get_state (dialog), ==, "empty");
+
+  /* "Go to Templates" closes it and shows the pane */
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "template.open-templates", NULL));
+  while (dialog != NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (wabiz_window_get_pane_name (window), ==, "templates");
+}
+
+static void
+test_empty (Fixture       *f,
+            gconstpointer  data)
+{
+  if (!wabiz_test_ui_available ())
+    {
+      g_test_skip ("no display");
+      return;
+    }
+
+  /* Graph on a closed port: the refresh fails and the list stays empty */
+  {
+    g_autoptr(GSettings) settings = g_settings_new ("org.example.WaBiz");
+
+    g_settings_set_string (settings, "graph-url", "http://127.0.0.1:9");
+    g_settings_set_string (settings, "waba-id", WABIZ_SIM_DEFAULT_WABA_ID);
+  }
+  wabiz_test_ui_run (empty_cb, f);
+}
+
+/* a narrow window: exactly one back button at each level */
+
+static void
+collect_back_buttons (GtkWidget *widget,
+                      GPtrArray *found)
+{
+  if (!gtk_widget_get_mapped (widget))
+    return;
+  if (GTK_IS_BUTTON (widget) &&
+      g_strcmp0 (gtk_button_get_icon_name (GTK_BUTTON (widget)), "go-previous-symbolic") == 0)
+    g_ptr_array_add (found, widget);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_back_buttons (child, found);
+}
+
+/* The one back button shown, or NULL when there is none */
+static GtkWidget *
+the_back_button (WabizWindow *window)
+{
+  g_autoptr(GPtrArray) found = g_ptr_array_new ();
+
+  wabiz_test_ui_wait_frames (GTK_WIDGET (window), 3);
+  collect_back_buttons (GTK_WIDGET (window), found);
+  g_assert_cmpuint (found->len, <=, 1);
+  return found->len == 1 ? g_ptr_array_index (found, 0) : NULL;
+}
+
+static gboolean
+is_narrow (gpointer data)
+{
+  return gtk_widget_get_mapped (GTK_WIDGET (data)) && gtk_widget_get_width (GTK_WIDGET (data)) <= 380;
+}
+
+static void
+narrow_cb (WabizApplication *app,
+           WabizWindow      *window,
+           gpointer          data)
+{
+  WabizConversationsPane *pane;
+  WabizPane *leads;
+  GtkWidget *back;
+  g_autofree char *shot = NULL;
+
+  /* a shown window keeps its size without a window manager: show it again */
+  gtk_widget_hide (GTK_WIDGET (window));
+  gtk_window_set_default_size (GTK_WINDOW (window), 360, 720);
+  gtk_window_present (GTK_WINDOW (window));
+  wabiz_test_wait_until (is_narrow, window, 30);
+  pane = open_carla (window);
+
+  /* the chat: its own back button, to the list */
+  back = the_back_button (window);
+  g_assert_nonnull (back);
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (back)), ==, "chat.back");
+  shot = wabiz_test_ui_screenshot (window, "ui-templates-narrow-chat.png");
+  g_clear_pointer (&shot, g_free);
+  g_signal_emit_by_name (back, "clicked");
+
+  /* the list: the window's, to the sidebar */
+  back = the_back_button (window);
+  g_assert_nonnull (back);
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (back)), ==, "win.show-sidebar");
+  g_assert_nonnull (wabiz_test_ui_find_mapped (GTK_WIDGET (pane), GTK_TYPE_LIST_VIEW));
+  shot = wabiz_test_ui_screenshot (window, "ui-templates-narrow-list.png");
+  g_clear_pointer (&shot, g_free);
+  g_signal_emit_by_name (back, "clicked");
+
+  /* the sidebar: the top, no back button */
+  g_assert_null (the_back_button (window));
+  shot = wabiz_test_ui_screenshot (window, "ui-templates-narrow-sidebar.png");
+  g_clear_pointer (&shot, g_free);
+
+  /* Leads: the list with the window's, the details with their own */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.pane", "s", "leads"));
+  leads = wabiz_window_get_pane (window, "leads");
+  back = the_back_button (window);
+  g_assert_nonnull (back);
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (back)), ==, "win.show-sidebar");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (leads), "leads.new", NULL));
+  back = the_back_button (window);
+  g_assert_nonnull (back);
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (back)), ==, "leads.show-list");
+  shot = wabiz_test_ui_screenshot (window, "ui-templates-narrow-lead.png");
+  g_signal_emit_by_name (back, "clicked");
+  back = the_back_button (window);
+  g_assert_nonnull (back);
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (back)), ==, "win.show-sidebar");
+}
+
+static void
+test_narrow (Fixture       *f,
+             gconstpointer  data)
+{
+  if (!wabiz_test_ui_available ())
+    {
+      g_test_skip ("no display");
+      return;
+    }
+
+  wabiz_test_ui_run (narrow_cb, f);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *state = NULL;
+
+  g_test_init (&argc, &argv, NULL);
+
+  state = wabiz_test_make_tmpdir ("wzstate");
+  g_setenv ("XDG_STATE_HOME", state, TRUE);
+
+  wabiz_test_ui_init ();
+
+  g_test_add ("/wabiz/ui/templates/send", Fixture, NULL, fixture_setup, test_send, fixture_teardown);
+  g_test_add ("/wabiz/ui/templates/narrow", Fixture, NULL, fixture_setup, test_narrow, fixture_teardown);
+  g_test_add ("/wabiz/ui/templates/empty", Fixture, NULL, fixture_setup, test_empty, fixture_teardown);
+
+  return g_test_run ();
+}
