@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -1021,6 +1022,354 @@ test_statuses (Fixture       *f,
   }
 }
 
+/* ------------------------------------------------------------------ */
+/* attachments from a file */
+
+/* A JPEG-looking file of @size bytes; returns its contents. */
+static GBytes *
+write_jpeg (const char *path,
+            gsize       size)
+{
+  static const char head[] = "\xff\xd8\xff\xe0\0\x10JFIF\0";
+  guint8 *bytes = g_malloc (size);
+
+  for (gsize i = 0; i < size; i++)
+    bytes[i] = (guint8) g_random_int_range (0, 256);
+  memcpy (bytes, head, sizeof head - 1);
+  g_assert_true (g_file_set_contents (path, (const char *) bytes, size, NULL));
+  return g_bytes_new_take (bytes, size);
+}
+
+static WabizDbResult *
+file_row (Fixture    *f,
+          const char *uuid)
+{
+  const char *p[] = { uuid };
+
+  return sql (f, "SELECT m.status, m.type, m.media_type, m.caption, m.message, m.media_filename,"
+                 "  m.media_size, m.media_mime, m.media_path, m.media_id, m.error_title,"
+                 "  o.state, o.attempts, o.media_file, o.media_upload_id"
+                 " FROM messages m JOIN outbox o ON o.message_uuid = m.id WHERE m.id = $1::uuid",
+              1, p);
+}
+
+static guint
+ledger_count_type (Fixture    *f,
+                   const char *type)
+{
+  g_autoptr(JsonArray) ledger = wabiz_sim_server_dup_ledger (f->sim, 0);
+  guint n = 0;
+
+  for (guint i = 0; i < json_array_get_length (ledger); i++)
+    if (g_strcmp0 (json_object_get_string_member_with_default (json_array_get_object_element (ledger, i),
+                                                               "type", ""), type) == 0)
+      n++;
+  return n;
+}
+
+static gint64
+sim_media_count (Fixture *f)
+{
+  g_autoptr(JsonObject) stats = wabiz_sim_server_dup_stats (f->sim);
+
+  return json_object_get_int_member (json_object_get_object_member (stats, "media"), "count");
+}
+
+static gboolean
+dir_is_empty (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+
+  return dir == NULL || g_dir_read_name (dir) == NULL;
+}
+
+/* Queued while Meta cannot be reached: kept (a copy in the spool, so the
+ * original may go), shown as queued, uploaded and sent once Meta is back,
+ * exactly once. */
+static void
+test_file_offline (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *dir = wabiz_test_make_tmpdir ("wabiz-outbox-file");
+  g_autofree char *path = g_build_filename (dir, "menu photo.jpg", NULL);
+  g_autoptr(GBytes) bytes = write_jpeg (path, 300 * 1024);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(WabizDbResult) row = NULL;
+  g_autoptr(JsonObject) entry = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *uuid = NULL;
+  g_autofree char *wamid = NULL;
+  g_autofree char *spool = NULL;
+  g_autofree char *downloaded = NULL;
+  g_autofree char *copy = NULL;
+  gsize copy_len = 0;
+  JsonObject *image;
+  guint port;
+
+  open_window (f, CUSTOMER, "Maria");
+  port = wabiz_sim_server_get_port (f->sim);
+  wabiz_sim_server_stop (f->sim);   /* offline */
+  wabiz_outbox_start (f->outbox);
+
+  uuid = queue_ok (f, wabiz_outgoing_new_media_file (CUSTOMER, "image", file, "Our new menu"));
+
+  /* both rows, before anything went on the network */
+  row = file_row (f, uuid);
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "status"), ==, "queued");
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "type"), ==, "image");
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "media_type"), ==, "image");
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "caption"), ==, "Our new menu");
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "message"), ==, "Our new menu");
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "media_filename"), ==, "menu photo.jpg");
+  g_assert_cmpint (wabiz_db_result_get_int (row, 0, "media_size"), ==, 300 * 1024);
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "media_mime"), ==, "image/jpeg");
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "media_path"), ==, path);
+  g_assert_null (wabiz_db_result_get (row, 0, "media_upload_id"));
+
+  /* the spool holds a copy of its own */
+  spool = g_strdup (wabiz_db_result_get (row, 0, "media_file"));
+  g_assert_nonnull (spool);
+  g_assert_true (g_str_has_prefix (spool, wabiz_outbox_get_spool_dir (f->outbox)));
+  g_assert_true (g_str_has_suffix (spool, "/menu photo.jpg"));
+  g_assert_true (g_file_get_contents (spool, &copy, &copy_len, NULL));
+  g_assert_cmpmem (copy, copy_len, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+
+  /* the user tidies up: the message does not depend on the original */
+  g_assert_cmpint (g_unlink (path), ==, 0);
+
+  /* the upload was tried, failed for the network, and waits to be retried */
+  wait_for_sql (f, "SELECT attempts >= 1 AND state = 'pending' AND last_error IS NOT NULL"
+                   " AND media_upload_id IS NULL FROM outbox", 30);
+  g_clear_pointer (&row, wabiz_db_result_unref);
+  row = file_row (f, uuid);
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "status"), ==, "queued");
+  g_assert_true (g_file_test (spool, G_FILE_TEST_EXISTS));
+
+  /* back online, on the same address */
+  g_object_set (f->sim, "port", port, NULL);
+  g_assert_true (wabiz_sim_server_start (f->sim, &error));
+  g_assert_no_error (error);
+
+  wamid = wait_for (f, f->outbox, uuid, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (wamid);
+
+  /* one image message, by the media id, with the caption; one upload */
+  g_assert_cmpuint (ledger_count_type (f, "image"), ==, 1);
+  g_assert_cmpint (sim_media_count (f), ==, 1);
+  entry = ledger_find (f, wamid);
+  g_assert_nonnull (entry);
+  g_assert_cmpstr (json_object_get_string_member (entry, "result"), ==, "accepted");
+  image = json_object_get_object_member (json_object_get_object_member (entry, "body"), "image");
+  g_assert_cmpstr (json_object_get_string_member_with_default (image, "caption", NULL), ==, "Our new menu");
+  g_assert_false (json_object_has_member (image, "link"));
+
+  g_clear_pointer (&row, wabiz_db_result_unref);
+  row = file_row (f, uuid);
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "status"), ==, "sent");
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "state"), ==, "done");
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "media_id"), ==,
+                   json_object_get_string_member (image, "id"));
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "media_upload_id"), ==,
+                   json_object_get_string_member (image, "id"));
+
+  /* what Meta got is the file, byte for byte */
+  wabiz_graph_client_download_media_async (f->graph, json_object_get_string_member (image, "id"), NULL,
+                                           dir, NULL, wabiz_test_store_result_cb, &result);
+  wabiz_test_wait_result (&result, 30);
+  downloaded = wabiz_graph_client_download_media_finish (f->graph, result, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&copy, g_free);
+  g_assert_true (g_file_get_contents (downloaded, &copy, &copy_len, NULL));
+  g_assert_cmpmem (copy, copy_len, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+
+  /* settled: the spool copy is gone, and its folder */
+  g_assert_null (wabiz_db_result_get (row, 0, "media_file"));
+  g_assert_false (g_file_test (spool, G_FILE_TEST_EXISTS));
+  g_assert_true (dir_is_empty (wabiz_outbox_get_spool_dir (f->outbox)));
+
+  wabiz_test_rm_rf (dir);
+}
+
+static char *
+wait_failed (Fixture    *f,
+             const char *uuid)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *wamid = wait_for (f, f->outbox, uuid, &error);
+
+  g_assert_null (wamid);
+  g_assert_nonnull (error);
+  return g_strdup (error->message);
+}
+
+/* Files WhatsApp refuses: refused when queued, with the reason and
+ * nothing written; and if the copy in the spool turns bad or goes, the
+ * message fails with the reason, and nothing is uploaded or sent. */
+static void
+test_file_refused (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *dir = wabiz_test_make_tmpdir ("wabiz-outbox-file");
+  g_autofree char *big = g_build_filename (dir, "big.jpg", NULL);
+  g_autofree char *text = g_build_filename (dir, "notes.jpg", NULL);
+  g_autofree char *good = g_build_filename (dir, "photo.jpg", NULL);
+  g_autofree char *gone = g_build_filename (dir, "other.jpg", NULL);
+  g_autoptr(GBytes) big_bytes = write_jpeg (big, (gsize) (5.5 * 1024 * 1024));
+  g_autoptr(GBytes) good_bytes = write_jpeg (good, 20 * 1024);
+  g_autoptr(GBytes) gone_bytes = write_jpeg (gone, 20 * 1024);
+  g_autoptr(WabizDbResult) count = NULL;
+  g_autoptr(WabizDbResult) row = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uuid = NULL;
+  g_autofree char *uuid_gone = NULL;
+  g_autofree char *reason = NULL;
+  g_autofree char *spool = NULL;
+  g_autofree char *spool_gone = NULL;
+
+  open_window (f, CUSTOMER, "Maria");
+  g_assert_true (g_file_set_contents (text, "just some notes\n", -1, NULL));
+
+  /* refused before anything is written */
+  {
+    g_autoptr(GFile) file = g_file_new_for_path (big);
+    g_autoptr(WabizOutgoing) m = wabiz_outgoing_new_media_file (CUSTOMER, "image", file, "Too big");
+
+    g_assert_null (queue (f, m, &error));
+    g_assert_error (error, WABIZ_GRAPH_ERROR, WABIZ_GRAPH_ERROR_MEDIA_TOO_LARGE);
+    g_assert_nonnull (strstr (error->message, "5 MB"));
+    g_clear_error (&error);
+  }
+  {
+    g_autoptr(GFile) file = g_file_new_for_path (text);
+    g_autoptr(WabizOutgoing) m = wabiz_outgoing_new_media_file (CUSTOMER, "image", file, NULL);
+
+    g_assert_null (queue (f, m, &error));
+    g_assert_error (error, WABIZ_GRAPH_ERROR, WABIZ_GRAPH_ERROR_MEDIA_TYPE);
+    g_assert_nonnull (strstr (error->message, "JPEG and PNG"));
+    g_clear_error (&error);
+  }
+  count = sql (f, "SELECT (SELECT count(*) FROM messages) + (SELECT count(*) FROM outbox) AS n", 0, NULL);
+  g_assert_cmpint (wabiz_db_result_get_int (count, 0, "n"), ==, 0);
+  g_assert_true (dir_is_empty (wabiz_outbox_get_spool_dir (f->outbox)));
+
+  /* accepted, then the copy turns into something WhatsApp refuses, or
+   * goes, before the sender reaches it */
+  {
+    g_autoptr(GFile) file = g_file_new_for_path (good);
+    g_autoptr(GFile) file_gone = g_file_new_for_path (gone);
+
+    uuid = queue_ok (f, wabiz_outgoing_new_media_file (CUSTOMER, "image", file, "Menu"));
+    uuid_gone = queue_ok (f, wabiz_outgoing_new_media_file (CUSTOMER, "image", file_gone, NULL));
+  }
+  row = file_row (f, uuid);
+  spool = g_strdup (wabiz_db_result_get (row, 0, "media_file"));
+  g_assert_true (g_file_set_contents (spool, "not an image at all\n", -1, NULL));
+  g_clear_pointer (&row, wabiz_db_result_unref);
+  row = file_row (f, uuid_gone);
+  spool_gone = g_strdup (wabiz_db_result_get (row, 0, "media_file"));
+  g_assert_cmpint (g_unlink (spool_gone), ==, 0);
+
+  wabiz_outbox_start (f->outbox);
+  reason = wait_failed (f, uuid);
+  g_assert_nonnull (strstr (reason, "JPEG and PNG"));
+  g_clear_pointer (&row, wabiz_db_result_unref);
+  row = file_row (f, uuid);
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "status"), ==, "failed");
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "state"), ==, "failed");
+  g_assert_nonnull (strstr (wabiz_db_result_get (row, 0, "error_title"), "JPEG and PNG"));
+  g_assert_cmpint (wabiz_db_result_get_int (row, 0, "attempts"), ==, 1);
+
+  g_free (reason);
+  reason = wait_failed (f, uuid_gone);
+  g_assert_cmpstr (reason, ==, "The copy of this file kept for sending is gone; attach the file again");
+  g_clear_pointer (&row, wabiz_db_result_unref);
+  row = file_row (f, uuid_gone);
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "status"), ==, "failed");
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "error_title"), ==, reason);
+
+  /* nothing uploaded, nothing sent, nothing left in the spool */
+  g_assert_cmpint (sim_media_count (f), ==, 0);
+  {
+    g_autoptr(JsonArray) ledger = wabiz_sim_server_dup_ledger (f->sim, 0);
+
+    g_assert_cmpuint (json_array_get_length (ledger), ==, 0);
+  }
+  g_assert_false (g_file_test (spool, G_FILE_TEST_EXISTS));
+  g_assert_true (dir_is_empty (wabiz_outbox_get_spool_dir (f->outbox)));
+
+  wabiz_test_rm_rf (dir);
+}
+
+/* A crash during an upload: nothing was sent, so the upload is done
+ * again and the message goes once. A crash during the send (the media
+ * id was stored): the crash rule, unknown and never sent again. */
+static void
+test_file_crash (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autofree char *dir = wabiz_test_make_tmpdir ("wabiz-outbox-file");
+  g_autofree char *a_path = g_build_filename (dir, "a.jpg", NULL);
+  g_autofree char *b_path = g_build_filename (dir, "b.jpg", NULL);
+  g_autoptr(GBytes) a_bytes = write_jpeg (a_path, 10 * 1024);
+  g_autoptr(GBytes) b_bytes = write_jpeg (b_path, 10 * 1024);
+  g_autoptr(WabizDbResult) row = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uploading = NULL;
+  g_autofree char *sending = NULL;
+  g_autofree char *wamid = NULL;
+  g_autofree char *b_spool = NULL;
+
+  open_window (f, CUSTOMER, "Maria");
+  {
+    g_autoptr(GFile) a = g_file_new_for_path (a_path);
+    g_autoptr(GFile) b = g_file_new_for_path (b_path);
+
+    uploading = queue_ok (f, wabiz_outgoing_new_media_file (CUSTOMER, "image", a, "A"));
+    sending = queue_ok (f, wabiz_outgoing_new_media_file (CUSTOMER, "image", b, "B"));
+  }
+
+  /* what a sender killed in each phase leaves behind */
+  {
+    const char *p[] = { uploading, sending };
+
+    g_clear_pointer (&row, wabiz_db_result_unref);
+    row = sql (f, "UPDATE outbox SET state = 'sending', attempts = 1, sent_at = now()"
+                  " WHERE message_uuid IN ($1::uuid, $2::uuid)", 2, p);
+    g_clear_pointer (&row, wabiz_db_result_unref);
+    row = sql (f, "UPDATE outbox SET media_upload_id = '1234567890', media_uploaded_at = now()"
+                  " WHERE message_uuid = $1::uuid", 1, p + 1);
+  }
+  g_clear_pointer (&row, wabiz_db_result_unref);
+  row = file_row (f, sending);
+  b_spool = g_strdup (wabiz_db_result_get (row, 0, "media_file"));
+
+  wabiz_outbox_start (f->outbox);
+  wamid = wait_for (f, f->outbox, uploading, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (wamid);
+  g_assert_null (wait_for (f, f->outbox, sending, &error));
+  g_assert_error (error, WABIZ_GRAPH_ERROR, WABIZ_GRAPH_ERROR_AMBIGUOUS);
+
+  g_clear_pointer (&row, wabiz_db_result_unref);
+  row = file_row (f, sending);
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "status"), ==, "unknown");
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "state"), ==, "unknown");
+  g_assert_false (g_file_test (b_spool, G_FILE_TEST_EXISTS));
+
+  g_clear_pointer (&row, wabiz_db_result_unref);
+  row = file_row (f, uploading);
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "status"), ==, "sent");
+
+  /* one upload, one message: the one whose upload was cut */
+  g_assert_cmpint (sim_media_count (f), ==, 1);
+  g_assert_cmpuint (ledger_count_type (f, "image"), ==, 1);
+  g_assert_true (dir_is_empty (wabiz_outbox_get_spool_dir (f->outbox)));
+
+  wabiz_test_rm_rf (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1046,6 +1395,9 @@ main (int   argc,
   g_test_add ("/outbox/unreachable", Fixture, NULL, fixture_setup, test_unreachable_retried, fixture_teardown);
   g_test_add ("/outbox/statuses", Fixture, NULL, fixture_setup, test_statuses, fixture_teardown);
   g_test_add ("/outbox/crash", Fixture, NULL, fixture_setup, test_crash, fixture_teardown);
+  g_test_add ("/outbox/file/offline", Fixture, NULL, fixture_setup, test_file_offline, fixture_teardown);
+  g_test_add ("/outbox/file/refused", Fixture, NULL, fixture_setup, test_file_refused, fixture_teardown);
+  g_test_add ("/outbox/file/crash", Fixture, NULL, fixture_setup, test_file_crash, fixture_teardown);
 
   return g_test_run ();
 }

@@ -564,6 +564,146 @@ test_chat (Fixture       *f,
   wabiz_test_ui_run (chat_cb, f);
 }
 
+/* offline: files dropped while Meta cannot be reached are queued at once
+ * with their captions, kept, and sent when it is back */
+
+static guint
+sim_ledger_count (Fixture    *f,
+                  const char *type,
+                  const char *caption)
+{
+  g_autoptr(JsonArray) ledger = wabiz_sim_server_dup_ledger (f->sim, 0);
+  guint n = 0;
+
+  for (guint i = 0; i < json_array_get_length (ledger); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (ledger, i);
+      JsonObject *body = json_object_get_object_member (entry, "body");
+      JsonObject *media;
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (entry, "type", ""), type) != 0
+          || g_strcmp0 (json_object_get_string_member_with_default (entry, "result", ""), "accepted") != 0)
+        continue;
+      media = json_object_get_object_member (body, type);
+      if (g_strcmp0 (json_object_get_string_member_with_default (media, "caption", NULL), caption) == 0
+          && json_object_has_member (media, "id"))
+        n++;
+    }
+  return n;
+}
+
+static void
+offline_cb (WabizApplication *app,
+            WabizWindow      *window,
+            gpointer          data)
+{
+  Fixture *f = data;
+  WabizConversationsPane *pane = show_pane (window);
+  WabizChatView *chat = wabiz_conversations_pane_get_chat_view (pane);
+  g_autoptr(WabizGraphClient) graph = NULL;
+  g_autoptr(WabizOutbox) outbox = NULL;
+  g_autoptr(WabizMessage) image = NULL;
+  g_autoptr(WabizMessage) document = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *png = NULL;
+  g_autofree char *pdf = NULL;
+  WabizMessagesModel *messages;
+  WabizAttachmentSheet *sheet;
+  GSList *files = NULL;
+  GValue value = G_VALUE_INIT;
+  gboolean dropped = FALSE;
+  CountWait w;
+  guint port;
+
+  /* a running sender, and Meta out of reach */
+  graph = wabiz_graph_client_new (wabiz_sim_server_get_base_url (f->sim), "v19.0",
+                                  WABIZ_SIM_DEFAULT_PHONE_NUMBER_ID, WABIZ_SIM_DEFAULT_WABA_ID,
+                                  WABIZ_SIM_DEFAULT_ACCESS_TOKEN);
+  outbox = wabiz_outbox_new (wabiz_pane_get_database (WABIZ_PANE (pane)), graph, 80);
+  wabiz_conversations_pane_set_sending (pane, outbox, graph);
+  wabiz_sim_server_set_window (f->sim, ANA, TRUE);
+  port = wabiz_sim_server_get_port (f->sim);
+  wabiz_sim_server_stop (f->sim);
+  wabiz_outbox_start (outbox);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 720);
+  messages = open_chat (pane, ANA, 7);
+
+  png = make_png (f, "vase.png", 320);
+  pdf = make_file (f, "invoice-4521.pdf", "%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n");
+  files = g_slist_append (files, g_file_new_for_path (png));
+  files = g_slist_append (files, g_file_new_for_path (pdf));
+  g_value_init (&value, GDK_TYPE_FILE_LIST);
+  g_value_take_boxed (&value, gdk_file_list_new_from_list (files));
+  g_slist_free_full (files, g_object_unref);
+  g_signal_emit_by_name (wabiz_chat_view_get_drop_target (chat), "drop", &value, 200.0, 200.0, &dropped);
+  g_value_unset (&value);
+  g_assert_true (dropped);
+
+  wabiz_test_wait_until (sheet_ready, chat, 30);
+  sheet = wabiz_chat_view_get_attachment_sheet (chat);
+  g_assert_cmpuint (wabiz_attachment_sheet_get_n_accepted (sheet), ==, 2);
+  wabiz_attachment_sheet_set_caption (sheet, 0, "The blue vase");
+  wabiz_attachment_sheet_set_caption (sheet, 1, "Invoice 4521");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (sheet), "sheet.send", NULL));
+
+  /* queued at once, with their captions, although nothing can go */
+  w.model = messages;
+  w.n = 9;
+  wabiz_test_wait_until (has_n_messages, &w, 60);
+  image = g_list_model_get_item (G_LIST_MODEL (messages), 7);
+  document = g_list_model_get_item (G_LIST_MODEL (messages), 8);
+  g_assert_cmpint (wabiz_message_get_kind (image), ==, WABIZ_MESSAGE_KIND_IMAGE);
+  g_assert_cmpstr (wabiz_message_get_caption (image), ==, "The blue vase");
+  g_assert_cmpint (wabiz_message_get_status (image), ==, WABIZ_MESSAGE_STATUS_QUEUED);
+  g_assert_cmpint (wabiz_message_get_kind (document), ==, WABIZ_MESSAGE_KIND_DOCUMENT);
+  g_assert_cmpstr (wabiz_message_get_caption (document), ==, "Invoice 4521");
+  g_assert_cmpint (wabiz_message_get_status (document), ==, WABIZ_MESSAGE_STATUS_QUEUED);
+
+  /* the sender tried both, and keeps them */
+  while (sql_int (f, "SELECT count(*) AS n FROM outbox WHERE state = 'pending' AND attempts >= 1"
+                     " AND last_error IS NOT NULL") != 2)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (wabiz_message_get_status (image), ==, WABIZ_MESSAGE_STATUS_QUEUED);
+  wabiz_test_ui_wait_frames (GTK_WIDGET (window), 3);
+  g_assert_true (row_says (GTK_WIDGET (chat), image, "Queued"));
+  g_free (wabiz_test_ui_screenshot (window, "ui-conversations-files-offline.png"));
+
+  /* the originals may go: the outbox has its own copies */
+  g_assert_cmpint (g_unlink (png), ==, 0);
+  g_assert_cmpint (g_unlink (pdf), ==, 0);
+
+  /* Meta is back: uploaded, sent, the ticks move */
+  g_object_set (f->sim, "port", port, NULL);
+  g_assert_true (wabiz_sim_server_start (f->sim, &error));
+  g_assert_no_error (error);
+  wait_status (image, WABIZ_MESSAGE_STATUS_SENT);
+  wait_status (document, WABIZ_MESSAGE_STATUS_SENT);
+  g_assert_cmpuint (sim_ledger_count (f, "image", "The blue vase"), ==, 1);
+  g_assert_cmpuint (sim_ledger_count (f, "document", "Invoice 4521"), ==, 1);
+  g_assert_cmpint (sql_int (f, "SELECT count(*) AS n FROM outbox WHERE media_file IS NOT NULL"), ==, 0);
+  wabiz_test_ui_wait_frames (GTK_WIDGET (window), 3);
+  g_free (wabiz_test_ui_screenshot (window, "ui-conversations-files-sent.png"));
+
+  wabiz_outbox_stop_async (outbox, NULL, wabiz_test_store_result_cb, &result);
+  wabiz_test_wait_result (&result, 60);
+  g_assert_true (wabiz_outbox_stop_finish (outbox, result, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_files_offline (Fixture       *f,
+                    gconstpointer  data)
+{
+  if (!wabiz_test_ui_available ())
+    {
+      g_test_skip ("no display");
+      return;
+    }
+
+  wabiz_test_ui_run (offline_cb, f);
+}
+
 /* nothing typed is lost: a draft and queued messages across a restart */
 
 static void
@@ -679,6 +819,8 @@ main (int   argc,
 
   g_test_add ("/wabiz/ui/conversations/chat", Fixture, NULL, fixture_setup, test_chat, fixture_teardown);
   g_test_add ("/wabiz/ui/conversations/restart", Fixture, NULL, fixture_setup, test_restart, fixture_teardown);
+  g_test_add ("/wabiz/ui/conversations/files-offline", Fixture, NULL, fixture_setup, test_files_offline,
+              fixture_teardown);
 
   return g_test_run ();
 }

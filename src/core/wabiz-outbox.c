@@ -42,6 +42,30 @@
  * was sent; check before resending", for the user to check the chat
  * (or a later status webhook, which moves it forward) and resend by hand
  * if needed. Rows still "pending" are sent normally after a restart.
+ *
+ * ATTACHMENTS FROM A FILE (wabiz_outgoing_new_media_file): queueing
+ * checks the file against Meta's limits, copies it (a reflink where the
+ * file system can) into the spool directory, $XDG_DATA_HOME/wabiz/outbox/
+ * <random>/<file name>, and writes the rows naming that copy
+ * (outbox.media_file, and media_host: this machine and spool). The
+ * original can then be moved or deleted. A sender claims such a row only
+ * on the machine that holds the copy, until it has a media id. Two
+ * phases, each one claim:
+ *  1. upload: the row is "sending" while the copy streams to Meta. An
+ *     upload is not a send: on success the media id is stored
+ *     (outbox.media_upload_id, messages.media_id) and the row goes back
+ *     to "pending", due now; a retryable failure (network, 5xx, 429,
+ *     Meta's transient codes, even an answer lost on the way: an upload
+ *     sends nothing to the customer) backs off like a send; a permanent
+ *     one (too large, wrong type, the copy gone) fails the message with
+ *     the reason. A crash during an upload leaves "sending" without a
+ *     media id: the next sender puts the row back to "pending" and
+ *     uploads again (at worst Meta keeps an unused media object).
+ *  2. send: like any other message, by the stored media id, which is
+ *     never uploaded again; the crash rule above applies as is.
+ * Once the message is settled (sent, failed, unknown) the spool copy is
+ * deleted, right after the outcome is committed; copies a crash left
+ * behind are swept when a sender starts.
  */
 
 #define G_LOG_DOMAIN "wabiz-outbox"
@@ -54,7 +78,10 @@
 #include "wabiz-store.h"
 
 #include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* "WaBizOut" */
 #define OUTBOX_LOCK_KEY      "6294253316613256564"
@@ -71,6 +98,9 @@
 #define PAIR_INTERVAL_S      "6"
 
 #define UNKNOWN_TITLE N_("Not known whether this was sent; check before resending")
+#define SPOOL_GONE    N_("The copy of this file kept for sending is gone; attach the file again")
+/* spool entries no row names, older than this, are a crash's leftovers */
+#define SPOOL_ORPHAN_S (10 * 60)
 
 /* ------------------------------------------------------------------ */
 /* WabizOutgoing */
@@ -94,6 +124,7 @@ struct _WabizOutgoing
   GStrv            template_params;
   char            *reply_to;
   gboolean         bulk;
+  GFile           *file;           /* (owned) (nullable) media from a local file */
 };
 
 G_DEFINE_BOXED_TYPE (WabizOutgoing, wabiz_outgoing, wabiz_outgoing_ref, wabiz_outgoing_unref)
@@ -143,6 +174,27 @@ wabiz_outgoing_new_media (const char *to,
   self->media_id = g_strdup (media_id);
   self->caption = g_strdup (caption);
   self->filename = g_strdup (filename);
+  return self;
+}
+
+WabizOutgoing *
+wabiz_outgoing_new_media_file (const char *to,
+                               const char *kind,
+                               GFile      *file,
+                               const char *caption)
+{
+  WabizOutgoing *self;
+
+  g_return_val_if_fail (to != NULL, NULL);
+  g_return_val_if_fail (kind != NULL, NULL);
+  g_return_val_if_fail (G_IS_FILE (file), NULL);
+
+  self = outgoing_new (to, kind);
+  self->kind = g_strdup (kind);
+  self->caption = g_strdup (caption);
+  self->file = g_object_ref (file);
+  if (g_str_equal (kind, "document"))
+    self->filename = g_file_get_basename (file);
   return self;
 }
 
@@ -240,6 +292,7 @@ wabiz_outgoing_unref (WabizOutgoing *self)
   g_free (self->template_language);
   g_strfreev (self->template_params);
   g_free (self->reply_to);
+  g_clear_object (&self->file);
   g_free (self);
 }
 
@@ -299,7 +352,9 @@ outgoing_build_object (WabizOutgoing *self,
 
   if (is_media_kind (self->type))
     {
-      if ((self->link == NULL) == (self->media_id == NULL))
+      /* a file gets its media id when the sender has uploaded it */
+      if (self->file != NULL ? (self->link != NULL || self->media_id != NULL)
+                             : (self->link == NULL) == (self->media_id == NULL))
         {
           g_set_error_literal (error, WABIZ_ERROR, WABIZ_ERROR_INVALID_INPUT,
                                _("Give either a media link or an uploaded media id, not both"));
@@ -319,8 +374,11 @@ outgoing_build_object (WabizOutgoing *self,
           return NULL;
         }
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, self->link ? "link" : "id");
-      json_builder_add_string_value (b, self->link ? self->link : self->media_id);
+      if (self->file == NULL)
+        {
+          json_builder_set_member_name (b, self->link ? "link" : "id");
+          json_builder_add_string_value (b, self->link ? self->link : self->media_id);
+        }
       if (self->caption != NULL && *self->caption != '\0')
         {
           json_builder_set_member_name (b, "caption");
@@ -428,6 +486,10 @@ struct _WabizOutbox
 
   GHashTable       *waiters;       /* uuid → GPtrArray of GTask (owned) */
   GPtrArray        *stop_tasks;    /* (owned) of GTask */
+
+  /* set once in init, read by jobs on worker threads */
+  char             *spool_dir;     /* (owned) */
+  char             *spool_owner;   /* (owned) host and spool: outbox.media_host */
 };
 
 G_DEFINE_FINAL_TYPE (WabizOutbox, wabiz_outbox, G_TYPE_OBJECT)
@@ -486,6 +548,126 @@ notify_outbox (WabizDbConn *conn,
 
   if (!wabiz_store_notify_on_conn (conn, "messages", phone, uuid, &error))
     g_warning ("Could not notify: %s", error->message);
+}
+
+/* ------------------------------------------------------------------ */
+/* the spool: local copies of queued attachments. These block: worker
+ * threads only. */
+
+static gboolean
+is_spool_path (const char *spool_dir,
+               const char *path)
+{
+  g_autofree char *prefix = g_strconcat (spool_dir, G_DIR_SEPARATOR_S, NULL);
+
+  return path != NULL && g_str_has_prefix (path, prefix) && strstr (path, "/..") == NULL;
+}
+
+static void
+remove_spool_dir (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      if (g_unlink (path) != 0 && errno != ENOENT)
+        g_debug ("Cannot delete a spool file: %s", g_strerror (errno));
+    }
+  g_rmdir (dir);
+}
+
+/* @path: a spool copy, <spool>/<random>/<name>; removes its folder too */
+static void
+remove_spool_copy (const char *spool_dir,
+                   const char *path)
+{
+  g_autofree char *dir = NULL;
+
+  if (!is_spool_path (spool_dir, path))
+    {
+      g_warning ("Not deleting a queued file outside the spool directory");
+      return;
+    }
+  dir = g_path_get_dirname (path);
+  if (g_strcmp0 (dir, spool_dir) == 0)
+    {
+      g_unlink (path);
+      return;
+    }
+  remove_spool_dir (dir);
+}
+
+/* Deletes this spool's copies whose messages are settled. Run outside a
+ * transaction: the rows forget the copy first, then it goes. */
+static void
+sweep_spool_on_conn (WabizDbConn *conn,
+                     WabizOutbox *self)
+{
+  g_autoptr(WabizDbResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *params[] = { self->spool_owner };
+
+  res = wabiz_db_conn_exec (conn,
+                            "WITH d AS (SELECT id, media_file FROM outbox"
+                            "            WHERE media_host = $1 AND media_file IS NOT NULL"
+                            "              AND state NOT IN ('pending', 'sending')"
+                            "            FOR UPDATE SKIP LOCKED)"
+                            " UPDATE outbox o SET media_file = NULL FROM d WHERE o.id = d.id"
+                            " RETURNING d.media_file AS path",
+                            1, params, &error);
+  if (res == NULL)
+    {
+      g_debug ("Cannot clean the spool: %s", error->message);
+      return;
+    }
+  for (guint i = 0; i < wabiz_db_result_get_n_rows (res); i++)
+    remove_spool_copy (self->spool_dir, wabiz_db_result_get (res, i, "path"));
+}
+
+/* Copies no row names (a crash between the copy and the commit), once
+ * they are old enough not to be a queueing in progress. */
+static void
+sweep_spool_orphans_on_conn (WabizDbConn *conn,
+                             WabizOutbox *self)
+{
+  g_autoptr(WabizDbResult) res = NULL;
+  g_autoptr(GHashTable) named = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDir) dir = NULL;
+  const char *params[] = { self->spool_owner };
+  const char *name;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  dir = g_dir_open (self->spool_dir, 0, NULL);
+  if (dir == NULL)
+    return;
+
+  res = wabiz_db_conn_exec (conn,
+                            "SELECT media_file FROM outbox WHERE media_host = $1 AND media_file IS NOT NULL",
+                            1, params, &error);
+  if (res == NULL)
+    {
+      g_debug ("Cannot clean the spool: %s", error->message);
+      return;
+    }
+  named = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; i < wabiz_db_result_get_n_rows (res); i++)
+    g_hash_table_add (named, g_path_get_dirname (wabiz_db_result_get (res, i, "media_file")));
+
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (self->spool_dir, name, NULL);
+      GStatBuf st;
+
+      if (g_hash_table_contains (named, path) || g_lstat (path, &st) != 0 || !S_ISDIR (st.st_mode)
+          || now - (gint64) st.st_mtime < SPOOL_ORPHAN_S)
+        continue;
+      g_debug ("Deleting a queued file no message names");
+      remove_spool_dir (path);
+    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -774,12 +956,28 @@ recover_job (WabizDb      *db,
              gpointer      task_data,
              GCancellable *cancellable)
 {
+  WabizOutbox *self = task_data;
   g_autoptr(WabizDbResult) res = NULL;
+  g_autoptr(WabizDbResult) uploads = NULL;
   const char *params[] = { UNKNOWN_TITLE };
+  const char *upload_params[] = { N_("The upload was interrupted; trying again") };
   GError *error = NULL;
 
   if (!wabiz_db_conn_begin (conn, &error))
     {
+      g_task_return_error (task, error);
+      return;
+    }
+  /* an upload is not a send: one a crash interrupted is simply redone */
+  uploads = wabiz_db_conn_exec (conn,
+                                "UPDATE outbox SET state = 'pending', last_error = $1, sent_at = NULL,"
+                                "  next_attempt_at = now(), updated_at = now()"
+                                " WHERE state = 'sending' AND media_file IS NOT NULL"
+                                "   AND media_upload_id IS NULL",
+                                1, upload_params, &error);
+  if (uploads == NULL)
+    {
+      wabiz_db_conn_rollback (conn);
       g_task_return_error (task, error);
       return;
     }
@@ -804,6 +1002,8 @@ recover_job (WabizDb      *db,
       g_task_return_error (task, error);
       return;
     }
+  sweep_spool_on_conn (conn, self);
+  sweep_spool_orphans_on_conn (conn, self);
   g_task_return_pointer (task, g_steal_pointer (&res), (GDestroyNotify) wabiz_db_result_unref);
 }
 
@@ -864,6 +1064,7 @@ typedef enum
   OUTCOME_RETRY,
   OUTCOME_FAILED,
   OUTCOME_UNKNOWN,
+  OUTCOME_UPLOADED,   /* a file's first phase: the media id is Meta's */
 } Outcome;
 
 typedef struct
@@ -880,6 +1081,9 @@ typedef struct
   GError         *error;      /* (owned) (nullable) */
   guint           delay_ms;
   guint           write_tries;
+  char           *media_file; /* (owned) (nullable) the spool copy, if any */
+  char           *media_id;   /* (owned) (nullable) just uploaded */
+  char           *media_mime; /* (owned) (nullable) as uploaded */
   /* filled by the job */
   char           *final_phone;
   char           *status;
@@ -896,6 +1100,9 @@ send_ctx_free (SendCtx *ctx)
   g_clear_error (&ctx->error);
   g_free (ctx->final_phone);
   g_free (ctx->status);
+  g_free (ctx->media_file);
+  g_free (ctx->media_id);
+  g_free (ctx->media_mime);
   g_free (ctx);
 }
 
@@ -1099,6 +1306,29 @@ write_outcome (WabizDbConn *conn,
         break;
       }
 
+    case OUTCOME_UPLOADED:
+      {
+        const char *po[] = { id, ctx->media_id };
+        const char *pm[] = { ctx->uuid, ctx->media_id, ctx->media_mime };
+
+        /* the upload did not count as a send attempt; due again now */
+        if (!exec_ok (conn,
+                      "UPDATE outbox SET state = 'pending', media_upload_id = $2, media_uploaded_at = now(),"
+                      "  attempts = greatest(attempts - 1, 0), sent_at = NULL, next_attempt_at = now(),"
+                      "  last_error = NULL, updated_at = now()"
+                      " WHERE id = $1::bigint",
+                      2, po, error))
+          return FALSE;
+        if (!exec_ok (conn,
+                      "UPDATE messages SET media_id = $2, media_mime = coalesce($3, media_mime),"
+                      "  updated_at = now()"
+                      " WHERE id = $1::uuid",
+                      3, pm, error))
+          return FALSE;
+        ctx->status = g_strdup ("queued");
+        break;
+      }
+
     case OUTCOME_UNKNOWN:
       {
         const char *po[] = { id, ctx->error->message };
@@ -1152,6 +1382,9 @@ outcome_job (WabizDb      *db,
       g_task_return_error (task, error);
       return;
     }
+  /* settled: its spool copy goes before anyone hears of it */
+  if (ctx->media_file != NULL && ctx->outcome != OUTCOME_RETRY && ctx->outcome != OUTCOME_UPLOADED)
+    sweep_spool_on_conn (conn, ctx->self);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -1187,6 +1420,8 @@ outcome_done_cb (GObject      *object,
         }
       g_warning ("Gave up recording the outcome of message %s: %s", ctx->uuid, error->message);
     }
+  else if (ctx->outcome == OUTCOME_UPLOADED)
+    self->idle = FALSE;   /* the send is due now */
   else if (ctx->outcome != OUTCOME_RETRY)
     {
       const char *wamid = ctx->sent ? ctx->sent->wamid : NULL;
@@ -1231,13 +1466,37 @@ backoff_ms (int attempts)
   return (guint) (base * g_random_double_range (0.8, 1.2));
 }
 
+/* ctx->error is worth trying again later: when */
+static void
+set_retry (SendCtx *ctx)
+{
+  WabizOutbox *self = ctx->self;
+  guint suggested = wabiz_graph_error_get_retry_after_ms (ctx->error);
+
+  ctx->outcome = OUTCOME_RETRY;
+  ctx->delay_ms = MAX (suggested, backoff_ms (ctx->attempts));
+  ctx->delay_ms = (guint) (ctx->delay_ms * g_random_double_range (1.0, 1.2));
+
+  /* throughput limits are the whole number's: everyone waits */
+  if (ctx->error->code == WABIZ_GRAPH_ERROR_THROUGHPUT
+      || ctx->error->code == WABIZ_GRAPH_ERROR_APP_RATE_LIMIT
+      || ctx->error->code == WABIZ_GRAPH_ERROR_WABA_RATE_LIMIT)
+    {
+      gint64 until = now_us () + (gint64) MAX (suggested, 1000) * 1000;
+
+      self->paused_until = MAX (self->paused_until, until);
+      self->tokens = 0;
+    }
+  g_debug ("Message %s: error %d, retry %d in %u ms", ctx->uuid, ctx->error->code,
+           ctx->attempts, ctx->delay_ms);
+}
+
 static void
 send_done_cb (GObject      *object,
               GAsyncResult *result,
               gpointer      user_data)
 {
   SendCtx *ctx = user_data;
-  WabizOutbox *self = ctx->self;
 
   ctx->sent = wabiz_graph_client_send_message_finish (WABIZ_GRAPH_CLIENT (object), result, &ctx->error);
   if (ctx->sent != NULL)
@@ -1246,34 +1505,74 @@ send_done_cb (GObject      *object,
            || wabiz_graph_error_is_ambiguous (ctx->error))
     ctx->outcome = OUTCOME_UNKNOWN;
   else if (wabiz_graph_error_is_retryable (ctx->error) && ctx->attempts < MAX_ATTEMPTS)
-    {
-      guint suggested = wabiz_graph_error_get_retry_after_ms (ctx->error);
-
-      ctx->outcome = OUTCOME_RETRY;
-      ctx->delay_ms = MAX (suggested, backoff_ms (ctx->attempts));
-      ctx->delay_ms = (guint) (ctx->delay_ms * g_random_double_range (1.0, 1.2));
-
-      /* throughput limits are the whole number's: everyone waits */
-      if (ctx->error->code == WABIZ_GRAPH_ERROR_THROUGHPUT
-          || ctx->error->code == WABIZ_GRAPH_ERROR_APP_RATE_LIMIT
-          || ctx->error->code == WABIZ_GRAPH_ERROR_WABA_RATE_LIMIT)
-        {
-          gint64 until = now_us () + (gint64) MAX (suggested, 1000) * 1000;
-
-          self->paused_until = MAX (self->paused_until, until);
-          self->tokens = 0;
-        }
-      g_debug ("Message %s: error %d, retry %d in %u ms", ctx->uuid, ctx->error->code,
-               ctx->attempts, ctx->delay_ms);
-    }
+    set_retry (ctx);
   else
     ctx->outcome = OUTCOME_FAILED;
 
   write_outcome_async (ctx);
 }
 
+/* An upload sends nothing to the customer: whatever may pass with time
+ * is retried, a lost answer included. */
+static gboolean
+upload_error_is_retryable (const GError *error)
+{
+  guint http;
+
+  if (error->domain != WABIZ_GRAPH_ERROR)
+    return FALSE;
+  if (wabiz_graph_error_is_retryable (error) || wabiz_graph_error_is_ambiguous (error))
+    return TRUE;
+  http = wabiz_graph_error_get_http_status (error);
+  return http == 429 || http >= 500;
+}
+
+static void
+upload_done_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  SendCtx *ctx = user_data;
+
+  ctx->media_id = wabiz_graph_client_upload_media_finish (WABIZ_GRAPH_CLIENT (object), result,
+                                                          &ctx->media_mime, &ctx->error);
+  if (ctx->media_id != NULL)
+    {
+      g_debug ("Message %s: file uploaded", ctx->uuid);
+      ctx->outcome = OUTCOME_UPLOADED;
+    }
+  else if (ctx->error->domain == G_IO_ERROR
+           && (ctx->error->code == G_IO_ERROR_NOT_FOUND || ctx->error->code == G_IO_ERROR_NOT_REGULAR_FILE))
+    {
+      g_clear_error (&ctx->error);
+      ctx->error = g_error_new_literal (WABIZ_ERROR, WABIZ_ERROR_FAILED, _(SPOOL_GONE));
+      ctx->outcome = OUTCOME_FAILED;
+    }
+  else if (upload_error_is_retryable (ctx->error) && ctx->attempts < MAX_ATTEMPTS)
+    set_retry (ctx);
+  else
+    ctx->outcome = OUTCOME_FAILED;
+
+  if (ctx->outcome != OUTCOME_UPLOADED)
+    g_debug ("Message %s: upload failed: %s", ctx->uuid, ctx->error->message);
+  write_outcome_async (ctx);
+}
+
 /* ------------------------------------------------------------------ */
 /* claiming and the token bucket */
+
+typedef struct
+{
+  guint  n;
+  char  *owner;
+} ClaimData;
+
+static void
+claim_data_free (ClaimData *data)
+{
+  g_free (data->owner);
+  g_free (data);
+}
 
 static void
 claim_job (WabizDb      *db,
@@ -1282,8 +1581,9 @@ claim_job (WabizDb      *db,
            gpointer      task_data,
            GCancellable *cancellable)
 {
-  g_autofree char *limit = g_strdup_printf ("%u", GPOINTER_TO_UINT (task_data));
-  const char *params[] = { limit };
+  ClaimData *data = task_data;
+  g_autofree char *limit = g_strdup_printf ("%u", data->n);
+  const char *params[] = { limit, data->owner };
   WabizDbResult *res;
   GError *error = NULL;
 
@@ -1291,6 +1591,9 @@ claim_job (WabizDb      *db,
                             "WITH due AS ("
                             "  SELECT o.id FROM outbox o"
                             "   WHERE o.state = 'pending' AND o.next_attempt_at <= now()"
+                            /* a file to upload: only where its copy is */
+                            "     AND (o.media_file IS NULL OR o.media_upload_id IS NOT NULL"
+                            "          OR o.media_host = $2)"
                             "     AND (NOT o.bulk OR NOT EXISTS ("
                             "           SELECT 1 FROM outbox r WHERE r.phone = o.phone AND r.id <> o.id"
                             "              AND r.sent_at > now() - interval '" PAIR_INTERVAL_S " seconds'))"
@@ -1300,8 +1603,8 @@ claim_job (WabizDb      *db,
                             "   sent_at = now(), updated_at = now()"
                             "  FROM due WHERE o.id = due.id"
                             " RETURNING o.id, o.message_uuid::text AS uuid, o.phone, o.payload::text AS payload,"
-                            "   o.bulk, o.attempts",
-                            1, params, &error);
+                            "   o.bulk, o.attempts, o.media_file, o.media_upload_id",
+                            2, params, &error);
   if (res == NULL)
     g_task_return_error (task, error);
   else
@@ -1354,6 +1657,7 @@ send_row (WabizOutbox   *self,
   g_autoptr(JsonParser) parser = json_parser_new ();
   const char *payload = wabiz_db_result_get (res, row, "payload");
   const char *phone = wabiz_db_result_get (res, row, "phone");
+  const char *upload_id;
   SendCtx *ctx;
   GError *error = NULL;
 
@@ -1381,6 +1685,7 @@ send_row (WabizOutbox   *self,
   ctx->phone = g_strdup (phone);
   ctx->bulk = wabiz_db_result_get_bool (res, row, "bulk");
   ctx->attempts = (int) wabiz_db_result_get_int (res, row, "attempts");
+  ctx->media_file = g_strdup (wabiz_db_result_get (res, row, "media_file"));
 
   if (payload == NULL || !json_parser_load_from_data (parser, payload, -1, &error)
       || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
@@ -1393,6 +1698,37 @@ send_row (WabizOutbox   *self,
     }
 
   ctx->payload = json_parser_steal_root (parser);
+  upload_id = wabiz_db_result_get (res, row, "media_upload_id");
+
+  if (ctx->media_file != NULL || upload_id != NULL)
+    {
+      JsonObject *o = json_node_get_object (ctx->payload);
+      const char *type = json_object_get_string_member_with_default (o, "type", "");
+      JsonNode *media = json_object_get_member (o, type);
+
+      if (media == NULL || !JSON_NODE_HOLDS_OBJECT (media))
+        {
+          ctx->outcome = OUTCOME_FAILED;
+          ctx->error = g_error_new_literal (WABIZ_ERROR, WABIZ_ERROR_FAILED,
+                                            _("The queued message is damaged"));
+          write_outcome_async (ctx);
+          return;
+        }
+
+      /* phase 1: the file goes to Meta first (the check of type and
+       * size happens again, on the copy) */
+      if (upload_id == NULL)
+        {
+          g_autoptr(GFile) file = g_file_new_for_path (ctx->media_file);
+
+          wabiz_graph_client_upload_media_async (self->graph, file, type, NULL, upload_done_cb, ctx);
+          return;
+        }
+
+      /* phase 2: by the media id, never uploaded again */
+      json_object_set_string_member (json_node_get_object (media), "id", upload_id);
+    }
+
   wabiz_graph_client_send_message_async (self->graph, json_node_get_object (ctx->payload), NULL,
                                          send_done_cb, ctx);
 }
@@ -1484,6 +1820,8 @@ schedule (WabizOutbox *self)
 
       self->recovering = TRUE;
       g_task_set_source_tag (recover, recover_job);
+      /* the callback's ref keeps it alive */
+      g_task_set_task_data (recover, self, NULL);
       wabiz_db_run_in_thread (self->db, recover, recover_job);
       return;
     }
@@ -1521,7 +1859,13 @@ schedule (WabizOutbox *self)
   self->claiming = TRUE;
   task = g_task_new (NULL, NULL, claim_done_cb, g_object_ref (self));
   g_task_set_source_tag (task, claim_job);
-  g_task_set_task_data (task, GUINT_TO_POINTER (n), NULL);
+  {
+    ClaimData *data = g_new0 (ClaimData, 1);
+
+    data->n = n;
+    data->owner = g_strdup (self->spool_owner);
+    g_task_set_task_data (task, data, (GDestroyNotify) claim_data_free);
+  }
   wabiz_db_run_in_thread (self->db, task, claim_job);
 }
 
@@ -1576,6 +1920,8 @@ wabiz_outbox_finalize (GObject *object)
   g_clear_object (&self->db);
   g_clear_object (&self->graph);
   g_clear_pointer (&self->stop_tasks, g_ptr_array_unref);
+  g_free (self->spool_dir);
+  g_free (self->spool_owner);
 
   G_OBJECT_CLASS (wabiz_outbox_parent_class)->finalize (object);
 }
@@ -1608,6 +1954,8 @@ wabiz_outbox_init (WabizOutbox *self)
   self->waiters = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) g_ptr_array_unref);
   self->stop_tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  self->spool_dir = g_build_filename (g_get_user_data_dir (), "wabiz", "outbox", NULL);
+  self->spool_owner = g_strdup_printf ("%s:%s", g_get_host_name (), self->spool_dir);
 }
 
 /**
@@ -1663,6 +2011,14 @@ wabiz_outbox_start (WabizOutbox *self)
   self->started = TRUE;
   self->stopping = FALSE;
   try_acquire (self);
+}
+
+const char *
+wabiz_outbox_get_spool_dir (WabizOutbox *self)
+{
+  g_return_val_if_fail (WABIZ_IS_OUTBOX (self), NULL);
+
+  return self->spool_dir;
 }
 
 gboolean
@@ -1727,6 +2083,14 @@ typedef struct
   char          *phone;     /* normalised */
   JsonNode      *object;    /* (owned) the Graph object named after the type */
   char          *phone_out; /* final, after the alias */
+  /* a file: */
+  char          *spool_dir;    /* (owned) */
+  char          *spool_owner;  /* (owned) */
+  char          *spool_path;   /* (owned) (nullable) the copy, once made */
+  char          *local_path;   /* (owned) (nullable) the original */
+  char          *file_name;    /* (owned) (nullable) */
+  char          *mime;         /* (owned) (nullable) */
+  goffset        size;
 } QueueData;
 
 static void
@@ -1736,6 +2100,12 @@ queue_data_free (QueueData *data)
   g_free (data->phone);
   g_clear_pointer (&data->object, json_node_unref);
   g_free (data->phone_out);
+  g_free (data->spool_dir);
+  g_free (data->spool_owner);
+  g_free (data->spool_path);
+  g_free (data->local_path);
+  g_free (data->file_name);
+  g_free (data->mime);
   g_free (data);
 }
 
@@ -1884,6 +2254,7 @@ queue_on_conn (WabizDbConn *conn,
   g_autofree char *lead_id = NULL;
   g_autofree char *preview = NULL;
   g_autofree char *template_params = NULL;
+  g_autofree char *size = NULL;
   const char *phone = data->phone;
   gboolean is_template = g_str_equal (m->type, "template");
 
@@ -1952,33 +2323,40 @@ queue_on_conn (WabizDbConn *conn,
       template_params = json_to_string (node, FALSE);
     }
 
+  if (data->spool_path != NULL)
+    size = g_strdup_printf ("%" G_GOFFSET_FORMAT, data->size);
+
   {
     const char *p[] = {
       phone, preview, m->type, m->template_name, m->template_language, template_params,
       m->link, is_media_kind (m->type) ? m->type : NULL, m->caption, m->media_id,
-      m->filename, m->reply_to, payload_text, lead_id,
+      m->filename ? m->filename : data->file_name, m->reply_to, payload_text, lead_id,
+      data->mime, size, data->local_path,
     };
 
+    /* a file's bubble shows it from where it is on this computer */
     inserted = wabiz_db_conn_exec (conn,
                                    "INSERT INTO messages (phone, message, sender, direction, status, type,"
                                    "  template_name, template_language, template_params, media_url, media_type,"
-                                   "  caption, media_id, media_filename, reply_to, content, lead_id, \"timestamp\")"
+                                   "  caption, media_id, media_filename, reply_to, content, lead_id, \"timestamp\","
+                                   "  media_mime, media_size, media_path)"
                                    " VALUES ($1, $2, 'WaBiz', 'outbound', 'queued', $3, $4, $5, $6::jsonb, $7, $8,"
-                                   "  $9, $10, $11, $12, $13::jsonb, $14::uuid, now())"
+                                   "  $9, $10, $11, $12, $13::jsonb, $14::uuid, now(), $15, $16::bigint, $17)"
                                    " RETURNING id::text AS id",
-                                   14, p, error);
+                                   17, p, error);
     if (inserted == NULL)
       return FALSE;
   }
 
   {
     const char *p[] = { wabiz_db_result_get (inserted, 0, "id"), phone, payload_text,
-                        m->bulk ? "true" : "false" };
+                        m->bulk ? "true" : "false", data->spool_path,
+                        data->spool_path ? data->spool_owner : NULL };
 
     outbox = wabiz_db_conn_exec (conn,
-                                 "INSERT INTO outbox (message_uuid, phone, payload, bulk)"
-                                 " VALUES ($1::uuid, $2, $3::jsonb, $4::boolean)",
-                                 4, p, error);
+                                 "INSERT INTO outbox (message_uuid, phone, payload, bulk, media_file, media_host)"
+                                 " VALUES ($1::uuid, $2, $3::jsonb, $4::boolean, $5, $6)",
+                                 6, p, error);
     if (outbox == NULL)
       return FALSE;
   }
@@ -2011,9 +2389,14 @@ queue_job (WabizDb      *db,
   if (!queue_on_conn (conn, data, &uuid, &error))
     {
       wabiz_db_conn_rollback (conn);
+      /* nothing names the copy */
+      if (data->spool_path != NULL)
+        remove_spool_copy (data->spool_dir, data->spool_path);
       g_task_return_error (task, error);
       return;
     }
+  /* a failed commit may still have committed: a copy no row names is
+   * swept later */
   if (!wabiz_db_conn_commit (conn, &error))
     {
       g_task_return_error (task, error);
@@ -2042,6 +2425,110 @@ queue_done_cb (GObject      *object,
   g_task_return_pointer (task, uuid, g_free);
 }
 
+static void
+start_queue_job (GTask *task)
+{
+  WabizOutbox *self = g_task_get_source_object (task);
+  QueueData *data = g_task_get_task_data (task);
+  GTask *job;
+
+  /* the job's task carries no callback into user code; queue_done_cb
+   * finishes @task on the caller's context */
+  job = g_task_new (self, g_task_get_cancellable (task), queue_done_cb, task);
+  g_task_set_source_tag (job, queue_job);
+  g_task_set_task_data (job, data, NULL);
+  wabiz_db_run_in_thread (self->db, job, queue_job);
+  g_object_unref (job);
+}
+
+/* Checks the file against Meta's limits, then copies it into the spool,
+ * then checks the copy (the original may change meanwhile): what is
+ * checked is what will be uploaded. */
+static void
+spool_thread (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  QueueData *data = task_data;
+  GFile *file = data->message->file;
+  g_autofree char *path = g_file_get_path (file);
+  g_autofree char *name = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *copy = NULL;
+  g_autofree char *mime = NULL;
+  g_autoptr(GFile) dest = NULL;
+  GError *error = NULL;
+  goffset size = 0;
+
+  if (path == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                               _("Only files on this computer can be sent; save the file first"));
+      return;
+    }
+  if (!wabiz_graph_check_media_file (path, data->message->kind, NULL, NULL, NULL, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  name = g_file_get_basename (file);
+  token = g_uuid_string_random ();
+  dir = g_build_filename (data->spool_dir, token, NULL);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved = errno;
+
+      g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved),
+                               _("Cannot keep a copy of “%s” for sending: %s. Free some disk space and try again."),
+                               name, g_strerror (saved));
+      return;
+    }
+  copy = g_build_filename (dir, name, NULL);
+  dest = g_file_new_for_path (copy);
+  /* GIO clones the data where the file system can (reflink) */
+  if (!g_file_copy (file, dest, G_FILE_COPY_NONE, cancellable, NULL, NULL, &error))
+    {
+      remove_spool_dir (dir);
+      g_task_return_new_error (task, error->domain, error->code,
+                               _("Cannot keep a copy of “%s” for sending: %s. Free some disk space and try again."),
+                               name, error->message);
+      g_error_free (error);
+      return;
+    }
+  if (!wabiz_graph_check_media_file (copy, data->message->kind, NULL, &mime, &size, &error))
+    {
+      remove_spool_dir (dir);
+      g_task_return_error (task, error);
+      return;
+    }
+
+  data->spool_path = g_steal_pointer (&copy);
+  data->local_path = g_steal_pointer (&path);
+  data->file_name = g_steal_pointer (&name);
+  data->mime = g_steal_pointer (&mime);
+  data->size = size;
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+spool_done_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  start_queue_job (g_steal_pointer (&task));
+}
+
 void
 wabiz_outbox_queue_async (WabizOutbox         *self,
                           WabizOutgoing       *message,
@@ -2050,7 +2537,6 @@ wabiz_outbox_queue_async (WabizOutbox         *self,
                           gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GTask) job = NULL;
   QueueData *data;
   GError *error = NULL;
   g_autofree char *phone = NULL;
@@ -2087,13 +2573,24 @@ wabiz_outbox_queue_async (WabizOutbox         *self,
   data->message = wabiz_outgoing_ref (message);
   data->phone = g_steal_pointer (&phone);
   data->object = g_steal_pointer (&object);
+  /* @task owns the data; the jobs only use it */
+  g_task_set_task_data (task, data, (GDestroyNotify) queue_data_free);
 
-  /* the job's task carries no callback into user code; queue_done_cb
-   * finishes @task on the caller's context */
-  job = g_task_new (self, cancellable, queue_done_cb, g_steal_pointer (&task));
-  g_task_set_source_tag (job, queue_job);
-  g_task_set_task_data (job, data, (GDestroyNotify) queue_data_free);
-  wabiz_db_run_in_thread (self->db, job, queue_job);
+  if (message->file != NULL)
+    {
+      g_autoptr(GTask) spool = NULL;
+
+      /* the check and the copy read and write files: on a worker thread */
+      data->spool_dir = g_strdup (self->spool_dir);
+      data->spool_owner = g_strdup (self->spool_owner);
+      spool = g_task_new (self, cancellable, spool_done_cb, g_steal_pointer (&task));
+      g_task_set_source_tag (spool, spool_thread);
+      g_task_set_task_data (spool, data, NULL);
+      g_task_run_in_thread (spool, spool_thread);
+      return;
+    }
+
+  start_queue_job (g_steal_pointer (&task));
 }
 
 char *

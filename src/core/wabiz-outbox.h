@@ -31,6 +31,15 @@ WabizOutgoing *wabiz_outgoing_new_media         (const char         *to,
                                                  const char         *media_id,
                                                  const char         *caption,
                                                  const char         *filename);
+/* An attachment from a local file. Queueing checks it against Meta's
+ * rules for @kind (image, video, audio, document, sticker), copies it
+ * into the spool directory (so that moving or deleting the original does
+ * not lose the message) and writes the rows; the sender uploads the copy
+ * and then sends the message by the media id. @caption: (nullable) */
+WabizOutgoing *wabiz_outgoing_new_media_file    (const char         *to,
+                                                 const char         *kind,
+                                                 GFile              *file,
+                                                 const char         *caption);
 /* @body_params: (nullable) (array zero-terminated=1): {{1}}, {{2}}… of the body */
 WabizOutgoing *wabiz_outgoing_new_template      (const char         *to,
                                                  const char         *name,
@@ -77,13 +86,18 @@ double       wabiz_outbox_get_rate       (WabizOutbox         *self);
  * this itself; for rows written by another process). */
 void         wabiz_outbox_kick           (WabizOutbox         *self);
 
+/* Where attachments wait for the sender: $XDG_DATA_HOME/wabiz/outbox */
+const char  *wabiz_outbox_get_spool_dir  (WabizOutbox         *self);
+
 /* Validates (phone number, 24-hour window for free-form messages,
- * template exists) and writes the rows. Returns the message's uuid.
+ * template exists; for a file, Meta's type and size limits) and writes
+ * the rows. Returns the message's uuid.
  * Errors: WABIZ_ERROR_INVALID_PHONE, WABIZ_ERROR_WINDOW_CLOSED (send a
  * template instead), WABIZ_ERROR_INVALID_INPUT (empty or too long text,
  * bad media fields, template not APPROVED or wrong parameter count),
  * WABIZ_ERROR_NOT_FOUND (templates were synced and this one is not
- * among them), or a WABIZ_DB_ERROR. */
+ * among them), a WABIZ_GRAPH_ERROR_MEDIA_TOO_LARGE / _MEDIA_TYPE or a
+ * G_IO_ERROR for a file that cannot be sent or read, or a WABIZ_DB_ERROR. */
 void         wabiz_outbox_queue_async    (WabizOutbox         *self,
                                           WabizOutgoing       *message,
                                           GCancellable        *cancellable,

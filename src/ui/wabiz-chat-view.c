@@ -7,8 +7,9 @@
  * and the composer. Sending goes through the outbox; a text that cannot
  * be queued because the database is away waits here and is queued when
  * it is back, and is kept as a draft if the app closes first. Files come
- * from the attach button or a drop, pass the attachment sheet's checks,
- * are uploaded and queued.
+ * from the attach button or a drop, pass the attachment sheet's checks
+ * and are queued at once (the outbox keeps a copy and uploads it when
+ * Meta can be reached), so they show as queued even offline.
  */
 
 #define G_LOG_DOMAIN "wabiz-chat-view"
@@ -61,6 +62,9 @@ struct _WabizChatView
   guint                    retry_timer;
   guint                    scroll_tick;
   guint                    scroll_frames;
+  guint                    fill_tick;
+  gboolean                 unlaid;       /* rows changed since the list was last allocated */
+  guint                    fill_frames;
   gboolean                 scrolled_once;
   gboolean                 stick_to_bottom;
   gboolean                 restoring_draft;
@@ -328,9 +332,20 @@ scroll_to_bottom_now (WabizChatView *self)
   guint n = self->messages != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->messages)) : 0;
   GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
 
-  if (n > 0)
-    gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", n - 1);
-  gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
+  /* nothing to scroll (GTK 4.8 warns when an empty list view is scrolled) */
+  if (n == 0)
+    return;
+  gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", n - 1);
+  /* and to the very end of the last row, once rows have their sizes (GTK
+   * 4.8 warns when the value is set on rows it has not laid out yet) */
+  if (!self->unlaid)
+    gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
+}
+
+static void
+adjustment_configured_cb (WabizChatView *self)
+{
+  self->unlaid = FALSE;
 }
 
 /* Rows get their real heights only when laid out: scroll again on the
@@ -417,8 +432,30 @@ upper_changed_cb (WabizChatView *self)
   GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
 
   /* new messages at the bottom: follow them if the user was there */
-  if (self->stick_to_bottom && self->scroll_tick == 0)
+  if (self->stick_to_bottom && self->scroll_tick == 0 && !self->unlaid && self->messages != NULL &&
+      g_list_model_get_n_items (G_LIST_MODEL (self->messages)) > 0)
     gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
+}
+
+/* Called on the frames after older messages came in: the view is only
+ * known to be too short once it has an allocation and has laid them out
+ * (reading up on a view that has none yet would read the whole history). */
+static gboolean
+fill_tick_cb (GtkWidget     *widget,
+              GdkFrameClock *clock,
+              gpointer       user_data)
+{
+  WabizChatView *self = WABIZ_CHAT_VIEW (widget);
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
+  double page = gtk_adjustment_get_page_size (adj);
+
+  if (self->fill_frames > 0 && --self->fill_frames > 0)
+    return G_SOURCE_CONTINUE;
+
+  self->fill_tick = 0;
+  if (page > 0 && gtk_adjustment_get_upper (adj) <= page)
+    load_older (self);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -430,6 +467,8 @@ messages_changed_cb (WabizChatView *self,
   GHashTableIter iter;
   gpointer row, item;
 
+  self->unlaid = TRUE;
+
   /* day headings depend on the neighbour above */
   g_hash_table_iter_init (&iter, self->rows);
   while (g_hash_table_iter_next (&iter, &row, &item))
@@ -438,13 +477,13 @@ messages_changed_cb (WabizChatView *self,
   if (self->stick_to_bottom && position > 0 && added > 0)
     scroll_to_bottom (self);
 
-  /* a first page shorter than the view: keep reading up */
+  /* a first page shorter than the view: keep reading up, once the rows
+   * have been laid out */
   if (position == 0 && added > 0)
     {
-      GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
-
-      if (gtk_adjustment_get_upper (adj) <= gtk_adjustment_get_page_size (adj))
-        load_older (self);
+      self->fill_frames = 2;
+      if (self->fill_tick == 0)
+        self->fill_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), fill_tick_cb, NULL, NULL);
     }
 }
 
@@ -684,7 +723,9 @@ composer_send_template_cb (WabizChatView *self)
   g_signal_emit (self, signals[SEND_TEMPLATE], 0);
 }
 
-/* attachments */
+/* attachments: each file is queued through the outbox, which keeps a
+ * copy and uploads it when it can; queued one after the other, in the
+ * order of the sheet */
 
 typedef struct
 {
@@ -692,7 +733,6 @@ typedef struct
   char          *phone;         /* (owned) */
   GPtrArray     *attachments;   /* (owned) (element-type WabizAttachment) accepted ones */
   guint          index;
-  char          *mime;          /* (owned) (nullable) of the current upload */
 } SendFiles;
 
 static void send_next_file (SendFiles *job);
@@ -703,7 +743,6 @@ send_files_free (SendFiles *job)
   g_clear_object (&job->self);
   g_free (job->phone);
   g_ptr_array_unref (job->attachments);
-  g_free (job->mime);
   g_free (job);
 }
 
@@ -719,17 +758,11 @@ file_failed (SendFiles    *job,
   toast (job->self, text);
 }
 
-static void
-media_path_saved_cb (GObject      *object,
-                     GAsyncResult *result,
-                     gpointer      user_data)
+static gboolean
+retry_file_cb (gpointer user_data)
 {
-  g_autoptr(WabizDbResult) res = NULL;
-  g_autoptr(GError) error = NULL;
-
-  res = wabiz_db_query_finish (WABIZ_DB (object), result, &error);
-  if (res == NULL)
-    g_debug ("Cannot note the local copy of a sent file: %s", error->message);
+  send_next_file (user_data);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -738,78 +771,42 @@ queue_file_cb (GObject      *object,
                gpointer      user_data)
 {
   SendFiles *job = user_data;
-  WabizAttachment *a = g_ptr_array_index (job->attachments, job->index);
   g_autoptr(GError) error = NULL;
   g_autofree char *uuid = NULL;
 
   uuid = wabiz_outbox_queue_finish (WABIZ_OUTBOX (object), result, &error);
+  if (uuid == NULL && g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE))
+    {
+      /* the database is away for a moment: keep the files and try again */
+      g_timeout_add_seconds (RETRY_SECONDS, retry_file_cb, job);
+      return;
+    }
   if (uuid == NULL)
     file_failed (job, error);
-  else if (job->self->conversations != NULL)
-    {
-      g_autofree char *path = g_file_get_path (a->file);
-      g_autofree char *name = g_file_get_basename (a->file);
-      g_autofree char *size = g_strdup_printf ("%" G_GOFFSET_FORMAT, a->size);
-      const char *params[] = { uuid, path, a->mime, size, name };
-
-      /* the bubble shows the file we sent, from where it is on this computer */
-      wabiz_db_query_async (wabiz_conversations_model_get_db (job->self->conversations),
-                            "WITH u AS (UPDATE messages SET media_path = $2,"
-                            "   media_mime = coalesce(media_mime, $3), media_size = $4::bigint,"
-                            "   media_filename = coalesce(media_filename, $5), updated_at = now()"
-                            " WHERE id = $1::uuid RETURNING phone, id)"
-                            " SELECT pg_notify('wabiz', json_build_object('t', 'messages', 'phone', phone,"
-                            "   'id', id)::text) FROM u",
-                            5, params, NULL, media_path_saved_cb, NULL);
-      if (job->self->messages != NULL && g_strcmp0 (job->phone, get_phone (job->self)) == 0)
-        wabiz_messages_model_notification (job->self->messages, "messages", job->phone, uuid);
-    }
+  else if (job->self->messages != NULL && g_strcmp0 (job->phone, get_phone (job->self)) == 0)
+    /* the NOTIFY brings it too; this is for a missing listener */
+    wabiz_messages_model_notification (job->self->messages, "messages", job->phone, uuid);
 
   job->index++;
   send_next_file (job);
 }
 
 static void
-upload_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  SendFiles *job = user_data;
-  WabizAttachment *a = g_ptr_array_index (job->attachments, job->index);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(WabizOutgoing) outgoing = NULL;
-  g_autofree char *media_id = NULL;
-  g_autofree char *name = NULL;
-
-  g_clear_pointer (&job->mime, g_free);
-  media_id = wabiz_graph_client_upload_media_finish (WABIZ_GRAPH_CLIENT (object), result, &job->mime, &error);
-  if (media_id == NULL)
-    {
-      file_failed (job, error);
-      job->index++;
-      send_next_file (job);
-      return;
-    }
-
-  name = g_file_get_basename (a->file);
-  outgoing = wabiz_outgoing_new_media (job->phone, a->kind, NULL, media_id, a->caption,
-                                       g_strcmp0 (a->kind, "document") == 0 ? name : NULL);
-  wabiz_outbox_queue_async (job->self->outbox, outgoing, NULL, queue_file_cb, job);
-}
-
-static void
 send_next_file (SendFiles *job)
 {
+  g_autoptr(WabizOutgoing) outgoing = NULL;
   WabizAttachment *a;
 
-  if (job->index >= job->attachments->len)
+  if (job->index >= job->attachments->len || job->self->outbox == NULL)
     {
       send_files_free (job);
       return;
     }
 
   a = g_ptr_array_index (job->attachments, job->index);
-  wabiz_graph_client_upload_media_async (job->self->graph, a->file, a->kind, NULL, upload_cb, job);
+  outgoing = wabiz_outgoing_new_media_file (job->phone, a->kind, a->file, a->caption);
+  /* not the conversation's cancellable: switching chats must not drop a send */
+  wabiz_outbox_queue_async (job->self->outbox, outgoing, NULL, queue_file_cb, job);
 }
 
 static void
@@ -821,7 +818,7 @@ sheet_send_cb (WabizChatView        *self,
 
   if (self->conversation == NULL)
     return;
-  if (self->outbox == NULL || self->graph == NULL)
+  if (self->outbox == NULL)
     {
       toast (self, _("Sending is not set up yet: add your Meta account in Preferences"));
       return;
@@ -1436,6 +1433,7 @@ wabiz_chat_view_init (WabizChatView *self)
   adj = gtk_scrolled_window_get_vadjustment (self->scroller);
   g_signal_connect_object (adj, "value-changed", G_CALLBACK (adjustment_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (adj, "notify::upper", G_CALLBACK (upper_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (adj, "changed", G_CALLBACK (adjustment_configured_cb), self, G_CONNECT_SWAPPED);
 
   /* files dragged from the file manager: several at once */
   self->drop_target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
