@@ -29,6 +29,7 @@ struct _WabizWindow
   AdwLeaflet           *leaflet;           /* (unowned): in layout_slot */
   guint                 back_idle;
   gboolean              loaded;
+  WabizDb              *pending_db;        /* (owned) (nullable): for the panes not in view yet */
 
   /* template children */
   AdwToastOverlay      *toast_overlay;
@@ -72,6 +73,18 @@ get_panes (WabizWindow *self,
   panes[2] = self->templates_pane;
   panes[3] = self->analytics_pane;
   return panes;
+}
+
+/* Gives @db to every pane that does not have it yet. */
+static void
+hand_out_database (WabizWindow *self,
+                   WabizDb     *db)
+{
+  WabizPane *panes[4];
+
+  get_panes (self, panes);
+  for (guint i = 0; i < G_N_ELEMENTS (panes); i++)
+    wabiz_pane_set_database (panes[i], db);
 }
 
 static void
@@ -178,7 +191,7 @@ database_state_changed_cb (WabizWindow *self)
 {
   WabizApplication *app = WABIZ_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
   WabizDb *db = NULL;
-  WabizPane *panes[4];
+  WabizPane *current;
 
   if (app == NULL)
     return;
@@ -224,9 +237,17 @@ database_state_changed_cb (WabizWindow *self)
     }
 
   set_listener (self, db != NULL ? wabiz_application_get_listener (app) : NULL);
-  get_panes (self, panes);
-  for (guint i = 0; i < G_N_ELEMENTS (panes); i++)
-    wabiz_pane_set_database (panes[i], db);
+
+  /* The pane in view loads first; the others once it has, so that their
+   * queries do not compete with the one the user is waiting for. */
+  g_clear_object (&self->pending_db);
+  current = wabiz_window_get_pane (self, self->pane_name);
+  if (current != NULL)
+    wabiz_pane_set_database (current, db);
+  if (db != NULL && current != NULL && !wabiz_pane_get_loaded (current))
+    self->pending_db = g_object_ref (db);
+  else
+    hand_out_database (self, db);
 
   update_loaded (self);
 }
@@ -364,6 +385,14 @@ build_leaflet (WabizWindow *self)
 static void
 pane_loaded_cb (WabizWindow *self)
 {
+  WabizPane *current = wabiz_window_get_pane (self, self->pane_name);
+
+  if (self->pending_db != NULL && (current == NULL || wabiz_pane_get_loaded (current)))
+    {
+      g_autoptr(WabizDb) db = g_steal_pointer (&self->pending_db);
+
+      hand_out_database (self, db);
+    }
   update_loaded (self);
 }
 
@@ -432,6 +461,7 @@ wabiz_window_dispose (GObject *object)
   WabizWindow *self = WABIZ_WINDOW (object);
 
   set_listener (self, NULL);
+  g_clear_object (&self->pending_db);
   g_clear_handle_id (&self->back_idle, g_source_remove);
   if (self->settings != NULL)
     g_settings_unbind (self, "pane");
@@ -600,6 +630,12 @@ wabiz_window_set_pane_name (WabizWindow *self,
       self->pane_name = g_strdup (name);
 
       pane = wabiz_window_get_pane (self, name);
+      if (self->pending_db != NULL)
+        {
+          g_autoptr(WabizDb) db = g_steal_pointer (&self->pending_db);
+
+          hand_out_database (self, db);
+        }
       gtk_stack_set_visible_child_name (self->pane_stack, name);
       adw_window_title_set_title (self->pane_title, wabiz_pane_get_title (pane));
       select_sidebar_row (self);
