@@ -912,7 +912,7 @@ show_main_window (WabizApplication *self)
 static void
 show_setup (WabizApplication *self)
 {
-  WabizSetupWindow *setup = wabiz_setup_window_new (GTK_APPLICATION (self), self->settings, FALSE);
+  WabizSetupWindow *setup = wabiz_setup_window_new (GTK_APPLICATION (self), self->settings);
 
   g_signal_connect_object (setup, "finished", G_CALLBACK (setup_finished_cb), self, 0);
   if (g_getenv ("WABIZ_SCREENSHOT") != NULL)

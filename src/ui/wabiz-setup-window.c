@@ -33,7 +33,6 @@ struct _WabizSetupWindow
   GPtrArray            *pending_secrets;    /* (owned) (nullable): (kind, value) pairs to store */
   char                 *conninfo;           /* (owned) (nullable): checked, without password */
   GtkWidget            *last_focus;         /* (unowned) (nullable): while checking */
-  gboolean              preferences;
   gboolean              checking;
 
   /* template children */
@@ -152,7 +151,6 @@ update_page (WabizSetupWindow *self)
 {
   const char *name = gtk_stack_get_visible_child_name (self->stack);
   guint index = step_index (name);
-  guint first = self->preferences ? 1 : 0;
   gboolean last = index == G_N_ELEMENTS (steps) - 1;
 
   gtk_revealer_set_reveal_child (self->error_revealer, FALSE);
@@ -162,17 +160,15 @@ update_page (WabizSetupWindow *self)
     gtk_widget_add_css_class (GTK_WIDGET (self->header_bar), "flat");
   else
     gtk_widget_remove_css_class (GTK_WIDGET (self->header_bar), "flat");
-  gtk_widget_set_visible (self->back_button, index > first);
+  gtk_widget_set_visible (self->back_button, index > 0);
   gtk_widget_set_visible (GTK_WIDGET (self->next_stack), index > 0);
-  gtk_button_set_label (self->next_button, last ? (self->preferences ? _("_Save") : _("_Finish"))
-                                                : _("_Next"));
+  gtk_button_set_label (self->next_button, last ? _("_Finish") : _("_Next"));
   if (index == 0)
     adw_window_title_set_title (self->window_title, "");
   else
-    adw_window_title_set_title (self->window_title,
-                                self->preferences ? _("Preferences") : _("Set Up WaBiz"));
+    adw_window_title_set_title (self->window_title, _("Set Up WaBiz"));
   /* Translators: the step of the setup assistant, e.g. “Step 2 of 4” */
-  if (index > 0 && !self->preferences)
+  if (index > 0)
     {
       g_autofree char *subtitle = g_strdup_printf (_("Step %u of %u"), index,
                                                    (guint) G_N_ELEMENTS (steps) - 1);
@@ -283,12 +279,6 @@ check_meta (WabizSetupWindow *self)
     }
   if (*token == '\0')
     {
-      if (self->preferences)
-        {
-          /* the stored token stays; nothing new to check it with */
-          go_to (self, step_index ("webhook"));
-          return;
-        }
       show_error (self, _("Enter the access token."));
       return;
     }
@@ -496,7 +486,7 @@ back_action (GtkWidget  *widget,
   WabizSetupWindow *self = WABIZ_SETUP_WINDOW (widget);
   guint index = step_index (gtk_stack_get_visible_child_name (self->stack));
 
-  if (index > (self->preferences ? 1u : 0u))
+  if (index > 0)
     go_to (self, index - 1);
 }
 
@@ -525,7 +515,9 @@ load_settings (WabizSetupWindow *self)
   g_autofree char *phone_number_id = g_settings_get_string (self->settings, "phone-number-id");
   g_autofree char *waba_id = g_settings_get_string (self->settings, "waba-id");
   g_autofree char *conninfo = g_settings_get_string (self->settings, "database-conninfo");
+  g_autofree char *uuid = g_uuid_string_random ();
   g_autofree char *verify_token = NULL;
+  GString *token;
 
   gtk_editable_set_text (GTK_EDITABLE (self->phone_number_id_row), phone_number_id);
   gtk_editable_set_text (GTK_EDITABLE (self->waba_id_row), waba_id);
@@ -548,16 +540,11 @@ load_settings (WabizSetupWindow *self)
   if (g_settings_get_enum (self->settings, "database-mode") == 1)
     gtk_check_button_set_active (self->remote_check, TRUE);
 
-  if (!self->preferences)
-    {
-      /* a fresh verify token to paste into Meta */
-      g_autofree char *uuid = g_uuid_string_random ();
-      GString *token = g_string_new (uuid);
-
-      g_string_replace (token, "-", "", 0);
-      verify_token = g_string_free (token, FALSE);
-      gtk_editable_set_text (GTK_EDITABLE (self->verify_token_row), verify_token);
-    }
+  /* a fresh verify token to paste into Meta */
+  token = g_string_new (uuid);
+  g_string_replace (token, "-", "", 0);
+  verify_token = g_string_free (token, FALSE);
+  gtk_editable_set_text (GTK_EDITABLE (self->verify_token_row), verify_token);
 }
 
 static void
@@ -682,16 +669,10 @@ wabiz_setup_window_init (WabizSetupWindow *self)
                            self, G_CONNECT_SWAPPED);
 }
 
-/**
- * wabiz_setup_window_new:
- * @preferences: %TRUE to start at the first field, as Preferences, with
- *   the settings filled in (secrets stay in the keyring; an empty field
- *   keeps the stored one)
- */
+/* The first-run assistant; Preferences is WabizPreferencesWindow. */
 WabizSetupWindow *
 wabiz_setup_window_new (GtkApplication *application,
-                        GSettings      *settings,
-                        gboolean        preferences)
+                        GSettings      *settings)
 {
   WabizSetupWindow *self;
 
@@ -700,19 +681,8 @@ wabiz_setup_window_new (GtkApplication *application,
 
   self = g_object_new (WABIZ_TYPE_SETUP_WINDOW, "application", application, NULL);
   self->settings = g_object_ref (settings);
-  self->preferences = preferences;
   load_settings (self);
-  if (preferences)
-    {
-      gtk_window_set_title (GTK_WINDOW (self), _("Preferences"));
-      adw_preferences_group_set_description (self->meta_group,
-                                             _("The access token, the secrets and the keys are kept "
-                                               "in your keyring: leave a field empty to keep what "
-                                               "is saved."));
-      go_to (self, step_index ("meta"));
-    }
-  else
-    go_to (self, 0);
+  go_to (self, 0);
 
   return self;
 }

@@ -13,8 +13,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (WabizSetupWindow, wabiz_setup_window, WABIZ, SETUP_WINDOW, AdwWindow)
 
 WabizSetupWindow *wabiz_setup_window_new       (GtkApplication   *application,
-                                                GSettings        *settings,
-                                                gboolean          preferences);
+                                                GSettings        *settings);
 const char       *wabiz_setup_window_get_page  (WabizSetupWindow *self);
 void              wabiz_setup_window_set_page  (WabizSetupWindow *self,
                                                 const char       *page);
