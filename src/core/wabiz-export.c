@@ -70,7 +70,11 @@ export_job (WabizDb      *db,
   head = wabiz_db_conn_exec (conn,
                              "SELECT json_build_object('phone', $1::text,"
                              " 'exported_at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
-                             " 'lead', (SELECT to_jsonb(l) FROM leads l WHERE l.phone = $1),"
+                             /* the counters are the conversation's (006-hot-counters.sql) */
+                             " 'lead', (SELECT to_jsonb(l) || jsonb_build_object("
+                             "   'unread_count', coalesce(c.unread_count, 0),"
+                             "   'last_inbound_at', greatest(l.last_inbound_at, c.last_inbound_at))"
+                             "   FROM leads l LEFT JOIN conversations c ON c.phone = l.phone WHERE l.phone = $1),"
                              " 'conversation', (SELECT to_jsonb(c) FROM conversations c WHERE c.phone = $1),"
                              " 'total_messages', (SELECT count(*) FROM messages WHERE phone = $1))::text AS head"
                              " WHERE EXISTS (SELECT 1 FROM leads WHERE phone = $1)"

@@ -11,12 +11,15 @@
 
 G_BEGIN_DECLS
 
-/* The columns every lead query selects, in the form wabiz_lead_new_from_result() reads. */
+/* The columns every lead query selects, in the form wabiz_lead_new_from_result() reads;
+ * the table must be named leads, not aliased. The unread count is the conversation's
+ * (data/sql/006-hot-counters.sql). */
 #define WABIZ_LEAD_COLUMNS \
   "id, phone, name, email, status, timezone, notes, array_to_json(tags)::text AS tags_json," \
   " custom_fields::text AS custom_fields_json," \
   " (extract(epoch FROM last_contact) * 1000000)::bigint AS last_contact_us," \
-  " (extract(epoch FROM created_at) * 1000000)::bigint AS created_us, unread_count"
+  " (extract(epoch FROM created_at) * 1000000)::bigint AS created_us," \
+  " coalesce((SELECT c.unread_count FROM conversations c WHERE c.phone = leads.phone), 0) AS unread_count"
 
 #define WABIZ_TYPE_LEAD (wabiz_lead_get_type ())
 G_DECLARE_FINAL_TYPE (WabizLead, wabiz_lead, WABIZ, LEAD, GObject)

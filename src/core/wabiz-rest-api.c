@@ -430,7 +430,8 @@ run_json_query (WabizRestApi       *self,
   " 'status', " l ".status, 'first_contact', " ISO_UTC (l ".first_contact") "," \
   " 'created_at', " ISO_UTC (l ".created_at") ", 'last_contact', " ISO_UTC (l ".last_contact") "," \
   " 'profile_name', " l ".profile_name, 'timezone', " l ".timezone, 'notes', " l ".notes," \
-  " 'tags', " l ".tags, 'custom_fields', " l ".custom_fields, 'unread_count', " l ".unread_count," \
+  " 'tags', " l ".tags, 'custom_fields', " l ".custom_fields," \
+  " 'unread_count', coalesce((SELECT c.unread_count FROM conversations c WHERE c.phone = " l ".phone), 0)," \
   " 'unreachable', " l ".unreachable)"
 
 static void
@@ -558,7 +559,10 @@ handle_export (WabizRestApi      *self,
 
   run_json_query (self, msg,
                   "SELECT json_build_object('phone', $1::text, 'exported_at', " ISO_UTC ("now()") ","
-                  " 'lead', (SELECT to_jsonb(l) FROM leads l WHERE l.phone = $1),"
+                  " 'lead', (SELECT to_jsonb(l) || jsonb_build_object("
+                  "   'unread_count', coalesce(c.unread_count, 0),"
+                  "   'last_inbound_at', greatest(l.last_inbound_at, c.last_inbound_at))"
+                  "   FROM leads l LEFT JOIN conversations c ON c.phone = l.phone WHERE l.phone = $1),"
                   " 'conversation', (SELECT to_jsonb(c) FROM conversations c WHERE c.phone = $1),"
                   " 'total_messages', (SELECT count(*) FROM messages WHERE phone = $1),"
                   " 'messages', coalesce((SELECT json_agg(to_jsonb(m) - 'search' ORDER BY m.\"timestamp\", m.id)"

@@ -83,12 +83,13 @@ wabiz_store_touch_conversation_on_conn (WabizDbConn *conn,
   if (conv == NULL)
     return FALSE;
 
+  /* the unread count and the 24-hour window are the conversation's
+   * (006-hot-counters.sql); the lead row, with its ten indexes, is
+   * rewritten only when its last contact moves on */
   lead = wabiz_db_conn_exec (conn,
-                             "UPDATE leads SET"
-                             "  last_contact = greatest(last_contact, (SELECT last_message_time FROM conversations WHERE phone = $1)),"
-                             "  last_inbound_at = greatest(last_inbound_at, (SELECT last_inbound_at FROM conversations WHERE phone = $1)),"
-                             "  unread_count = (SELECT unread_count FROM conversations WHERE phone = $1)"
-                             " WHERE phone = $1",
+                             "UPDATE leads l SET last_contact = c.last_message_time"
+                             " FROM conversations c WHERE c.phone = $1 AND l.phone = $1"
+                             "   AND (l.last_contact IS NULL OR l.last_contact < c.last_message_time)",
                              1, params, error);
 
   return lead != NULL;
