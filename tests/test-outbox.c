@@ -1374,6 +1374,18 @@ int
 main (int   argc,
       char *argv[])
 {
+  g_autofree char *data_home = NULL;
+  int status;
+
+  /* A spool folder of this run's own: other test programs queue files
+   * in parallel (the crash test's child sender inherits it) */
+  if (g_getenv ("WABIZ_TEST_OUTBOX_HOME") == NULL)
+    {
+      data_home = wabiz_test_make_tmpdir ("wabiz-outbox-home");
+      g_setenv ("WABIZ_TEST_OUTBOX_HOME", data_home, TRUE);
+      g_setenv ("XDG_DATA_HOME", data_home, TRUE);
+    }
+
   if (argc == 4 && g_str_equal (argv[1], "--outbox-child"))
     return run_child_sender (argv[2], argv[3]);
 
@@ -1399,5 +1411,8 @@ main (int   argc,
   g_test_add ("/outbox/file/refused", Fixture, NULL, fixture_setup, test_file_refused, fixture_teardown);
   g_test_add ("/outbox/file/crash", Fixture, NULL, fixture_setup, test_file_crash, fixture_teardown);
 
-  return g_test_run ();
+  status = g_test_run ();
+  if (data_home != NULL)
+    wabiz_test_rm_rf (data_home);
+  return status;
 }
