@@ -16,17 +16,16 @@
 
 #include "wabiz-application.h"
 #include "wabiz-conversations-pane.h"
-#include "wabiz-migrations.h"
 #include "wabiz-test-pg.h"
 #include "wabiz-test-ui.h"
 #include "wabiz-window.h"
 
 #define CUSTOMER "5511999990001"
 
-static const char *seed_sql[] = {
+static const char *seed_sql =
   "INSERT INTO leads (phone, name, status, email) VALUES"
   " ('" CUSTOMER "', 'Ana Souza', 'INTERESTED', 'ana@example.com'),"
-  " ('5511999990002', 'Bruno Lima', 'NEW', NULL)",
+  " ('5511999990002', 'Bruno Lima', 'NEW', NULL);"
   "INSERT INTO messages (phone, message, sender, direction, status, message_id, type, \"timestamp\","
   " error_code, error_title) VALUES"
   " ('" CUSTOMER "', 'Is the blue vase still available?', 'Customer', 'inbound', 'received',"
@@ -34,50 +33,13 @@ static const char *seed_sql[] = {
   " ('" CUSTOMER "', 'Yes, it is!', 'WaBiz', 'outbound', 'read', 'wamid.a11y-out1', 'text',"
   "  now() - interval '90 minutes', NULL, NULL),"
   " ('" CUSTOMER "', 'See you at 5 then', 'WaBiz', 'outbound', 'failed', 'wamid.a11y-out2', 'text',"
-  "  now() - interval '1 hour', 131047, 'Re-engagement message')",
+  "  now() - interval '1 hour', 131047, 'Re-engagement message');"
   "INSERT INTO conversations (phone, lead_id, total_messages, last_message, last_message_time,"
   " last_direction, unread_count, last_inbound_at)"
   " SELECT '" CUSTOMER "', id, 3, 'See you at 5 then', now() - interval '1 hour', 'outbound', 0,"
-  "  now() - interval '2 hours' FROM leads WHERE phone = '" CUSTOMER "'",
-  NULL
-};
+  "  now() - interval '2 hours' FROM leads WHERE phone = '" CUSTOMER "'";
 
-typedef struct
-{
-  char *conninfo;
-} Fixture;
-
-static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
-{
-  g_autoptr(WabizDb) db = NULL;
-  g_autoptr(GError) error = NULL;
-
-  if (!wabiz_test_ui_available ())
-    return;
-
-  f->conninfo = wabiz_test_pg_new_database ();
-  db = wabiz_db_new (f->conninfo, NULL, 1);
-  g_assert_true (wabiz_migrations_apply_sync (db, NULL, &error));
-  g_assert_no_error (error);
-  for (guint i = 0; seed_sql[i] != NULL; i++)
-    {
-      g_autoptr(WabizDbResult) res = wabiz_db_query_sync (db, seed_sql[i], 0, NULL, NULL, &error);
-
-      g_assert_no_error (error);
-    }
-  wabiz_db_close (db);
-  g_setenv ("WABIZ_DATABASE_URL", f->conninfo, TRUE);
-}
-
-static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
-{
-  g_free (f->conninfo);
-  g_unsetenv ("WABIZ_DATABASE_URL");
-}
+typedef WabizTestUiFixture Fixture;
 
 static gboolean
 has_visible_text (GtkWidget *widget)
@@ -254,12 +216,6 @@ static void
 test_accessible_names (Fixture       *f,
                        gconstpointer  data)
 {
-  if (!wabiz_test_ui_available ())
-    {
-      g_test_skip ("no display");
-      return;
-    }
-
   wabiz_test_ui_run (a11y_cb, f);
 }
 
@@ -267,11 +223,10 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
-  wabiz_test_ui_init ();
+  wabiz_test_ui_test_init (&argc, &argv);
 
-  g_test_add ("/ui/a11y/accessible-names", Fixture, NULL, fixture_setup, test_accessible_names,
-              fixture_teardown);
+  g_test_add ("/ui/a11y/accessible-names", Fixture, seed_sql, wabiz_test_ui_fixture_setup,
+              test_accessible_names, wabiz_test_ui_fixture_teardown);
 
   return g_test_run ();
 }

@@ -18,7 +18,6 @@
 #include "wabiz-composer.h"
 #include "wabiz-conversations-pane.h"
 #include "wabiz-message-row.h"
-#include "wabiz-migrations.h"
 #include "wabiz-sim-server.h"
 #include "wabiz-test-pg.h"
 #include "wabiz-test-ui.h"
@@ -77,21 +76,6 @@ static const char *seed_sql =
   "INSERT INTO quick_replies (shortcut, body) VALUES ('hours', 'We are open 9–18, Monday to Saturday.');";
 
 static void
-seed_job (WabizDb      *db,
-          WabizDbConn  *conn,
-          GTask        *task,
-          gpointer      task_data,
-          GCancellable *cancellable)
-{
-  GError *error = NULL;
-
-  if (wabiz_db_conn_exec_script (conn, task_data, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
-static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
@@ -100,13 +84,8 @@ fixture_setup (Fixture       *f,
   if (!wabiz_test_ui_available ())
     return;
 
-  f->conninfo = wabiz_test_pg_new_database ();
+  f->conninfo = wabiz_test_ui_set_database (seed_sql);
   f->db = wabiz_db_new (f->conninfo, NULL, 2);
-  g_assert_true (wabiz_migrations_apply_sync (f->db, NULL, &error));
-  g_assert_no_error (error);
-  g_assert_true (wabiz_db_run_sync (f->db, seed_job, (gpointer) seed_sql, NULL, NULL, &error));
-  g_assert_no_error (error);
-  g_setenv ("WABIZ_DATABASE_URL", f->conninfo, TRUE);
 
   f->tmpdir = wabiz_test_make_tmpdir ("wzuic");
   f->sim = wabiz_sim_server_new ();
@@ -124,9 +103,8 @@ fixture_teardown (Fixture       *f,
   if (f->db != NULL)
     wabiz_db_close (f->db);
   g_clear_object (&f->db);
-  g_free (f->conninfo);
   g_free (f->tmpdir);
-  g_unsetenv ("WABIZ_DATABASE_URL");
+  wabiz_test_ui_clear_database (&f->conninfo);
 }
 
 /* helpers */
@@ -555,12 +533,6 @@ static void
 test_chat (Fixture       *f,
            gconstpointer  data)
 {
-  if (!wabiz_test_ui_available ())
-    {
-      g_test_skip ("no display");
-      return;
-    }
-
   wabiz_test_ui_run (chat_cb, f);
 }
 
@@ -695,12 +667,6 @@ static void
 test_files_offline (Fixture       *f,
                     gconstpointer  data)
 {
-  if (!wabiz_test_ui_available ())
-    {
-      g_test_skip ("no display");
-      return;
-    }
-
   wabiz_test_ui_run (offline_cb, f);
 }
 
@@ -793,12 +759,6 @@ static void
 test_restart (Fixture       *f,
               gconstpointer  data)
 {
-  if (!wabiz_test_ui_available ())
-    {
-      g_test_skip ("no display");
-      return;
-    }
-
   wabiz_test_ui_run (close_with_draft_cb, f);
   wabiz_test_ui_run (restarted_cb, f);
 }
@@ -807,15 +767,8 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autofree char *state = NULL;
-
-  g_test_init (&argc, &argv, NULL);
-
   /* drafts not yet in the database live under the state folder */
-  state = wabiz_test_make_tmpdir ("wzstate");
-  g_setenv ("XDG_STATE_HOME", state, TRUE);
-
-  wabiz_test_ui_init ();
+  wabiz_test_ui_test_init (&argc, &argv);
 
   g_test_add ("/wabiz/ui/conversations/chat", Fixture, NULL, fixture_setup, test_chat, fixture_teardown);
   g_test_add ("/wabiz/ui/conversations/restart", Fixture, NULL, fixture_setup, test_restart, fixture_teardown);

@@ -16,7 +16,6 @@
 #include "wabiz-import-dialog.h"
 #include "wabiz-lead-editor.h"
 #include "wabiz-leads-pane.h"
-#include "wabiz-migrations.h"
 #include "wabiz-test-pg.h"
 #include "wabiz-test-ui.h"
 
@@ -53,20 +52,11 @@ static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  g_autoptr(WabizDb) db = NULL;
-  g_autoptr(GError) error = NULL;
-
   if (!wabiz_test_ui_available ())
     return;
 
-  f->conninfo = wabiz_test_pg_new_database ();
+  f->conninfo = wabiz_test_ui_set_database (SEED);
   f->tmpdir = wabiz_test_make_tmpdir ("wzui");
-  db = wabiz_db_new (f->conninfo, NULL, 1);
-  g_assert_true (wabiz_migrations_apply_sync (db, NULL, &error));
-  g_assert_no_error (error);
-  wabiz_db_close (db);
-  wabiz_db_result_unref (query (f->conninfo, SEED, 0, NULL));
-  g_setenv ("WABIZ_DATABASE_URL", f->conninfo, TRUE);
 }
 
 static void
@@ -76,8 +66,7 @@ fixture_teardown (Fixture       *f,
   if (f->tmpdir != NULL)
     wabiz_test_rm_rf (f->tmpdir);
   g_free (f->tmpdir);
-  g_free (f->conninfo);
-  g_unsetenv ("WABIZ_DATABASE_URL");
+  wabiz_test_ui_clear_database (&f->conninfo);
 }
 
 static WabizLeadsPane *
@@ -208,26 +197,10 @@ static void
 test_search (Fixture       *f,
              gconstpointer  data)
 {
-  if (!wabiz_test_ui_available ())
-    {
-      g_test_skip ("no display");
-      return;
-    }
   wabiz_test_ui_run (search_cb, f);
 }
 
 /* paging -------------------------------------------------------------------- */
-
-static void
-load_more_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  gboolean *done = user_data;
-
-  g_assert_true (wabiz_leads_model_load_more_finish (WABIZ_LEADS_MODEL (object), result, NULL));
-  *done = TRUE;
-}
 
 static void
 paging_cb (WabizApplication *app,
@@ -243,10 +216,11 @@ paging_cb (WabizApplication *app,
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), <=, 2 * WABIZ_LEADS_MODEL_PAGE_SIZE);
   while (wabiz_leads_model_get_has_more (model))
     {
-      gboolean done = FALSE;
+      g_autoptr(GAsyncResult) result = NULL;
 
-      wabiz_leads_model_load_more_async (model, NULL, load_more_cb, &done);
-      wabiz_test_wait_for_flag (&done, 30);
+      wabiz_leads_model_load_more_async (model, NULL, wabiz_test_store_result_cb, &result);
+      g_assert_true (wabiz_leads_model_load_more_finish (model, wabiz_test_wait_result (&result, 30),
+                                                         NULL));
     }
 
   n = g_list_model_get_n_items (G_LIST_MODEL (model));
@@ -264,11 +238,8 @@ static void
 test_paging (Fixture       *f,
              gconstpointer  data)
 {
-  if (!wabiz_test_ui_available ())
-    {
-      g_test_skip ("no display");
-      return;
-    }
+  if (wabiz_test_ui_skip_without_display ())
+    return;
 
   /* 250 more, many with the same last contact, to test ties in the keyset */
   wabiz_db_result_unref (query (f->conninfo,
@@ -403,11 +374,6 @@ static void
 test_edit (Fixture       *f,
            gconstpointer  data)
 {
-  if (!wabiz_test_ui_available ())
-    {
-      g_test_skip ("no display");
-      return;
-    }
   wabiz_test_ui_run (edit_cb, f);
 }
 
@@ -485,11 +451,6 @@ static void
 test_bulk (Fixture       *f,
            gconstpointer  data)
 {
-  if (!wabiz_test_ui_available ())
-    {
-      g_test_skip ("no display");
-      return;
-    }
   wabiz_test_ui_run (bulk_cb, f);
 }
 
@@ -656,11 +617,6 @@ static void
 test_import (Fixture       *f,
              gconstpointer  data)
 {
-  if (!wabiz_test_ui_available ())
-    {
-      g_test_skip ("no display");
-      return;
-    }
   wabiz_test_ui_run (import_cb, f);
 }
 
@@ -707,11 +663,6 @@ static void
 test_export (Fixture       *f,
              gconstpointer  data)
 {
-  if (!wabiz_test_ui_available ())
-    {
-      g_test_skip ("no display");
-      return;
-    }
   wabiz_test_ui_run (export_cb, f);
 }
 
@@ -762,11 +713,6 @@ static void
 test_narrow (Fixture       *f,
              gconstpointer  data)
 {
-  if (!wabiz_test_ui_available ())
-    {
-      g_test_skip ("no display");
-      return;
-    }
   wabiz_test_ui_run (narrow_cb, f);
 }
 
@@ -827,11 +773,6 @@ static void
 test_delete (Fixture       *f,
              gconstpointer  data)
 {
-  if (!wabiz_test_ui_available ())
-    {
-      g_test_skip ("no display");
-      return;
-    }
   wabiz_test_ui_run (delete_cb, f);
 }
 
@@ -840,8 +781,7 @@ main (int   argc,
       char *argv[])
 {
   setlocale (LC_ALL, "");
-  g_test_init (&argc, &argv, NULL);
-  wabiz_test_ui_init ();
+  wabiz_test_ui_test_init (&argc, &argv);
 
   g_test_add ("/wabiz/ui/leads/search", Fixture, NULL, fixture_setup, test_search, fixture_teardown);
   g_test_add ("/wabiz/ui/leads/paging", Fixture, NULL, fixture_setup, test_paging, fixture_teardown);

@@ -1,5 +1,6 @@
 /* test-ui-preferences.c: the Preferences window under Xvfb: settings go
- * to GSettings, secrets to the keyring and never to GSettings
+ * to GSettings, secrets to the keyring and never to GSettings, and a
+ * database connection string only once it connects
  *
  * SPDX-License-Identifier: MIT
  *
@@ -12,7 +13,7 @@
 #include <string.h>
 
 #include "wabiz-application.h"
-#include "wabiz-migrations.h"
+#include "wabiz-conninfo.h"
 #include "wabiz-preferences-window.h"
 #include "wabiz-secrets.h"
 #include "wabiz-test-pg.h"
@@ -21,37 +22,9 @@
 
 #define TOKEN "EAAGm0PX4ZCpsBAsecret-token-for-the-test"
 #define DB_PASSWORD "s3cret-db-pw"
+#define BAD_DB_PASSWORD "wr0ng-db-pw"
 
-typedef struct
-{
-  char *conninfo;
-} Fixture;
-
-static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
-{
-  g_autoptr(WabizDb) db = NULL;
-  g_autoptr(GError) error = NULL;
-
-  if (!wabiz_test_ui_available ())
-    return;
-
-  f->conninfo = wabiz_test_pg_new_database ();
-  db = wabiz_db_new (f->conninfo, NULL, 1);
-  g_assert_true (wabiz_migrations_apply_sync (db, NULL, &error));
-  g_assert_no_error (error);
-  wabiz_db_close (db);
-  g_setenv ("WABIZ_DATABASE_URL", f->conninfo, TRUE);
-}
-
-static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
-{
-  g_free (f->conninfo);
-  g_unsetenv ("WABIZ_DATABASE_URL");
-}
+typedef WabizTestUiFixture Fixture;
 
 static char *
 lookup_secret (WabizSecretKind kind)
@@ -121,6 +94,7 @@ preferences_cb (WabizApplication *app,
                 WabizWindow      *main_window,
                 gpointer          data)
 {
+  Fixture *f = data;
   GSettings *settings = wabiz_application_get_settings (app);
   WabizPreferencesWindow *window;
   g_autofree char *shot = NULL;
@@ -129,6 +103,11 @@ preferences_cb (WabizApplication *app,
   g_autofree char *conninfo = NULL;
   g_autofree char *phone_number_id = NULL;
   GtkWidget *row;
+  GtkWidget *error_label;
+  g_autoptr(GSocket) closed = NULL;
+  g_autofree char *bad = NULL;
+  g_autofree char *good = NULL;
+  guint16 port;
 
   g_assert_true (g_action_group_has_action (G_ACTION_GROUP (app), "preferences"));
   g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
@@ -183,16 +162,59 @@ preferences_cb (WabizApplication *app,
   shot = wabiz_test_ui_screenshot_widget (GTK_WIDGET (window), "ui-preferences-webhooks.png");
   g_clear_pointer (&shot, g_free);
 
-  /* the database: a pasted Supabase string loses its password to the keyring */
+  /* the database: a remote string is saved only once it connects */
   show_page_of (window, "conninfo_row");
   gtk_check_button_set_active (GTK_CHECK_BUTTON (wabiz_preferences_window_get_child (window, "remote_check")), TRUE);
   g_assert_cmpint (g_settings_get_enum (settings, "database-mode"), ==, 1);
-  apply_row (window, "conninfo_row",
-             "postgresql://postgres:" DB_PASSWORD "@db.abcdefgh.supabase.co:5432/postgres");
+  row = wabiz_preferences_window_get_child (window, "conninfo_row");
+  error_label = wabiz_preferences_window_get_child (window, "conninfo_error_label");
+  g_assert_false (gtk_widget_get_visible (error_label));
+
+  /* not a connection string at all */
+  apply_row (window, "conninfo_row", "db.abcdefgh.supabase.co");
+  g_assert_true (gtk_widget_get_visible (error_label));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (error_label)),
+                            "This is not a PostgreSQL connection string"));
+  conninfo = g_settings_get_string (settings, "database-conninfo");
+  g_assert_cmpstr (conninfo, ==, "");
+  g_clear_pointer (&conninfo, g_free);
+
+  /* a server that is not there: the error beside the field, nothing saved */
+  closed = wabiz_test_closed_port (&port);
+  bad = g_strdup_printf ("postgresql://postgres:" BAD_DB_PASSWORD "@127.0.0.1:%u/postgres", port);
+  apply_row (window, "conninfo_row", bad);
+  g_assert_true (gtk_widget_get_visible (error_label));
+  g_assert_true (gtk_widget_has_css_class (row, "error"));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (error_label)),
+                            "Cannot connect to the database"));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (error_label)), "was not saved"));
+  conninfo = g_settings_get_string (settings, "database-conninfo");
+  g_assert_cmpstr (conninfo, ==, "");
+  g_clear_pointer (&conninfo, g_free);
+  password = lookup_secret (WABIZ_SECRET_DATABASE_PASSWORD);
+  g_assert_cmpstr (password, !=, BAD_DB_PASSWORD);
+  g_clear_pointer (&password, g_free);
+  assert_not_in_settings (settings, BAD_DB_PASSWORD);
+  shot = wabiz_test_ui_screenshot_widget (GTK_WIDGET (window), "ui-preferences-database-error.png");
+  g_clear_pointer (&shot, g_free);
+  g_socket_close (closed, NULL);
+
+  /* the test server, with a password in the string (it asks for none):
+   * saved, and the password goes to the keyring only */
+  good = g_strdup_printf ("%s password='" DB_PASSWORD "'", f->conninfo);
+  apply_row (window, "conninfo_row", good);
+  g_assert_false (gtk_widget_get_visible (error_label));
+  g_assert_false (gtk_widget_has_css_class (row, "error"));
   conninfo = g_settings_get_string (settings, "database-conninfo");
   g_assert_null (strstr (conninfo, DB_PASSWORD));
-  g_assert_nonnull (strstr (conninfo, "host='db.abcdefgh.supabase.co'"));
-  g_assert_nonnull (strstr (conninfo, "sslmode='require'"));
+  g_assert_nonnull (strstr (conninfo, "dbname="));
+  g_assert_null (strstr (gtk_editable_get_text (GTK_EDITABLE (row)), DB_PASSWORD));
+  {
+    g_autofree char *expected = wabiz_conninfo_clean (f->conninfo, &password);
+
+    g_assert_null (password);
+    g_assert_cmpstr (conninfo, ==, expected);
+  }
   password = lookup_secret (WABIZ_SECRET_DATABASE_PASSWORD);
   g_assert_cmpstr (password, ==, DB_PASSWORD);
   assert_not_in_settings (settings, DB_PASSWORD);
@@ -209,12 +231,6 @@ static void
 test_preferences (Fixture       *f,
                   gconstpointer  data)
 {
-  if (!wabiz_test_ui_available ())
-    {
-      g_test_skip ("no display");
-      return;
-    }
-
   wabiz_test_ui_run (preferences_cb, f);
 }
 
@@ -222,17 +238,10 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autofree char *state = NULL;
+  wabiz_test_ui_test_init (&argc, &argv);
 
-  g_test_init (&argc, &argv, NULL);
-
-  state = wabiz_test_make_tmpdir ("wzstate");
-  g_setenv ("XDG_STATE_HOME", state, TRUE);
-
-  wabiz_test_ui_init ();
-
-  g_test_add ("/wabiz/ui/preferences/save", Fixture, NULL, fixture_setup, test_preferences,
-              fixture_teardown);
+  g_test_add ("/wabiz/ui/preferences/save", Fixture, NULL, wabiz_test_ui_fixture_setup,
+              test_preferences, wabiz_test_ui_fixture_teardown);
 
   return g_test_run ();
 }

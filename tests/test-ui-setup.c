@@ -250,11 +250,8 @@ static void
 test_first_run (Fixture       *f,
                 gconstpointer  data)
 {
-  if (!wabiz_test_ui_available ())
-    {
-      g_test_skip ("No display");
-      return;
-    }
+  if (wabiz_test_ui_skip_without_display ())
+    return;
 
   run_app (first_run_cb, f, NULL);
 }
@@ -350,11 +347,8 @@ static void
 test_demo (Fixture       *f,
            gconstpointer  data)
 {
-  if (!wabiz_test_ui_available ())
-    {
-      g_test_skip ("No display");
-      return;
-    }
+  if (wabiz_test_ui_skip_without_display ())
+    return;
 
   run_app (demo_cb, f, NULL);
 }
@@ -533,11 +527,8 @@ test_connect (Fixture       *f,
   g_autoptr(GSettings) settings = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (!wabiz_test_ui_available ())
-    {
-      g_test_skip ("No display");
-      return;
-    }
+  if (wabiz_test_ui_skip_without_display ())
+    return;
 
   f->keyring = keyring_available ();
 
@@ -561,11 +552,8 @@ static void
 test_demo_option (Fixture       *f,
                   gconstpointer  data)
 {
-  if (!wabiz_test_ui_available ())
-    {
-      g_test_skip ("No display");
-      return;
-    }
+  if (wabiz_test_ui_skip_without_display ())
+    return;
 
   run_app (demo_option_cb, f, "--demo");
 }
@@ -574,8 +562,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
-  wabiz_test_ui_init ();
+  wabiz_test_ui_test_init (&argc, &argv);
 
   g_test_add ("/wabiz/ui/setup/first-run", Fixture, NULL, fixture_setup, test_first_run, fixture_teardown);
   g_test_add ("/wabiz/ui/setup/demo", Fixture, NULL, fixture_setup, test_demo, fixture_teardown);

@@ -11,55 +11,11 @@
 #include <locale.h>
 
 #include "wabiz-application.h"
-#include "wabiz-migrations.h"
 #include "wabiz-test-pg.h"
 #include "wabiz-test-ui.h"
 #include "wabiz-window.h"
 
-typedef struct
-{
-  char *conninfo;
-} Fixture;
-
-static void
-seed (const char *conninfo,
-      const char *sql)
-{
-  g_autoptr(WabizDb) db = wabiz_db_new (conninfo, NULL, 1);
-  g_autoptr(WabizDbResult) res = NULL;
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (wabiz_migrations_apply_sync (db, NULL, &error));
-  g_assert_no_error (error);
-  if (sql != NULL)
-    {
-      res = wabiz_db_query_sync (db, sql, 0, NULL, NULL, &error);
-      g_assert_no_error (error);
-    }
-  wabiz_db_close (db);
-}
-
-static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
-{
-  const char *sql = data;
-
-  if (!wabiz_test_ui_available ())
-    return;
-
-  f->conninfo = wabiz_test_pg_new_database ();
-  seed (f->conninfo, sql);
-  g_setenv ("WABIZ_DATABASE_URL", f->conninfo, TRUE);
-}
-
-static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
-{
-  g_free (f->conninfo);
-  g_unsetenv ("WABIZ_DATABASE_URL");
-}
+typedef WabizTestUiFixture Fixture;
 
 #define SEED_3_LEADS \
   "INSERT INTO leads (phone, name, status) VALUES" \
@@ -138,12 +94,6 @@ static void
 test_panes (Fixture       *f,
             gconstpointer  data)
 {
-  if (!wabiz_test_ui_available ())
-    {
-      g_test_skip ("no display");
-      return;
-    }
-
   wabiz_test_ui_run (panes_cb, f);
 }
 
@@ -186,12 +136,6 @@ static void
 test_live_update (Fixture       *f,
                   gconstpointer  data)
 {
-  if (!wabiz_test_ui_available ())
-    {
-      g_test_skip ("no display");
-      return;
-    }
-
   wabiz_test_ui_run (live_update_cb, f);
 }
 
@@ -212,11 +156,8 @@ failed_cb (WabizApplication *app,
 static void
 test_failed (void)
 {
-  if (!wabiz_test_ui_available ())
-    {
-      g_test_skip ("no display");
-      return;
-    }
+  if (wabiz_test_ui_skip_without_display ())
+    return;
 
   /* nothing listens there */
   g_setenv ("WABIZ_DATABASE_URL", "host=/nonexistent port=1 dbname=none connect_timeout=2", TRUE);
@@ -231,13 +172,12 @@ main (int   argc,
       char *argv[])
 {
   setlocale (LC_ALL, "");
-  g_test_init (&argc, &argv, NULL);
-  wabiz_test_ui_init ();
+  wabiz_test_ui_test_init (&argc, &argv);
 
   g_test_add ("/wabiz/ui/window/panes", Fixture, SEED_3_LEADS,
-              fixture_setup, test_panes, fixture_teardown);
+              wabiz_test_ui_fixture_setup, test_panes, wabiz_test_ui_fixture_teardown);
   g_test_add ("/wabiz/ui/window/live-update", Fixture, SEED_3_LEADS,
-              fixture_setup, test_live_update, fixture_teardown);
+              wabiz_test_ui_fixture_setup, test_live_update, wabiz_test_ui_fixture_teardown);
   g_test_add_func ("/wabiz/ui/window/failed", test_failed);
 
   return g_test_run ();

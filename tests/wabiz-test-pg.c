@@ -13,6 +13,7 @@
 
 #include "config.h"
 
+#include "wabiz-migrations.h"
 #include "wabiz-test-pg.h"
 
 #include <libpq-fe.h>
@@ -53,6 +54,26 @@ wabiz_test_make_tmpdir (const char *prefix)
   /* the server's user (when we are root) must be able to pass through */
   chmod (dir, 0755);
   return g_strdup (dir);
+}
+
+GSocket *
+wabiz_test_closed_port (guint16 *port)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  /* bound, never listening: connecting is refused */
+  g_assert_true (g_socket_bind (socket, address, FALSE, &error));
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  return g_steal_pointer (&socket);
 }
 
 static void
@@ -130,6 +151,39 @@ wabiz_test_pg_new_database (void)
   PQfinish (pg);
 
   return wabiz_test_pg_conninfo (dbname);
+}
+
+static void
+seed_job (WabizDb      *db,
+          WabizDbConn  *conn,
+          GTask        *task,
+          gpointer      task_data,
+          GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (wabiz_db_conn_exec_script (conn, task_data, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+char *
+wabiz_test_pg_new_seeded_database (const char *seed_sql)
+{
+  char *conninfo = wabiz_test_pg_new_database ();
+  g_autoptr(WabizDb) db = wabiz_db_new (conninfo, NULL, 1);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (wabiz_migrations_apply_sync (db, NULL, &error));
+  g_assert_no_error (error);
+  if (seed_sql != NULL)
+    {
+      g_assert_true (wabiz_db_run_sync (db, seed_job, (gpointer) seed_sql, NULL, NULL, &error));
+      g_assert_no_error (error);
+    }
+  wabiz_db_close (db);
+  return conninfo;
 }
 
 static gboolean

@@ -14,10 +14,16 @@ G_BEGIN_DECLS
 
 /* A fresh, empty database on the run's shared server; its connection string. */
 char          *wabiz_test_pg_new_database     (void);
+/* Same, with the migrations applied and @seed_sql (a script of one or
+ * more statements; nullable) run on it. */
+char          *wabiz_test_pg_new_seeded_database (const char *seed_sql);
 /* The shared server's connection string for database @dbname. */
 char          *wabiz_test_pg_conninfo         (const char *dbname);
 /* A server of the test's own (for tests that stop it), not yet started. */
 WabizPgServer *wabiz_test_pg_server_new       (void);
+/* A TCP port on 127.0.0.1 that nothing listens on, bound (and so kept
+ * free) until the returned socket is closed. */
+GSocket       *wabiz_test_closed_port         (guint16    *port);
 /* A short temporary folder (unix sockets need short paths), removed at exit. */
 char          *wabiz_test_make_tmpdir         (const char *prefix);
 void           wabiz_test_rm_rf               (const char *path);

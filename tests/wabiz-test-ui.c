@@ -33,10 +33,64 @@ wabiz_test_ui_init (void)
                 NULL);
 }
 
+void
+wabiz_test_ui_test_init (int    *argc,
+                         char ***argv)
+{
+  g_autofree char *state = NULL;
+
+  g_test_init (argc, argv, NULL);
+
+  state = wabiz_test_make_tmpdir ("wzstate");
+  g_setenv ("XDG_STATE_HOME", state, TRUE);
+
+  wabiz_test_ui_init ();
+}
+
 gboolean
 wabiz_test_ui_available (void)
 {
   return ui_available;
+}
+
+gboolean
+wabiz_test_ui_skip_without_display (void)
+{
+  if (ui_available)
+    return FALSE;
+  g_test_skip ("no display");
+  return TRUE;
+}
+
+char *
+wabiz_test_ui_set_database (const char *seed_sql)
+{
+  char *conninfo = wabiz_test_pg_new_seeded_database (seed_sql);
+
+  g_setenv ("WABIZ_DATABASE_URL", conninfo, TRUE);
+  return conninfo;
+}
+
+void
+wabiz_test_ui_clear_database (char **conninfo)
+{
+  g_clear_pointer (conninfo, g_free);
+  g_unsetenv ("WABIZ_DATABASE_URL");
+}
+
+void
+wabiz_test_ui_fixture_setup (WabizTestUiFixture *f,
+                             gconstpointer       seed_sql)
+{
+  if (ui_available)
+    f->conninfo = wabiz_test_ui_set_database (seed_sql);
+}
+
+void
+wabiz_test_ui_fixture_teardown (WabizTestUiFixture *f,
+                                gconstpointer       data)
+{
+  wabiz_test_ui_clear_database (&f->conninfo);
 }
 
 static gboolean
@@ -83,7 +137,8 @@ wabiz_test_ui_run (WabizTestUiFunc func,
   RunData run = { func, data };
   int status;
 
-  g_assert_true (ui_available);
+  if (wabiz_test_ui_skip_without_display ())
+    return;
 
   /* straight to the main window, as after the setup assistant; no
    * webhook server on the default port (tests run in parallel) */
@@ -185,6 +240,21 @@ wabiz_test_ui_visible_status_title (GtkWidget *widget)
   return page != NULL ? adw_status_page_get_title (ADW_STATUS_PAGE (page)) : NULL;
 }
 
+/* <build>/screenshots/@name, the folder made */
+static char *
+screenshot_path (const char *name)
+{
+  const char *build_dir = g_getenv ("WABIZ_BUILD_DIR");
+  g_autofree char *dir = NULL;
+
+  if (build_dir != NULL)
+    dir = g_build_filename (build_dir, "screenshots", NULL);
+  else
+    dir = g_build_filename (g_test_get_dir (G_TEST_BUILT), "screenshots", NULL);
+  g_mkdir_with_parents (dir, 0755);
+  return g_build_filename (dir, name, NULL);
+}
+
 char *
 wabiz_test_ui_screenshot_widget (GtkWidget  *widget,
                                  const char *name)
@@ -192,19 +262,10 @@ wabiz_test_ui_screenshot_widget (GtkWidget  *widget,
   g_autoptr(GdkPaintable) paintable = NULL;
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *dir = NULL;
   GtkSnapshot *snapshot;
-  const char *build_dir = g_getenv ("WABIZ_BUILD_DIR");
-  char *path;
+  char *path = screenshot_path (name);
   int width;
   int height;
-
-  if (build_dir != NULL)
-    dir = g_build_filename (build_dir, "screenshots", NULL);
-  else
-    dir = g_build_filename (g_test_get_dir (G_TEST_BUILT), "screenshots", NULL);
-  g_mkdir_with_parents (dir, 0755);
-  path = g_build_filename (dir, name, NULL);
 
   wabiz_test_ui_wait_frames (widget, 2);
   width = gtk_widget_get_width (widget);
@@ -227,16 +288,7 @@ wabiz_test_ui_screenshot (WabizWindow *window,
                           const char  *name)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = NULL;
-  char *path;
-  const char *build_dir = g_getenv ("WABIZ_BUILD_DIR");
-
-  if (build_dir != NULL)
-    dir = g_build_filename (build_dir, "screenshots", NULL);
-  else
-    dir = g_build_filename (g_test_get_dir (G_TEST_BUILT), "screenshots", NULL);
-  g_mkdir_with_parents (dir, 0755);
-  path = g_build_filename (dir, name, NULL);
+  char *path = screenshot_path (name);
 
   wabiz_test_ui_wait_frames (GTK_WIDGET (window), 2);
   wabiz_window_save_screenshot (window, path, &error);

@@ -14,13 +14,41 @@ G_BEGIN_DECLS
 
 /* After g_test_init(): opens the display if there is one. */
 void         wabiz_test_ui_init                 (void);
+/* A UI test program's start: g_test_init(), a state folder of its own
+ * (XDG_STATE_HOME, where drafts live), then wabiz_test_ui_init(). */
+void         wabiz_test_ui_test_init            (int               *argc,
+                                                 char            ***argv);
 gboolean     wabiz_test_ui_available            (void);
+/* In a test: without a display, skips it and returns TRUE. */
+gboolean     wabiz_test_ui_skip_without_display (void);
+
+/* For a fixture's setup: a fresh database, migrated and seeded with
+ * @seed_sql (nullable), that the application opens (WABIZ_DATABASE_URL);
+ * its connection string. */
+char        *wabiz_test_ui_set_database         (const char        *seed_sql);
+/* For the teardown: frees *@conninfo and unsets WABIZ_DATABASE_URL. */
+void         wabiz_test_ui_clear_database       (char             **conninfo);
+
+/* The fixture of a test that needs only that database:
+ * g_test_add (path, WabizTestUiFixture, seed_sql, wabiz_test_ui_fixture_setup,
+ *             test, wabiz_test_ui_fixture_teardown) */
+typedef struct
+{
+  char *conninfo;
+} WabizTestUiFixture;
+
+void         wabiz_test_ui_fixture_setup        (WabizTestUiFixture *f,
+                                                 gconstpointer       seed_sql);
+void         wabiz_test_ui_fixture_teardown     (WabizTestUiFixture *f,
+                                                 gconstpointer       data);
+
 typedef void (*WabizTestUiFunc) (WabizApplication *app,
                                  WabizWindow      *window,
                                  gpointer          data);
 
 /* Runs a new application (g_application_run) and calls @func with its
- * main window once the window has loaded; then quits. */
+ * main window once the window has loaded; then quits. Without a display
+ * it skips the test instead. */
 void         wabiz_test_ui_run                  (WabizTestUiFunc    func,
                                                  gpointer           data);
 void         wabiz_test_ui_wait_frames          (GtkWidget         *widget,

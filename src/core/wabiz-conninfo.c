@@ -4,7 +4,8 @@
  *
  * Connection strings as the user pastes them (Supabase shows one with
  * the password in it): the password goes to the keyring, the rest to
- * GSettings. Used by the setup assistant and Preferences.
+ * GSettings. Used by the setup assistant and Preferences, which also
+ * check that a string connects before they save it.
  */
 
 #define G_LOG_DOMAIN "wabiz-conninfo"
@@ -12,6 +13,7 @@
 #include "config.h"
 
 #include "wabiz-conninfo.h"
+#include "wabiz-db.h"
 
 #include <libpq-fe.h>
 #include <string.h>
@@ -76,4 +78,54 @@ wabiz_conninfo_clean (const char  *text,
     g_string_append (clean, " sslmode='require'");
 
   return g_string_free (g_steal_pointer (&clean), FALSE);
+}
+
+static void
+check_done_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(WabizDbResult) res = NULL;
+  GError *error = NULL;
+
+  res = wabiz_db_query_finish (WABIZ_DB (object), result, &error);
+  /* the query is over: closing waits for nothing */
+  wabiz_db_close (WABIZ_DB (object));
+  if (res == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+wabiz_conninfo_check_async (const char          *conninfo,
+                            const char          *password,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(WabizDb) db = NULL;
+
+  g_return_if_fail (conninfo != NULL);
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, wabiz_conninfo_check_async);
+  /* its own connection, on the database's worker thread; the query
+   * keeps the database alive until it is over */
+  db = wabiz_db_new (conninfo, password != NULL && *password != '\0' ? password : NULL, 1);
+  wabiz_db_query_async (db, "SELECT 1", 0, NULL, cancellable, check_done_cb,
+                        g_steal_pointer (&task));
+}
+
+gboolean
+wabiz_conninfo_check_finish (GAsyncResult  *result,
+                             GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == wabiz_conninfo_check_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }

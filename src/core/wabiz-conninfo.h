@@ -5,7 +5,7 @@
 
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -14,7 +14,18 @@ G_BEGIN_DECLS
  * password, if it held one (@out_password, for the keyring). A server
  * other than this computer gets sslmode=require. NULL if @text does not
  * parse. */
-char *wabiz_conninfo_clean (const char  *text,
-                            char       **out_password);
+char     *wabiz_conninfo_clean        (const char           *text,
+                                      char                **out_password);
+
+/* Connects to @conninfo (as from wabiz_conninfo_clean()) with @password
+ * (nullable) on a worker thread and runs SELECT 1: whether the database
+ * can be opened with them, before they are saved. */
+void      wabiz_conninfo_check_async  (const char           *conninfo,
+                                      const char           *password,
+                                      GCancellable         *cancellable,
+                                      GAsyncReadyCallback   callback,
+                                      gpointer              user_data);
+gboolean  wabiz_conninfo_check_finish (GAsyncResult         *result,
+                                      GError              **error);
 
 G_END_DECLS

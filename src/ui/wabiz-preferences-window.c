@@ -6,8 +6,10 @@
  * the sending rate and the style. Plain settings go to GSettings (the
  * keys the setup assistant writes); the access token, the App Secret,
  * the verify token, the REST API key and the database password go to
- * the keyring only, through wabiz-secrets. What the running services
- * only read at start offers to reconnect (app.retry-database).
+ * the keyring only, through wabiz-secrets. A database connection string
+ * is saved only once it connects (wabiz_conninfo_check_async(), as the
+ * setup assistant does). What the running services only read at start
+ * offers to reconnect (app.retry-database).
  */
 
 #define G_LOG_DOMAIN "wabiz-preferences-window"
@@ -27,6 +29,7 @@ struct _WabizPreferencesWindow
 
   GSettings            *settings;      /* (owned) */
   GCancellable         *cancellable;   /* (owned) */
+  GCancellable         *check_cancellable; /* (owned) (nullable): while checking a connection string */
   AdwToast             *reconnect;     /* (unowned) (nullable): shown */
   guint                 n_saving;
   gboolean              loading;
@@ -48,6 +51,9 @@ struct _WabizPreferencesWindow
   GtkCheckButton       *remote_check;
   GtkWidget            *remote_group;
   AdwEntryRow          *conninfo_row;
+  GtkWidget            *conninfo_spinner;
+  GtkWidget            *conninfo_error_icon;
+  GtkLabel             *conninfo_error_label;
   AdwEntryRow          *db_password_row;
   AdwComboRow          *style_row;
   GtkSwitch            *notifications_switch;
@@ -321,6 +327,126 @@ database_mode_toggled_cb (WabizPreferencesWindow *self,
                              "between them."));
 }
 
+/* the connection string: checked by connecting, then saved */
+
+typedef struct
+{
+  WabizPreferencesWindow *self;         /* (owned) */
+  GCancellable           *cancellable;  /* (owned) */
+  char                   *conninfo;     /* (owned): without the password */
+  char                   *password;     /* (owned) (nullable): for the check and the keyring */
+} ConninfoCheck;
+
+static void
+conninfo_check_free (ConninfoCheck *check)
+{
+  g_object_unref (check->self);
+  g_object_unref (check->cancellable);
+  g_free (check->conninfo);
+  if (check->password != NULL)
+    memset (check->password, 0, strlen (check->password));
+  g_free (check->password);
+  g_free (check);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConninfoCheck, conninfo_check_free)
+
+/* What is wrong with the connection string, beside it; NULL hides it */
+static void
+set_conninfo_error (WabizPreferencesWindow *self,
+                    const char             *message)
+{
+  gtk_label_set_text (self->conninfo_error_label, message != NULL ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->conninfo_error_label), message != NULL);
+  gtk_widget_set_visible (self->conninfo_error_icon, message != NULL);
+  gtk_widget_set_tooltip_text (self->conninfo_error_icon, message);
+  if (message != NULL)
+    gtk_widget_add_css_class (GTK_WIDGET (self->conninfo_row), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->conninfo_row), "error");
+}
+
+static void
+end_conninfo_check (WabizPreferencesWindow *self)
+{
+  if (self->check_cancellable == NULL)
+    return;
+  g_clear_object (&self->check_cancellable);
+  gtk_widget_set_visible (self->conninfo_spinner, FALSE);
+  set_saving (self, FALSE);
+}
+
+static void
+conninfo_checked_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(ConninfoCheck) check = user_data;
+  WabizPreferencesWindow *self = check->self;
+  g_autoptr(GError) error = NULL;
+
+  /* cancelled: the window is gone, or another string is being checked */
+  if (!wabiz_conninfo_check_finish (result, &error) &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (g_cancellable_is_cancelled (check->cancellable))
+    return;
+
+  if (error != NULL)
+    {
+      /* Translators: %s is the database server's own message */
+      g_autofree char *reason = g_strdup_printf (_("Cannot connect to the database: %s"),
+                                                 error->message);
+      g_autofree char *message = g_strconcat (reason, "\n",
+                                              _("This connection string was not saved. Correct it "
+                                                "or the password, then press Enter to check it again."),
+                                              NULL);
+
+      end_conninfo_check (self);
+      set_conninfo_error (self, message);
+      return;
+    }
+
+  /* the password goes to the keyring, never into the settings */
+  gtk_editable_set_text (GTK_EDITABLE (self->conninfo_row), check->conninfo);
+  g_settings_set_string (self->settings, "database-conninfo", check->conninfo);
+  if (check->password != NULL)
+    store_secret (self, self->db_password_row, WABIZ_SECRET_DATABASE_PASSWORD, check->password);
+  else
+    offer_reconnect (self, _("Saved. Reconnect to open the database with it."));
+  end_conninfo_check (self);
+}
+
+static void
+check_conninfo (ConninfoCheck *check,
+                const char    *password)
+{
+  wabiz_conninfo_check_async (check->conninfo, password, check->cancellable, conninfo_checked_cb,
+                              check);
+}
+
+static void
+saved_password_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(ConninfoCheck) check = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *password = NULL;
+
+  password = wabiz_secrets_lookup_finish (result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      g_cancellable_is_cancelled (check->cancellable))
+    return;
+  /* no keyring: the server may need no password */
+  if (error != NULL)
+    g_debug ("Cannot look up the database password: %s", error->message);
+
+  check_conninfo (g_steal_pointer (&check), password);
+  if (password != NULL)
+    memset (password, 0, strlen (password));
+}
+
 static void
 conninfo_apply_cb (WabizPreferencesWindow *self,
                    AdwEntryRow            *row)
@@ -328,6 +454,13 @@ conninfo_apply_cb (WabizPreferencesWindow *self,
   g_autofree char *text = row_text (row);
   g_autofree char *clean = NULL;
   g_autofree char *password = NULL;
+  ConninfoCheck *check;
+
+  /* the last string applied wins */
+  if (self->check_cancellable != NULL)
+    g_cancellable_cancel (self->check_cancellable);
+  end_conninfo_check (self);
+  set_conninfo_error (self, NULL);
 
   if (*text == '\0')
     {
@@ -338,21 +471,35 @@ conninfo_apply_cb (WabizPreferencesWindow *self,
   clean = wabiz_conninfo_clean (text, &password);
   if (clean == NULL)
     {
-      toast (self, _("This is not a PostgreSQL connection string. Copy it from Supabase again, "
-                     "under Project Settings → Database."));
+      set_conninfo_error (self, _("This is not a PostgreSQL connection string. Copy it from "
+                                  "Supabase again, under Project Settings → Database."));
       return;
     }
 
-  /* the password goes to the keyring, never into the settings */
-  gtk_editable_set_text (GTK_EDITABLE (row), clean);
-  g_settings_set_string (self->settings, "database-conninfo", clean);
-  if (password != NULL)
+  /* the password in the string, else the one typed below, else the
+   * one in the keyring */
+  if (password == NULL)
     {
-      store_secret (self, self->db_password_row, WABIZ_SECRET_DATABASE_PASSWORD, password);
-      memset (password, 0, strlen (password));
-      return;
+      password = row_text (self->db_password_row);
+      if (*password == '\0')
+        g_clear_pointer (&password, g_free);
     }
-  offer_reconnect (self, _("Saved. Reconnect to open the database with it."));
+
+  self->check_cancellable = g_cancellable_new ();
+  gtk_widget_set_visible (self->conninfo_spinner, TRUE);
+  set_saving (self, TRUE);
+
+  check = g_new0 (ConninfoCheck, 1);
+  check->self = g_object_ref (self);
+  check->cancellable = g_object_ref (self->check_cancellable);
+  check->conninfo = g_steal_pointer (&clean);
+  check->password = g_steal_pointer (&password);
+  g_debug ("Checking the database connection string");
+  if (check->password != NULL)
+    check_conninfo (check, check->password);
+  else
+    wabiz_secrets_lookup_async (WABIZ_SECRET_DATABASE_PASSWORD, check->cancellable,
+                                saved_password_cb, check);
 }
 
 static gboolean
@@ -466,6 +613,9 @@ wabiz_preferences_window_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  if (self->check_cancellable != NULL)
+    g_cancellable_cancel (self->check_cancellable);
+  g_clear_object (&self->check_cancellable);
   self->reconnect = NULL;
 
   gtk_widget_dispose_template (GTK_WIDGET (self), WABIZ_TYPE_PREFERENCES_WINDOW);
@@ -516,6 +666,9 @@ wabiz_preferences_window_class_init (WabizPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, WabizPreferencesWindow, remote_check);
   gtk_widget_class_bind_template_child (widget_class, WabizPreferencesWindow, remote_group);
   gtk_widget_class_bind_template_child (widget_class, WabizPreferencesWindow, conninfo_row);
+  gtk_widget_class_bind_template_child (widget_class, WabizPreferencesWindow, conninfo_spinner);
+  gtk_widget_class_bind_template_child (widget_class, WabizPreferencesWindow, conninfo_error_icon);
+  gtk_widget_class_bind_template_child (widget_class, WabizPreferencesWindow, conninfo_error_label);
   gtk_widget_class_bind_template_child (widget_class, WabizPreferencesWindow, db_password_row);
   gtk_widget_class_bind_template_child (widget_class, WabizPreferencesWindow, style_row);
   gtk_widget_class_bind_template_child (widget_class, WabizPreferencesWindow, notifications_switch);

@@ -15,7 +15,6 @@
 #include "config.h"
 
 #include "wabiz-conninfo.h"
-#include "wabiz-db.h"
 #include "wabiz-graph-client.h"
 #include "wabiz-secrets.h"
 #include "wabiz-setup-window.h"
@@ -29,7 +28,6 @@ struct _WabizSetupWindow
 
   GSettings            *settings;           /* (owned) */
   GCancellable         *cancellable;        /* (owned) */
-  WabizDb              *check_db;           /* (owned) (nullable): while checking */
   GPtrArray            *pending_secrets;    /* (owned) (nullable): (kind, value) pairs to store */
   char                 *conninfo;           /* (owned) (nullable): checked, without password */
   GtkWidget            *last_focus;         /* (unowned) (nullable): while checking */
@@ -298,17 +296,15 @@ database_checked_cb (GObject      *object,
                      gpointer      user_data)
 {
   g_autoptr(WabizSetupWindow) self = user_data;
-  g_autoptr(WabizDbResult) res = NULL;
   g_autoptr(GError) error = NULL;
+  gboolean ok;
 
-  res = wabiz_db_query_finish (WABIZ_DB (object), result, &error);
+  ok = wabiz_conninfo_check_finish (result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
-  wabiz_db_close (WABIZ_DB (object));
-  g_clear_object (&self->check_db);
   set_checking (self, FALSE);
-  if (res == NULL)
+  if (!ok)
     {
       /* Translators: %s is the database server's own message */
       g_autofree char *message = g_strdup_printf (_("Cannot connect to the database: %s"),
@@ -363,10 +359,9 @@ check_database (WabizSetupWindow *self)
     gtk_editable_set_text (GTK_EDITABLE (self->db_password_row), password);
 
   queue_secret (self, WABIZ_SECRET_DATABASE_PASSWORD, password);
-  self->check_db = wabiz_db_new (self->conninfo, *password != '\0' ? password : NULL, 1);
   set_checking (self, TRUE);
-  wabiz_db_query_async (self->check_db, "SELECT 1", 0, NULL, self->cancellable,
-                        database_checked_cb, g_object_ref (self));
+  wabiz_conninfo_check_async (self->conninfo, password, self->cancellable, database_checked_cb,
+                              g_object_ref (self));
 }
 
 /* finish: secrets to the keyring, the rest to GSettings */
@@ -573,9 +568,6 @@ wabiz_setup_window_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_weak_pointer (&self->last_focus);
-  if (self->check_db != NULL)
-    wabiz_db_close (self->check_db);
-  g_clear_object (&self->check_db);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->pending_secrets, g_ptr_array_unref);
 
