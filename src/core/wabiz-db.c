@@ -276,7 +276,7 @@ conn_connect (WabizDbConn *conn,
       g_clear_pointer (&conn->pg, PQfinish);
       g_debug ("Cannot connect to %s", self->description);
       g_set_error (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE,
-                   _("The database cannot be reached (%s). Check that it is running and that the connection setting is right; WaBiz will try again."),
+                   _("The database cannot be reached (%s). Check that it is running and that the connection setting is right."),
                    reason);
       return FALSE;
     }
