@@ -216,6 +216,58 @@ test_legacy (void)
   g_assert_cmpuint (apply (db), ==, 0);
 }
 
+/* The tags catalogue follows the leads' tags, and is rebuilt from them
+ * when the migration runs on a database that already has leads. */
+static char *
+tag_counts (WabizDb *db)
+{
+  g_autoptr(WabizDbResult) res = run (db, "SELECT coalesce(string_agg(tag || '=' || leads, ',' ORDER BY tag), '')"
+                                          " AS t FROM lead_tags WHERE leads > 0");
+
+  return g_strdup (wabiz_db_result_get (res, 0, "t"));
+}
+
+static void
+test_lead_tags (void)
+{
+  g_autofree char *conninfo = wabiz_test_pg_new_database ();
+  g_autoptr(WabizDb) db = wabiz_db_new (conninfo, NULL, 1);
+  g_autoptr(WabizDbResult) res = NULL;
+  g_autofree char *counts = NULL;
+
+  apply (db);
+  res = run (db, "INSERT INTO leads (phone, name, tags) VALUES"
+                 " ('15550000001', 'A', '{vip,lisbon}'), ('15550000002', 'B', '{vip,vip}'),"
+                 " ('15550000003', 'C', '{}')");
+  g_clear_pointer (&res, wabiz_db_result_unref);
+  counts = tag_counts (db);
+  g_assert_cmpstr (counts, ==, "lisbon=1,vip=2");
+
+  res = run (db, "UPDATE leads SET tags = '{lisbon,wholesale}' WHERE phone = '15550000002'");
+  g_clear_pointer (&res, wabiz_db_result_unref);
+  res = run (db, "UPDATE leads SET name = 'Cecília' WHERE phone = '15550000003'");
+  g_clear_pointer (&res, wabiz_db_result_unref);
+  g_free (counts);
+  counts = tag_counts (db);
+  g_assert_cmpstr (counts, ==, "lisbon=2,vip=1,wholesale=1");
+
+  res = run (db, "DELETE FROM leads WHERE phone = '15550000001'");
+  g_clear_pointer (&res, wabiz_db_result_unref);
+  g_free (counts);
+  counts = tag_counts (db);
+  g_assert_cmpstr (counts, ==, "lisbon=1,wholesale=1");
+
+  /* a database whose leads were tagged before the catalogue existed */
+  res = run (db, "DELETE FROM lead_tags");
+  g_clear_pointer (&res, wabiz_db_result_unref);
+  res = run (db, "DELETE FROM schema_migrations WHERE name LIKE '008-%'");
+  g_clear_pointer (&res, wabiz_db_result_unref);
+  g_assert_cmpuint (apply (db), ==, 1);
+  g_free (counts);
+  counts = tag_counts (db);
+  g_assert_cmpstr (counts, ==, "lisbon=1,wholesale=1");
+}
+
 static void
 test_rls (void)
 {
@@ -350,6 +402,7 @@ main (int   argc,
   g_test_add_func ("/migrations/status-check", test_status_check);
   g_test_add_func ("/migrations/legacy-service-database", test_legacy);
   g_test_add_func ("/migrations/rls", test_rls);
+  g_test_add_func ("/migrations/lead-tags", test_lead_tags);
   g_test_add_func ("/migrations/supabase-setup", test_supabase_setup);
   g_test_add_func ("/migrations/concurrent", test_concurrent);
   g_test_add_func ("/migrations/database-down", test_db_down);
