@@ -21,6 +21,12 @@ G_BEGIN_DECLS
   " (extract(epoch FROM created_at) * 1000000)::bigint AS created_us," \
   " coalesce((SELECT c.unread_count FROM conversations c WHERE c.phone = leads.phone), 0) AS unread_count"
 
+/* The tags some lead carries, for the tag filter (column "tag"); see
+ * data/sql/008-lead-tags.sql. */
+#define WABIZ_LEAD_TAGS_SQL \
+  "SELECT tag FROM lead_tags t WHERE EXISTS (SELECT 1 FROM leads l WHERE l.tags @> ARRAY[t.tag])" \
+  " ORDER BY tag LIMIT 200"
+
 #define WABIZ_TYPE_LEAD (wabiz_lead_get_type ())
 G_DECLARE_FINAL_TYPE (WabizLead, wabiz_lead, WABIZ, LEAD, GObject)
 

@@ -829,8 +829,7 @@ reload_tags (WabizLeadsPane *self)
     return;
 
   wabiz_db_query_async (wabiz_pane_get_database (WABIZ_PANE (self)),
-                        "SELECT tag FROM lead_tags WHERE leads > 0 ORDER BY tag LIMIT 200",
-                        0, NULL, wabiz_pane_get_cancellable (WABIZ_PANE (self)), tags_cb,
+                        WABIZ_LEAD_TAGS_SQL, 0, NULL, wabiz_pane_get_cancellable (WABIZ_PANE (self)), tags_cb,
                         g_object_ref (self));
 }
 
