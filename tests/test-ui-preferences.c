@@ -21,8 +21,6 @@
 #include "wabiz-window.h"
 
 #define TOKEN "EAAGm0PX4ZCpsBAsecret-token-for-the-test"
-#define DB_PASSWORD "s3cret-db-pw"
-#define BAD_DB_PASSWORD "wr0ng-db-pw"
 
 typedef WabizTestUiFixture Fixture;
 
@@ -107,6 +105,8 @@ preferences_cb (WabizApplication *app,
   g_autoptr(GSocket) closed = NULL;
   g_autofree char *bad = NULL;
   g_autofree char *good = NULL;
+  g_autofree char *db_password = wabiz_test_random_password ();
+  g_autofree char *bad_db_password = wabiz_test_random_password ();
   guint16 port;
 
   g_assert_true (g_action_group_has_action (G_ACTION_GROUP (app), "preferences"));
@@ -171,7 +171,7 @@ preferences_cb (WabizApplication *app,
   g_assert_false (gtk_widget_get_visible (error_label));
 
   /* not a connection string at all */
-  apply_row (window, "conninfo_row", "db.abcdefgh.supabase.co");
+  apply_row (window, "conninfo_row", "db.example-ref.supabase.co");
   g_assert_true (gtk_widget_get_visible (error_label));
   g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (error_label)),
                             "This is not a PostgreSQL connection string"));
@@ -181,7 +181,7 @@ preferences_cb (WabizApplication *app,
 
   /* a server that is not there: the error beside the field, nothing saved */
   closed = wabiz_test_closed_port (&port);
-  bad = g_strdup_printf ("postgresql://postgres:" BAD_DB_PASSWORD "@127.0.0.1:%u/postgres", port);
+  bad = g_strdup_printf ("postgresql://postgres:%s@127.0.0.1:%u/postgres", bad_db_password, port);
   apply_row (window, "conninfo_row", bad);
   g_assert_true (gtk_widget_get_visible (error_label));
   g_assert_true (gtk_widget_has_css_class (row, "error"));
@@ -192,23 +192,23 @@ preferences_cb (WabizApplication *app,
   g_assert_cmpstr (conninfo, ==, "");
   g_clear_pointer (&conninfo, g_free);
   password = lookup_secret (WABIZ_SECRET_DATABASE_PASSWORD);
-  g_assert_cmpstr (password, !=, BAD_DB_PASSWORD);
+  g_assert_cmpstr (password, !=, bad_db_password);
   g_clear_pointer (&password, g_free);
-  assert_not_in_settings (settings, BAD_DB_PASSWORD);
+  assert_not_in_settings (settings, bad_db_password);
   shot = wabiz_test_ui_screenshot_widget (GTK_WIDGET (window), "ui-preferences-database-error.png");
   g_clear_pointer (&shot, g_free);
   g_socket_close (closed, NULL);
 
   /* the test server, with a password in the string (it asks for none):
    * saved, and the password goes to the keyring only */
-  good = g_strdup_printf ("%s password='" DB_PASSWORD "'", f->conninfo);
+  good = g_strdup_printf ("%s password='%s'", f->conninfo, db_password);
   apply_row (window, "conninfo_row", good);
   g_assert_false (gtk_widget_get_visible (error_label));
   g_assert_false (gtk_widget_has_css_class (row, "error"));
   conninfo = g_settings_get_string (settings, "database-conninfo");
-  g_assert_null (strstr (conninfo, DB_PASSWORD));
+  g_assert_null (strstr (conninfo, db_password));
   g_assert_nonnull (strstr (conninfo, "dbname="));
-  g_assert_null (strstr (gtk_editable_get_text (GTK_EDITABLE (row)), DB_PASSWORD));
+  g_assert_null (strstr (gtk_editable_get_text (GTK_EDITABLE (row)), db_password));
   {
     g_autofree char *expected = wabiz_conninfo_clean (f->conninfo, &password);
 
@@ -216,8 +216,8 @@ preferences_cb (WabizApplication *app,
     g_assert_cmpstr (conninfo, ==, expected);
   }
   password = lookup_secret (WABIZ_SECRET_DATABASE_PASSWORD);
-  g_assert_cmpstr (password, ==, DB_PASSWORD);
-  assert_not_in_settings (settings, DB_PASSWORD);
+  g_assert_cmpstr (password, ==, db_password);
+  assert_not_in_settings (settings, db_password);
   shot = wabiz_test_ui_screenshot_widget (GTK_WIDGET (window), "ui-preferences-database.png");
   g_clear_pointer (&shot, g_free);
   /* back to this computer's database, as the test started */

@@ -76,6 +76,14 @@ wabiz_test_closed_port (guint16 *port)
   return g_steal_pointer (&socket);
 }
 
+char *
+wabiz_test_random_password (void)
+{
+  g_autofree char *uuid = g_uuid_string_random ();
+
+  return g_strdup_printf ("pw-%.12s", uuid);
+}
+
 static void
 remove_and_free (char *path)
 {

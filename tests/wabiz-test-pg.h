@@ -26,6 +26,8 @@ WabizPgServer *wabiz_test_pg_server_new       (void);
 GSocket       *wabiz_test_closed_port         (guint16    *port);
 /* A short temporary folder (unix sockets need short paths), removed at exit. */
 char          *wabiz_test_make_tmpdir         (const char *prefix);
+/* A password made up for this run: no credential is written in the tests */
+char          *wabiz_test_random_password    (void);
 void           wabiz_test_rm_rf               (const char *path);
 
 /* Iterates the default main context until *flag is TRUE; fails the test
