@@ -434,26 +434,43 @@ run_json_query (WabizRestApi       *self,
   " 'unread_count', coalesce((SELECT c.unread_count FROM conversations c WHERE c.phone = " l ".phone), 0)," \
   " 'unreachable', " l ".unreachable)"
 
-static void
-handle_recent_messages (WabizRestApi      *self,
-                        SoupServerMessage *msg,
-                        GHashTable        *query)
+/* The ?phone= (required, normalised) and ?limit= of a conversation read;
+ * answers the error itself and returns FALSE when one is wrong. */
+static gboolean
+get_phone_and_limit (SoupServerMessage  *msg,
+                     GHashTable         *query,
+                     gint64              default_limit,
+                     gint64              max_limit,
+                     char              **normalized,
+                     char              **limit_text)
 {
   const char *phone = query != NULL ? g_hash_table_lookup (query, "phone") : NULL;
-  g_autofree char *normalized = NULL;
-  g_autofree char *limit_text = NULL;
   gint64 limit;
 
   if (phone == NULL || *phone == '\0')
     {
       wabiz_http_reply_error (msg, 422, "missing_field", _("“phone” is required"));
-      return;
+      return FALSE;
     }
-  if ((normalized = check_phone (msg, phone)) == NULL ||
-      !get_query_int (msg, query, "limit", 20, 1, 1000, &limit))
+  if ((*normalized = check_phone (msg, phone)) == NULL ||
+      !get_query_int (msg, query, "limit", default_limit, 1, max_limit, &limit))
+    return FALSE;
+
+  *limit_text = g_strdup_printf ("%" G_GINT64_FORMAT, limit);
+  return TRUE;
+}
+
+static void
+handle_recent_messages (WabizRestApi      *self,
+                        SoupServerMessage *msg,
+                        GHashTable        *query)
+{
+  g_autofree char *normalized = NULL;
+  g_autofree char *limit_text = NULL;
+
+  if (!get_phone_and_limit (msg, query, 20, 1000, &normalized, &limit_text))
     return;
 
-  limit_text = g_strdup_printf ("%" G_GINT64_FORMAT, limit);
   run_json_query (self, msg,
                   "SELECT json_build_object('phone', $1::text,"
                   " 'total_messages', (SELECT count(*) FROM messages WHERE phone = $1),"
@@ -468,21 +485,12 @@ handle_get_conversation (WabizRestApi      *self,
                          SoupServerMessage *msg,
                          GHashTable        *query)
 {
-  const char *phone = query != NULL ? g_hash_table_lookup (query, "phone") : NULL;
   g_autofree char *normalized = NULL;
   g_autofree char *limit_text = NULL;
-  gint64 limit;
 
-  if (phone == NULL || *phone == '\0')
-    {
-      wabiz_http_reply_error (msg, 422, "missing_field", _("“phone” is required"));
-      return;
-    }
-  if ((normalized = check_phone (msg, phone)) == NULL ||
-      !get_query_int (msg, query, "limit", 1000, 1, 100000, &limit))
+  if (!get_phone_and_limit (msg, query, 1000, 100000, &normalized, &limit_text))
     return;
 
-  limit_text = g_strdup_printf ("%" G_GINT64_FORMAT, limit);
   run_json_query (self, msg,
                   "SELECT json_build_object('phone', $1::text,"
                   " 'customer_name', (SELECT coalesce(nullif(name, ''), profile_name) FROM leads WHERE phone = $1),"

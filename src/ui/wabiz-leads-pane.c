@@ -544,22 +544,32 @@ delete_action (GtkWidget  *widget,
     }
 }
 
+/* Applies @change with @value (trimmed; an empty one does nothing) to the
+ * selected leads. */
+static void
+change_selected (WabizLeadsPane   *self,
+                 WabizLeadsChange  change,
+                 const char       *value)
+{
+  g_auto(GStrv) ids = dup_selected_ids (self);
+  g_autofree char *trimmed = g_strstrip (g_strdup (value));
+
+  if (ids[0] == NULL || *trimmed == '\0' || wabiz_pane_get_database (WABIZ_PANE (self)) == NULL)
+    return;
+
+  wabiz_leads_change_async (wabiz_pane_get_database (WABIZ_PANE (self)), change,
+                            (const char * const *) ids, trimmed,
+                            wabiz_pane_get_cancellable (WABIZ_PANE (self)), change_cb,
+                            g_object_ref (self));
+}
+
 static void
 set_status_action (GtkWidget  *widget,
                    const char *action_name,
                    GVariant   *parameter)
 {
-  WabizLeadsPane *self = WABIZ_LEADS_PANE (widget);
-  g_auto(GStrv) ids = dup_selected_ids (self);
-
-  if (ids[0] == NULL || wabiz_pane_get_database (WABIZ_PANE (self)) == NULL)
-    return;
-
-  wabiz_leads_change_async (wabiz_pane_get_database (WABIZ_PANE (self)),
-                            WABIZ_LEADS_CHANGE_SET_STATUS, (const char * const *) ids,
-                            g_variant_get_string (parameter, NULL),
-                            wabiz_pane_get_cancellable (WABIZ_PANE (self)), change_cb,
-                            g_object_ref (self));
+  change_selected (WABIZ_LEADS_PANE (widget), WABIZ_LEADS_CHANGE_SET_STATUS,
+                   g_variant_get_string (parameter, NULL));
 }
 
 static void
@@ -567,17 +577,8 @@ add_tag_action (GtkWidget  *widget,
                 const char *action_name,
                 GVariant   *parameter)
 {
-  WabizLeadsPane *self = WABIZ_LEADS_PANE (widget);
-  g_auto(GStrv) ids = dup_selected_ids (self);
-  g_autofree char *tag = g_strstrip (g_strdup (g_variant_get_string (parameter, NULL)));
-
-  if (ids[0] == NULL || *tag == '\0' || wabiz_pane_get_database (WABIZ_PANE (self)) == NULL)
-    return;
-
-  wabiz_leads_change_async (wabiz_pane_get_database (WABIZ_PANE (self)),
-                            WABIZ_LEADS_CHANGE_ADD_TAG, (const char * const *) ids, tag,
-                            wabiz_pane_get_cancellable (WABIZ_PANE (self)), change_cb,
-                            g_object_ref (self));
+  change_selected (WABIZ_LEADS_PANE (widget), WABIZ_LEADS_CHANGE_ADD_TAG,
+                   g_variant_get_string (parameter, NULL));
 }
 
 static void
@@ -585,17 +586,8 @@ remove_tag_action (GtkWidget  *widget,
                    const char *action_name,
                    GVariant   *parameter)
 {
-  WabizLeadsPane *self = WABIZ_LEADS_PANE (widget);
-  g_auto(GStrv) ids = dup_selected_ids (self);
-  g_autofree char *tag = g_strstrip (g_strdup (g_variant_get_string (parameter, NULL)));
-
-  if (ids[0] == NULL || *tag == '\0' || wabiz_pane_get_database (WABIZ_PANE (self)) == NULL)
-    return;
-
-  wabiz_leads_change_async (wabiz_pane_get_database (WABIZ_PANE (self)),
-                            WABIZ_LEADS_CHANGE_REMOVE_TAG, (const char * const *) ids, tag,
-                            wabiz_pane_get_cancellable (WABIZ_PANE (self)), change_cb,
-                            g_object_ref (self));
+  change_selected (WABIZ_LEADS_PANE (widget), WABIZ_LEADS_CHANGE_REMOVE_TAG,
+                   g_variant_get_string (parameter, NULL));
 }
 
 static void
