@@ -830,6 +830,26 @@ run_batch (WabizDbConn  *conn,
   return TRUE;
 }
 
+/* Every lookup of a batch goes by a key (a phone, a wamid): with bitmap
+ * scans off, the planner cannot reach the leads' trigram GIN indexes,
+ * which it otherwise picked for a phone equality when its statistics
+ * lagged behind a burst of new leads. Each such probe then read the
+ * index's whole pending list: 10 ms a lead, half a second a batch,
+ * against a few microseconds by leads_phone_key. */
+static gboolean
+begin_batch (WabizDbConn  *conn,
+             GError      **error)
+{
+  if (!wabiz_db_conn_begin (conn, error))
+    return FALSE;
+  if (!exec_simple (conn, "SET LOCAL enable_bitmapscan = off", error))
+    {
+      wabiz_db_conn_rollback (conn);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 batch_job (WabizDb      *db,
            WabizDbConn  *conn,
@@ -841,7 +861,7 @@ batch_job (WabizDb      *db,
   GError *error = NULL;
   gboolean retry = FALSE;
 
-  if (!wabiz_db_conn_begin (conn, &error))
+  if (!begin_batch (conn, &error))
     {
       g_task_return_error (task, error);
       return;
@@ -857,7 +877,7 @@ batch_job (WabizDb      *db,
         }
       g_clear_error (&error);
 
-      if (!wabiz_db_conn_begin (conn, &error) || !run_batch (conn, job, TRUE, &retry, &error))
+      if (!begin_batch (conn, &error) || !run_batch (conn, job, TRUE, &retry, &error))
         {
           wabiz_db_conn_rollback (conn);
           g_task_return_error (task, error);
