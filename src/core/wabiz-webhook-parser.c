@@ -12,9 +12,9 @@
 #include "config.h"
 
 #include "wabiz-error.h"
+#include "wabiz-json.h"
 #include "wabiz-webhook-parser.h"
 
-#include <json-glib/json-glib.h>
 #include <string.h>
 
 #define SIGNATURE_PREFIX "sha256="
@@ -173,78 +173,60 @@ wabiz_webhook_verify_signature (const char   *app_secret,
 /* ------------------------------------------------------------------ */
 /* parsing helpers */
 
-static JsonObject *
-member_object (JsonObject *object,
+typedef WabizJsonNode Node;
+
+static const Node *
+member_of_kind (const Node    *object,
+                const char    *name,
+                WabizJsonKind  kind)
+{
+  const Node *node = wabiz_json_node_get_member (object, name);
+
+  return node != NULL && wabiz_json_node_get_kind (node) == kind ? node : NULL;
+}
+
+static const Node *
+member_object (const Node *object,
                const char *name)
 {
-  JsonNode *node;
-
-  if (object == NULL || (node = json_object_get_member (object, name)) == NULL)
-    return NULL;
-  return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+  return member_of_kind (object, name, WABIZ_JSON_OBJECT);
 }
 
-static JsonArray *
-member_array (JsonObject *object,
+static const Node *
+member_array (const Node *object,
               const char *name)
 {
-  JsonNode *node;
-
-  if (object == NULL || (node = json_object_get_member (object, name)) == NULL)
-    return NULL;
-  return JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+  return member_of_kind (object, name, WABIZ_JSON_ARRAY);
 }
 
-/* A string member, or an integer one as text; NULL otherwise. */
+/* A string member, or a number one as text; NULL otherwise. */
 static char *
-member_text (JsonObject *object,
+member_text (const Node *object,
              const char *name)
 {
-  JsonNode *node;
-  GType type;
-
-  if (object == NULL || (node = json_object_get_member (object, name)) == NULL)
-    return NULL;
-  if (!JSON_NODE_HOLDS_VALUE (node))
-    return NULL;
-
-  type = json_node_get_value_type (node);
-  if (type == G_TYPE_STRING)
-    return g_strdup (json_node_get_string (node));
-  if (type == G_TYPE_INT64)
-    return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
-  if (type == G_TYPE_DOUBLE)
-    return g_strdup_printf ("%.17g", json_node_get_double (node));
-  return NULL;
+  return wabiz_json_node_dup_text (wabiz_json_node_get_member (object, name));
 }
 
 static gboolean
-member_true (JsonObject *object,
+member_true (const Node *object,
              const char *name)
 {
-  JsonNode *node;
-
-  if (object == NULL || (node = json_object_get_member (object, name)) == NULL)
-    return FALSE;
-  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_BOOLEAN &&
-         json_node_get_boolean (node);
+  return member_of_kind (object, name, WABIZ_JSON_TRUE) != NULL;
 }
 
+/* the member as it was written, for a JSON column; NULL for null */
 static char *
-node_to_json (JsonNode *node)
-{
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    return NULL;
-  return json_to_string (node, FALSE);
-}
-
-static char *
-member_json (JsonObject *object,
+member_json (const Node *object,
              const char *name)
 {
-  if (object == NULL)
-    return NULL;
-  return node_to_json (json_object_get_member (object, name));
+  return wabiz_json_node_dup_json (wabiz_json_node_get_member (object, name));
+}
+
+static gboolean
+is_kind (const Node    *node,
+         WabizJsonKind  kind)
+{
+  return node != NULL && wabiz_json_node_get_kind (node) == kind;
 }
 
 static gboolean
@@ -263,7 +245,7 @@ is_digits (const char *s,
 
 /* Epoch seconds as digits, or NULL (the processor then uses now()). */
 static char *
-member_timestamp (JsonObject *object,
+member_timestamp (const Node *object,
                   const char *name)
 {
   g_autofree char *text = member_text (object, name);
@@ -349,20 +331,15 @@ wabiz_webhook_payload_free (WabizWebhookPayload *payload)
 
 /* code, title and error_data.details (else message) of errors[0] */
 static void
-take_first_error (JsonArray  *errors,
-                  char      **code,
-                  char      **title,
-                  char      **details)
+take_first_error (const Node  *errors,
+                  char       **code,
+                  char       **title,
+                  char       **details)
 {
-  JsonNode *first;
-  JsonObject *error;
+  const Node *error = wabiz_json_node_get_first (errors);
 
-  if (errors == NULL || json_array_get_length (errors) == 0)
+  if (!is_kind (error, WABIZ_JSON_OBJECT))
     return;
-  first = json_array_get_element (errors, 0);
-  if (!JSON_NODE_HOLDS_OBJECT (first))
-    return;
-  error = json_node_get_object (first);
 
   *code = member_text (error, "code");
   if (!is_digits (*code, 9))
@@ -376,18 +353,18 @@ take_first_error (JsonArray  *errors,
 }
 
 static char *
-join_contact_names (JsonArray *contacts)
+join_contact_names (const Node *contacts)
 {
   g_autoptr(GString) names = g_string_new (NULL);
 
-  for (guint i = 0; contacts != NULL && i < json_array_get_length (contacts); i++)
+  for (const Node *node = wabiz_json_node_get_first (contacts); node != NULL;
+       node = wabiz_json_node_get_next (node))
     {
-      JsonNode *node = json_array_get_element (contacts, i);
       g_autofree char *name = NULL;
 
-      if (!JSON_NODE_HOLDS_OBJECT (node))
+      if (!is_kind (node, WABIZ_JSON_OBJECT))
         continue;
-      name = member_text (member_object (json_node_get_object (node), "name"), "formatted_name");
+      name = member_text (member_object (node, "name"), "formatted_name");
       if (name == NULL)
         continue;
       if (names->len > 0)
@@ -407,24 +384,22 @@ is_media_type (const char *type)
 }
 
 static WabizWebhookMessage *
-parse_message (JsonNode    *node,
+parse_message (const Node  *object,
                GHashTable  *profile_names,
                GError     **error)
 {
   g_autoptr(GPtrArray) guard = g_ptr_array_new_with_free_func ((GDestroyNotify) message_free);
   WabizWebhookMessage *m;
-  JsonObject *object;
-  JsonObject *context;
-  JsonObject *body = NULL;
-  JsonNode *type_node;
+  const Node *context;
+  const Node *body = NULL;
+  const Node *type_node;
 
-  if (!JSON_NODE_HOLDS_OBJECT (node))
+  if (!is_kind (object, WABIZ_JSON_OBJECT))
     {
       g_set_error_literal (error, WABIZ_ERROR, WABIZ_ERROR_INVALID_INPUT,
                            "a message is not a JSON object");
       return NULL;
     }
-  object = json_node_get_object (node);
 
   m = g_new0 (WabizWebhookMessage, 1);
   g_ptr_array_add (guard, m);
@@ -452,16 +427,13 @@ parse_message (JsonNode    *node,
     }
   m->timestamp = member_timestamp (object, "timestamp");
   m->profile_name = g_strdup (g_hash_table_lookup (profile_names, m->from));
-  m->raw_json = node_to_json (node);
+  m->raw_json = wabiz_json_node_dup_json (object);
   m->referral_json = member_json (object, "referral");
 
-  type_node = json_object_get_member (object, m->type);
-  if (type_node != NULL && !JSON_NODE_HOLDS_NULL (type_node))
-    {
-      m->content_json = node_to_json (type_node);
-      if (JSON_NODE_HOLDS_OBJECT (type_node))
-        body = json_node_get_object (type_node);
-    }
+  type_node = wabiz_json_node_get_member (object, m->type);
+  m->content_json = wabiz_json_node_dup_json (type_node);
+  if (is_kind (type_node, WABIZ_JSON_OBJECT))
+    body = type_node;
 
   context = member_object (object, "context");
   if (context != NULL)
@@ -493,12 +465,11 @@ parse_message (JsonNode    *node,
         m->text = member_text (body, "address");
     }
   else if (g_str_equal (m->type, "contacts"))
-    m->text = join_contact_names (type_node != NULL && JSON_NODE_HOLDS_ARRAY (type_node)
-                                  ? json_node_get_array (type_node) : NULL);
+    m->text = join_contact_names (is_kind (type_node, WABIZ_JSON_ARRAY) ? type_node : NULL);
   else if (g_str_equal (m->type, "interactive"))
     {
       g_autofree char *kind = member_text (body, "type");
-      JsonObject *reply = kind != NULL ? member_object (body, kind) : NULL;
+      const Node *reply = kind != NULL ? member_object (body, kind) : NULL;
 
       m->text = member_text (reply, "title");
       if (m->text == NULL)
@@ -520,19 +491,17 @@ parse_message (JsonNode    *node,
 }
 
 static WabizWebhookStatus *
-parse_status (JsonNode  *node,
-              GError   **error)
+parse_status (const Node  *object,
+              GError     **error)
 {
   WabizWebhookStatus *s;
-  JsonObject *object;
 
-  if (!JSON_NODE_HOLDS_OBJECT (node))
+  if (!is_kind (object, WABIZ_JSON_OBJECT))
     {
       g_set_error_literal (error, WABIZ_ERROR, WABIZ_ERROR_INVALID_INPUT,
                            "a status is not a JSON object");
       return NULL;
     }
-  object = json_node_get_object (node);
 
   s = g_new0 (WabizWebhookStatus, 1);
   s->wamid = member_text (object, "id");
@@ -558,7 +527,7 @@ static void
 parse_template_change (WabizWebhookPayload *payload,
                        const char          *field,
                        const char          *time,
-                       JsonObject          *value)
+                       const Node          *value)
 {
   WabizWebhookTemplate *t = g_new0 (WabizWebhookTemplate, 1);
 
@@ -589,15 +558,15 @@ parse_template_change (WabizWebhookPayload *payload,
 
 static gboolean
 parse_messages_change (WabizWebhookPayload  *payload,
-                       JsonObject           *value,
+                       const Node           *value,
                        const char           *phone_number_id,
                        GError              **error)
 {
   g_autoptr(GHashTable) names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autofree char *number = member_text (member_object (value, "metadata"), "phone_number_id");
-  JsonArray *contacts = member_array (value, "contacts");
-  JsonArray *messages = member_array (value, "messages");
-  JsonArray *statuses = member_array (value, "statuses");
+  const Node *contacts = member_array (value, "contacts");
+  const Node *messages = member_array (value, "messages");
+  const Node *statuses = member_array (value, "statuses");
 
   if (phone_number_id != NULL && number != NULL && !g_str_equal (phone_number_id, number))
     {
@@ -606,16 +575,14 @@ parse_messages_change (WabizWebhookPayload  *payload,
       return TRUE;
     }
 
-  for (guint i = 0; contacts != NULL && i < json_array_get_length (contacts); i++)
+  for (const Node *contact = wabiz_json_node_get_first (contacts); contact != NULL;
+       contact = wabiz_json_node_get_next (contact))
     {
-      JsonNode *node = json_array_get_element (contacts, i);
-      JsonObject *contact;
       char *wa_id;
       char *name;
 
-      if (!JSON_NODE_HOLDS_OBJECT (node))
+      if (!is_kind (contact, WABIZ_JSON_OBJECT))
         continue;
-      contact = json_node_get_object (node);
       wa_id = member_text (contact, "wa_id");
       name = member_text (member_object (contact, "profile"), "name");
       if (wa_id != NULL && name != NULL)
@@ -627,18 +594,20 @@ parse_messages_change (WabizWebhookPayload  *payload,
         }
     }
 
-  for (guint i = 0; messages != NULL && i < json_array_get_length (messages); i++)
+  for (const Node *node = wabiz_json_node_get_first (messages); node != NULL;
+       node = wabiz_json_node_get_next (node))
     {
-      WabizWebhookMessage *m = parse_message (json_array_get_element (messages, i), names, error);
+      WabizWebhookMessage *m = parse_message (node, names, error);
 
       if (m == NULL)
         return FALSE;
       g_ptr_array_add (payload->messages, m);
     }
 
-  for (guint i = 0; statuses != NULL && i < json_array_get_length (statuses); i++)
+  for (const Node *node = wabiz_json_node_get_first (statuses); node != NULL;
+       node = wabiz_json_node_get_next (node))
     {
-      WabizWebhookStatus *s = parse_status (json_array_get_element (statuses, i), error);
+      WabizWebhookStatus *s = parse_status (node, error);
 
       if (s == NULL)
         return FALSE;
@@ -657,58 +626,47 @@ wabiz_webhook_parse (const char  *body,
                      const char  *phone_number_id,
                      GError     **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(WabizJsonDoc) doc = NULL;
   g_autoptr(WabizWebhookPayload) payload = NULL;
-  g_autoptr(GError) local_error = NULL;
-  JsonNode *root;
-  JsonArray *entries;
+  const Node *root;
 
   g_return_val_if_fail (body != NULL || length == 0, NULL);
 
-  if (length > G_MAXSSIZE || !json_parser_load_from_data (parser, body != NULL ? body : "",
-                                                          (gssize) length, &local_error))
-    {
-      g_set_error (error, WABIZ_ERROR, WABIZ_ERROR_INVALID_INPUT, "not valid JSON: %s",
-                   local_error != NULL ? local_error->message : "too large");
-      return NULL;
-    }
+  doc = wabiz_json_doc_parse (body, length, error);
+  if (doc == NULL)
+    return NULL;
 
   payload = g_new0 (WabizWebhookPayload, 1);
   payload->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) message_free);
   payload->statuses = g_ptr_array_new_with_free_func ((GDestroyNotify) status_free);
   payload->templates = g_ptr_array_new_with_free_func ((GDestroyNotify) template_free);
 
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  root = wabiz_json_doc_get_root (doc);
+  if (!is_kind (root, WABIZ_JSON_OBJECT))
     {
       payload->n_ignored++;
       return g_steal_pointer (&payload);
     }
 
-  entries = member_array (json_node_get_object (root), "entry");
-  for (guint i = 0; entries != NULL && i < json_array_get_length (entries); i++)
+  for (const Node *entry = wabiz_json_node_get_first (member_array (root, "entry")); entry != NULL;
+       entry = wabiz_json_node_get_next (entry))
     {
-      JsonNode *entry_node = json_array_get_element (entries, i);
-      JsonObject *entry;
-      JsonArray *changes;
       g_autofree char *time = NULL;
 
-      if (!JSON_NODE_HOLDS_OBJECT (entry_node))
+      if (!is_kind (entry, WABIZ_JSON_OBJECT))
         continue;
-      entry = json_node_get_object (entry_node);
       time = member_timestamp (entry, "time");
-      changes = member_array (entry, "changes");
 
-      for (guint j = 0; changes != NULL && j < json_array_get_length (changes); j++)
+      for (const Node *change = wabiz_json_node_get_first (member_array (entry, "changes"));
+           change != NULL; change = wabiz_json_node_get_next (change))
         {
-          JsonNode *change_node = json_array_get_element (changes, j);
           g_autofree char *field = NULL;
-          JsonObject *value;
+          const Node *value;
 
-          if (!JSON_NODE_HOLDS_OBJECT (change_node))
+          if (!is_kind (change, WABIZ_JSON_OBJECT))
             continue;
-          field = member_text (json_node_get_object (change_node), "field");
-          value = member_object (json_node_get_object (change_node), "value");
+          field = member_text (change, "field");
+          value = member_object (change, "value");
           if (field == NULL || value == NULL)
             {
               payload->n_ignored++;

@@ -18,6 +18,7 @@
 #include "config.h"
 
 #include "wabiz-http-server.h"
+#include "wabiz-json.h"
 #include "wabiz-webhook.h"
 #include "wabiz-webhook-parser.h"
 
@@ -66,204 +67,6 @@ delivery_free (Delivery *delivery)
 }
 
 static void flush_queue (WabizWebhook *self);
-
-/* JSON as RFC 8259 has it, checked in one pass without building a tree
- * and without allocating: json-glib's parser built a whole tree for each
- * request on the main thread only to throw it away. The bytes are known
- * to be UTF-8 without NUL. */
-#define MAX_JSON_DEPTH 512
-
-static const char *
-skip_ws (const char *p,
-         const char *end)
-{
-  while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-    p++;
-  return p;
-}
-
-static int
-hex4 (const char *p,
-      const char *end)
-{
-  int value = 0;
-
-  if (end - p < 4)
-    return -1;
-  for (int i = 0; i < 4; i++)
-    {
-      int digit = g_ascii_xdigit_value (p[i]);
-
-      if (digit < 0)
-        return -1;
-      value = value * 16 + digit;
-    }
-  return value;
-}
-
-/* after the opening quote; returns what follows the closing one, or NULL */
-static const char *
-scan_string (const char *p,
-             const char *end)
-{
-  while (p < end)
-    {
-      guchar c = (guchar) *p++;
-
-      if (c == '"')
-        return p;
-      if (c < 0x20)
-        return NULL;
-      if (c != '\\')
-        continue;
-      if (p >= end)
-        return NULL;
-      c = (guchar) *p++;
-      if (c == 'u')
-        {
-          int unit = hex4 (p, end);
-
-          if (unit < 0 || (unit >= 0xDC00 && unit <= 0xDFFF))
-            return NULL;
-          p += 4;
-          if (unit >= 0xD800 && unit <= 0xDBFF)
-            {
-              int low;
-
-              if (end - p < 6 || p[0] != '\\' || p[1] != 'u')
-                return NULL;
-              low = hex4 (p + 2, end);
-              if (low < 0xDC00 || low > 0xDFFF)
-                return NULL;
-              p += 6;
-            }
-        }
-      else if (strchr ("\"\\/bfnrt", c) == NULL || c == '\0')
-        return NULL;
-    }
-  return NULL;
-}
-
-static const char *
-scan_number (const char *p,
-             const char *end)
-{
-  if (p < end && *p == '-')
-    p++;
-  if (p >= end || !g_ascii_isdigit (*p))
-    return NULL;
-  if (*p == '0')
-    p++;
-  else
-    while (p < end && g_ascii_isdigit (*p))
-      p++;
-  if (p < end && *p == '.')
-    {
-      p++;
-      if (p >= end || !g_ascii_isdigit (*p))
-        return NULL;
-      while (p < end && g_ascii_isdigit (*p))
-        p++;
-    }
-  if (p < end && (*p == 'e' || *p == 'E'))
-    {
-      p++;
-      if (p < end && (*p == '+' || *p == '-'))
-        p++;
-      if (p >= end || !g_ascii_isdigit (*p))
-        return NULL;
-      while (p < end && g_ascii_isdigit (*p))
-        p++;
-    }
-  return p;
-}
-
-static gboolean
-is_json (const char *data,
-         gsize       length)
-{
-  const char *p = data;
-  const char *end = data + length;
-  char stack[MAX_JSON_DEPTH];   /* '{' or '[' of each open container */
-  guint depth = 0;
-
-  for (;;)
-    {
-      /* a value */
-      p = skip_ws (p, end);
-      if (p >= end)
-        return FALSE;
-      switch (*p)
-        {
-        case '{':
-        case '[':
-          if (depth == MAX_JSON_DEPTH)
-            return FALSE;
-          stack[depth++] = *p++;
-          p = skip_ws (p, end);
-          if (p < end && *p == (stack[depth - 1] == '{' ? '}' : ']'))
-            {
-              p++;
-              depth--;
-              break;
-            }
-          if (stack[depth - 1] == '{')
-            {
-              if (p >= end || *p != '"' || (p = scan_string (p + 1, end)) == NULL)
-                return FALSE;
-              p = skip_ws (p, end);
-              if (p >= end || *p++ != ':')
-                return FALSE;
-            }
-          continue;
-        case '"':
-          p = scan_string (p + 1, end);
-          break;
-        case 't':
-          p = (end - p >= 4 && memcmp (p, "true", 4) == 0) ? p + 4 : NULL;
-          break;
-        case 'f':
-          p = (end - p >= 5 && memcmp (p, "false", 5) == 0) ? p + 5 : NULL;
-          break;
-        case 'n':
-          p = (end - p >= 4 && memcmp (p, "null", 4) == 0) ? p + 4 : NULL;
-          break;
-        default:
-          p = scan_number (p, end);
-          break;
-        }
-      if (p == NULL)
-        return FALSE;
-
-      /* after a value: close containers, or go on to the next value */
-      for (;;)
-        {
-          p = skip_ws (p, end);
-          if (depth == 0)
-            return p == end;
-          if (p >= end)
-            return FALSE;
-          if (*p == (stack[depth - 1] == '{' ? '}' : ']'))
-            {
-              p++;
-              depth--;
-              continue;
-            }
-          if (*p++ != ',')
-            return FALSE;
-          if (stack[depth - 1] == '{')
-            {
-              p = skip_ws (p, end);
-              if (p >= end || *p != '"' || (p = scan_string (p + 1, end)) == NULL)
-                return FALSE;
-              p = skip_ws (p, end);
-              if (p >= end || *p++ != ':')
-                return FALSE;
-            }
-          break;
-        }
-    }
-}
 
 static void
 insert_job (WabizDb      *db,
@@ -483,8 +286,7 @@ handler_cb (SoupServer        *server,
     }
 
   /* stored as text: UTF-8 without NUL, and valid JSON */
-  if (length == 0 || memchr (data, '\0', length) != NULL || !g_utf8_validate_len (data, length, NULL) ||
-      !is_json (data, length))
+  if (!wabiz_json_validate (data, length))
     {
       wabiz_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, "malformed_json",
                               _("The body is not valid JSON"));
