@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "wabiz-conninfo.h"
+#include "wabiz-error.h"
 #include "wabiz-test-pg.h"
 
 static void
@@ -56,6 +57,16 @@ test_check (void)
   wabiz_conninfo_check_async (bad, "pw", NULL, wabiz_test_store_result_cb, &result);
   g_assert_false (wabiz_conninfo_check_finish (wabiz_test_wait_result (&result, 30), &error));
   g_assert_error (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE);
+  g_clear_object (&result);
+  g_clear_error (&error);
+
+  /* Supabase's transaction pooler: refused before any connection */
+  wabiz_conninfo_check_async ("host=aws-0-eu-central-1.pooler.supabase.com port=6543"
+                              " user=postgres.abcdefghijklmnop dbname=postgres sslmode=require",
+                              NULL, NULL, wabiz_test_store_result_cb, &result);
+  g_assert_false (wabiz_conninfo_check_finish (wabiz_test_wait_result (&result, 30), &error));
+  g_assert_error (error, WABIZ_ERROR, WABIZ_ERROR_CONFIG);
+  g_assert_nonnull (strstr (error->message, "5432"));
   g_clear_object (&result);
   g_clear_error (&error);
 

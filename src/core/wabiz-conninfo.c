@@ -14,7 +14,9 @@
 
 #include "wabiz-conninfo.h"
 #include "wabiz-db.h"
+#include "wabiz-error.h"
 
+#include <glib/gi18n.h>
 #include <libpq-fe.h>
 #include <string.h>
 
@@ -80,6 +82,33 @@ wabiz_conninfo_clean (const char  *text,
   return g_string_free (g_steal_pointer (&clean), FALSE);
 }
 
+/* Supabase's poolers in transaction mode (port 6543) lend a server
+ * connection for one transaction only: LISTEN (live updates), the
+ * sender's advisory lock and prepared statements would silently break
+ * (reference/supabase-postgres.md) */
+static gboolean
+is_transaction_pooler (const char *conninfo)
+{
+  PQconninfoOption *options = PQconninfoParse (conninfo, NULL);
+  const char *host = NULL;
+  const char *port = NULL;
+  gboolean pooler;
+
+  if (options == NULL)
+    return FALSE;
+  for (PQconninfoOption *o = options; o->keyword != NULL; o++)
+    {
+      if (g_str_equal (o->keyword, "host"))
+        host = o->val;
+      else if (g_str_equal (o->keyword, "port"))
+        port = o->val;
+    }
+  pooler = host != NULL && port != NULL && g_str_equal (port, "6543") &&
+           (g_str_has_suffix (host, ".supabase.com") || g_str_has_suffix (host, ".supabase.co"));
+  PQconninfoFree (options);
+  return pooler;
+}
+
 static void
 check_done_cb (GObject      *object,
                GAsyncResult *result,
@@ -113,6 +142,15 @@ wabiz_conninfo_check_async (const char          *conninfo,
 
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, wabiz_conninfo_check_async);
+
+  if (is_transaction_pooler (conninfo))
+    {
+      g_task_return_new_error (task, WABIZ_ERROR, WABIZ_ERROR_CONFIG, "%s",
+                               _("This is Supabase’s transaction pooler (port 6543), which would break "
+                                 "live updates. Use the session pooler on port 5432 or the direct "
+                                 "connection string instead."));
+      return;
+    }
   /* its own connection, on the database's worker thread; the query
    * keeps the database alive until it is over */
   db = wabiz_db_new (conninfo, password != NULL && *password != '\0' ? password : NULL, 1);
