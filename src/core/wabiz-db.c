@@ -32,8 +32,9 @@ struct _WabizDbResult
 struct _WabizDbConn
 {
   WabizDb *db;           /* (unowned) */
-  PGconn  *pg;           /* (owned) (nullable) */
-  gboolean in_transaction;
+  PGconn     *pg;        /* (owned) (nullable) */
+  gboolean    in_transaction;
+  GHashTable *prepared;  /* (owned): SQL text → name of its statement on pg */
 };
 
 struct _WabizDb
@@ -227,6 +228,7 @@ conn_connect (WabizDbConn *conn,
 
   g_clear_pointer (&conn->pg, PQfinish);
   conn->in_transaction = FALSE;
+  g_hash_table_remove_all (conn->prepared);
 
   options = PQconninfoParse (self->conninfo, &parse_error);
   if (options == NULL)
@@ -347,20 +349,37 @@ static PGresult *
 conn_exec_once (WabizDbConn        *conn,
                 const char         *sql,
                 int                 n_params,
-                const char * const *params)
+                const char * const *params,
+                gboolean            prepare)
 {
-  if (n_params > 0)
-    return PQexecParams (conn->pg, sql, n_params, NULL, params, NULL, NULL, 0);
+  const char *name;
 
-  return PQexecParams (conn->pg, sql, 0, NULL, NULL, NULL, NULL, 0);
+  if (!prepare)
+    return PQexecParams (conn->pg, sql, n_params, NULL, n_params > 0 ? params : NULL, NULL, NULL, 0);
+
+  name = g_hash_table_lookup (conn->prepared, sql);
+  if (name == NULL)
+    {
+      g_autofree char *new_name = g_strdup_printf ("wabiz_%u", g_hash_table_size (conn->prepared) + 1);
+      PGresult *res = PQprepare (conn->pg, new_name, sql, n_params, NULL);
+
+      if (!result_ok (res))
+        return res;
+      PQclear (res);
+      name = new_name;
+      g_hash_table_insert (conn->prepared, g_strdup (sql), g_steal_pointer (&new_name));
+    }
+
+  return PQexecPrepared (conn->pg, name, n_params, n_params > 0 ? params : NULL, NULL, NULL, 0);
 }
 
-WabizDbResult *
-wabiz_db_conn_exec (WabizDbConn        *conn,
-                    const char         *sql,
-                    int                 n_params,
-                    const char * const *params,
-                    GError            **error)
+static WabizDbResult *
+conn_exec (WabizDbConn        *conn,
+           const char         *sql,
+           int                 n_params,
+           const char * const *params,
+           gboolean            prepare,
+           GError            **error)
 {
   PGresult *res;
 
@@ -371,7 +390,7 @@ wabiz_db_conn_exec (WabizDbConn        *conn,
   if (!conn_ensure (conn, error))
     return NULL;
 
-  res = conn_exec_once (conn, sql, n_params, params);
+  res = conn_exec_once (conn, sql, n_params, params, prepare);
 
   /* The server dropped an idle connection: the statement never ran.
    * Outside a transaction it is safe to reconnect and send it again. */
@@ -381,7 +400,7 @@ wabiz_db_conn_exec (WabizDbConn        *conn,
       g_debug ("Connection to %s was lost, reconnecting", conn->db->description);
       if (!conn_connect (conn, error))
         return NULL;
-      res = conn_exec_once (conn, sql, n_params, params);
+      res = conn_exec_once (conn, sql, n_params, params, prepare);
     }
 
   if (!result_ok (res))
@@ -392,6 +411,36 @@ wabiz_db_conn_exec (WabizDbConn        *conn,
     }
 
   return result_new (res);
+}
+
+WabizDbResult *
+wabiz_db_conn_exec (WabizDbConn        *conn,
+                    const char         *sql,
+                    int                 n_params,
+                    const char * const *params,
+                    GError            **error)
+{
+  return conn_exec (conn, sql, n_params, params, FALSE, error);
+}
+
+/**
+ * wabiz_db_conn_exec_prepared:
+ *
+ * As wabiz_db_conn_exec(), for a statement a job runs again and again:
+ * the first run on each connection prepares it, later ones only bind and
+ * execute, and after five runs PostgreSQL keeps a generic plan. For the
+ * webhook processor's statements, whose parsing and planning cost a
+ * millisecond a batch. Not through a pooler in transaction mode (which
+ * WaBiz refuses anyway: see wabiz-conninfo.c).
+ */
+WabizDbResult *
+wabiz_db_conn_exec_prepared (WabizDbConn        *conn,
+                             const char         *sql,
+                             int                 n_params,
+                             const char * const *params,
+                             GError            **error)
+{
+  return conn_exec (conn, sql, n_params, params, TRUE, error);
 }
 
 gboolean
@@ -469,6 +518,7 @@ static void
 conn_free (WabizDbConn *conn)
 {
   g_clear_pointer (&conn->pg, PQfinish);
+  g_clear_pointer (&conn->prepared, g_hash_table_unref);
   g_free (conn);
 }
 
@@ -624,6 +674,7 @@ wabiz_db_new (const char *conninfo,
       WabizDbConn *conn = g_new0 (WabizDbConn, 1);
 
       conn->db = self;
+      conn->prepared = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
       g_ptr_array_add (self->conns, conn);
       g_async_queue_push (self->idle, conn);
     }

@@ -66,6 +66,11 @@ WabizDbResult *wabiz_db_conn_exec      (WabizDbConn        *conn,
                                         int                 n_params,
                                         const char * const *params,
                                         GError            **error);
+WabizDbResult *wabiz_db_conn_exec_prepared (WabizDbConn        *conn,
+                                            const char         *sql,
+                                            int                 n_params,
+                                            const char * const *params,
+                                            GError            **error);
 /* Runs a script of several statements without parameters (migrations). */
 gboolean       wabiz_db_conn_exec_script (WabizDbConn     *conn,
                                         const char         *sql,

@@ -629,10 +629,10 @@ apply_batch (WabizDbConn  *conn,
       senders_to_arrays (payloads, &phones, &names);
       lead_params[0] = phones;
       lead_params[1] = names;
-      leads = wabiz_db_conn_exec (conn, upsert_leads_sql, 2, lead_params, error);
+      leads = wabiz_db_conn_exec_prepared (conn, upsert_leads_sql, 2, lead_params, error);
       if (leads == NULL)
         return FALSE;
-      stored = wabiz_db_conn_exec (conn, insert_messages_sql, 1, params, error);
+      stored = wabiz_db_conn_exec_prepared (conn, insert_messages_sql, 1, params, error);
       if (stored == NULL)
         return FALSE;
       add_phones (touched, stored);
@@ -644,7 +644,7 @@ apply_batch (WabizDbConn  *conn,
       g_autoptr(WabizDbResult) applied = NULL;
       const char *params[] = { statuses };
 
-      applied = wabiz_db_conn_exec (conn, apply_statuses_sql, 1, params, error);
+      applied = wabiz_db_conn_exec_prepared (conn, apply_statuses_sql, 1, params, error);
       if (applied == NULL)
         return FALSE;
       add_phones (touched, applied);
@@ -693,7 +693,7 @@ run_batch (WabizDbConn  *conn,
 
   /* the oldest pending events, FOR UPDATE SKIP LOCKED, by an index walk
    * whose cost does not grow with the backlog (005-webhook-batches.sql) */
-  rows = wabiz_db_conn_exec (conn,
+  rows = wabiz_db_conn_exec_prepared (conn,
                              job->reprocess
                              ? "SELECT id, body FROM wabiz_next_webhook_events($1::bigint, "
                                G_STRINGIFY (BATCH_SIZE) ", true)"
@@ -783,7 +783,7 @@ run_batch (WabizDbConn  *conn,
       g_autoptr(WabizDbResult) res = NULL;
       const char *done_params[] = { done_ids->str };
 
-      res = wabiz_db_conn_exec (conn,
+      res = wabiz_db_conn_exec_prepared (conn,
                                 "UPDATE webhook_events SET processed_at = now(),"
                                 " attempts = attempts + 1, error = NULL WHERE id = ANY($1::bigint[])",
                                 1, done_params, error);
@@ -816,7 +816,7 @@ run_batch (WabizDbConn  *conn,
         g_string_append_printf (phones, "%s\"%s\"", phones->len > 1 ? "," : "", (char *) key);
       g_string_append_c (phones, '}');
       notify_params[0] = phones->str;
-      res = wabiz_db_conn_exec (conn,
+      res = wabiz_db_conn_exec_prepared (conn,
                                 "SELECT pg_notify('" WABIZ_STORE_CHANNEL "',"
                                 " json_build_object('t', 'messages', 'phone', p)::text)"
                                 " FROM unnest($1::text[]) p",
@@ -830,19 +830,24 @@ run_batch (WabizDbConn  *conn,
   return TRUE;
 }
 
-/* Every lookup of a batch goes by a key (a phone, a wamid): with bitmap
- * scans off, the planner cannot reach the leads' trigram GIN indexes,
- * which it otherwise picked for a phone equality when its statistics
- * lagged behind a burst of new leads. Each such probe then read the
- * index's whole pending list: 10 ms a lead, half a second a batch,
- * against a few microseconds by leads_phone_key. */
+/* Every lookup of a batch goes by a key (a phone, a wamid), so the
+ * transaction has bitmap and sequential scans off:
+ *  - without bitmap scans the planner cannot reach the leads' trigram GIN
+ *    indexes, which it otherwise picked for a phone equality when its
+ *    statistics lagged behind a burst of new leads; each probe then read
+ *    the index's whole pending list: 10 ms a lead, half a second a batch;
+ *  - it took a batch for 100 rows (it cannot see into the JSON array)
+ *    and read all the leads, three times, rather than probe
+ *    leads_phone_key for each sender: with a few thousand leads that
+ *    was most of the batch's time, and it grows with the leads. */
 static gboolean
 begin_batch (WabizDbConn  *conn,
              GError      **error)
 {
   if (!wabiz_db_conn_begin (conn, error))
     return FALSE;
-  if (!exec_simple (conn, "SET LOCAL enable_bitmapscan = off", error))
+  if (!exec_simple (conn, "SELECT set_config('enable_bitmapscan', 'off', true),"
+                          " set_config('enable_seqscan', 'off', true)", error))
     {
       wabiz_db_conn_rollback (conn);
       return FALSE;
