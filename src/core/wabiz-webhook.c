@@ -118,9 +118,10 @@ insert_done_cb (GObject      *object,
 
       if (stored)
         {
+          /* no body: Meta reads the status only, and libsoup writes a
+           * body in a send() of its own, a tenth of the main thread's
+           * time per delivery at 5,000/s */
           soup_server_message_set_status (delivery->msg, SOUP_STATUS_OK, NULL);
-          soup_server_message_set_response (delivery->msg, "text/plain", SOUP_MEMORY_STATIC,
-                                            "OK", 2);
         }
       else
         {
