@@ -34,6 +34,14 @@
 /* after a wake, wait this long so that one batch takes what arrives
  * meanwhile: fewer, larger transactions under load */
 #define LINGER_MS 20
+/* batches in flight at once: while one waits for its commit or for the
+ * CPU, another takes the next events. SKIP LOCKED keeps their events
+ * apart (as it does for a desktop and wabizd on one database), and each
+ * statement locks its rows in one order, by phone or by wamid, so that
+ * two batches wait for each other rather than deadlock; were PostgreSQL
+ * to find a deadlock all the same, the batch it fails runs again event
+ * by event, as after any failure. */
+#define MAX_IN_FLIGHT 2
 
 struct _WabizWebhookProcessor
 {
@@ -43,7 +51,7 @@ struct _WabizWebhookProcessor
   char      *phone_number_id;     /* (owned) (nullable) */
   gboolean   started;
   gboolean   stopped;
-  gboolean   busy;                /* a batch is in flight */
+  guint      n_in_flight;         /* batches */
   gboolean   wake_pending;
   guint      retry_delay_s;
   guint      retry_source;
@@ -564,7 +572,7 @@ static const char *insert_messages_sql =
   "     m->>'type', l.id, m->>'reply_to', (m->>'forwarded')::boolean, m->>'media_id', m->>'media_mime',"
   "     m->>'media_sha256', m->>'media_filename', m->'content', m->'referral',"
   "     m->'raw', (m->>'error_code')::int, m->>'error_title', m->>'error_details'"
-  "   FROM src JOIN leads l ON l.phone = src.m->>'from' ORDER BY src.ord"
+  "   FROM src JOIN leads l ON l.phone = src.m->>'from' ORDER BY src.m->>'wamid', src.ord"
   "   ON CONFLICT (message_id) DO NOTHING"
   "   RETURNING phone, lead_id, \"timestamp\", coalesce(nullif(message, ''), '[' || type || ']') AS preview),"
   " agg AS (SELECT phone, (array_agg(lead_id))[1] AS lead_id, count(*)::int AS n, max(\"timestamp\") AS ts,"
@@ -587,9 +595,11 @@ static const char *insert_messages_sql =
   /* the counters live on the conversation only (006-hot-counters.sql);
    * a lead row is rewritten, with its ten indexes, only when its last
    * contact moves on */
-  " lead AS (UPDATE leads SET last_contact = conv.last_message_time"
-  "   FROM conv WHERE leads.phone = conv.phone"
-  "     AND (leads.last_contact IS NULL OR leads.last_contact < conv.last_message_time))"
+  " moved AS (SELECT l.id, conv.last_message_time FROM leads l JOIN conv ON l.phone = conv.phone"
+  "   WHERE l.last_contact IS NULL OR l.last_contact < conv.last_message_time"
+  "   ORDER BY l.phone FOR NO KEY UPDATE OF l),"
+  " lead AS (UPDATE leads SET last_contact = moved.last_message_time"
+  "   FROM moved WHERE leads.id = moved.id)"
   " SELECT phone FROM conv";
 
 static const char *apply_statuses_sql =
@@ -598,11 +608,12 @@ static const char *apply_statuses_sql =
   "   FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(s, ord)),"
   " applied AS MATERIALIZED (SELECT s, ord, at, wabiz_apply_status(s->>'wamid', s->>'status', at,"
   "     (s->>'error_code')::int, s->>'error_title', s->>'error_details', (s->>'conversation')::jsonb,"
-  "     (s->>'pricing')::jsonb) AS phone FROM src ORDER BY ord),"
+  "     (s->>'pricing')::jsonb) AS phone FROM src ORDER BY s->>'wamid', ord),"
   " early AS (INSERT INTO webhook_early_statuses (wamid, status, status_at, error_code, error_title,"
   "     error_details, conversation_info, pricing)"
   "   SELECT s->>'wamid', s->>'status', at, (s->>'error_code')::int, s->>'error_title', s->>'error_details',"
-  "     (s->>'conversation')::jsonb, (s->>'pricing')::jsonb FROM applied WHERE phone IS NULL ORDER BY ord"
+  "     (s->>'conversation')::jsonb, (s->>'pricing')::jsonb FROM applied WHERE phone IS NULL"
+  "   ORDER BY s->>'wamid', s->>'status'"
   "   ON CONFLICT (wamid, status) DO NOTHING)"
   " SELECT DISTINCT phone FROM applied WHERE phone IS NOT NULL";
 
@@ -954,18 +965,23 @@ batch_done_cb (GObject      *object,
   BatchJob *job = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
 
-  self->busy = FALSE;
+  g_assert (self->n_in_flight > 0);
+  self->n_in_flight--;
 
   if (!g_task_propagate_boolean (task, &error))
     {
       /* the database is away (or refused the bookkeeping): try again later */
-      self->retry_delay_s = CLAMP (self->retry_delay_s * 2, 1, MAX_RETRY_DELAY_S);
+      if (self->retry_source == 0)
+        self->retry_delay_s = CLAMP (self->retry_delay_s * 2, 1, MAX_RETRY_DELAY_S);
       g_warning ("Cannot process webhook events, trying again in %u s: %s",
                  self->retry_delay_s, error->message);
       if (self->stopped)
         {
-          return_waiters (self->idle_waiters, self->run_count);
-          return_stop_waiters (self);
+          if (self->n_in_flight == 0)
+            {
+              return_waiters (self->idle_waiters, self->run_count);
+              return_stop_waiters (self);
+            }
           return;
         }
       if (self->retry_source == 0)
@@ -984,8 +1000,11 @@ batch_done_cb (GObject      *object,
 
   if (self->stopped)
     {
-      return_waiters (self->idle_waiters, self->run_count);
-      return_stop_waiters (self);
+      if (self->n_in_flight == 0)
+        {
+          return_waiters (self->idle_waiters, self->run_count);
+          return_stop_waiters (self);
+        }
       return;
     }
 
@@ -1002,6 +1021,10 @@ batch_done_cb (GObject      *object,
       return;
     }
 
+  /* idle once the other batch is done too, and none is about to start */
+  if (self->n_in_flight > 0 || self->linger_source != 0)
+    return;
+
   return_waiters (self->idle_waiters, self->run_count);
   self->run_count = 0;
 }
@@ -1015,13 +1038,13 @@ schedule_batch (WabizWebhookProcessor *self)
   if (self->stopped || self->retry_source != 0)
     return;
 
-  if (self->busy)
+  if (self->n_in_flight >= MAX_IN_FLIGHT)
     {
       self->wake_pending = TRUE;
       return;
     }
 
-  self->busy = TRUE;
+  self->n_in_flight++;
   self->wake_pending = FALSE;
 
   job = g_new0 (BatchJob, 1);
@@ -1141,7 +1164,7 @@ wabiz_webhook_processor_wake (WabizWebhookProcessor *self)
 
   if (self->stopped)
     return;
-  if (self->busy)
+  if (self->n_in_flight >= MAX_IN_FLIGHT)
     {
       self->wake_pending = TRUE;
       return;
@@ -1295,7 +1318,7 @@ wabiz_webhook_processor_stop_async (WabizWebhookProcessor *self,
   g_clear_handle_id (&self->poll_source, g_source_remove);
   g_clear_handle_id (&self->linger_source, g_source_remove);
 
-  if (!self->busy)
+  if (self->n_in_flight == 0)
     {
       return_waiters (self->idle_waiters, self->run_count);
       g_task_return_boolean (task, TRUE);
