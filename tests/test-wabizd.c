@@ -418,6 +418,26 @@ test_bad_settings (void)
   }
 }
 
+/* Supabase's transaction pooler: a setting problem, said before connecting */
+static void
+test_pooler (void)
+{
+  g_autofree char *password = wabiz_test_random_password ();
+  g_autofree char *url = g_strdup_printf ("postgresql://postgres.abcdefghijklmnop:%s@"
+                                          "aws-0-eu-central-1.pooler.supabase.com:6543/postgres",
+                                          password);
+  g_auto(GStrv) env = base_environ (url);
+  Daemon d = { 0 };
+
+  daemon_spawn (&d, (const char * const *) env, NULL);
+  g_assert_cmpint (daemon_wait_exit (&d), ==, 2);
+  g_assert_nonnull (strstr (d.stderr_text->str, "DATABASE_URL"));
+  g_assert_nonnull (strstr (d.stderr_text->str, "5432"));
+  g_assert_null (strstr (d.stderr_text->str, password));
+  assert_no_secret (d.stderr_text->str);
+  daemon_clear (&d);
+}
+
 static void
 test_database_unreachable (void)
 {
@@ -454,6 +474,7 @@ main (int   argc,
   g_test_add_func ("/wabiz/wabizd/ready-and-stop", test_ready_and_stop);
   g_test_add_func ("/wabiz/wabizd/env-file", test_env_file);
   g_test_add_func ("/wabiz/wabizd/bad-settings", test_bad_settings);
+  g_test_add_func ("/wabiz/wabizd/pooler", test_pooler);
   g_test_add_func ("/wabiz/wabizd/database-unreachable", test_database_unreachable);
   g_test_add_func ("/wabiz/wabizd/reprocess", test_reprocess);
 

@@ -86,16 +86,20 @@ wabiz_conninfo_clean (const char  *text,
  * connection for one transaction only: LISTEN (live updates), the
  * sender's advisory lock and prepared statements would silently break
  * (reference/supabase-postgres.md) */
-static gboolean
-is_transaction_pooler (const char *conninfo)
+gboolean
+wabiz_conninfo_check_pooler (const char  *conninfo,
+                             GError     **error)
 {
   PQconninfoOption *options = PQconninfoParse (conninfo, NULL);
   const char *host = NULL;
   const char *port = NULL;
   gboolean pooler;
 
+  g_return_val_if_fail (conninfo != NULL, FALSE);
+
+  /* one that does not parse is refused by libpq, with its own words */
   if (options == NULL)
-    return FALSE;
+    return TRUE;
   for (PQconninfoOption *o = options; o->keyword != NULL; o++)
     {
       if (g_str_equal (o->keyword, "host"))
@@ -106,7 +110,16 @@ is_transaction_pooler (const char *conninfo)
   pooler = host != NULL && port != NULL && g_str_equal (port, "6543") &&
            (g_str_has_suffix (host, ".supabase.com") || g_str_has_suffix (host, ".supabase.co"));
   PQconninfoFree (options);
-  return pooler;
+
+  if (pooler)
+    {
+      g_set_error_literal (error, WABIZ_ERROR, WABIZ_ERROR_CONFIG,
+                           _("This is Supabase’s transaction pooler (port 6543), which would break "
+                             "live updates. Use the session pooler on port 5432 or the direct "
+                             "connection string instead."));
+      return FALSE;
+    }
+  return TRUE;
 }
 
 static void
@@ -136,6 +149,7 @@ wabiz_conninfo_check_async (const char          *conninfo,
 {
   g_autoptr(GTask) task = NULL;
   g_autoptr(WabizDb) db = NULL;
+  GError *error = NULL;
 
   g_return_if_fail (conninfo != NULL);
   g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
@@ -143,12 +157,9 @@ wabiz_conninfo_check_async (const char          *conninfo,
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, wabiz_conninfo_check_async);
 
-  if (is_transaction_pooler (conninfo))
+  if (!wabiz_conninfo_check_pooler (conninfo, &error))
     {
-      g_task_return_new_error (task, WABIZ_ERROR, WABIZ_ERROR_CONFIG, "%s",
-                               _("This is Supabase’s transaction pooler (port 6543), which would break "
-                                 "live updates. Use the session pooler on port 5432 or the direct "
-                                 "connection string instead."));
+      g_task_return_error (task, error);
       return;
     }
   /* its own connection, on the database's worker thread; the query

@@ -17,6 +17,13 @@ G_BEGIN_DECLS
 char     *wabiz_conninfo_clean        (const char           *text,
                                       char                **out_password);
 
+/* FALSE, with a WABIZ_ERROR_CONFIG that says what to use instead, for a
+ * Supabase pooler in transaction mode (port 6543): it lends a server
+ * connection for one transaction only, which breaks LISTEN, advisory
+ * locks and prepared statements (reference/supabase-postgres.md). */
+gboolean  wabiz_conninfo_check_pooler (const char           *conninfo,
+                                      GError              **error);
+
 /* Connects to @conninfo (as from wabiz_conninfo_clean()) with @password
  * (nullable) on a worker thread and runs SELECT 1: whether the database
  * can be opened with them, before they are saved. */

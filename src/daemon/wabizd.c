@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include "wabiz-config.h"
+#include "wabiz-conninfo.h"
 #include "wabiz-db.h"
 #include "wabiz-embedded-pg.h"
 #include "wabiz-graph-client.h"
@@ -306,6 +307,13 @@ main (int   argc,
   if (daemon.config == NULL || !wabiz_config_override (daemon.config, host, port, &error))
     {
       fprintf (stderr, "wabizd: %s\n", error->message);
+      daemon_clear (&daemon);
+      return EXIT_CONFIG;
+    }
+  if (daemon.config->database_url != NULL &&
+      !wabiz_conninfo_check_pooler (daemon.config->database_url, &error))
+    {
+      fprintf (stderr, "wabizd: DATABASE_URL: %s\n", error->message);
       daemon_clear (&daemon);
       return EXIT_CONFIG;
     }
