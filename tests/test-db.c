@@ -168,6 +168,93 @@ test_reconnect (void)
   g_assert_cmpstr (pid, !=, pid2);
 }
 
+/* a job that runs one prepared statement, with task data as its parameter */
+static void
+prepared_job (WabizDb      *db,
+              WabizDbConn  *conn,
+              GTask        *task,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  const char *params[] = { task_data };
+  GError *error = NULL;
+  WabizDbResult *res = wabiz_db_conn_exec_prepared (conn,
+                                                    "SELECT ($1::int * 2)::text AS twice,"
+                                                    " pg_backend_pid()::text AS pid,"
+                                                    " (SELECT count(*) FROM pg_prepared_statements)::text AS n",
+                                                    1, params, &error);
+
+  if (res == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, res, (GDestroyNotify) wabiz_db_result_unref);
+}
+
+static WabizDbResult *
+run_prepared (WabizDb     *db,
+              const char  *value,
+              GError     **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GTask) task = g_task_new (NULL, NULL, wabiz_test_store_result_cb, &result);
+
+  g_task_set_task_data (task, g_strdup (value), g_free);
+  wabiz_db_run_in_thread (db, task, prepared_job);
+  g_clear_object (&task);
+  wabiz_test_wait_result (&result, 60);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* prepared once per connection, run again with other values, and
+ * prepared anew on the connection that replaces a dropped one */
+static void
+test_prepared (void)
+{
+  g_autofree char *conninfo = wabiz_test_pg_new_database ();
+  g_autoptr(WabizDb) db = wabiz_db_new (conninfo, NULL, 1);
+  g_autoptr(WabizDb) admin = wabiz_db_new (conninfo, NULL, 1);
+  g_autoptr(WabizDbResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pid = NULL;
+
+  for (int i = 1; i <= 7; i++)
+    {
+      g_autofree char *value = g_strdup_printf ("%d", i);
+      g_autofree char *twice = g_strdup_printf ("%d", 2 * i);
+
+      g_clear_pointer (&res, wabiz_db_result_unref);
+      res = run_prepared (db, value, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (wabiz_db_result_get (res, 0, "twice"), ==, twice);
+      /* one statement on the connection, however often it runs */
+      g_assert_cmpstr (wabiz_db_result_get (res, 0, "n"), ==, "1");
+    }
+  pid = g_strdup (wabiz_db_result_get (res, 0, "pid"));
+  g_clear_pointer (&res, wabiz_db_result_unref);
+
+  res = query (admin, "SELECT pg_terminate_backend($1::int) AS ok", 1,
+               (const char *[]) { pid }, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (wabiz_db_result_get_bool (res, 0, "ok"));
+  g_clear_pointer (&res, wabiz_db_result_unref);
+
+  res = run_prepared (db, "21", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (wabiz_db_result_get (res, 0, "twice"), ==, "42");
+  g_assert_cmpstr (wabiz_db_result_get (res, 0, "pid"), !=, pid);
+  g_assert_cmpstr (wabiz_db_result_get (res, 0, "n"), ==, "1");
+  g_clear_pointer (&res, wabiz_db_result_unref);
+
+  /* a statement the server refuses is an error, and nothing is kept */
+  res = run_prepared (db, "not a number", &error);
+  g_assert_null (res);
+  g_assert_error (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_QUERY);
+  g_clear_error (&error);
+  res = run_prepared (db, "5", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (wabiz_db_result_get (res, 0, "twice"), ==, "10");
+}
+
 static void
 test_server_down (void)
 {
@@ -322,6 +409,7 @@ main (int   argc,
   g_test_add_func ("/db/main-loop-free", test_main_loop_free);
   g_test_add_func ("/db/cancel", test_cancel);
   g_test_add_func ("/db/reconnect", test_reconnect);
+  g_test_add_func ("/db/prepared", test_prepared);
   g_test_add_func ("/db/server-down", test_server_down);
   g_test_add_func ("/db/bad-conninfo", test_bad_conninfo);
   g_test_add_func ("/db/listener", test_listener);
