@@ -97,121 +97,6 @@ static void schedule_batch (WabizWebhookProcessor *self);
 /* ------------------------------------------------------------------ */
 /* writing one event (worker thread) */
 
-static char *
-preview_for (WabizWebhookMessage *m)
-{
-  if (m->text != NULL && *m->text != '\0')
-    return g_strdup (m->text);
-  return g_strdup_printf ("[%s]", m->type);
-}
-
-static gboolean
-apply_message (WabizDbConn          *conn,
-               WabizWebhookMessage  *m,
-               GHashTable           *touched,
-               GError              **error)
-{
-  g_autoptr(WabizDbResult) res = NULL;
-  g_autofree char *lead_id = NULL;
-  g_autofree char *preview = NULL;
-  const char *params[21];
-
-  lead_id = wabiz_store_upsert_lead_on_conn (conn, m->from, m->profile_name, error);
-  if (lead_id == NULL)
-    return FALSE;
-
-  params[0] = m->from;
-  params[1] = m->text;
-  params[2] = m->wamid;
-  params[3] = m->media_type;
-  params[4] = m->caption;
-  params[5] = m->timestamp;
-  params[6] = m->type;
-  params[7] = lead_id;
-  params[8] = m->reply_to;
-  params[9] = m->forwarded ? "true" : "false";
-  params[10] = m->media_id;
-  params[11] = m->media_mime;
-  params[12] = m->media_sha256;
-  params[13] = m->media_filename;
-  params[14] = m->content_json;
-  params[15] = m->referral_json;
-  params[16] = m->raw_json;
-  params[17] = m->error_code;
-  params[18] = m->error_title;
-  params[19] = m->error_details;
-  params[20] = NULL;
-
-  res = wabiz_db_conn_exec (conn,
-                            "INSERT INTO messages (phone, message, sender, direction, status, message_id,"
-                            "  media_type, caption, \"timestamp\", type, lead_id, reply_to, forwarded,"
-                            "  media_id, media_mime, media_sha256, media_filename, content, referral, raw,"
-                            "  error_code, error_title, error_details)"
-                            " VALUES ($1, $2, 'Customer', 'inbound', 'received', $3, $4, $5,"
-                            "  CASE WHEN $6::text IS NULL THEN now() ELSE to_timestamp($6::bigint) END,"
-                            "  $7, $8::uuid, $9, $10::boolean, $11, $12, $13, $14, $15::jsonb, $16::jsonb,"
-                            "  $17::jsonb, $18::int, $19, $20)"
-                            " ON CONFLICT (message_id) DO NOTHING RETURNING id",
-                            20, params, error);
-  if (res == NULL)
-    return FALSE;
-
-  /* a redelivery: the message is there, nothing changes */
-  if (wabiz_db_result_get_n_rows (res) == 0)
-    return TRUE;
-
-  preview = preview_for (m);
-  if (!wabiz_store_touch_conversation_on_conn (conn, m->from, lead_id, preview, TRUE,
-                                               m->timestamp, error))
-    return FALSE;
-
-  g_hash_table_add (touched, g_strdup (m->from));
-  return TRUE;
-}
-
-static gboolean
-apply_status (WabizDbConn         *conn,
-              WabizWebhookStatus  *s,
-              GHashTable          *touched,
-              GError             **error)
-{
-  g_autoptr(WabizDbResult) res = NULL;
-  g_autoptr(WabizDbResult) early = NULL;
-  const char *phone;
-  const char *params[] = {
-    s->wamid, s->status, s->timestamp, s->error_code, s->error_title, s->error_details,
-    s->conversation_json, s->pricing_json,
-  };
-
-  res = wabiz_db_conn_exec (conn,
-                            "SELECT wabiz_apply_status($1, $2,"
-                            "  CASE WHEN $3::text IS NULL THEN now() ELSE to_timestamp($3::bigint) END,"
-                            "  $4::int, $5, $6, $7::jsonb, $8::jsonb) AS phone",
-                            G_N_ELEMENTS (params), params, error);
-  if (res == NULL)
-    return FALSE;
-
-  phone = wabiz_db_result_get (res, 0, "phone");
-  if (phone != NULL)
-    {
-      g_hash_table_add (touched, g_strdup (phone));
-      return TRUE;
-    }
-
-  /* not (yet) ours: kept, and applied if a message with this wamid
-   * is stored later (the trigger of 004-webhook-processing.sql) */
-  g_debug ("Keeping a %s status for a message not stored yet", s->status);
-  early = wabiz_db_conn_exec (conn,
-                              "INSERT INTO webhook_early_statuses (wamid, status, status_at, error_code,"
-                              "  error_title, error_details, conversation_info, pricing)"
-                              " VALUES ($1, $2,"
-                              "  CASE WHEN $3::text IS NULL THEN now() ELSE to_timestamp($3::bigint) END,"
-                              "  $4::int, $5, $6, $7::jsonb, $8::jsonb)"
-                              " ON CONFLICT (wamid, status) DO NOTHING",
-                              G_N_ELEMENTS (params), params, error);
-  return early != NULL;
-}
-
 static gboolean
 apply_template (WabizDbConn           *conn,
                 WabizWebhookTemplate  *t,
@@ -282,31 +167,6 @@ apply_template (WabizDbConn           *conn,
     }
 
   return res != NULL;
-}
-
-static gboolean
-apply_payload (WabizDbConn          *conn,
-               WabizWebhookPayload  *payload,
-               GHashTable           *touched,
-               gboolean             *templates_changed,
-               GError              **error)
-{
-  for (guint i = 0; i < payload->messages->len; i++)
-    if (!apply_message (conn, g_ptr_array_index (payload->messages, i), touched, error))
-      return FALSE;
-
-  for (guint i = 0; i < payload->statuses->len; i++)
-    if (!apply_status (conn, g_ptr_array_index (payload->statuses, i), touched, error))
-      return FALSE;
-
-  for (guint i = 0; i < payload->templates->len; i++)
-    {
-      if (!apply_template (conn, g_ptr_array_index (payload->templates, i), error))
-        return FALSE;
-      *templates_changed = TRUE;
-    }
-
-  return TRUE;
 }
 
 static gboolean
@@ -535,9 +395,11 @@ add_phones (GHashTable    *touched,
     }
 }
 
-/* The set-based twin of wabiz_store_upsert_lead_on_conn() and
- * wabiz_store_touch_conversation_on_conn() (keep them in step): leads
- * first, then messages, conversations and the leads' last contact. */
+/* Inbound messages, set-based: leads first, then messages, conversations
+ * and the leads' last contact. What a lead and a conversation become
+ * follows wabiz_store_upsert_lead_on_conn() and
+ * wabiz_store_touch_conversation_on_conn(), which write outbound ones:
+ * keep them in step. */
 static const char *upsert_leads_sql =
   /* two text arrays (senders, profile names), cheaper for the server to
    * read than the messages' JSON a second time */
@@ -674,6 +536,21 @@ apply_batch (WabizDbConn  *conn,
     }
 
   return TRUE;
+}
+
+/* One event on its own (inside a savepoint): the same statements as a
+ * batch, so that an event is written one way whichever path it takes */
+static gboolean
+apply_payload (WabizDbConn          *conn,
+               WabizWebhookPayload  *payload,
+               GHashTable           *touched,
+               gboolean             *templates_changed,
+               GError              **error)
+{
+  g_autoptr(GPtrArray) one = g_ptr_array_new ();
+
+  g_ptr_array_add (one, payload);
+  return apply_batch (conn, one, touched, templates_changed, error);
 }
 
 /* One pass over a batch inside the caller's transaction. Without
