@@ -107,6 +107,29 @@ test_depth (void)
   g_assert_false (wabiz_json_validate (deep->str, deep->len));
 }
 
+/* PostgreSQL holds no U+0000: a \u0000 reads as U+FFFD, in text and in
+ * the JSON kept for a jsonb column; an escaped backslash before "u0000"
+ * is left alone */
+static void
+test_nul_escape (void)
+{
+  const char *text = "{\"t\":\"a\\u0000b\",\"k\":\"c\\\\u0000d\"}";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WabizJsonDoc) doc = wabiz_json_doc_parse (text, strlen (text), &error);
+  const WabizJsonNode *root;
+  g_autofree char     *json = NULL;
+
+  g_assert_no_error (error);
+  root = wabiz_json_doc_get_root (doc);
+  g_assert_cmpstr (wabiz_json_node_get_string (wabiz_json_node_get_member (root, "t")), ==,
+                   "a\xef\xbf\xbd"
+                   "b");
+  g_assert_cmpstr (wabiz_json_node_get_string (wabiz_json_node_get_member (root, "k")), ==,
+                   "c\\u0000d");
+  json = wabiz_json_node_dup_json (root);
+  g_assert_cmpstr (json, ==, "{\"t\":\"a\\ufffdb\",\"k\":\"c\\\\u0000d\"}");
+}
+
 static void
 test_tree (void)
 {
@@ -171,6 +194,7 @@ main (int   argc,
   g_test_add_func ("/wabiz/json/nul", test_nul);
   g_test_add_func ("/wabiz/json/depth", test_depth);
   g_test_add_func ("/wabiz/json/tree", test_tree);
+  g_test_add_func ("/wabiz/json/nul-escape", test_nul_escape);
 
   return g_test_run ();
 }

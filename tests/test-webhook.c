@@ -1305,6 +1305,25 @@ test_poisoned (Fixture       *f,
   g_assert_cmpint (sql_int (f, "SELECT count(*) FROM webhook_events WHERE processed_at IS NULL"), ==, 0);
 }
 
+/* a \u0000 in a message (PostgreSQL holds no U+0000) is stored as
+ * U+FFFD, in the text and in the raw JSON, rather than left pending */
+static void
+test_nul_escape (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GBytes) delivery = make_text_delivery ("wamid.nul", "16315551234", "a\\u0000b");
+  g_autofree char *text = NULL;
+
+  g_assert_cmpuint (post_signed (f, delivery), ==, 200);
+  g_assert_cmpuint (process (f), ==, 1);
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM webhook_events WHERE processed_at IS NULL"), ==, 0);
+  text = sql_text (f, "SELECT message FROM messages WHERE message_id = 'wamid.nul'", 0, NULL);
+  g_assert_cmpstr (text, ==, "a\xef\xbf\xbd" "b");
+  g_clear_pointer (&text, g_free);
+  text = sql_text (f, "SELECT raw->'text'->>'body' FROM messages WHERE message_id = 'wamid.nul'", 0, NULL);
+  g_assert_cmpstr (text, ==, "a\xef\xbf\xbd" "b");
+}
+
 static void
 set_flag_cb (gboolean *flag)
 {
@@ -1443,6 +1462,7 @@ main (int   argc,
   ADD ("/wabiz/webhook/limits", test_limits);
   ADD ("/wabiz/webhook/concurrent", test_concurrent);
   ADD ("/wabiz/webhook/poisoned", test_poisoned);
+  ADD ("/wabiz/webhook/nul-escape", test_nul_escape);
   ADD ("/wabiz/webhook/wake-on-commit", test_wake_on_commit);
   ADD ("/wabiz/webhook/server-gone", test_server_gone);
 #undef ADD

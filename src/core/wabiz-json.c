@@ -112,8 +112,9 @@ hex4 (const char *p,
 
 /* @p: after the opening quote. Returns what follows the closing one, or
  * NULL; with @out, also writes the decoded string there (never longer
- * than the escaped one) and NUL-terminates it; a \u0000 ends it early,
- * as in any C string. */
+ * than the escaped one) and NUL-terminates it. A \u0000 becomes U+FFFD:
+ * PostgreSQL, where everything read here goes, cannot hold U+0000 in
+ * text or jsonb, and a C string would end there. */
 static const char *
 read_string (const char *p,
              const char *end,
@@ -180,7 +181,7 @@ read_string (const char *p,
               unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
             }
           if (out != NULL)
-            out += g_unichar_to_utf8 ((gunichar) unit, out);
+            out += g_unichar_to_utf8 (unit != 0 ? (gunichar) unit : 0xFFFD, out);
           continue;
         default:
           return NULL;
@@ -530,14 +531,23 @@ wabiz_json_node_dup_text (const WabizJsonNode *node)
   return g_strdup_printf ("%.17g", g_ascii_strtod (literal, NULL));
 }
 
-/* Returns: (nullable): the value as it was written, for a JSON column;
- * %NULL for a JSON null */
+/* Returns: (nullable): the value as it was written, for a jsonb column
+ * (a \u0000 escape, which jsonb refuses, as \ufffd); %NULL for a JSON
+ * null */
 char *
 wabiz_json_node_dup_json (const WabizJsonNode *node)
 {
+  char *json;
+
   if (node == NULL || node->kind == WABIZ_JSON_NULL)
     return NULL;
-  return g_strndup (node->text, node->text_len);
+
+  json = g_strndup (node->text, node->text_len);
+  /* valid JSON has backslashes in strings only, each escaping one thing */
+  for (char *p = strchr (json, '\\'); p != NULL; p = strchr (p + 2, '\\'))
+    if (strncmp (p + 1, "u0000", 5) == 0)
+      memcpy (p + 2, "fffd", 4);
+  return json;
 }
 
 /* Returns: (nullable): an object's member called @name (the last one,
