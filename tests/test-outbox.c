@@ -1075,6 +1075,17 @@ sim_media_count (Fixture *f)
   return json_object_get_int_member (json_object_get_object_member (stats, "media"), "count");
 }
 
+/* The outbox's own word that @n messages have settled: its spool copies
+ * go after the outcome is committed, and a waiter, which also polls the
+ * database, may hear of the outcome before they have gone. */
+static void
+wait_settled (Fixture *f,
+              guint    n)
+{
+  g_object_set_data (G_OBJECT (f->outbox), "target", GUINT_TO_POINTER (n));
+  wabiz_test_wait_until (settled_at_least, f, 60);
+}
+
 static gboolean
 dir_is_empty (const char *path)
 {
@@ -1185,6 +1196,9 @@ test_file_offline (Fixture       *f,
   g_assert_cmpmem (copy, copy_len, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
 
   /* settled: the spool copy is gone, and its folder */
+  wait_settled (f, 1);
+  g_clear_pointer (&row, wabiz_db_result_unref);
+  row = file_row (f, uuid);
   g_assert_null (wabiz_db_result_get (row, 0, "media_file"));
   g_assert_false (g_file_test (spool, G_FILE_TEST_EXISTS));
   g_assert_true (dir_is_empty (wabiz_outbox_get_spool_dir (f->outbox)));
@@ -1290,6 +1304,7 @@ test_file_refused (Fixture       *f,
   g_assert_cmpstr (wabiz_db_result_get (row, 0, "error_title"), ==, reason);
 
   /* nothing uploaded, nothing sent, nothing left in the spool */
+  wait_settled (f, 2);
   g_assert_cmpint (sim_media_count (f), ==, 0);
   {
     g_autoptr(JsonArray) ledger = wabiz_sim_server_dup_ledger (f->sim, 0);
