@@ -111,7 +111,8 @@ fixture_start (Fixture    *f,
   g_autoptr(GError) error = NULL;
 
   f->conninfo = g_strdup (conninfo);
-  f->db = wabiz_db_new (conninfo, NULL, 6);
+  /* a server's pool: the processor runs two batches at once */
+  f->db = wabiz_db_new (conninfo, NULL, 8);
   g_assert_true (wabiz_migrations_apply_sync (f->db, NULL, &error));
   g_assert_no_error (error);
 
@@ -1124,6 +1125,9 @@ test_concurrent (Fixture       *f,
   g_assert_cmpint (sql_int (f, "SELECT count(*) FROM messages"), ==, n);
   g_assert_cmpint (sql_int (f, "SELECT count(*) FROM leads"), ==, 50);
   g_assert_cmpint (sql_int (f, "SELECT sum(total_messages) FROM conversations"), ==, n);
+  g_assert_cmpint (sql_int (f, "SELECT sum(unread_count) FROM conversations"), ==, n);
+  /* each event taken by one batch only, though two run at once */
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM webhook_events WHERE attempts <> 1"), ==, 0);
 }
 
 static gboolean

@@ -686,6 +686,15 @@ wabiz_db_new (const char *conninfo,
   return self;
 }
 
+/* how many connections the pool lends at most */
+guint
+wabiz_db_get_pool_size (WabizDb *self)
+{
+  g_return_val_if_fail (WABIZ_IS_DB (self), 0);
+
+  return self->pool_size;
+}
+
 const char *
 wabiz_db_get_description (WabizDb *self)
 {

@@ -103,6 +103,7 @@ WabizDb       *wabiz_db_new              (const char          *conninfo,
                                           const char          *password,
                                           guint                pool_size);
 const char    *wabiz_db_get_description  (WabizDb             *self);
+guint          wabiz_db_get_pool_size    (WabizDb             *self);
 char          *wabiz_db_dup_conninfo     (WabizDb             *self);
 void           wabiz_db_run_in_thread    (WabizDb             *self,
                                           GTask               *task,

@@ -34,8 +34,10 @@
 /* after a wake, wait this long so that one batch takes what arrives
  * meanwhile: fewer, larger transactions under load */
 #define LINGER_MS 20
-/* batches in flight at once: while one waits for its commit or for the
- * CPU, another takes the next events. SKIP LOCKED keeps their events
+/* batches in flight at once, with a pool of 8 connections or more (the
+ * app's pool of 4 keeps one, so that its panes' queries never wait for
+ * two): while one waits for its commit or for the CPU, another takes
+ * the next events. SKIP LOCKED keeps their events
  * apart (as it does for a desktop and wabizd on one database), and each
  * statement locks its rows in one order, by phone or by wamid, so that
  * two batches wait for each other rather than deadlock; were PostgreSQL
@@ -52,6 +54,7 @@ struct _WabizWebhookProcessor
   gboolean   started;
   gboolean   stopped;
   guint      n_in_flight;         /* batches */
+  guint      max_in_flight;
   gboolean   wake_pending;
   guint      retry_delay_s;
   guint      retry_source;
@@ -915,7 +918,7 @@ schedule_batch (WabizWebhookProcessor *self)
   if (self->stopped || self->retry_source != 0)
     return;
 
-  if (self->n_in_flight >= MAX_IN_FLIGHT)
+  if (self->n_in_flight >= self->max_in_flight)
     {
       self->wake_pending = TRUE;
       return;
@@ -996,6 +999,7 @@ wabiz_webhook_processor_new (WabizDb    *db,
   self = g_object_new (WABIZ_TYPE_WEBHOOK_PROCESSOR, NULL);
   self->db = g_object_ref (db);
   self->phone_number_id = g_strdup (phone_number_id);
+  self->max_in_flight = CLAMP (wabiz_db_get_pool_size (db) / 4, 1, MAX_IN_FLIGHT);
   return self;
 }
 
@@ -1041,7 +1045,7 @@ wabiz_webhook_processor_wake (WabizWebhookProcessor *self)
 
   if (self->stopped)
     return;
-  if (self->n_in_flight >= MAX_IN_FLIGHT)
+  if (self->n_in_flight >= self->max_in_flight)
     {
       self->wake_pending = TRUE;
       return;
