@@ -25,7 +25,6 @@
 #include "wabiz-webhook-parser.h"
 #include "wabiz-webhook-processor.h"
 
-#include <json-glib/json-glib.h>
 #include <string.h>
 
 #define BATCH_SIZE 1000
@@ -199,21 +198,10 @@ free_error (GError *error)
     g_error_free (error);
 }
 
-static void
-add_text (JsonBuilder *builder,
-          const char  *name,
-          const char  *value)
-{
-  json_builder_set_member_name (builder, name);
-  if (value != NULL)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
-/* The batch's messages as one JSON array for the set-based statements,
- * written straight into a string: a JsonBuilder tree of twenty members a
- * message cost the worker as much as parsing the events did. */
+/* The batch's messages and statuses as JSON arrays for the set-based
+ * statements, written straight into a string: a JsonBuilder tree of
+ * twenty members a message cost the worker as much as parsing the events
+ * did. */
 static void
 append_member (GString    *out,
                const char *name,
@@ -354,11 +342,10 @@ static char *
 statuses_to_json (GPtrArray *payloads,
                   guint     *n)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
+  GString *out = g_string_sized_new (1024);
 
   *n = 0;
-  json_builder_begin_array (builder);
+  g_string_append_c (out, '[');
   for (guint i = 0; i < payloads->len; i++)
     {
       WabizWebhookPayload *payload = g_ptr_array_index (payloads, i);
@@ -367,22 +354,21 @@ statuses_to_json (GPtrArray *payloads,
         {
           WabizWebhookStatus *st = g_ptr_array_index (payload->statuses, j);
 
-          json_builder_begin_object (builder);
-          add_text (builder, "wamid", st->wamid);
-          add_text (builder, "status", st->status);
-          add_text (builder, "timestamp", st->timestamp);
-          add_text (builder, "error_code", st->error_code);
-          add_text (builder, "error_title", st->error_title);
-          add_text (builder, "error_details", st->error_details);
-          add_text (builder, "conversation", st->conversation_json);
-          add_text (builder, "pricing", st->pricing_json);
-          json_builder_end_object (builder);
+          g_string_append (out, out->len > 1 ? ",{" : "{");
+          append_member (out, "wamid", st->wamid);
+          append_member (out, "status", st->status);
+          append_member (out, "timestamp", st->timestamp);
+          append_member (out, "error_code", st->error_code);
+          append_member (out, "error_title", st->error_title);
+          append_member (out, "error_details", st->error_details);
+          append_json_member (out, "conversation", st->conversation_json);
+          append_json_member (out, "pricing", st->pricing_json);
+          g_string_append_c (out, '}');
           (*n)++;
         }
     }
-  json_builder_end_array (builder);
-  root = json_builder_get_root (builder);
-  return json_to_string (root, FALSE);
+  g_string_append_c (out, ']');
+  return g_string_free (out, FALSE);
 }
 
 static void
@@ -472,12 +458,12 @@ static const char *apply_statuses_sql =
   "     CASE WHEN x.s->>'timestamp' IS NULL THEN now() ELSE to_timestamp((x.s->>'timestamp')::bigint) END AS at"
   "   FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(s, ord)),"
   " applied AS MATERIALIZED (SELECT s, ord, at, wabiz_apply_status(s->>'wamid', s->>'status', at,"
-  "     (s->>'error_code')::int, s->>'error_title', s->>'error_details', (s->>'conversation')::jsonb,"
-  "     (s->>'pricing')::jsonb) AS phone FROM src ORDER BY s->>'wamid', ord),"
+  "     (s->>'error_code')::int, s->>'error_title', s->>'error_details', s->'conversation',"
+  "     s->'pricing') AS phone FROM src ORDER BY s->>'wamid', ord),"
   " early AS (INSERT INTO webhook_early_statuses (wamid, status, status_at, error_code, error_title,"
   "     error_details, conversation_info, pricing)"
   "   SELECT s->>'wamid', s->>'status', at, (s->>'error_code')::int, s->>'error_title', s->>'error_details',"
-  "     (s->>'conversation')::jsonb, (s->>'pricing')::jsonb FROM applied WHERE phone IS NULL"
+  "     s->'conversation', s->'pricing' FROM applied WHERE phone IS NULL"
   "   ORDER BY s->>'wamid', s->>'status'"
   "   ON CONFLICT (wamid, status) DO NOTHING)"
   " SELECT DISTINCT phone FROM applied WHERE phone IS NOT NULL";
