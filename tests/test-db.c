@@ -139,6 +139,20 @@ test_cancel (void)
   g_assert_cmpint (g_get_monotonic_time () - start, <, 30 * G_USEC_PER_SEC);
 }
 
+/* the server ends backend @pid, as on a restart or an idle timeout */
+static void
+terminate_backend (WabizDb    *admin,
+                   const char *pid)
+{
+  g_autoptr(WabizDbResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+
+  res = query (admin, "SELECT pg_terminate_backend($1::int) AS ok", 1,
+               (const char *[]) { pid }, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (wabiz_db_result_get_bool (res, 0, "ok"));
+}
+
 static void
 test_reconnect (void)
 {
@@ -156,11 +170,7 @@ test_reconnect (void)
   g_clear_pointer (&res, wabiz_db_result_unref);
 
   /* the server drops the connection, as on a restart or an idle timeout */
-  res = query (admin, "SELECT pg_terminate_backend($1::int) AS ok", 1,
-               (const char *[]) { pid }, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (wabiz_db_result_get_bool (res, 0, "ok"));
-  g_clear_pointer (&res, wabiz_db_result_unref);
+  terminate_backend (admin, pid);
 
   res = query (db, "SELECT pg_backend_pid()::text AS pid", 0, NULL, NULL, &error);
   g_assert_no_error (error);
@@ -232,11 +242,7 @@ test_prepared (void)
   pid = g_strdup (wabiz_db_result_get (res, 0, "pid"));
   g_clear_pointer (&res, wabiz_db_result_unref);
 
-  res = query (admin, "SELECT pg_terminate_backend($1::int) AS ok", 1,
-               (const char *[]) { pid }, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (wabiz_db_result_get_bool (res, 0, "ok"));
-  g_clear_pointer (&res, wabiz_db_result_unref);
+  terminate_backend (admin, pid);
 
   res = run_prepared (db, "21", &error);
   g_assert_no_error (error);
