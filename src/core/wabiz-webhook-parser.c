@@ -175,6 +175,13 @@ wabiz_webhook_verify_signature (const char   *app_secret,
 
 typedef WabizJsonNode Node;
 
+static gboolean
+is_kind (const Node    *node,
+         WabizJsonKind  kind)
+{
+  return node != NULL && wabiz_json_node_get_kind (node) == kind;
+}
+
 static const Node *
 member_of_kind (const Node    *object,
                 const char    *name,
@@ -182,7 +189,7 @@ member_of_kind (const Node    *object,
 {
   const Node *node = wabiz_json_node_get_member (object, name);
 
-  return node != NULL && wabiz_json_node_get_kind (node) == kind ? node : NULL;
+  return is_kind (node, kind) ? node : NULL;
 }
 
 static const Node *
@@ -220,13 +227,6 @@ member_json (const Node *object,
              const char *name)
 {
   return wabiz_json_node_dup_json (wabiz_json_node_get_member (object, name));
-}
-
-static gboolean
-is_kind (const Node    *node,
-         WabizJsonKind  kind)
-{
-  return node != NULL && wabiz_json_node_get_kind (node) == kind;
 }
 
 static gboolean
