@@ -553,14 +553,14 @@ fixture_pages_cb (SoupServer        *server,
                   GHashTable        *query,
                   gpointer           user_data)
 {
-  const char *shared = g_getenv ("WABIZ_SHARED_DIR");
   const char *after = query ? g_hash_table_lookup (query, "after") : NULL;
   g_autofree char *file = NULL;
   g_autofree char *contents = NULL;
   gsize len;
 
-  file = g_build_filename (shared ? shared : "../shared", "fixtures", "meta-graph-responses",
-                           after ? "templates-list-last-page.json" : "templates-list-page1.json", NULL);
+  file = g_test_build_filename (G_TEST_DIST, "data", "meta-graph-responses",
+                               after ? "templates-list-last-page.json" : "templates-list-page1.json",
+                               NULL);
   g_assert_true (g_file_get_contents (file, &contents, &len, NULL));
   soup_server_message_set_status (msg, 200, NULL);
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, contents, len);

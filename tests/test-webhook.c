@@ -2,7 +2,7 @@
  *
  * SPDX-License-Identifier: MIT
  *
- * Every fixture of ../shared/fixtures/meta-webhooks is signed here, at
+ * Every fixture of tests/data/meta-webhooks is signed here, at
  * test time, delivered over HTTP and compared field by field with the
  * rows it became. The expectations are read from the fixture JSON by
  * this file, not by the parser under test.
@@ -158,8 +158,7 @@ fixture_teardown (Fixture       *f,
 static GBytes *
 load_fixture (const char *name)
 {
-  g_autofree char *path = g_build_filename (g_getenv ("WABIZ_SHARED_DIR"), "fixtures",
-                                            "meta-webhooks", name, NULL);
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "meta-webhooks", name, NULL);
   g_autoptr(GError) error = NULL;
   char *contents = NULL;
   gsize length = 0;
@@ -179,8 +178,7 @@ compare_names (gconstpointer a,
 static GPtrArray *
 list_fixtures (void)
 {
-  g_autofree char *dir = g_build_filename (g_getenv ("WABIZ_SHARED_DIR"), "fixtures",
-                                           "meta-webhooks", NULL);
+  g_autofree char *dir = g_test_build_filename (G_TEST_DIST, "data", "meta-webhooks", NULL);
   g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
   GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
   const char *name;

@@ -4,7 +4,7 @@
  * SPDX-License-Identifier: MIT
  *
  * Built with -Dfuzzing=true and clang; bench/fuzz-webhook runs it.
- * Seed corpus: ../shared/fixtures/meta-webhooks.
+ * Seed corpus: tests/data/meta-webhooks.
  */
 
 #include "config.h"
