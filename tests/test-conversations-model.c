@@ -289,8 +289,7 @@ test_search_old (Fixture       *f,
 
   start = g_get_monotonic_time ();
   wabiz_conversations_model_set_search (model, "zanzib");
-  while (wabiz_conversations_model_get_loading (model))
-    g_main_context_iteration (NULL, TRUE);
+  WABIZ_TEST_WAIT (!wabiz_conversations_model_get_loading (model), 60);
   g_test_message ("full-text search over 100,002 messages: %.1f ms",
                   (g_get_monotonic_time () - start) / 1000.0);
 
@@ -302,13 +301,11 @@ test_search_old (Fixture       *f,
 
   /* by name, too, and words in any order */
   wabiz_conversations_model_set_search (model, "trip INVOICE");
-  while (wabiz_conversations_model_get_loading (model))
-    g_main_context_iteration (NULL, TRUE);
+  WABIZ_TEST_WAIT (!wabiz_conversations_model_get_loading (model), 60);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 1);
 
   wabiz_conversations_model_set_search (model, "big talk");
-  while (wabiz_conversations_model_get_loading (model))
-    g_main_context_iteration (NULL, TRUE);
+  WABIZ_TEST_WAIT (!wabiz_conversations_model_get_loading (model), 60);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 1);
   item = g_list_model_get_item (G_LIST_MODEL (model), 0);
   g_assert_cmpstr (wabiz_conversation_get_phone (item), ==, BIG_PHONE);
@@ -316,14 +313,12 @@ test_search_old (Fixture       *f,
 
   /* nothing that breaks to_tsquery */
   wabiz_conversations_model_set_search (model, "'&|!:*( \\");
-  while (wabiz_conversations_model_get_loading (model))
-    g_main_context_iteration (NULL, TRUE);
+  WABIZ_TEST_WAIT (!wabiz_conversations_model_get_loading (model), 60);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 0);
 
   /* back to everything */
   wabiz_conversations_model_set_search (model, "");
-  while (wabiz_conversations_model_get_loading (model))
-    g_main_context_iteration (NULL, TRUE);
+  WABIZ_TEST_WAIT (!wabiz_conversations_model_get_loading (model), 60);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 2);
 }
 
@@ -534,8 +529,7 @@ test_live (Fixture       *f,
   exec (f, "INSERT INTO messages (phone, message, direction, status, type, reply_to, message_id)"
            " VALUES ('15550002222', '👍', 'inbound', 'received', 'reaction', 'wamid.a2', 'wamid.r1')");
   exec (f, "SELECT pg_notify('wabiz', json_build_object('t', 'messages', 'phone', '15550002222', 'id', 'wamid.r1')::text)");
-  while (wabiz_message_get_reactions (sent) == NULL)
-    g_main_context_iteration (NULL, TRUE);
+  WABIZ_TEST_WAIT (wabiz_message_get_reactions (sent) != NULL, 60);
   g_assert_cmpstr (wabiz_message_get_reactions (sent), ==, "👍");
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (messages)), ==, 4);
 }

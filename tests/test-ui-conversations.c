@@ -216,9 +216,8 @@ open_chat (WabizConversationsPane *pane,
   WabizConversation *open;
 
   wabiz_conversations_pane_open (pane, phone);
-  while ((open = wabiz_chat_view_get_conversation (chat)) == NULL ||
-         !g_str_equal (wabiz_conversation_get_phone (open), phone))
-    g_main_context_iteration (NULL, TRUE);
+  WABIZ_TEST_WAIT ((open = wabiz_chat_view_get_conversation (chat)) != NULL &&
+                   g_str_equal (wabiz_conversation_get_phone (open), phone), 60);
   w.model = wabiz_chat_view_get_messages (chat);
   wabiz_test_wait_until (has_n_messages, &w, 30);
   wabiz_test_ui_wait_frames (GTK_WIDGET (pane), 3);
@@ -363,8 +362,7 @@ chat_cb (WabizApplication *app,
                    WABIZ_MESSAGE_KIND_ORDER);
   g_assert_true (wabiz_composer_get_window_open (composer));
   /* opening it read it */
-  while (sql_int (f, "SELECT unread_count AS n FROM conversations WHERE phone = '" ANA "'") != 0)
-    g_main_context_iteration (NULL, FALSE);
+  WABIZ_TEST_WAIT (sql_int (f, "SELECT unread_count AS n FROM conversations WHERE phone = '" ANA "'") == 0, 60);
   shot = wabiz_test_ui_screenshot (window, "ui-conversations-chat.png");
   g_clear_pointer (&shot, g_free);
   /* a text: Enter sends, it is queued at once */
@@ -428,8 +426,7 @@ chat_cb (WabizApplication *app,
     g_assert_cmpstr (wabiz_message_get_caption (document), ==, "Invoice 4521");
     g_assert_cmpstr (wabiz_message_get_media_filename (document), ==, "invoice-4521.pdf");
     /* the thumbnail comes from the file on this computer */
-    while (wabiz_message_get_media_path (image) == NULL)
-      g_main_context_iteration (NULL, TRUE);
+    WABIZ_TEST_WAIT (wabiz_message_get_media_path (image) != NULL, 60);
   }
   g_assert_cmpint (sql_int (f, "SELECT count(*) AS n FROM outbox WHERE state = 'pending'"), ==, 3);
 
@@ -459,8 +456,7 @@ chat_cb (WabizApplication *app,
   g_assert_cmpstr (wabiz_message_get_ticks (seeded), ==, "✓✓");
 
   /* the open chat is being read: the badge clears by itself */
-  while (sql_int (f, "SELECT unread_count AS n FROM conversations WHERE phone = '" ANA "'") != 0)
-    g_main_context_iteration (NULL, TRUE);
+  WABIZ_TEST_WAIT (sql_int (f, "SELECT unread_count AS n FROM conversations WHERE phone = '" ANA "'") == 0, 60);
 
   /* reply to a message: the quote goes with it */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (chat), "chat.reply", "s",
@@ -468,8 +464,7 @@ chat_cb (WabizApplication *app,
   g_assert_true (wabiz_composer_get_reply_to (composer) == received);
   /* a saved answer by "/" and a word, taken with Enter */
   wabiz_composer_set_text (composer, "/ho");
-  while (gtk_widget_get_first_child (GTK_WIDGET (wabiz_composer_get_quick_list (composer))) == NULL)
-    g_main_context_iteration (NULL, TRUE);
+  WABIZ_TEST_WAIT (gtk_widget_get_first_child (GTK_WIDGET (wabiz_composer_get_quick_list (composer))) != NULL, 60);
   {
     GtkListBoxRow *row = gtk_list_box_get_row_at_index (wabiz_composer_get_quick_list (composer), 0);
 
@@ -493,8 +488,7 @@ chat_cb (WabizApplication *app,
 
   /* the lead's status, changed from the chat, in the list too */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (chat), "chat.lead-status", "s", "CONVERTED"));
-  while (g_strcmp0 (wabiz_conversation_get_lead_status (first), "CONVERTED") != 0)
-    g_main_context_iteration (NULL, TRUE);
+  WABIZ_TEST_WAIT (g_strcmp0 (wabiz_conversation_get_lead_status (first), "CONVERTED") == 0, 60);
   g_assert_cmpint (sql_int (f, "SELECT count(*) AS n FROM leads WHERE phone = '" ANA "' AND status = 'CONVERTED'"), ==, 1);
 
   /* back at the bottom for the picture, in light and dark */
@@ -510,12 +504,10 @@ chat_cb (WabizApplication *app,
   /* search every message, also the oldest */
   gtk_widget_activate_action (GTK_WIDGET (pane), "conversations.search", NULL);
   wabiz_conversations_model_set_search (list, "zanzibar");
-  while (wabiz_conversations_model_get_loading (list))
-    g_main_context_iteration (NULL, TRUE);
+  WABIZ_TEST_WAIT (!wabiz_conversations_model_get_loading (list), 60);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 1);
   wabiz_conversations_model_set_search (list, NULL);
-  while (wabiz_conversations_model_get_loading (list))
-    g_main_context_iteration (NULL, TRUE);
+  WABIZ_TEST_WAIT (!wabiz_conversations_model_get_loading (list), 60);
 
   /* Carla wrote three days ago: a template, not a failure */
   open_chat (pane, CARLA, 1);
@@ -633,9 +625,8 @@ offline_cb (WabizApplication *app,
   g_assert_cmpint (wabiz_message_get_status (document), ==, WABIZ_MESSAGE_STATUS_QUEUED);
 
   /* the sender tried both, and keeps them */
-  while (sql_int (f, "SELECT count(*) AS n FROM outbox WHERE state = 'pending' AND attempts >= 1"
-                     " AND last_error IS NOT NULL") != 2)
-    g_main_context_iteration (NULL, TRUE);
+  WABIZ_TEST_WAIT (sql_int (f, "SELECT count(*) AS n FROM outbox WHERE state = 'pending' AND attempts >= 1"
+                           " AND last_error IS NOT NULL") == 2, 60);
   g_assert_cmpint (wabiz_message_get_status (image), ==, WABIZ_MESSAGE_STATUS_QUEUED);
   wabiz_test_ui_wait_frames (GTK_WIDGET (window), 3);
   g_assert_true (row_says (GTK_WIDGET (chat), image, "Queued"));
@@ -708,8 +699,7 @@ close_with_draft_cb (WabizApplication *app,
     wabiz_conversations_pane_set_sending (pane, outbox, graph);
     wabiz_composer_set_text (composer, "Written while the database was away");
     g_assert_true (gtk_widget_activate_action (GTK_WIDGET (composer), "composer.send", NULL));
-    while (wabiz_chat_view_get_n_pending (chat) == 0)
-      g_main_context_iteration (NULL, TRUE);
+    WABIZ_TEST_WAIT (wabiz_chat_view_get_n_pending (chat) > 0, 60);
     wabiz_test_ui_wait_frames (GTK_WIDGET (window), 3);
     g_free (wabiz_test_ui_screenshot (window, "ui-conversations-offline.png"));
   }

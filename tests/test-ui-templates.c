@@ -117,9 +117,8 @@ open_carla (WabizWindow *window)
   pane = WABIZ_CONVERSATIONS_PANE (wabiz_window_get_pane (window, "conversations"));
   chat = wabiz_conversations_pane_get_chat_view (pane);
   wabiz_conversations_pane_open (pane, CARLA);
-  while ((open = wabiz_chat_view_get_conversation (chat)) == NULL ||
-         !g_str_equal (wabiz_conversation_get_phone (open), CARLA))
-    g_main_context_iteration (NULL, TRUE);
+  WABIZ_TEST_WAIT ((open = wabiz_chat_view_get_conversation (chat)) != NULL &&
+                   g_str_equal (wabiz_conversation_get_phone (open), CARLA), 60);
   wabiz_test_ui_wait_frames (GTK_WIDGET (window), 3);
   return pane;
 }
@@ -148,8 +147,7 @@ open_dialog (WabizConversationsPane *pane)
   /* outside the window the composer offers a template instead */
   g_assert_false (wabiz_composer_get_window_open (composer));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (composer), "composer.send-template", NULL));
-  while ((dialog = find_dialog ()) == NULL)
-    g_main_context_iteration (NULL, TRUE);
+  WABIZ_TEST_WAIT ((dialog = find_dialog ()) != NULL, 60);
   return dialog;
 }
 
@@ -252,8 +250,7 @@ send_cb (WabizApplication *app,
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "template.send", NULL));
-  while (dialog != NULL)
-    g_main_context_iteration (NULL, TRUE);
+  WABIZ_TEST_WAIT (dialog == NULL, 60);
 
   /* one message row and one outbox row, with the name and the values */
   assert_sql (f, "SELECT m.template_name || ' ' || m.template_language || ' ' || m.template_params::text"
@@ -272,8 +269,7 @@ send_cb (WabizApplication *app,
   g_assert_nonnull (strstr (body, "\"#4521\""));
 
   /* and the chat shows it, like any other sent message */
-  while (!sql_differs (f, "SELECT status FROM messages WHERE type = 'template'", "queued"))
-    g_main_context_iteration (NULL, TRUE);
+  WABIZ_TEST_WAIT (sql_differs (f, "SELECT status FROM messages WHERE type = 'template'", "queued"), 60);
   wabiz_test_ui_wait_frames (GTK_WIDGET (window), 4);
   shot = wabiz_test_ui_screenshot (window, "ui-templates-sent.png");
 
@@ -299,8 +295,7 @@ empty_cb (WabizApplication *app,
   WabizTemplateDialog *dialog = open_dialog (pane);
   g_autofree char *shot = NULL;
 
-  while (g_str_equal (wabiz_template_dialog_get_state (dialog), "loading"))
-    g_main_context_iteration (NULL, TRUE);
+  WABIZ_TEST_WAIT (!g_str_equal (wabiz_template_dialog_get_state (dialog), "loading"), 60);
   g_assert_cmpstr (wabiz_template_dialog_get_state (dialog), ==, "empty");
   g_assert_true (wabiz_test_ui_shows_status (GTK_WIDGET (dialog), "No Approved Templates"));
   shot = wabiz_test_ui_screenshot_widget (GTK_WIDGET (dialog), "ui-templates-empty.png");
@@ -310,8 +305,7 @@ empty_cb (WabizApplication *app,
   /* "Go to Templates" closes it and shows the pane */
   g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "template.open-templates", NULL));
-  while (dialog != NULL)
-    g_main_context_iteration (NULL, TRUE);
+  WABIZ_TEST_WAIT (dialog == NULL, 60);
   g_assert_cmpstr (wabiz_window_get_pane_name (window), ==, "templates");
 }
 

@@ -195,41 +195,69 @@ wabiz_test_pg_new_seeded_database (const char *seed_sql)
 }
 
 static gboolean
-timeout_cb (gpointer user_data)
+deadline_cb (gpointer user_data)
 {
-  gboolean *timed_out = user_data;
+  WabizTestDeadline *deadline = user_data;
 
-  *timed_out = TRUE;
+  deadline->expired = TRUE;
+  deadline->source_id = 0;
   return G_SOURCE_REMOVE;
 }
 
-void
-wabiz_test_wait_until (gboolean (*predicate) (gpointer),
-                       gpointer  data,
-                       guint     timeout_s)
+static gboolean
+recheck_cb (gpointer user_data)
 {
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (timeout_s, timeout_cb, &timed_out);
-
-  while (!predicate (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-
-  if (timed_out)
-    g_error ("Timed out after %u s waiting for an event", timeout_s);
-  g_source_remove (id);
+  return G_SOURCE_CONTINUE;
 }
 
-static gboolean
-flag_is_set (gpointer data)
+void
+wabiz_test_deadline_start (WabizTestDeadline *deadline,
+                           guint              timeout_s)
+{
+  deadline->timeout_s = timeout_s;
+  deadline->expired = FALSE;
+  deadline->source_id = g_timeout_add_seconds (timeout_s, deadline_cb, deadline);
+  deadline->recheck_id = g_timeout_add (100, recheck_cb, NULL);
+}
+
+void
+wabiz_test_deadline_iterate (WabizTestDeadline *deadline,
+                             const char        *file,
+                             int                line,
+                             const char        *what)
+{
+  if (deadline->expired)
+    g_error ("%s:%d: timed out after %u s waiting for %s", file, line, deadline->timeout_s, what);
+  g_main_context_iteration (NULL, TRUE);
+}
+
+void
+wabiz_test_deadline_stop (WabizTestDeadline *deadline)
+{
+  g_clear_handle_id (&deadline->source_id, g_source_remove);
+  g_clear_handle_id (&deadline->recheck_id, g_source_remove);
+}
+
+void
+_wabiz_test_wait_until (gboolean (*predicate) (gpointer),
+                        gpointer    data,
+                        guint       timeout_s,
+                        const char *file,
+                        int         line,
+                        const char *what)
+{
+  WabizTestDeadline deadline;
+
+  wabiz_test_deadline_start (&deadline, timeout_s);
+  while (!predicate (data))
+    wabiz_test_deadline_iterate (&deadline, file, line, what);
+  wabiz_test_deadline_stop (&deadline);
+}
+
+gboolean
+_wabiz_test_flag_is_set (gpointer data)
 {
   return *(gboolean *) data;
-}
-
-void
-wabiz_test_wait_for_flag (gboolean *flag,
-                          guint     timeout_s)
-{
-  wabiz_test_wait_until (flag_is_set, flag, timeout_s);
 }
 
 void
@@ -249,9 +277,12 @@ slot_is_set (gpointer data)
 }
 
 GAsyncResult *
-wabiz_test_wait_result (GAsyncResult **slot,
-                        guint          timeout_s)
+_wabiz_test_wait_result (GAsyncResult **slot,
+                         guint          timeout_s,
+                         const char    *file,
+                         int            line,
+                         const char    *what)
 {
-  wabiz_test_wait_until (slot_is_set, slot, timeout_s);
+  _wabiz_test_wait_until (slot_is_set, slot, timeout_s, file, line, what);
   return *slot;
 }

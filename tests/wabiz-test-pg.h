@@ -30,19 +30,68 @@ char          *wabiz_test_make_tmpdir         (const char *prefix);
 char          *wabiz_test_random_password    (void);
 void           wabiz_test_rm_rf               (const char *path);
 
-/* Iterates the default main context until *flag is TRUE; fails the test
- * after @timeout_s seconds so that a missing event never hangs. */
-void           wabiz_test_wait_for_flag       (gboolean   *flag,
-                                               guint       timeout_s);
-/* Same, with a predicate checked after each iteration. */
-void           wabiz_test_wait_until          (gboolean  (*predicate) (gpointer),
+/* Every wait below iterates the default main context until its
+ * condition holds, and fails the test with the file, line and the
+ * condition's text after @timeout_s seconds, so that a missing event
+ * never hangs a run and the failure says what did not happen. */
+
+/* Until *flag is TRUE. */
+#define wabiz_test_wait_for_flag(flag, timeout_s) \
+  _wabiz_test_wait_until (_wabiz_test_flag_is_set, (flag), (timeout_s), __FILE__, __LINE__, #flag)
+/* Until @predicate (@data) returns TRUE. */
+#define wabiz_test_wait_until(predicate, data, timeout_s) \
+  _wabiz_test_wait_until ((predicate), (data), (timeout_s), __FILE__, __LINE__, #predicate)
+/* Until the C expression @cond is true: evaluated after each iteration,
+ * and at least every 100 ms for conditions on the outside world (a row in
+ * the database) that no event of this process announces. */
+#define WABIZ_TEST_WAIT(cond, timeout_s)                                         \
+  G_STMT_START                                                                   \
+  {                                                                              \
+    WabizTestDeadline wabiz_deadline_;                                           \
+    wabiz_test_deadline_start (&wabiz_deadline_, (timeout_s));                   \
+    while (!(cond))                                                              \
+      wabiz_test_deadline_iterate (&wabiz_deadline_, __FILE__, __LINE__, #cond); \
+    wabiz_test_deadline_stop (&wabiz_deadline_);                                 \
+  }                                                                              \
+  G_STMT_END
+
+typedef struct
+{
+  guint    timeout_s;
+  gboolean expired;
+  guint    source_id;
+  guint    recheck_id;
+} WabizTestDeadline;
+
+void           wabiz_test_deadline_start      (WabizTestDeadline *deadline,
+                                               guint              timeout_s);
+/* One blocking iteration of the default main context; g_error()s with
+ * @what once the deadline has passed. */
+void           wabiz_test_deadline_iterate    (WabizTestDeadline *deadline,
+                                               const char        *file,
+                                               int                line,
+                                               const char        *what);
+void           wabiz_test_deadline_stop       (WabizTestDeadline *deadline);
+
+void           _wabiz_test_wait_until         (gboolean  (*predicate) (gpointer),
                                                gpointer    data,
-                                               guint       timeout_s);
+                                               guint       timeout_s,
+                                               const char *file,
+                                               int         line,
+                                               const char *what);
+gboolean       _wabiz_test_flag_is_set        (gpointer    data);
+
 /* Async result catcher: pass as callback with a (GAsyncResult **) user data. */
 void           wabiz_test_store_result_cb     (GObject      *object,
                                                GAsyncResult *result,
                                                gpointer      user_data);
-GAsyncResult  *wabiz_test_wait_result         (GAsyncResult **slot,
-                                               guint          timeout_s);
+/* Until *slot holds a result; returns it. */
+#define wabiz_test_wait_result(slot, timeout_s) \
+  _wabiz_test_wait_result ((slot), (timeout_s), __FILE__, __LINE__, #slot)
+GAsyncResult  *_wabiz_test_wait_result        (GAsyncResult **slot,
+                                               guint          timeout_s,
+                                               const char    *file,
+                                               int            line,
+                                               const char    *what);
 
 G_END_DECLS
