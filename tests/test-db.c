@@ -72,40 +72,60 @@ test_errors (void)
   g_assert_error (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_CONSTRAINT);
 }
 
-static gboolean
-tick_cb (gpointer user_data)
+typedef struct
 {
-  guint *ticks = user_data;
+  WabizDb      *holder;
+  GAsyncResult *unlocked;
+  gboolean      turned;
+} LoopCheck;
 
-  (*ticks)++;
-  return G_SOURCE_CONTINUE;
+static gboolean
+release_lock_cb (gpointer user_data)
+{
+  LoopCheck *check = user_data;
+
+  check->turned = TRUE;
+  wabiz_db_query_async (check->holder, "SELECT pg_advisory_unlock(4242) AS released", 0, NULL, NULL,
+                        wabiz_test_store_result_cb, &check->unlocked);
+  return G_SOURCE_REMOVE;
 }
 
-/* The main loop keeps turning while a slow query runs. */
+/* The main loop keeps turning while a slow query runs: the query waits
+ * for a lock that only a callback of the main loop releases, so it can
+ * only ever finish if the loop was free while it waited. */
 static void
 test_main_loop_free (void)
 {
   g_autofree char *conninfo = wabiz_test_pg_new_database ();
   g_autoptr(WabizDb) db = wabiz_db_new (conninfo, NULL, 2);
+  g_autoptr(WabizDb) holder = wabiz_db_new (conninfo, NULL, 1);
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(WabizDbResult) res = NULL;
+  g_autoptr(WabizDbResult) held = NULL;
+  g_autoptr(WabizDbResult) released = NULL;
   g_autoptr(GError) error = NULL;
-  guint ticks = 0;
-  guint id;
+  LoopCheck check = { holder, NULL, FALSE };
 
-  id = g_timeout_add (10, tick_cb, &ticks);
-  wabiz_db_query_async (db, "SELECT pg_sleep(1), 'slept' AS s", 0, NULL, NULL,
+  held = query (holder, "SELECT pg_advisory_lock(4242)", 0, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  wabiz_db_query_async (db, "SELECT pg_advisory_lock(4242), 'waited' AS s", 0, NULL, NULL,
                         wabiz_test_store_result_cb, &result);
   /* the call returned at once: nothing ran yet */
   g_assert_null (result);
-  wabiz_test_wait_result (&result, 30);
-  g_source_remove (id);
+  g_idle_add (release_lock_cb, &check);
+  wabiz_test_wait_result (&result, 60);
 
+  /* the lock was released from the loop, and only then the query ended */
+  g_assert_true (check.turned);
   res = wabiz_db_query_finish (db, result, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (wabiz_db_result_get (res, 0, "s"), ==, "slept");
-  /* a blocked loop would have dispatched the timeout once or twice */
-  g_assert_cmpuint (ticks, >, 20);
+  g_assert_cmpstr (wabiz_db_result_get (res, 0, "s"), ==, "waited");
+  wabiz_test_wait_result (&check.unlocked, 60);
+  released = wabiz_db_query_finish (holder, check.unlocked, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (wabiz_db_result_get (released, 0, "released"), ==, "t");
+  g_clear_object (&check.unlocked);
 }
 
 static gboolean
