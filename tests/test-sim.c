@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include "wabiz-sim-server.h"
+#include "wabiz-test-pg.h"
 
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
@@ -77,27 +78,9 @@ response_free (Response *response)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Response, response_free)
 
-static gboolean
-timeout_cb (gpointer user_data)
-{
-  gboolean *timed_out = user_data;
-
-  *timed_out = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Iterates the main context until @cond holds; fails after TIMEOUT_S. */
-#define WAIT_FOR(cond)                                                         \
-  G_STMT_START {                                                               \
-    gboolean timed_out_ = FALSE;                                               \
-    guint timeout_id_ = g_timeout_add_seconds (TIMEOUT_S, timeout_cb,          \
-                                               &timed_out_);                   \
-    while (!(cond) && !timed_out_)                                             \
-      g_main_context_iteration (NULL, TRUE);                                   \
-    if (timed_out_)                                                            \
-      g_error ("Timed out after %d s waiting for %s", TIMEOUT_S, #cond);       \
-    g_source_remove (timeout_id_);                                             \
-  } G_STMT_END
+/* Iterates the main context until @cond holds; fails after TIMEOUT_S,
+ * naming @cond. */
+#define WAIT_FOR(cond) WABIZ_TEST_WAIT (cond, TIMEOUT_S)
 
 /* Walks "a.b[2].c" from @root; NULL if any step is missing. */
 static JsonNode *
@@ -1650,6 +1633,422 @@ test_config (Fixture       *f,
   g_assert_cmpuint (cleared->status, ==, 200);
 }
 
+/* Meta's recorded answers (tests/data/meta-graph-responses) */
+
+static JsonNode *
+load_fixture (const char *name)
+{
+  g_autofree char *file = g_test_build_filename (G_TEST_DIST, "data", "meta-graph-responses",
+                                                 name, NULL);
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize len = 0;
+  JsonNode *node;
+
+  g_file_get_contents (file, &text, &len, &error);
+  g_assert_no_error (error);
+  node = parse (text, len);
+  g_assert_nonnull (node);
+  return node;
+}
+
+static char *
+describe_members (JsonObject *object)
+{
+  g_autoptr(GList) names = g_list_sort (json_object_get_members (object), (GCompareFunc) strcmp);
+  GString *text = g_string_new (NULL);
+
+  for (GList *l = names; l != NULL; l = l->next)
+    g_string_append_printf (text, "%s%s", text->len > 0 ? "," : "", (const char *) l->data);
+  return g_string_free (text, FALSE);
+}
+
+static const char *
+node_kind (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    return "object";
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    return "array";
+  if (JSON_NODE_HOLDS_NULL (node))
+    return "null";
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_STRING:
+      return "string";
+    case G_TYPE_INT64:
+      return "integer";
+    case G_TYPE_DOUBLE:
+      return "number";
+    case G_TYPE_BOOLEAN:
+      return "boolean";
+    default:
+      return "other";
+    }
+}
+
+/* The same members in both objects, named as @where in a failure. */
+static void
+assert_same_members (JsonObject *expected,
+                     JsonObject *actual,
+                     const char *where)
+{
+  g_autofree char *want = describe_members (expected);
+  g_autofree char *got = describe_members (actual);
+
+  if (!g_str_equal (want, got))
+    g_test_message ("%s: Meta has {%s}, the simulator {%s}", where, want, got);
+  g_assert_cmpstr (got, ==, want);
+}
+
+/* A Graph error of the simulator against Meta's recorded one: the same
+ * status, the same members in "error" and in "error_data", the same
+ * values but fbtrace_id (random), and the message equal, or matching
+ * @message_pattern where it holds dates (which must match Meta's too). */
+static void
+assert_error_like_fixture (Response   *response,
+                           const char *fixture,
+                           guint       status,
+                           const char *message_pattern)
+{
+  g_autoptr(JsonNode) want = load_fixture (fixture);
+  JsonObject *want_error;
+  JsonObject *got_error;
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *value;
+
+  g_test_message ("%s: %.*s", fixture, (int) g_bytes_get_size (response->body),
+                  (const char *) g_bytes_get_data (response->body, NULL));
+  g_assert_cmpuint (response->status, ==, status);
+  g_assert_nonnull (response->json);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (response->json));
+  assert_same_members (json_node_get_object (want), json_node_get_object (response->json), fixture);
+
+  want_error = json_node_get_object (path (want, "error"));
+  got_error = json_node_get_object (path (response->json, "error"));
+  assert_same_members (want_error, got_error, "error");
+
+  json_object_iter_init (&iter, want_error);
+  while (json_object_iter_next (&iter, &name, &value))
+    {
+      JsonNode *got = json_object_get_member (got_error, name);
+
+      g_assert_cmpstr (node_kind (got), ==, node_kind (value));
+      if (g_str_equal (name, "fbtrace_id"))
+        {
+          g_assert_true (g_regex_match_simple ("^[A-Za-z0-9_-]{10,}$", json_node_get_string (got), 0, 0));
+        }
+      else if (g_str_equal (name, "message") && message_pattern != NULL)
+        {
+          g_assert_true (g_regex_match_simple (message_pattern, json_node_get_string (value), 0, 0));
+          if (!g_regex_match_simple (message_pattern, json_node_get_string (got), 0, 0))
+            g_error ("The message “%s” is not like Meta's “%s”", json_node_get_string (got),
+                     json_node_get_string (value));
+        }
+      else if (g_str_equal (name, "error_data"))
+        {
+          JsonObjectIter data_iter;
+          const char *data_name;
+          JsonNode *data_value;
+
+          assert_same_members (json_node_get_object (value), json_node_get_object (got), "error_data");
+          json_object_iter_init (&data_iter, json_node_get_object (value));
+          while (json_object_iter_next (&data_iter, &data_name, &data_value))
+            g_assert_cmpstr (path_string (got, data_name), ==, json_node_get_string (data_value));
+        }
+      else if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_INT64)
+        {
+          g_assert_cmpint (json_node_get_int (got), ==, json_node_get_int (value));
+        }
+      else
+        {
+          g_assert_cmpstr (json_node_get_string (got), ==, json_node_get_string (value));
+        }
+    }
+}
+
+#define GRAPH_DATE "[A-Z][a-z]+day, [0-9]{2}-[A-Z][a-z]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} [A-Z]{3}"
+
+/* Each error triggered as a client would, compared with Meta's. */
+static void
+test_error_fixtures (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(Response) unknown_key = NULL;
+  g_autoptr(Response) no_object = NULL;
+  g_autoptr(Response) first = NULL;
+  g_autoptr(Response) throttled = NULL;
+  g_autoptr(Response) long_title = NULL;
+  g_autoptr(Response) closed = NULL;
+  g_autoptr(Response) missing = NULL;
+  g_autoptr(Response) expired = NULL;
+  g_autoptr(Response) wrong_token = NULL;
+
+  /* a customer who never wrote: the window is closed */
+  closed = graph (f, "POST", MESSAGES,
+                  "{\"messaging_product\": \"whatsapp\", \"to\": \"447700900123\", "
+                  "\"type\": \"text\", \"text\": {\"body\": \"Are you there?\"}}");
+  assert_error_like_fixture (closed, "error-131047-reengagement.json", 400, NULL);
+
+  missing = graph (f, "POST", MESSAGES,
+                   "{\"messaging_product\": \"whatsapp\", \"to\": \"5511987654321\", "
+                   "\"type\": \"template\", \"template\": {\"name\": \"order_ready\", "
+                   "\"language\": {\"code\": \"es_MX\"}}}");
+  assert_error_like_fixture (missing, "error-132001-template-missing.json", 400, NULL);
+
+  no_object = graph (f, "POST", "/v19.0/106540352242999/messages",
+                     "{\"messaging_product\": \"whatsapp\", \"to\": \"" MARIA "\", "
+                     "\"type\": \"text\", \"text\": {\"body\": \"hi\"}}");
+  assert_error_like_fixture (no_object, "error-100-object-not-found.json", 400, NULL);
+
+  configure (f, "{\"window_policy\": \"open\"}");
+
+  unknown_key = graph (f, "POST", MESSAGES,
+                       "{\"messaging_product\": \"whatsapp\", \"to\": \"" MARIA "\", "
+                       "\"type\": \"text\", \"text\": {\"bodytext\": \"hi\"}}");
+  assert_error_like_fixture (unknown_key, "error-100-invalid-parameter.json", 400, NULL);
+
+  long_title = graph (f, "POST", MESSAGES,
+                      "{\"messaging_product\": \"whatsapp\", \"to\": \"" MARIA "\", "
+                      "\"type\": \"interactive\", \"interactive\": {\"type\": \"button\", "
+                      "\"body\": {\"text\": \"Confirm?\"}, \"action\": {\"buttons\": ["
+                      "{\"type\": \"reply\", \"reply\": {\"id\": \"yes\", "
+                      "\"title\": \"Yes, please confirm my booking\"}}]}}}");
+  assert_error_like_fixture (long_title, "error-131009-invalid-value.json", 400, NULL);
+
+  /* one message per 1000 s: the second is over the throughput */
+  configure (f, "{\"throughput\": 0.001}");
+  first = graph (f, "POST", MESSAGES,
+                 "{\"messaging_product\": \"whatsapp\", \"to\": \"" MARIA "\", "
+                 "\"type\": \"text\", \"text\": {\"body\": \"first\"}}");
+  g_assert_cmpuint (first->status, ==, 200);
+  throttled = graph (f, "POST", MESSAGES,
+                     "{\"messaging_product\": \"whatsapp\", \"to\": \"" MARIA "\", "
+                     "\"type\": \"text\", \"text\": {\"body\": \"second\"}}");
+  assert_error_like_fixture (throttled, "error-130429-rate-limit.json", 400, NULL);
+  configure (f, "{\"throughput\": 0}");
+
+  /* an expired token, and one that was never valid, answer alike */
+  configure (f, "{\"token_expired\": true}");
+  expired = graph (f, "GET", "/v19.0/" PHONE_ID, NULL);
+  assert_error_like_fixture (expired, "error-190-expired-token.json", 401,
+                             "^Error validating access token: The access token expired on "
+                             GRAPH_DATE "\\. The current time is " GRAPH_DATE "\\.$");
+  configure (f, "{\"token_expired\": false}");
+  wrong_token = request (f, "POST", MESSAGES, "not-the-token",
+                         "{\"messaging_product\": \"whatsapp\", \"to\": \"" MARIA "\", "
+                         "\"type\": \"text\", \"text\": {\"body\": \"hi\"}}");
+  assert_error_like_fixture (wrong_token, "error-190-expired-token.json", 401,
+                             "^Error validating access token: The access token expired on "
+                             GRAPH_DATE "\\. The current time is " GRAPH_DATE "\\.$");
+}
+
+/* The same members of the same kinds, all the way down; arrays are
+ * compared element by element with Meta's first element. */
+static void
+assert_same_shape (JsonNode   *want,
+                   JsonNode   *got,
+                   const char *where)
+{
+  if (!g_str_equal (node_kind (want), node_kind (got)))
+    g_error ("%s: Meta has a %s, the simulator a %s", where, node_kind (want), node_kind (got));
+
+  if (JSON_NODE_HOLDS_OBJECT (want))
+    {
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *value;
+
+      assert_same_members (json_node_get_object (want), json_node_get_object (got), where);
+      json_object_iter_init (&iter, json_node_get_object (want));
+      while (json_object_iter_next (&iter, &name, &value))
+        {
+          g_autofree char *sub = g_strdup_printf ("%s.%s", where, name);
+
+          assert_same_shape (value, json_object_get_member (json_node_get_object (got), name), sub);
+        }
+    }
+  else if (JSON_NODE_HOLDS_ARRAY (want))
+    {
+      JsonArray *want_array = json_node_get_array (want);
+      JsonArray *got_array = json_node_get_array (got);
+
+      g_assert_cmpuint (json_array_get_length (want_array), >, 0);
+      g_assert_cmpuint (json_array_get_length (got_array), >, 0);
+      for (guint i = 0; i < json_array_get_length (got_array); i++)
+        {
+          g_autofree char *sub = g_strdup_printf ("%s[%u]", where, i);
+
+          assert_same_shape (json_array_get_element (want_array, 0),
+                             json_array_get_element (got_array, i), sub);
+        }
+    }
+}
+
+/* A template of a listing: the members of Meta's; each component has
+ * only members Meta's components of that type have, of the same kinds. */
+static void
+assert_template_shape (JsonNode   *want_page,
+                       JsonNode   *got,
+                       const char *where)
+{
+  JsonNode *want = path (want_page, "data[0]");
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *value;
+
+  assert_same_members (json_node_get_object (want), json_node_get_object (got), where);
+  json_object_iter_init (&iter, json_node_get_object (want));
+  while (json_object_iter_next (&iter, &name, &value))
+    {
+      JsonNode *member = path (got, name);
+
+      g_assert_cmpstr (node_kind (member), ==, node_kind (value));
+    }
+
+  for (guint i = 0; i < path_length (got, "components"); i++)
+    {
+      g_autofree char *item = g_strdup_printf ("components[%u]", i);
+      JsonNode *component = path (got, item);
+      const char *type = path_string (component, "type");
+      JsonObjectIter member_iter;
+      const char *member_name;
+      JsonNode *member_value;
+
+      g_assert_nonnull (type);
+      json_object_iter_init (&member_iter, json_node_get_object (component));
+      while (json_object_iter_next (&member_iter, &member_name, &member_value))
+        {
+          JsonNode *known = NULL;
+
+          /* any of Meta's components of this type that has the member */
+          for (guint t = 0; known == NULL && t < path_length (want_page, "data"); t++)
+            for (guint c = 0; known == NULL; c++)
+              {
+                g_autofree char *spec = g_strdup_printf ("data[%u].components[%u]", t, c);
+                JsonNode *candidate = path (want_page, spec);
+
+                if (candidate == NULL)
+                  break;
+                if (g_strcmp0 (path_string (candidate, "type"), type) == 0)
+                  known = path (candidate, member_name);
+              }
+          if (known == NULL)
+            g_error ("%s.%s: Meta's %s components have no “%s”", where, item, type, member_name);
+          g_assert_cmpstr (node_kind (member_value), ==, node_kind (known));
+        }
+    }
+}
+
+static void
+test_success_shapes (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(JsonNode) send_success = load_fixture ("send-success.json");
+  g_autoptr(JsonNode) send_template = load_fixture ("send-success-template.json");
+  g_autoptr(JsonNode) upload_success = load_fixture ("media-upload-success.json");
+  g_autoptr(JsonNode) media_url = load_fixture ("media-get-url.json");
+  g_autoptr(JsonNode) template_created = load_fixture ("template-create-success.json");
+  g_autoptr(JsonNode) page1 = load_fixture ("templates-list-page1.json");
+  g_autoptr(JsonNode) last_page = load_fixture ("templates-list-last-page.json");
+  g_autoptr(JsonNode) success_true = load_fixture ("success-true.json");
+  g_autoptr(Response) text = NULL;
+  g_autoptr(Response) tpl = NULL;
+  g_autoptr(Response) uploaded = NULL;
+  g_autoptr(Response) info = NULL;
+  g_autoptr(Response) created = NULL;
+  g_autoptr(Response) first = NULL;
+  g_autoptr(Response) read = NULL;
+  g_autoptr(Response) media_deleted = NULL;
+  g_autoptr(Response) template_deleted = NULL;
+  g_autoptr(Response) last = NULL;
+  g_autofree char *media_path = NULL;
+  g_autofree char *next = NULL;
+  guint pages = 1;
+
+  configure (f, "{\"window_policy\": \"open\", \"template_review\": \"manual\"}");
+
+  text = graph (f, "POST", MESSAGES,
+                "{\"messaging_product\": \"whatsapp\", \"to\": \"+1 (631) 555-1234\", "
+                "\"type\": \"text\", \"text\": {\"body\": \"hello\"}}");
+  g_assert_cmpuint (text->status, ==, 200);
+  assert_same_shape (send_success, text->json, "send-success");
+
+  tpl = graph (f, "POST", MESSAGES,
+               "{\"messaging_product\": \"whatsapp\", \"to\": \"5511987654321\", "
+               "\"type\": \"template\", \"template\": {\"name\": \"order_ready\", "
+               "\"language\": {\"code\": \"pt_BR\"}, \"components\": [{\"type\": \"body\", "
+               "\"parameters\": [{\"type\": \"text\", \"text\": \"Jo\\u00e3o\"}, "
+               "{\"type\": \"text\", \"text\": \"#4521\"}]}]}}");
+  g_assert_cmpuint (tpl->status, ==, 200);
+  assert_same_shape (send_template, tpl->json, "send-success-template");
+
+  uploaded = upload (f, "image/jpeg", 2048, "whatsapp");
+  g_assert_cmpuint (uploaded->status, ==, 200);
+  assert_same_shape (upload_success, uploaded->json, "media-upload-success");
+
+  media_path = g_strconcat ("/v19.0/", path_string (uploaded->json, "id"), NULL);
+  info = graph (f, "GET", media_path, NULL);
+  g_assert_cmpuint (info->status, ==, 200);
+  assert_same_shape (media_url, info->json, "media-get-url");
+
+  created = graph (f, "POST", TEMPLATES,
+                   "{\"name\": \"shape_check\", \"language\": \"en_US\", "
+                   "\"category\": \"UTILITY\", \"components\": [{\"type\": \"BODY\", "
+                   "\"text\": \"Hi {{1}}, your table is ready.\", "
+                   "\"example\": {\"body_text\": [[\"Maria\"]]}}]}");
+  g_assert_cmpuint (created->status, ==, 200);
+  assert_same_shape (template_created, created->json, "template-create-success");
+
+  /* pages of three, as Meta's were: a first page, then to the last */
+  first = graph (f, "GET", TEMPLATES "?limit=3", NULL);
+  g_assert_cmpuint (first->status, ==, 200);
+  assert_same_shape (path (page1, "paging"), path (first->json, "paging"), "templates-list-page1.paging");
+  assert_same_members (json_node_get_object (page1), json_node_get_object (first->json),
+                       "templates-list-page1");
+  for (guint i = 0; i < path_length (first->json, "data"); i++)
+    {
+      g_autofree char *item = g_strdup_printf ("data[%u]", i);
+
+      assert_template_shape (page1, path (first->json, item), item);
+    }
+
+  next = g_strdup (path_string (first->json, "paging.next"));
+  while (next != NULL)
+    {
+      g_clear_pointer (&last, response_free);
+      last = graph (f, "GET", next, NULL);
+      g_assert_cmpuint (last->status, ==, 200);
+      g_free (next);
+      next = g_strdup (path_string (last->json, "paging.next"));
+      g_assert_cmpuint (++pages, <, 10);
+    }
+  g_assert_cmpuint (pages, >, 1);
+  assert_same_shape (path (last_page, "paging"), path (last->json, "paging"),
+                     "templates-list-last-page.paging");
+  for (guint i = 0; i < path_length (last->json, "data"); i++)
+    {
+      g_autofree char *item = g_strdup_printf ("data[%u]", i);
+
+      assert_template_shape (last_page, path (last->json, item), item);
+    }
+
+  read = graph (f, "POST", MESSAGES,
+                "{\"messaging_product\": \"whatsapp\", \"status\": \"read\", "
+                "\"message_id\": \"wamid.HBgLMTYzMTU1NTEyMzQVAgASGBQ0RkJEOEY1QjFEMDBEOTc2RjNCNAA=\"}");
+  g_assert_cmpuint (read->status, ==, 200);
+  assert_same_shape (success_true, read->json, "success-true (read)");
+
+  media_deleted = graph (f, "DELETE", media_path, NULL);
+  g_assert_cmpuint (media_deleted->status, ==, 200);
+  assert_same_shape (success_true, media_deleted->json, "success-true (media)");
+
+  template_deleted = graph (f, "DELETE", TEMPLATES "?name=shape_check", NULL);
+  g_assert_cmpuint (template_deleted->status, ==, 200);
+  assert_same_shape (success_true, template_deleted->json, "success-true (template)");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1665,6 +2064,8 @@ main (int   argc,
   ADD ("/sim/graph/templates-send", test_templates_send);
   ADD ("/sim/graph/throughput", test_throughput);
   ADD ("/sim/graph/validation", test_validation);
+  ADD ("/sim/graph/error-fixtures", test_error_fixtures);
+  ADD ("/sim/graph/success-shapes", test_success_shapes);
   ADD ("/sim/webhooks/statuses", test_status_webhooks);
   ADD ("/sim/webhooks/undeliverable", test_undeliverable);
   ADD ("/sim/webhooks/retry", test_retry);

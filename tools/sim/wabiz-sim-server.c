@@ -753,7 +753,8 @@ _wabiz_sim_server_check_token (WabizSimServer    *self,
       g_autofree char *expired_text = g_date_time_format (expired, "%A, %d-%b-%y %H:%M:%S UTC");
       g_autofree char *now_text = g_date_time_format (now, "%A, %d-%b-%y %H:%M:%S UTC");
 
-      message = g_strdup_printf ("Error validating access token: Session has expired on %s. "
+      /* as tests/data/meta-graph-responses/error-190-expired-token.json */
+      message = g_strdup_printf ("Error validating access token: The access token expired on %s. "
                                  "The current time is %s.", expired_text, now_text);
       error.message = message;
       error.subcode = 463;
@@ -780,11 +781,10 @@ _wabiz_sim_reply_object_not_found (SoupServerMessage *msg,
   g_autofree char *message = NULL;
   g_autofree char *method = g_ascii_strdown (soup_server_message_get_method (msg), -1);
 
+  /* as tests/data/meta-graph-responses/error-100-object-not-found.json */
   message = g_strdup_printf ("Unsupported %s request. Object with ID '%s' does not exist, "
                              "cannot be loaded due to missing permissions, or does not "
-                             "support this operation. Please read the Graph API "
-                             "documentation at https://developers.facebook.com/docs/graph-api",
-                             method, id);
+                             "support this operation.", method, id);
   error.code = 100;
   error.subcode = 33;
   error.type = "GraphMethodException";
