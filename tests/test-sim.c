@@ -1633,6 +1633,163 @@ test_config (Fixture       *f,
   g_assert_cmpuint (cleared->status, ==, 200);
 }
 
+/* Slow answers */
+
+typedef struct
+{
+  Response *response;     /* (owned) (nullable) once answered */
+  GError   *error;        /* (owned) (nullable) once given up */
+} Pending;
+
+static void
+pending_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Pending *pending = user_data;
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (object), result);
+  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (object), result,
+                                                              &pending->error);
+  Response *response;
+  gsize len = 0;
+  const char *data;
+
+  if (body == NULL)
+    return;
+
+  response = g_new0 (Response, 1);
+  response->status = soup_message_get_status (msg);
+  response->body = g_bytes_ref (body);
+  data = g_bytes_get_data (body, &len);
+  response->json = parse (data, len);
+  pending->response = response;
+}
+
+/* POSTs @json to the messages edge without waiting for the answer. */
+static void
+send_pending (Fixture      *f,
+              const char   *json,
+              GCancellable *cancellable,
+              Pending      *pending)
+{
+  g_autofree char *url = g_strconcat (f->base, MESSAGES, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+  g_autoptr(GBytes) body = g_bytes_new (json, strlen (json));
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                "Bearer " TOKEN);
+  soup_message_set_request_body_from_bytes (msg, "application/json", body);
+  soup_session_send_and_read_async (f->session, msg, G_PRIORITY_DEFAULT, cancellable,
+                                    pending_cb, pending);
+}
+
+static guint
+ledger_length (Fixture *f)
+{
+  g_autoptr(JsonArray) ledger = wabiz_sim_server_dup_ledger (f->sim, 0);
+
+  return json_array_get_length (ledger);
+}
+
+/* send_latency_ms: Meta takes the send at once (ledger, webhooks) and
+ * answers that much later; a refusal is as slow; a client that gives up
+ * has still sent. */
+static void
+test_send_latency (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(Response) config = NULL;
+  g_autoptr(Response) negative = NULL;
+  g_autoptr(Response) too_long = NULL;
+  g_autoptr(Response) not_a_number = NULL;
+  g_autoptr(JsonArray) ledger = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autofree char *inbound_wamid = NULL;
+  Pending accepted = { 0 };
+  Pending refused = { 0 };
+  Pending abandoned = { 0 };
+  JsonObject *entry;
+  Received *sent;
+
+  config = request (f, "GET", "/_sim/config", NULL, NULL);
+  g_assert_cmpint (path_int (config->json, "send_latency_ms"), ==, 0);
+  negative = request (f, "PATCH", "/_sim/config", NULL, "{\"send_latency_ms\": -1}");
+  g_assert_cmpuint (negative->status, ==, 400);
+  too_long = request (f, "PATCH", "/_sim/config", NULL, "{\"send_latency_ms\": 600001}");
+  g_assert_cmpuint (too_long->status, ==, 400);
+  not_a_number = request (f, "PATCH", "/_sim/config", NULL, "{\"send_latency_ms\": \"slow\"}");
+  g_assert_cmpuint (not_a_number->status, ==, 400);
+
+  configure (f, "{\"send_latency_ms\": 1500}");
+  g_clear_pointer (&config, response_free);
+  config = request (f, "GET", "/_sim/config", NULL, NULL);
+  g_assert_cmpint (path_int (config->json, "send_latency_ms"), ==, 1500);
+
+  inbound_wamid = inbound (f, "{\"from\": \"" MARIA "\", \"type\": \"text\", "
+                              "\"text\": {\"body\": \"hi\"}}");
+
+  /* Recorded when it arrives, answered later: the entry is there while
+   * the answer is not. */
+  send_pending (f, "{\"messaging_product\": \"whatsapp\", \"to\": \"" MARIA "\", "
+                   "\"type\": \"text\", \"text\": {\"body\": \"Ol\\u00e1, Jo\\u00e3o!\"}}",
+                NULL, &accepted);
+  WAIT_FOR (ledger_length (f) == 1);
+  g_assert_null (accepted.response);
+  g_assert_null (accepted.error);
+  WAIT_FOR (accepted.response != NULL);
+  g_assert_cmpuint (accepted.response->status, ==, 200);
+  ledger = wabiz_sim_server_dup_ledger (f->sim, 0);
+  g_assert_cmpuint (json_array_get_length (ledger), ==, 1);
+  entry = json_array_get_object_element (ledger, 0);
+  g_assert_cmpstr (json_object_get_string_member (entry, "result"), ==, "accepted");
+  g_assert_cmpstr (json_object_get_string_member (entry, "wamid"), ==,
+                   path_string (accepted.response->json, "messages[0].id"));
+  g_assert_cmpstr (path_string (json_object_get_member (entry, "body"), "text.body"), ==,
+                   "Ol\xc3\xa1, Jo\xc3\xa3o!");
+
+  /* the status webhooks still come */
+  WAIT_FOR (find_status (f, path_string (accepted.response->json, "messages[0].id"), "sent") != NULL);
+  sent = find_status (f, path_string (accepted.response->json, "messages[0].id"), "sent");
+  g_assert_true (sent->signature_ok);
+
+  /* A refusal is as slow. */
+  send_pending (f, "{\"messaging_product\": \"whatsapp\", \"to\": \"447700900123\", "
+                   "\"type\": \"text\", \"text\": {\"body\": \"Are you there?\"}}",
+                NULL, &refused);
+  WAIT_FOR (ledger_length (f) == 2);
+  g_assert_null (refused.response);
+  WAIT_FOR (refused.response != NULL);
+  assert_graph_error (refused.response, 400, 131047);
+
+  /* The client gives up before the answer: Meta has it all the same. */
+  send_pending (f, "{\"messaging_product\": \"whatsapp\", \"to\": \"" MARIA "\", "
+                   "\"type\": \"text\", \"text\": {\"body\": \"given up\"}}",
+                cancellable, &abandoned);
+  WAIT_FOR (ledger_length (f) == 3);
+  g_assert_null (abandoned.response);
+  g_cancellable_cancel (cancellable);
+  WAIT_FOR (abandoned.error != NULL);
+  g_assert_error (abandoned.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_pointer (&ledger, json_array_unref);
+  ledger = wabiz_sim_server_dup_ledger (f->sim, 0);
+  g_assert_cmpuint (json_array_get_length (ledger), ==, 3);
+  entry = json_array_get_object_element (ledger, 2);
+  g_assert_cmpstr (json_object_get_string_member (entry, "result"), ==, "accepted");
+  g_assert_cmpstr (path_string (json_object_get_member (entry, "body"), "text.body"), ==, "given up");
+
+  /* Back to prompt answers. */
+  configure (f, "{\"send_latency_ms\": 0}");
+  {
+    g_autofree char *wamid = send_text (f, MARIA, "quick");
+
+    g_assert_nonnull (wamid);
+  }
+
+  g_clear_pointer (&accepted.response, response_free);
+  g_clear_pointer (&refused.response, response_free);
+  g_clear_error (&abandoned.error);
+}
+
 /* Meta's recorded answers (tests/data/meta-graph-responses) */
 
 static JsonNode *
@@ -2064,6 +2221,7 @@ main (int   argc,
   ADD ("/sim/graph/templates-send", test_templates_send);
   ADD ("/sim/graph/throughput", test_throughput);
   ADD ("/sim/graph/validation", test_validation);
+  ADD ("/sim/graph/send-latency", test_send_latency);
   ADD ("/sim/graph/error-fixtures", test_error_fixtures);
   ADD ("/sim/graph/success-shapes", test_success_shapes);
   ADD ("/sim/webhooks/statuses", test_status_webhooks);

@@ -7,6 +7,12 @@
  * 130429, 132000, 132001, 132012, 132015, 132016, 132018), answers like
  * it, records every request in the ledger and plans the status webhooks
  * (sent → delivered → read, or failed) of accepted messages.
+ *
+ * With `send_latency_ms` Meta is slow to answer: the request is judged,
+ * recorded in the ledger and its webhooks planned when it arrives, as
+ * Meta takes it, but the HTTP answer leaves only that much later (and
+ * the status webhooks after it). A client that gives up waiting has
+ * still sent the message.
  */
 
 #define G_LOG_DOMAIN "wabiz-sim-messages"
@@ -1294,6 +1300,7 @@ schedule_statuses (WabizSimServer *self,
   guint n_stages = 0;
   gint64 now = _wabiz_sim_now_s ();
   guint delay_ms = self->config.status_delay_ms;
+  guint latency_ms = self->config.send_latency_ms;
 
   if (error_code != 0)
     {
@@ -1326,7 +1333,7 @@ schedule_statuses (WabizSimServer *self,
       g_autoptr(JsonNode) envelope = NULL;
       /* Timestamps follow the true order even when delivery does not. */
       guint rank = stages[i] == STAGE_FAILED ? 0 : (guint) stages[i];
-      gint64 timestamp = now + ((gint64) (rank + 1) * delay_ms) / 1000;
+      gint64 timestamp = now + ((gint64) latency_ms + (gint64) (rank + 1) * delay_ms) / 1000;
 
       json_array_add_object_element (statuses,
                                      build_status (self, wamid, wa_id, stages[i], timestamp,
@@ -1335,11 +1342,31 @@ schedule_statuses (WabizSimServer *self,
       json_object_set_array_member (value, "statuses", statuses);
       envelope = _wabiz_sim_server_wrap_value (self, "messages", value, FALSE);
 
-      _wabiz_sim_server_deliver (self, envelope, delay_ms * (i + 1));
+      /* after the answer to the send, as Meta does */
+      _wabiz_sim_server_deliver (self, envelope, latency_ms + delay_ms * (i + 1));
     }
 }
 
 /* Answer */
+
+static gboolean
+answer_now_cb (WabizSimServer    *self,
+               SoupServerMessage *msg,
+               gpointer           data)
+{
+  /* The answer is written already; unpausing sends it. */
+  return FALSE;
+}
+
+/* Holds the answer already set on @msg for `send_latency_ms`. */
+static void
+delay_answer (WabizSimServer    *self,
+              SoupServerMessage *msg)
+{
+  if (self->config.send_latency_ms > 0)
+    _wabiz_sim_server_defer (self, msg, self->config.send_latency_ms, 0, answer_now_cb,
+                             NULL, NULL);
+}
 
 static void
 reply_accepted (SoupServerMessage *msg,
@@ -1401,6 +1428,7 @@ _wabiz_sim_server_handle_messages (WabizSimServer    *self,
       self->n_rejected++;
       append_to_ledger (self, root, &send, NULL, error.code);
       wabiz_sim_reply_graph_error (msg, &error);
+      delay_answer (self, msg);
       return;
     }
 
@@ -1408,6 +1436,7 @@ _wabiz_sim_server_handle_messages (WabizSimServer    *self,
     {
       append_to_ledger (self, root, &send, NULL, 0);
       wabiz_sim_reply_success (msg);
+      delay_answer (self, msg);
       return;
     }
 
@@ -1415,6 +1444,7 @@ _wabiz_sim_server_handle_messages (WabizSimServer    *self,
   self->n_accepted++;
   append_to_ledger (self, root, &send, wamid, 0);
   reply_accepted (msg, &send, wamid);
+  delay_answer (self, msg);
 
   g_debug ("Accepted a %s message", send.type);
 

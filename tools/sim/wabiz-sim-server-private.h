@@ -46,6 +46,7 @@ typedef struct
   double                duplicate_rate;
   gboolean              out_of_order;
   guint                 status_delay_ms;
+  guint                 send_latency_ms;          /* POST /messages answers this late */
   gboolean              read_receipts;
   char                 *pricing_model;            /* (owned) CBP or PMP */
   gboolean              token_expired;

@@ -69,6 +69,7 @@ static const ConfigKey config_keys[] = {
   { "duplicate_rate", CONFIG_NUMBER, 0, 1 },
   { "out_of_order", CONFIG_BOOL },
   { "status_delay_ms", CONFIG_UINT, 0, 3600e3 },
+  { "send_latency_ms", CONFIG_UINT, 0, 600e3 },
   { "read_receipts", CONFIG_BOOL },
   { "pricing_model", CONFIG_CHOICE, 0, 0, "CBP|PMP" },
   { "webhook_url", CONFIG_URL },
@@ -133,6 +134,7 @@ config_set_defaults (WabizSimConfig *config)
   config->duplicate_rate = 0;
   config->out_of_order = FALSE;
   config->status_delay_ms = 50;
+  config->send_latency_ms = 0;
   config->read_receipts = TRUE;
   wabiz_sim_set_str (&config->pricing_model, "CBP");
   config->token_expired = FALSE;
@@ -359,6 +361,8 @@ apply_config_member (WabizSimServer *self,
     config->out_of_order = json_node_get_boolean (node);
   else if (g_str_equal (key, "status_delay_ms"))
     config->status_delay_ms = get_uint (node);
+  else if (g_str_equal (key, "send_latency_ms"))
+    config->send_latency_ms = get_uint (node);
   else if (g_str_equal (key, "read_receipts"))
     config->read_receipts = json_node_get_boolean (node);
   else if (g_str_equal (key, "pricing_model"))
@@ -1796,6 +1800,7 @@ wabiz_sim_server_dup_config (WabizSimServer *self)
   json_object_set_double_member (object, "duplicate_rate", config->duplicate_rate);
   json_object_set_boolean_member (object, "out_of_order", config->out_of_order);
   json_object_set_int_member (object, "status_delay_ms", config->status_delay_ms);
+  json_object_set_int_member (object, "send_latency_ms", config->send_latency_ms);
   json_object_set_boolean_member (object, "read_receipts", config->read_receipts);
   json_object_set_string_member (object, "pricing_model", config->pricing_model);
   if (wabiz_sim_webhooks_get_url (self->webhooks) != NULL)
