@@ -1118,85 +1118,6 @@ exec_ok (WabizDbConn        *conn,
   return res != NULL;
 }
 
-/* Meta's wa_id differs from the number typed: key everything by wa_id
- * and merge the typed number's lead into the wa_id's. */
-static gboolean
-merge_into_wa_id (WabizDbConn *conn,
-                  const char  *typed,
-                  const char  *wa_id,
-                  GError     **error)
-{
-  g_autofree char *lead_id = NULL;
-  const char *p[] = { typed, wa_id, NULL };
-
-  if (!exec_ok (conn,
-                "INSERT INTO wa_id_aliases (input, wa_id) VALUES ($1, $2)"
-                " ON CONFLICT (input) DO UPDATE SET wa_id = excluded.wa_id",
-                2, p, error))
-    return FALSE;
-
-  lead_id = wabiz_store_upsert_lead_on_conn (conn, wa_id, NULL, error);
-  if (lead_id == NULL)
-    return FALSE;
-  p[2] = lead_id;
-
-  /* what the typed lead knew and the wa_id lead does not */
-  if (!exec_ok (conn,
-                "UPDATE leads n SET"
-                "  name = coalesce(nullif(n.name, ''), o.name),"
-                "  email = coalesce(nullif(n.email, ''), o.email),"
-                "  notes = coalesce(nullif(n.notes, ''), o.notes),"
-                "  status = CASE WHEN n.status = 'NEW' THEN coalesce(o.status, n.status) ELSE n.status END,"
-                "  tags = ARRAY(SELECT DISTINCT unnest(n.tags || o.tags)),"
-                "  custom_fields = o.custom_fields || n.custom_fields,"
-                "  timezone = coalesce(n.timezone, o.timezone),"
-                "  first_contact = least(n.first_contact, o.first_contact),"
-                "  last_contact = greatest(n.last_contact, o.last_contact),"
-                "  last_inbound_at = greatest(n.last_inbound_at, o.last_inbound_at),"
-                "  updated_at = now()"
-                " FROM leads o WHERE n.phone = $2 AND o.phone = $1",
-                2, p, error))
-    return FALSE;
-
-  if (!exec_ok (conn, "UPDATE messages SET phone = $2, lead_id = $3::uuid WHERE phone = $1", 3, p, error))
-    return FALSE;
-  if (!exec_ok (conn, "UPDATE outbox SET phone = $2 WHERE phone = $1", 2, p, error))
-    return FALSE;
-
-  /* the conversation: renamed, or folded into the wa_id's */
-  if (!exec_ok (conn,
-                "UPDATE conversations n SET"
-                "  total_messages = coalesce(n.total_messages, 0) + coalesce(o.total_messages, 0),"
-                "  unread_count = n.unread_count + o.unread_count,"
-                "  last_message = CASE WHEN o.last_message_time > n.last_message_time"
-                "                      THEN o.last_message ELSE n.last_message END,"
-                "  last_direction = CASE WHEN o.last_message_time > n.last_message_time"
-                "                      THEN o.last_direction ELSE n.last_direction END,"
-                "  last_message_time = greatest(n.last_message_time, o.last_message_time),"
-                "  last_inbound_at = greatest(n.last_inbound_at, o.last_inbound_at),"
-                "  updated_at = now()"
-                " FROM conversations o WHERE n.phone = $2 AND o.phone = $1",
-                2, p, error))
-    return FALSE;
-  if (!exec_ok (conn,
-                "DELETE FROM conversations o WHERE o.phone = $1"
-                " AND EXISTS (SELECT 1 FROM conversations n WHERE n.phone = $2)",
-                2, p, error))
-    return FALSE;
-  if (!exec_ok (conn, "UPDATE conversations SET phone = $2, lead_id = $3::uuid WHERE phone = $1", 3, p, error))
-    return FALSE;
-  {
-    const char *q[] = { typed, lead_id };
-
-    if (!exec_ok (conn, "UPDATE conversations SET lead_id = $2::uuid"
-                        " WHERE lead_id IN (SELECT id FROM leads WHERE phone = $1)",
-                  2, q, error))
-      return FALSE;
-  }
-
-  return exec_ok (conn, "DELETE FROM leads WHERE phone = $1", 1, p, error);
-}
-
 static gboolean
 write_outcome (WabizDbConn *conn,
                SendCtx     *ctx,
@@ -1229,7 +1150,7 @@ write_outcome (WabizDbConn *conn,
         if (wa_id != NULL && *wa_id != '\0' && !g_str_equal (wa_id, ctx->phone))
           {
             g_debug ("Meta's wa_id differs from the number typed; merging (message %s)", ctx->uuid);
-            if (!merge_into_wa_id (conn, ctx->phone, wa_id, error))
+            if (!wabiz_store_merge_wa_id_on_conn (conn, ctx->phone, wa_id, error))
               return FALSE;
             final = wa_id;
           }

@@ -15,8 +15,10 @@ G_BEGIN_DECLS
 /*
  * Shared building blocks for jobs on a worker thread (see
  * wabiz_db_run_in_thread()), so that the webhook processor, the outbox,
- * the REST API and the app write leads and conversations the same way.
- * Each runs inside the caller's transaction.
+ * the REST API and the app write leads and conversations the same way:
+ * each calls, with one element, the SQL function of 010-shared-writes.sql
+ * that the webhook processor calls with a batch. Each runs inside the
+ * caller's transaction.
  */
 
 /* The lead keyed by @wa_id (E.164 digits), created NEW when new. A
@@ -35,6 +37,14 @@ gboolean wabiz_store_touch_conversation_on_conn (WabizDbConn  *conn,
                                                  const char   *preview,
                                                  gboolean      inbound,
                                                  const char   *when,
+                                                 GError      **error);
+
+/* Meta's wa_id for a send differs from the number typed: everything
+ * of @typed (lead, messages, outbox rows, conversation) is folded into
+ * @wa_id's, and the typed form is remembered as an alias. */
+gboolean wabiz_store_merge_wa_id_on_conn        (WabizDbConn  *conn,
+                                                 const char   *typed,
+                                                 const char   *wa_id,
                                                  GError      **error);
 
 /* NOTIFY "wabiz" with {"t": @table, "phone": @wa_id, "id": @id};

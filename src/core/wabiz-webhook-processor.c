@@ -384,34 +384,14 @@ add_phones (GHashTable    *touched,
     }
 }
 
-/* Inbound messages, set-based: leads first, then messages, conversations
- * and the leads' last contact. What a lead and a conversation become
- * follows wabiz_store_upsert_lead_on_conn() and
- * wabiz_store_touch_conversation_on_conn(), which write outbound ones:
- * keep them in step. */
+/* Inbound messages, set-based: leads first, then messages, and their
+ * conversations with the leads' last contact. What a lead and a
+ * conversation become is 010-shared-writes.sql's, which the outbox and
+ * the store call with one element. */
 static const char *upsert_leads_sql =
   /* two text arrays (senders, profile names), cheaper for the server to
    * read than the messages' JSON a second time */
-  "WITH src AS (SELECT x.phone, x.profile_name, x.ord"
-  "   FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS x(phone, profile_name, ord)),"
-  " lead_src AS (SELECT DISTINCT ON (phone) phone, profile_name"
-  "   FROM src ORDER BY phone, profile_name IS NULL, ord DESC)"
-  " INSERT INTO leads AS l (phone, name, profile_name, status, first_contact)"
-  " SELECT phone, profile_name, profile_name, 'NEW', now() FROM lead_src"
-  /* a lead that is there and needs nothing is not even locked; the
-   * conflict clause below still decides for the others */
-  " WHERE NOT EXISTS (SELECT 1 FROM leads o WHERE o.phone = lead_src.phone"
-  "   AND NOT ((o.name IS NULL OR o.name = '') AND lead_src.profile_name IS NOT NULL)"
-  "   AND NOT (lead_src.profile_name IS DISTINCT FROM o.profile_name AND lead_src.profile_name IS NOT NULL))"
-  " ORDER BY phone"
-  " ON CONFLICT (phone) DO UPDATE SET"
-  "   name = coalesce(nullif(l.name, ''), excluded.name),"
-  "   profile_name = coalesce(excluded.profile_name, l.profile_name),"
-  "   updated_at = CASE WHEN excluded.profile_name IS DISTINCT FROM l.profile_name"
-  "                     AND excluded.profile_name IS NOT NULL"
-  "                     THEN now() ELSE l.updated_at END"
-  " WHERE (l.name IS NULL OR l.name = '') AND excluded.name IS NOT NULL"
-  "    OR excluded.profile_name IS DISTINCT FROM l.profile_name AND excluded.profile_name IS NOT NULL";
+  "SELECT count(*) FROM wabiz_upsert_leads($1::text[], $2::text[])";
 
 static const char *insert_messages_sql =
   "WITH src AS (SELECT x.m, x.ord FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(m, ord)),"
@@ -428,30 +408,12 @@ static const char *insert_messages_sql =
   "   RETURNING phone, lead_id, \"timestamp\", coalesce(nullif(message, ''), '[' || type || ']') AS preview),"
   " agg AS (SELECT phone, (array_agg(lead_id))[1] AS lead_id, count(*)::int AS n, max(\"timestamp\") AS ts,"
   "     (array_agg(preview ORDER BY \"timestamp\" DESC))[1] AS preview FROM ins GROUP BY phone),"
-  " conv AS (INSERT INTO conversations AS c (phone, lead_id, total_messages, last_message,"
-  "     last_message_time, last_direction, unread_count, last_inbound_at)"
-  "   SELECT phone, lead_id, n, preview, ts, 'inbound', n, ts FROM agg ORDER BY phone"
-  "   ON CONFLICT (phone) DO UPDATE SET"
-  "     lead_id = coalesce(c.lead_id, excluded.lead_id),"
-  "     total_messages = coalesce(c.total_messages, 0) + excluded.total_messages,"
-  "     last_message = CASE WHEN excluded.last_message_time >= coalesce(c.last_message_time, '-infinity')"
-  "                         THEN excluded.last_message ELSE c.last_message END,"
-  "     last_direction = CASE WHEN excluded.last_message_time >= coalesce(c.last_message_time, '-infinity')"
-  "                         THEN excluded.last_direction ELSE c.last_direction END,"
-  "     last_message_time = greatest(c.last_message_time, excluded.last_message_time),"
-  "     unread_count = c.unread_count + excluded.unread_count,"
-  "     last_inbound_at = greatest(c.last_inbound_at, excluded.last_inbound_at),"
-  "     updated_at = now()"
-  "   RETURNING c.phone, c.last_message_time),"
-  /* the counters live on the conversation only (006-hot-counters.sql);
-   * a lead row is rewritten, with its ten indexes, only when its last
-   * contact moves on */
-  " moved AS (SELECT l.id, conv.last_message_time FROM leads l JOIN conv ON l.phone = conv.phone"
-  "   WHERE l.last_contact IS NULL OR l.last_contact < conv.last_message_time"
-  "   ORDER BY l.phone FOR NO KEY UPDATE OF l),"
-  " lead AS (UPDATE leads SET last_contact = moved.last_message_time"
-  "   FROM moved WHERE leads.id = moved.id)"
-  " SELECT phone FROM conv";
+  " batch AS (SELECT array_agg(phone ORDER BY phone) AS phones, array_agg(lead_id ORDER BY phone) AS leads,"
+  "     array_agg(n ORDER BY phone) AS counts, array_agg(preview ORDER BY phone) AS previews,"
+  "     array_agg(ts ORDER BY phone) AS times, array_agg('inbound'::text) AS directions FROM agg)"
+  " SELECT t.phone FROM batch,"
+  "   wabiz_touch_conversations(batch.phones, batch.leads, batch.counts, batch.previews, batch.times,"
+  "                             batch.directions) AS t";
 
 static const char *apply_statuses_sql =
   "WITH src AS (SELECT x.s, x.ord,"
