@@ -614,6 +614,58 @@ queue_many (Fixture    *f,
   wabiz_test_wait_until (queue_done, &q, 120);
 }
 
+/* Queuing a message writes its lead once, when its last contact moves
+ * on, and not at all when nothing in the lead changes: a trigger of the
+ * test's own counts every write of the row. */
+static void
+test_lead_not_rewritten (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(WabizDbResult) writes = NULL;
+  g_autoptr(WabizDbResult) res = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+
+  open_window (f, CUSTOMER, "Maria Lopez");
+  {
+    const char *setup[] = {
+      "CREATE TABLE lead_writes (n int NOT NULL)",
+      "INSERT INTO lead_writes VALUES (0)",
+      "CREATE FUNCTION count_lead_write() RETURNS trigger LANGUAGE plpgsql AS"
+      "  $$ BEGIN UPDATE lead_writes SET n = n + 1; RETURN NEW; END $$",
+      "CREATE TRIGGER count_lead_write BEFORE UPDATE ON leads FOR EACH ROW EXECUTE FUNCTION count_lead_write()",
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (setup); i++)
+      {
+        g_clear_pointer (&res, wabiz_db_result_unref);
+        res = sql (f, setup[i], 0, NULL);
+      }
+  }
+
+  /* the last contact moves on: one write */
+  first = queue_ok (f, wabiz_outgoing_new_text (CUSTOMER, "Your order is ready"));
+  writes = sql (f, "SELECT n FROM lead_writes", 0, NULL);
+  g_assert_cmpint (wabiz_db_result_get_int (writes, 0, "n"), ==, 1);
+  g_clear_pointer (&writes, wabiz_db_result_unref);
+
+  /* a last contact ahead of this message (another desktop's clock):
+   * nothing in the lead changes, and the row is not written */
+  g_clear_pointer (&res, wabiz_db_result_unref);
+  res = sql (f, "UPDATE leads SET last_contact = now() + interval '1 hour'", 0, NULL);
+  g_clear_pointer (&res, wabiz_db_result_unref);
+  res = sql (f, "UPDATE lead_writes SET n = 0", 0, NULL);
+  second = queue_ok (f, wabiz_outgoing_new_text (CUSTOMER, "See you tomorrow"));
+  writes = sql (f, "SELECT n FROM lead_writes", 0, NULL);
+  g_assert_cmpint (wabiz_db_result_get_int (writes, 0, "n"), ==, 0);
+  g_clear_pointer (&writes, wabiz_db_result_unref);
+
+  /* and both messages are in the conversation all the same */
+  writes = sql (f, "SELECT total_messages, last_message FROM conversations WHERE phone = '" CUSTOMER "'", 0, NULL);
+  g_assert_cmpint (wabiz_db_result_get_int (writes, 0, "total_messages"), ==, 2);
+  g_assert_cmpstr (wabiz_db_result_get (writes, 0, "last_message"), ==, "See you tomorrow");
+}
+
 /* 2,000 messages at 200/s: each sent once, in the order queued. How close
  * the sender keeps to its rate is measured by bench/outbox-rate, not
  * asserted here, where the machine is shared with the other tests. */
@@ -1420,6 +1472,7 @@ main (int   argc,
     }
   g_test_add ("/outbox/error/130429", Fixture, NULL, fixture_setup, test_error_throughput, fixture_teardown);
   g_test_add ("/outbox/wa-id", Fixture, NULL, fixture_setup, test_wa_id_merge, fixture_teardown);
+  g_test_add ("/outbox/lead-not-rewritten", Fixture, NULL, fixture_setup, test_lead_not_rewritten, fixture_teardown);
   g_test_add ("/outbox/pacing", Fixture, NULL, fixture_setup, test_pacing, fixture_teardown);
   g_test_add ("/outbox/bulk-pair", Fixture, NULL, fixture_setup, test_bulk_pair_pacing, fixture_teardown);
   g_test_add ("/outbox/ambiguous", Fixture, NULL, fixture_setup, test_ambiguous, fixture_teardown);
