@@ -1,4 +1,5 @@
-/* test-wabizd.c: the daemon's command line, settings, ready line and stop
+/* test-wabizd.c: the daemon's command line, settings, ready line and stop;
+ * a customer's message and a reply through the simulator and back
  *
  * SPDX-License-Identifier: MIT
  */
@@ -6,11 +7,13 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 #include <signal.h>
 #include <string.h>
 
 #include "wabiz-db.h"
+#include "wabiz-sim-server.h"
 #include "wabiz-test-pg.h"
 #include "wabiz-webhook-parser.h"
 
@@ -465,6 +468,324 @@ test_reprocess (void)
   daemon_clear (&d);
 }
 
+/* ------------------------------------------------------------------ */
+/* end to end: the database, the REST API and the simulator */
+
+/* Customers of the fixtures in tests/data/meta-webhooks (see its README) */
+#define JOAO "5511987654321"
+#define JOAO_NAME "Jo\u00e3o Pereira"
+#define SARA "971501234567"
+#define SARA_NAME "\u0633\u0627\u0631\u0629"
+#define MARIA "16315551234"
+
+static WabizDbResult *
+db_query (WabizDb            *db,
+          const char         *sql,
+          int                 n_params,
+          const char * const *params)
+{
+  g_autoptr(GError) error = NULL;
+  WabizDbResult *res = wabiz_db_query_sync (db, sql, n_params, params, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (res);
+  return res;
+}
+
+/* The one value of a one-row, one-column query with at most one parameter. */
+static char *
+db_value (WabizDb    *db,
+          const char *sql,
+          const char *param)
+{
+  const char *params[] = { param };
+  g_autoptr(WabizDbResult) res = db_query (db, sql, param != NULL ? 1 : 0, param != NULL ? params : NULL);
+
+  g_assert_cmpuint (wabiz_db_result_get_n_rows (res), ==, 1);
+  return g_strdup (wabiz_db_result_get_nth (res, 0, 0));
+}
+
+/* For WABIZ_TEST_WAIT: a boolean query holds. */
+static gboolean
+db_holds (WabizDb    *db,
+          const char *sql,
+          const char *param)
+{
+  g_autofree char *value = db_value (db, sql, param);
+
+  return g_strcmp0 (value, "t") == 0;
+}
+
+static gint64
+db_count (WabizDb    *db,
+          const char *sql,
+          const char *param)
+{
+  g_autofree char *value = db_value (db, sql, param);
+
+  return g_ascii_strtoll (value, NULL, 10);
+}
+
+/* Sends one request to wabizd (with the REST key when @key is set);
+ * returns the JSON answer and its HTTP status. */
+static JsonNode *
+http_call (SoupSession *session,
+           const char  *method,
+           const char  *uri,
+           const char  *key,
+           const char  *json_body,
+           guint       *status)
+{
+  g_autoptr(SoupMessage) msg = soup_message_new (method, uri);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  JsonNode *node;
+
+  g_assert_nonnull (msg);
+  if (key != NULL)
+    {
+      g_autofree char *bearer = g_strconcat ("Bearer ", key, NULL);
+
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", bearer);
+    }
+  if (json_body != NULL)
+    {
+      g_autoptr(GBytes) request = g_bytes_new (json_body, strlen (json_body));
+
+      soup_message_set_request_body_from_bytes (msg, "application/json", request);
+    }
+  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, wabiz_test_store_result_cb, &result);
+  wabiz_test_wait_result (&result, 60);
+  body = soup_session_send_and_read_finish (session, result, &error);
+  g_assert_no_error (error);
+  *status = soup_message_get_status (msg);
+  text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  g_test_message ("%s %s: %u %s", method, uri, *status, text);
+  node = json_from_string (text, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (node);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+  return node;
+}
+
+/* SIGTERM: a clean exit, and no secret on stderr */
+static void
+daemon_stop (Daemon *d)
+{
+  g_subprocess_send_signal (d->process, SIGTERM);
+  g_assert_cmpint (daemon_wait_exit (d), ==, 0);
+  assert_no_secret (d->stderr_text->str);
+}
+
+static void
+sim_configure (WabizSimServer *sim,
+               const char     *json)
+{
+  g_autoptr(JsonNode) node = json_from_string (json, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (node);
+  g_assert_true (wabiz_sim_server_update_config (sim, json_node_get_object (node), &error));
+  g_assert_no_error (error);
+}
+
+static const char *
+member_string (JsonObject *object,
+               const char *name)
+{
+  g_assert_true (json_object_has_member (object, name));
+  return json_object_get_string_member (object, name);
+}
+
+/* A customer writes at the simulator; the signed webhook reaches wabizd and
+ * becomes a lead and a message. A reply through the REST API reaches the
+ * simulator, whose status webhooks take it to read: in the database and in
+ * what GET /get-conversation answers. */
+static void
+test_round_trip (void)
+{
+  const char *inbound_text = "Ol\u00e1! Voc\u00eas entregam em S\u00e3o Paulo? \U0001F64F \u2615";
+  const char *reply_text = "Sim, amanh\u00e3 \u00e0s 10h \u2014 obrigado! \U0001F44D\U0001F3FD";
+  g_autofree char *conninfo = wabiz_test_pg_new_database ();
+  g_autoptr(WabizSimServer) sim = wabiz_sim_server_new ();
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(WabizDb) db = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) env = base_environ (conninfo);
+  g_autofree char *config = NULL;
+  g_autofree char *inbound_wamid = NULL;
+  g_autofree char *reply_wamid = NULL;
+  Daemon d = { 0 };
+
+  g_assert_true (wabiz_sim_server_start (sim, &error));
+  g_assert_no_error (error);
+  /* the simulator takes the daemon's token and signs with its App Secret */
+  sim_configure (sim, "{\"access_token\": \"" ACCESS_TOKEN "\", \"app_secret\": \"" APP_SECRET "\"}");
+  env = g_environ_setenv (env, "WABIZ_GRAPH_URL", wabiz_sim_server_get_base_url (sim), TRUE);
+
+  daemon_spawn (&d, (const char * const *) env, NULL);
+  daemon_wait_ready (&d);
+  config = g_strdup_printf ("{\"webhook_url\": \"%s/webhook\"}", d.url);
+  sim_configure (sim, config);
+  db = wabiz_db_new (conninfo, NULL, 1);
+
+  /* the customer writes */
+  {
+    g_autoptr(JsonBuilder) builder = json_builder_new ();
+    g_autoptr(JsonNode) spec = NULL;
+    g_autoptr(JsonObject) inbound = NULL;
+    g_autoptr(WabizDbResult) res = NULL;
+    const char *params[1];
+
+    json_builder_begin_object (builder);
+    json_builder_set_member_name (builder, "from");
+    json_builder_add_string_value (builder, JOAO);
+    json_builder_set_member_name (builder, "name");
+    json_builder_add_string_value (builder, JOAO_NAME);
+    json_builder_set_member_name (builder, "type");
+    json_builder_add_string_value (builder, "text");
+    json_builder_set_member_name (builder, "text");
+    json_builder_begin_object (builder);
+    json_builder_set_member_name (builder, "body");
+    json_builder_add_string_value (builder, inbound_text);
+    json_builder_end_object (builder);
+    json_builder_end_object (builder);
+    spec = json_builder_get_root (builder);
+
+    inbound = wabiz_sim_server_inject_inbound (sim, json_node_get_object (spec), &error);
+    g_assert_no_error (error);
+    inbound_wamid = g_strdup (member_string (inbound, "wamid"));
+
+    WABIZ_TEST_WAIT (db_holds (db, "SELECT EXISTS (SELECT 1 FROM messages WHERE message_id = $1)", inbound_wamid), 60);
+
+    params[0] = JOAO;
+    res = db_query (db, "SELECT name, status FROM leads WHERE phone = $1", 1, params);
+    g_assert_cmpuint (wabiz_db_result_get_n_rows (res), ==, 1);
+    g_assert_cmpstr (wabiz_db_result_get (res, 0, "name"), ==, JOAO_NAME);
+    g_assert_cmpstr (wabiz_db_result_get (res, 0, "status"), ==, "NEW");
+    g_clear_pointer (&res, wabiz_db_result_unref);
+
+    params[0] = inbound_wamid;
+    res = db_query (db, "SELECT phone, message, direction FROM messages WHERE message_id = $1", 1, params);
+    g_assert_cmpuint (wabiz_db_result_get_n_rows (res), ==, 1);
+    g_assert_cmpstr (wabiz_db_result_get (res, 0, "phone"), ==, JOAO);
+    g_assert_cmpstr (wabiz_db_result_get (res, 0, "message"), ==, inbound_text);
+    g_assert_cmpstr (wabiz_db_result_get (res, 0, "direction"), ==, "inbound");
+    g_assert_cmpint (db_count (db, "SELECT count(*) FROM messages", NULL), ==, 1);
+    g_assert_cmpint (db_count (db, "SELECT count(*) FROM leads", NULL), ==, 1);
+  }
+
+  /* a reply through the REST API: without the key, refused and not sent */
+  {
+    g_autofree char *uri = g_strconcat (d.url, "/send-message", NULL);
+    g_autoptr(JsonBuilder) builder = json_builder_new ();
+    g_autoptr(JsonNode) request = NULL;
+    g_autofree char *request_text = NULL;
+    g_autoptr(JsonNode) answer = NULL;
+    g_autoptr(JsonArray) ledger = NULL;
+    JsonObject *entry, *sent;
+    guint status = 0;
+
+    json_builder_begin_object (builder);
+    json_builder_set_member_name (builder, "phone");
+    json_builder_add_string_value (builder, "+55 11 98765-4321");
+    json_builder_set_member_name (builder, "message");
+    json_builder_add_string_value (builder, reply_text);
+    json_builder_end_object (builder);
+    request = json_builder_get_root (builder);
+    request_text = json_to_string (request, FALSE);
+
+    answer = http_call (session, "POST", uri, NULL, request_text, &status);
+    g_assert_cmpuint (status, ==, 401);
+    g_assert_false (json_object_get_boolean_member (json_node_get_object (answer), "success"));
+    g_clear_pointer (&answer, json_node_unref);
+    g_assert_cmpint (db_count (db, "SELECT count(*) FROM messages WHERE direction = 'outbound'", NULL), ==, 0);
+
+    answer = http_call (session, "POST", uri, API_KEY, request_text, &status);
+    g_assert_cmpuint (status, ==, 200);
+    sent = json_node_get_object (answer);
+    g_assert_true (json_object_get_boolean_member (sent, "success"));
+    g_assert_cmpstr (member_string (sent, "status"), ==, "sent");
+    reply_wamid = g_strdup (member_string (sent, "message_id"));
+    g_assert_nonnull (reply_wamid);
+
+    /* the simulator got it once, for the customer, with the exact text */
+    ledger = wabiz_sim_server_dup_ledger (sim, 0);
+    g_assert_cmpuint (json_array_get_length (ledger), ==, 1);
+    entry = json_array_get_object_element (ledger, 0);
+    g_assert_cmpstr (member_string (entry, "wamid"), ==, reply_wamid);
+    g_assert_cmpstr (member_string (entry, "to"), ==, JOAO);
+    g_assert_cmpstr (member_string (entry, "type"), ==, "text");
+    g_assert_cmpstr (member_string (entry, "result"), ==, "accepted");
+    g_assert_cmpstr (member_string (json_object_get_object_member (json_object_get_object_member (entry, "body"), "text"),
+                                    "body"), ==, reply_text);
+  }
+
+  /* sent, delivered, read: the simulator's status webhooks move the row */
+  {
+    g_autoptr(WabizDbResult) res = NULL;
+    const char *params[] = { reply_wamid };
+
+    WABIZ_TEST_WAIT (db_holds (db, "SELECT EXISTS (SELECT 1 FROM messages WHERE message_id = $1 AND status = 'read')",
+                               reply_wamid), 60);
+    res = db_query (db, "SELECT phone, message, direction, sent_at IS NOT NULL AS sent,"
+                        " delivered_at IS NOT NULL AS delivered, read_at IS NOT NULL AS read"
+                        " FROM messages WHERE message_id = $1", 1, params);
+    g_assert_cmpuint (wabiz_db_result_get_n_rows (res), ==, 1);
+    g_assert_cmpstr (wabiz_db_result_get (res, 0, "phone"), ==, JOAO);
+    g_assert_cmpstr (wabiz_db_result_get (res, 0, "message"), ==, reply_text);
+    g_assert_cmpstr (wabiz_db_result_get (res, 0, "direction"), ==, "outbound");
+    g_assert_true (wabiz_db_result_get_bool (res, 0, "sent"));
+    g_assert_true (wabiz_db_result_get_bool (res, 0, "delivered"));
+    g_assert_true (wabiz_db_result_get_bool (res, 0, "read"));
+    g_assert_cmpint (db_count (db, "SELECT count(*) FROM messages", NULL), ==, 2);
+  }
+
+  /* what a script reading the conversation sees */
+  {
+    g_autofree char *uri = g_strconcat (d.url, "/get-conversation?phone=" JOAO, NULL);
+    g_autoptr(JsonNode) answer = NULL;
+    g_autofree char *refused = NULL;
+    JsonObject *conversation, *first, *second;
+    JsonArray *thread;
+    guint status = 0;
+
+    answer = http_call (session, "GET", uri, NULL, NULL, &status);
+    g_assert_cmpuint (status, ==, 401);
+    refused = json_to_string (answer, FALSE);
+    g_assert_null (strstr (refused, inbound_text));
+    g_assert_null (strstr (refused, JOAO_NAME));
+    g_clear_pointer (&answer, json_node_unref);
+
+    answer = http_call (session, "GET", uri, API_KEY, NULL, &status);
+    g_assert_cmpuint (status, ==, 200);
+    conversation = json_node_get_object (answer);
+    g_assert_cmpstr (member_string (conversation, "phone"), ==, JOAO);
+    g_assert_cmpstr (member_string (conversation, "customer_name"), ==, JOAO_NAME);
+    g_assert_cmpstr (member_string (conversation, "status"), ==, "NEW");
+    g_assert_cmpint (json_object_get_int_member (conversation, "total_messages"), ==, 2);
+    thread = json_object_get_array_member (conversation, "conversation_thread");
+    g_assert_nonnull (thread);
+    g_assert_cmpuint (json_array_get_length (thread), ==, 2);
+    first = json_array_get_object_element (thread, 0);
+    second = json_array_get_object_element (thread, 1);
+    g_assert_cmpstr (member_string (first, "message_id"), ==, inbound_wamid);
+    g_assert_cmpstr (member_string (first, "message"), ==, inbound_text);
+    g_assert_cmpstr (member_string (first, "direction"), ==, "inbound");
+    g_assert_cmpstr (member_string (second, "message_id"), ==, reply_wamid);
+    g_assert_cmpstr (member_string (second, "message"), ==, reply_text);
+    g_assert_cmpstr (member_string (second, "direction"), ==, "outbound");
+    g_assert_cmpstr (member_string (second, "status"), ==, "read");
+  }
+
+  wabiz_db_close (db);
+  daemon_stop (&d);
+  daemon_clear (&d);
+  wabiz_sim_server_stop (sim);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -477,6 +798,7 @@ main (int   argc,
   g_test_add_func ("/wabiz/wabizd/pooler", test_pooler);
   g_test_add_func ("/wabiz/wabizd/database-unreachable", test_database_unreachable);
   g_test_add_func ("/wabiz/wabizd/reprocess", test_reprocess);
+  g_test_add_func ("/wabiz/wabizd/round-trip", test_round_trip);
 
   return g_test_run ();
 }
