@@ -1,5 +1,6 @@
 /* test-wabizd.c: the daemon's command line, settings, ready line and stop;
- * a customer's message and a reply through the simulator and back
+ * a customer's message and a reply through the simulator and back, and
+ * the events it finds waiting
  *
  * SPDX-License-Identifier: MIT
  */
@@ -526,6 +527,18 @@ db_count (WabizDb    *db,
   return g_ascii_strtoll (value, NULL, 10);
 }
 
+static char *
+read_fixture (const char *name)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "meta-webhooks", name, NULL);
+  g_autoptr(GError) error = NULL;
+  char *contents = NULL;
+
+  g_file_get_contents (path, &contents, NULL, &error);
+  g_assert_no_error (error);
+  return contents;
+}
+
 /* Sends one request to wabizd (with the REST key when @key is set);
  * returns the JSON answer and its HTTP status. */
 static JsonNode *
@@ -786,6 +799,72 @@ test_round_trip (void)
   wabiz_sim_server_stop (sim);
 }
 
+/* Events stored while no processor ran (by a run stopped before it got to
+ * them, or by the Supabase relay) become rows when wabizd starts; and one
+ * another receiver stores while it runs, at its next poll. */
+static void
+test_catch_up (void)
+{
+  g_autofree char *waiting = read_fixture ("text-non-ascii.json");
+  g_autofree char *later = read_fixture ("text.json");
+  g_autofree char *conninfo = wabiz_test_pg_new_seeded_database (NULL);
+  g_auto(GStrv) env = base_environ (conninfo);
+  g_autoptr(WabizDb) db = wabiz_db_new (conninfo, NULL, 1);
+  g_autoptr(WabizDbResult) res = NULL;
+  g_autofree char *name = NULL;
+  Daemon d = { 0 };
+
+  {
+    const char *params[] = { waiting };
+
+    g_clear_pointer (&res, wabiz_db_result_unref);
+    res = db_query (db, "INSERT INTO webhook_events (body) VALUES ($1)", 1, params);
+  }
+
+  daemon_spawn (&d, (const char * const *) env, NULL);
+  daemon_wait_ready (&d);
+
+  WABIZ_TEST_WAIT (db_holds (db, "SELECT count(*) = 0 FROM webhook_events WHERE processed_at IS NULL", NULL), 60);
+  g_assert_cmpint (db_count (db, "SELECT count(*) FROM webhook_events WHERE error IS NOT NULL", NULL), ==, 0);
+
+  {
+    const char *params[] = { JOAO, SARA };
+
+    g_clear_pointer (&res, wabiz_db_result_unref);
+    res = db_query (db, "SELECT l.phone, l.name, m.message FROM leads l JOIN messages m ON m.phone = l.phone"
+                        " WHERE l.phone IN ($1, $2) ORDER BY l.phone", 2, params);
+    g_assert_cmpuint (wabiz_db_result_get_n_rows (res), ==, 2);
+    g_assert_cmpstr (wabiz_db_result_get (res, 0, "phone"), ==, JOAO);
+    g_assert_cmpstr (wabiz_db_result_get (res, 0, "name"), ==, JOAO_NAME);
+    g_assert_cmpstr (wabiz_db_result_get (res, 0, "message"), ==,
+                     "Ol\u00e1! Voc\u00eas entregam em S\u00e3o Paulo? Obrigado \U0001F64F\U0001F600");
+    g_assert_cmpstr (wabiz_db_result_get (res, 1, "phone"), ==, SARA);
+    g_assert_cmpstr (wabiz_db_result_get (res, 1, "name"), ==, SARA_NAME);
+    g_assert_cmpstr (wabiz_db_result_get (res, 1, "message"), ==,
+                     "\u0645\u0631\u062d\u0628\u0627\u060c \u0647\u0644 \u0627\u0644\u0637\u0644\u0628 "
+                     "\u062c\u0627\u0647\u0632\u061f \u2615\ufe0f");
+  }
+  g_assert_cmpint (db_count (db, "SELECT count(*) FROM messages", NULL), ==, 2);
+
+  /* stored by another receiver while wabizd runs: nothing wakes it, its
+   * poll (every 15 s) finds the event */
+  {
+    const char *params[] = { later };
+
+    g_clear_pointer (&res, wabiz_db_result_unref);
+    res = db_query (db, "INSERT INTO webhook_events (body) VALUES ($1)", 1, params);
+  }
+  WABIZ_TEST_WAIT (db_holds (db, "SELECT EXISTS (SELECT 1 FROM messages WHERE phone = $1"
+                                 " AND message = 'Hi! Do you have oat milk lattes today?')", MARIA), 60);
+  name = db_value (db, "SELECT name FROM leads WHERE phone = $1", MARIA);
+  g_assert_cmpstr (name, ==, "Maria Lopez");
+  g_assert_cmpint (db_count (db, "SELECT count(*) FROM messages", NULL), ==, 3);
+
+  wabiz_db_close (db);
+  daemon_stop (&d);
+  daemon_clear (&d);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -799,6 +878,7 @@ main (int   argc,
   g_test_add_func ("/wabiz/wabizd/database-unreachable", test_database_unreachable);
   g_test_add_func ("/wabiz/wabizd/reprocess", test_reprocess);
   g_test_add_func ("/wabiz/wabizd/round-trip", test_round_trip);
+  g_test_add_func ("/wabiz/wabizd/catch-up", test_catch_up);
 
   return g_test_run ();
 }
