@@ -1,6 +1,6 @@
 /* test-wabizd.c: the daemon's command line, settings, ready line and stop;
- * a customer's message and a reply through the simulator and back, and
- * the events it finds waiting
+ * a customer's message and a reply through the simulator and back, the
+ * events it finds waiting, and --reprocess of failed events
  *
  * SPDX-License-Identifier: MIT
  */
@@ -583,6 +583,27 @@ http_call (SoupSession *session,
   return node;
 }
 
+/* Delivers @body to wabizd's /webhook, signed as Meta signs; the status. */
+static guint
+post_webhook (SoupSession *session,
+              const char  *base_url,
+              const char  *body)
+{
+  g_autofree char *uri = g_strconcat (base_url, "/webhook", NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", uri);
+  g_autofree char *signature = wabiz_webhook_sign (APP_SECRET, (const guint8 *) body, strlen (body));
+  g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GBytes) answer = NULL;
+
+  soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "X-Hub-Signature-256", signature);
+  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, wabiz_test_store_result_cb, &result);
+  wabiz_test_wait_result (&result, 60);
+  answer = soup_session_send_and_read_finish (session, result, NULL);
+  return soup_message_get_status (msg);
+}
+
 /* SIGTERM: a clean exit, and no secret on stderr */
 static void
 daemon_stop (Daemon *d)
@@ -865,6 +886,117 @@ test_catch_up (void)
   daemon_clear (&d);
 }
 
+/* An event the database refused while wabizd ran keeps its error and stays
+ * pending; once the cause is gone, --reprocess makes its rows, once. */
+static void
+test_reprocess_failed (void)
+{
+  g_autofree char *body = read_fixture ("text-non-ascii-utf8.json");
+  const char *text = "P\u00e3o de queijo e caf\u00e9, por favor \u2705 \u2014 at\u00e9 j\u00e1! \U0001F44D\U0001F3FD";
+  /* a check someone added to the database, removed later */
+  g_autofree char *conninfo = wabiz_test_pg_new_seeded_database (
+    "CREATE FUNCTION wabiz_test_refuse () RETURNS trigger LANGUAGE plpgsql AS $$"
+    " BEGIN RAISE EXCEPTION 'messages are closed for maintenance'; END $$;"
+    "CREATE TRIGGER wabiz_test_refuse BEFORE INSERT ON messages"
+    " FOR EACH ROW EXECUTE FUNCTION wabiz_test_refuse ();");
+  g_auto(GStrv) env = base_environ (conninfo);
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(WabizDb) db = wabiz_db_new (conninfo, NULL, 1);
+  g_autoptr(WabizDbResult) res = NULL;
+  const char *args[] = { "--reprocess", NULL };
+  Daemon d = { 0 };
+
+  daemon_spawn (&d, (const char * const *) env, NULL);
+  daemon_wait_ready (&d);
+  g_assert_cmpuint (post_webhook (session, d.url, body), ==, 200);
+
+  /* the processor tried, and kept why it failed */
+  WABIZ_TEST_WAIT (db_holds (db, "SELECT count(*) = 1 FROM webhook_events WHERE error IS NOT NULL", NULL), 60);
+  res = db_query (db, "SELECT processed_at IS NULL AS pending, attempts, error FROM webhook_events", 0, NULL);
+  g_assert_cmpuint (wabiz_db_result_get_n_rows (res), ==, 1);
+  g_assert_true (wabiz_db_result_get_bool (res, 0, "pending"));
+  g_assert_cmpint (wabiz_db_result_get_int (res, 0, "attempts"), ==, 1);
+  g_assert_nonnull (strstr (wabiz_db_result_get (res, 0, "error"), "closed for maintenance"));
+  g_assert_cmpint (db_count (db, "SELECT count(*) FROM messages", NULL), ==, 0);
+  g_assert_cmpint (db_count (db, "SELECT count(*) FROM leads", NULL), ==, 0);
+  daemon_stop (&d);
+  /* the daemon said so */
+  g_assert_nonnull (strstr (d.stderr_text->str, "closed for maintenance"));
+  daemon_clear (&d);
+
+  /* the cause is gone */
+  g_clear_pointer (&res, wabiz_db_result_unref);
+  res = db_query (db, "DROP TRIGGER wabiz_test_refuse ON messages", 0, NULL);
+
+  daemon_spawn (&d, (const char * const *) env, args);
+  g_assert_cmpint (daemon_wait_exit (&d), ==, 0);
+  g_assert_nonnull (strstr (d.stderr_text->str, "1 processed, 0 still failing"));
+  assert_no_secret (d.stderr_text->str);
+  daemon_clear (&d);
+
+  g_clear_pointer (&res, wabiz_db_result_unref);
+  res = db_query (db, "SELECT processed_at IS NOT NULL AS processed, attempts, error FROM webhook_events", 0, NULL);
+  g_assert_cmpuint (wabiz_db_result_get_n_rows (res), ==, 1);
+  g_assert_true (wabiz_db_result_get_bool (res, 0, "processed"));
+  g_assert_cmpint (wabiz_db_result_get_int (res, 0, "attempts"), ==, 2);
+  g_assert_null (wabiz_db_result_get (res, 0, "error"));
+
+  g_clear_pointer (&res, wabiz_db_result_unref);
+  res = db_query (db, "SELECT l.phone, l.name, m.message, m.direction FROM leads l"
+                      " JOIN messages m ON m.phone = l.phone", 0, NULL);
+  g_assert_cmpuint (wabiz_db_result_get_n_rows (res), ==, 1);
+  g_assert_cmpstr (wabiz_db_result_get (res, 0, "phone"), ==, JOAO);
+  g_assert_cmpstr (wabiz_db_result_get (res, 0, "name"), ==, JOAO_NAME);
+  g_assert_cmpstr (wabiz_db_result_get (res, 0, "message"), ==, text);
+  g_assert_cmpstr (wabiz_db_result_get (res, 0, "direction"), ==, "inbound");
+
+  /* a second run finds nothing to do and writes nothing twice */
+  daemon_spawn (&d, (const char * const *) env, args);
+  g_assert_cmpint (daemon_wait_exit (&d), ==, 0);
+  g_assert_nonnull (strstr (d.stderr_text->str, "0 processed, 0 still failing"));
+  daemon_clear (&d);
+  g_assert_cmpint (db_count (db, "SELECT count(*) FROM messages", NULL), ==, 1);
+  g_assert_cmpint (db_count (db, "SELECT count(*) FROM leads", NULL), ==, 1);
+  g_assert_cmpint (db_count (db, "SELECT total_messages FROM conversations WHERE phone = $1", JOAO), ==, 1);
+
+  wabiz_db_close (db);
+}
+
+/* An event that still cannot be read: --reprocess says so, exits 1, keeps
+ * it pending with the new error, and writes no row. */
+static void
+test_reprocess_still_failing (void)
+{
+  g_autofree char *conninfo = wabiz_test_pg_new_seeded_database (
+    "INSERT INTO webhook_events (body, attempts, error) VALUES ("
+    "'{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"108233722174550\",\"changes\":[{"
+    "\"value\":{\"metadata\":{\"phone_number_id\":\"106540352242922\"},\"messages\":[{\"from\":\"Maria\","
+    "\"id\":\"wamid.bad-sender\",\"timestamp\":\"1718374400\",\"type\":\"text\",\"text\":{\"body\":\"x\"}}]},"
+    "\"field\":\"messages\"}]}]}', 1, 'an earlier error');");
+  g_auto(GStrv) env = base_environ (conninfo);
+  g_autoptr(WabizDb) db = wabiz_db_new (conninfo, NULL, 1);
+  g_autoptr(WabizDbResult) res = NULL;
+  const char *args[] = { "--reprocess", NULL };
+  Daemon d = { 0 };
+
+  daemon_spawn (&d, (const char * const *) env, args);
+  g_assert_cmpint (daemon_wait_exit (&d), ==, 1);
+  g_assert_nonnull (strstr (d.stderr_text->str, "0 processed, 1 still failing"));
+  g_assert_nonnull (strstr (d.stderr_text->str, "wamid.bad-sender"));
+  assert_no_secret (d.stderr_text->str);
+  daemon_clear (&d);
+
+  res = db_query (db, "SELECT processed_at IS NULL AS pending, attempts, error FROM webhook_events", 0, NULL);
+  g_assert_cmpuint (wabiz_db_result_get_n_rows (res), ==, 1);
+  g_assert_true (wabiz_db_result_get_bool (res, 0, "pending"));
+  g_assert_cmpint (wabiz_db_result_get_int (res, 0, "attempts"), ==, 2);
+  g_assert_nonnull (strstr (wabiz_db_result_get (res, 0, "error"), "no valid sender"));
+  g_assert_cmpint (db_count (db, "SELECT count(*) FROM messages", NULL), ==, 0);
+  g_assert_cmpint (db_count (db, "SELECT count(*) FROM leads", NULL), ==, 0);
+
+  wabiz_db_close (db);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -877,6 +1009,8 @@ main (int   argc,
   g_test_add_func ("/wabiz/wabizd/pooler", test_pooler);
   g_test_add_func ("/wabiz/wabizd/database-unreachable", test_database_unreachable);
   g_test_add_func ("/wabiz/wabizd/reprocess", test_reprocess);
+  g_test_add_func ("/wabiz/wabizd/reprocess-failed", test_reprocess_failed);
+  g_test_add_func ("/wabiz/wabizd/reprocess-still-failing", test_reprocess_still_failing);
   g_test_add_func ("/wabiz/wabizd/round-trip", test_round_trip);
   g_test_add_func ("/wabiz/wabizd/catch-up", test_catch_up);
 
