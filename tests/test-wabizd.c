@@ -42,13 +42,16 @@ wabizd_path (void)
 }
 
 /* The variables every test starts from, without the caller's environment
- * (but with the test's PATH and locale). */
+ * (but with the test's PATH and locale, and the sanitizers' options, so
+ * that under --setup asan the daemon's leaks and undefined behaviour fail
+ * its exit status). */
 static GStrv
 base_environ (const char *conninfo)
 {
   g_auto(GStrv) env = g_get_environ ();
   GStrv result = NULL;
-  const char *keep[] = { "PATH", "LC_ALL", "HOME", "XDG_RUNTIME_DIR", NULL };
+  const char *keep[] = { "PATH", "LC_ALL", "HOME", "XDG_RUNTIME_DIR",
+                         "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", NULL };
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
 
   for (guint i = 0; keep[i] != NULL; i++)
