@@ -1,11 +1,14 @@
 /* test-rest.c: the old service's REST API, against real PostgreSQL and
- * a stand-in for Meta's Graph API on loopback
+ * the simulator (wabiz-sim, in-process) as Meta's Graph API
  *
  * SPDX-License-Identifier: MIT
  *
  * The requests are the old service's README examples; the answers must
- * carry the old service's fields. Bad input must get its documented
- * status and write nothing.
+ * carry the old service's fields. What a send call stores (messages,
+ * outbox) and what reaches Meta (the simulator's ledger) must be exactly
+ * what was asked, non-ASCII text and parameter order included. Bad input
+ * must get its documented status and write nothing; a send Meta refuses
+ * is kept, failed, with Meta's code.
  */
 
 #include "config.h"
@@ -23,6 +26,7 @@
 #include "wabiz-migrations.h"
 #include "wabiz-outbox.h"
 #include "wabiz-rest-api.h"
+#include "wabiz-sim-server.h"
 #include "wabiz-test-pg.h"
 #include "wabiz-webhook.h"
 #include "wabiz-webhook-parser.h"
@@ -30,16 +34,20 @@
 
 #define API_KEY "test-rest-api-key"
 #define APP_SECRET "wabiz-test-app-secret"
-#define PHONE_NUMBER_ID "106540352242922"
-#define WABA_ID "108233722174550"
+#define PHONE_NUMBER_ID WABIZ_SIM_DEFAULT_PHONE_NUMBER_ID
+#define WABA_ID WABIZ_SIM_DEFAULT_WABA_ID
+#define GRAPH_VERSION "v21.0"
 #define CUSTOMER "1234567890"
 #define UNREACHABLE "4915123456789"
+#define STRANGER "447700900999"      /* never wrote */
+
+/* what a customer is sent: Portuguese, an emoji, Russian, Arabic, Chinese */
+#define TEXT_UTF8 "Olá, João! 🎉 Ваш заказ готов — طلبك جاهز، شكراً 你好"
 
 typedef struct
 {
   WabizDb               *db;
-  SoupServer            *meta;        /* the Graph API stand-in */
-  guint                  n_meta_sends;
+  WabizSimServer        *sim;         /* Meta */
   WabizGraphClient      *graph;
   WabizOutbox           *outbox;
   WabizRestApi          *rest;
@@ -49,63 +57,6 @@ typedef struct
   SoupSession           *session;
   char                  *url;
 } Fixture;
-
-/* ------------------------------------------------------------------ */
-/* the Graph API stand-in */
-
-static void
-meta_cb (SoupServer        *server,
-         SoupServerMessage *msg,
-         const char        *path,
-         GHashTable        *query,
-         gpointer           user_data)
-{
-  Fixture *f = user_data;
-  g_autoptr(GBytes) bytes = soup_message_body_flatten (soup_server_message_get_request_body (msg));
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autofree char *answer = NULL;
-  JsonObject *request;
-  const char *to;
-
-  if (!json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), NULL) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    {
-      soup_server_message_set_status (msg, 400, NULL);
-      return;
-    }
-  request = json_node_get_object (json_parser_get_root (parser));
-
-  if (g_str_has_suffix (path, "/" WABA_ID "/message_templates"))
-    {
-      answer = g_strdup ("{\"id\":\"778812045530777\",\"status\":\"PENDING\",\"category\":\"UTILITY\"}");
-      soup_server_message_set_status (msg, 200, NULL);
-      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, g_steal_pointer (&answer),
-                                        strlen ("{\"id\":\"778812045530777\",\"status\":\"PENDING\",\"category\":\"UTILITY\"}"));
-      return;
-    }
-
-  if (!g_str_has_suffix (path, "/" PHONE_NUMBER_ID "/messages"))
-    {
-      soup_server_message_set_status (msg, 404, NULL);
-      return;
-    }
-
-  to = json_object_get_string_member_with_default (request, "to", "");
-  if (g_str_equal (to, UNREACHABLE))
-    {
-      answer = g_strdup ("{\"error\":{\"message\":\"(#131026) Message undeliverable\",\"type\":\"OAuthException\","
-                         "\"code\":131026,\"error_data\":{\"messaging_product\":\"whatsapp\","
-                         "\"details\":\"Message Undeliverable.\"},\"fbtrace_id\":\"AbC123\"}}");
-      soup_server_message_set_status (msg, 400, NULL);
-    }
-  else
-    {
-      answer = g_strdup_printf ("{\"messaging_product\":\"whatsapp\",\"contacts\":[{\"input\":\"%s\",\"wa_id\":\"%s\"}],"
-                                "\"messages\":[{\"id\":\"wamid.rest.%u\"}]}", to, to, ++f->n_meta_sends);
-      soup_server_message_set_status (msg, 200, NULL);
-    }
-  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, answer, strlen (answer));
-}
 
 /* ------------------------------------------------------------------ */
 /* helpers */
@@ -248,10 +199,15 @@ assert_error (Reply      *reply,
 
   g_assert_cmpuint (reply->status, ==, status);
   o = object (reply);
+  /* {"success": false, "error": {"code", "message"}} and nothing else */
+  g_assert_cmpuint (json_object_get_size (o), ==, 2);
   g_assert_false (json_object_get_boolean_member (o, "success"));
   error = json_object_get_object_member (o, "error");
   g_assert_nonnull (error);
+  g_assert_cmpuint (json_object_get_size (error), ==, 2);
   g_assert_nonnull (json_object_get_string_member (error, "message"));
+  g_assert_cmpstr (json_object_get_string_member (error, "message"), !=, "");
+  g_assert_nonnull (json_object_get_string_member (error, "code"));
   if (code != NULL)
     g_assert_cmpstr (json_object_get_string_member (error, "code"), ==, code);
 }
@@ -266,34 +222,300 @@ process (Fixture *f)
   wabiz_webhook_processor_run_finish (f->processor, result, NULL);
 }
 
-/* A customer writes (opens the 24-hour window), through the webhook. */
+static void
+sim_config (Fixture    *f,
+            const char *json)
+{
+  g_autoptr(JsonNode) node = json_from_string (json, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (node);
+  g_assert_true (wabiz_sim_server_update_config (f->sim, json_node_get_object (node), &error));
+  g_assert_no_error (error);
+}
+
+static gboolean
+event_stored (Fixture    *f,
+              const char *wamid)
+{
+  const char *p[] = { wamid };
+  g_autoptr(WabizDbResult) res = sql (f, "SELECT count(*) FROM webhook_events WHERE strpos(body, $1) > 0",
+                                      1, p);
+
+  return g_ascii_strtoll (wabiz_db_result_get_nth (res, 0, 0), NULL, 10) > 0;
+}
+
+/* A customer writes (opens the 24-hour window, for Meta and for WaBiz):
+ * the simulator delivers the signed webhook to WaBiz, which stores and
+ * processes it. */
 static void
 customer_writes (Fixture    *f,
                  const char *phone,
                  const char *name)
 {
-  static guint counter;
-  g_autofree char *body = g_strdup_printf (
-    "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"" WABA_ID "\",\"changes\":[{"
-    "\"value\":{\"messaging_product\":\"whatsapp\",\"metadata\":{\"display_phone_number\":\"15550783881\","
-    "\"phone_number_id\":\"" PHONE_NUMBER_ID "\"},\"contacts\":[{\"profile\":{\"name\":\"%s\"},"
-    "\"wa_id\":\"%s\"}],\"messages\":[{\"from\":\"%s\",\"id\":\"wamid.in.%u\",\"timestamp\":\"%" G_GINT64_FORMAT "\","
-    "\"text\":{\"body\":\"Hi there\"},\"type\":\"text\"}]},\"field\":\"messages\"}]}]}",
-    name, phone, phone, ++counter, g_get_real_time () / G_USEC_PER_SEC);
-  g_autofree char *signature = wabiz_webhook_sign (APP_SECRET, (const guint8 *) body, strlen (body));
-  g_autofree char *uri = g_strconcat (f->url, "/webhook", NULL);
-  g_autoptr(SoupMessage) msg = soup_message_new ("POST", uri);
-  g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) spec = NULL;
+  g_autoptr(JsonObject) inbound = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *wamid = NULL;
 
-  soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "X-Hub-Signature-256", signature);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "from");
+  json_builder_add_string_value (builder, phone);
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, name);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, "text");
+  json_builder_set_member_name (builder, "text");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "body");
+  json_builder_add_string_value (builder, "Hi there");
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  spec = json_builder_get_root (builder);
+
+  inbound = wabiz_sim_server_inject_inbound (f->sim, json_node_get_object (spec), &error);
+  g_assert_no_error (error);
+  wamid = g_strdup (json_object_get_string_member (inbound, "wamid"));
+  WABIZ_TEST_WAIT (event_stored (f, wamid), 60);
+  process (f);
+}
+
+/* Walks "a.b[2].c" from @root; NULL if any step is missing. */
+static JsonNode *
+jpath (JsonNode   *root,
+       const char *spec)
+{
+  g_auto(GStrv) steps = g_strsplit (spec, ".", -1);
+  JsonNode *node = root;
+
+  for (guint i = 0; steps[i] != NULL && node != NULL; i++)
+    {
+      char *bracket = strchr (steps[i], '[');
+      guint index = 0;
+
+      if (bracket != NULL)
+        {
+          index = (guint) g_ascii_strtoull (bracket + 1, NULL, 10);
+          *bracket = '\0';
+        }
+      if (*steps[i] != '\0')
+        {
+          if (!JSON_NODE_HOLDS_OBJECT (node))
+            return NULL;
+          node = json_object_get_member (json_node_get_object (node), steps[i]);
+        }
+      if (node != NULL && bracket != NULL)
+        {
+          if (!JSON_NODE_HOLDS_ARRAY (node) || index >= json_array_get_length (json_node_get_array (node)))
+            return NULL;
+          node = json_array_get_element (json_node_get_array (node), index);
+        }
+    }
+  return node;
+}
+
+static const char *
+jstring (JsonNode   *root,
+         const char *spec)
+{
+  JsonNode *node = jpath (root, spec);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static guint
+ledger_length (Fixture *f)
+{
+  g_autoptr(JsonArray) ledger = wabiz_sim_server_dup_ledger (f->sim, 0);
+
+  return json_array_get_length (ledger);
+}
+
+/* The one ledger entry Meta accepted as @wamid, as a node. */
+static JsonNode *
+ledger_entry (Fixture    *f,
+              const char *wamid)
+{
+  g_autoptr(JsonArray) ledger = wabiz_sim_server_dup_ledger (f->sim, 0);
+  JsonNode *found = NULL;
+
+  for (guint i = 0; i < json_array_get_length (ledger); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (ledger, i);
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (entry, "wamid", ""), wamid) == 0)
+        {
+          g_assert_null (found);
+          found = json_node_init_object (json_node_alloc (), entry);
+        }
+    }
+  if (found == NULL)
+    g_error ("Meta never accepted %s", wamid);
+  return found;
+}
+
+/* How many ledger entries have @member of their body equal to @value,
+ * and of those how many Meta accepted. */
+static guint
+ledger_count (Fixture    *f,
+              const char *member,
+              const char *value,
+              guint      *n_accepted)
+{
+  g_autoptr(JsonArray) ledger = wabiz_sim_server_dup_ledger (f->sim, 0);
+  guint n = 0;
+
+  *n_accepted = 0;
+  for (guint i = 0; i < json_array_get_length (ledger); i++)
+    {
+      g_autoptr(JsonNode) entry = json_node_init_object (json_node_alloc (),
+                                                         json_array_get_object_element (ledger, i));
+
+      if (g_strcmp0 (jstring (entry, member), value) == 0)
+        {
+          n++;
+          if (g_strcmp0 (jstring (entry, "result"), "accepted") == 0)
+            (*n_accepted)++;
+        }
+    }
+  return n;
+}
+
+/* A call to the simulator's Graph API, as the business. */
+static JsonNode *
+graph_call (Fixture    *f,
+            const char *method,
+            const char *path,
+            const char *json,
+            guint       status)
+{
+  g_autofree char *uri = g_strconcat (wabiz_sim_server_get_base_url (f->sim), "/" GRAPH_VERSION "/", path, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new (method, uri);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonNode *node;
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                "Bearer " WABIZ_SIM_DEFAULT_ACCESS_TOKEN);
+  if (json != NULL)
+    {
+      g_autoptr(GBytes) body = g_bytes_new (json, strlen (json));
+
+      soup_message_set_request_body_from_bytes (msg, "application/json", body);
+    }
   soup_session_send_and_read_async (f->session, msg, G_PRIORITY_DEFAULT, NULL, wabiz_test_store_result_cb, &result);
   wabiz_test_wait_result (&result, 60);
-  answer = soup_session_send_and_read_finish (f->session, result, NULL);
-  g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
-  process (f);
+  bytes = soup_session_send_and_read_finish (f->session, result, &error);
+  g_assert_no_error (error);
+  g_test_message ("Graph %s %s → %u %.300s", method, path, soup_message_get_status (msg),
+                  (const char *) g_bytes_get_data (bytes, NULL));
+  g_assert_cmpuint (soup_message_get_status (msg), ==, status);
+  node = json_from_string (g_bytes_get_data (bytes, NULL), &error);
+  g_assert_no_error (error);
+  return node;
+}
+
+/* The business has an approved template on Meta (created earlier, in
+ * Meta's own interface): created through the Graph API, then approved. */
+static void
+meta_has_template (Fixture    *f,
+                   const char *name,
+                   const char *language,
+                   const char *body,
+                   const char *examples)
+{
+  g_autoptr(JsonNode) created = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *json = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) example = json_from_string (examples, NULL);
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, name);
+  json_builder_set_member_name (builder, "language");
+  json_builder_add_string_value (builder, language);
+  json_builder_set_member_name (builder, "category");
+  json_builder_add_string_value (builder, "UTILITY");
+  json_builder_set_member_name (builder, "components");
+  json_builder_begin_array (builder);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, "BODY");
+  json_builder_set_member_name (builder, "text");
+  json_builder_add_string_value (builder, body);
+  json_builder_set_member_name (builder, "example");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "body_text");
+  json_builder_begin_array (builder);
+  json_builder_add_value (builder, json_node_copy (example));
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  json = json_to_string (root, FALSE);
+
+  created = graph_call (f, "POST", WABA_ID "/message_templates", json, 200);
+  g_assert_cmpstr (jstring (created, "status"), ==, "PENDING");
+  g_assert_true (wabiz_sim_server_set_template_status (f->sim, name, language, "APPROVED", NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* WaBiz knows the template too (synced from Meta), approved. */
+static void
+wabiz_has_template (Fixture    *f,
+                    const char *name,
+                    const char *language,
+                    const char *body)
+{
+  const char *p[] = { name, language, body };
+
+  wabiz_db_result_unref (sql (f, "INSERT INTO templates (name, language, status, body_text, parameter_format)"
+                                 " VALUES ($1, $2, 'APPROVED', $3, 'POSITIONAL')", 3, p));
+}
+
+/* The messages row of a send and its outbox row. */
+static WabizDbResult *
+stored (Fixture    *f,
+        const char *uuid)
+{
+  const char *p[] = { uuid };
+  g_autoptr(WabizDbResult) res = NULL;
+
+  res = sql (f, "SELECT m.phone, m.message, m.sender, m.direction, m.status, m.type, m.message_id,"
+                "  m.media_url, m.media_type, m.caption, m.template_name, m.template_language,"
+                "  m.template_params::text AS template_params, m.error_code, m.error_title,"
+                "  m.content::text AS content, o.state, o.attempts, o.last_error, o.payload::text AS payload"
+                " FROM messages m JOIN outbox o ON o.message_uuid = m.id WHERE m.id = $1::uuid",
+             1, p);
+  g_assert_cmpuint (wabiz_db_result_get_n_rows (res), ==, 1);
+  return g_steal_pointer (&res);
+}
+
+static JsonNode *
+stored_json (WabizDbResult *res,
+             const char    *column)
+{
+  g_autoptr(GError) error = NULL;
+  JsonNode *node = json_from_string (wabiz_db_result_get (res, 0, column), &error);
+
+  g_assert_no_error (error);
+  return node;
+}
+
+static void
+stopped_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  *(gboolean *) user_data = TRUE;
 }
 
 static void
@@ -302,22 +524,19 @@ fixture_setup (Fixture       *f,
 {
   g_autofree char *conninfo = wabiz_test_pg_new_database ();
   g_autoptr(GError) error = NULL;
-  g_autofree char *meta_url = NULL;
-  GSList *uris;
+  g_autofree char *webhook_url = NULL;
+  g_autofree char *config = NULL;
 
   f->db = wabiz_db_new (conninfo, NULL, 6);
   g_assert_true (wabiz_migrations_apply_sync (f->db, NULL, &error));
   g_assert_no_error (error);
 
-  f->meta = soup_server_new (NULL, NULL);
-  soup_server_add_handler (f->meta, NULL, meta_cb, f, NULL);
-  g_assert_true (soup_server_listen_local (f->meta, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  f->sim = g_object_new (WABIZ_TYPE_SIM_SERVER, "app-secret", APP_SECRET, NULL);
+  g_assert_true (wabiz_sim_server_start (f->sim, &error));
   g_assert_no_error (error);
-  uris = soup_server_get_uris (f->meta);
-  meta_url = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
 
-  f->graph = wabiz_graph_client_new (meta_url, "v21.0", PHONE_NUMBER_ID, WABA_ID, "test-access-token");
+  f->graph = wabiz_graph_client_new (wabiz_sim_server_get_base_url (f->sim), GRAPH_VERSION, PHONE_NUMBER_ID,
+                                     WABA_ID, WABIZ_SIM_DEFAULT_ACCESS_TOKEN);
   f->outbox = wabiz_outbox_new (f->db, f->graph, 1000);
   wabiz_outbox_start (f->outbox);
   f->rest = wabiz_rest_api_new (f->db, f->outbox, f->graph, API_KEY);
@@ -331,14 +550,12 @@ fixture_setup (Fixture       *f,
   g_assert_no_error (error);
   f->url = wabiz_http_server_dup_url (f->http);
   f->session = soup_session_new ();
-}
 
-static void
-stopped_cb (GObject      *object,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  *(gboolean *) user_data = TRUE;
+  /* Meta delivers its webhooks to WaBiz; templates are reviewed when a
+   * test says so */
+  webhook_url = g_strconcat (f->url, "/webhook", NULL);
+  config = g_strdup_printf ("{\"webhook_url\": \"%s\", \"template_review\": \"manual\"}", webhook_url);
+  sim_config (f, config);
 }
 
 static void
@@ -349,6 +566,7 @@ fixture_teardown (Fixture       *f,
 
   wabiz_outbox_stop_async (f->outbox, NULL, stopped_cb, &stopped);
   wabiz_test_wait_for_flag (&stopped, 60);
+  wabiz_sim_server_stop (f->sim);
   g_clear_object (&f->session);
   g_clear_object (&f->http);
   g_clear_object (&f->rest);
@@ -356,7 +574,7 @@ fixture_teardown (Fixture       *f,
   g_clear_object (&f->webhook);
   g_clear_object (&f->outbox);
   g_clear_object (&f->graph);
-  g_clear_object (&f->meta);
+  g_clear_object (&f->sim);
   wabiz_db_close (f->db);
   g_clear_object (&f->db);
   g_clear_pointer (&f->url, g_free);
@@ -395,7 +613,7 @@ test_examples (Fixture       *f,
                gconstpointer  data)
 {
   g_auto(Reply) r1 = { 0 }, r2 = { 0 }, r3 = { 0 }, r4 = { 0 }, r5 = { 0 }, r6 = { 0 }, r7 = { 0 },
-                r8 = { 0 }, r9 = { 0 }, r10 = { 0 };
+                r8 = { 0 }, r9 = { 0 }, r10 = { 0 }, r4_refused = { 0 };
   const char *recent_fields[] = { "phone", "total_messages", "messages", NULL };
   const char *message_fields[] = { "id", "message", "sender", "direction", "status", "timestamp", NULL };
   const char *conversation_fields[] = { "phone", "customer_name", "status", "total_messages",
@@ -416,22 +634,54 @@ test_examples (Fixture       *f,
   assert_sent (f, &r2);
   g_assert_cmpstr (json_object_get_string_member (object (&r2), "media_type"), ==, "image");
 
-  /* 3. Send Template */
+  /* 3. Send Template: the business's hello_world in English takes two
+   * parameters (unlike Meta's en_US sample) */
+  meta_has_template (f, "hello_world", "en", "Hello {{1}} {{2}}, thanks for writing to us", "[\"John\", \"Smith\"]");
   post (f, "/send-template", "{\"phone\": \"" CUSTOMER "\", \"template_name\": \"hello_world\","
                              " \"language\": \"en\", \"parameters\": [\"John\", \"Smith\"]}", &r3);
   assert_sent (f, &r3);
   g_assert_cmpstr (json_object_get_string_member (object (&r3), "template_used"), ==, "hello_world");
+  {
+    g_autoptr(JsonNode) entry = ledger_entry (f, json_object_get_string_member (object (&r3), "message_id"));
 
-  /* 4. Create Template (Manual Mode) */
+    g_assert_cmpstr (jstring (entry, "body.template.name"), ==, "hello_world");
+    g_assert_cmpstr (jstring (entry, "body.template.language.code"), ==, "en");
+    g_assert_cmpstr (jstring (entry, "body.template.components[0].parameters[0].text"), ==, "John");
+    g_assert_cmpstr (jstring (entry, "body.template.components[0].parameters[1].text"), ==, "Smith");
+  }
+
+  /* 4. Create Template (Manual Mode). The README's body ends with a
+   * variable, which Meta refuses (code 100, subcode 2388299): its code
+   * comes back, nothing is kept */
   post (f, "/template/create", "{\"name\": \"welcome_template\", \"category\": \"UTILITY\", \"language\": \"en\","
                                " \"mode\": \"manual\", \"body_text\": \"Hello {{1}}, welcome to {{2}}!\","
+                               " \"footer_text\": \"Powered by AI\"}", &r4_refused);
+  assert_error (&r4_refused, 422, "meta_100");
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM templates WHERE name = 'welcome_template'"), ==, 0);
+
+  post (f, "/template/create", "{\"name\": \"welcome_template\", \"category\": \"UTILITY\", \"language\": \"en\","
+                               " \"mode\": \"manual\", \"body_text\": \"Hello {{1}}, welcome to {{2}}, glad you are here!\","
                                " \"footer_text\": \"Powered by AI\"}", &r4);
   g_assert_cmpuint (r4.status, ==, 200);
   assert_members (&r4, template_fields);
   g_assert_cmpstr (json_object_get_string_member (object (&r4), "status"), ==, "PENDING_REVIEW");
   g_assert_cmpstr (json_object_get_string_member (object (&r4), "mode"), ==, "manual");
-  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM templates WHERE name = 'welcome_template'"
-                               " AND body_text = 'Hello {{1}}, welcome to {{2}}!' AND meta_id = '778812045530777'"), ==, 1);
+  {
+    /* stored with the id Meta gave it; Meta has what was asked */
+    const char *p[] = { json_object_get_string_member (object (&r4), "template_id") };
+    g_autoptr(WabizDbResult) res = sql (f, "SELECT count(*) FROM templates WHERE name = 'welcome_template'"
+                                           " AND body_text = 'Hello {{1}}, welcome to {{2}}, glad you are here!'"
+                                           " AND meta_id = $1", 1, p);
+    g_autoptr(JsonNode) listed = graph_call (f, "GET", WABA_ID "/message_templates?name=welcome_template", NULL, 200);
+
+    g_assert_cmpint (g_ascii_strtoll (wabiz_db_result_get_nth (res, 0, 0), NULL, 10), ==, 1);
+    g_assert_cmpstr (jstring (listed, "data[0].id"), ==, p[0]);
+    g_assert_cmpstr (jstring (listed, "data[0].status"), ==, "PENDING");
+    g_assert_cmpstr (jstring (listed, "data[0].category"), ==, "UTILITY");
+    g_assert_cmpstr (jstring (listed, "data[0].components[0].text"), ==, "Hello {{1}}, welcome to {{2}}, glad you are here!");
+    g_assert_cmpstr (jstring (listed, "data[0].components[1].type"), ==, "FOOTER");
+    g_assert_cmpstr (jstring (listed, "data[0].components[1].text"), ==, "Powered by AI");
+  }
 
   /* 5. Create Template (AI Mode): not yet, and says so */
   post (f, "/template/create", "{\"name\": \"ai_generated_template\", \"category\": \"MARKETING\", \"language\": \"en\","
@@ -440,6 +690,12 @@ test_examples (Fixture       *f,
 
   /* 6. Send Template (Existing Template): once Meta approved it */
   wabiz_db_result_unref (sql (f, "UPDATE templates SET status = 'APPROVED' WHERE name = 'welcome_template'", 0, NULL));
+  {
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (wabiz_sim_server_set_template_status (f->sim, "welcome_template", "en", "APPROVED", NULL, &error));
+    g_assert_no_error (error);
+  }
   post (f, "/template/send", "{\"phone\": \"" CUSTOMER "\", \"template_name\": \"welcome_template\","
                              " \"language\": \"en\", \"parameters\": [\"Alice\", \"Bakery\"]}", &r6);
   assert_sent (f, &r6);
@@ -543,10 +799,603 @@ test_additions (Fixture       *f,
 
   /* Meta refuses: its code, nothing lost (the message is kept, failed) */
   customer_writes (f, UNREACHABLE, "Kurt");
+  sim_config (f, "{\"undeliverable\": [\"" UNREACHABLE "\"], \"undeliverable_mode\": \"error\"}");
   post (f, "/send-message", "{\"phone\": \"" UNREACHABLE "\", \"message\": \"Hallo\"}", &failed);
   assert_error (&failed, 422, "meta_131026");
   g_assert_cmpint (sql_int (f, "SELECT count(*) FROM messages WHERE phone = '" UNREACHABLE "'"
                                " AND direction = 'outbound' AND status = 'failed' AND error_code = 131026"), ==, 1);
+  {
+    guint n_accepted = 0;
+
+    /* it did reach Meta, which refused it */
+    g_assert_cmpuint (ledger_count (f, "body.text.body", "Hallo", &n_accepted), ==, 1);
+    g_assert_cmpuint (n_accepted, ==, 0);
+  }
+}
+
+/* ------------------------------------------------------------------ */
+/* what was sent: exactly what was asked, to Meta and in the database */
+
+/* A send's answer: 200, Meta's wamid, the stored row's id. */
+static const char *
+assert_sent_reply (Reply *reply,
+                   char **uuid)
+{
+  JsonObject *o = object (reply);
+
+  g_assert_cmpuint (reply->status, ==, 200);
+  g_assert_true (json_object_get_boolean_member (o, "success"));
+  g_assert_true (json_object_get_boolean_member (o, "stored_in_supabase"));
+  g_assert_true (g_uuid_string_is_valid (json_object_get_string_member (o, "id")));
+  *uuid = g_strdup (json_object_get_string_member (o, "id"));
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (o, "message_id"), "wamid."));
+  return json_object_get_string_member (o, "message_id");
+}
+
+/* The stored row of a message Meta accepted as @wamid. */
+static WabizDbResult *
+assert_stored_sent (Fixture    *f,
+                    const char *uuid,
+                    const char *wamid,
+                    const char *type,
+                    const char *preview)
+{
+  g_autoptr(WabizDbResult) row = stored (f, uuid);
+
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "phone"), ==, CUSTOMER);
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "direction"), ==, "outbound");
+  /* Meta answers a template with message_status "accepted" */
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "status"), ==,
+                   g_str_equal (type, "template") ? "accepted" : "sent");
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "message_id"), ==, wamid);
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "type"), ==, type);
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "message"), ==, preview);
+  g_assert_null (wabiz_db_result_get (row, 0, "error_code"));
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "state"), ==, "done");
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "attempts"), ==, "1");
+  return g_steal_pointer (&row);
+}
+
+/* The ledger entry of @wamid: one accepted send of @type to CUSTOMER. */
+static JsonNode *
+assert_reached_meta (Fixture    *f,
+                     const char *wamid,
+                     const char *type)
+{
+  JsonNode *entry = ledger_entry (f, wamid);
+
+  g_assert_cmpstr (jstring (entry, "result"), ==, "accepted");
+  g_assert_cmpstr (jstring (entry, "to"), ==, CUSTOMER);
+  g_assert_cmpstr (jstring (entry, "wa_id"), ==, CUSTOMER);
+  g_assert_cmpstr (jstring (entry, "type"), ==, type);
+  g_assert_cmpstr (jstring (entry, "body.type"), ==, type);
+  g_assert_cmpstr (jstring (entry, "body.messaging_product"), ==, "whatsapp");
+  return entry;
+}
+
+static void
+test_sent_text (Fixture       *f,
+                gconstpointer  data)
+{
+  g_auto(Reply) raw = { 0 }, escaped = { 0 };
+  g_autofree char *uuid = NULL;
+  g_autofree char *uuid2 = NULL;
+  g_autoptr(WabizDbResult) row = NULL;
+  g_autoptr(WabizDbResult) row2 = NULL;
+  g_autoptr(JsonNode) entry = NULL;
+  g_autoptr(JsonNode) entry2 = NULL;
+  g_autoptr(JsonNode) payload = NULL;
+  g_autoptr(JsonNode) content = NULL;
+  const char *wamid;
+
+  customer_writes (f, CUSTOMER, "João da Silva");
+
+  /* the text as UTF-8 in the body */
+  post (f, "/send-message", "{\"phone\": \"+1 234 567 890\", \"message\": \"" TEXT_UTF8 "\"}", &raw);
+  wamid = assert_sent_reply (&raw, &uuid);
+  g_assert_cmpstr (json_object_get_string_member (object (&raw), "status"), ==, "sent");
+
+  entry = assert_reached_meta (f, wamid, "text");
+  g_assert_cmpstr (jstring (entry, "body.text.body"), ==, TEXT_UTF8);
+  row = assert_stored_sent (f, uuid, wamid, "text", TEXT_UTF8);
+  payload = stored_json (row, "payload");
+  g_assert_cmpstr (jstring (payload, "text.body"), ==, TEXT_UTF8);
+  g_assert_cmpstr (jstring (payload, "to"), ==, CUSTOMER);
+  content = stored_json (row, "content");
+  g_assert_cmpstr (jstring (content, "text.body"), ==, TEXT_UTF8);
+
+  /* the same text written with JSON escapes (an emoji as a surrogate pair) */
+  post (f, "/send-message", "{\"phone\": \"" CUSTOMER "\", \"message\": \"Ol\\u00e1, Jo\\u00e3o! \\ud83c\\udf89"
+                            " \\u0412\\u0430\\u0448 \\u0437\\u0430\\u043a\\u0430\\u0437 \\u0433\\u043e\\u0442\\u043e\\u0432"
+                            " \\u2014 \\u0637\\u0644\\u0628\\u0643 \\u062c\\u0627\\u0647\\u0632\\u060c"
+                            " \\u0634\\u0643\\u0631\\u0627\\u064b \\u4f60\\u597d\"}", &escaped);
+  wamid = assert_sent_reply (&escaped, &uuid2);
+  entry2 = assert_reached_meta (f, wamid, "text");
+  g_assert_cmpstr (jstring (entry2, "body.text.body"), ==, TEXT_UTF8);
+  row2 = assert_stored_sent (f, uuid2, wamid, "text", TEXT_UTF8);
+
+  /* nothing else went out */
+  g_assert_cmpuint (ledger_length (f), ==, 2);
+}
+
+static void
+test_sent_media (Fixture       *f,
+                 gconstpointer  data)
+{
+  const struct
+  {
+    const char *kind;
+    const char *url;
+    const char *caption;        /* as sent */
+    const char *stored_caption; /* (nullable) as kept and sent on */
+    const char *preview;
+  } cases[] = {
+    { "image", "https://example.com/m%C3%ADdia/caf%C3%A9.jpg?size=1024&x=%D0%B7",
+      "Nosso café ☕ — قائمة الطعام", "Nosso café ☕ — قائمة الطعام", "Nosso café ☕ — قائمة الطعام" },
+    { "video", "https://cdn.example.org/v/%E8%A7%86%E9%A2%91.mp4",
+      "Видео: как мы готовим 🎬", "Видео: как мы готовим 🎬", "Видео: как мы готовим 🎬" },
+    /* Meta shows no caption on audio: the API drops it */
+    { "audio", "https://example.com/audio/mensagem-%C3%A1udio.ogg",
+      "🎵 nunca mostrado", NULL, "[audio]" },
+    { "document", "http://files.example.com/fatura%20n%C2%BA%204521.pdf",
+      "فاتورة رقم ٤٥٢١ · Fatura nº 4521", "فاتورة رقم ٤٥٢١ · Fatura nº 4521", "فاتورة رقم ٤٥٢١ · Fatura nº 4521" },
+  };
+
+  customer_writes (f, CUSTOMER, "João da Silva");
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(Reply) reply = { 0 };
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) body = NULL;
+      g_autofree char *json = NULL;
+      g_autofree char *uuid = NULL;
+      g_autofree char *member = NULL;
+      g_autoptr(JsonNode) entry = NULL;
+      g_autoptr(WabizDbResult) row = NULL;
+      g_autoptr(JsonNode) payload = NULL;
+      const char *wamid;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "phone");
+      json_builder_add_string_value (builder, CUSTOMER);
+      json_builder_set_member_name (builder, "media_url");
+      json_builder_add_string_value (builder, cases[i].url);
+      json_builder_set_member_name (builder, "media_type");
+      json_builder_add_string_value (builder, cases[i].kind);
+      json_builder_set_member_name (builder, "caption");
+      json_builder_add_string_value (builder, cases[i].caption);
+      json_builder_end_object (builder);
+      body = json_builder_get_root (builder);
+      json = json_to_string (body, FALSE);
+
+      post (f, "/send-media", json, &reply);
+      wamid = assert_sent_reply (&reply, &uuid);
+      g_assert_cmpstr (json_object_get_string_member (object (&reply), "media_type"), ==, cases[i].kind);
+
+      entry = assert_reached_meta (f, wamid, cases[i].kind);
+      member = g_strdup_printf ("body.%s.link", cases[i].kind);
+      g_assert_cmpstr (jstring (entry, member), ==, cases[i].url);
+      g_free (member);
+      member = g_strdup_printf ("body.%s.caption", cases[i].kind);
+      g_assert_cmpstr (jstring (entry, member), ==, cases[i].stored_caption);
+      if (cases[i].stored_caption == NULL)
+        g_assert_null (jpath (entry, member));
+      g_free (member);
+      member = g_strdup_printf ("body.%s.id", cases[i].kind);
+      g_assert_null (jpath (entry, member));
+
+      row = assert_stored_sent (f, uuid, wamid, cases[i].kind, cases[i].preview);
+      g_assert_cmpstr (wabiz_db_result_get (row, 0, "media_url"), ==, cases[i].url);
+      g_assert_cmpstr (wabiz_db_result_get (row, 0, "media_type"), ==, cases[i].kind);
+      g_assert_cmpstr (wabiz_db_result_get (row, 0, "caption"), ==, cases[i].stored_caption);
+      payload = stored_json (row, "payload");
+      g_free (member);
+      member = g_strdup_printf ("%s.link", cases[i].kind);
+      g_assert_cmpstr (jstring (payload, member), ==, cases[i].url);
+    }
+
+  g_assert_cmpuint (ledger_length (f), ==, G_N_ELEMENTS (cases));
+}
+
+#define PEDIDO_BODY "Olá {{1}}, seu pedido {{2}} da loja {{3}} está pronto 🎉"
+
+static void
+test_sent_template (Fixture       *f,
+                    gconstpointer  data)
+{
+  /* distinct, so that any reordering shows */
+  const char *calls[][4] = {
+    { "/send-template", "João", "#4521 — Ваш заказ", "مقهى الياسمين 🌿" },
+    { "/template/send", "Zoë 张伟", "№ 77 · طلب", "Café Ñandú ☕" },
+  };
+
+  customer_writes (f, CUSTOMER, "João da Silva");
+  meta_has_template (f, "pedido_pronto", "pt_BR", PEDIDO_BODY, "[\"Maria\", \"#1\", \"Loja\"]");
+  wabiz_has_template (f, "pedido_pronto", "pt_BR", PEDIDO_BODY);
+
+  for (guint i = 0; i < G_N_ELEMENTS (calls); i++)
+    {
+      g_auto(Reply) reply = { 0 };
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) body = NULL;
+      g_autofree char *json = NULL;
+      g_autofree char *uuid = NULL;
+      g_autofree char *preview = NULL;
+      g_autoptr(JsonNode) entry = NULL;
+      g_autoptr(WabizDbResult) row = NULL;
+      g_autoptr(JsonNode) params = NULL;
+      g_autoptr(JsonNode) payload = NULL;
+      const char *wamid;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "phone");
+      json_builder_add_string_value (builder, CUSTOMER);
+      json_builder_set_member_name (builder, "template_name");
+      json_builder_add_string_value (builder, "pedido_pronto");
+      json_builder_set_member_name (builder, "language");
+      json_builder_add_string_value (builder, "pt_BR");
+      json_builder_set_member_name (builder, "parameters");
+      json_builder_begin_array (builder);
+      for (guint j = 1; j <= 3; j++)
+        json_builder_add_string_value (builder, calls[i][j]);
+      json_builder_end_array (builder);
+      json_builder_end_object (builder);
+      body = json_builder_get_root (builder);
+      json = json_to_string (body, FALSE);
+
+      post (f, calls[i][0], json, &reply);
+      g_test_message ("%s", calls[i][0]);
+      wamid = assert_sent_reply (&reply, &uuid);
+      if (i == 0)
+        g_assert_cmpstr (json_object_get_string_member (object (&reply), "template_used"), ==, "pedido_pronto");
+
+      /* Meta got the name, the language and the parameters in order */
+      entry = assert_reached_meta (f, wamid, "template");
+      g_assert_cmpstr (jstring (entry, "body.template.name"), ==, "pedido_pronto");
+      g_assert_cmpstr (jstring (entry, "body.template.language.code"), ==, "pt_BR");
+      g_assert_cmpstr (jstring (entry, "body.template.components[0].type"), ==, "body");
+      g_assert_cmpuint (json_array_get_length (json_node_get_array (jpath (entry, "body.template.components"))), ==, 1);
+      g_assert_cmpuint (json_array_get_length (json_node_get_array (
+                          jpath (entry, "body.template.components[0].parameters"))), ==, 3);
+      for (guint j = 0; j < 3; j++)
+        {
+          g_autofree char *type = g_strdup_printf ("body.template.components[0].parameters[%u].type", j);
+          g_autofree char *text = g_strdup_printf ("body.template.components[0].parameters[%u].text", j);
+
+          g_assert_cmpstr (jstring (entry, type), ==, "text");
+          g_assert_cmpstr (jstring (entry, text), ==, calls[i][j + 1]);
+        }
+
+      /* the database: the same, and the text the customer reads */
+      preview = g_strdup_printf ("Olá %s, seu pedido %s da loja %s está pronto 🎉",
+                                 calls[i][1], calls[i][2], calls[i][3]);
+      row = assert_stored_sent (f, uuid, wamid, "template", preview);
+      g_assert_cmpstr (wabiz_db_result_get (row, 0, "template_name"), ==, "pedido_pronto");
+      g_assert_cmpstr (wabiz_db_result_get (row, 0, "template_language"), ==, "pt_BR");
+      params = stored_json (row, "template_params");
+      g_assert_cmpuint (json_array_get_length (json_node_get_array (params)), ==, 3);
+      for (guint j = 0; j < 3; j++)
+        g_assert_cmpstr (json_array_get_string_element (json_node_get_array (params), j), ==, calls[i][j + 1]);
+      payload = stored_json (row, "payload");
+      g_assert_cmpstr (jstring (payload, "template.name"), ==, "pedido_pronto");
+      for (guint j = 0; j < 3; j++)
+        {
+          g_autofree char *text = g_strdup_printf ("template.components[0].parameters[%u].text", j);
+
+          g_assert_cmpstr (jstring (payload, text), ==, calls[i][j + 1]);
+        }
+    }
+
+  g_assert_cmpuint (ledger_length (f), ==, G_N_ELEMENTS (calls));
+}
+
+/* ------------------------------------------------------------------ */
+/* 202: Meta is slower than the REST call waits */
+
+static gboolean
+message_settled (Fixture    *f,
+                 const char *uuid)
+{
+  const char *p[] = { uuid };
+  g_autoptr(WabizDbResult) res = sql (f, "SELECT status FROM messages WHERE id = $1::uuid", 1, p);
+
+  return g_strcmp0 (wabiz_db_result_get (res, 0, "status"), "queued") != 0;
+}
+
+static gboolean
+retry_planned (Fixture    *f,
+               const char *uuid)
+{
+  const char *p[] = { uuid };
+  g_autoptr(WabizDbResult) res = sql (f, "SELECT state, attempts FROM outbox WHERE message_uuid = $1::uuid",
+                                      1, p);
+
+  return g_strcmp0 (wabiz_db_result_get (res, 0, "state"), "pending") == 0 &&
+         g_strcmp0 (wabiz_db_result_get (res, 0, "attempts"), "1") == 0;
+}
+
+/* The 202 answer: stored, queued, no wamid yet. */
+static char *
+assert_queued_reply (Reply *reply)
+{
+  JsonObject *o = object (reply);
+
+  g_assert_cmpuint (reply->status, ==, 202);
+  g_assert_true (json_object_get_boolean_member (o, "success"));
+  g_assert_true (json_object_get_boolean_member (o, "stored_in_supabase"));
+  g_assert_true (json_object_has_member (o, "message_id"));
+  g_assert_true (json_object_get_null_member (o, "message_id"));
+  g_assert_cmpstr (json_object_get_string_member (o, "status"), ==, "queued");
+  g_assert_true (g_uuid_string_is_valid (json_object_get_string_member (o, "id")));
+  return g_strdup (json_object_get_string_member (o, "id"));
+}
+
+static void
+test_queued (Fixture       *f,
+             gconstpointer  data)
+{
+  const char *text = "Seu pedido está a caminho 🚚 — в пути";
+  g_auto(Reply) reply = { 0 };
+  g_autofree char *uuid = NULL;
+  g_autoptr(WabizDbResult) row = NULL;
+  g_autoptr(WabizDbResult) sent = NULL;
+  g_autoptr(JsonNode) entry = NULL;
+  g_autofree char *json = g_strdup_printf ("{\"phone\": \"" CUSTOMER "\", \"message\": \"%s\"}", text);
+  guint n_accepted = 0;
+
+  customer_writes (f, CUSTOMER, "João da Silva");
+
+  /* the call waits 0.2 s; Meta answers after 3 s */
+  wabiz_rest_api_set_send_timeout (f->rest, 200);
+  sim_config (f, "{\"send_latency_ms\": 3000}");
+
+  post (f, "/send-message", json, &reply);
+  uuid = assert_queued_reply (&reply);
+  row = stored (f, uuid);
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "status"), ==, "queued");
+  g_assert_null (wabiz_db_result_get (row, 0, "message_id"));
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "message"), ==, text);
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "direction"), ==, "outbound");
+
+  /* then Meta answers, and it is sent: once */
+  WABIZ_TEST_WAIT (message_settled (f, uuid), 60);
+  sent = stored (f, uuid);
+  g_assert_cmpstr (wabiz_db_result_get (sent, 0, "status"), ==, "sent");
+  g_assert_cmpstr (wabiz_db_result_get (sent, 0, "state"), ==, "done");
+  g_assert_cmpstr (wabiz_db_result_get (sent, 0, "attempts"), ==, "1");
+  g_assert_cmpuint (ledger_count (f, "body.text.body", text, &n_accepted), ==, 1);
+  g_assert_cmpuint (n_accepted, ==, 1);
+  entry = assert_reached_meta (f, wabiz_db_result_get (sent, 0, "message_id"), "text");
+  g_assert_cmpstr (jstring (entry, "body.text.body"), ==, text);
+  g_assert_cmpuint (ledger_length (f), ==, 1);
+}
+
+/* Meta's throughput limit (130429) is worth waiting out: the outbox tries
+ * again later, so the call answers 202 and the message goes once the
+ * limit allows. */
+static void
+test_queued_rate_limit (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_auto(Reply) first = { 0 }, limited = { 0 };
+  g_autofree char *first_uuid = NULL;
+  g_autofree char *uuid = NULL;
+  g_autoptr(WabizDbResult) row = NULL;
+  g_autoptr(WabizDbResult) sent = NULL;
+  g_autoptr(JsonNode) entry = NULL;
+  guint n_accepted = 0;
+
+  customer_writes (f, CUSTOMER, "João da Silva");
+
+  /* one message per 1000 s; the retry comes after 2 s at the earliest */
+  sim_config (f, "{\"throughput\": 0.001}");
+  wabiz_rest_api_set_send_timeout (f->rest, 1000);
+
+  post (f, "/send-message", "{\"phone\": \"" CUSTOMER "\", \"message\": \"primeira\"}", &first);
+  assert_sent_reply (&first, &first_uuid);
+
+  post (f, "/send-message", "{\"phone\": \"" CUSTOMER "\", \"message\": \"segunda — вторая\"}", &limited);
+  uuid = assert_queued_reply (&limited);
+  WABIZ_TEST_WAIT (retry_planned (f, uuid), 60);
+  row = stored (f, uuid);
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "status"), ==, "queued");
+  g_assert_nonnull (strstr (wabiz_db_result_get (row, 0, "last_error"), "130429"));
+  g_assert_cmpuint (ledger_count (f, "body.text.body", "segunda — вторая", &n_accepted), ==, 1);
+  g_assert_cmpuint (n_accepted, ==, 0);
+
+  /* the limit lifts: it goes, once */
+  sim_config (f, "{\"throughput\": 0}");
+  WABIZ_TEST_WAIT (message_settled (f, uuid), 60);
+  sent = stored (f, uuid);
+  g_assert_cmpstr (wabiz_db_result_get (sent, 0, "status"), ==, "sent");
+  g_assert_cmpstr (wabiz_db_result_get (sent, 0, "attempts"), ==, "2");
+  g_assert_cmpuint (ledger_count (f, "body.text.body", "segunda — вторая", &n_accepted), ==, 2);
+  g_assert_cmpuint (n_accepted, ==, 1);
+  entry = assert_reached_meta (f, wabiz_db_result_get (sent, 0, "message_id"), "text");
+  g_assert_cmpstr (jstring (entry, "body.text.body"), ==, "segunda — вторая");
+}
+
+/* ------------------------------------------------------------------ */
+/* Meta refuses a send: the API says why; the message is kept, failed */
+
+/* The one outbound message to @phone, failed with Meta's @code. */
+static void
+assert_kept_failed (Fixture    *f,
+                    const char *phone,
+                    const char *code,
+                    const char *type)
+{
+  const char *p[] = { phone };
+  g_autoptr(WabizDbResult) res = sql (f, "SELECT m.status, m.error_code::text AS error_code, m.type, o.state"
+                                         " FROM messages m JOIN outbox o ON o.message_uuid = m.id"
+                                         " WHERE m.phone = $1 AND m.direction = 'outbound'", 1, p);
+
+  g_assert_cmpuint (wabiz_db_result_get_n_rows (res), ==, 1);
+  g_assert_cmpstr (wabiz_db_result_get (res, 0, "status"), ==, "failed");
+  g_assert_cmpstr (wabiz_db_result_get (res, 0, "error_code"), ==, code);
+  g_assert_cmpstr (wabiz_db_result_get (res, 0, "type"), ==, type);
+  g_assert_cmpstr (wabiz_db_result_get (res, 0, "state"), ==, "failed");
+}
+
+static void
+test_meta_refuses (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_auto(Reply) no_template = { 0 }, closed = { 0 }, expired = { 0 }, undeliverable = { 0 };
+  guint n_accepted = 0;
+
+  /* 132001: WaBiz knows no templates yet, Meta has no such one */
+  customer_writes (f, "5511987654321", "Ana");
+  post (f, "/send-template", "{\"phone\": \"5511987654321\", \"template_name\": \"sem_modelo\","
+                             " \"language\": \"pt_BR\", \"parameters\": [\"Ana\"]}", &no_template);
+  assert_error (&no_template, 404, "template_not_found");
+  assert_kept_failed (f, "5511987654321", "132001", "template");
+
+  /* 131047: WaBiz saw the customer write, Meta's window is closed */
+  customer_writes (f, "16315551234", "Maria");
+  wabiz_sim_server_set_window (f->sim, "16315551234", FALSE);
+  post (f, "/send-message", "{\"phone\": \"16315551234\", \"message\": \"¿Sigue ahí?\"}", &closed);
+  assert_error (&closed, 422, "window_closed");
+  assert_kept_failed (f, "16315551234", "131047", "text");
+  g_assert_cmpuint (ledger_count (f, "body.text.body", "¿Sigue ahí?", &n_accepted), ==, 1);
+  g_assert_cmpuint (n_accepted, ==, 0);
+
+  /* 190: the access token expired */
+  customer_writes (f, "447700900123", "Priya");
+  sim_config (f, "{\"token_expired\": true}");
+  post (f, "/send-media", "{\"phone\": \"447700900123\", \"media_url\": \"https://example.com/menu.jpg\","
+                          " \"media_type\": \"image\"}", &expired);
+  assert_error (&expired, 503, "meta_190");
+  assert_kept_failed (f, "447700900123", "190", "image");
+  sim_config (f, "{\"token_expired\": false}");
+
+  /* 131026: undeliverable */
+  customer_writes (f, UNREACHABLE, "Kurt");
+  sim_config (f, "{\"undeliverable\": [\"" UNREACHABLE "\"], \"undeliverable_mode\": \"error\"}");
+  post (f, "/template/send", "{\"phone\": \"" UNREACHABLE "\", \"template_name\": \"hello_world\","
+                             " \"language\": \"en_US\"}", &undeliverable);
+  assert_error (&undeliverable, 422, "meta_131026");
+  assert_kept_failed (f, UNREACHABLE, "131026", "template");
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM leads WHERE phone = '" UNREACHABLE "' AND unreachable"), ==, 1);
+
+  /* the refused token reached nothing; the others Meta refused */
+  g_assert_cmpuint (ledger_length (f), ==, 3);
+}
+
+/* ------------------------------------------------------------------ */
+/* bad input to the send calls: its status, and nothing written or sent */
+
+static void
+test_send_bad_input (Fixture       *f,
+                     gconstpointer  data)
+{
+  const struct
+  {
+    const char *path;
+    const char *good;   /* a valid body, for the key and content-type cases */
+    const char *bad_phone;
+  } calls[] = {
+    { "/send-message", "{\"phone\": \"" CUSTOMER "\", \"message\": \"Olá\"}",
+      "{\"phone\": \"+00 12\", \"message\": \"Olá\"}" },
+    { "/send-media", "{\"phone\": \"" CUSTOMER "\", \"media_url\": \"https://example.com/a.jpg\", \"media_type\": \"image\"}",
+      "{\"phone\": \"phone\", \"media_url\": \"https://example.com/a.jpg\", \"media_type\": \"image\"}" },
+    { "/send-template", "{\"phone\": \"" CUSTOMER "\", \"template_name\": \"pedido_pronto\", \"language\": \"pt_BR\","
+                        " \"parameters\": [\"a\", \"b\", \"c\"]}",
+      "{\"phone\": \"123\", \"template_name\": \"pedido_pronto\", \"language\": \"pt_BR\", \"parameters\": [\"a\", \"b\", \"c\"]}" },
+    { "/template/send", "{\"phone\": \"" CUSTOMER "\", \"template_name\": \"pedido_pronto\", \"language\": \"pt_BR\","
+                        " \"parameters\": [\"a\", \"b\", \"c\"]}",
+      "{\"phone\": \"12345678901234567890\", \"template_name\": \"pedido_pronto\", \"language\": \"pt_BR\","
+      " \"parameters\": [\"a\", \"b\", \"c\"]}" },
+  };
+  g_autoptr(GString) big = g_string_new ("{\"phone\": \"" CUSTOMER "\", \"message\": \"");
+  g_autofree char *before = NULL;
+
+  customer_writes (f, CUSTOMER, "João da Silva");
+  wabiz_has_template (f, "pedido_pronto", "pt_BR", PEDIDO_BODY);
+  while (big->len <= WABIZ_REST_MAX_BODY)
+    g_string_append (big, "ééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééé");
+  g_string_append (big, "\"}");
+  before = written (f);
+
+  for (guint i = 0; i < G_N_ELEMENTS (calls); i++)
+    {
+      const struct
+      {
+        const char *key;
+        const char *content_type;
+        const char *body;
+        guint       status;
+        const char *code;
+      } cases[] = {
+        { API_KEY, "application/json", calls[i].bad_phone, 422, "invalid_phone" },
+        { NULL, "application/json", calls[i].good, 401, "unauthorized" },
+        { "not-the-key", "application/json", calls[i].good, 401, "unauthorized" },
+        { API_KEY, "text/plain", calls[i].good, 415, "unsupported_media_type" },
+        { API_KEY, "application/x-www-form-urlencoded", "phone=" CUSTOMER "&message=hi", 415, "unsupported_media_type" },
+        { API_KEY, "application/json", "{\"phone\": \"" CUSTOMER "\",", 400, "malformed_json" },
+        { API_KEY, "application/json", "\"just a string\"", 400, "malformed_json" },
+        { API_KEY, "application/json", "", 400, "malformed_json" },
+        { API_KEY, "application/json", "{\"phone\": \"\xff\xfe\"}", 400, "malformed_json" },
+        { API_KEY, "application/json", big->str, 413, "body_too_large" },
+      };
+
+      for (guint j = 0; j < G_N_ELEMENTS (cases); j++)
+        {
+          g_auto(Reply) reply = { 0 };
+          g_autofree char *after = NULL;
+
+          call (f, "POST", calls[i].path, cases[j].key, cases[j].content_type, cases[j].body, &reply);
+          assert_error (&reply, cases[j].status, cases[j].code);
+          after = written (f);
+          g_assert_cmpstr (before, ==, after);
+        }
+    }
+
+  /* unknown media type */
+  {
+    g_auto(Reply) reply = { 0 };
+    g_autofree char *after = NULL;
+
+    post (f, "/send-media", "{\"phone\": \"" CUSTOMER "\", \"media_url\": \"https://example.com/a.gif\","
+                            " \"media_type\": \"sticker\"}", &reply);
+    assert_error (&reply, 422, "invalid_media_type");
+    after = written (f);
+    g_assert_cmpstr (before, ==, after);
+  }
+
+  /* a customer who never wrote: WaBiz knows the window is closed and
+   * sends nothing; a template would go */
+  {
+    g_auto(Reply) text = { 0 }, media = { 0 };
+    g_autofree char *after = NULL;
+
+    post (f, "/send-message", "{\"phone\": \"" STRANGER "\", \"message\": \"Olá\"}", &text);
+    assert_error (&text, 422, "window_closed");
+    post (f, "/send-media", "{\"phone\": \"" STRANGER "\", \"media_url\": \"https://example.com/a.jpg\","
+                            " \"media_type\": \"image\", \"caption\": \"Olá\"}", &media);
+    assert_error (&media, 422, "window_closed");
+    after = written (f);
+    g_assert_cmpstr (before, ==, after);
+  }
+
+  /* a template WaBiz has, with too few parameters or none */
+  {
+    g_auto(Reply) few = { 0 }, none = { 0 };
+    g_autofree char *after = NULL;
+
+    post (f, "/send-template", "{\"phone\": \"" CUSTOMER "\", \"template_name\": \"pedido_pronto\","
+                               " \"language\": \"pt_BR\", \"parameters\": [\"a\", \"b\"]}", &few);
+    assert_error (&few, 422, "invalid_input");
+    post (f, "/template/send", "{\"phone\": \"" CUSTOMER "\", \"template_name\": \"pedido_pronto\","
+                               " \"language\": \"pt_BR\"}", &none);
+    assert_error (&none, 422, "invalid_input");
+    after = written (f);
+    g_assert_cmpstr (before, ==, after);
+  }
+
+  /* nothing of all that reached Meta */
+  g_assert_cmpuint (ledger_length (f), ==, 0);
 }
 
 /* The OpenAPI document is valid by the OpenAPI specification, as checked
@@ -742,6 +1591,58 @@ test_database_away (void)
   wabiz_db_close (db);
 }
 
+/* With a sender set up and the database gone, every send call answers
+ * 503 and nothing reaches Meta: a message is never sent unstored. */
+static void
+test_database_away_sends (void)
+{
+  g_autoptr(WabizDb) db = wabiz_db_new ("host=/nonexistent/wabiz port=1 dbname=none connect_timeout=2", NULL, 2);
+  g_autoptr(WabizSimServer) sim = wabiz_sim_server_new ();
+  g_autoptr(WabizGraphClient) graph = NULL;
+  g_autoptr(WabizOutbox) outbox = NULL;
+  g_autoptr(WabizRestApi) rest = NULL;
+  g_autoptr(WabizHttpServer) http = wabiz_http_server_new ("127.0.0.1", 0);
+  g_autoptr(JsonArray) ledger = NULL;
+  g_autoptr(GError) error = NULL;
+  Fixture f = { 0 };
+  const char *sends[][2] = {
+    { "/send-message", "{\"phone\": \"" CUSTOMER "\", \"message\": \"Olá\"}" },
+    { "/send-media", "{\"phone\": \"" CUSTOMER "\", \"media_url\": \"https://example.com/a.jpg\","
+                     " \"media_type\": \"image\", \"caption\": \"Olá\"}" },
+    { "/send-template", "{\"phone\": \"" CUSTOMER "\", \"template_name\": \"hello_world\", \"language\": \"en_US\"}" },
+    { "/template/send", "{\"phone\": \"" CUSTOMER "\", \"template_name\": \"hello_world\", \"language\": \"en_US\"}" },
+  };
+
+  g_assert_true (wabiz_sim_server_start (sim, &error));
+  g_assert_no_error (error);
+  wabiz_sim_server_set_window (sim, CUSTOMER, TRUE);
+  graph = wabiz_graph_client_new (wabiz_sim_server_get_base_url (sim), GRAPH_VERSION, PHONE_NUMBER_ID, WABA_ID,
+                                  WABIZ_SIM_DEFAULT_ACCESS_TOKEN);
+  outbox = wabiz_outbox_new (db, graph, 1000);
+  rest = wabiz_rest_api_new (db, outbox, graph, API_KEY);
+  wabiz_rest_api_attach (rest, wabiz_http_server_get_soup_server (http));
+  g_assert_true (wabiz_http_server_start (http, &error));
+  g_assert_no_error (error);
+  f.url = wabiz_http_server_dup_url (http);
+  f.session = soup_session_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (sends); i++)
+    {
+      g_auto(Reply) reply = { 0 };
+
+      call (&f, "POST", sends[i][0], API_KEY, "application/json", sends[i][1], &reply);
+      assert_error (&reply, 503, "database_unavailable");
+    }
+
+  ledger = wabiz_sim_server_dup_ledger (sim, 0);
+  g_assert_cmpuint (json_array_get_length (ledger), ==, 0);
+
+  g_clear_object (&f.session);
+  g_free (f.url);
+  wabiz_sim_server_stop (sim);
+  wabiz_db_close (db);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -754,8 +1655,17 @@ main (int   argc,
   g_test_add ("/wabiz/rest/additions", Fixture, NULL, fixture_setup, test_additions, fixture_teardown);
   g_test_add ("/wabiz/rest/openapi-valid", Fixture, NULL, fixture_setup, test_openapi_valid, fixture_teardown);
   g_test_add ("/wabiz/rest/bad-input", Fixture, NULL, fixture_setup, test_bad_input, fixture_teardown);
+  g_test_add ("/wabiz/rest/sent/text", Fixture, NULL, fixture_setup, test_sent_text, fixture_teardown);
+  g_test_add ("/wabiz/rest/sent/media", Fixture, NULL, fixture_setup, test_sent_media, fixture_teardown);
+  g_test_add ("/wabiz/rest/sent/template", Fixture, NULL, fixture_setup, test_sent_template, fixture_teardown);
+  g_test_add ("/wabiz/rest/queued", Fixture, NULL, fixture_setup, test_queued, fixture_teardown);
+  g_test_add ("/wabiz/rest/queued-rate-limit", Fixture, NULL, fixture_setup, test_queued_rate_limit,
+              fixture_teardown);
+  g_test_add ("/wabiz/rest/meta-refuses", Fixture, NULL, fixture_setup, test_meta_refuses, fixture_teardown);
+  g_test_add ("/wabiz/rest/send-bad-input", Fixture, NULL, fixture_setup, test_send_bad_input, fixture_teardown);
   g_test_add_func ("/wabiz/rest/no-key", test_no_key);
   g_test_add_func ("/wabiz/rest/database-away", test_database_away);
+  g_test_add_func ("/wabiz/rest/database-away-sends", test_database_away_sends);
 
   return g_test_run ();
 }
