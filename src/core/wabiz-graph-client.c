@@ -3,10 +3,7 @@
  * SPDX-License-Identifier: MIT
  *
  * The Meta Graph API client. One SoupSession; every call is
- * asynchronous. Graph errors become WABIZ_GRAPH_ERROR with Meta's code
- * as the GError code, and Meta's subcode, title, details, fbtrace id,
- * Retry-After and "is this worth retrying" attached (an extended
- * GError domain, so they survive g_error_copy and GTask).
+ * asynchronous. Failures become WABIZ_GRAPH_ERROR (wabiz-graph-error.c).
  *
  * Media uploads stream the file from disk: the multipart body is a
  * WabizConcatInputStream of a small header, the GFileInputStream and
@@ -20,6 +17,8 @@
 
 #include "wabiz-concat-input-stream.h"
 #include "wabiz-graph-client.h"
+#include "wabiz-graph-error-private.h"
+#include "wabiz-graph-json-private.h"
 
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
@@ -52,232 +51,6 @@ G_DEFINE_FINAL_TYPE (WabizGraphClient, wabiz_graph_client, G_TYPE_OBJECT)
 G_DEFINE_BOXED_TYPE (WabizGraphSent, wabiz_graph_sent, wabiz_graph_sent_copy, wabiz_graph_sent_free)
 G_DEFINE_BOXED_TYPE (WabizGraphMediaInfo, wabiz_graph_media_info,
                      wabiz_graph_media_info_copy, wabiz_graph_media_info_free)
-
-/* ------------------------------------------------------------------ */
-/* the error domain */
-
-typedef struct
-{
-  int       subcode;
-  char     *title;
-  char     *details;
-  char     *fbtrace_id;
-  guint     http_status;
-  guint     retry_after_ms;   /* from the Retry-After header, 0: none */
-  gboolean  transient;        /* Meta's is_transient */
-  gboolean  ambiguous;        /* the request left, the answer was lost */
-} WabizGraphErrorPrivate;
-
-static void
-wabiz_graph_error_private_init (WabizGraphErrorPrivate *priv)
-{
-}
-
-static void
-wabiz_graph_error_private_copy (const WabizGraphErrorPrivate *src,
-                                WabizGraphErrorPrivate       *dest)
-{
-  dest->subcode = src->subcode;
-  dest->title = g_strdup (src->title);
-  dest->details = g_strdup (src->details);
-  dest->fbtrace_id = g_strdup (src->fbtrace_id);
-  dest->http_status = src->http_status;
-  dest->retry_after_ms = src->retry_after_ms;
-  dest->transient = src->transient;
-  dest->ambiguous = src->ambiguous;
-}
-
-static void
-wabiz_graph_error_private_clear (WabizGraphErrorPrivate *priv)
-{
-  g_clear_pointer (&priv->title, g_free);
-  g_clear_pointer (&priv->details, g_free);
-  g_clear_pointer (&priv->fbtrace_id, g_free);
-}
-
-G_DEFINE_EXTENDED_ERROR (WabizGraphError, wabiz_graph_error)
-
-static WabizGraphErrorPrivate *
-graph_error_private (const GError *error)
-{
-  if (error == NULL || error->domain != WABIZ_GRAPH_ERROR)
-    return NULL;
-  return wabiz_graph_error_get_private (error);
-}
-
-/**
- * wabiz_graph_error_new:
- * @code: Meta's error code (or a negative WaBiz code)
- * @subcode: Meta's error_subcode, 0 for none
- * @title: (nullable): Meta's title
- * @details: (nullable): Meta's error_data.details
- *
- * For errors that come back from storage or a webhook rather than from
- * a call: the message names the title and the code.
- */
-GError *
-wabiz_graph_error_new (int         code,
-                       int         subcode,
-                       const char *title,
-                       const char *details)
-{
-  WabizGraphErrorPrivate *priv;
-  GError *error;
-
-  if (title != NULL && details != NULL && !g_str_equal (title, details))
-    /* Translators: WhatsApp's error title, its details and Meta's error number */
-    error = g_error_new (WABIZ_GRAPH_ERROR, code, _("WhatsApp: %s: %s (error %d)"),
-                         title, details, code);
-  else if (title != NULL)
-    /* Translators: WhatsApp's error title and Meta's error number */
-    error = g_error_new (WABIZ_GRAPH_ERROR, code, _("WhatsApp: %s (error %d)"), title, code);
-  else
-    error = g_error_new (WABIZ_GRAPH_ERROR, code, _("WhatsApp refused the request (error %d)"),
-                         code);
-
-  priv = wabiz_graph_error_get_private (error);
-  priv->subcode = subcode;
-  priv->title = g_strdup (title);
-  priv->details = g_strdup (details);
-  return error;
-}
-
-int
-wabiz_graph_error_get_subcode (const GError *error)
-{
-  WabizGraphErrorPrivate *priv = graph_error_private (error);
-
-  return priv ? priv->subcode : 0;
-}
-
-const char *
-wabiz_graph_error_get_title (const GError *error)
-{
-  WabizGraphErrorPrivate *priv = graph_error_private (error);
-
-  return priv ? priv->title : NULL;
-}
-
-const char *
-wabiz_graph_error_get_details (const GError *error)
-{
-  WabizGraphErrorPrivate *priv = graph_error_private (error);
-
-  return priv ? priv->details : NULL;
-}
-
-const char *
-wabiz_graph_error_get_fbtrace_id (const GError *error)
-{
-  WabizGraphErrorPrivate *priv = graph_error_private (error);
-
-  return priv ? priv->fbtrace_id : NULL;
-}
-
-guint
-wabiz_graph_error_get_http_status (const GError *error)
-{
-  WabizGraphErrorPrivate *priv = graph_error_private (error);
-
-  return priv ? priv->http_status : 0;
-}
-
-gboolean
-wabiz_graph_error_is_ambiguous (const GError *error)
-{
-  WabizGraphErrorPrivate *priv = graph_error_private (error);
-
-  return priv != NULL && (priv->ambiguous || error->code == WABIZ_GRAPH_ERROR_AMBIGUOUS);
-}
-
-gboolean
-wabiz_graph_error_is_retryable (const GError *error)
-{
-  WabizGraphErrorPrivate *priv = graph_error_private (error);
-
-  if (priv == NULL || priv->ambiguous)
-    return FALSE;
-
-  switch (error->code)
-    {
-    case WABIZ_GRAPH_ERROR_NETWORK:
-    case WABIZ_GRAPH_ERROR_UNKNOWN:
-    case WABIZ_GRAPH_ERROR_SERVICE:
-    case WABIZ_GRAPH_ERROR_APP_RATE_LIMIT:
-    case WABIZ_GRAPH_ERROR_WABA_RATE_LIMIT:
-    case WABIZ_GRAPH_ERROR_THROUGHPUT:
-    case WABIZ_GRAPH_ERROR_SOMETHING_WRONG:
-    case 131016:   /* service unavailable */
-    case WABIZ_GRAPH_ERROR_PAIR_RATE_LIMIT:
-    case 131057:   /* account in maintenance */
-      return TRUE;
-
-    case WABIZ_GRAPH_ERROR_HTTP:
-      return priv->http_status == 429 || priv->http_status == 502 || priv->http_status == 503;
-
-    default:
-      return priv->transient;
-    }
-}
-
-guint
-wabiz_graph_error_get_retry_after_ms (const GError *error)
-{
-  WabizGraphErrorPrivate *priv = graph_error_private (error);
-
-  if (priv == NULL)
-    return 0;
-  if (priv->retry_after_ms > 0)
-    return priv->retry_after_ms;
-
-  switch (error->code)
-    {
-    case WABIZ_GRAPH_ERROR_THROUGHPUT:
-      return 2000;
-    case WABIZ_GRAPH_ERROR_PAIR_RATE_LIMIT:
-      return 6000;
-    case WABIZ_GRAPH_ERROR_APP_RATE_LIMIT:
-    case WABIZ_GRAPH_ERROR_WABA_RATE_LIMIT:
-      return 60000;
-    default:
-      return 0;
-    }
-}
-
-static guint
-parse_retry_after (SoupMessage *msg)
-{
-  const char *value = soup_message_headers_get_one (soup_message_get_response_headers (msg),
-                                                    "Retry-After");
-  g_autoptr(GDateTime) when = NULL;
-  g_autoptr(GDateTime) now = NULL;
-  g_autofree char *trimmed = NULL;
-  guint64 seconds;
-
-  if (value == NULL)
-    return 0;
-
-  trimmed = g_strstrip (g_strdup (value));
-  if (g_ascii_string_to_unsigned (trimmed, 10, 0, 86400, &seconds, NULL))
-    return (guint) seconds * 1000;
-
-  when = soup_date_time_new_from_http_string (value);
-  if (when == NULL)
-    return 0;
-  now = g_date_time_new_now_utc ();
-  return (guint) CLAMP (g_date_time_difference (when, now) / 1000, 0, 86400 * 1000);
-}
-
-static GError *
-local_error (int         code,
-             gboolean    ambiguous,
-             const char *message)
-{
-  GError *error = g_error_new_literal (WABIZ_GRAPH_ERROR, code, message);
-
-  wabiz_graph_error_get_private (error)->ambiguous = ambiguous;
-  return error;
-}
 
 /* ------------------------------------------------------------------ */
 /* boxed types */
@@ -825,179 +598,6 @@ start_call (GTask               *task,
                                     g_task_get_cancellable (task), done, task);
 }
 
-/* For a transport failure: whether it can have reached Meta. */
-static GError *
-transport_error (CallData *data,
-                 GError   *cause)
-{
-  GError *error;
-
-  if (!data->sent)
-    {
-      /* Translators: %s is the network error */
-      g_autofree char *message = g_strdup_printf (_("Could not reach WhatsApp: %s"), cause->message);
-
-      error = local_error (WABIZ_GRAPH_ERROR_NETWORK, FALSE, message);
-    }
-  else
-    {
-      g_autofree char *message =
-        g_strdup_printf (_("The connection to WhatsApp broke after the request was sent (%s); it may have been accepted"),
-                         cause->message);
-
-      error = local_error (WABIZ_GRAPH_ERROR_AMBIGUOUS, TRUE, message);
-    }
-  return error;
-}
-
-static JsonNode *
-parse_json (GBytes *bytes)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  gsize len = 0;
-  const char *text = bytes ? g_bytes_get_data (bytes, &len) : NULL;
-
-  if (text == NULL || len == 0)
-    return NULL;
-  if (!json_parser_load_from_data (parser, text, (gssize) len, NULL))
-    return NULL;
-  return json_parser_steal_root (parser);
-}
-
-static const char *
-object_get_string (JsonObject *object,
-                   const char *member)
-{
-  JsonNode *node;
-
-  if (object == NULL)
-    return NULL;
-  node = json_object_get_member (object, member);
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-static gint64
-object_get_int (JsonObject *object,
-                const char *member,
-                gint64      fallback)
-{
-  JsonNode *node;
-
-  if (object == NULL)
-    return fallback;
-  node = json_object_get_member (object, member);
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return fallback;
-  if (json_node_get_value_type (node) == G_TYPE_INT64)
-    return json_node_get_int (node);
-  if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
-    return (gint64) json_node_get_double (node);
-  if (json_node_get_value_type (node) == G_TYPE_STRING)
-    {
-      gint64 v;
-
-      if (g_ascii_string_to_signed (json_node_get_string (node), 10, G_MININT64, G_MAXINT64, &v, NULL))
-        return v;
-    }
-  return fallback;
-}
-
-static JsonObject *
-object_get_object (JsonObject *object,
-                   const char *member)
-{
-  JsonNode *node;
-
-  if (object == NULL)
-    return NULL;
-  node = json_object_get_member (object, member);
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    return NULL;
-  return json_node_get_object (node);
-}
-
-static JsonObject *
-array_first_object (JsonObject *object,
-                    const char *member)
-{
-  JsonNode *node;
-  JsonArray *array;
-
-  if (object == NULL)
-    return NULL;
-  node = json_object_get_member (object, member);
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
-    return NULL;
-  array = json_node_get_array (node);
-  if (json_array_get_length (array) == 0)
-    return NULL;
-  node = json_array_get_element (array, 0);
-  return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-/* A Graph error body ({"error": {...}}) or an HTTP status. */
-static GError *
-response_error (SoupMessage *msg,
-                JsonNode    *root)
-{
-  guint status = soup_message_get_status (msg);
-  JsonObject *err = root && JSON_NODE_HOLDS_OBJECT (root)
-                    ? object_get_object (json_node_get_object (root), "error") : NULL;
-  WabizGraphErrorPrivate *priv;
-  GError *error;
-
-  if (err != NULL && json_object_has_member (err, "code"))
-    {
-      int code = (int) object_get_int (err, "code", WABIZ_GRAPH_ERROR_UNKNOWN);
-      const char *message = object_get_string (err, "message");
-      const char *user_title = object_get_string (err, "error_user_title");
-      const char *details = object_get_string (object_get_object (err, "error_data"), "details");
-      g_autofree char *title = NULL;
-      JsonNode *transient;
-
-      if (user_title != NULL)
-        title = g_strdup (user_title);
-      else if (message != NULL && g_str_has_prefix (message, "(#") && strstr (message, ") ") != NULL)
-        title = g_strdup (strstr (message, ") ") + 2);
-      else
-        title = g_strdup (message);
-
-      error = wabiz_graph_error_new (code, (int) object_get_int (err, "error_subcode", 0),
-                                     title, details);
-      priv = wabiz_graph_error_get_private (error);
-      priv->fbtrace_id = g_strdup (object_get_string (err, "fbtrace_id"));
-      transient = json_object_get_member (err, "is_transient");
-      priv->transient = transient != NULL && JSON_NODE_HOLDS_VALUE (transient)
-                        && json_node_get_value_type (transient) == G_TYPE_BOOLEAN
-                        && json_node_get_boolean (transient);
-      g_debug ("Graph error %d/%d (HTTP %u, fbtrace_id %s)", code, priv->subcode, status,
-               priv->fbtrace_id ? priv->fbtrace_id : "-");
-    }
-  else if (SOUP_STATUS_IS_SUCCESSFUL (status))
-    {
-      error = local_error (WABIZ_GRAPH_ERROR_BAD_RESPONSE, FALSE,
-                           _("WhatsApp sent an answer WaBiz does not understand"));
-      priv = wabiz_graph_error_get_private (error);
-    }
-  else
-    {
-      /* Translators: %u is an HTTP status code, %s its reason */
-      g_autofree char *message = g_strdup_printf (_("WhatsApp answered with HTTP %u %s"), status,
-                                                  soup_message_get_reason_phrase (msg)
-                                                  ? soup_message_get_reason_phrase (msg) : "");
-
-      /* a 500 or 504 without a Graph body: Meta may have acted on it */
-      error = local_error (WABIZ_GRAPH_ERROR_HTTP, status == 500 || status == 504, message);
-      priv = wabiz_graph_error_get_private (error);
-    }
-
-  priv->http_status = status;
-  priv->retry_after_ms = parse_retry_after (msg);
-  return error;
-}
-
 /* Ends a call: the JSON root of a 2xx answer, or the error. */
 static JsonNode *
 finish_call (GTask        *task,
@@ -1016,20 +616,15 @@ finish_call (GTask        *task,
       if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_propagate_error (error, g_steal_pointer (&local));
       else
-        g_propagate_error (error, transport_error (data, local));
+        g_propagate_error (error, _wabiz_graph_error_new_transport (data->sent, local));
       return NULL;
     }
 
-  root = parse_json (bytes);
+  root = _wabiz_graph_json_parse (bytes);
   if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (data->msg))
       || root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
-      GError *e = response_error (data->msg, root);
-
-      /* a 2xx nobody can read: the request may have been acted on */
-      if (SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (data->msg)))
-        wabiz_graph_error_get_private (e)->ambiguous = TRUE;
-      g_propagate_error (error, e);
+      g_propagate_error (error, _wabiz_graph_error_new_response (data->msg, root));
       return NULL;
     }
 
@@ -1212,21 +807,21 @@ send_message_cb (GObject      *object,
       return;
     }
 
-  contact = array_first_object (json_node_get_object (root), "contacts");
-  message = array_first_object (json_node_get_object (root), "messages");
-  if (object_get_string (message, "id") == NULL)
+  contact = _wabiz_graph_json_get_first_object (json_node_get_object (root), "contacts");
+  message = _wabiz_graph_json_get_first_object (json_node_get_object (root), "messages");
+  if (_wabiz_graph_json_get_string (message, "id") == NULL)
     {
       /* accepted, but no id to follow it by */
-      g_task_return_error (task, local_error (WABIZ_GRAPH_ERROR_BAD_RESPONSE, TRUE,
+      g_task_return_error (task, _wabiz_graph_error_new_local (WABIZ_GRAPH_ERROR_BAD_RESPONSE, TRUE,
                                               _("WhatsApp accepted the message without giving its id")));
       return;
     }
 
   sent = g_new0 (WabizGraphSent, 1);
-  sent->input = g_strdup (object_get_string (contact, "input"));
-  sent->wa_id = g_strdup (object_get_string (contact, "wa_id"));
-  sent->wamid = g_strdup (object_get_string (message, "id"));
-  sent->message_status = g_strdup (object_get_string (message, "message_status"));
+  sent->input = g_strdup (_wabiz_graph_json_get_string (contact, "input"));
+  sent->wa_id = g_strdup (_wabiz_graph_json_get_string (contact, "wa_id"));
+  sent->wamid = g_strdup (_wabiz_graph_json_get_string (message, "id"));
+  sent->message_status = g_strdup (_wabiz_graph_json_get_string (message, "message_status"));
   g_debug ("Sent %s", sent->wamid);
   g_task_return_pointer (task, g_steal_pointer (&sent), (GDestroyNotify) wabiz_graph_sent_free);
 }
@@ -1380,10 +975,10 @@ upload_cb (GObject      *object,
       return;
     }
 
-  id = object_get_string (json_node_get_object (root), "id");
+  id = _wabiz_graph_json_get_string (json_node_get_object (root), "id");
   if (id == NULL)
     {
-      g_task_return_error (task, local_error (WABIZ_GRAPH_ERROR_BAD_RESPONSE, FALSE,
+      g_task_return_error (task, _wabiz_graph_error_new_local (WABIZ_GRAPH_ERROR_BAD_RESPONSE, FALSE,
                                               _("WhatsApp accepted the upload without giving its id")));
       return;
     }
@@ -1582,15 +1177,15 @@ media_info_from_json (JsonNode *root)
   JsonObject *o = json_node_get_object (root);
   WabizGraphMediaInfo *info;
 
-  if (object_get_string (o, "url") == NULL)
+  if (_wabiz_graph_json_get_string (o, "url") == NULL)
     return NULL;
 
   info = g_new0 (WabizGraphMediaInfo, 1);
-  info->id = g_strdup (object_get_string (o, "id"));
-  info->url = g_strdup (object_get_string (o, "url"));
-  info->mime_type = g_strdup (object_get_string (o, "mime_type"));
-  info->sha256 = g_strdup (object_get_string (o, "sha256"));
-  info->file_size = object_get_int (o, "file_size", -1);
+  info->id = g_strdup (_wabiz_graph_json_get_string (o, "id"));
+  info->url = g_strdup (_wabiz_graph_json_get_string (o, "url"));
+  info->mime_type = g_strdup (_wabiz_graph_json_get_string (o, "mime_type"));
+  info->sha256 = g_strdup (_wabiz_graph_json_get_string (o, "sha256"));
+  info->file_size = _wabiz_graph_json_get_int (o, "file_size", -1);
   return info;
 }
 
@@ -1613,7 +1208,7 @@ get_media_cb (GObject      *object,
   info = media_info_from_json (root);
   if (info == NULL)
     {
-      g_task_return_error (task, local_error (WABIZ_GRAPH_ERROR_BAD_RESPONSE, FALSE,
+      g_task_return_error (task, _wabiz_graph_error_new_local (WABIZ_GRAPH_ERROR_BAD_RESPONSE, FALSE,
                                               _("WhatsApp did not give the media’s address")));
       return;
     }
@@ -1676,7 +1271,7 @@ get_phone_number_cb (GObject      *object,
     }
   if (!JSON_NODE_HOLDS_OBJECT (root))
     {
-      g_task_return_error (task, local_error (WABIZ_GRAPH_ERROR_BAD_RESPONSE, FALSE,
+      g_task_return_error (task, _wabiz_graph_error_new_local (WABIZ_GRAPH_ERROR_BAD_RESPONSE, FALSE,
                                               _("WhatsApp did not describe the phone number")));
       return;
     }
@@ -1812,7 +1407,7 @@ download_closed_cb (GObject      *object,
   g_checksum_get_digest (data->checksum, digest, &digest_len);
   if (expected != NULL && *expected != '\0' && !sha256_matches (digest, digest_len, expected))
     {
-      g_task_return_error (task, local_error (WABIZ_GRAPH_ERROR_CHECKSUM, FALSE,
+      g_task_return_error (task, _wabiz_graph_error_new_local (WABIZ_GRAPH_ERROR_CHECKSUM, FALSE,
                                               _("The downloaded media is damaged (its checksum does not match)")));
       return;
     }
@@ -1885,7 +1480,7 @@ download_read_cb (GObject      *object,
   data->received += len;
   if (data->info->file_size > 0 && data->received > data->info->file_size)
     {
-      g_task_return_error (task, local_error (WABIZ_GRAPH_ERROR_CHECKSUM, FALSE,
+      g_task_return_error (task, _wabiz_graph_error_new_local (WABIZ_GRAPH_ERROR_CHECKSUM, FALSE,
                                               _("The downloaded media is larger than announced")));
       return;
     }
@@ -1944,7 +1539,7 @@ download_sent_cb (GObject      *object,
         g_task_return_error (task, error);
       else
         {
-          g_task_return_error (task, transport_error (data, error));
+          g_task_return_error (task, _wabiz_graph_error_new_transport (data->sent, error));
           g_error_free (error);
         }
       return;
@@ -1960,7 +1555,7 @@ download_sent_cb (GObject      *object,
     }
   if (!SOUP_STATUS_IS_SUCCESSFUL (status))
     {
-      g_task_return_error (task, response_error (data->msg, NULL));
+      g_task_return_error (task, _wabiz_graph_error_new_response (data->msg, NULL));
       return;
     }
 
@@ -2007,7 +1602,7 @@ download_resolved_cb (GObject      *object,
   data->info = media_info_from_json (root);
   if (data->info == NULL)
     {
-      g_task_return_error (task, local_error (WABIZ_GRAPH_ERROR_BAD_RESPONSE, FALSE,
+      g_task_return_error (task, _wabiz_graph_error_new_local (WABIZ_GRAPH_ERROR_BAD_RESPONSE, FALSE,
                                               _("WhatsApp did not give the media’s address")));
       return;
     }
@@ -2017,7 +1612,7 @@ download_resolved_cb (GObject      *object,
   msg = new_message (self, "GET", data->info->url);
   if (msg == NULL)
     {
-      g_task_return_error (task, local_error (WABIZ_GRAPH_ERROR_BAD_RESPONSE, FALSE,
+      g_task_return_error (task, _wabiz_graph_error_new_local (WABIZ_GRAPH_ERROR_BAD_RESPONSE, FALSE,
                                               _("WhatsApp gave a media address that is not valid")));
       return;
     }
@@ -2180,10 +1775,10 @@ list_page_cb (GObject      *object,
           json_array_add_element (data->items, json_node_copy (json_array_get_element (array, i)));
     }
 
-  paging = object_get_object (o, "paging");
-  after = object_get_string (object_get_object (paging, "cursors"), "after");
+  paging = _wabiz_graph_json_get_object (o, "paging");
+  after = _wabiz_graph_json_get_string (_wabiz_graph_json_get_object (paging, "cursors"), "after");
   data->pages++;
-  if (object_get_string (paging, "next") != NULL && after != NULL && data->pages < MAX_PAGES)
+  if (_wabiz_graph_json_get_string (paging, "next") != NULL && after != NULL && data->pages < MAX_PAGES)
     {
       request_page (g_steal_pointer (&task), after);
       return;
