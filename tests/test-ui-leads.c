@@ -5,7 +5,9 @@
  * Drives the real widgets through their actions, models and signals:
  * search, edit and save a lead (with a validation error first), change
  * several leads at once, import a CSV file with good, duplicate and
- * invalid rows, and export. Screenshots: <build>/screenshots/ui-leads-*.png
+ * invalid rows, and export. What the rows show is read from their labels,
+ * also after the list recycled them by scrolling a long way and back.
+ * Screenshots: <build>/screenshots/ui-leads-*.png
  */
 
 #include "config.h"
@@ -15,6 +17,7 @@
 
 #include "wabiz-import-dialog.h"
 #include "wabiz-lead-editor.h"
+#include "wabiz-lead-row.h"
 #include "wabiz-leads-pane.h"
 #include "wabiz-test-pg.h"
 #include "wabiz-test-ui.h"
@@ -115,6 +118,75 @@ lead_name (WabizLeadsModel *model,
   return wabiz_lead_get_name (lead);
 }
 
+static GtkListView *
+leads_list (WabizLeadsPane *pane)
+{
+  GObject *view = gtk_widget_get_template_child (GTK_WIDGET (pane), WABIZ_TYPE_LEADS_PANE, "list_view");
+
+  g_assert_true (GTK_IS_LIST_VIEW (view));
+  return GTK_LIST_VIEW (view);
+}
+
+/* The row that shows the lead at @position, laid out */
+static GtkWidget *
+lead_row (WabizLeadsPane *pane,
+          guint           position)
+{
+  g_autoptr(WabizLead) lead = g_list_model_get_item (G_LIST_MODEL (wabiz_leads_pane_get_model (pane)), position);
+  GtkWidget *row;
+
+  g_assert_nonnull (lead);
+  row = wabiz_test_ui_find_row (GTK_WIDGET (leads_list (pane)), WABIZ_TYPE_LEAD_ROW, lead);
+  g_assert_nonnull (row);
+  return row;
+}
+
+/* The rows on screen show their leads, @n_rows of them from the first */
+static void
+assert_rows (WabizLeadsPane *pane,
+             guint           n_rows)
+{
+  guint first;
+
+  wabiz_test_ui_wait_frames (GTK_WIDGET (pane), 2);
+  g_assert_cmpuint (wabiz_test_ui_assert_list_rows (leads_list (pane), &first, NULL), ==, n_rows);
+  if (n_rows > 0)
+    g_assert_cmpuint (first, ==, 0);
+}
+
+/* The label @name of the row of the lead at @position says @text */
+static gboolean
+row_label_is (WabizLeadsPane *pane,
+              guint           position,
+              const char     *name,
+              const char     *text)
+{
+  g_autoptr(WabizLead) lead = g_list_model_get_item (G_LIST_MODEL (wabiz_leads_pane_get_model (pane)), position);
+  GtkWidget *row;
+
+  if (lead == NULL)
+    return FALSE;
+  row = wabiz_test_ui_find_row (GTK_WIDGET (leads_list (pane)), WABIZ_TYPE_LEAD_ROW, lead);
+  return row != NULL && g_strcmp0 (wabiz_test_ui_row_label (row, name), text) == 0;
+}
+
+static void
+assert_row_says (WabizLeadsPane *pane,
+                 guint           position,
+                 const char     *name,
+                 const char     *detail,
+                 const char     *status,
+                 const char     *time)
+{
+  GtkWidget *row = lead_row (pane, position);
+
+  g_assert_cmpstr (wabiz_test_ui_row_label (row, "name_label"), ==, name);
+  g_assert_cmpstr (wabiz_test_ui_row_label (row, "detail_label"), ==, detail);
+  g_assert_cmpstr (wabiz_test_ui_row_label (row, "status_label"), ==, status);
+  if (time != NULL)
+    g_assert_cmpstr (wabiz_test_ui_row_label (row, "time_label"), ==, time);
+}
+
 /* search, filters, sort ---------------------------------------------------- */
 
 static void
@@ -133,6 +205,13 @@ search_cb (WabizApplication *app,
   g_assert_cmpstr (lead_name (model, 1), ==, "Bruno Lima");
   g_assert_cmpstr (lead_name (model, 2), ==, "Carla Dias");
   g_assert_cmpstr (lead_name (model, 3), ==, "Dave Miller");
+  /* and the rows say so: name, number as written for people, email,
+   * status badge, last contact */
+  assert_rows (pane, 4);
+  assert_row_says (pane, 0, "Ana Souza", "+55 11 98765-4321 · ana@example.com", "New", NULL);
+  assert_row_says (pane, 1, "Bruno Lima", "+55 11 99999-0002 · bruno@example.com", "Contacted", NULL);
+  assert_row_says (pane, 2, "Carla Dias", "+55 11 99999-0003", "Interested", NULL);
+  assert_row_says (pane, 3, "Dave Miller", "+1 631-555-1234 · dave@example.org", "Converted", "Never contacted");
   shot = wabiz_test_ui_screenshot (window, "ui-leads-list.png");
   g_clear_pointer (&shot, g_free);
 
@@ -152,6 +231,8 @@ search_cb (WabizApplication *app,
   gtk_editable_set_text (GTK_EDITABLE (entry), "carl");
   wait_for_items (model, 1);
   g_assert_cmpstr (lead_name (model, 0), ==, "Carla Dias");
+  assert_rows (pane, 1);
+  assert_row_says (pane, 0, "Carla Dias", "+55 11 99999-0003", "Interested", NULL);
   shot = wabiz_test_ui_screenshot (window, "ui-leads-search.png");
   g_clear_pointer (&shot, g_free);
 
@@ -159,8 +240,11 @@ search_cb (WabizApplication *app,
   gtk_editable_set_text (GTK_EDITABLE (entry), "example.org");
   wait_for_items (model, 1);
   g_assert_cmpstr (lead_name (model, 0), ==, "Dave Miller");
+  assert_rows (pane, 1);
+  assert_row_says (pane, 0, "Dave Miller", "+1 631-555-1234 · dave@example.org", "Converted", "Never contacted");
   gtk_editable_set_text (GTK_EDITABLE (entry), "9999000");
   wait_for_items (model, 2);
+  assert_rows (pane, 2);
 
   /* nothing found: a status page says so */
   gtk_editable_set_text (GTK_EDITABLE (entry), "zzzz");
@@ -185,6 +269,7 @@ search_cb (WabizApplication *app,
   wait_for_items (model, 4);
   g_assert_cmpstr (lead_name (model, 0), ==, "Ana Souza");
   g_assert_cmpstr (lead_name (model, 3), ==, "Dave Miller");
+  assert_rows (pane, 4);
 
   /* dark style, from the setting */
   g_settings_set_string (wabiz_application_get_settings (app), "color-scheme", "dark");
@@ -248,6 +333,92 @@ test_paging (Fixture       *f,
                                 "CASE WHEN g % 3 = 0 THEN NULL ELSE timestamptz '2025-01-01' + (g / 7) * interval '1 day' END "
                                 "FROM generate_series(1, 250) g", 0, NULL));
   wabiz_test_ui_run (paging_cb, f);
+}
+
+/* recycled rows ------------------------------------------------------------- */
+
+static gboolean
+all_loaded (gpointer data)
+{
+  WabizLeadsModel *model = data;
+
+  return !wabiz_leads_model_get_loading (model) && !wabiz_leads_model_get_has_more (model);
+}
+
+static void
+recycle_cb (WabizApplication *app,
+            WabizWindow      *window,
+            gpointer          data)
+{
+  WabizLeadsPane *pane = show_leads (window);
+  WabizLeadsModel *model = wabiz_leads_pane_get_model (pane);
+  GtkListView *list;
+  guint n, shown, first, last;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 720);
+  wabiz_test_ui_wait_frames (GTK_WIDGET (window), 3);
+  list = leads_list (pane);
+
+  /* the first page, from the top */
+  WABIZ_TEST_WAIT (!wabiz_leads_model_get_loading (model) &&
+                   g_list_model_get_n_items (G_LIST_MODEL (model)) > 0, 30);
+  wabiz_test_ui_wait_frames (GTK_WIDGET (window), 2);
+  shown = wabiz_test_ui_assert_list_rows (list, &first, &last);
+  g_assert_cmpuint (shown, >=, 5);
+  g_assert_cmpuint (first, ==, 0);
+
+  /* far down: the pages come as the end nears, until the last lead is on
+   * screen; every row the list made or reused shows its own lead */
+  wabiz_test_ui_scroll_list (list, 1.0);
+  wabiz_test_wait_until (all_loaded, model, 60);
+  wabiz_test_ui_scroll_list (list, 1.0);
+  n = g_list_model_get_n_items (G_LIST_MODEL (model));
+  g_assert_cmpuint (n, ==, 254);
+  shown = wabiz_test_ui_assert_list_rows (list, &first, &last);
+  g_assert_cmpuint (shown, >=, 5);
+  g_assert_cmpuint (last, ==, n - 1);
+  g_free (wabiz_test_ui_screenshot (window, "ui-leads-scrolled-end.png"));
+
+  /* the middle, then back to the top */
+  wabiz_test_ui_scroll_list (list, 0.5);
+  shown = wabiz_test_ui_assert_list_rows (list, &first, &last);
+  g_assert_cmpuint (shown, >=, 5);
+  g_assert_cmpuint (first, >, 0);
+  g_assert_cmpuint (last, <, n - 1);
+
+  wabiz_test_ui_scroll_list (list, 0.0);
+  shown = wabiz_test_ui_assert_list_rows (list, &first, &last);
+  g_assert_cmpuint (shown, >=, 5);
+  g_assert_cmpuint (first, ==, 0);
+  assert_row_says (pane, 0, "Ana Souza", "+55 11 98765-4321 · ana@example.com", "New", NULL);
+  g_free (wabiz_test_ui_screenshot (window, "ui-leads-scrolled-back.png"));
+
+  /* and down again, in steps, as a person scrolls */
+  for (guint step = 1; step <= 8; step++)
+    {
+      wabiz_test_ui_scroll_list (list, step / 8.0);
+      g_assert_cmpuint (wabiz_test_ui_assert_list_rows (list, NULL, NULL), >=, 5);
+    }
+}
+
+static void
+test_recycle (Fixture       *f,
+              gconstpointer  data)
+{
+  if (wabiz_test_ui_skip_without_display ())
+    return;
+
+  /* 250 more, each status, with and without email and last contact, so
+   * that a reused row has something to change */
+  wabiz_db_result_unref (query (f->conninfo,
+                                "INSERT INTO leads (phone, name, email, status, last_contact) "
+                                "SELECT '55119' || lpad(g::text, 8, '0'), 'Lead ' || g,"
+                                " CASE WHEN g % 2 = 0 THEN 'lead' || g || '@example.com' END,"
+                                " (ARRAY['NEW','CONTACTED','INTERESTED','CONVERTED','LOST'])[g % 5 + 1],"
+                                " CASE WHEN g % 3 = 0 THEN NULL"
+                                "      ELSE now() - interval '2 hours' - g * interval '7 hours' END "
+                                "FROM generate_series(1, 250) g", 0, NULL));
+  wabiz_test_ui_run (recycle_cb, f);
 }
 
 /* edit ---------------------------------------------------------------------- */
@@ -341,6 +512,10 @@ edit_cb (WabizApplication *app,
   g_assert_true (gtk_selection_model_is_selected (wabiz_leads_pane_get_selection (pane), 0));
   g_assert_cmpstr (wabiz_lead_get_name (wabiz_lead_editor_get_lead (editor)), ==, "Ana Paula Souza");
   g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (editor)));
+  /* its row says what was saved */
+  WABIZ_TEST_WAIT (row_label_is (pane, 0, "name_label", "Ana Paula Souza"), 30);
+  assert_row_says (pane, 0, "Ana Paula Souza", "+55 11 98888-7777 · ana.paula@example.com", "Interested", NULL);
+  wabiz_test_ui_assert_list_rows (leads_list (pane), NULL, NULL);
   shot = wabiz_test_ui_screenshot (window, "ui-leads-edit-saved.png");
   g_clear_pointer (&shot, g_free);
 
@@ -431,8 +606,16 @@ bulk_cb (WabizApplication *app,
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (pane), "leads.set-status", "s", "LOST"));
   wabiz_test_wait_until (statuses_are_lost, f->conninfo, 30);
 
-  /* the change comes back through NOTIFY and the list reloads */
+  /* the change comes back through NOTIFY and the list reloads: the
+   * badges of both say it */
   wait_for_items (model, 4);
+  WABIZ_TEST_WAIT (row_label_is (pane, 1, "status_label", "Lost") &&
+                   row_label_is (pane, 2, "status_label", "Lost"), 30);
+  assert_rows (pane, 4);
+  assert_row_says (pane, 1, "Bruno Lima", "+55 11 99999-0002 · bruno@example.com", "Lost", NULL);
+  assert_row_says (pane, 2, "Carla Dias", "+55 11 99999-0003", "Lost", NULL);
+  assert_row_says (pane, 0, "Ana Souza", "+55 11 98765-4321 · ana@example.com", "New", NULL);
+  g_free (wabiz_test_ui_screenshot (window, "ui-leads-bulk-lost.png"));
   g_assert_true (gtk_selection_model_select_item (selection, 0, TRUE));
   g_assert_true (gtk_selection_model_select_item (selection, 3, FALSE));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (pane), "leads.add-tag", "s", " spring "));
@@ -785,6 +968,7 @@ main (int   argc,
 
   g_test_add ("/wabiz/ui/leads/search", Fixture, NULL, fixture_setup, test_search, fixture_teardown);
   g_test_add ("/wabiz/ui/leads/paging", Fixture, NULL, fixture_setup, test_paging, fixture_teardown);
+  g_test_add ("/wabiz/ui/leads/recycle", Fixture, NULL, fixture_setup, test_recycle, fixture_teardown);
   g_test_add ("/wabiz/ui/leads/edit", Fixture, NULL, fixture_setup, test_edit, fixture_teardown);
   g_test_add ("/wabiz/ui/leads/bulk", Fixture, NULL, fixture_setup, test_bulk, fixture_teardown);
   g_test_add ("/wabiz/ui/leads/import", Fixture, NULL, fixture_setup, test_import, fixture_teardown);

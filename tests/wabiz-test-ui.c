@@ -7,10 +7,16 @@
 
 #include "config.h"
 
+#include "wabiz-conversation-row.h"
+#include "wabiz-lead-row.h"
+#include "wabiz-message-row.h"
+#include "wabiz-phone.h"
 #include "wabiz-test-pg.h"
 #include "wabiz-test-ui.h"
 
 #include <adwaita.h>
+#include <glib/gi18n.h>
+#include <math.h>
 
 static gboolean ui_available;
 
@@ -295,4 +301,465 @@ wabiz_test_ui_screenshot (WabizWindow *window,
   g_assert_no_error (error);
   g_test_message ("screenshot: %s", path);
   return path;
+}
+
+/* what rows show ------------------------------------------------------------ */
+
+const char *
+wabiz_test_ui_row_label (GtkWidget  *row,
+                         const char *name)
+{
+  GObject *child = gtk_widget_get_template_child (row, G_OBJECT_TYPE (row), name);
+
+  if (!GTK_IS_LABEL (child))
+    g_error ("%s has no label “%s” in its template", G_OBJECT_TYPE_NAME (row), name);
+  if (!gtk_widget_get_visible (GTK_WIDGET (child)))
+    return NULL;
+  return gtk_label_get_text (GTK_LABEL (child));
+}
+
+char *
+wabiz_test_ui_check_accessible_label (GtkWidget  *row,
+                                      const char *expected)
+{
+  return gtk_test_accessible_check_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, expected);
+}
+
+/* The label @name of @row shows @expected (NULL: it is hidden). */
+static void
+assert_shows (GtkWidget  *row,
+              const char *name,
+              const char *expected)
+{
+  const char *shown = wabiz_test_ui_row_label (row, name);
+
+  if (g_strcmp0 (shown, expected) != 0)
+    g_test_message ("%s: the label %s shows “%s” where its item says “%s”", G_OBJECT_TYPE_NAME (row), name,
+                    shown != NULL ? shown : "(hidden)", expected != NULL ? expected : "(hidden)");
+  g_assert_cmpstr (shown, ==, expected);
+}
+
+static void
+assert_accessible_label (GtkWidget  *row,
+                         const char *expected)
+{
+  g_autofree char *wrong = wabiz_test_ui_check_accessible_label (row, expected);
+
+  if (wrong != NULL)
+    g_test_message ("%s: a screen reader hears something else: %s", G_OBJECT_TYPE_NAME (row), wrong);
+  g_assert_null (wrong);
+}
+
+/* When a lead was last contacted, as the Leads list words it: the time
+ * today, the weekday within a week, else the date. */
+static char *
+expected_last_contact (GDateTime *when)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) local = NULL;
+  GTimeSpan ago;
+
+  if (when == NULL)
+    return g_strdup ("Never contacted");
+
+  local = g_date_time_to_local (when);
+  ago = g_date_time_difference (now, local);
+  if (ago < G_TIME_SPAN_DAY && g_date_time_get_day_of_year (now) == g_date_time_get_day_of_year (local))
+    return g_date_time_format (local, "%H:%M");
+  if (ago < 7 * G_TIME_SPAN_DAY)
+    return g_date_time_format (local, "%A");
+  return g_date_time_format (local, "%e %b %Y");
+}
+
+void
+wabiz_test_ui_assert_lead_row (GtkWidget *row)
+{
+  const char * const *statuses = wabiz_lead_get_statuses ();
+  GtkWidget *badge;
+  WabizLead *lead;
+  g_autofree char *name = NULL;
+  g_autofree char *phone = NULL;
+  g_autofree char *detail = NULL;
+  g_autofree char *time = NULL;
+  const char *status;
+
+  g_assert_true (WABIZ_IS_LEAD_ROW (row));
+  lead = wabiz_lead_row_get_lead (WABIZ_LEAD_ROW (row));
+  g_assert_nonnull (lead);
+
+  name = wabiz_lead_dup_display_name (lead);
+  phone = wabiz_phone_format_display (wabiz_lead_get_phone (lead));
+  if (phone == NULL)
+    phone = g_strdup (wabiz_lead_get_phone (lead));
+  if (wabiz_lead_get_email (lead) != NULL)
+    detail = g_strdup_printf ("%s · %s", phone, wabiz_lead_get_email (lead));
+  else
+    detail = g_strdup (phone);
+  time = expected_last_contact (wabiz_lead_get_last_contact (lead));
+  status = wabiz_lead_get_status (lead);
+
+  assert_shows (row, "name_label", name);
+  assert_shows (row, "detail_label", detail);
+  assert_shows (row, "status_label", wabiz_lead_status_to_label (status));
+  assert_shows (row, "time_label", time);
+
+  /* the badge's colour is its status's, and no other's */
+  badge = GTK_WIDGET (gtk_widget_get_template_child (row, WABIZ_TYPE_LEAD_ROW, "status_label"));
+  for (guint i = 0; statuses[i] != NULL; i++)
+    {
+      g_autofree char *css = g_ascii_strdown (statuses[i], -1);
+      gboolean has = gtk_widget_has_css_class (badge, css);
+
+      if (has != (g_strcmp0 (statuses[i], status) == 0))
+        g_test_message ("the status badge of a %s lead is coloured %s: %s", status, css, has ? "yes" : "no");
+      g_assert_true (has == (g_strcmp0 (statuses[i], status) == 0));
+    }
+}
+
+static char *
+expected_preview (WabizConversation *c)
+{
+  const char *last = wabiz_conversation_get_match (c);
+  char *preview;
+
+  if (last == NULL)
+    last = wabiz_conversation_get_last_message (c);
+  if (wabiz_conversation_get_draft (c) != NULL)
+    preview = g_strdup_printf ("Draft: %s", wabiz_conversation_get_draft (c));
+  else if (last != NULL && wabiz_conversation_get_last_outbound (c) && wabiz_conversation_get_match (c) == NULL)
+    preview = g_strdup_printf ("You: %s", last);
+  else
+    preview = g_strdup (last != NULL ? last : "");
+  /* on one line */
+  return g_strdelimit (preview, "\n\r", ' ');
+}
+
+void
+wabiz_test_ui_assert_conversation_row (GtkWidget *row)
+{
+  WabizConversation *c;
+  g_autofree char *time = NULL;
+  g_autofree char *preview = NULL;
+  g_autofree char *badge = NULL;
+  g_autofree char *accessible = NULL;
+  const char *status;
+  guint unread;
+
+  g_assert_true (WABIZ_IS_CONVERSATION_ROW (row));
+  c = wabiz_conversation_row_get_conversation (WABIZ_CONVERSATION_ROW (row));
+  g_assert_nonnull (c);
+
+  time = wabiz_format_list_time (wabiz_conversation_get_last_message_time (c));
+  preview = expected_preview (c);
+  unread = wabiz_conversation_get_unread_count (c);
+  if (unread > 0)
+    badge = unread > 99 ? g_strdup ("99+") : g_strdup_printf ("%u", unread);
+  status = wabiz_conversation_get_lead_status (c);
+
+  assert_shows (row, "title_label", wabiz_conversation_get_title (c));
+  assert_shows (row, "time_label", time);
+  assert_shows (row, "preview_label", preview);
+  assert_shows (row, "unread_label", badge);
+  assert_shows (row, "status_label", status != NULL ? wabiz_lead_status_to_label (status) : NULL);
+
+  accessible = g_strdup_printf (unread == 1 ? "%s, %u unread message, %s, %s" : "%s, %u unread messages, %s, %s",
+                                wabiz_conversation_get_title (c), unread, preview, time);
+  assert_accessible_label (row, accessible);
+}
+
+/* The delivery of our message in words, and in marks */
+static const char *
+status_word (WabizMessageStatus status)
+{
+  switch (status)
+    {
+    case WABIZ_MESSAGE_STATUS_QUEUED: return "Queued";
+    case WABIZ_MESSAGE_STATUS_UNKNOWN: return "Not confirmed";
+    case WABIZ_MESSAGE_STATUS_ACCEPTED: return "Sent";
+    case WABIZ_MESSAGE_STATUS_SENT: return "Sent";
+    case WABIZ_MESSAGE_STATUS_DELIVERED: return "Delivered";
+    case WABIZ_MESSAGE_STATUS_READ: return "Read";
+    case WABIZ_MESSAGE_STATUS_PLAYED: return "Played";
+    case WABIZ_MESSAGE_STATUS_FAILED: return "Failed";
+    case WABIZ_MESSAGE_STATUS_RECEIVED:
+    default: return "Received";
+    }
+}
+
+static const char *
+status_marks (WabizMessageStatus status)
+{
+  switch (status)
+    {
+    case WABIZ_MESSAGE_STATUS_QUEUED: return "◷";
+    case WABIZ_MESSAGE_STATUS_UNKNOWN: return "?";
+    case WABIZ_MESSAGE_STATUS_ACCEPTED:
+    case WABIZ_MESSAGE_STATUS_SENT: return "✓";
+    case WABIZ_MESSAGE_STATUS_DELIVERED:
+    case WABIZ_MESSAGE_STATUS_READ:
+    case WABIZ_MESSAGE_STATUS_PLAYED: return "✓✓";
+    case WABIZ_MESSAGE_STATUS_FAILED: return "!";
+    case WABIZ_MESSAGE_STATUS_RECEIVED:
+    default: return "";
+    }
+}
+
+void
+wabiz_test_ui_assert_message_row (GtkWidget *row)
+{
+  WabizMessage *m;
+  WabizMessageKind kind;
+  WabizMessageStatus status;
+  g_autoptr(GDateTime) local = NULL;
+  g_autofree char *time = NULL;
+  g_autofree char *ticks = NULL;
+  g_autofree char *accessible = NULL;
+  const char *text = NULL;
+  const char *error;
+  gboolean outbound;
+
+  g_assert_true (WABIZ_IS_MESSAGE_ROW (row));
+  m = wabiz_message_row_get_message (WABIZ_MESSAGE_ROW (row));
+  g_assert_nonnull (m);
+
+  kind = wabiz_message_get_kind (m);
+  status = wabiz_message_get_status (m);
+  outbound = wabiz_message_get_outbound (m);
+  local = g_date_time_to_local (wabiz_message_get_timestamp (m));
+  time = g_date_time_format (local, "%H:%M");
+
+  /* the words of a text, or of a template as it was filled in */
+  if (kind == WABIZ_MESSAGE_KIND_TEXT)
+    text = wabiz_message_get_text (m);
+  else if (kind == WABIZ_MESSAGE_KIND_TEMPLATE)
+    text = wabiz_message_get_text (m) != NULL ? wabiz_message_get_text (m) : wabiz_message_get_template_name (m);
+  if (text != NULL)
+    assert_shows (row, "text_label", text);
+  assert_shows (row, "time_label", time);
+
+  /* ours: the marks for the eye and the words for everyone */
+  if (outbound)
+    ticks = g_strdup_printf ("%s %s", status_marks (status), status_word (status));
+  assert_shows (row, "status_label", ticks);
+
+  /* why it failed, only when it did */
+  error = wabiz_test_ui_row_label (row, "error_label");
+  if (status == WABIZ_MESSAGE_STATUS_FAILED)
+    {
+      g_assert_nonnull (error);
+      g_assert_true (g_str_has_prefix (error, "Not delivered: "));
+    }
+  else
+    g_assert_null (error);
+
+  if (text != NULL)
+    {
+      if (outbound)
+        accessible = g_strdup_printf ("You, %s: %s. %s", time, text, status_word (status));
+      else
+        accessible = g_strdup_printf ("Customer, %s: %s", time, text);
+      assert_accessible_label (row, accessible);
+    }
+}
+
+static gpointer
+row_item (GtkWidget *widget)
+{
+  if (WABIZ_IS_LEAD_ROW (widget))
+    return wabiz_lead_row_get_lead (WABIZ_LEAD_ROW (widget));
+  if (WABIZ_IS_CONVERSATION_ROW (widget))
+    return wabiz_conversation_row_get_conversation (WABIZ_CONVERSATION_ROW (widget));
+  if (WABIZ_IS_MESSAGE_ROW (widget))
+    return wabiz_message_row_get_message (WABIZ_MESSAGE_ROW (widget));
+  return NULL;
+}
+
+static void
+collect_rows (GtkWidget *widget,
+              GPtrArray *rows)
+{
+  if (row_item (widget) != NULL)
+    {
+      g_ptr_array_add (rows, widget);
+      return;
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_rows (child, rows);
+}
+
+typedef struct
+{
+  GtkWidget *row;
+  float      y;
+  guint      position;
+} ShownRow;
+
+static int
+compare_shown (gconstpointer a,
+               gconstpointer b)
+{
+  const ShownRow *ra = a;
+  const ShownRow *rb = b;
+
+  return ra->y < rb->y ? -1 : ra->y > rb->y ? 1 : 0;
+}
+
+guint
+wabiz_test_ui_assert_list_rows (GtkListView *list_view,
+                                guint       *first,
+                                guint       *last)
+{
+  GListModel *model = G_LIST_MODEL (gtk_list_view_get_model (list_view));
+  g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+  g_autoptr(GArray) shown = g_array_new (FALSE, FALSE, sizeof (ShownRow));
+  guint n_items;
+  int height = gtk_widget_get_height (GTK_WIDGET (list_view));
+
+  g_assert_nonnull (model);
+  n_items = g_list_model_get_n_items (model);
+  g_assert_cmpint (height, >, 0);
+
+  collect_rows (GTK_WIDGET (list_view), rows);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      GtkWidget *row = g_ptr_array_index (rows, i);
+      gpointer item = row_item (row);
+      graphene_rect_t bounds;
+      ShownRow r = { row, 0, G_MAXUINT };
+
+      /* each row, shown or kept out of sight, shows its own item */
+      if (WABIZ_IS_LEAD_ROW (row))
+        wabiz_test_ui_assert_lead_row (row);
+      else if (WABIZ_IS_CONVERSATION_ROW (row))
+        wabiz_test_ui_assert_conversation_row (row);
+      else
+        wabiz_test_ui_assert_message_row (row);
+
+      if (!gtk_widget_get_mapped (row) || !gtk_widget_compute_bounds (row, GTK_WIDGET (list_view), &bounds))
+        continue;
+      if (bounds.origin.y + bounds.size.height <= 0 || bounds.origin.y >= height || bounds.size.height <= 0)
+        continue;
+
+      /* and the item is one of the list's */
+      for (guint p = 0; p < n_items && r.position == G_MAXUINT; p++)
+        {
+          g_autoptr(GObject) at = g_list_model_get_item (model, p);
+
+          if (at == item)
+            r.position = p;
+        }
+      if (r.position == G_MAXUINT)
+        g_test_message ("a %s on screen shows an item that is not in the list any more", G_OBJECT_TYPE_NAME (row));
+      g_assert_cmpuint (r.position, !=, G_MAXUINT);
+      r.y = bounds.origin.y;
+      g_array_append_val (shown, r);
+    }
+
+  /* top to bottom, the items in the list's order, none left out */
+  g_array_sort (shown, compare_shown);
+  for (guint i = 1; i < shown->len; i++)
+    {
+      const ShownRow *above = &g_array_index (shown, ShownRow, i - 1);
+      const ShownRow *below = &g_array_index (shown, ShownRow, i);
+
+      if (below->position != above->position + 1)
+        g_test_message ("on screen, item %u of the list is shown right under item %u", below->position,
+                        above->position);
+      g_assert_cmpuint (below->position, ==, above->position + 1);
+    }
+
+  if (first != NULL)
+    *first = shown->len > 0 ? g_array_index (shown, ShownRow, 0).position : G_MAXUINT;
+  if (last != NULL)
+    *last = shown->len > 0 ? g_array_index (shown, ShownRow, shown->len - 1).position : G_MAXUINT;
+  return shown->len;
+}
+
+GtkWidget *
+wabiz_test_ui_find_row (GtkWidget *widget,
+                        GType      row_type,
+                        gpointer   item)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+
+  collect_rows (widget, rows);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      GtkWidget *row = g_ptr_array_index (rows, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (row, row_type) && row_item (row) == item)
+        return row;
+    }
+  return NULL;
+}
+
+GtkWidget *
+wabiz_test_ui_find_conversation_row (GtkWidget  *widget,
+                                     const char *phone)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+
+  collect_rows (widget, rows);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      GtkWidget *row = g_ptr_array_index (rows, i);
+
+      if (WABIZ_IS_CONVERSATION_ROW (row) &&
+          g_strcmp0 (wabiz_conversation_get_phone (row_item (row)), phone) == 0)
+        return row;
+    }
+  return NULL;
+}
+
+typedef struct
+{
+  GtkAdjustment *adjustment;
+  double         fraction;
+  double         upper;
+  guint          still;
+} ScrollWait;
+
+/* Each frame: where the list should be now that rows have their sizes
+ * (and more of them may have come); done when it stayed there. */
+static gboolean
+scroll_tick_cb (GtkWidget     *widget,
+                GdkFrameClock *clock,
+                gpointer       data)
+{
+  ScrollWait *wait = data;
+  double lower = gtk_adjustment_get_lower (wait->adjustment);
+  double upper = gtk_adjustment_get_upper (wait->adjustment);
+  double page = gtk_adjustment_get_page_size (wait->adjustment);
+  double target = lower + wait->fraction * MAX (upper - page - lower, 0);
+
+  /* the list keeps whole pixels */
+  if (fabs (gtk_adjustment_get_value (wait->adjustment) - target) >= 1.5 || upper != wait->upper)
+    {
+      gtk_adjustment_set_value (wait->adjustment, target);
+      wait->upper = upper;
+      wait->still = 0;
+      return G_SOURCE_CONTINUE;
+    }
+
+  return ++wait->still < 4 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+static gboolean
+scroll_settled (gpointer data)
+{
+  return ((ScrollWait *) data)->still >= 4;
+}
+
+void
+wabiz_test_ui_scroll_list (GtkListView *list_view,
+                           double       fraction)
+{
+  ScrollWait wait = { NULL, CLAMP (fraction, 0, 1), -1, 0 };
+
+  wait.adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (list_view));
+  g_assert_nonnull (wait.adjustment);
+  gtk_widget_add_tick_callback (GTK_WIDGET (list_view), scroll_tick_cb, &wait, NULL);
+  wabiz_test_wait_until (scroll_settled, &wait, 60);
 }

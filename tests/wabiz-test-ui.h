@@ -1,4 +1,4 @@
-/* wabiz-test-ui.h: helpers of the UI tests (Xvfb, screenshots)
+/* wabiz-test-ui.h: helpers of the UI tests (Xvfb, screenshots, what rows show)
  *
  * SPDX-License-Identifier: MIT
  */
@@ -67,5 +67,53 @@ char        *wabiz_test_ui_screenshot           (WabizWindow       *window,
 /* Same for any shown widget (dialogs). */
 char        *wabiz_test_ui_screenshot_widget    (GtkWidget         *widget,
                                                  const char        *name);
+
+/* What rows show ------------------------------------------------------------
+ * Read from the labels of the row widgets, as a person sees them, and
+ * compared with the item the row is bound to. */
+
+/* The text of the label that the template of @row's type binds as @name
+ * (gtk_widget_class_bind_template_child), as shown: NULL when the label
+ * is hidden. */
+const char  *wabiz_test_ui_row_label            (GtkWidget         *row,
+                                                 const char        *name);
+/* The accessible label of @row is @expected: NULL when it is, else what
+ * differs (free it). */
+char        *wabiz_test_ui_check_accessible_label (GtkWidget       *row,
+                                                 const char        *expected);
+
+/* Each fails the test unless the row shows its own item:
+ * a lead row: the name, the number as written for people (and the email),
+ *   the status badge (its words and its colour) and the last contact;
+ * a conversation row: the name, the time, the preview of the last message
+ *   (or "Draft: …", or "You: …" for ours), the unread badge, the status,
+ *   and the same for a screen reader;
+ * a message row: the text, the time, the ticks and the delivery in words
+ *   (for ours), Meta's reason when it failed, and the same for a screen
+ *   reader. */
+void         wabiz_test_ui_assert_lead_row      (GtkWidget         *row);
+void         wabiz_test_ui_assert_conversation_row (GtkWidget      *row);
+void         wabiz_test_ui_assert_message_row   (GtkWidget         *row);
+
+/* Every row of @list_view that shows an item passes the assert of its
+ * kind, and the rows, top to bottom, show consecutive items of the
+ * list's model (a row left with another item's data fails). Returns the
+ * number of rows inside the visible area, and their first and last
+ * positions in the model (@first, @last nullable). */
+guint        wabiz_test_ui_assert_list_rows     (GtkListView       *list_view,
+                                                 guint             *first,
+                                                 guint             *last);
+/* The row widget of @row_type inside @widget bound to @item, or NULL. */
+GtkWidget   *wabiz_test_ui_find_row             (GtkWidget         *widget,
+                                                 GType              row_type,
+                                                 gpointer           item);
+/* The conversation row inside @widget of the conversation with @phone, or NULL. */
+GtkWidget   *wabiz_test_ui_find_conversation_row (GtkWidget        *widget,
+                                                 const char        *phone);
+/* Scrolls @list_view to @fraction of its height (0: the top, 1: the
+ * end) through its vertical adjustment, and waits until it stays there
+ * for a few frames (rows laid out, more pages loaded at the end). */
+void         wabiz_test_ui_scroll_list          (GtkListView       *list_view,
+                                                 double             fraction);
 
 G_END_DECLS
