@@ -73,7 +73,7 @@
 #include "config.h"
 
 #include "wabiz-error.h"
-#include "wabiz-outbox.h"
+#include "wabiz-outbox-private.h"
 #include "wabiz-outgoing-private.h"
 #include "wabiz-phone.h"
 #include "wabiz-store.h"
@@ -100,13 +100,11 @@
 
 #define UNKNOWN_TITLE N_("Not known whether this was sent; check before resending")
 #define SPOOL_GONE    N_("The copy of this file kept for sending is gone; attach the file again")
-/* spool entries no row names, older than this, are a crash's leftovers */
-#define SPOOL_ORPHAN_S (10 * 60)
 
 /* ------------------------------------------------------------------ */
 /* WabizOutbox */
 
-typedef struct
+struct _WabizOutboxLock
 {
   gatomicrefcount  ref_count;
   GMutex           mutex;
@@ -114,40 +112,10 @@ typedef struct
   gboolean         release;      /* main → job: let go of the lock */
   GMainContext    *context;      /* (owned) the outbox's */
   GWeakRef         outbox;
-} LockHolder;
-
-struct _WabizOutbox
-{
-  GObject           parent_instance;
-
-  WabizDb          *db;            /* (owned) */
-  WabizGraphClient *graph;         /* (owned) */
-  double            rate;
-
-  LockHolder       *lock;          /* (owned) (nullable) while a lock job runs */
-  gboolean          started;
-  gboolean          is_sender;
-  gboolean          stopping;
-  gboolean          recovering;
-  gboolean          recovered;     /* since the lock was taken */
-  gboolean          claiming;
-  gboolean          idle;
-  guint             acquire_id;
-  guint             timer_id;
-
-  double            tokens;
-  gint64            last_refill;   /* monotonic µs */
-  gint64            paused_until;  /* monotonic µs */
-  gint64            next_poll;     /* monotonic µs */
-  guint             in_flight;     /* sends and their result writes */
-
-  GHashTable       *waiters;       /* uuid → GPtrArray of GTask (owned) */
-  GPtrArray        *stop_tasks;    /* (owned) of GTask */
-
-  /* set once in init, read by jobs on worker threads */
-  char             *spool_dir;     /* (owned) */
-  char             *spool_owner;   /* (owned) host and spool: outbox.media_host */
 };
+
+typedef WabizOutboxLock LockHolder;
+
 
 G_DEFINE_FINAL_TYPE (WabizOutbox, wabiz_outbox, G_TYPE_OBJECT)
 
@@ -205,126 +173,6 @@ notify_outbox (WabizDbConn *conn,
 
   if (!wabiz_store_notify_on_conn (conn, "messages", phone, uuid, &error))
     g_warning ("Could not notify: %s", error->message);
-}
-
-/* ------------------------------------------------------------------ */
-/* the spool: local copies of queued attachments. These block: worker
- * threads only. */
-
-static gboolean
-is_spool_path (const char *spool_dir,
-               const char *path)
-{
-  g_autofree char *prefix = g_strconcat (spool_dir, G_DIR_SEPARATOR_S, NULL);
-
-  return path != NULL && g_str_has_prefix (path, prefix) && strstr (path, "/..") == NULL;
-}
-
-static void
-remove_spool_dir (const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-
-      if (g_unlink (path) != 0 && errno != ENOENT)
-        g_debug ("Cannot delete a spool file: %s", g_strerror (errno));
-    }
-  g_rmdir (dir);
-}
-
-/* @path: a spool copy, <spool>/<random>/<name>; removes its folder too */
-static void
-remove_spool_copy (const char *spool_dir,
-                   const char *path)
-{
-  g_autofree char *dir = NULL;
-
-  if (!is_spool_path (spool_dir, path))
-    {
-      g_warning ("Not deleting a queued file outside the spool directory");
-      return;
-    }
-  dir = g_path_get_dirname (path);
-  if (g_strcmp0 (dir, spool_dir) == 0)
-    {
-      g_unlink (path);
-      return;
-    }
-  remove_spool_dir (dir);
-}
-
-/* Deletes this spool's copies whose messages are settled. Run outside a
- * transaction: the rows forget the copy first, then it goes. */
-static void
-sweep_spool_on_conn (WabizDbConn *conn,
-                     WabizOutbox *self)
-{
-  g_autoptr(WabizDbResult) res = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *params[] = { self->spool_owner };
-
-  res = wabiz_db_conn_exec (conn,
-                            "WITH d AS (SELECT id, media_file FROM outbox"
-                            "            WHERE media_host = $1 AND media_file IS NOT NULL"
-                            "              AND state NOT IN ('pending', 'sending')"
-                            "            FOR UPDATE SKIP LOCKED)"
-                            " UPDATE outbox o SET media_file = NULL FROM d WHERE o.id = d.id"
-                            " RETURNING d.media_file AS path",
-                            1, params, &error);
-  if (res == NULL)
-    {
-      g_debug ("Cannot clean the spool: %s", error->message);
-      return;
-    }
-  for (guint i = 0; i < wabiz_db_result_get_n_rows (res); i++)
-    remove_spool_copy (self->spool_dir, wabiz_db_result_get (res, i, "path"));
-}
-
-/* Copies no row names (a crash between the copy and the commit), once
- * they are old enough not to be a queueing in progress. */
-static void
-sweep_spool_orphans_on_conn (WabizDbConn *conn,
-                             WabizOutbox *self)
-{
-  g_autoptr(WabizDbResult) res = NULL;
-  g_autoptr(GHashTable) named = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDir) dir = NULL;
-  const char *params[] = { self->spool_owner };
-  const char *name;
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-
-  dir = g_dir_open (self->spool_dir, 0, NULL);
-  if (dir == NULL)
-    return;
-
-  res = wabiz_db_conn_exec (conn,
-                            "SELECT media_file FROM outbox WHERE media_host = $1 AND media_file IS NOT NULL",
-                            1, params, &error);
-  if (res == NULL)
-    {
-      g_debug ("Cannot clean the spool: %s", error->message);
-      return;
-    }
-  named = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  for (guint i = 0; i < wabiz_db_result_get_n_rows (res); i++)
-    g_hash_table_add (named, g_path_get_dirname (wabiz_db_result_get (res, i, "media_file")));
-
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (self->spool_dir, name, NULL);
-      GStatBuf st;
-
-      if (g_hash_table_contains (named, path) || g_lstat (path, &st) != 0 || !S_ISDIR (st.st_mode)
-          || now - (gint64) st.st_mtime < SPOOL_ORPHAN_S)
-        continue;
-      g_debug ("Deleting a queued file no message names");
-      remove_spool_dir (path);
-    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -659,8 +507,8 @@ recover_job (WabizDb      *db,
       g_task_return_error (task, error);
       return;
     }
-  sweep_spool_on_conn (conn, self);
-  sweep_spool_orphans_on_conn (conn, self);
+  _wabiz_outbox_spool_sweep_on_conn (self, conn);
+  _wabiz_outbox_spool_sweep_orphans_on_conn (self, conn);
   g_task_return_pointer (task, g_steal_pointer (&res), (GDestroyNotify) wabiz_db_result_unref);
 }
 
@@ -962,7 +810,7 @@ outcome_job (WabizDb      *db,
     }
   /* settled: its spool copy goes before anyone hears of it */
   if (ctx->media_file != NULL && ctx->outcome != OUTCOME_RETRY && ctx->outcome != OUTCOME_UPLOADED)
-    sweep_spool_on_conn (conn, ctx->self);
+    _wabiz_outbox_spool_sweep_on_conn (ctx->self, conn);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -1660,15 +1508,7 @@ typedef struct
   WabizOutgoing *message;   /* (owned) */
   char          *phone;     /* normalised */
   JsonNode      *object;    /* (owned) the Graph object named after the type */
-  char          *phone_out; /* final, after the alias */
-  /* a file: */
-  char          *spool_dir;    /* (owned) */
-  char          *spool_owner;  /* (owned) */
-  char          *spool_path;   /* (owned) (nullable) the copy, once made */
-  char          *local_path;   /* (owned) (nullable) the original */
-  char          *file_name;    /* (owned) (nullable) */
-  char          *mime;         /* (owned) (nullable) */
-  goffset        size;
+  WabizOutboxSpooled *spooled;  /* (owned) (nullable) a file's copy, once made */
 } QueueData;
 
 static void
@@ -1677,13 +1517,7 @@ queue_data_free (QueueData *data)
   g_clear_pointer (&data->message, wabiz_outgoing_unref);
   g_free (data->phone);
   g_clear_pointer (&data->object, json_node_unref);
-  g_free (data->phone_out);
-  g_free (data->spool_dir);
-  g_free (data->spool_owner);
-  g_free (data->spool_path);
-  g_free (data->local_path);
-  g_free (data->file_name);
-  g_free (data->mime);
+  g_clear_pointer (&data->spooled, _wabiz_outbox_spooled_free);
   g_free (data);
 }
 
@@ -1793,12 +1627,14 @@ check_template (WabizDbConn   *conn,
 }
 
 static gboolean
-queue_on_conn (WabizDbConn *conn,
+queue_on_conn (WabizOutbox *self,
+               WabizDbConn *conn,
                QueueData   *data,
                char       **out_uuid,
                GError     **error)
 {
   WabizOutgoing *m = data->message;
+  WabizOutboxSpooled *spooled = data->spooled;
   g_autoptr(WabizDbResult) alias = NULL;
   g_autoptr(WabizDbResult) window = NULL;
   g_autoptr(WabizDbResult) inserted = NULL;
@@ -1858,15 +1694,15 @@ queue_on_conn (WabizDbConn *conn,
   payload_text = json_to_string (payload, FALSE);
   template_params = _wabiz_outgoing_dup_template_params (m);
 
-  if (data->spool_path != NULL)
-    size = g_strdup_printf ("%" G_GOFFSET_FORMAT, data->size);
+  if (spooled != NULL)
+    size = g_strdup_printf ("%" G_GOFFSET_FORMAT, spooled->size);
 
   {
     const char *p[] = {
       phone, preview, m->type, m->template_name, m->template_language, template_params,
       m->link, _wabiz_outgoing_get_media_type (m), m->caption, m->media_id,
-      m->filename ? m->filename : data->file_name, m->reply_to, payload_text, lead_id,
-      data->mime, size, data->local_path,
+      m->filename ? m->filename : spooled ? spooled->name : NULL, m->reply_to, payload_text,
+      lead_id, spooled ? spooled->mime : NULL, size, spooled ? spooled->local_path : NULL,
     };
 
     /* a file's bubble shows it from where it is on this computer */
@@ -1885,8 +1721,8 @@ queue_on_conn (WabizDbConn *conn,
 
   {
     const char *p[] = { wabiz_db_result_get (inserted, 0, "id"), phone, payload_text,
-                        m->bulk ? "true" : "false", data->spool_path,
-                        data->spool_path ? data->spool_owner : NULL };
+                        m->bulk ? "true" : "false", spooled ? spooled->path : NULL,
+                        spooled ? self->spool_owner : NULL };
 
     outbox = wabiz_db_conn_exec (conn,
                                  "INSERT INTO outbox (message_uuid, phone, payload, bulk, media_file, media_host)"
@@ -1912,6 +1748,7 @@ queue_job (WabizDb      *db,
            gpointer      task_data,
            GCancellable *cancellable)
 {
+  WabizOutbox *self = g_task_get_source_object (task);
   QueueData *data = task_data;
   g_autofree char *uuid = NULL;
   GError *error = NULL;
@@ -1921,12 +1758,12 @@ queue_job (WabizDb      *db,
       g_task_return_error (task, error);
       return;
     }
-  if (!queue_on_conn (conn, data, &uuid, &error))
+  if (!queue_on_conn (self, conn, data, &uuid, &error))
     {
       wabiz_db_conn_rollback (conn);
       /* nothing names the copy */
-      if (data->spool_path != NULL)
-        remove_spool_copy (data->spool_dir, data->spool_path);
+      if (data->spooled != NULL)
+        _wabiz_outbox_spool_remove (self, data->spooled->path);
       g_task_return_error (task, error);
       return;
     }
@@ -1976,9 +1813,7 @@ start_queue_job (GTask *task)
   g_object_unref (job);
 }
 
-/* Checks the file against Meta's limits, then copies it into the spool,
- * then checks the copy (the original may change meanwhile): what is
- * checked is what will be uploaded. */
+/* the check and the copy read and write files: on a worker thread */
 static void
 spool_thread (GTask        *task,
               gpointer      source_object,
@@ -1986,66 +1821,14 @@ spool_thread (GTask        *task,
               GCancellable *cancellable)
 {
   QueueData *data = task_data;
-  GFile *file = data->message->file;
-  g_autofree char *path = g_file_get_path (file);
-  g_autofree char *name = NULL;
-  g_autofree char *token = NULL;
-  g_autofree char *dir = NULL;
-  g_autofree char *copy = NULL;
-  g_autofree char *mime = NULL;
-  g_autoptr(GFile) dest = NULL;
   GError *error = NULL;
-  goffset size = 0;
 
-  if (path == NULL)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                               _("Only files on this computer can be sent; save the file first"));
-      return;
-    }
-  if (!wabiz_graph_check_media_file (path, data->message->kind, NULL, NULL, NULL, &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
-  name = g_file_get_basename (file);
-  token = g_uuid_string_random ();
-  dir = g_build_filename (data->spool_dir, token, NULL);
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved = errno;
-
-      g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved),
-                               _("Cannot keep a copy of “%s” for sending: %s. Free some disk space and try again."),
-                               name, g_strerror (saved));
-      return;
-    }
-  copy = g_build_filename (dir, name, NULL);
-  dest = g_file_new_for_path (copy);
-  /* GIO clones the data where the file system can (reflink) */
-  if (!g_file_copy (file, dest, G_FILE_COPY_NONE, cancellable, NULL, NULL, &error))
-    {
-      remove_spool_dir (dir);
-      g_task_return_new_error (task, error->domain, error->code,
-                               _("Cannot keep a copy of “%s” for sending: %s. Free some disk space and try again."),
-                               name, error->message);
-      g_error_free (error);
-      return;
-    }
-  if (!wabiz_graph_check_media_file (copy, data->message->kind, NULL, &mime, &size, &error))
-    {
-      remove_spool_dir (dir);
-      g_task_return_error (task, error);
-      return;
-    }
-
-  data->spool_path = g_steal_pointer (&copy);
-  data->local_path = g_steal_pointer (&path);
-  data->file_name = g_steal_pointer (&name);
-  data->mime = g_steal_pointer (&mime);
-  data->size = size;
-  g_task_return_boolean (task, TRUE);
+  data->spooled = _wabiz_outbox_spool_file (source_object, data->message->file, data->message->kind,
+                                            cancellable, &error);
+  if (data->spooled == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
 }
 
 static void
@@ -2115,9 +1898,6 @@ wabiz_outbox_queue_async (WabizOutbox         *self,
     {
       g_autoptr(GTask) spool = NULL;
 
-      /* the check and the copy read and write files: on a worker thread */
-      data->spool_dir = g_strdup (self->spool_dir);
-      data->spool_owner = g_strdup (self->spool_owner);
       spool = g_task_new (self, cancellable, spool_done_cb, g_steal_pointer (&task));
       g_task_set_source_tag (spool, spool_thread);
       g_task_set_task_data (spool, data, NULL);
