@@ -12,6 +12,7 @@
 #include <json-glib/json-glib.h>
 
 #include "wabiz-graph-error.h"
+#include "wabiz-media-rules.h"
 
 G_BEGIN_DECLS
 
@@ -45,20 +46,6 @@ GType                wabiz_graph_media_info_get_type (void) G_GNUC_CONST;
 WabizGraphMediaInfo *wabiz_graph_media_info_copy     (const WabizGraphMediaInfo *info);
 void                 wabiz_graph_media_info_free     (WabizGraphMediaInfo       *info);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WabizGraphMediaInfo, wabiz_graph_media_info_free)
-
-/* Checks a local file against Meta's rules for @kind (image, video,
- * audio, document, sticker; NULL: from the content). Reads the first
- * bytes of the file: BLOCKS, call it on a worker thread.
- * On success sets @out_kind, @out_mime (as it must be uploaded; voice
- * notes are "audio/ogg; codecs=opus") and @out_size. */
-gboolean    wabiz_graph_check_media_file         (const char  *path,
-                                                  const char  *kind,
-                                                  char       **out_kind,
-                                                  char       **out_mime,
-                                                  goffset     *out_size,
-                                                  GError     **error);
-/* The media kind a MIME type goes as (NULL when Meta takes none). */
-const char *wabiz_graph_kind_for_mime            (const char  *mime_type);
 
 #define WABIZ_TYPE_GRAPH_CLIENT (wabiz_graph_client_get_type ())
 G_DECLARE_FINAL_TYPE (WabizGraphClient, wabiz_graph_client, WABIZ, GRAPH_CLIENT, GObject)
