@@ -986,9 +986,10 @@ wabiz_conversations_model_notification (WabizConversationsModel *self,
 {
   g_return_if_fail (WABIZ_IS_CONVERSATIONS_MODEL (self));
 
+  /* "drafts": a draft was saved, or cleared once its text went */
   if (table != NULL &&
       !g_str_equal (table, "conversations") && !g_str_equal (table, "messages") &&
-      !g_str_equal (table, "leads"))
+      !g_str_equal (table, "leads") && !g_str_equal (table, "drafts"))
     return;
 
   if (phone == NULL)

@@ -3,10 +3,11 @@
  * SPDX-License-Identifier: MIT
  *
  * What the user typed and did not send, per conversation. Saved to
- * conversations.draft a moment after typing stops, so another desktop
- * and the next start see it; until the database has it, it also sits in
- * a small local file, so that neither a closed app nor a database that
- * is briefly away loses a word.
+ * conversations.draft a moment after typing stops, with a NOTIFY, so that
+ * every open list (here and on another desktop) and the next start see
+ * it, and see it go when the text is sent; until the database has it, it
+ * also sits in a small local file, so that neither a closed app nor a
+ * database that is briefly away loses a word.
  */
 
 #define G_LOG_DOMAIN "wabiz-drafts"
@@ -14,6 +15,7 @@
 #include "config.h"
 
 #include "wabiz-drafts.h"
+#include "wabiz-store.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -204,14 +206,21 @@ save_pending (WabizDrafts *self)
       g_hash_table_insert (self->saving, g_strdup (phone), g_strdup (text));
       g_hash_table_iter_remove (&iter);
 
-      /* no conversation row yet (a lead written to first): make one */
+      /* no conversation row yet (a lead written to first): make one. A
+       * change is announced (at commit, with the statement): the lists
+       * only read a conversation again when a NOTIFY names it */
       wabiz_db_query_async (self->db,
                             "WITH u AS (UPDATE conversations SET draft = nullif($2, ''), updated_at = now()"
-                            "           WHERE phone = $1 RETURNING 1)"
-                            " INSERT INTO conversations (phone, lead_id, total_messages, draft)"
-                            " SELECT $1, (SELECT id FROM leads WHERE phone = $1), 0, $2"
-                            " WHERE NOT EXISTS (SELECT 1 FROM u) AND $2 <> ''"
-                            " ON CONFLICT (phone) DO UPDATE SET draft = nullif(excluded.draft, '')",
+                            "           WHERE phone = $1 AND draft IS DISTINCT FROM nullif($2, '')"
+                            "           RETURNING 1),"
+                            " i AS (INSERT INTO conversations (phone, lead_id, total_messages, draft)"
+                            "       SELECT $1, (SELECT id FROM leads WHERE phone = $1), 0, $2"
+                            "       WHERE $2 <> '' AND NOT EXISTS (SELECT 1 FROM conversations WHERE phone = $1)"
+                            "       ON CONFLICT (phone) DO UPDATE SET draft = nullif(excluded.draft, '')"
+                            "       RETURNING 1)"
+                            " SELECT pg_notify('" WABIZ_STORE_CHANNEL "',"
+                            "                  json_build_object('t', 'drafts', 'phone', $1::text)::text)"
+                            " WHERE EXISTS (SELECT 1 FROM u) OR EXISTS (SELECT 1 FROM i)",
                             2, params, NULL, save_cb, data);
     }
 
