@@ -168,6 +168,17 @@ save_cb (GObject      *object,
       if (self->db != NULL)
         schedule (self, RETRY_DELAY_MS);
     }
+  else if (g_hash_table_contains (self->pending, data->phone) && self->db != NULL)
+    {
+      /* newer text came while this one was being saved, and its round
+       * passed it by (one save per phone at a time): save it now, or it
+       * would wait for the next key press; the sent text's empty draft
+       * would never reach the database */
+      if (self->flushes->len > 0)
+        save_pending (self);
+      else if (self->timeout_id == 0)
+        schedule (self, self->delay_ms);
+    }
 
   write_backup (self);
   finish_flushes (self);
