@@ -710,9 +710,14 @@ composer_send_cb (WabizChatView *self)
   send->text = g_steal_pointer (&text);
   send->reply_to = reply != NULL ? g_strdup (wabiz_message_get_wamid (reply)) : NULL;
 
-  /* clear at once; the bubble appears as queued when the row is written */
+  /* clear at once; the bubble appears as queued when the row is written.
+   * The draft goes with the text, now rather than after a pause, so that
+   * the list says what was sent and not "Draft: …" */
   wabiz_composer_set_text (self->composer, "");
   wabiz_composer_set_reply_to (self->composer, NULL);
+  wabiz_conversation_set_draft (self->conversation, NULL);
+  if (self->drafts != NULL)
+    wabiz_drafts_flush_async (self->drafts, NULL, NULL, NULL);
   self->stick_to_bottom = TRUE;
   queue_text (self, send);
 }
