@@ -120,6 +120,50 @@ sql_int (Fixture    *f,
   return wabiz_db_result_get_int (res, 0, "n");
 }
 
+/* The single value @sql selects, NULL for none */
+static char *
+sql_text (Fixture    *f,
+          const char *sql)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WabizDbResult) res = wabiz_db_query_sync (f->db, sql, 0, NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  if (wabiz_db_result_get_n_rows (res) == 0)
+    return NULL;
+  return g_strdup (wabiz_db_result_get_nth (res, 0, 0));
+}
+
+static gboolean
+sql_is (Fixture    *f,
+        const char *sql,
+        const char *expected)
+{
+  g_autofree char *value = sql_text (f, sql);
+
+  return g_strcmp0 (value, expected) == 0;
+}
+
+/* The draft the database holds for @phone, NULL for none */
+static char *
+db_draft (Fixture    *f,
+          const char *phone)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT draft FROM conversations WHERE phone = '%s'", phone);
+
+  return sql_text (f, sql);
+}
+
+static gboolean
+db_draft_is (Fixture    *f,
+             const char *phone,
+             const char *expected)
+{
+  g_autofree char *draft = db_draft (f, phone);
+
+  return g_strcmp0 (draft, expected) == 0;
+}
+
 static void
 process_webhook (Fixture    *f,
                  const char *body)
@@ -190,6 +234,83 @@ use_simulator (Fixture                *f,
   /* not started: messages stay queued, as with no sender around */
   outbox = wabiz_outbox_new (wabiz_pane_get_database (WABIZ_PANE (pane)), graph, 80);
   wabiz_conversations_pane_set_sending (pane, outbox, graph);
+}
+
+static GtkListView *
+conversation_list (WabizConversationsPane *pane)
+{
+  GObject *view = gtk_widget_get_template_child (GTK_WIDGET (pane), WABIZ_TYPE_CONVERSATIONS_PANE,
+                                                 "conversation_list");
+
+  g_assert_true (GTK_IS_LIST_VIEW (view));
+  return GTK_LIST_VIEW (view);
+}
+
+/* The list of bubbles of the open chat */
+static GtkListView *
+bubble_list (WabizConversationsPane *pane)
+{
+  GObject *view = gtk_widget_get_template_child (GTK_WIDGET (wabiz_conversations_pane_get_chat_view (pane)),
+                                                 WABIZ_TYPE_CHAT_VIEW, "list_view");
+
+  g_assert_true (GTK_IS_LIST_VIEW (view));
+  return GTK_LIST_VIEW (view);
+}
+
+/* The label @name of the conversation row of @phone, as shown (NULL:
+ * hidden); "(no row)" when no row shows that conversation */
+static const char *
+conversation_label (WabizConversationsPane *pane,
+                    const char             *phone,
+                    const char             *name)
+{
+  GtkWidget *row = wabiz_test_ui_find_conversation_row (GTK_WIDGET (conversation_list (pane)), phone);
+
+  return row != NULL ? wabiz_test_ui_row_label (row, name) : "(no row)";
+}
+
+static gboolean
+preview_is (WabizConversationsPane *pane,
+            const char             *phone,
+            const char             *text)
+{
+  return g_strcmp0 (conversation_label (pane, phone, "preview_label"), text) == 0;
+}
+
+/* The label @name of the bubble of @message, as shown; "(no row)" when
+ * no row shows it */
+static const char *
+bubble_label (WabizConversationsPane *pane,
+              WabizMessage           *message,
+              const char             *name)
+{
+  GtkWidget *row = wabiz_test_ui_find_row (GTK_WIDGET (bubble_list (pane)), WABIZ_TYPE_MESSAGE_ROW, message);
+
+  return row != NULL ? wabiz_test_ui_row_label (row, name) : "(no row)";
+}
+
+/* Types @text at the end of what the composer holds, as a person does,
+ * and lets a few frames go by */
+static void
+type_text (WabizComposer *composer,
+           const char    *text)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (wabiz_composer_get_text_view (composer));
+  GtkTextIter end;
+
+  gtk_text_buffer_get_end_iter (buffer, &end);
+  gtk_text_buffer_place_cursor (buffer, &end);
+  gtk_text_buffer_insert_at_cursor (buffer, text, -1);
+  wabiz_test_ui_wait_frames (GTK_WIDGET (composer), 2);
+}
+
+static gboolean
+composer_says (WabizComposer *composer,
+               const char    *text)
+{
+  g_autofree char *typed = wabiz_composer_dup_text (composer);
+
+  return g_strcmp0 (typed, text) == 0;
 }
 
 typedef struct
@@ -753,6 +874,137 @@ test_restart (Fixture       *f,
   wabiz_test_ui_run (restarted_cb, f);
 }
 
+/* a draft, then Enter: the reply goes out and the list says so, not
+ * "Draft: …"; two chats keep a draft each */
+
+#define BRUNO_REPLY "Yes, we open at 10 on Sunday."
+
+static void
+draft_sent_cb (WabizApplication *app,
+               WabizWindow      *window,
+               gpointer          data)
+{
+  Fixture *f = data;
+  WabizConversationsPane *pane = show_pane (window);
+  WabizChatView *chat = wabiz_conversations_pane_get_chat_view (pane);
+  WabizComposer *composer = wabiz_chat_view_get_composer (chat);
+  g_autoptr(WabizGraphClient) graph = NULL;
+  g_autoptr(WabizOutbox) outbox = NULL;
+  g_autoptr(WabizMessage) sent = NULL;
+  g_autoptr(GAsyncResult) stopped = NULL;
+  g_autofree char *body = NULL;
+  WabizMessagesModel *messages;
+  CountWait w;
+
+  /* the sender runs, against the simulator */
+  graph = wabiz_graph_client_new (wabiz_sim_server_get_base_url (f->sim), "v19.0",
+                                  WABIZ_SIM_DEFAULT_PHONE_NUMBER_ID, WABIZ_SIM_DEFAULT_WABA_ID,
+                                  WABIZ_SIM_DEFAULT_ACCESS_TOKEN);
+  outbox = wabiz_outbox_new (wabiz_pane_get_database (WABIZ_PANE (pane)), graph, 80);
+  wabiz_conversations_pane_set_sending (pane, outbox, graph);
+  wabiz_sim_server_set_window (f->sim, BRUNO, TRUE);
+  wabiz_sim_server_set_window (f->sim, ANA, TRUE);
+  wabiz_outbox_start (outbox);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 720);
+  messages = open_chat (pane, BRUNO, 1);
+  g_assert_true (preview_is (pane, BRUNO, "Is the shop open on Sunday?"));
+
+  /* a reply, typed in steps, then a pause long enough for the draft to be
+   * saved: the database has it, and the list shows it */
+  type_text (composer, "Yes,");
+  type_text (composer, " we open");
+  type_text (composer, " at 10 on Sunday.");
+  WABIZ_TEST_WAIT (db_draft_is (f, BRUNO, BRUNO_REPLY), 30);
+  WABIZ_TEST_WAIT (preview_is (pane, BRUNO, "Draft: " BRUNO_REPLY), 30);
+  wabiz_test_ui_assert_list_rows (conversation_list (pane), NULL, NULL);
+  g_free (wabiz_test_ui_screenshot (window, "ui-conversations-draft.png"));
+
+  /* Enter */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (composer), "composer.send", NULL));
+  w.model = messages;
+  w.n = 2;
+  wabiz_test_wait_until (has_n_messages, &w, 30);
+  sent = last_message (messages);
+  g_assert_cmpstr (wabiz_message_get_text (sent), ==, BRUNO_REPLY);
+  g_assert_true (composer_says (composer, ""));
+
+  /* Meta took it, and the draft went from the database: from then on
+   * the list says what was sent, not the draft */
+  wait_status (sent, WABIZ_MESSAGE_STATUS_SENT);
+  WABIZ_TEST_WAIT (db_draft_is (f, BRUNO, NULL), 30);
+  WABIZ_TEST_WAIT (preview_is (pane, BRUNO, "You: " BRUNO_REPLY), 30);
+
+  /* the customer's phone got it, then read it */
+  body = status_body (wabiz_message_get_wamid (sent), BRUNO, "delivered");
+  process_webhook (f, body);
+  g_clear_pointer (&body, g_free);
+  wait_status (sent, WABIZ_MESSAGE_STATUS_DELIVERED);
+  body = status_body (wabiz_message_get_wamid (sent), BRUNO, "read");
+  process_webhook (f, body);
+  g_clear_pointer (&body, g_free);
+  wait_status (sent, WABIZ_MESSAGE_STATUS_READ);
+  WABIZ_TEST_WAIT (g_strcmp0 (bubble_label (pane, sent, "status_label"), "✓✓ Read") == 0, 30);
+  g_assert_cmpstr (bubble_label (pane, sent, "text_label"), ==, BRUNO_REPLY);
+
+  /* still no draft, anywhere */
+  wabiz_test_ui_wait_frames (GTK_WIDGET (window), 3);
+  g_assert_false (g_str_has_prefix (conversation_label (pane, BRUNO, "preview_label"), "Draft:"));
+  g_assert_cmpstr (conversation_label (pane, BRUNO, "preview_label"), ==, "You: " BRUNO_REPLY);
+  g_assert_true (db_draft_is (f, BRUNO, NULL));
+  g_assert_false (wabiz_drafts_get_pending (wabiz_conversations_pane_get_drafts (pane)));
+  wabiz_test_ui_assert_list_rows (conversation_list (pane), NULL, NULL);
+  wabiz_test_ui_assert_list_rows (bubble_list (pane), NULL, NULL);
+  g_free (wabiz_test_ui_screenshot (window, "ui-conversations-draft-sent.png"));
+
+  /* two chats, back and forth while typing: each keeps its own draft,
+   * in the composer, in the database and in the list */
+  open_chat (pane, ANA, 7);
+  g_assert_true (composer_says (composer, ""));
+  type_text (composer, "Your vase");
+  type_text (composer, " ships today");
+  open_chat (pane, BRUNO, 2);
+  g_assert_true (composer_says (composer, ""));
+  WABIZ_TEST_WAIT (preview_is (pane, ANA, "Draft: Your vase ships today"), 30);
+  type_text (composer, "See you");
+  open_chat (pane, ANA, 7);
+  WABIZ_TEST_WAIT (composer_says (composer, "Your vase ships today"), 30);
+  WABIZ_TEST_WAIT (preview_is (pane, BRUNO, "Draft: See you"), 30);
+  type_text (composer, ", tracking follows");
+  messages = open_chat (pane, BRUNO, 2);
+  WABIZ_TEST_WAIT (composer_says (composer, "See you"), 30);
+  WABIZ_TEST_WAIT (db_draft_is (f, ANA, "Your vase ships today, tracking follows"), 30);
+  WABIZ_TEST_WAIT (db_draft_is (f, BRUNO, "See you"), 30);
+  WABIZ_TEST_WAIT (preview_is (pane, ANA, "Draft: Your vase ships today, tracking follows"), 30);
+  WABIZ_TEST_WAIT (preview_is (pane, BRUNO, "Draft: See you"), 30);
+  wabiz_test_ui_assert_list_rows (conversation_list (pane), NULL, NULL);
+  g_free (wabiz_test_ui_screenshot (window, "ui-conversations-two-drafts.png"));
+
+  /* Bruno's goes; Ana's stays */
+  type_text (composer, " on Sunday!");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (composer), "composer.send", NULL));
+  w.model = messages;
+  w.n = 3;
+  wabiz_test_wait_until (has_n_messages, &w, 30);
+  WABIZ_TEST_WAIT (db_draft_is (f, BRUNO, NULL), 30);
+  WABIZ_TEST_WAIT (preview_is (pane, BRUNO, "You: See you on Sunday!"), 30);
+  g_assert_true (db_draft_is (f, ANA, "Your vase ships today, tracking follows"));
+  g_assert_true (preview_is (pane, ANA, "Draft: Your vase ships today, tracking follows"));
+  WABIZ_TEST_WAIT (sql_is (f, "SELECT count(*) FROM messages WHERE phone = '" BRUNO "' AND status = 'sent'"
+                              " AND message = 'See you on Sunday!'", "1"), 30);
+  wabiz_test_ui_assert_list_rows (conversation_list (pane), NULL, NULL);
+  wabiz_test_ui_assert_list_rows (bubble_list (pane), NULL, NULL);
+
+  wabiz_outbox_stop_async (outbox, NULL, wabiz_test_store_result_cb, &stopped);
+  g_assert_true (wabiz_outbox_stop_finish (outbox, wabiz_test_wait_result (&stopped, 60), NULL));
+}
+
+static void
+test_draft_sent (Fixture       *f,
+                 gconstpointer  data)
+{
+  wabiz_test_ui_run (draft_sent_cb, f);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -762,6 +1014,8 @@ main (int   argc,
 
   g_test_add ("/wabiz/ui/conversations/chat", Fixture, NULL, fixture_setup, test_chat, fixture_teardown);
   g_test_add ("/wabiz/ui/conversations/restart", Fixture, NULL, fixture_setup, test_restart, fixture_teardown);
+  g_test_add ("/wabiz/ui/conversations/draft-sent", Fixture, NULL, fixture_setup, test_draft_sent,
+              fixture_teardown);
   g_test_add ("/wabiz/ui/conversations/files-offline", Fixture, NULL, fixture_setup, test_files_offline,
               fixture_teardown);
 

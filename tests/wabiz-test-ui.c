@@ -15,7 +15,9 @@
 #include "wabiz-test-ui.h"
 
 #include <adwaita.h>
+#include <errno.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <math.h>
 
 static gboolean ui_available;
@@ -72,6 +74,11 @@ char *
 wabiz_test_ui_set_database (const char *seed_sql)
 {
   char *conninfo = wabiz_test_pg_new_seeded_database (seed_sql);
+  g_autofree char *drafts = g_build_filename (g_get_user_state_dir (), "wabiz", "drafts.ini", NULL);
+
+  /* the drafts an earlier test left unsaved belong to its database */
+  if (g_remove (drafts) != 0)
+    g_assert_cmpint (errno, ==, ENOENT);
 
   g_setenv ("WABIZ_DATABASE_URL", conninfo, TRUE);
   return conninfo;

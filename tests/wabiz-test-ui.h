@@ -24,7 +24,8 @@ gboolean     wabiz_test_ui_skip_without_display (void);
 
 /* For a fixture's setup: a fresh database, migrated and seeded with
  * @seed_sql (nullable), that the application opens (WABIZ_DATABASE_URL);
- * its connection string. */
+ * its connection string. Drafts an earlier test left in the state
+ * folder go. */
 char        *wabiz_test_ui_set_database         (const char        *seed_sql);
 /* For the teardown: frees *@conninfo and unsets WABIZ_DATABASE_URL. */
 void         wabiz_test_ui_clear_database       (char             **conninfo);
