@@ -3,8 +3,8 @@
  * SPDX-License-Identifier: MIT
  *
  * What the outbox's files share: the object (wabiz-outbox.c: queue,
- * wait, the message-settled signal), its spool (wabiz-outbox-spool.c)
- * and its sender (wabiz-outbox-sender.c).
+ * wait, the message-settled signal), its sender (wabiz-outbox-sender.c)
+ * and its spool (wabiz-outbox-spool.c).
  */
 
 #pragma once
@@ -12,6 +12,9 @@
 #include "wabiz-outbox.h"
 
 G_BEGIN_DECLS
+
+/* what a message in doubt says (N_: untranslated in the database) */
+#define WABIZ_OUTBOX_UNKNOWN_TITLE N_("Not known whether this was sent; check before resending")
 
 typedef struct _WabizOutboxLock WabizOutboxLock;
 
@@ -48,6 +51,40 @@ struct _WabizOutbox
   char             *spool_dir;     /* (owned) */
   char             *spool_owner;   /* (owned) host and spool: outbox.media_host */
 };
+
+/* ------------------------------------------------------------------ */
+/* wabiz-outbox.c */
+
+/* What a message came to, for the message-settled signal and waiters */
+typedef struct
+{
+  const char *status;         /* accepted, sent, failed, unknown or cancelled */
+  const char *wamid;          /* (nullable) */
+  const char *error_code;     /* (nullable) Meta's, for failed */
+  const char *error_title;    /* (nullable) */
+  const char *error_details;  /* (nullable) */
+} WabizOutboxSettled;
+
+void     _wabiz_outbox_settle          (WabizOutbox        *self,
+                                        const char         *uuid,
+                                        const WabizOutboxSettled *settled);
+
+typedef gboolean (*WabizOutboxTransactionFunc) (WabizDbConn *conn,
+                                                gpointer     data,
+                                                GError     **error);
+
+/* Runs @func in a transaction: rolled back when it fails, committed
+ * when it succeeds. On a worker thread. */
+gboolean _wabiz_outbox_transaction     (WabizDbConn        *conn,
+                                        WabizOutboxTransactionFunc func,
+                                        gpointer            data,
+                                        GError            **error);
+
+/* ------------------------------------------------------------------ */
+/* wabiz-outbox-sender.c */
+
+/* Stops it for good; for dispose */
+void     _wabiz_outbox_sender_dispose  (WabizOutbox        *self);
 
 /* ------------------------------------------------------------------ */
 /* wabiz-outbox-spool.c: local copies of queued attachments. These
