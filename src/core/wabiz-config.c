@@ -14,11 +14,14 @@
 #include "wabiz-error.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <gio/gio.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <pwd.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static void
 clear_secret (char **secret)
@@ -61,48 +64,129 @@ unquote (const char *value)
   return g_strdup (value);
 }
 
-GHashTable *
-wabiz_config_read_env_file (const char  *path,
-                            GError     **error)
+/* The largest env file read: a few dozen lines are expected */
+#define ENV_FILE_MAX_SIZE (1024 * 1024)
+
+static char *
+describe_user (uid_t uid)
 {
-  g_autoptr(GHashTable) vars = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_autofree char *contents = NULL;
-  g_autoptr(GError) local_error = NULL;
-  g_auto(GStrv) lines = NULL;
+  struct passwd *pw = getpwuid (uid);
+
+  if (pw != NULL)
+    return g_strdup (pw->pw_name);
+  return g_strdup_printf ("%u", (guint) uid);
+}
+
+/* Reads the env file through one file descriptor, checked once open: a
+ * check by path and then an open would let the file be swapped between
+ * them. */
+static char *
+read_private_file (const char  *path,
+                   GError     **error)
+{
+  g_autoptr(GString) contents = NULL;
   struct stat st;
+  int fd;
 
-  g_return_val_if_fail (path != NULL, NULL);
-
-  if (g_stat (path, &st) != 0)
+  fd = open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0)
     {
       int saved_errno = errno;
 
-      g_set_error (error, WABIZ_ERROR, WABIZ_ERROR_CONFIG, _("Cannot read the env file %s: %s"),
-                   path, g_strerror (saved_errno));
+      if (saved_errno == ELOOP)
+        g_set_error (error, WABIZ_ERROR, WABIZ_ERROR_CONFIG,
+                     _("Refusing the env file %s: it is a symbolic link, and a link can be turned "
+                       "to another file. Give --env-file the file itself."),
+                     path);
+      else
+        g_set_error (error, WABIZ_ERROR, WABIZ_ERROR_CONFIG, _("Cannot read the env file %s: %s"),
+                     path, g_strerror (saved_errno));
       return NULL;
     }
-  if (!S_ISREG (st.st_mode))
+
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
     {
       g_set_error (error, WABIZ_ERROR, WABIZ_ERROR_CONFIG,
                    _("The env file %s is not a regular file"), path);
+      close (fd);
       return NULL;
     }
-  /* it holds secrets: only its owner may read or write it */
+  /* it holds secrets: only the user running wabizd may have written it,
+   * and only they may read it */
+  if (st.st_uid != geteuid ())
+    {
+      g_autofree char *owner = describe_user (st.st_uid);
+      g_autofree char *self = describe_user (geteuid ());
+
+      g_set_error (error, WABIZ_ERROR, WABIZ_ERROR_CONFIG,
+                   _("Refusing the env file %s: it belongs to the user %s, but wabizd runs as %s, and "
+                     "a file holding its secrets must belong to the user running it. Run: chown %s %s"),
+                   path, owner, self, self, path);
+      close (fd);
+      return NULL;
+    }
   if ((st.st_mode & 077) != 0)
     {
       g_set_error (error, WABIZ_ERROR, WABIZ_ERROR_CONFIG,
                    _("Refusing the env file %s: its mode is %04o, but a file holding secrets must be "
                      "readable by its owner only (mode 0600). Run: chmod 600 %s"),
                    path, (guint) (st.st_mode & 07777), path);
+      close (fd);
       return NULL;
     }
 
-  if (!g_file_get_contents (path, &contents, NULL, &local_error))
+  contents = g_string_sized_new (st.st_size > 0 && st.st_size < ENV_FILE_MAX_SIZE ? st.st_size + 1 : 4096);
+  for (;;)
     {
-      g_set_error (error, WABIZ_ERROR, WABIZ_ERROR_CONFIG, _("Cannot read the env file %s: %s"),
-                   path, local_error->message);
+      char buffer[4096];
+      gssize n = read (fd, buffer, sizeof buffer);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int saved_errno = errno;
+
+          g_set_error (error, WABIZ_ERROR, WABIZ_ERROR_CONFIG, _("Cannot read the env file %s: %s"),
+                       path, g_strerror (saved_errno));
+          close (fd);
+          return NULL;
+        }
+      if (n == 0)
+        break;
+      if (contents->len + n > ENV_FILE_MAX_SIZE)
+        {
+          g_set_error (error, WABIZ_ERROR, WABIZ_ERROR_CONFIG,
+                       _("The env file %s is larger than 1 MiB: it is not an env file"), path);
+          close (fd);
+          return NULL;
+        }
+      g_string_append_len (contents, buffer, n);
+    }
+  close (fd);
+
+  if (memchr (contents->str, '\0', contents->len) != NULL)
+    {
+      g_set_error (error, WABIZ_ERROR, WABIZ_ERROR_CONFIG,
+                   _("The env file %s holds binary data: it is not an env file"), path);
       return NULL;
     }
+  return g_string_free (g_steal_pointer (&contents), FALSE);
+}
+
+GHashTable *
+wabiz_config_read_env_file (const char  *path,
+                            GError     **error)
+{
+  g_autoptr(GHashTable) vars = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  contents = read_private_file (path, error);
+  if (contents == NULL)
+    return NULL;
 
   lines = g_strsplit (contents, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
@@ -246,6 +330,63 @@ wabiz_config_override (WabizConfig  *self,
   return TRUE;
 }
 
+/* The old FastAPI service read Supabase through its REST API, with
+ * SUPABASE_URL and SUPABASE_KEY. Its .env reused as is has no
+ * DATABASE_URL, and wabizd would open its built-in database, empty: the
+ * user's data would seem gone. */
+static gboolean
+check_old_service (GHashTable  *file_vars,
+                   GError     **error)
+{
+  const char *old_names[] = { "SUPABASE_URL", "SUPABASE_KEY" };
+  g_autofree char *database_url = lookup (file_vars, "DATABASE_URL");
+  g_autoptr(GStrvBuilder) found = g_strv_builder_new ();
+  g_auto(GStrv) names = NULL;
+  g_autofree char *listed = NULL;
+
+  if (database_url != NULL)
+    {
+      memset (database_url, 0, strlen (database_url));
+      return TRUE;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (old_names); i++)
+    {
+      g_autofree char *value = lookup (file_vars, old_names[i]);
+
+      if (value != NULL)
+        {
+          g_strv_builder_add (found, old_names[i]);
+          memset (value, 0, strlen (value));
+        }
+    }
+  names = g_strv_builder_end (found);
+  if (names[0] == NULL)
+    return TRUE;
+
+  listed = g_strjoinv (" ", names);
+  /* Translators: the first %s is one or two variable names */
+  g_set_error (error, WABIZ_ERROR, WABIZ_ERROR_CONFIG,
+               ngettext ("%s is set, but DATABASE_URL is not. This is the old service’s setting, "
+                         "which wabizd does not use; without DATABASE_URL it would open its "
+                         "built-in database, where your leads and messages are not. In Supabase’s "
+                         "dashboard open Project Settings → Database → Connection string, copy the "
+                         "“Session pooler” URI, put your database password in it, add "
+                         "?sslmode=verify-full&sslrootcert=FILE (FILE: the certificate from Project "
+                         "Settings → Database → SSL Configuration) and set that as DATABASE_URL. To "
+                         "start afresh in the built-in database instead, remove %s.",
+                         "%s are set, but DATABASE_URL is not. These are the old service’s "
+                         "settings, which wabizd does not use; without DATABASE_URL it would open "
+                         "its built-in database, where your leads and messages are not. In "
+                         "Supabase’s dashboard open Project Settings → Database → Connection string, "
+                         "copy the “Session pooler” URI, put your database password in it, add "
+                         "?sslmode=verify-full&sslrootcert=FILE (FILE: the certificate from Project "
+                         "Settings → Database → SSL Configuration) and set that as DATABASE_URL. To "
+                         "start afresh in the built-in database instead, remove %s.",
+                         g_strv_length (names)),
+               listed, listed);
+  return FALSE;
+}
+
 WabizConfig *
 wabiz_config_load (const char  *env_file,
                    GError     **error)
@@ -261,6 +402,8 @@ wabiz_config_load (const char  *env_file,
       if (file_vars == NULL)
         return NULL;
     }
+  if (!check_old_service (file_vars, error))
+    return NULL;
 
   if (!require (&self->access_token, file_vars, "ACCESS_TOKEN", _("the Meta access token"), error) ||
       !require (&self->phone_number_id, file_vars, "PHONE_NUMBER_ID", _("the phone number id"), error) ||

@@ -39,11 +39,15 @@ typedef struct
 #define WABIZ_CONFIG_DEFAULT_GEMINI_MODEL "gemini-2.5-pro"
 #define WABIZ_CONFIG_DEFAULT_SEND_RATE 80.0
 
-/* Reads @env_file (nullable; refused unless only its owner can read it)
- * over the environment: a variable set in the file wins. */
+/* Reads @env_file (nullable; refused unless it is a regular file, not a
+ * symbolic link, of the user running us, mode 0600) over the
+ * environment: a variable set in the file wins. SUPABASE_URL or
+ * SUPABASE_KEY (the old service's) without DATABASE_URL is refused, with
+ * where to find the connection string. */
 WabizConfig *wabiz_config_load            (const char   *env_file,
                                            GError      **error);
-/* Parses NAME=value lines (comments, blank lines, "export ", quotes). */
+/* Parses NAME=value lines (comments, blank lines, "export ", quotes),
+ * after the checks above on the open file. */
 GHashTable  *wabiz_config_read_env_file   (const char   *path,
                                            GError      **error);
 /* Applies --host / --port given on the command line (nullable / 0 = keep). */

@@ -310,8 +310,10 @@ main (int   argc,
       daemon_clear (&daemon);
       return EXIT_CONFIG;
     }
+  /* to another computer: TLS with the server verified, or nothing */
   if (daemon.config->database_url != NULL &&
-      !wabiz_conninfo_check_pooler (daemon.config->database_url, &error))
+      (!wabiz_conninfo_check_pooler (daemon.config->database_url, &error) ||
+       !wabiz_conninfo_check_tls (daemon.config->database_url, &error)))
     {
       fprintf (stderr, "wabizd: DATABASE_URL: %s\n", error->message);
       daemon_clear (&daemon);
