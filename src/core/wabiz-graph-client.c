@@ -5,10 +5,10 @@
  * The Meta Graph API client. One SoupSession; every call is
  * asynchronous. Failures become WABIZ_GRAPH_ERROR (wabiz-graph-error.c).
  *
- * Media uploads stream the file from disk: the multipart body is a
- * WabizConcatInputStream of a small header, the GFileInputStream and
- * the trailer, with an exact Content-Length, so a 100 MB document is
- * never held in memory.
+ * Every call goes the same way: _wabiz_graph_client_call() builds the
+ * request, call_done_cb() reads the answer and maps a failure to an
+ * error, and the call's reply function makes its result from Meta's
+ * JSON. Uploads and downloads are in wabiz-graph-client-media.c.
  */
 
 #define G_LOG_DOMAIN "wabiz-graph-client"
@@ -16,149 +16,55 @@
 #include "config.h"
 
 #include "wabiz-concat-input-stream.h"
-#include "wabiz-graph-client.h"
-#include "wabiz-graph-error-private.h"
-#include "wabiz-graph-json-private.h"
+#include "wabiz-graph-client-private.h"
 
 #include <glib/gi18n-lib.h>
-#include <libsoup/soup.h>
 
 #include <errno.h>
 #include <string.h>
 
-#define DOWNLOAD_CHUNK   (64 * 1024)
-#define MAX_PAGES        1000
+#define DOWNLOAD_CHUNK (64 * 1024)
+#define MAX_PAGES      1000
 
-struct _WabizGraphClient
+/* A call's task data */
+typedef struct
 {
-  GObject      parent_instance;
+  SoupMessage         *msg;         /* (owned) (nullable) the request in flight */
+  gboolean             sent;        /* its headers left */
+  WabizGraphReplyFunc  reply;       /* (nullable) */
+  gpointer             state;       /* (owned) (nullable) */
+  GDestroyNotify       state_free;  /* (nullable) */
+} CallData;
 
-  SoupSession *session;          /* (owned) */
-  char        *base_url;         /* (owned) without trailing slash */
-  char        *api_version;      /* (owned) */
-  char        *phone_number_id;  /* (owned) */
-  char        *waba_id;          /* (owned) (nullable) */
-  char        *access_token;     /* (owned): never logged */
-};
+/* list_templates's task state */
+typedef struct
+{
+  JsonArray *items;   /* (owned) */
+  guint      pages;
+} TemplatePages;
 
 G_DEFINE_FINAL_TYPE (WabizGraphClient, wabiz_graph_client, G_TYPE_OBJECT)
 
 G_DEFINE_BOXED_TYPE (WabizGraphSent, wabiz_graph_sent, wabiz_graph_sent_copy, wabiz_graph_sent_free)
-G_DEFINE_BOXED_TYPE (WabizGraphMediaInfo, wabiz_graph_media_info,
-                     wabiz_graph_media_info_copy, wabiz_graph_media_info_free)
 
 /* ------------------------------------------------------------------ */
-/* boxed types */
-
-WabizGraphSent *
-wabiz_graph_sent_copy (const WabizGraphSent *sent)
-{
-  WabizGraphSent *copy = g_new0 (WabizGraphSent, 1);
-
-  copy->input = g_strdup (sent->input);
-  copy->wa_id = g_strdup (sent->wa_id);
-  copy->wamid = g_strdup (sent->wamid);
-  copy->message_status = g_strdup (sent->message_status);
-  return copy;
-}
-
-void
-wabiz_graph_sent_free (WabizGraphSent *sent)
-{
-  if (sent == NULL)
-    return;
-  g_free (sent->input);
-  g_free (sent->wa_id);
-  g_free (sent->wamid);
-  g_free (sent->message_status);
-  g_free (sent);
-}
-
-WabizGraphMediaInfo *
-wabiz_graph_media_info_copy (const WabizGraphMediaInfo *info)
-{
-  WabizGraphMediaInfo *copy = g_new0 (WabizGraphMediaInfo, 1);
-
-  copy->id = g_strdup (info->id);
-  copy->url = g_strdup (info->url);
-  copy->mime_type = g_strdup (info->mime_type);
-  copy->sha256 = g_strdup (info->sha256);
-  copy->file_size = info->file_size;
-  return copy;
-}
-
-void
-wabiz_graph_media_info_free (WabizGraphMediaInfo *info)
-{
-  if (info == NULL)
-    return;
-  g_free (info->id);
-  g_free (info->url);
-  g_free (info->mime_type);
-  g_free (info->sha256);
-  g_free (info);
-}
-
-/* ------------------------------------------------------------------ */
-/* calls */
-
-typedef struct
-{
-  SoupMessage         *msg;             /* (owned) (nullable) */
-  gboolean             sent;            /* the request's headers left */
-
-  /* media upload */
-  GFile               *file;            /* (owned) (nullable) */
-  char                *kind;            /* (owned) (nullable) */
-  char                *mime;            /* (owned) (nullable) */
-  goffset              size;
-
-  /* media download */
-  char                *media_id;        /* (owned) (nullable) */
-  char                *expected_sha256; /* (owned) (nullable) */
-  char                *cache_dir;       /* (owned) (nullable) */
-  WabizGraphMediaInfo *info;            /* (owned) (nullable) */
-  guint                resolves;
-  GFile               *part_file;       /* (owned) (nullable) */
-  GFile               *final_file;      /* (owned) (nullable) */
-  GInputStream        *in;              /* (owned) (nullable) */
-  GOutputStream       *out;             /* (owned) (nullable) */
-  GChecksum           *checksum;        /* (owned) (nullable) */
-  gint64               received;
-
-  /* templates */
-  JsonArray           *items;           /* (owned) (nullable) */
-  guint                pages;
-} CallData;
+/* the request path */
 
 static void
 call_data_free (CallData *data)
 {
   g_clear_object (&data->msg);
-  g_clear_object (&data->file);
-  g_clear_pointer (&data->kind, g_free);
-  g_clear_pointer (&data->mime, g_free);
-  g_clear_pointer (&data->media_id, g_free);
-  g_clear_pointer (&data->expected_sha256, g_free);
-  g_clear_pointer (&data->cache_dir, g_free);
-  g_clear_pointer (&data->info, wabiz_graph_media_info_free);
-  if (data->part_file != NULL && data->final_file == NULL)
-    g_file_delete (data->part_file, NULL, NULL);
-  g_clear_object (&data->part_file);
-  g_clear_object (&data->final_file);
-  g_clear_object (&data->in);
-  g_clear_object (&data->out);
-  g_clear_pointer (&data->checksum, g_checksum_free);
-  g_clear_pointer (&data->items, json_array_unref);
+  if (data->state_free != NULL)
+    g_clear_pointer (&data->state, data->state_free);
   g_free (data);
 }
 
-static GTask *
-new_call (WabizGraphClient    *self,
-          gpointer             source_tag,
-          GCancellable        *cancellable,
-          GAsyncReadyCallback  callback,
-          gpointer             user_data)
+GTask *
+_wabiz_graph_client_new_call (WabizGraphClient    *self,
+                              gpointer             source_tag,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
 {
   GTask *task = g_task_new (self, cancellable, callback, user_data);
 
@@ -167,17 +73,38 @@ new_call (WabizGraphClient    *self,
   return task;
 }
 
-static char *
-graph_url (WabizGraphClient *self,
-           const char       *path)
+void
+_wabiz_graph_client_set_state (GTask          *task,
+                               gpointer        state,
+                               GDestroyNotify  state_free)
 {
-  return g_strdup_printf ("%s/%s/%s", self->base_url, self->api_version, path);
+  CallData *data = g_task_get_task_data (task);
+
+  g_assert (data->state == NULL);
+  data->state = state;
+  data->state_free = state_free;
 }
 
-static SoupMessage *
-new_message (WabizGraphClient *self,
-             const char       *method,
-             const char       *url)
+gpointer
+_wabiz_graph_client_get_state (GTask *task)
+{
+  CallData *data = g_task_get_task_data (task);
+
+  return data->state;
+}
+
+SoupMessage *
+_wabiz_graph_client_get_message (GTask *task)
+{
+  CallData *data = g_task_get_task_data (task);
+
+  return data->msg;
+}
+
+SoupMessage *
+_wabiz_graph_client_new_message (WabizGraphClient *self,
+                                 const char       *method,
+                                 const char       *url)
 {
   SoupMessage *msg = soup_message_new (method, url);
   g_autofree char *auth = NULL;
@@ -191,15 +118,14 @@ new_message (WabizGraphClient *self,
   return msg;
 }
 
-static void
-set_json_body (SoupMessage *msg,
-               JsonNode    *node)
+SoupMessage *
+_wabiz_graph_client_new_request (WabizGraphClient *self,
+                                 const char       *method,
+                                 const char       *path)
 {
-  g_autofree char *text = json_to_string (node, FALSE);
-  gsize len = strlen (text);
+  g_autofree char *url = g_strdup_printf ("%s/%s/%s", self->base_url, self->api_version, path);
 
-  soup_message_set_request_body_from_bytes (msg, "application/json",
-                                            g_bytes_new_take (g_steal_pointer (&text), len));
+  return _wabiz_graph_client_new_message (self, method, url);
 }
 
 static void
@@ -211,82 +137,71 @@ wrote_headers_cb (SoupMessage *msg,
   data->sent = TRUE;
 }
 
-/* Sends @msg for @task; @done gets @task back as user data. */
+/* Makes @msg the task's request and watches whether it left. */
 static void
-start_call (GTask               *task,
-            SoupMessage         *msg,
-            GAsyncReadyCallback  done)
+track_message (GTask       *task,
+               SoupMessage *msg)
 {
-  WabizGraphClient *self = g_task_get_source_object (task);
   CallData *data = g_task_get_task_data (task);
 
   g_set_object (&data->msg, msg);
   data->sent = FALSE;
   g_signal_connect (msg, "wrote-headers", G_CALLBACK (wrote_headers_cb), data);
-
   g_debug ("%s %s", soup_message_get_method (msg), g_uri_get_path (soup_message_get_uri (msg)));
-  soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT,
-                                    g_task_get_cancellable (task), done, task);
 }
 
-/* Ends a call: the JSON root of a 2xx answer, or the error. */
-static JsonNode *
-finish_call (GTask        *task,
-             GAsyncResult *result,
-             GError      **error)
+/* (transfer full) @local: a send that failed: a cancelled one stays
+ * cancelled, else it was the network. */
+static GError *
+send_error (GTask  *task,
+            GError *local)
 {
+  CallData *data = g_task_get_task_data (task);
+  GError *error;
+
+  if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return local;
+  error = _wabiz_graph_error_new_transport (data->sent, local);
+  g_error_free (local);
+  return error;
+}
+
+static void
+call_done_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
   WabizGraphClient *self = g_task_get_source_object (task);
   CallData *data = g_task_get_task_data (task);
-  g_autoptr(GError) local = NULL;
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(JsonNode) root = NULL;
+  GError *error = NULL;
 
-  bytes = soup_session_send_and_read_finish (self->session, result, &local);
+  bytes = soup_session_send_and_read_finish (self->session, result, &error);
   if (bytes == NULL)
     {
-      if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_propagate_error (error, g_steal_pointer (&local));
-      else
-        g_propagate_error (error, _wabiz_graph_error_new_transport (data->sent, local));
-      return NULL;
+      g_task_return_error (task, send_error (task, error));
+      return;
     }
 
   root = _wabiz_graph_json_parse (bytes);
   if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (data->msg))
       || root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_propagate_error (error, _wabiz_graph_error_new_response (data->msg, root));
-      return NULL;
-    }
-
-  return g_steal_pointer (&root);
-}
-
-static void
-return_success_cb (GObject      *object,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(JsonNode) root = NULL;
-  GError *error = NULL;
-
-  root = finish_call (task, result, &error);
-  if (root == NULL)
-    g_task_return_error (task, error);
+    g_task_return_error (task, _wabiz_graph_error_new_response (data->msg, root));
+  else if (data->reply != NULL)
+    data->reply (task, json_node_get_object (root));
   else
     g_task_return_boolean (task, TRUE);
 }
 
-static void
-post_json (GTask       *task,
-           const char  *path,
-           JsonNode    *body,
-           GAsyncReadyCallback done)
+void
+_wabiz_graph_client_send (GTask               *task,
+                          SoupMessage         *msg,
+                          WabizGraphReplyFunc  reply)
 {
   WabizGraphClient *self = g_task_get_source_object (task);
-  g_autofree char *url = graph_url (self, path);
-  g_autoptr(SoupMessage) msg = new_message (self, "POST", url);
+  CallData *data = g_task_get_task_data (task);
 
   if (msg == NULL)
     {
@@ -295,11 +210,89 @@ post_json (GTask       *task,
       g_object_unref (task);
       return;
     }
-  set_json_body (msg, body);
-  start_call (task, msg, done);
+
+  track_message (task, msg);
+  data->reply = reply;
+  soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT,
+                                    g_task_get_cancellable (task), call_done_cb, task);
+}
+
+void
+_wabiz_graph_client_call (GTask               *task,
+                          const char          *method,
+                          JsonNode            *body,
+                          WabizGraphReplyFunc  reply,
+                          const char          *path_format,
+                          ...)
+{
+  WabizGraphClient *self = g_task_get_source_object (task);
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autofree char *path = NULL;
+  va_list args;
+
+  va_start (args, path_format);
+  path = g_strdup_vprintf (path_format, args);
+  va_end (args);
+
+  msg = _wabiz_graph_client_new_request (self, method, path);
+  if (msg != NULL && body != NULL)
+    {
+      g_autofree char *text = json_to_string (body, FALSE);
+      gsize len = strlen (text);
+
+      soup_message_set_request_body_from_bytes (msg, "application/json",
+                                                g_bytes_new_take (g_steal_pointer (&text), len));
+    }
+  _wabiz_graph_client_send (task, msg, reply);
+}
+
+void
+_wabiz_graph_client_call_node (GTask               *task,
+                               const char          *method,
+                               const char          *node_id,
+                               WabizGraphReplyFunc  reply)
+{
+  g_autofree char *escaped = g_uri_escape_string (node_id, NULL, FALSE);
+
+  _wabiz_graph_client_call (task, method, NULL, reply, "%s", escaped);
+}
+
+void
+_wabiz_graph_client_send_stream (GTask               *task,
+                                 SoupMessage         *msg,
+                                 GAsyncReadyCallback  done)
+{
+  WabizGraphClient *self = g_task_get_source_object (task);
+
+  track_message (task, msg);
+  soup_session_send_async (self->session, msg, G_PRIORITY_DEFAULT,
+                           g_task_get_cancellable (task), done, task);
+}
+
+GInputStream *
+_wabiz_graph_client_send_stream_finish (GTask         *task,
+                                        GAsyncResult  *result,
+                                        GError       **error)
+{
+  WabizGraphClient *self = g_task_get_source_object (task);
+  GError *local = NULL;
+  GInputStream *in;
+
+  in = soup_session_send_finish (self->session, result, &local);
+  if (in == NULL)
+    g_propagate_error (error, send_error (task, local));
+  return in;
 }
 
 /* ------------------------------------------------------------------ */
+
+static void
+clear_access_token (WabizGraphClient *self)
+{
+  if (self->access_token != NULL)
+    memset (self->access_token, 0, strlen (self->access_token));
+  g_clear_pointer (&self->access_token, g_free);
+}
 
 static void
 wabiz_graph_client_dispose (GObject *object)
@@ -322,9 +315,7 @@ wabiz_graph_client_finalize (GObject *object)
   g_clear_pointer (&self->api_version, g_free);
   g_clear_pointer (&self->phone_number_id, g_free);
   g_clear_pointer (&self->waba_id, g_free);
-  if (self->access_token != NULL)
-    memset (self->access_token, 0, strlen (self->access_token));
-  g_clear_pointer (&self->access_token, g_free);
+  clear_access_token (self);
 
   G_OBJECT_CLASS (wabiz_graph_client_parent_class)->finalize (object);
 }
@@ -401,9 +392,7 @@ wabiz_graph_client_set_access_token (WabizGraphClient *self,
   g_return_if_fail (WABIZ_IS_GRAPH_CLIENT (self));
   g_return_if_fail (access_token != NULL);
 
-  if (self->access_token != NULL)
-    memset (self->access_token, 0, strlen (self->access_token));
-  g_free (self->access_token);
+  clear_access_token (self);
   self->access_token = g_strdup (access_token);
 }
 
@@ -416,35 +405,47 @@ wabiz_graph_client_set_timeout (WabizGraphClient *self,
   soup_session_set_timeout (self->session, timeout_s);
 }
 
+
 /* ------------------------------------------------------------------ */
 /* messages */
 
-static void
-send_message_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+WabizGraphSent *
+wabiz_graph_sent_copy (const WabizGraphSent *sent)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(JsonNode) root = NULL;
+  WabizGraphSent *copy = g_new0 (WabizGraphSent, 1);
+
+  copy->input = g_strdup (sent->input);
+  copy->wa_id = g_strdup (sent->wa_id);
+  copy->wamid = g_strdup (sent->wamid);
+  copy->message_status = g_strdup (sent->message_status);
+  return copy;
+}
+
+void
+wabiz_graph_sent_free (WabizGraphSent *sent)
+{
+  if (sent == NULL)
+    return;
+  g_free (sent->input);
+  g_free (sent->wa_id);
+  g_free (sent->wamid);
+  g_free (sent->message_status);
+  g_free (sent);
+}
+
+static void
+sent_reply (GTask      *task,
+            JsonObject *reply)
+{
+  JsonObject *contact = _wabiz_graph_json_get_first_object (reply, "contacts");
+  JsonObject *message = _wabiz_graph_json_get_first_object (reply, "messages");
   g_autoptr(WabizGraphSent) sent = NULL;
-  JsonObject *contact;
-  JsonObject *message;
-  GError *error = NULL;
 
-  root = finish_call (task, result, &error);
-  if (root == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
-  contact = _wabiz_graph_json_get_first_object (json_node_get_object (root), "contacts");
-  message = _wabiz_graph_json_get_first_object (json_node_get_object (root), "messages");
   if (_wabiz_graph_json_get_string (message, "id") == NULL)
     {
       /* accepted, but no id to follow it by */
       g_task_return_error (task, _wabiz_graph_error_new_local (WABIZ_GRAPH_ERROR_BAD_RESPONSE, TRUE,
-                                              _("WhatsApp accepted the message without giving its id")));
+                                                               _("WhatsApp accepted the message without giving its id")));
       return;
     }
 
@@ -464,8 +465,8 @@ wabiz_graph_client_send_message_async (WabizGraphClient    *self,
                                        GAsyncReadyCallback  callback,
                                        gpointer             user_data)
 {
+  g_autoptr(GList) members = NULL;
   g_autoptr(JsonNode) body = NULL;
-  g_autofree char *path = NULL;
   JsonObject *object;
   GTask *task;
 
@@ -473,23 +474,20 @@ wabiz_graph_client_send_message_async (WabizGraphClient    *self,
   g_return_if_fail (message != NULL);
   g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
 
-  task = new_call (self, wabiz_graph_client_send_message_async, cancellable, callback, user_data);
+  task = _wabiz_graph_client_new_call (self, wabiz_graph_client_send_message_async,
+                                       cancellable, callback, user_data);
 
   object = json_object_new ();
   json_object_set_string_member (object, "messaging_product", "whatsapp");
-  {
-    g_autoptr(GList) members = json_object_get_members (message);
-
-    for (GList *l = members; l != NULL; l = l->next)
-      if (!g_str_equal (l->data, "messaging_product"))
-        json_object_set_member (object, l->data,
-                                json_node_copy (json_object_get_member (message, l->data)));
-  }
+  members = json_object_get_members (message);
+  for (GList *l = members; l != NULL; l = l->next)
+    if (!g_str_equal (l->data, "messaging_product"))
+      json_object_set_member (object, l->data,
+                              json_node_copy (json_object_get_member (message, l->data)));
   body = json_node_init_object (json_node_alloc (), object);
   json_object_unref (object);
 
-  path = g_strdup_printf ("%s/messages", self->phone_number_id);
-  post_json (task, path, body, send_message_cb);
+  _wabiz_graph_client_call (task, "POST", body, sent_reply, "%s/messages", self->phone_number_id);
 }
 
 WabizGraphSent *
@@ -499,20 +497,20 @@ wabiz_graph_client_send_message_finish (WabizGraphClient *self,
 {
   g_return_val_if_fail (WABIZ_IS_GRAPH_CLIENT (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_graph_client_send_message_async), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == wabiz_graph_client_send_message_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* Marks @wamid read, with the typing indicator if @typing. */
 static void
-post_read (WabizGraphClient *self,
-           GTask            *task,
-           const char       *wamid,
-           gboolean          typing)
+post_read (GTask      *task,
+           const char *wamid,
+           gboolean    typing)
 {
+  WabizGraphClient *self = g_task_get_source_object (task);
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) body = NULL;
-  g_autofree char *path = g_strdup_printf ("%s/messages", self->phone_number_id);
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "messaging_product");
@@ -532,7 +530,7 @@ post_read (WabizGraphClient *self,
   json_builder_end_object (builder);
   body = json_builder_get_root (builder);
 
-  post_json (task, path, body, return_success_cb);
+  _wabiz_graph_client_call (task, "POST", body, NULL, "%s/messages", self->phone_number_id);
 }
 
 void
@@ -546,7 +544,8 @@ wabiz_graph_client_mark_read_async (WabizGraphClient    *self,
   g_return_if_fail (WABIZ_IS_GRAPH_CLIENT (self));
   g_return_if_fail (wamid != NULL);
 
-  post_read (self, new_call (self, wabiz_graph_client_mark_read_async, cancellable, callback, user_data),
+  post_read (_wabiz_graph_client_new_call (self, wabiz_graph_client_mark_read_async,
+                                           cancellable, callback, user_data),
              wamid, typing);
 }
 
@@ -555,8 +554,9 @@ wabiz_graph_client_mark_read_finish (WabizGraphClient *self,
                                      GAsyncResult     *result,
                                      GError          **error)
 {
+  g_return_val_if_fail (WABIZ_IS_GRAPH_CLIENT (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_graph_client_mark_read_async), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == wabiz_graph_client_mark_read_async, FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }
@@ -571,7 +571,8 @@ wabiz_graph_client_send_typing_async (WabizGraphClient    *self,
   g_return_if_fail (WABIZ_IS_GRAPH_CLIENT (self));
   g_return_if_fail (wamid != NULL);
 
-  post_read (self, new_call (self, wabiz_graph_client_send_typing_async, cancellable, callback, user_data),
+  post_read (_wabiz_graph_client_new_call (self, wabiz_graph_client_send_typing_async,
+                                           cancellable, callback, user_data),
              wamid, TRUE);
 }
 
@@ -580,37 +581,322 @@ wabiz_graph_client_send_typing_finish (WabizGraphClient *self,
                                        GAsyncResult     *result,
                                        GError          **error)
 {
+  g_return_val_if_fail (WABIZ_IS_GRAPH_CLIENT (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_graph_client_send_typing_async), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == wabiz_graph_client_send_typing_async, FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* ------------------------------------------------------------------ */
-/* media upload */
+/* the phone number */
+
+/* Meta's answer as it is. */
+static void
+object_reply (GTask      *task,
+              JsonObject *reply)
+{
+  g_task_return_pointer (task, json_object_ref (reply), (GDestroyNotify) json_object_unref);
+}
+
+/**
+ * wabiz_graph_client_get_phone_number_async:
+ *
+ * Asks for the configured phone number (GET /{phone-number-id}): the
+ * check that the id and the access token belong together.
+ */
+void
+wabiz_graph_client_get_phone_number_async (WabizGraphClient    *self,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data)
+{
+  g_return_if_fail (WABIZ_IS_GRAPH_CLIENT (self));
+
+  _wabiz_graph_client_call_node (_wabiz_graph_client_new_call (self, wabiz_graph_client_get_phone_number_async,
+                                                               cancellable, callback, user_data),
+                                 "GET", self->phone_number_id, object_reply);
+}
+
+/* Returns: (transfer full): the phone number's fields (display_phone_number, verified_name, …) */
+JsonObject *
+wabiz_graph_client_get_phone_number_finish (WabizGraphClient *self,
+                                            GAsyncResult     *result,
+                                            GError          **error)
+{
+  g_return_val_if_fail (WABIZ_IS_GRAPH_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == wabiz_graph_client_get_phone_number_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ------------------------------------------------------------------ */
+/* templates */
+
+static gboolean
+check_waba (WabizGraphClient *self,
+            GTask            *task)
+{
+  if (self->waba_id != NULL && *self->waba_id != '\0')
+    return TRUE;
+
+  g_task_return_new_error (task, WABIZ_GRAPH_ERROR, WABIZ_GRAPH_ERROR_INVALID_PARAMETER,
+                           _("The WhatsApp Business Account id is not set"));
+  g_object_unref (task);
+  return FALSE;
+}
 
 static void
-upload_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
+template_pages_free (TemplatePages *pages)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(JsonNode) root = NULL;
-  const char *id;
-  GError *error = NULL;
+  json_array_unref (pages->items);
+  g_free (pages);
+}
 
-  root = finish_call (task, result, &error);
-  if (root == NULL)
+static void template_page_reply (GTask *task, JsonObject *reply);
+
+static void
+request_page (GTask      *task,
+              const char *after)
+{
+  WabizGraphClient *self = g_task_get_source_object (task);
+  g_autofree char *escaped = after ? g_uri_escape_string (after, NULL, FALSE) : NULL;
+
+  _wabiz_graph_client_call (task, "GET", NULL, template_page_reply,
+                            "%s/message_templates?fields=name,status,category,language,components,"
+                            "quality_score,parameter_format,rejected_reason&limit=100%s%s",
+                            self->waba_id, escaped ? "&after=" : "", escaped ? escaped : "");
+}
+
+static void
+template_page_reply (GTask      *task,
+                     JsonObject *reply)
+{
+  TemplatePages *pages = _wabiz_graph_client_get_state (task);
+  JsonNode *items = json_object_get_member (reply, "data");
+  JsonObject *paging;
+  const char *after;
+
+  if (items != NULL && JSON_NODE_HOLDS_ARRAY (items))
     {
-      g_task_return_error (task, error);
+      JsonArray *array = json_node_get_array (items);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        if (JSON_NODE_HOLDS_OBJECT (json_array_get_element (array, i)))
+          json_array_add_element (pages->items, json_node_copy (json_array_get_element (array, i)));
+    }
+
+  paging = _wabiz_graph_json_get_object (reply, "paging");
+  after = _wabiz_graph_json_get_string (_wabiz_graph_json_get_object (paging, "cursors"), "after");
+  pages->pages++;
+  if (_wabiz_graph_json_get_string (paging, "next") != NULL && after != NULL && pages->pages < MAX_PAGES)
+    {
+      request_page (g_object_ref (task), after);
       return;
     }
 
-  id = _wabiz_graph_json_get_string (json_node_get_object (root), "id");
+  g_task_return_pointer (task, json_array_ref (pages->items), (GDestroyNotify) json_array_unref);
+}
+
+void
+wabiz_graph_client_list_templates_async (WabizGraphClient    *self,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data)
+{
+  TemplatePages *pages;
+  GTask *task;
+
+  g_return_if_fail (WABIZ_IS_GRAPH_CLIENT (self));
+
+  task = _wabiz_graph_client_new_call (self, wabiz_graph_client_list_templates_async,
+                                       cancellable, callback, user_data);
+  if (!check_waba (self, task))
+    return;
+  pages = g_new0 (TemplatePages, 1);
+  pages->items = json_array_new ();
+  _wabiz_graph_client_set_state (task, pages, (GDestroyNotify) template_pages_free);
+  request_page (task, NULL);
+}
+
+JsonArray *
+wabiz_graph_client_list_templates_finish (WabizGraphClient *self,
+                                          GAsyncResult     *result,
+                                          GError          **error)
+{
+  g_return_val_if_fail (WABIZ_IS_GRAPH_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == wabiz_graph_client_list_templates_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+wabiz_graph_client_create_template_async (WabizGraphClient    *self,
+                                          JsonObject          *tmpl,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data)
+{
+  g_autoptr(JsonNode) body = NULL;
+  GTask *task;
+
+  g_return_if_fail (WABIZ_IS_GRAPH_CLIENT (self));
+  g_return_if_fail (tmpl != NULL);
+
+  task = _wabiz_graph_client_new_call (self, wabiz_graph_client_create_template_async,
+                                       cancellable, callback, user_data);
+  if (!check_waba (self, task))
+    return;
+  body = json_node_init_object (json_node_alloc (), tmpl);
+  _wabiz_graph_client_call (task, "POST", body, object_reply, "%s/message_templates", self->waba_id);
+}
+
+JsonObject *
+wabiz_graph_client_create_template_finish (WabizGraphClient *self,
+                                           GAsyncResult     *result,
+                                           GError          **error)
+{
+  g_return_val_if_fail (WABIZ_IS_GRAPH_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == wabiz_graph_client_create_template_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+wabiz_graph_client_delete_template_async (WabizGraphClient    *self,
+                                          const char          *name,
+                                          const char          *hsm_id,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data)
+{
+  g_autofree char *ename = NULL;
+  g_autofree char *eid = NULL;
+  GTask *task;
+
+  g_return_if_fail (WABIZ_IS_GRAPH_CLIENT (self));
+  g_return_if_fail (name != NULL);
+
+  task = _wabiz_graph_client_new_call (self, wabiz_graph_client_delete_template_async,
+                                       cancellable, callback, user_data);
+  if (!check_waba (self, task))
+    return;
+  ename = g_uri_escape_string (name, NULL, FALSE);
+  eid = hsm_id ? g_uri_escape_string (hsm_id, NULL, FALSE) : NULL;
+  _wabiz_graph_client_call (task, "DELETE", NULL, NULL, "%s/message_templates?name=%s%s%s",
+                            self->waba_id, ename, eid ? "&hsm_id=" : "", eid ? eid : "");
+}
+
+gboolean
+wabiz_graph_client_delete_template_finish (WabizGraphClient *self,
+                                           GAsyncResult     *result,
+                                           GError          **error)
+{
+  g_return_val_if_fail (WABIZ_IS_GRAPH_CLIENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == wabiz_graph_client_delete_template_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ------------------------------------------------------------------ */
+/* media */
+
+/* upload_media's task state */
+typedef struct
+{
+  GFile *file;   /* (owned) */
+  char  *kind;   /* (owned) (nullable) as asked, then as checked */
+  char  *mime;   /* (owned) (nullable) as checked */
+} Upload;
+
+/* What the check of a file to upload found. */
+typedef struct
+{
+  char             *kind;
+  char             *mime;
+  goffset           size;
+  GFileInputStream *stream;
+} CheckResult;
+
+/* download_media's task state */
+typedef struct
+{
+  char                *media_id;        /* (owned) */
+  char                *expected_sha256; /* (owned) (nullable) */
+  char                *cache_dir;       /* (owned) */
+  WabizGraphMediaInfo *info;            /* (owned) (nullable) */
+  guint                resolves;
+  GFile               *part_file;       /* (owned) (nullable) */
+  GFile               *final_file;      /* (owned) (nullable) */
+  GInputStream        *in;              /* (owned) (nullable) */
+  GOutputStream       *out;             /* (owned) (nullable) */
+  GChecksum           *checksum;        /* (owned) (nullable) */
+  gint64               received;
+} Download;
+
+G_DEFINE_BOXED_TYPE (WabizGraphMediaInfo, wabiz_graph_media_info,
+                     wabiz_graph_media_info_copy, wabiz_graph_media_info_free)
+
+WabizGraphMediaInfo *
+wabiz_graph_media_info_copy (const WabizGraphMediaInfo *info)
+{
+  WabizGraphMediaInfo *copy = g_new0 (WabizGraphMediaInfo, 1);
+
+  copy->id = g_strdup (info->id);
+  copy->url = g_strdup (info->url);
+  copy->mime_type = g_strdup (info->mime_type);
+  copy->sha256 = g_strdup (info->sha256);
+  copy->file_size = info->file_size;
+  return copy;
+}
+
+void
+wabiz_graph_media_info_free (WabizGraphMediaInfo *info)
+{
+  if (info == NULL)
+    return;
+  g_free (info->id);
+  g_free (info->url);
+  g_free (info->mime_type);
+  g_free (info->sha256);
+  g_free (info);
+}
+
+/* ------------------------------------------------------------------ */
+/* upload */
+
+static void
+upload_free (Upload *upload)
+{
+  g_clear_object (&upload->file);
+  g_free (upload->kind);
+  g_free (upload->mime);
+  g_free (upload);
+}
+
+static void
+check_result_free (CheckResult *r)
+{
+  g_free (r->kind);
+  g_free (r->mime);
+  g_clear_object (&r->stream);
+  g_free (r);
+}
+
+static void
+media_id_reply (GTask      *task,
+                JsonObject *reply)
+{
+  const char *id = _wabiz_graph_json_get_string (reply, "id");
+
   if (id == NULL)
     {
       g_task_return_error (task, _wabiz_graph_error_new_local (WABIZ_GRAPH_ERROR_BAD_RESPONSE, FALSE,
-                                              _("WhatsApp accepted the upload without giving its id")));
+                                                               _("WhatsApp accepted the upload without giving its id")));
       return;
     }
   g_debug ("Uploaded media %s", id);
@@ -627,33 +913,17 @@ quote_filename (const char *name)
   return g_string_free (s, FALSE);
 }
 
-typedef struct
-{
-  char    *kind;
-  char    *mime;
-  goffset  size;
-  GFileInputStream *stream;
-} CheckResult;
-
-static void
-check_result_free (CheckResult *r)
-{
-  g_free (r->kind);
-  g_free (r->mime);
-  g_clear_object (&r->stream);
-  g_free (r);
-}
-
+/* The check reads the file: on a worker thread. The task data is the
+ * upload's state, borrowed: nothing else touches it until the check is
+ * done. */
 static void
 check_thread (GTask        *task,
               gpointer      source_object,
               gpointer      task_data,
               GCancellable *cancellable)
 {
-  GFile *file = task_data;
-  GTask *outer = g_object_get_data (G_OBJECT (task), "outer");
-  CallData *data = g_task_get_task_data (outer);
-  g_autofree char *path = g_file_get_path (file);
+  Upload *upload = task_data;
+  g_autofree char *path = g_file_get_path (upload->file);
   CheckResult *r = g_new0 (CheckResult, 1);
   GError *error = NULL;
 
@@ -664,13 +934,13 @@ check_thread (GTask        *task,
                                _("Only local files can be uploaded"));
       return;
     }
-  if (!wabiz_graph_check_media_file (path, data->kind, &r->kind, &r->mime, &r->size, &error))
+  if (!wabiz_graph_check_media_file (path, upload->kind, &r->kind, &r->mime, &r->size, &error))
     {
       check_result_free (r);
       g_task_return_error (task, error);
       return;
     }
-  r->stream = g_file_read (file, cancellable, &error);
+  r->stream = g_file_read (upload->file, cancellable, &error);
   if (r->stream == NULL)
     {
       check_result_free (r);
@@ -687,13 +957,12 @@ check_done_cb (GObject      *object,
 {
   g_autoptr(GTask) task = user_data;
   WabizGraphClient *self = g_task_get_source_object (task);
-  CallData *data = g_task_get_task_data (task);
+  Upload *upload = _wabiz_graph_client_get_state (task);
   g_autoptr(WabizConcatInputStream) body = NULL;
   g_autoptr(SoupMessage) msg = NULL;
   g_autofree char *boundary = NULL;
   g_autofree char *basename = NULL;
   g_autofree char *filename = NULL;
-  g_autofree char *url = NULL;
   g_autofree char *content_type = NULL;
   g_autofree char *path = NULL;
   CheckResult *r;
@@ -709,14 +978,13 @@ check_done_cb (GObject      *object,
       return;
     }
 
-  g_free (data->kind);
-  data->kind = g_strdup (r->kind);
-  g_free (data->mime);
-  data->mime = g_strdup (r->mime);
-  data->size = r->size;
+  g_free (upload->kind);
+  upload->kind = g_strdup (r->kind);
+  g_free (upload->mime);
+  upload->mime = g_strdup (r->mime);
 
   boundary = g_strdup_printf ("wabiz-%08x%08x%08x", g_random_int (), g_random_int (), g_random_int ());
-  basename = g_file_get_basename (data->file);
+  basename = g_file_get_basename (upload->file);
   filename = quote_filename (basename);
 
   head = g_string_new (NULL);
@@ -738,17 +1006,17 @@ check_done_cb (GObject      *object,
   wabiz_concat_input_stream_add_bytes (body, tail_bytes);
 
   path = g_strdup_printf ("%s/media", self->phone_number_id);
-  url = graph_url (self, path);
-  msg = new_message (self, "POST", url);
+  msg = _wabiz_graph_client_new_request (self, "POST", path);
   content_type = g_strdup_printf ("multipart/form-data; boundary=%s", boundary);
-  soup_message_set_request_body (msg, content_type, G_INPUT_STREAM (body),
-                                 (gssize) (g_bytes_get_size (head_bytes) + r->size
-                                           + g_bytes_get_size (tail_bytes)));
+  if (msg != NULL)
+    soup_message_set_request_body (msg, content_type, G_INPUT_STREAM (body),
+                                   (gssize) (g_bytes_get_size (head_bytes) + r->size
+                                             + g_bytes_get_size (tail_bytes)));
   g_bytes_unref (head_bytes);
   g_bytes_unref (tail_bytes);
   check_result_free (r);
 
-  start_call (g_steal_pointer (&task), msg, upload_cb);
+  _wabiz_graph_client_send (g_steal_pointer (&task), msg, media_id_reply);
 }
 
 void
@@ -759,22 +1027,22 @@ wabiz_graph_client_upload_media_async (WabizGraphClient    *self,
                                        GAsyncReadyCallback  callback,
                                        gpointer             user_data)
 {
-  GTask *task;
   g_autoptr(GTask) check = NULL;
-  CallData *data;
+  Upload *upload;
+  GTask *task;
 
   g_return_if_fail (WABIZ_IS_GRAPH_CLIENT (self));
   g_return_if_fail (G_IS_FILE (file));
 
-  task = new_call (self, wabiz_graph_client_upload_media_async, cancellable, callback, user_data);
-  data = g_task_get_task_data (task);
-  data->file = g_object_ref (file);
-  data->kind = g_strdup (kind);
+  task = _wabiz_graph_client_new_call (self, wabiz_graph_client_upload_media_async,
+                                       cancellable, callback, user_data);
+  upload = g_new0 (Upload, 1);
+  upload->file = g_object_ref (file);
+  upload->kind = g_strdup (kind);
+  _wabiz_graph_client_set_state (task, upload, (GDestroyNotify) upload_free);
 
-  /* the check reads the file: on a worker thread */
   check = g_task_new (self, cancellable, check_done_cb, task);
-  g_object_set_data (G_OBJECT (check), "outer", task);
-  g_task_set_task_data (check, g_object_ref (file), g_object_unref);
+  g_task_set_task_data (check, upload, NULL);
   g_task_run_in_thread (check, check_thread);
 }
 
@@ -786,78 +1054,68 @@ wabiz_graph_client_upload_media_finish (WabizGraphClient *self,
 {
   char *id;
 
+  g_return_val_if_fail (WABIZ_IS_GRAPH_CLIENT (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_graph_client_upload_media_async), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == wabiz_graph_client_upload_media_async, NULL);
 
   id = g_task_propagate_pointer (G_TASK (result), error);
   if (id != NULL && out_mime != NULL)
     {
-      CallData *data = g_task_get_task_data (G_TASK (result));
+      Upload *upload = _wabiz_graph_client_get_state (G_TASK (result));
 
-      *out_mime = g_strdup (data->mime);
+      *out_mime = g_strdup (upload->mime);
     }
   return id;
 }
 
 /* ------------------------------------------------------------------ */
-/* media info, download, delete */
+/* media info, delete */
 
+/* (nullable): the media's info from @reply, or NULL with the error
+ * returned on @task */
 static WabizGraphMediaInfo *
-media_info_from_json (JsonNode *root)
+media_info_from_reply (GTask      *task,
+                       JsonObject *reply)
 {
-  JsonObject *o = json_node_get_object (root);
   WabizGraphMediaInfo *info;
 
-  if (_wabiz_graph_json_get_string (o, "url") == NULL)
-    return NULL;
+  if (_wabiz_graph_json_get_string (reply, "url") == NULL)
+    {
+      g_task_return_error (task, _wabiz_graph_error_new_local (WABIZ_GRAPH_ERROR_BAD_RESPONSE, FALSE,
+                                                               _("WhatsApp did not give the media’s address")));
+      return NULL;
+    }
 
   info = g_new0 (WabizGraphMediaInfo, 1);
-  info->id = g_strdup (_wabiz_graph_json_get_string (o, "id"));
-  info->url = g_strdup (_wabiz_graph_json_get_string (o, "url"));
-  info->mime_type = g_strdup (_wabiz_graph_json_get_string (o, "mime_type"));
-  info->sha256 = g_strdup (_wabiz_graph_json_get_string (o, "sha256"));
-  info->file_size = _wabiz_graph_json_get_int (o, "file_size", -1);
+  info->id = g_strdup (_wabiz_graph_json_get_string (reply, "id"));
+  info->url = g_strdup (_wabiz_graph_json_get_string (reply, "url"));
+  info->mime_type = g_strdup (_wabiz_graph_json_get_string (reply, "mime_type"));
+  info->sha256 = g_strdup (_wabiz_graph_json_get_string (reply, "sha256"));
+  info->file_size = _wabiz_graph_json_get_int (reply, "file_size", -1);
   return info;
 }
 
 static void
-get_media_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
+media_info_reply (GTask      *task,
+                  JsonObject *reply)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(JsonNode) root = NULL;
-  WabizGraphMediaInfo *info;
-  GError *error = NULL;
+  WabizGraphMediaInfo *info = media_info_from_reply (task, reply);
 
-  root = finish_call (task, result, &error);
-  if (root == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  info = media_info_from_json (root);
-  if (info == NULL)
-    {
-      g_task_return_error (task, _wabiz_graph_error_new_local (WABIZ_GRAPH_ERROR_BAD_RESPONSE, FALSE,
-                                              _("WhatsApp did not give the media’s address")));
-      return;
-    }
-  g_task_return_pointer (task, info, (GDestroyNotify) wabiz_graph_media_info_free);
+  if (info != NULL)
+    g_task_return_pointer (task, info, (GDestroyNotify) wabiz_graph_media_info_free);
 }
 
+/* GET /{media-id}: its short-lived URL, type, size and checksum */
 static void
-start_get_media (GTask               *task,
-                 const char          *media_id,
-                 GAsyncReadyCallback  done)
+request_media_info (GTask               *task,
+                    const char          *media_id,
+                    WabizGraphReplyFunc  reply)
 {
   WabizGraphClient *self = g_task_get_source_object (task);
   g_autofree char *escaped = g_uri_escape_string (media_id, NULL, FALSE);
-  g_autofree char *path = g_strdup_printf ("%s?phone_number_id=%s", escaped, self->phone_number_id);
-  g_autofree char *url = graph_url (self, path);
-  g_autoptr(SoupMessage) msg = new_message (self, "GET", url);
 
-  start_call (task, msg, done);
+  _wabiz_graph_client_call (task, "GET", NULL, reply, "%s?phone_number_id=%s",
+                            escaped, self->phone_number_id);
 }
 
 void
@@ -870,8 +1128,9 @@ wabiz_graph_client_get_media_async (WabizGraphClient    *self,
   g_return_if_fail (WABIZ_IS_GRAPH_CLIENT (self));
   g_return_if_fail (media_id != NULL);
 
-  start_get_media (new_call (self, wabiz_graph_client_get_media_async, cancellable, callback, user_data),
-                   media_id, get_media_cb);
+  request_media_info (_wabiz_graph_client_new_call (self, wabiz_graph_client_get_media_async,
+                                                    cancellable, callback, user_data),
+                      media_id, media_info_reply);
 }
 
 WabizGraphMediaInfo *
@@ -879,73 +1138,58 @@ wabiz_graph_client_get_media_finish (WabizGraphClient *self,
                                      GAsyncResult     *result,
                                      GError          **error)
 {
+  g_return_val_if_fail (WABIZ_IS_GRAPH_CLIENT (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_graph_client_get_media_async), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == wabiz_graph_client_get_media_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+void
+wabiz_graph_client_delete_media_async (WabizGraphClient    *self,
+                                       const char          *media_id,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  g_return_if_fail (WABIZ_IS_GRAPH_CLIENT (self));
+  g_return_if_fail (media_id != NULL);
+
+  _wabiz_graph_client_call_node (_wabiz_graph_client_new_call (self, wabiz_graph_client_delete_media_async,
+                                                               cancellable, callback, user_data),
+                                 "DELETE", media_id, NULL);
+}
+
+gboolean
+wabiz_graph_client_delete_media_finish (WabizGraphClient *self,
+                                        GAsyncResult     *result,
+                                        GError          **error)
+{
+  g_return_val_if_fail (WABIZ_IS_GRAPH_CLIENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == wabiz_graph_client_delete_media_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ------------------------------------------------------------------ */
+/* download */
 
 static void
-get_phone_number_cb (GObject      *object,
-                     GAsyncResult *result,
-                     gpointer      user_data)
+download_free (Download *dl)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(JsonNode) root = NULL;
-  GError *error = NULL;
-
-  root = finish_call (task, result, &error);
-  if (root == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  if (!JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_task_return_error (task, _wabiz_graph_error_new_local (WABIZ_GRAPH_ERROR_BAD_RESPONSE, FALSE,
-                                              _("WhatsApp did not describe the phone number")));
-      return;
-    }
-  g_task_return_pointer (task, json_object_ref (json_node_get_object (root)),
-                         (GDestroyNotify) json_object_unref);
-}
-
-/**
- * wabiz_graph_client_get_phone_number_async:
- *
- * Asks for the configured phone number (GET /{phone-number-id}): the
- * check that the id and the access token belong together.
- */
-void
-wabiz_graph_client_get_phone_number_async (WabizGraphClient    *self,
-                                           GCancellable        *cancellable,
-                                           GAsyncReadyCallback  callback,
-                                           gpointer             user_data)
-{
-  GTask *task;
-  g_autofree char *escaped = NULL;
-  g_autofree char *url = NULL;
-  g_autoptr(SoupMessage) msg = NULL;
-
-  g_return_if_fail (WABIZ_IS_GRAPH_CLIENT (self));
-
-  task = new_call (self, wabiz_graph_client_get_phone_number_async, cancellable, callback, user_data);
-  escaped = g_uri_escape_string (self->phone_number_id != NULL ? self->phone_number_id : "", NULL, FALSE);
-  url = graph_url (self, escaped);
-  msg = new_message (self, "GET", url);
-  start_call (task, msg, get_phone_number_cb);
-}
-
-/* Returns: (transfer full): the phone number's fields (display_phone_number, verified_name, …) */
-JsonObject *
-wabiz_graph_client_get_phone_number_finish (WabizGraphClient *self,
-                                            GAsyncResult     *result,
-                                            GError          **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_graph_client_get_phone_number_async), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  g_free (dl->media_id);
+  g_free (dl->expected_sha256);
+  g_free (dl->cache_dir);
+  g_clear_pointer (&dl->info, wabiz_graph_media_info_free);
+  if (dl->part_file != NULL && dl->final_file == NULL)
+    g_file_delete (dl->part_file, NULL, NULL);
+  g_clear_object (&dl->part_file);
+  g_clear_object (&dl->final_file);
+  g_clear_object (&dl->in);
+  g_clear_object (&dl->out);
+  g_clear_pointer (&dl->checksum, g_checksum_free);
+  g_free (dl);
 }
 
 static gboolean
@@ -972,7 +1216,17 @@ sha256_matches (const guint8 *digest,
 }
 
 static void download_read_cb (GObject *object, GAsyncResult *result, gpointer user_data);
-static void download_resolved_cb (GObject *object, GAsyncResult *result, gpointer user_data);
+
+/* (transfer full) @task: reads the next chunk of the answer */
+static void
+read_next_chunk (GTask *task)
+{
+  Download *dl = _wabiz_graph_client_get_state (task);
+
+  g_input_stream_read_bytes_async (dl->in, DOWNLOAD_CHUNK, G_PRIORITY_DEFAULT,
+                                   g_task_get_cancellable (task), download_read_cb, task);
+}
+static void download_resolved_reply (GTask *task, JsonObject *reply);
 
 static void
 download_moved_cb (GObject      *object,
@@ -980,7 +1234,7 @@ download_moved_cb (GObject      *object,
                    gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  CallData *data = g_task_get_task_data (task);
+  Download *dl = _wabiz_graph_client_get_state (task);
   GError *error = NULL;
 
   if (!g_file_move_finish (G_FILE (object), result, &error))
@@ -988,8 +1242,8 @@ download_moved_cb (GObject      *object,
       g_task_return_error (task, error);
       return;
     }
-  g_clear_object (&data->part_file);
-  g_task_return_pointer (task, g_file_get_path (data->final_file), g_free);
+  g_clear_object (&dl->part_file);
+  g_task_return_pointer (task, g_file_get_path (dl->final_file), g_free);
 }
 
 static void
@@ -998,8 +1252,9 @@ download_closed_cb (GObject      *object,
                     gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  CallData *data = g_task_get_task_data (task);
-  const char *expected = data->expected_sha256 ? data->expected_sha256 : data->info->sha256;
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  Download *dl = _wabiz_graph_client_get_state (task);
+  const char *expected = dl->expected_sha256 ? dl->expected_sha256 : dl->info->sha256;
   guint8 digest[32];
   gsize digest_len = sizeof digest;
   g_autofree char *name = NULL;
@@ -1011,23 +1266,18 @@ download_closed_cb (GObject      *object,
       return;
     }
 
-  g_checksum_get_digest (data->checksum, digest, &digest_len);
+  g_checksum_get_digest (dl->checksum, digest, &digest_len);
   if (expected != NULL && *expected != '\0' && !sha256_matches (digest, digest_len, expected))
     {
       g_task_return_error (task, _wabiz_graph_error_new_local (WABIZ_GRAPH_ERROR_CHECKSUM, FALSE,
-                                              _("The downloaded media is damaged (its checksum does not match)")));
+                                                               _("The downloaded media is damaged (its checksum does not match)")));
       return;
     }
 
-  name = g_strdup_printf ("%s.%s", data->media_id, wabiz_graph_extension_for_mime (data->info->mime_type));
-  data->final_file = g_file_new_build_filename (data->cache_dir, name, NULL);
-  {
-    GCancellable *cancellable = g_task_get_cancellable (task);
-
-    g_file_move_async (data->part_file, data->final_file, G_FILE_COPY_OVERWRITE, G_PRIORITY_DEFAULT,
-                       cancellable, NULL, NULL, download_moved_cb,
-                       g_steal_pointer (&task));
-  }
+  name = g_strdup_printf ("%s.%s", dl->media_id, wabiz_graph_extension_for_mime (dl->info->mime_type));
+  dl->final_file = g_file_new_build_filename (dl->cache_dir, name, NULL);
+  g_file_move_async (dl->part_file, dl->final_file, G_FILE_COPY_OVERWRITE, G_PRIORITY_DEFAULT,
+                     cancellable, NULL, NULL, download_moved_cb, g_steal_pointer (&task));
 }
 
 static void
@@ -1036,7 +1286,6 @@ download_written_cb (GObject      *object,
                      gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  CallData *data = g_task_get_task_data (task);
   GError *error = NULL;
 
   if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (object), result, NULL, &error))
@@ -1044,13 +1293,7 @@ download_written_cb (GObject      *object,
       g_task_return_error (task, error);
       return;
     }
-  {
-    GCancellable *cancellable = g_task_get_cancellable (task);
-
-    g_input_stream_read_bytes_async (data->in, DOWNLOAD_CHUNK, G_PRIORITY_DEFAULT,
-                                     cancellable, download_read_cb,
-                                     g_steal_pointer (&task));
-  }
+  read_next_chunk (g_steal_pointer (&task));
 }
 
 static void
@@ -1059,7 +1302,8 @@ download_read_cb (GObject      *object,
                   gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  CallData *data = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  Download *dl = _wabiz_graph_client_get_state (task);
   g_autoptr(GBytes) bytes = NULL;
   GError *error = NULL;
   gsize len;
@@ -1075,31 +1319,23 @@ download_read_cb (GObject      *object,
   p = g_bytes_get_data (bytes, &len);
   if (len == 0)
     {
-      {
-        GCancellable *cancellable = g_task_get_cancellable (task);
-
-        g_output_stream_close_async (data->out, G_PRIORITY_DEFAULT, cancellable,
-                                     download_closed_cb, g_steal_pointer (&task));
-      }
+      g_output_stream_close_async (dl->out, G_PRIORITY_DEFAULT, cancellable,
+                                   download_closed_cb, g_steal_pointer (&task));
       return;
     }
 
-  data->received += len;
-  if (data->info->file_size > 0 && data->received > data->info->file_size)
+  dl->received += len;
+  if (dl->info->file_size > 0 && dl->received > dl->info->file_size)
     {
       g_task_return_error (task, _wabiz_graph_error_new_local (WABIZ_GRAPH_ERROR_CHECKSUM, FALSE,
-                                              _("The downloaded media is larger than announced")));
+                                                               _("The downloaded media is larger than announced")));
       return;
     }
-  g_checksum_update (data->checksum, p, len);
+  g_checksum_update (dl->checksum, p, len);
   /* the bytes stay alive with the task's read until the write is done */
   g_object_set_data_full (G_OBJECT (task), "chunk", g_bytes_ref (bytes), (GDestroyNotify) g_bytes_unref);
-  {
-    GCancellable *cancellable = g_task_get_cancellable (task);
-
-    g_output_stream_write_all_async (data->out, p, len, G_PRIORITY_DEFAULT, cancellable,
-                                     download_written_cb, g_steal_pointer (&task));
-  }
+  g_output_stream_write_all_async (dl->out, p, len, G_PRIORITY_DEFAULT, cancellable,
+                                   download_written_cb, g_steal_pointer (&task));
 }
 
 static void
@@ -1108,23 +1344,17 @@ download_opened_cb (GObject      *object,
                     gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  CallData *data = g_task_get_task_data (task);
+  Download *dl = _wabiz_graph_client_get_state (task);
   GError *error = NULL;
 
-  data->out = G_OUTPUT_STREAM (g_file_replace_finish (G_FILE (object), result, &error));
-  if (data->out == NULL)
+  dl->out = G_OUTPUT_STREAM (g_file_replace_finish (G_FILE (object), result, &error));
+  if (dl->out == NULL)
     {
       g_task_return_error (task, error);
       return;
     }
-  data->checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  {
-    GCancellable *cancellable = g_task_get_cancellable (task);
-
-    g_input_stream_read_bytes_async (data->in, DOWNLOAD_CHUNK, G_PRIORITY_DEFAULT,
-                                     cancellable, download_read_cb,
-                                     g_steal_pointer (&task));
-  }
+  dl->checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  read_next_chunk (g_steal_pointer (&task));
 }
 
 static void
@@ -1133,106 +1363,73 @@ download_sent_cb (GObject      *object,
                   gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  WabizGraphClient *self = g_task_get_source_object (task);
-  CallData *data = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  Download *dl = _wabiz_graph_client_get_state (task);
+  SoupMessage *msg = _wabiz_graph_client_get_message (task);
   g_autofree char *part_name = NULL;
   GError *error = NULL;
   guint status;
 
-  data->in = soup_session_send_finish (self->session, result, &error);
-  if (data->in == NULL)
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_task_return_error (task, error);
-      else
-        {
-          g_task_return_error (task, _wabiz_graph_error_new_transport (data->sent, error));
-          g_error_free (error);
-        }
-      return;
-    }
-
-  status = soup_message_get_status (data->msg);
-  if ((status == 401 || status == 404) && data->resolves < 2)
-    {
-      /* the short-lived URL expired: resolve it again */
-      g_clear_object (&data->in);
-      start_get_media (g_steal_pointer (&task), data->media_id, download_resolved_cb);
-      return;
-    }
-  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
-    {
-      g_task_return_error (task, _wabiz_graph_error_new_response (data->msg, NULL));
-      return;
-    }
-
-  if (g_mkdir_with_parents (data->cache_dir, 0700) != 0)
-    {
-      int saved = errno;
-
-      g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved),
-                               _("Cannot create the media folder “%s”: %s"), data->cache_dir,
-                               g_strerror (saved));
-      return;
-    }
-  part_name = g_strdup_printf (".%s.part", data->media_id);
-  data->part_file = g_file_new_build_filename (data->cache_dir, part_name, NULL);
-  {
-    GCancellable *cancellable = g_task_get_cancellable (task);
-
-    g_file_replace_async (data->part_file, NULL, FALSE, G_FILE_CREATE_PRIVATE | G_FILE_CREATE_REPLACE_DESTINATION,
-                          G_PRIORITY_DEFAULT, cancellable, download_opened_cb,
-                          g_steal_pointer (&task));
-  }
-}
-
-static void
-download_resolved_cb (GObject      *object,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  WabizGraphClient *self = g_task_get_source_object (task);
-  CallData *data = g_task_get_task_data (task);
-  g_autoptr(JsonNode) root = NULL;
-  g_autoptr(SoupMessage) msg = NULL;
-  g_autofree char *auth = NULL;
-  GError *error = NULL;
-
-  root = finish_call (task, result, &error);
-  if (root == NULL)
+  dl->in = _wabiz_graph_client_send_stream_finish (task, result, &error);
+  if (dl->in == NULL)
     {
       g_task_return_error (task, error);
       return;
     }
-  g_clear_pointer (&data->info, wabiz_graph_media_info_free);
-  data->info = media_info_from_json (root);
-  if (data->info == NULL)
+
+  status = soup_message_get_status (msg);
+  if ((status == 401 || status == 404) && dl->resolves < 2)
     {
-      g_task_return_error (task, _wabiz_graph_error_new_local (WABIZ_GRAPH_ERROR_BAD_RESPONSE, FALSE,
-                                              _("WhatsApp did not give the media’s address")));
+      /* the short-lived URL expired: resolve it again */
+      g_clear_object (&dl->in);
+      request_media_info (g_steal_pointer (&task), dl->media_id, download_resolved_reply);
       return;
     }
-  data->resolves++;
+  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
+    {
+      g_task_return_error (task, _wabiz_graph_error_new_response (msg, NULL));
+      return;
+    }
+
+  if (g_mkdir_with_parents (dl->cache_dir, 0700) != 0)
+    {
+      int saved = errno;
+
+      g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved),
+                               _("Cannot create the media folder “%s”: %s"), dl->cache_dir,
+                               g_strerror (saved));
+      return;
+    }
+  part_name = g_strdup_printf (".%s.part", dl->media_id);
+  dl->part_file = g_file_new_build_filename (dl->cache_dir, part_name, NULL);
+  g_file_replace_async (dl->part_file, NULL, FALSE, G_FILE_CREATE_PRIVATE | G_FILE_CREATE_REPLACE_DESTINATION,
+                        G_PRIORITY_DEFAULT, cancellable, download_opened_cb, g_steal_pointer (&task));
+}
+
+static void
+download_resolved_reply (GTask      *task,
+                         JsonObject *reply)
+{
+  WabizGraphClient *self = g_task_get_source_object (task);
+  Download *dl = _wabiz_graph_client_get_state (task);
+  g_autoptr(SoupMessage) msg = NULL;
+
+  g_clear_pointer (&dl->info, wabiz_graph_media_info_free);
+  dl->info = media_info_from_reply (task, reply);
+  if (dl->info == NULL)
+    return;
+  dl->resolves++;
 
   /* the download needs the same bearer token */
-  msg = new_message (self, "GET", data->info->url);
+  msg = _wabiz_graph_client_new_message (self, "GET", dl->info->url);
   if (msg == NULL)
     {
       g_task_return_error (task, _wabiz_graph_error_new_local (WABIZ_GRAPH_ERROR_BAD_RESPONSE, FALSE,
-                                              _("WhatsApp gave a media address that is not valid")));
+                                                               _("WhatsApp gave a media address that is not valid")));
       return;
     }
   soup_message_headers_replace (soup_message_get_request_headers (msg), "Accept", "*/*");
-  g_set_object (&data->msg, msg);
-  data->sent = FALSE;
-  g_signal_connect (msg, "wrote-headers", G_CALLBACK (wrote_headers_cb), data);
-  {
-    GCancellable *cancellable = g_task_get_cancellable (task);
-
-    soup_session_send_async (self->session, msg, G_PRIORITY_DEFAULT, cancellable,
-                             download_sent_cb, g_steal_pointer (&task));
-  }
+  _wabiz_graph_client_send_stream (g_object_ref (task), msg, download_sent_cb);
 }
 
 void
@@ -1244,18 +1441,20 @@ wabiz_graph_client_download_media_async (WabizGraphClient    *self,
                                          GAsyncReadyCallback  callback,
                                          gpointer             user_data)
 {
+  Download *dl;
   GTask *task;
-  CallData *data;
 
   g_return_if_fail (WABIZ_IS_GRAPH_CLIENT (self));
   g_return_if_fail (media_id != NULL);
   g_return_if_fail (cache_dir != NULL);
 
-  task = new_call (self, wabiz_graph_client_download_media_async, cancellable, callback, user_data);
-  data = g_task_get_task_data (task);
-  data->media_id = g_strdup (media_id);
-  data->expected_sha256 = g_strdup (expected_sha256);
-  data->cache_dir = g_strdup (cache_dir);
+  task = _wabiz_graph_client_new_call (self, wabiz_graph_client_download_media_async,
+                                       cancellable, callback, user_data);
+  dl = g_new0 (Download, 1);
+  dl->media_id = g_strdup (media_id);
+  dl->expected_sha256 = g_strdup (expected_sha256);
+  dl->cache_dir = g_strdup (cache_dir);
+  _wabiz_graph_client_set_state (task, dl, (GDestroyNotify) download_free);
 
   /* media ids are digits; anything else must not become a path */
   for (const char *p = media_id; *p; p++)
@@ -1267,7 +1466,7 @@ wabiz_graph_client_download_media_async (WabizGraphClient    *self,
         return;
       }
 
-  start_get_media (task, media_id, download_resolved_cb);
+  request_media_info (task, media_id, download_resolved_reply);
 }
 
 char *
@@ -1275,244 +1474,9 @@ wabiz_graph_client_download_media_finish (WabizGraphClient *self,
                                           GAsyncResult     *result,
                                           GError          **error)
 {
+  g_return_val_if_fail (WABIZ_IS_GRAPH_CLIENT (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_graph_client_download_media_async), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == wabiz_graph_client_download_media_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-void
-wabiz_graph_client_delete_media_async (WabizGraphClient    *self,
-                                       const char          *media_id,
-                                       GCancellable        *cancellable,
-                                       GAsyncReadyCallback  callback,
-                                       gpointer             user_data)
-{
-  GTask *task;
-  g_autofree char *escaped = NULL;
-  g_autofree char *url = NULL;
-  g_autoptr(SoupMessage) msg = NULL;
-
-  g_return_if_fail (WABIZ_IS_GRAPH_CLIENT (self));
-  g_return_if_fail (media_id != NULL);
-
-  task = new_call (self, wabiz_graph_client_delete_media_async, cancellable, callback, user_data);
-  escaped = g_uri_escape_string (media_id, NULL, FALSE);
-  url = graph_url (self, escaped);
-  msg = new_message (self, "DELETE", url);
-  start_call (task, msg, return_success_cb);
-}
-
-gboolean
-wabiz_graph_client_delete_media_finish (WabizGraphClient *self,
-                                        GAsyncResult     *result,
-                                        GError          **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_graph_client_delete_media_async), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-/* ------------------------------------------------------------------ */
-/* templates */
-
-static gboolean
-check_waba (WabizGraphClient *self,
-            GTask            *task)
-{
-  if (self->waba_id != NULL && *self->waba_id != '\0')
-    return TRUE;
-
-  g_task_return_new_error (task, WABIZ_GRAPH_ERROR, WABIZ_GRAPH_ERROR_INVALID_PARAMETER,
-                           _("The WhatsApp Business Account id is not set"));
-  g_object_unref (task);
-  return FALSE;
-}
-
-static void list_page_cb (GObject *object, GAsyncResult *result, gpointer user_data);
-
-static void
-request_page (GTask      *task,
-              const char *after)
-{
-  WabizGraphClient *self = g_task_get_source_object (task);
-  g_autofree char *escaped = after ? g_uri_escape_string (after, NULL, FALSE) : NULL;
-  g_autofree char *path = NULL;
-  g_autofree char *url = NULL;
-  g_autoptr(SoupMessage) msg = NULL;
-
-  path = g_strdup_printf ("%s/message_templates?fields=name,status,category,language,components,"
-                          "quality_score,parameter_format,rejected_reason&limit=100%s%s",
-                          self->waba_id, escaped ? "&after=" : "", escaped ? escaped : "");
-  url = graph_url (self, path);
-  msg = new_message (self, "GET", url);
-  start_call (task, msg, list_page_cb);
-}
-
-static void
-list_page_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  CallData *data = g_task_get_task_data (task);
-  g_autoptr(JsonNode) root = NULL;
-  JsonObject *o;
-  JsonNode *items;
-  JsonObject *paging;
-  const char *after;
-  GError *error = NULL;
-
-  root = finish_call (task, result, &error);
-  if (root == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
-  o = json_node_get_object (root);
-  items = json_object_get_member (o, "data");
-  if (items != NULL && JSON_NODE_HOLDS_ARRAY (items))
-    {
-      JsonArray *array = json_node_get_array (items);
-
-      for (guint i = 0; i < json_array_get_length (array); i++)
-        if (JSON_NODE_HOLDS_OBJECT (json_array_get_element (array, i)))
-          json_array_add_element (data->items, json_node_copy (json_array_get_element (array, i)));
-    }
-
-  paging = _wabiz_graph_json_get_object (o, "paging");
-  after = _wabiz_graph_json_get_string (_wabiz_graph_json_get_object (paging, "cursors"), "after");
-  data->pages++;
-  if (_wabiz_graph_json_get_string (paging, "next") != NULL && after != NULL && data->pages < MAX_PAGES)
-    {
-      request_page (g_steal_pointer (&task), after);
-      return;
-    }
-
-  g_task_return_pointer (task, json_array_ref (data->items), (GDestroyNotify) json_array_unref);
-}
-
-void
-wabiz_graph_client_list_templates_async (WabizGraphClient    *self,
-                                         GCancellable        *cancellable,
-                                         GAsyncReadyCallback  callback,
-                                         gpointer             user_data)
-{
-  GTask *task;
-  CallData *data;
-
-  g_return_if_fail (WABIZ_IS_GRAPH_CLIENT (self));
-
-  task = new_call (self, wabiz_graph_client_list_templates_async, cancellable, callback, user_data);
-  if (!check_waba (self, task))
-    return;
-  data = g_task_get_task_data (task);
-  data->items = json_array_new ();
-  request_page (task, NULL);
-}
-
-JsonArray *
-wabiz_graph_client_list_templates_finish (WabizGraphClient *self,
-                                          GAsyncResult     *result,
-                                          GError          **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_graph_client_list_templates_async), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-static void
-create_template_cb (GObject      *object,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(JsonNode) root = NULL;
-  GError *error = NULL;
-
-  root = finish_call (task, result, &error);
-  if (root == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  g_task_return_pointer (task, json_object_ref (json_node_get_object (root)),
-                         (GDestroyNotify) json_object_unref);
-}
-
-void
-wabiz_graph_client_create_template_async (WabizGraphClient    *self,
-                                          JsonObject          *tmpl,
-                                          GCancellable        *cancellable,
-                                          GAsyncReadyCallback  callback,
-                                          gpointer             user_data)
-{
-  GTask *task;
-  g_autoptr(JsonNode) body = NULL;
-  g_autofree char *path = NULL;
-
-  g_return_if_fail (WABIZ_IS_GRAPH_CLIENT (self));
-  g_return_if_fail (tmpl != NULL);
-
-  task = new_call (self, wabiz_graph_client_create_template_async, cancellable, callback, user_data);
-  if (!check_waba (self, task))
-    return;
-  body = json_node_init_object (json_node_alloc (), tmpl);
-  path = g_strdup_printf ("%s/message_templates", self->waba_id);
-  post_json (task, path, body, create_template_cb);
-}
-
-JsonObject *
-wabiz_graph_client_create_template_finish (WabizGraphClient *self,
-                                           GAsyncResult     *result,
-                                           GError          **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_graph_client_create_template_async), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-void
-wabiz_graph_client_delete_template_async (WabizGraphClient    *self,
-                                          const char          *name,
-                                          const char          *hsm_id,
-                                          GCancellable        *cancellable,
-                                          GAsyncReadyCallback  callback,
-                                          gpointer             user_data)
-{
-  GTask *task;
-  g_autofree char *ename = NULL;
-  g_autofree char *eid = NULL;
-  g_autofree char *path = NULL;
-  g_autofree char *url = NULL;
-  g_autoptr(SoupMessage) msg = NULL;
-
-  g_return_if_fail (WABIZ_IS_GRAPH_CLIENT (self));
-  g_return_if_fail (name != NULL);
-
-  task = new_call (self, wabiz_graph_client_delete_template_async, cancellable, callback, user_data);
-  if (!check_waba (self, task))
-    return;
-  ename = g_uri_escape_string (name, NULL, FALSE);
-  eid = hsm_id ? g_uri_escape_string (hsm_id, NULL, FALSE) : NULL;
-  path = g_strdup_printf ("%s/message_templates?name=%s%s%s", self->waba_id, ename,
-                          eid ? "&hsm_id=" : "", eid ? eid : "");
-  url = graph_url (self, path);
-  msg = new_message (self, "DELETE", url);
-  start_call (task, msg, return_success_cb);
-}
-
-gboolean
-wabiz_graph_client_delete_template_finish (WabizGraphClient *self,
-                                           GAsyncResult     *result,
-                                           GError          **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_graph_client_delete_template_async), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
 }

@@ -11,6 +11,13 @@
 
 #include "wabiz-graph-json-private.h"
 
+static JsonNode *
+get_member (JsonObject *object,
+            const char *member)
+{
+  return object != NULL ? json_object_get_member (object, member) : NULL;
+}
+
 JsonNode *
 _wabiz_graph_json_parse (GBytes *bytes)
 {
@@ -29,11 +36,8 @@ const char *
 _wabiz_graph_json_get_string (JsonObject *object,
                               const char *member)
 {
-  JsonNode *node;
+  JsonNode *node = get_member (object, member);
 
-  if (object == NULL)
-    return NULL;
-  node = json_object_get_member (object, member);
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
     return NULL;
   return json_node_get_string (node);
@@ -44,11 +48,8 @@ _wabiz_graph_json_get_int (JsonObject *object,
                            const char *member,
                            gint64      fallback)
 {
-  JsonNode *node;
+  JsonNode *node = get_member (object, member);
 
-  if (object == NULL)
-    return fallback;
-  node = json_object_get_member (object, member);
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
     return fallback;
   if (json_node_get_value_type (node) == G_TYPE_INT64)
@@ -69,11 +70,8 @@ JsonObject *
 _wabiz_graph_json_get_object (JsonObject *object,
                               const char *member)
 {
-  JsonNode *node;
+  JsonNode *node = get_member (object, member);
 
-  if (object == NULL)
-    return NULL;
-  node = json_object_get_member (object, member);
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     return NULL;
   return json_node_get_object (node);
@@ -83,12 +81,9 @@ JsonObject *
 _wabiz_graph_json_get_first_object (JsonObject *object,
                                     const char *member)
 {
-  JsonNode *node;
+  JsonNode *node = get_member (object, member);
   JsonArray *array;
 
-  if (object == NULL)
-    return NULL;
-  node = json_object_get_member (object, member);
   if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
     return NULL;
   array = json_node_get_array (node);

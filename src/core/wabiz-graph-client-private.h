@@ -1,0 +1,99 @@
+/* wabiz-graph-client-private.h
+ *
+ * SPDX-License-Identifier: MIT
+ *
+ * What the Graph client's files share: the instance struct and the one
+ * request path every call goes through (wabiz-graph-client.c), used by
+ * the API calls there and by the uploads and downloads in
+ * wabiz-graph-client-media.c.
+ *
+ * A call is a GTask made by _wabiz_graph_client_new_call(). The request
+ * functions below take the task (transfer full) and end it: with the
+ * error when the request fails, or else through the call's
+ * WabizGraphReplyFunc.
+ */
+
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "wabiz-graph-client.h"
+#include "wabiz-graph-error-private.h"
+#include "wabiz-graph-json-private.h"
+
+G_BEGIN_DECLS
+
+struct _WabizGraphClient
+{
+  GObject      parent_instance;
+
+  SoupSession *session;          /* (owned) */
+  char        *base_url;         /* (owned) without trailing slash */
+  char        *api_version;      /* (owned) */
+  char        *phone_number_id;  /* (owned) */
+  char        *waba_id;          /* (owned) (nullable) */
+  char        *access_token;     /* (owned): never logged */
+};
+
+/* What a call makes of Meta's 2xx answer (a JSON object): returns on
+ * @task, or passes it on to the next request with a new reference.
+ * @task is borrowed. A NULL reply function returns TRUE. */
+typedef void (*WabizGraphReplyFunc) (GTask      *task,
+                                     JsonObject *reply);
+
+/* A task for @self tagged @source_tag, ready for the request functions. */
+GTask        *_wabiz_graph_client_new_call           (WabizGraphClient    *self,
+                                                      gpointer             source_tag,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+/* The call's own data (upload, download, paging), freed with the task. */
+void          _wabiz_graph_client_set_state          (GTask               *task,
+                                                      gpointer             state,
+                                                      GDestroyNotify       state_free);
+gpointer      _wabiz_graph_client_get_state          (GTask               *task);
+/* The request last sent for the task. */
+SoupMessage  *_wabiz_graph_client_get_message        (GTask               *task);
+
+/* (nullable): a request to the absolute @url, with the bearer token;
+ * NULL when @url is not valid. */
+SoupMessage  *_wabiz_graph_client_new_message        (WabizGraphClient    *self,
+                                                      const char          *method,
+                                                      const char          *url);
+/* (nullable): the same for @path below the API version. */
+SoupMessage  *_wabiz_graph_client_new_request        (WabizGraphClient    *self,
+                                                      const char          *method,
+                                                      const char          *path);
+
+/* Sends @msg (NULL: the address was not valid) and hands the JSON
+ * answer to @reply. */
+void          _wabiz_graph_client_send               (GTask               *task,
+                                                      SoupMessage         *msg,
+                                                      WabizGraphReplyFunc  reply);
+/* @method to the path made from @path_format, with @body (nullable) as
+ * JSON; the answer goes to @reply. */
+void          _wabiz_graph_client_call               (GTask               *task,
+                                                      const char          *method,
+                                                      JsonNode            *body,
+                                                      WabizGraphReplyFunc  reply,
+                                                      const char          *path_format,
+                                                      ...) G_GNUC_PRINTF (5, 6);
+/* @method on the Graph node @node_id (escaped here): GET
+ * /{phone-number-id}, DELETE /{media-id}, … */
+void          _wabiz_graph_client_call_node          (GTask               *task,
+                                                      const char          *method,
+                                                      const char          *node_id,
+                                                      WabizGraphReplyFunc  reply);
+
+/* Sends @msg and gives @done the task back as user data once the
+ * answer's headers are in, to read its body as a stream. */
+void          _wabiz_graph_client_send_stream        (GTask               *task,
+                                                      SoupMessage         *msg,
+                                                      GAsyncReadyCallback  done);
+/* (transfer full): the answer's body (any status), or NULL and a
+ * transport error */
+GInputStream *_wabiz_graph_client_send_stream_finish (GTask               *task,
+                                                      GAsyncResult        *result,
+                                                      GError             **error);
+
+G_END_DECLS
