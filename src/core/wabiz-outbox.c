@@ -25,9 +25,9 @@
 #include "wabiz-outgoing-private.h"
 #include "wabiz-phone.h"
 #include "wabiz-store.h"
+#include "wabiz-template-rules.h"
 
 #include <glib/gi18n-lib.h>
-#include <string.h>
 
 #define WAIT_POLL_MS         200
 
@@ -302,41 +302,6 @@ queue_data_free (QueueData *data)
   g_free (data);
 }
 
-static guint
-count_positional_params (const char *body)
-{
-  guint max = 0;
-
-  for (const char *p = body; p && (p = strstr (p, "{{")) != NULL; p += 2)
-    {
-      guint64 n;
-      const char *end = strstr (p + 2, "}}");
-      g_autofree char *inner = NULL;
-
-      if (end == NULL)
-        break;
-      inner = g_strndup (p + 2, end - (p + 2));
-      if (g_ascii_string_to_unsigned (inner, 10, 1, 100, &n, NULL))
-        max = MAX (max, (guint) n);
-    }
-  return max;
-}
-
-static char *
-fill_template (const char  *body,
-               GStrv        params)
-{
-  GString *s = g_string_new (body);
-
-  for (guint i = 0; params && params[i]; i++)
-    {
-      g_autofree char *placeholder = g_strdup_printf ("{{%u}}", i + 1);
-
-      g_string_replace (s, placeholder, params[i], 0);
-    }
-  return g_string_free (s, FALSE);
-}
-
 /* Template rule: a template WaBiz has synced must be APPROVED (and get as
  * many body parameters as its body has); an unknown one is refused once
  * templates were synced, except Meta's sample hello_world; before any
@@ -389,7 +354,7 @@ check_template (WabizDbConn   *conn,
   format = wabiz_db_result_get (res, 0, "parameter_format");
   if (body != NULL && (format == NULL || g_ascii_strcasecmp (format, "NAMED") != 0))
     {
-      guint needed = count_positional_params (body);
+      guint needed = wabiz_template_count_placeholders (body);
 
       if (needed != given)
         {
@@ -400,7 +365,7 @@ check_template (WabizDbConn   *conn,
                        m->template_name, needed, given);
           return FALSE;
         }
-      *preview = fill_template (body, m->template_params);
+      *preview = wabiz_template_fill_placeholders (body, (const char * const *) m->template_params);
     }
   else
     *preview = g_strdup_printf ("[%s]", m->template_name);
