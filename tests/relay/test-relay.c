@@ -42,25 +42,25 @@
 
 /* the program's PostgreSQL, for every case */
 static WabizPgServer *server;
-static guint server_port;
-static char *server_password;
-static char *skip_reason;
+static guint          server_port;
+static char          *server_password;
+static char          *skip_reason;
 
 typedef struct
 {
   char        *dbname;
-  char        *conninfo;      /* over the socket, for the test itself */
+  char        *conninfo; /* over the socket, for the test itself */
   WabizDb     *db;
   GSubprocess *relay;
-  guint        port;          /* the relay's, 0 until it listens */
+  guint        port; /* the relay's, 0 until it listens */
   gboolean     exited;
-  GPtrArray   *output;        /* (element-type utf8) the relay's stdout lines */
+  GPtrArray   *output; /* (element-type utf8) the relay's stdout lines */
 } Fixture;
 
 typedef struct
 {
   guint       status;
-  GHashTable *headers;        /* lower-case name → value */
+  GHashTable *headers; /* lower-case name → value */
   GByteArray *body;
 } Reply;
 
@@ -78,12 +78,12 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Reply, reply_clear)
 /* the database */
 
 static WabizDbResult *
-sql (Fixture            *f,
-     const char         *query,
-     int                 n_params,
-     const char * const *params)
+sql (Fixture           *f,
+     const char        *query,
+     int                n_params,
+     const char *const *params)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   WabizDbResult *res = wabiz_db_query_sync (f->db, query, n_params, params, NULL, &error);
 
   g_assert_no_error (error);
@@ -91,12 +91,12 @@ sql (Fixture            *f,
 }
 
 static char *
-sql_text (Fixture            *f,
-          const char         *query,
-          int                 n_params,
-          const char * const *params)
+sql_text (Fixture           *f,
+          const char        *query,
+          int                n_params,
+          const char *const *params)
 {
-  g_autoptr(WabizDbResult) res = sql (f, query, n_params, params);
+  g_autoptr (WabizDbResult) res = sql (f, query, n_params, params);
 
   if (wabiz_db_result_get_n_rows (res) == 0)
     return NULL;
@@ -125,7 +125,8 @@ assert_refused (Fixture    *f,
                 const char *reason)
 {
   g_autofree char *last = sql_text (f, "SELECT last_refused_reason FROM webhook_relay_status"
-                                       " WHERE last_refused_at IS NOT NULL", 0, NULL);
+                                       " WHERE last_refused_at IS NOT NULL",
+                                    0, NULL);
 
   g_assert_cmpstr (last, ==, reason);
 }
@@ -133,15 +134,15 @@ assert_refused (Fixture    *f,
 static void
 start_server (void)
 {
-  g_autoptr(GSocket) socket = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(WabizDb) admin = NULL;
-  g_autoptr(WabizDbResult) res = NULL;
+  g_autoptr (GSocket) socket = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WabizDb) admin = NULL;
+  g_autoptr (WabizDbResult) res = NULL;
   g_autofree char *dir = NULL;
   g_autofree char *hba = NULL;
   g_autofree char *admin_conninfo = NULL;
   g_autofree char *alter = NULL;
-  guint16 port;
+  guint16          port;
 
   server = wabiz_test_pg_server_new ();
   dir = g_path_get_dirname (wabiz_pg_server_get_data_dir (server));
@@ -150,7 +151,8 @@ start_server (void)
   hba = g_build_filename (dir, "pg_hba.conf", NULL);
   g_file_set_contents (hba,
                        "local all all trust\n"
-                       "host all all 127.0.0.1/32 scram-sha-256\n", -1, &error);
+                       "host all all 127.0.0.1/32 scram-sha-256\n",
+                       -1, &error);
   g_assert_no_error (error);
   g_chmod (hba, 0644);
 
@@ -190,7 +192,7 @@ source_path (const char *first,
              ...)
 {
   const char *top = g_getenv ("WABIZ_SOURCE_DIR");
-  g_autoptr(GPtrArray) parts = g_ptr_array_new ();
+  g_autoptr (GPtrArray) parts = g_ptr_array_new ();
   va_list args;
 
   g_assert_nonnull (top);
@@ -226,9 +228,9 @@ output_line_cb (GObject      *object,
                 gpointer      user_data)
 {
   GDataInputStream *stream = G_DATA_INPUT_STREAM (object);
-  Fixture *f = user_data;
-  g_autofree char *line = g_data_input_stream_read_line_finish_utf8 (stream, result, NULL, NULL);
-  const char *prefix = "listening on 127.0.0.1:";
+  Fixture          *f = user_data;
+  g_autofree char  *line = g_data_input_stream_read_line_finish_utf8 (stream, result, NULL, NULL);
+  const char       *prefix = "listening on 127.0.0.1:";
 
   if (line == NULL)
     {
@@ -259,16 +261,15 @@ static void
 start_relay (Fixture    *f,
              const char *database_url)
 {
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                                                       G_SUBPROCESS_FLAGS_STDERR_MERGE);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *deno = source_path ("tools", "deno", "node_modules", ".bin", "deno", NULL);
-  g_autofree char *cache = source_path ("tools", "deno", "node_modules", ".cache", "deno", NULL);
-  g_autofree char *serve = source_path ("tests", "relay", "serve.ts", NULL);
-  g_autofree char *index = source_path ("supabase", "functions", "wabiz-webhook", "index.ts", NULL);
-  g_autofree char *read = g_strdup_printf ("--allow-read=%s,%s", serve, index);
-  const char *unset[] = { "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "PGSSLMODE",
-                          "PGAPPNAME", "DENO_CERT", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY" };
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr (GError) error = NULL;
+  g_autofree char  *deno = source_path ("tools", "deno", "node_modules", ".bin", "deno", NULL);
+  g_autofree char  *cache = source_path ("tools", "deno", "node_modules", ".cache", "deno", NULL);
+  g_autofree char  *serve = source_path ("tests", "relay", "serve.ts", NULL);
+  g_autofree char  *index = source_path ("supabase", "functions", "wabiz-webhook", "index.ts", NULL);
+  g_autofree char  *read = g_strdup_printf ("--allow-read=%s,%s", serve, index);
+  const char       *unset[] = { "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "PGSSLMODE",
+                                "PGAPPNAME", "DENO_CERT", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY" };
   GDataInputStream *stream;
 
   for (guint i = 0; i < G_N_ELEMENTS (unset); i++)
@@ -303,7 +304,7 @@ start_relay (Fixture    *f,
 static void
 stop_relay (Fixture *f)
 {
-  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
 
   if (f->relay == NULL)
     return;
@@ -325,16 +326,16 @@ database_url (Fixture *f)
 }
 
 static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
+fixture_setup (Fixture      *f,
+               gconstpointer data)
 {
-  g_autoptr(WabizDb) admin = NULL;
-  g_autoptr(WabizDbResult) res = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (WabizDb) admin = NULL;
+  g_autoptr (WabizDbResult) res = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *admin_conninfo = NULL;
   g_autofree char *create = NULL;
   g_autofree char *url = NULL;
-  static guint counter;
+  static guint     counter;
 
   f->output = g_ptr_array_new_with_free_func (g_free);
   if (skip_reason != NULL)
@@ -361,8 +362,8 @@ fixture_setup (Fixture       *f,
 }
 
 static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
+fixture_teardown (Fixture      *f,
+                  gconstpointer data)
 {
   stop_relay (f);
   if (f->db != NULL)
@@ -389,8 +390,8 @@ skip (void)
 static GSocketConnection *
 connect_relay (Fixture *f)
 {
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GError) error = NULL;
   GSocketConnection *connection;
 
   g_assert_cmpuint (f->port, !=, 0);
@@ -405,7 +406,7 @@ write_all (GSocketConnection *connection,
            const void        *data,
            gsize              length)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)), data,
                              length, NULL, NULL, &error);
@@ -417,7 +418,7 @@ static gboolean
 read_more (GSocketConnection *connection,
            GByteArray        *buffer)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   guint8 chunk[16384];
   gssize n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (connection)), chunk,
                                   sizeof chunk, NULL, &error);
@@ -446,13 +447,13 @@ static void
 read_reply (GSocketConnection *connection,
             Reply             *reply)
 {
-  g_autoptr(GByteArray) buffer = g_byte_array_new ();
-  g_auto(GStrv) lines = NULL;
+  g_autoptr (GByteArray) buffer = g_byte_array_new ();
+  g_auto (GStrv) lines = NULL;
   g_autofree char *head = NULL;
-  const guint8 *end;
-  const char *length;
-  const char *encoding;
-  gsize body_start;
+  const guint8    *end;
+  const char      *length;
+  const char      *encoding;
+  gsize            body_start;
 
   while ((end = find (buffer, 0, "\r\n\r\n")) == NULL)
     g_assert_true (read_more (connection, buffer));
@@ -490,7 +491,7 @@ read_reply (GSocketConnection *connection,
       for (;;)
         {
           const guint8 *eol;
-          gsize size;
+          gsize         size;
 
           while ((eol = find (buffer, at, "\r\n")) == NULL)
             g_assert_true (read_more (connection, buffer));
@@ -514,14 +515,14 @@ read_reply (GSocketConnection *connection,
 
 /* Writes a request: @headers are whole lines without CRLF (NULL-terminated). */
 static void
-write_request (GSocketConnection  *connection,
-               const char         *method,
-               const char         *target,
-               const char * const *headers,
-               const void         *body,
-               gsize               length)
+write_request (GSocketConnection *connection,
+               const char        *method,
+               const char        *target,
+               const char *const *headers,
+               const void        *body,
+               gsize              length)
 {
-  g_autoptr(GString) head = g_string_new (NULL);
+  g_autoptr (GString) head = g_string_new (NULL);
 
   g_string_append_printf (head, "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n",
                           method, target);
@@ -538,15 +539,15 @@ write_request (GSocketConnection  *connection,
 }
 
 static void
-request (Fixture            *f,
-         const char         *method,
-         const char         *target,
-         const char * const *headers,
-         const void         *body,
-         gsize               length,
-         Reply              *reply)
+request (Fixture           *f,
+         const char        *method,
+         const char        *target,
+         const char *const *headers,
+         const void        *body,
+         gsize              length,
+         Reply             *reply)
 {
-  g_autoptr(GSocketConnection) connection = connect_relay (f);
+  g_autoptr (GSocketConnection) connection = connect_relay (f);
 
   write_request (connection, method, target, headers, body, length);
   read_reply (connection, reply);
@@ -558,10 +559,10 @@ post (Fixture    *f,
       GBytes     *body,
       const char *signature)
 {
-  g_auto(Reply) reply = { 0 };
+  g_auto (Reply) reply = { 0 };
   g_autofree char *header = signature != NULL ? g_strconcat ("X-Hub-Signature-256: ", signature, NULL)
                                               : NULL;
-  const char *headers[] = { header, NULL };
+  const char      *headers[] = { header, NULL };
 
   request (f, "POST", "/wabiz-webhook", headers, g_bytes_get_data (body, NULL),
            g_bytes_get_size (body), &reply);
@@ -587,7 +588,7 @@ static GBytes *
 load_fixture (const char *name)
 {
   g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "meta-webhooks", name, NULL);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   char *contents = NULL;
   gsize length = 0;
 
@@ -612,14 +613,14 @@ assert_stored_once (Fixture *f,
 /* cases */
 
 static void
-test_handshake (Fixture       *f,
-                gconstpointer  data)
+test_handshake (Fixture      *f,
+                gconstpointer data)
 {
-  g_auto(Reply) good = { 0 };
-  g_auto(Reply) wrong = { 0 };
-  g_auto(Reply) no_token = { 0 };
-  g_auto(Reply) other_mode = { 0 };
-  g_auto(Reply) put = { 0 };
+  g_auto (Reply) good = { 0 };
+  g_auto (Reply) wrong = { 0 };
+  g_auto (Reply) no_token = { 0 };
+  g_auto (Reply) other_mode = { 0 };
+  g_auto (Reply) put = { 0 };
   g_autofree char *verified = NULL;
 
   if (skip ())
@@ -627,20 +628,24 @@ test_handshake (Fixture       *f,
 
   /* nothing noted before Meta's first request */
   g_assert_cmpint (sql_int (f, "SELECT count(*) FROM webhook_relay_status"
-                               " WHERE last_verification_at IS NULL AND last_refused_at IS NULL"), ==, 1);
+                               " WHERE last_verification_at IS NULL AND last_refused_at IS NULL"),
+                   ==, 1);
 
   request (f, "GET", "/wabiz-webhook?hub.mode=subscribe&hub.verify_token=wabiz-test-verify-token"
-                     "&hub.challenge=1158201444", NULL, NULL, 0, &good);
+                     "&hub.challenge=1158201444",
+           NULL, NULL, 0, &good);
   g_assert_cmpuint (good.status, ==, 200);
   g_assert_true (g_str_has_prefix (g_hash_table_lookup (good.headers, "content-type"), "text/plain"));
   /* exactly the challenge: no quotes, no newline */
   g_assert_cmpmem (good.body->data, good.body->len, "1158201444", 10);
   verified = sql_text (f, "SELECT (last_verification_at > now() - interval '1 hour')::text"
-                          " FROM webhook_relay_status", 0, NULL);
+                          " FROM webhook_relay_status",
+                       0, NULL);
   g_assert_cmpstr (verified, ==, "true");
 
   request (f, "GET", "/wabiz-webhook?hub.mode=subscribe&hub.verify_token=wabiz-test-verify-tokeN"
-                     "&hub.challenge=1158201444", NULL, NULL, 0, &wrong);
+                     "&hub.challenge=1158201444",
+           NULL, NULL, 0, &wrong);
   g_assert_cmpuint (wrong.status, ==, 403);
   g_assert_null (find (wrong.body, 0, "1158201444"));
   assert_refused (f, "verify_token");
@@ -648,7 +653,8 @@ test_handshake (Fixture       *f,
   request (f, "GET", "/wabiz-webhook?hub.mode=subscribe&hub.challenge=77", NULL, NULL, 0, &no_token);
   g_assert_cmpuint (no_token.status, ==, 403);
   request (f, "GET", "/wabiz-webhook?hub.mode=unsubscribe&hub.verify_token=wabiz-test-verify-token"
-                     "&hub.challenge=77", NULL, NULL, 0, &other_mode);
+                     "&hub.challenge=77",
+           NULL, NULL, 0, &other_mode);
   g_assert_cmpuint (other_mode.status, ==, 403);
 
   request (f, "PUT", "/wabiz-webhook", NULL, "{}", 2, &put);
@@ -673,13 +679,13 @@ listener_connected (gpointer data)
 }
 
 static void
-test_good_signature (Fixture       *f,
-                     gconstpointer  data)
+test_good_signature (Fixture      *f,
+                     gconstpointer data)
 {
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(GPtrArray) payloads = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(WabizDbListener) listener = NULL;
-  g_autoptr(JsonNode) notified = NULL;
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (GPtrArray) payloads = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (WabizDbListener) listener = NULL;
+  g_autoptr (JsonNode) notified = NULL;
   g_autofree char *signature = NULL;
   g_autofree char *upper = NULL;
   g_autofree char *id = NULL;
@@ -699,7 +705,8 @@ test_good_signature (Fixture       *f,
   /* answered after the commit: the row is there */
   assert_stored_once (f, body);
   id = sql_text (f, "SELECT id::text FROM webhook_events WHERE processed_at IS NULL AND attempts = 0"
-                    " AND error IS NULL", 0, NULL);
+                    " AND error IS NULL",
+                 0, NULL);
   g_assert_nonnull (id);
   noted = sql_text (f, "SELECT (last_event_at IS NOT NULL)::text FROM webhook_relay_status", 0, NULL);
   g_assert_cmpstr (noted, ==, "true");
@@ -722,15 +729,15 @@ test_good_signature (Fixture       *f,
 }
 
 static void
-test_bad_signature (Fixture       *f,
-                    gconstpointer  data)
+test_bad_signature (Fixture      *f,
+                    gconstpointer data)
 {
-  g_autoptr(GBytes) body = load_fixture ("text.json");
-  g_autoptr(GBytes) flipped = NULL;
-  g_autofree char *good = sign (body);
-  g_autofree char *wrong_secret = NULL;
+  g_autoptr (GBytes) body = load_fixture ("text.json");
+  g_autoptr (GBytes) flipped = NULL;
+  g_autofree char   *good = sign (body);
+  g_autofree char   *wrong_secret = NULL;
   g_autofree guint8 *flipped_data = NULL;
-  gsize length = g_bytes_get_size (body);
+  gsize              length = g_bytes_get_size (body);
 
   if (skip ())
     return;
@@ -743,7 +750,7 @@ test_bad_signature (Fixture       *f,
   /* Meta's docs: 401 or 403 on a mismatch; the desktop's receiver says 401 */
   g_assert_cmpuint (post (f, body, wrong_secret), ==, 401);
   g_assert_cmpuint (post (f, flipped, good), ==, 401);
-  g_assert_cmpuint (post (f, body, good + strlen ("sha256=")), ==, 401);   /* no prefix */
+  g_assert_cmpuint (post (f, body, good + strlen ("sha256=")), ==, 401); /* no prefix */
   g_assert_cmpuint (post (f, body, "sha256=zz"), ==, 401);
   g_assert_cmpuint (post (f, body, "sha1=0123456789abcdef0123456789abcdef01234567"), ==, 401);
   g_assert_cmpuint (post (f, body, ""), ==, 401);
@@ -752,10 +759,10 @@ test_bad_signature (Fixture       *f,
 }
 
 static void
-test_missing_signature (Fixture       *f,
-                        gconstpointer  data)
+test_missing_signature (Fixture      *f,
+                        gconstpointer data)
 {
-  g_autoptr(GBytes) body = load_fixture ("text.json");
+  g_autoptr (GBytes) body = load_fixture ("text.json");
 
   if (skip ())
     return;
@@ -769,7 +776,7 @@ test_missing_signature (Fixture       *f,
 static GBytes *
 escape_non_ascii (GBytes *body)
 {
-  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr (GString) out = g_string_new (NULL);
   const char *p = g_bytes_get_data (body, NULL);
   const char *end = p + g_bytes_get_size (body);
 
@@ -790,12 +797,12 @@ escape_non_ascii (GBytes *body)
 }
 
 static void
-test_non_ascii (Fixture       *f,
-                gconstpointer  data)
+test_non_ascii (Fixture      *f,
+                gconstpointer data)
 {
-  g_autoptr(GBytes) escaped = load_fixture ("text-non-ascii.json");
-  g_autoptr(GBytes) utf8 = load_fixture ("text-non-ascii-utf8.json");
-  g_autoptr(GBytes) meta_form = NULL;
+  g_autoptr (GBytes) escaped = load_fixture ("text-non-ascii.json");
+  g_autoptr (GBytes) utf8 = load_fixture ("text-non-ascii-utf8.json");
+  g_autoptr (GBytes) meta_form = NULL;
   g_autofree char *signed_escaped = NULL;
   g_autofree char *stored = NULL;
 
@@ -823,12 +830,12 @@ test_non_ascii (Fixture       *f,
   /* and no other re-encoding counts: the escaped form's signature does
    * not make a changed body pass */
   {
-    g_autoptr(GBytes) changed = NULL;
+    g_autoptr (GBytes) changed = NULL;
     g_autofree char *text = g_strndup (g_bytes_get_data (utf8, NULL), g_bytes_get_size (utf8));
-    char *dash = strstr (text, "—");
+    char            *dash = strstr (text, "—");
 
     g_assert_nonnull (dash);
-    dash[2] ^= 0x01;   /* — (U+2014) becomes U+2015 */
+    dash[2] ^= 0x01; /* — (U+2014) becomes U+2015 */
     changed = g_bytes_new (text, strlen (text));
     g_assert_cmpuint (post (f, changed, signed_escaped), ==, 401);
   }
@@ -836,29 +843,29 @@ test_non_ascii (Fixture       *f,
 }
 
 static void
-test_malformed (Fixture       *f,
-                gconstpointer  data)
+test_malformed (Fixture      *f,
+                gconstpointer data)
 {
   static const char nul[] = "{\"a\":\"x\0y\"}";
   static const char not_utf8[] = "{\"a\":\"\xc3\x28\"}";
-  const char *cases[] = { "{\"object\":", "not json", "\xef\xbb\xbf{}", NULL };
+  const char       *cases[] = { "{\"object\":", "not json", "\xef\xbb\xbf{}", NULL };
 
   if (skip ())
     return;
 
   for (guint i = 0; cases[i] != NULL; i++)
     {
-      g_autoptr(GBytes) body = g_bytes_new_static (cases[i], strlen (cases[i]));
+      g_autoptr (GBytes) body = g_bytes_new_static (cases[i], strlen (cases[i]));
 
       g_assert_cmpuint (post_signed (f, body), ==, 400);
     }
   {
-    g_autoptr(GBytes) body = g_bytes_new_static (nul, sizeof nul - 1);
+    g_autoptr (GBytes) body = g_bytes_new_static (nul, sizeof nul - 1);
 
     g_assert_cmpuint (post_signed (f, body), ==, 400);
   }
   {
-    g_autoptr(GBytes) body = g_bytes_new_static (not_utf8, sizeof not_utf8 - 1);
+    g_autoptr (GBytes) body = g_bytes_new_static (not_utf8, sizeof not_utf8 - 1);
 
     g_assert_cmpuint (post_signed (f, body), ==, 400);
   }
@@ -872,7 +879,7 @@ padded_body (gsize size)
 {
   const char *head = "{\"object\":\"x\",\"pad\":\"";
   const char *tail = "\"}";
-  guint8 *data = g_malloc (size);
+  guint8     *data = g_malloc (size);
 
   memset (data, 'a', size);
   memcpy (data, head, strlen (head));
@@ -881,11 +888,11 @@ padded_body (gsize size)
 }
 
 static void
-test_too_large (Fixture       *f,
-                gconstpointer  data)
+test_too_large (Fixture      *f,
+                gconstpointer data)
 {
-  g_autoptr(GBytes) largest = padded_body (MAX_BODY);
-  g_autoptr(GBytes) larger = padded_body (MAX_BODY + 1);
+  g_autoptr (GBytes) largest = padded_body (MAX_BODY);
+  g_autoptr (GBytes) larger = padded_body (MAX_BODY + 1);
   g_autofree char *signature = sign (larger);
   g_autofree char *signature_header = g_strconcat ("X-Hub-Signature-256: ", signature, NULL);
 
@@ -895,10 +902,10 @@ test_too_large (Fixture       *f,
   /* Content-Length says too much: refused before the body is sent at
    * all (a relay that read it first would wait here until the deadline) */
   {
-    g_autoptr(GSocketConnection) connection = connect_relay (f);
-    g_auto(Reply) reply = { 0 };
+    g_autoptr (GSocketConnection) connection = connect_relay (f);
+    g_auto (Reply) reply = { 0 };
     g_autofree char *length = g_strdup_printf ("Content-Length: %d", MAX_BODY + 1);
-    const char *headers[] = { length, signature_header, NULL };
+    const char      *headers[] = { length, signature_header, NULL };
 
     write_request (connection, "POST", "/wabiz-webhook", headers, NULL, 0);
     read_reply (connection, &reply);
@@ -908,16 +915,16 @@ test_too_large (Fixture       *f,
   /* no Content-Length: counted while it streams in, refused at one
    * byte past the limit (the rest of the body is never sent) */
   {
-    g_autoptr(GSocketConnection) connection = connect_relay (f);
-    g_auto(Reply) reply = { 0 };
-    const char *headers[] = { "Transfer-Encoding: chunked", signature_header, NULL };
+    g_autoptr (GSocketConnection) connection = connect_relay (f);
+    g_auto (Reply) reply = { 0 };
+    const char   *headers[] = { "Transfer-Encoding: chunked", signature_header, NULL };
     const guint8 *bytes = g_bytes_get_data (larger, NULL);
-    gsize sent = 0;
+    gsize         sent = 0;
 
     write_request (connection, "POST", "/wabiz-webhook", headers, NULL, 0);
     while (sent < MAX_BODY + 1)
       {
-        gsize n = MIN (65536, MAX_BODY + 1 - sent);
+        gsize            n = MIN (65536, MAX_BODY + 1 - sent);
         g_autofree char *size = g_strdup_printf ("%" G_GSIZE_MODIFIER "x\r\n", n);
 
         write_all (connection, size, strlen (size));
@@ -937,13 +944,13 @@ test_too_large (Fixture       *f,
 }
 
 static void
-test_redelivery (Fixture       *f,
-                 gconstpointer  data)
+test_redelivery (Fixture      *f,
+                 gconstpointer data)
 {
-  g_autoptr(GBytes) body = load_fixture ("text.json");
-  g_autoptr(GBytes) other = load_fixture ("image.json");
-  g_autofree char *signature = sign (body);
-  g_autofree char *signature_header = g_strconcat ("X-Hub-Signature-256: ", signature, NULL);
+  g_autoptr (GBytes) body = load_fixture ("text.json");
+  g_autoptr (GBytes) other = load_fixture ("image.json");
+  g_autofree char   *signature = sign (body);
+  g_autofree char   *signature_header = g_strconcat ("X-Hub-Signature-256: ", signature, NULL);
   GSocketConnection *connections[3];
 
   if (skip ())
@@ -964,7 +971,7 @@ test_redelivery (Fixture       *f,
     }
   for (guint i = 0; i < G_N_ELEMENTS (connections); i++)
     {
-      g_auto(Reply) reply = { 0 };
+      g_auto (Reply) reply = { 0 };
 
       read_reply (connections[i], &reply);
       g_assert_cmpuint (reply.status, ==, 200);
@@ -979,12 +986,12 @@ test_redelivery (Fixture       *f,
 }
 
 static void
-test_database_down (Fixture       *f,
-                    gconstpointer  data)
+test_database_down (Fixture      *f,
+                    gconstpointer data)
 {
-  g_autoptr(GBytes) first = load_fixture ("text.json");
-  g_autoptr(GBytes) second = load_fixture ("image.json");
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GBytes) first = load_fixture ("text.json");
+  g_autoptr (GBytes) second = load_fixture ("image.json");
+  g_autoptr (GError) error = NULL;
 
   if (skip ())
     return;
@@ -995,10 +1002,10 @@ test_database_down (Fixture       *f,
   g_assert_true (wabiz_pg_server_stop (server, &error));
   g_assert_no_error (error);
   {
-    g_auto(Reply) reply = { 0 };
+    g_auto (Reply) reply = { 0 };
     g_autofree char *signature = sign (second);
     g_autofree char *header = g_strconcat ("X-Hub-Signature-256: ", signature, NULL);
-    const char *headers[] = { header, NULL };
+    const char      *headers[] = { header, NULL };
 
     request (f, "POST", "/wabiz-webhook", headers, g_bytes_get_data (second, NULL),
              g_bytes_get_size (second), &reply);
@@ -1007,10 +1014,11 @@ test_database_down (Fixture       *f,
   }
   /* the handshake does not need the database */
   {
-    g_auto(Reply) reply = { 0 };
+    g_auto (Reply) reply = { 0 };
 
     request (f, "GET", "/wabiz-webhook?hub.mode=subscribe&hub.verify_token=wabiz-test-verify-token"
-                       "&hub.challenge=42", NULL, NULL, 0, &reply);
+                       "&hub.challenge=42",
+             NULL, NULL, 0, &reply);
     g_assert_cmpuint (reply.status, ==, 200);
     g_assert_cmpmem (reply.body->data, reply.body->len, "42", 2);
   }
@@ -1030,13 +1038,13 @@ test_database_down (Fixture       *f,
 }
 
 static void
-test_database_unreachable (Fixture       *f,
-                           gconstpointer  data)
+test_database_unreachable (Fixture      *f,
+                           gconstpointer data)
 {
-  g_autoptr(GBytes) body = load_fixture ("text.json");
-  g_autoptr(GSocket) closed = NULL;
+  g_autoptr (GBytes) body = load_fixture ("text.json");
+  g_autoptr (GSocket) closed = NULL;
   g_autofree char *url = NULL;
-  guint16 port;
+  guint16          port;
 
   if (skip ())
     return;
@@ -1054,13 +1062,13 @@ test_database_unreachable (Fixture       *f,
 }
 
 static void
-test_processor (Fixture       *f,
-                gconstpointer  data)
+test_processor (Fixture      *f,
+                gconstpointer data)
 {
   const char *names[] = { "text.json", "text-non-ascii.json", "text-non-ascii-utf8.json" };
-  g_autoptr(WabizWebhookProcessor) processor = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (WabizWebhookProcessor) processor = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
   static const struct
   {
     const char *phone;
@@ -1092,7 +1100,7 @@ test_processor (Fixture       *f,
 
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {
-      g_autoptr(GBytes) body = load_fixture (names[i]);
+      g_autoptr (GBytes) body = load_fixture (names[i]);
 
       g_assert_cmpuint (post_signed (f, body), ==, 200);
       /* Meta's redelivery of the same, later */
@@ -1109,12 +1117,13 @@ test_processor (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpuint (processed, ==, G_N_ELEMENTS (names));
   g_assert_cmpint (sql_int (f, "SELECT count(*) FROM webhook_events"
-                               " WHERE processed_at IS NULL OR error IS NOT NULL"), ==, 0);
+                               " WHERE processed_at IS NULL OR error IS NOT NULL"),
+                   ==, 0);
 
   g_assert_cmpint (sql_int (f, "SELECT count(*) FROM leads"), ==, G_N_ELEMENTS (leads));
   for (guint i = 0; i < G_N_ELEMENTS (leads); i++)
     {
-      const char *params[] = { leads[i].phone };
+      const char      *params[] = { leads[i].phone };
       g_autofree char *name = sql_text (f, "SELECT name FROM leads WHERE phone = $1", 1, params);
 
       g_assert_cmpstr (name, ==, leads[i].name);
@@ -1124,8 +1133,9 @@ test_processor (Fixture       *f,
   for (guint i = 0; i < G_N_ELEMENTS (messages); i++)
     {
       const char *params[] = { messages[i].wamid };
-      g_autoptr(WabizDbResult) res = sql (f, "SELECT phone, message, direction FROM messages"
-                                             " WHERE message_id = $1", 1, params);
+      g_autoptr (WabizDbResult) res = sql (f, "SELECT phone, message, direction FROM messages"
+                                              " WHERE message_id = $1",
+                                           1, params);
 
       g_assert_cmpuint (wabiz_db_result_get_n_rows (res), ==, 1);
       g_assert_cmpstr (wabiz_db_result_get (res, 0, "phone"), ==, messages[i].phone);
