@@ -65,9 +65,9 @@ typedef struct
   const char *error_details;  /* (nullable) */
 } WabizOutboxSettled;
 
-void     _wabiz_outbox_settle          (WabizOutbox        *self,
-                                        const char         *uuid,
-                                        const WabizOutboxSettled *settled);
+void     _wabiz_outbox_settle         (WabizOutbox                *self,
+                                       const char                 *uuid,
+                                       const WabizOutboxSettled   *settled);
 
 typedef gboolean (*WabizOutboxTransactionFunc) (WabizDbConn *conn,
                                                 gpointer     data,
@@ -75,16 +75,16 @@ typedef gboolean (*WabizOutboxTransactionFunc) (WabizDbConn *conn,
 
 /* Runs @func in a transaction: rolled back when it fails, committed
  * when it succeeds. On a worker thread. */
-gboolean _wabiz_outbox_transaction     (WabizDbConn        *conn,
-                                        WabizOutboxTransactionFunc func,
-                                        gpointer            data,
-                                        GError            **error);
+gboolean _wabiz_outbox_transaction    (WabizDbConn                *conn,
+                                       WabizOutboxTransactionFunc  func,
+                                       gpointer                    data,
+                                       GError                    **error);
 
 /* ------------------------------------------------------------------ */
 /* wabiz-outbox-sender.c */
 
 /* Stops it for good; for dispose */
-void     _wabiz_outbox_sender_dispose  (WabizOutbox        *self);
+void     _wabiz_outbox_sender_dispose (WabizOutbox                *self);
 
 /* ------------------------------------------------------------------ */
 /* wabiz-outbox-spool.c: local copies of queued attachments. These
@@ -99,25 +99,25 @@ typedef struct
   goffset  size;
 } WabizOutboxSpooled;
 
-void                _wabiz_outbox_spooled_free          (WabizOutboxSpooled *spooled);
+void                _wabiz_outbox_spooled_free                (WabizOutboxSpooled *spooled);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WabizOutboxSpooled, _wabiz_outbox_spooled_free)
 
 /* Checks @file against Meta's limits for @kind, copies it into the
  * spool, checks the copy. */
-WabizOutboxSpooled *_wabiz_outbox_spool_file            (WabizOutbox        *self,
-                                                         GFile              *file,
-                                                         const char         *kind,
-                                                         GCancellable       *cancellable,
-                                                         GError            **error);
+WabizOutboxSpooled *_wabiz_outbox_spool_file                  (WabizOutbox        *self,
+                                                               GFile              *file,
+                                                               const char         *kind,
+                                                               GCancellable       *cancellable,
+                                                               GError            **error);
 /* @path: a copy no row names any more */
-void                _wabiz_outbox_spool_remove          (WabizOutbox        *self,
-                                                         const char         *path);
+void                _wabiz_outbox_spool_remove                (WabizOutbox        *self,
+                                                               const char         *path);
 /* Deletes this spool's copies whose messages are settled; outside a
  * transaction. */
-void                _wabiz_outbox_spool_sweep_on_conn   (WabizOutbox        *self,
-                                                         WabizDbConn        *conn);
+void                _wabiz_outbox_spool_sweep_on_conn         (WabizOutbox        *self,
+                                                               WabizDbConn        *conn);
 /* Deletes old copies no row names (a crash between copy and commit). */
-void                _wabiz_outbox_spool_sweep_orphans_on_conn (WabizOutbox  *self,
-                                                         WabizDbConn        *conn);
+void                _wabiz_outbox_spool_sweep_orphans_on_conn (WabizOutbox        *self,
+                                                               WabizDbConn        *conn);
 
 G_END_DECLS

@@ -102,11 +102,11 @@ copy_error_new (GQuark      domain,
  * then checks the copy (the original may change meanwhile): what is
  * checked is what will be uploaded. */
 WabizOutboxSpooled *
-_wabiz_outbox_spool_file (WabizOutbox   *self,
-                          GFile         *file,
-                          const char    *kind,
-                          GCancellable  *cancellable,
-                          GError       **error)
+_wabiz_outbox_spool_file (WabizOutbox  *self,
+                          GFile        *file,
+                          const char   *kind,
+                          GCancellable *cancellable,
+                          GError      **error)
 {
   g_autofree char *path = g_file_get_path (file);
   g_autofree char *name = NULL;

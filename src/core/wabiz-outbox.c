@@ -277,7 +277,6 @@ wabiz_outbox_get_spool_dir (WabizOutbox *self)
   return self->spool_dir;
 }
 
-
 /* ------------------------------------------------------------------ */
 /* queue */
 
