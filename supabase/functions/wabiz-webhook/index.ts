@@ -40,7 +40,7 @@ const sql = databaseUrl === "" ? null : postgres(databaseUrl, {
   max: 2,
   prepare: false,
   fetch_types: false,
-  connect_timeout: 10,
+  connect_timeout: 5,
   idle_timeout: 60,
   onnotice: () => {},
   connection: { application_name: "wabiz-webhook" },
