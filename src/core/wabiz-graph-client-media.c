@@ -446,6 +446,7 @@ read_next_chunk (GTask *task)
   g_input_stream_read_bytes_async (dl->in, DOWNLOAD_CHUNK, G_PRIORITY_DEFAULT,
                                    g_task_get_cancellable (task), download_read_cb, task);
 }
+
 static void download_resolved_reply (GTask *task, JsonObject *reply);
 
 static void

@@ -60,6 +60,17 @@ static const MediaRule media_rules[] = {
 
 #define STICKER_ANIMATED_MAX (500 * KB)
 
+/* Office formats in a container they share: OLE2, ZIP */
+static const char *const ole_office_types[] = {
+  "application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint", NULL
+};
+static const char *const zip_office_types[] = {
+  "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+  "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+  NULL
+};
+
 static const MediaRule *
 find_rule (const char *kind)
 {
@@ -130,6 +141,19 @@ find_bytes (const guint8 *data,
   return FALSE;
 }
 
+/* The one of @mimes (NULL-terminated Office types sharing a container)
+ * that files named *.@ext are, else @container. */
+static char *
+office_mime (const char        *ext,
+             const char        *container,
+             const char *const *mimes)
+{
+  for (guint i = 0; mimes[i] != NULL; i++)
+    if (g_ascii_strcasecmp (ext, wabiz_graph_extension_for_mime (mimes[i])) == 0)
+      return g_strdup (mimes[i]);
+  return g_strdup (container);
+}
+
 /* MIME type from the content; the extension only tells apart the
  * Office formats that share a container (OLE2, ZIP). */
 static char *
@@ -189,25 +213,9 @@ sniff_mime (const char   *path,
   if (has_bytes (data, len, 0, "%PDF-", 5))
     return g_strdup ("application/pdf");
   if (has_bytes (data, len, 0, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8))
-    {
-      if (g_ascii_strcasecmp (ext, "doc") == 0)
-        return g_strdup ("application/msword");
-      if (g_ascii_strcasecmp (ext, "xls") == 0)
-        return g_strdup ("application/vnd.ms-excel");
-      if (g_ascii_strcasecmp (ext, "ppt") == 0)
-        return g_strdup ("application/vnd.ms-powerpoint");
-      return g_strdup ("application/x-ole-storage");
-    }
+    return office_mime (ext, "application/x-ole-storage", ole_office_types);
   if (has_bytes (data, len, 0, "PK\x03\x04", 4))
-    {
-      if (g_ascii_strcasecmp (ext, "docx") == 0)
-        return g_strdup ("application/vnd.openxmlformats-officedocument.wordprocessingml.document");
-      if (g_ascii_strcasecmp (ext, "xlsx") == 0)
-        return g_strdup ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
-      if (g_ascii_strcasecmp (ext, "pptx") == 0)
-        return g_strdup ("application/vnd.openxmlformats-officedocument.presentationml.presentation");
-      return g_strdup ("application/zip");
-    }
+    return office_mime (ext, "application/zip", zip_office_types);
 
   /* plain text: no NUL and valid UTF-8 (allowing a cut last character) */
   if (len > 0 && memchr (data, 0, len) == NULL)
