@@ -71,6 +71,8 @@ update (WabizConversationRow *self)
 
   gtk_label_set_label (self->title_label, wabiz_conversation_get_title (c));
   adw_avatar_set_text (self->avatar, wabiz_conversation_get_title (c));
+  /* a phone number has no initials ("+9"): the person icon instead */
+  adw_avatar_set_show_initials (self->avatar, wabiz_conversation_get_name (c) != NULL);
   time = wabiz_format_list_time (wabiz_conversation_get_last_message_time (c));
   gtk_label_set_label (self->time_label, time);
 

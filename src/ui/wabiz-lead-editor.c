@@ -208,6 +208,8 @@ update_title (WabizLeadEditor *self)
 
   gtk_label_set_label (self->title_label, title);
   adw_avatar_set_text (self->avatar, title);
+  /* a phone number has no initials: the person icon instead */
+  adw_avatar_set_show_initials (self->avatar, *name != '\0');
 }
 
 static void

@@ -95,6 +95,8 @@ update (WabizLeadRow *self)
   status_class = g_ascii_strdown (status, -1);
 
   adw_avatar_set_text (self->avatar, display);
+  /* a phone number has no initials: the person icon instead */
+  adw_avatar_set_show_initials (self->avatar, wabiz_lead_get_name (self->lead) != NULL);
   gtk_label_set_label (self->name_label, display);
   gtk_label_set_label (self->detail_label, detail);
   gtk_label_set_label (self->status_label, wabiz_lead_status_to_label (status));
