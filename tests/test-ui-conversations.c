@@ -120,6 +120,16 @@ sql_int (Fixture    *f,
   return wabiz_db_result_get_int (res, 0, "n");
 }
 
+static void
+sql_exec (Fixture    *f,
+          const char *sql)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WabizDbResult) res = wabiz_db_query_sync (f->db, sql, 0, NULL, NULL, &error);
+
+  g_assert_no_error (error);
+}
+
 /* The single value @sql selects, NULL for none */
 static char *
 sql_text (Fixture    *f,
@@ -472,6 +482,18 @@ chat_cb (WabizApplication *app,
   g_assert_cmpstr (wabiz_conversation_get_title (first), ==, "Ana Souza");
   g_assert_cmpuint (wabiz_conversation_get_unread_count (first), ==, 2);
   g_assert_cmpstr (wabiz_pane_get_summary (WABIZ_PANE (pane)), ==, "3 Conversations");
+  /* and the rows say it: name, last message, unread badge, status */
+  g_assert_cmpuint (wabiz_test_ui_assert_list_rows (conversation_list (pane), NULL, NULL), ==, 3);
+  g_assert_cmpstr (conversation_label (pane, ANA, "title_label"), ==, "Ana Souza");
+  g_assert_cmpstr (conversation_label (pane, ANA, "preview_label"), ==, "Perfect, thank you!");
+  g_assert_cmpstr (conversation_label (pane, ANA, "unread_label"), ==, "2");
+  g_assert_cmpstr (conversation_label (pane, ANA, "status_label"), ==, "Interested");
+  g_assert_cmpstr (conversation_label (pane, BRUNO, "title_label"), ==, "Bruno Lima");
+  g_assert_cmpstr (conversation_label (pane, BRUNO, "preview_label"), ==, "Is the shop open on Sunday?");
+  g_assert_cmpstr (conversation_label (pane, BRUNO, "unread_label"), ==, "1");
+  g_assert_cmpstr (conversation_label (pane, CARLA, "preview_label"), ==, "Thanks for the quote");
+  g_assert_null (conversation_label (pane, CARLA, "unread_label"));
+  g_assert_cmpstr (conversation_label (pane, CARLA, "status_label"), ==, "Contacted");
 
   /* open Ana's: every kind shows, the reaction on its message */
   messages = open_chat (pane, ANA, 7);
@@ -482,8 +504,20 @@ chat_cb (WabizApplication *app,
   g_assert_cmpint (wabiz_message_get_kind (find_wamid (messages, "wamid.ana6")), ==,
                    WABIZ_MESSAGE_KIND_ORDER);
   g_assert_true (wabiz_composer_get_window_open (composer));
-  /* opening it read it */
+  /* opening it read it: the badge goes */
   WABIZ_TEST_WAIT (sql_int (f, "SELECT unread_count AS n FROM conversations WHERE phone = '" ANA "'") == 0, 60);
+  WABIZ_TEST_WAIT (conversation_label (pane, ANA, "unread_label") == NULL, 30);
+  /* the bubbles: text, ticks and words, and Meta's reason for a failure */
+  WABIZ_TEST_WAIT (g_strcmp0 (bubble_label (pane, find_wamid (messages, "wamid.ana5"), "status_label"),
+                              "! Failed") == 0, 30);
+  g_assert_cmpstr (bubble_label (pane, find_wamid (messages, "wamid.ana5"), "text_label"), ==, "See you at 5 then");
+  g_assert_cmpstr (bubble_label (pane, find_wamid (messages, "wamid.ana5"), "error_label"), ==,
+                   "Not delivered: Re-engagement message — More than 24 hours have passed since the "
+                   "recipient last replied (error 131047)");
+  g_assert_cmpstr (bubble_label (pane, find_wamid (messages, "wamid.ana7"), "text_label"), ==, "Perfect, thank you!");
+  g_assert_null (bubble_label (pane, find_wamid (messages, "wamid.ana7"), "status_label"));
+  g_assert_cmpuint (wabiz_test_ui_assert_list_rows (bubble_list (pane), NULL, NULL), >=, 3);
+  wabiz_test_ui_assert_list_rows (conversation_list (pane), NULL, NULL);
   shot = wabiz_test_ui_screenshot (window, "ui-conversations-chat.png");
   g_clear_pointer (&shot, g_free);
   /* a text: Enter sends, it is queued at once */
@@ -503,6 +537,9 @@ chat_cb (WabizApplication *app,
   }
   wabiz_test_ui_wait_frames (GTK_WIDGET (window), 3);
   g_assert_true (row_says (GTK_WIDGET (chat), sent, "Queued"));
+  WABIZ_TEST_WAIT (g_strcmp0 (bubble_label (pane, sent, "status_label"), "◷ Queued") == 0, 30);
+  g_assert_cmpstr (bubble_label (pane, sent, "text_label"), ==, "Your vase is packed and ready 📦");
+  WABIZ_TEST_WAIT (preview_is (pane, ANA, "You: Your vase is packed and ready 📦"), 30);
   g_assert_cmpint (sql_int (f, "SELECT count(*) AS n FROM outbox WHERE state = 'pending'"), ==, 1);
 
   /* two files and one Meta refuses, dropped from the file manager */
@@ -561,6 +598,7 @@ chat_cb (WabizApplication *app,
   received = g_object_ref (find_wamid (messages, "wamid.ana9"));
   g_assert_cmpstr (wabiz_message_get_text (received), ==, "Great, see you tomorrow!");
   g_assert_false (wabiz_message_get_outbound (received));
+  WABIZ_TEST_WAIT (g_strcmp0 (bubble_label (pane, received, "text_label"), "Great, see you tomorrow!") == 0, 30);
 
   /* ticks advance as Meta's statuses come in */
   g_test_message ("statuses");
@@ -575,9 +613,11 @@ chat_cb (WabizApplication *app,
   g_clear_pointer (&body, g_free);
   wait_status (seeded, WABIZ_MESSAGE_STATUS_READ);
   g_assert_cmpstr (wabiz_message_get_ticks (seeded), ==, "✓✓");
+  WABIZ_TEST_WAIT (g_strcmp0 (bubble_label (pane, seeded, "status_label"), "✓✓ Read") == 0, 30);
 
   /* the open chat is being read: the badge clears by itself */
   WABIZ_TEST_WAIT (sql_int (f, "SELECT unread_count AS n FROM conversations WHERE phone = '" ANA "'") == 0, 60);
+  WABIZ_TEST_WAIT (conversation_label (pane, ANA, "unread_label") == NULL, 30);
 
   /* reply to a message: the quote goes with it */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (chat), "chat.reply", "s",
@@ -612,8 +652,11 @@ chat_cb (WabizApplication *app,
   WABIZ_TEST_WAIT (g_strcmp0 (wabiz_conversation_get_lead_status (first), "CONVERTED") == 0, 60);
   g_assert_cmpint (sql_int (f, "SELECT count(*) AS n FROM leads WHERE phone = '" ANA "' AND status = 'CONVERTED'"), ==, 1);
 
-  /* back at the bottom for the picture, in light and dark */
+  /* back at the bottom for the picture, in light and dark; every row on
+   * screen shows its own item */
   wabiz_test_ui_wait_frames (GTK_WIDGET (window), 4);
+  wabiz_test_ui_assert_list_rows (conversation_list (pane), NULL, NULL);
+  wabiz_test_ui_assert_list_rows (bubble_list (pane), NULL, NULL);
   shot = wabiz_test_ui_screenshot (window, "ui-conversations-sent.png");
   g_clear_pointer (&shot, g_free);
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
@@ -874,6 +917,150 @@ test_restart (Fixture       *f,
   wabiz_test_ui_run (restarted_cb, f);
 }
 
+/* recycled rows: a long list and a long chat scrolled far and back; every
+ * row the lists made or reused shows its own conversation or message */
+
+static gboolean
+conversations_loaded (gpointer data)
+{
+  WabizConversationsModel *model = data;
+
+  return !wabiz_conversations_model_get_loading (model) && !wabiz_conversations_model_get_has_more (model);
+}
+
+static gboolean
+messages_loaded (gpointer data)
+{
+  WabizMessagesModel *model = data;
+
+  return !wabiz_messages_model_get_loading (model) && !wabiz_messages_model_get_has_older (model);
+}
+
+/* Scrolls @list to @fraction, checks the rows on screen; returns the
+ * first and last positions shown */
+static void
+scroll_and_check (GtkListView *list,
+                  double       fraction,
+                  guint       *first,
+                  guint       *last)
+{
+  wabiz_test_ui_scroll_list (list, fraction);
+  g_assert_cmpuint (wabiz_test_ui_assert_list_rows (list, first, last), >=, 4);
+}
+
+#define LONG_CHAT "5511999990009"
+
+static void
+recycle_cb (WabizApplication *app,
+            WabizWindow      *window,
+            gpointer          data)
+{
+  WabizConversationsPane *pane = show_pane (window);
+  WabizConversationsModel *model = wabiz_conversations_pane_get_model (pane);
+  GtkListView *list = conversation_list (pane);
+  WabizMessagesModel *messages;
+  guint n, first, last;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 720);
+  wabiz_test_ui_wait_frames (GTK_WIDGET (window), 3);
+
+  /* the conversations: the first page, then far down until the last */
+  scroll_and_check (list, 0.0, &first, &last);
+  g_assert_cmpuint (first, ==, 0);
+  wabiz_test_ui_scroll_list (list, 1.0);
+  wabiz_test_wait_until (conversations_loaded, model, 60);
+  n = g_list_model_get_n_items (G_LIST_MODEL (model));
+  g_assert_cmpuint (n, ==, 124);
+  scroll_and_check (list, 1.0, &first, &last);
+  g_assert_cmpuint (last, ==, n - 1);
+  g_free (wabiz_test_ui_screenshot (window, "ui-conversations-scrolled-end.png"));
+  scroll_and_check (list, 0.5, &first, &last);
+  g_assert_cmpuint (first, >, 0);
+  g_assert_cmpuint (last, <, n - 1);
+  scroll_and_check (list, 0.0, &first, &last);
+  g_assert_cmpuint (first, ==, 0);
+  for (guint step = 1; step <= 6; step++)
+    scroll_and_check (list, step / 6.0, NULL, NULL);
+  scroll_and_check (list, 0.0, NULL, NULL);
+
+  /* a badge of more than 99, a conversation with no lead (its avatar
+   * without initials: checked with every row), a draft */
+  g_assert_cmpstr (conversation_label (pane, "5511900000007", "unread_label"), ==, "99+");
+  g_assert_cmpstr (conversation_label (pane, "5511900000005", "title_label"), ==, "+55 11 90000-0005");
+  g_assert_null (conversation_label (pane, "5511900000005", "status_label"));
+  g_assert_cmpstr (conversation_label (pane, "5511900000010", "preview_label"), ==, "Draft: A reply to 10");
+  g_free (wabiz_test_ui_screenshot (window, "ui-conversations-scrolled-back.png"));
+
+  /* a long chat opens at its newest message; up to the first and back */
+  messages = open_chat (pane, LONG_CHAT, 50);
+  list = bubble_list (pane);
+  scroll_and_check (list, 1.0, &first, &last);
+  g_assert_cmpuint (last, ==, g_list_model_get_n_items (G_LIST_MODEL (messages)) - 1);
+  wabiz_test_ui_scroll_list (list, 0.0);
+  wabiz_test_wait_until (messages_loaded, messages, 60);
+  n = g_list_model_get_n_items (G_LIST_MODEL (messages));
+  g_assert_cmpuint (n, ==, 150);
+  scroll_and_check (list, 0.0, &first, &last);
+  g_assert_cmpuint (first, ==, 0);
+  g_free (wabiz_test_ui_screenshot (window, "ui-conversations-chat-top.png"));
+  scroll_and_check (list, 0.5, &first, &last);
+  g_assert_cmpuint (first, >, 0);
+  g_assert_cmpuint (last, <, n - 1);
+  for (guint step = 1; step <= 6; step++)
+    scroll_and_check (list, step / 6.0, NULL, NULL);
+  scroll_and_check (list, 1.0, &first, &last);
+  g_assert_cmpuint (last, ==, n - 1);
+  g_free (wabiz_test_ui_screenshot (window, "ui-conversations-chat-bottom.png"));
+}
+
+static void
+test_recycle (Fixture       *f,
+              gconstpointer  data)
+{
+  if (wabiz_test_ui_skip_without_display ())
+    return;
+
+  /* 120 more conversations, newest first by their number: unread badges
+   * of each size, ours and theirs, a draft now and then, two lines, every
+   * status, some with no lead */
+  sql_exec (f,
+            "INSERT INTO leads (phone, name, status)"
+            " SELECT '55119' || lpad(g::text, 8, '0'), 'Customer ' || g,"
+            "  (ARRAY['NEW','CONTACTED','INTERESTED','CONVERTED','LOST'])[g % 5 + 1]"
+            " FROM generate_series(1, 120) g WHERE g % 5 <> 0");
+  sql_exec (f,
+            "INSERT INTO conversations (phone, lead_id, total_messages, last_message,"
+            "  last_message_time, last_direction, unread_count, draft)"
+            " SELECT '55119' || lpad(g::text, 8, '0'),"
+            "  (SELECT id FROM leads WHERE phone = '55119' || lpad(g::text, 8, '0')), 1,"
+            "  CASE WHEN g % 9 = 0 THEN 'Two lines ' || g || E'\nthe second' ELSE 'Message ' || g END,"
+            "  now() - interval '10 minutes' - g * interval '37 minutes',"
+            "  CASE WHEN g % 2 = 0 THEN 'outbound' ELSE 'inbound' END,"
+            "  CASE WHEN g = 7 THEN 150 WHEN g % 2 = 0 THEN 0 ELSE g % 4 END,"
+            "  CASE WHEN g % 10 = 0 THEN 'A reply to ' || g END"
+            " FROM generate_series(1, 120) g");
+  /* and a chat of 150 messages, ours in each state */
+  sql_exec (f,
+            "INSERT INTO leads (phone, name, status) VALUES ('" LONG_CHAT "', 'Dora Long', 'NEW')");
+  sql_exec (f,
+            "INSERT INTO messages (phone, message, direction, status, type, \"timestamp\","
+            "  message_id, error_code, error_title)"
+            " SELECT '" LONG_CHAT "', 'Message ' || g || ' of the long chat',"
+            "  CASE WHEN g % 3 = 0 THEN 'inbound' ELSE 'outbound' END,"
+            "  CASE WHEN g % 3 = 0 THEN 'received'"
+            "       ELSE (ARRAY['sent','delivered','read','failed','queued'])[g % 5 + 1] END,"
+            "  'text', now() - interval '3 days' + g * interval '23 minutes', 'wamid.long' || g,"
+            "  CASE WHEN g % 5 = 3 THEN 131026 END, CASE WHEN g % 5 = 3 THEN 'Message undeliverable' END"
+            " FROM generate_series(1, 150) g");
+  sql_exec (f,
+            "INSERT INTO conversations (phone, lead_id, total_messages, last_message, last_message_time,"
+            "  last_direction, unread_count, last_inbound_at)"
+            " SELECT '" LONG_CHAT "', id, 150, 'Message 150 of the long chat',"
+            "  now() - interval '3 days' + 150 * interval '23 minutes', 'inbound', 0,"
+            "  now() - interval '3 days' + 150 * interval '23 minutes' FROM leads WHERE phone = '" LONG_CHAT "'");
+  wabiz_test_ui_run (recycle_cb, f);
+}
+
 /* a draft, then Enter: the reply goes out and the list says so, not
  * "Draft: …"; two chats keep a draft each */
 
@@ -1016,6 +1203,7 @@ main (int   argc,
   g_test_add ("/wabiz/ui/conversations/restart", Fixture, NULL, fixture_setup, test_restart, fixture_teardown);
   g_test_add ("/wabiz/ui/conversations/draft-sent", Fixture, NULL, fixture_setup, test_draft_sent,
               fixture_teardown);
+  g_test_add ("/wabiz/ui/conversations/recycle", Fixture, NULL, fixture_setup, test_recycle, fixture_teardown);
   g_test_add ("/wabiz/ui/conversations/files-offline", Fixture, NULL, fixture_setup, test_files_offline,
               fixture_teardown);
 

@@ -357,6 +357,19 @@ assert_accessible_label (GtkWidget  *row,
   g_assert_null (wrong);
 }
 
+/* The avatar of @row is @text's, with initials only for a name */
+static void
+assert_avatar (GtkWidget  *row,
+               const char *text,
+               gboolean    initials)
+{
+  GObject *avatar = gtk_widget_get_template_child (row, G_OBJECT_TYPE (row), "avatar");
+
+  g_assert_true (ADW_IS_AVATAR (avatar));
+  g_assert_cmpstr (adw_avatar_get_text (ADW_AVATAR (avatar)), ==, text);
+  g_assert_true (adw_avatar_get_show_initials (ADW_AVATAR (avatar)) == initials);
+}
+
 /* When a lead was last contacted, as the Leads list words it: the time
  * today, the weekday within a week, else the date. */
 static char *
@@ -406,6 +419,7 @@ wabiz_test_ui_assert_lead_row (GtkWidget *row)
   status = wabiz_lead_get_status (lead);
 
   assert_shows (row, "name_label", name);
+  assert_avatar (row, name, wabiz_lead_get_name (lead) != NULL);
   assert_shows (row, "detail_label", detail);
   assert_shows (row, "status_label", wabiz_lead_status_to_label (status));
   assert_shows (row, "time_label", time);
@@ -464,6 +478,7 @@ wabiz_test_ui_assert_conversation_row (GtkWidget *row)
   status = wabiz_conversation_get_lead_status (c);
 
   assert_shows (row, "title_label", wabiz_conversation_get_title (c));
+  assert_avatar (row, wabiz_conversation_get_title (c), wabiz_conversation_get_name (c) != NULL);
   assert_shows (row, "time_label", time);
   assert_shows (row, "preview_label", preview);
   assert_shows (row, "unread_label", badge);

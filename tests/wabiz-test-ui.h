@@ -84,9 +84,10 @@ char        *wabiz_test_ui_check_accessible_label (GtkWidget       *row,
                                                  const char        *expected);
 
 /* Each fails the test unless the row shows its own item:
- * a lead row: the name, the number as written for people (and the email),
- *   the status badge (its words and its colour) and the last contact;
- * a conversation row: the name, the time, the preview of the last message
+ * a lead row: the name (and its initials, not a number's, in the avatar),
+ *   the number as written for people (and the email), the status badge
+ *   (its words and its colour) and the last contact;
+ * a conversation row: the name and avatar, the time, the preview of the last message
  *   (or "Draft: …", or "You: …" for ours), the unread badge, the status,
  *   and the same for a screen reader;
  * a message row: the text, the time, the ticks and the delivery in words
