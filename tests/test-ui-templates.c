@@ -16,11 +16,14 @@
 #include "wabiz-chat-view.h"
 #include "wabiz-composer.h"
 #include "wabiz-conversations-pane.h"
+#include "wabiz-message-row.h"
 #include "wabiz-sim-server.h"
 #include "wabiz-template-dialog.h"
 #include "wabiz-template.h"
 #include "wabiz-test-pg.h"
 #include "wabiz-test-ui.h"
+#include "wabiz-webhook-processor.h"
+#include "wabiz-webhook.h"
 #include "wabiz-window.h"
 
 #define CARLA "5511999990003"
@@ -191,6 +194,64 @@ ledger_find_template (Fixture    *f,
   return NULL;
 }
 
+/* The parameters of the template's body in a Graph request body, in order */
+static GStrv
+ledger_body_params (JsonObject *entry)
+{
+  JsonObject *body = json_object_get_object_member (entry, "body");
+  JsonObject *template = json_object_get_object_member (body, "template");
+  JsonArray *components = json_object_get_array_member (template, "components");
+  g_autoptr(GStrvBuilder) params = g_strv_builder_new ();
+
+  for (guint i = 0; components != NULL && i < json_array_get_length (components); i++)
+    {
+      JsonObject *component = json_array_get_object_element (components, i);
+      JsonArray *list;
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (component, "type", NULL), "body") != 0)
+        continue;
+      list = json_object_get_array_member (component, "parameters");
+      for (guint j = 0; j < json_array_get_length (list); j++)
+        {
+          JsonObject *param = json_array_get_object_element (list, j);
+
+          g_assert_cmpstr (json_object_get_string_member (param, "type"), ==, "text");
+          g_strv_builder_add (params, json_object_get_string_member (param, "text"));
+        }
+    }
+  return g_strv_builder_end (params);
+}
+
+/* The bubble of the message in the open chat that says @text, or NULL */
+static GtkWidget *
+find_bubble (WabizConversationsPane *pane,
+             const char             *text)
+{
+  WabizMessagesModel *messages = wabiz_chat_view_get_messages (wabiz_conversations_pane_get_chat_view (pane));
+  GObject *list = gtk_widget_get_template_child (GTK_WIDGET (wabiz_conversations_pane_get_chat_view (pane)),
+                                                 WABIZ_TYPE_CHAT_VIEW, "list_view");
+
+  for (guint i = 0; messages != NULL && i < g_list_model_get_n_items (G_LIST_MODEL (messages)); i++)
+    {
+      g_autoptr(WabizMessage) m = g_list_model_get_item (G_LIST_MODEL (messages), i);
+
+      if (g_strcmp0 (wabiz_message_get_text (m), text) == 0)
+        return wabiz_test_ui_find_row (GTK_WIDGET (list), WABIZ_TYPE_MESSAGE_ROW, m);
+    }
+  return NULL;
+}
+
+/* The label @name of that bubble, "(no bubble)" without one */
+static const char *
+bubble_label (WabizConversationsPane *pane,
+              const char             *text,
+              const char             *name)
+{
+  GtkWidget *row = find_bubble (pane, text);
+
+  return row != NULL ? wabiz_test_ui_row_label (row, name) : "(no bubble)";
+}
+
 /* send: pick, fill, preview, queue, and Meta gets it */
 
 static void
@@ -206,8 +267,15 @@ send_cb (WabizApplication *app,
   g_autoptr(JsonObject) entry = NULL;
   g_autofree char *preview = NULL;
   g_autofree char *shot = NULL;
-  g_autofree char *body = NULL;
+  g_auto(GStrv) params = NULL;
   g_autoptr(GAsyncResult) stopped = NULL;
+  g_autoptr(WabizWebhook) webhook = NULL;
+  g_autoptr(WabizHttpServer) http = NULL;
+  g_autoptr(WabizWebhookProcessor) processor = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *webhook_url = NULL;
+  JsonObject *template;
 
   gtk_window_set_default_size (GTK_WINDOW (window), 1100, 720);
   pane = open_carla (window);
@@ -219,6 +287,21 @@ send_cb (WabizApplication *app,
   outbox = wabiz_outbox_new (wabiz_pane_get_database (WABIZ_PANE (pane)), graph, 80);
   wabiz_conversations_pane_set_sending (pane, outbox, graph);
   wabiz_outbox_start (outbox);
+
+  /* and Meta's statuses come back as on a real number: the simulator's
+   * signed webhooks to a webhook server, stored, processed, announced */
+  webhook = wabiz_webhook_new (wabiz_pane_get_database (WABIZ_PANE (pane)), WABIZ_SIM_DEFAULT_APP_SECRET, NULL);
+  http = wabiz_http_server_new ("127.0.0.1", 0);
+  wabiz_webhook_attach (webhook, wabiz_http_server_get_soup_server (http));
+  g_assert_true (wabiz_http_server_start (http, &error));
+  g_assert_no_error (error);
+  processor = wabiz_webhook_processor_new (wabiz_pane_get_database (WABIZ_PANE (pane)),
+                                           WABIZ_SIM_DEFAULT_PHONE_NUMBER_ID);
+  g_signal_connect_swapped (webhook, "stored", G_CALLBACK (wabiz_webhook_processor_wake), processor);
+  wabiz_webhook_processor_start (processor);
+  url = wabiz_http_server_dup_url (http);
+  webhook_url = g_strconcat (url, "/webhook", NULL);
+  g_object_set (f->sim, "webhook-url", webhook_url, NULL);
 
   dialog = open_dialog (pane);
   g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
@@ -259,22 +342,48 @@ send_cb (WabizApplication *app,
               "order_ready en_US [\"Carla\", \"#4521\"] Hi Carla, your order #4521 is ready.");
   assert_sql (f, "SELECT count(*) FROM outbox", "1");
 
-  /* the simulator (Meta) received it, with the values */
-  for (guint i = 0; i < 300 && (entry = ledger_find_template (f, "order_ready")) == NULL; i++)
-    wabiz_test_ui_wait_frames (GTK_WIDGET (window), 1);
-  g_assert_nonnull (entry);
+  /* the simulator (Meta) received it: the name, the language and the
+   * values in the order of the template's placeholders */
+  WABIZ_TEST_WAIT ((entry = ledger_find_template (f, "order_ready")) != NULL, 60);
   g_assert_cmpstr (json_object_get_string_member (entry, "to"), ==, CARLA);
-  body = json_to_string (json_object_get_member (entry, "body"), FALSE);
-  g_assert_nonnull (strstr (body, "\"Carla\""));
-  g_assert_nonnull (strstr (body, "\"#4521\""));
+  g_assert_cmpstr (json_object_get_string_member (entry, "result"), ==, "accepted");
+  template = json_object_get_object_member (json_object_get_object_member (entry, "body"), "template");
+  g_assert_nonnull (template);
+  g_assert_cmpstr (json_object_get_string_member (template, "name"), ==, "order_ready");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (template, "language"), "code"),
+                   ==, "en_US");
+  params = ledger_body_params (entry);
+  g_assert_cmpuint (g_strv_length (params), ==, 2);
+  g_assert_cmpstr (params[0], ==, "Carla");
+  g_assert_cmpstr (params[1], ==, "#4521");
 
-  /* and the chat shows it, like any other sent message */
-  WABIZ_TEST_WAIT (sql_differs (f, "SELECT status FROM messages WHERE type = 'template'", "queued"), 60);
+  /* Meta took it (the outbox is done with it), and sent it: Meta's
+   * "sent" status came back through the webhook; then the customer's
+   * phone got it and read it, and there it ends */
+  WABIZ_TEST_WAIT (!sql_differs (f, "SELECT state FROM outbox", "done"), 60);
+  WABIZ_TEST_WAIT (!sql_differs (f, "SELECT sent_at IS NOT NULL FROM messages WHERE type = 'template'", "t"), 60);
+  WABIZ_TEST_WAIT (!sql_differs (f, "SELECT status FROM messages WHERE type = 'template'", "read"), 60);
+  assert_sql (f, "SELECT (message_id IS NOT NULL AND sent_at IS NOT NULL AND delivered_at IS NOT NULL"
+                 " AND read_at IS NOT NULL)::text FROM messages WHERE type = 'template'", "true");
+  assert_sql (f, "SELECT count(*) FROM messages WHERE type = 'template'", "1");
+
+  /* and the chat shows it like any other message of ours: the words as
+   * filled in, the ticks and "Read" */
+  WABIZ_TEST_WAIT (g_strcmp0 (bubble_label (pane, "Hi Carla, your order #4521 is ready.", "status_label"),
+                              "✓✓ Read") == 0, 60);
+  g_assert_cmpstr (bubble_label (pane, "Hi Carla, your order #4521 is ready.", "text_label"), ==,
+                   "Hi Carla, your order #4521 is ready.");
+  g_assert_null (bubble_label (pane, "Hi Carla, your order #4521 is ready.", "error_label"));
+  wabiz_test_ui_assert_message_row (find_bubble (pane, "Hi Carla, your order #4521 is ready."));
   wabiz_test_ui_wait_frames (GTK_WIDGET (window), 4);
   shot = wabiz_test_ui_screenshot (window, "ui-templates-sent.png");
 
   wabiz_outbox_stop_async (outbox, NULL, wabiz_test_store_result_cb, &stopped);
   g_assert_true (wabiz_outbox_stop_finish (outbox, wabiz_test_wait_result (&stopped, 60), NULL));
+  g_clear_object (&stopped);
+  g_object_set (f->sim, "webhook-url", NULL, NULL);
+  wabiz_webhook_processor_stop_async (processor, NULL, wabiz_test_store_result_cb, &stopped);
+  g_assert_true (wabiz_webhook_processor_stop_finish (processor, wabiz_test_wait_result (&stopped, 60), NULL));
 }
 
 static void
