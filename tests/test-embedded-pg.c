@@ -2,10 +2,10 @@
  *
  * SPDX-License-Identifier: MIT
  *
- * Run as root (CI) the cluster runs as the postgres user, and the
- * /embedded/as-normal-user case re-runs the life cycle as "nobody" with
- * the default XDG folders. Run as a normal user, everything runs as that
- * user and the root case is skipped.
+ * Run as root (CI) the cluster runs as WaBiz's own "wabiz-pg" user, and
+ * the /embedded/as-normal-user case re-runs the life cycle as "nobody"
+ * with the default XDG folders. Run as a normal user, everything runs as
+ * that user and the root cases are skipped.
  */
 
 #include "config.h"
@@ -23,6 +23,45 @@
 #include "wabiz-db.h"
 #include "wabiz-embedded-pg.h"
 #include "wabiz-test-pg.h"
+
+/* In this test's environment, and so in the environment of whatever it
+ * starts, unless that is cleaned: the server must not see it. */
+#define ENV_MARKER "WABIZ_TEST_ENV_MARKER"
+#define ENV_MARKER_VALUE "secret-for-wabizd-only-4c1e"
+
+/* Whether /proc/@pid/environ holds @name (FALSE when it cannot be read:
+ * then the caller's g_assert on readability fails first). */
+static gboolean
+environ_has (GPid        pid,
+             const char *name,
+             gboolean   *readable)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/environ", pid);
+  g_autofree char *contents = NULL;
+  g_autofree char *prefix = g_strconcat (name, "=", NULL);
+  gsize len = 0;
+
+  *readable = g_file_get_contents (path, &contents, &len, NULL);
+  if (!*readable)
+    return FALSE;
+  for (gsize i = 0; i < len; i += strlen (contents + i) + 1)
+    if (g_str_has_prefix (contents + i, prefix))
+      return TRUE;
+  return FALSE;
+}
+
+static uid_t
+pid_uid (GPid pid)
+{
+  g_autofree char *status_path = g_strdup_printf ("/proc/%d/status", pid);
+  g_autofree char *status = NULL;
+  const char *uid;
+
+  g_assert_true (g_file_get_contents (status_path, &status, NULL, NULL));
+  uid = strstr (status, "\nUid:");
+  g_assert_nonnull (uid);
+  return (uid_t) g_ascii_strtoull (uid + strlen ("\nUid:"), NULL, 10);
+}
 
 static char *
 query_one (const char *conninfo,
@@ -100,6 +139,28 @@ check_life_cycle (const char *data_dir,
         g_assert_false (g_str_has_prefix (uid, "\nUid:\t0\t"));
       }
   }
+
+  /* with a clean environment: nothing set for WaBiz leaks into it */
+  {
+    gboolean readable = FALSE;
+
+    g_assert_cmpstr (g_getenv (ENV_MARKER), ==, ENV_MARKER_VALUE);
+    if (environ_has (pid, ENV_MARKER, &readable))
+      g_error ("the server's environment holds %s, from the process that started it", ENV_MARKER);
+    g_assert_true (readable);
+    /* what it needs is there */
+    g_assert_true (environ_has (pid, "PATH", &readable));
+  }
+
+  /* as root: as WaBiz's own account, not Debian's shared "postgres" */
+  if (geteuid () == 0)
+    {
+      struct passwd *pw = getpwnam ("wabiz-pg");
+
+      g_assert_cmpstr (wabiz_pg_server_get_run_as (server), ==, "wabiz-pg");
+      g_assert_nonnull (pw);
+      g_assert_cmpuint (pid_uid (pid), ==, pw->pw_uid);
+    }
 
   /* a second client shares the same server */
   conninfo2 = acquire (second);
@@ -201,6 +262,181 @@ test_crash_recovery (void)
   wabiz_test_rm_rf (dir);
 }
 
+/* The socket folder belongs to the server's account (as root, another
+ * user than ours): a link it plants where WaBiz opens a file there is
+ * not followed. */
+static void
+test_no_symlinks (void)
+{
+  g_autofree char *dir = wabiz_test_make_tmpdir ("wzemb");
+  g_autofree char *data = g_build_filename (dir, "data", NULL);
+  g_autofree char *sock = g_build_filename (dir, "run", NULL);
+  g_autofree char *elsewhere = g_build_filename (dir, "elsewhere", NULL);
+  g_autofree char *target = g_build_filename (elsewhere, "created-through-link", NULL);
+  g_autofree char *victim = g_build_filename (elsewhere, "passwd", NULL);
+  g_autofree char *victim2 = g_build_filename (elsewhere, "1.0", NULL);
+  g_autofree char *lock_link = g_build_filename (sock, "wabiz.lock", NULL);
+  g_autofree char *users_link = g_build_filename (sock, "users", NULL);
+  g_autoptr(WabizEmbeddedPg) pg = wabiz_embedded_pg_new (data, sock);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  char *conninfo;
+
+  g_assert_cmpint (g_mkdir_with_parents (sock, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (elsewhere, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (victim, "root:x:0:0::/root:/bin/sh\n", -1, NULL));
+  g_assert_true (g_file_set_contents (victim2, "", -1, NULL));
+
+  /* the lock file: a link to a file that does not exist yet */
+  g_assert_cmpint (symlink (target, lock_link), ==, 0);
+  wabiz_embedded_pg_acquire_async (pg, NULL, wabiz_test_store_result_cb, &result);
+  conninfo = wabiz_embedded_pg_acquire_finish (pg, wabiz_test_wait_result (&result, 120), &error);
+  g_assert_null (conninfo);
+  g_assert_nonnull (error);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, lock_link));
+  g_assert_false (g_file_test (target, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (wabiz_embedded_pg_count_users (pg), ==, 0);
+  g_assert_false (g_file_test (target, G_FILE_TEST_EXISTS));
+  g_clear_error (&error);
+  g_clear_object (&result);
+  g_assert_cmpint (g_unlink (lock_link), ==, 0);
+
+  /* the users folder: a link to a folder whose files WaBiz would count
+   * and prune (remove all that are not a live process's) */
+  g_assert_cmpint (symlink (elsewhere, users_link), ==, 0);
+  g_assert_cmpuint (wabiz_embedded_pg_count_users (pg), ==, 0);
+  g_assert_true (g_file_test (victim, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (victim2, G_FILE_TEST_EXISTS));
+  wabiz_embedded_pg_acquire_async (pg, NULL, wabiz_test_store_result_cb, &result);
+  conninfo = wabiz_embedded_pg_acquire_finish (pg, wabiz_test_wait_result (&result, 120), &error);
+  g_assert_null (conninfo);
+  g_assert_nonnull (error);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, users_link));
+  g_assert_true (g_file_test (victim, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (victim2, G_FILE_TEST_EXISTS));
+  {
+    g_autoptr(GDir) listing = g_dir_open (elsewhere, 0, NULL);
+    guint n = 0;
+
+    while (g_dir_read_name (listing) != NULL)
+      n++;
+    /* nothing added there either */
+    g_assert_cmpuint (n, ==, 2);
+  }
+  g_clear_error (&error);
+  g_clear_object (&result);
+  g_assert_cmpint (g_unlink (users_link), ==, 0);
+
+  /* with the links gone it works, and leaves nothing running */
+  conninfo = acquire (pg);
+  g_free (conninfo);
+  g_assert_true (wabiz_embedded_pg_release (pg, &error));
+  g_assert_no_error (error);
+  g_assert_false (wabiz_pg_server_is_running (wabiz_embedded_pg_get_server (pg)));
+  wabiz_test_rm_rf (dir);
+}
+
+/* postmaster.pid lives in the data folder, the server's account's: a link
+ * there is not taken for the server's pid file */
+static void
+test_pid_file_link (void)
+{
+  g_autoptr(WabizPgServer) real = wabiz_test_pg_server_new ();
+  g_autofree char *dir = wabiz_test_make_tmpdir ("wzemb");
+  g_autofree char *data = g_build_filename (dir, "data", NULL);
+  g_autofree char *sock = g_build_filename (dir, "run", NULL);
+  g_autofree char *pid_link = g_build_filename (data, "postmaster.pid", NULL);
+  g_autofree char *real_pid_file = NULL;
+  g_autoptr(WabizPgServer) fake = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (wabiz_pg_server_start (real, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (wabiz_pg_server_get_pid (real), >, 0);
+  real_pid_file = g_build_filename (wabiz_pg_server_get_data_dir (real), "postmaster.pid", NULL);
+
+  g_assert_cmpint (g_mkdir_with_parents (data, 0700), ==, 0);
+  g_assert_cmpint (symlink (real_pid_file, pid_link), ==, 0);
+  fake = wabiz_pg_server_new (data, sock);
+  g_assert_cmpint (wabiz_pg_server_get_pid (fake), ==, 0);
+  g_assert_false (wabiz_pg_server_is_running (fake));
+
+  g_assert_true (wabiz_pg_server_stop (real, &error));
+  g_assert_no_error (error);
+  wabiz_test_rm_rf (dir);
+}
+
+/* A cluster made as root by an earlier WaBiz belongs to Debian's
+ * "postgres": it is given to wabiz-pg and opens with its data. */
+static void
+test_run_as_migration (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *data = NULL;
+  g_autofree char *sock = NULL;
+  g_autofree char *conninfo = NULL;
+  g_autofree char *value = NULL;
+  g_autoptr(WabizEmbeddedPg) old = NULL;
+  g_autoptr(WabizEmbeddedPg) now = NULL;
+  g_autoptr(GError) error = NULL;
+  struct passwd *postgres;
+  struct passwd *wabiz_pg;
+  struct stat st;
+
+  if (geteuid () != 0)
+    {
+      g_test_skip ("Only root runs the server as another user");
+      return;
+    }
+  if (getpwnam ("postgres") == NULL)
+    {
+      g_test_skip ("No “postgres” user here, so no cluster of an earlier WaBiz can belong to it");
+      return;
+    }
+
+  dir = wabiz_test_make_tmpdir ("wzemb");
+  data = g_build_filename (dir, "data", NULL);
+  sock = g_build_filename (dir, "run", NULL);
+
+  /* as an earlier WaBiz did */
+  g_setenv ("WABIZ_PG_USER", "postgres", TRUE);
+  old = wabiz_embedded_pg_new (data, sock);
+  g_unsetenv ("WABIZ_PG_USER");
+  g_assert_cmpstr (wabiz_pg_server_get_run_as (wabiz_embedded_pg_get_server (old)), ==, "postgres");
+  conninfo = acquire (old);
+  g_free (query_one (conninfo, "CREATE TABLE kept (v text)"));
+  g_free (query_one (conninfo, "INSERT INTO kept VALUES ('from before')"));
+  g_assert_true (wabiz_embedded_pg_release (old, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&conninfo, g_free);
+  postgres = getpwnam ("postgres");
+  g_assert_cmpint (stat (data, &st), ==, 0);
+  g_assert_cmpuint (st.st_uid, ==, postgres->pw_uid);
+
+  now = wabiz_embedded_pg_new (data, sock);
+  g_assert_cmpstr (wabiz_pg_server_get_run_as (wabiz_embedded_pg_get_server (now)), ==, "wabiz-pg");
+  conninfo = acquire (now);
+  value = query_one (conninfo, "SELECT v FROM kept");
+  g_assert_cmpstr (value, ==, "from before");
+  wabiz_pg = getpwnam ("wabiz-pg");
+  g_assert_nonnull (wabiz_pg);
+  g_assert_cmpuint (pid_uid (wabiz_pg_server_get_pid (wabiz_embedded_pg_get_server (now))), ==,
+                    wabiz_pg->pw_uid);
+  g_assert_cmpint (stat (data, &st), ==, 0);
+  g_assert_cmpuint (st.st_uid, ==, wabiz_pg->pw_uid);
+  {
+    g_autofree char *version = g_build_filename (data, "PG_VERSION", NULL);
+
+    g_assert_cmpint (stat (version, &st), ==, 0);
+    g_assert_cmpuint (st.st_uid, ==, wabiz_pg->pw_uid);
+  }
+  g_assert_true (wabiz_embedded_pg_release (now, &error));
+  g_assert_no_error (error);
+  wabiz_test_rm_rf (dir);
+}
+
 static void
 test_missing_server (void)
 {
@@ -294,11 +530,15 @@ main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  g_setenv (ENV_MARKER, ENV_MARKER_VALUE, TRUE);
 
   g_test_add_func ("/embedded/as-normal-user", test_as_normal_user);
   g_test_add_func ("/embedded/life-cycle", test_life_cycle);
   g_test_add_func ("/embedded/crash-recovery", test_crash_recovery);
   g_test_add_func ("/embedded/missing-server", test_missing_server);
+  g_test_add_func ("/embedded/no-symlinks", test_no_symlinks);
+  g_test_add_func ("/embedded/pid-file-link", test_pid_file_link);
+  g_test_add_func ("/embedded/run-as-migration", test_run_as_migration);
 
   return g_test_run ();
 }

@@ -12,7 +12,9 @@
  * When we are root the cluster lives in /var/lib/wabiz/postgres and
  * its socket in /run/wabiz, owned by the unprivileged user that runs
  * the server (see WabizPgServer), since root's home is not readable by
- * that user.
+ * that user. That user could then plant links in the socket folder, so
+ * the lock file, the users/ folder and the files in it are opened
+ * relative to the folder, with O_NOFOLLOW, and must be ours.
  */
 
 #define G_LOG_DOMAIN "wabiz-embedded-pg"
@@ -21,12 +23,14 @@
 
 #include "wabiz-embedded-pg.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct _WabizEmbeddedPg
@@ -39,72 +43,188 @@ struct _WabizEmbeddedPg
   char          *user_file;   /* (owned) (nullable): ours, while acquired */
 };
 
+/* Held while we look at or change users/: the locked lock file and the
+ * users folder, both opened without following links */
+typedef struct
+{
+  int lock_fd;
+  int users_fd;
+} State;
+
 G_DEFINE_FINAL_TYPE (WabizEmbeddedPg, wabiz_embedded_pg, G_TYPE_OBJECT)
 
-static int
+static void
+set_open_error (GError    **error,
+                int         errsv,
+                const char *path)
+{
+  if (errsv == ELOOP)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                 _("%s is a symbolic link, which WaBiz does not follow there: the database’s user "
+                   "may have put it there. Remove it and start WaBiz again."),
+                 path);
+  else
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), _("Cannot open %s: %s"), path,
+                 g_strerror (errsv));
+}
+
+/* @fd (opened from @path) must be ours and writable by us alone */
+static gboolean
+check_ours (int          fd,
+            const char  *path,
+            gboolean     is_dir,
+            GError     **error)
+{
+  struct stat st;
+
+  if (fstat (fd, &st) != 0)
+    {
+      int errsv = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), _("Cannot open %s: %s"), path,
+                   g_strerror (errsv));
+      return FALSE;
+    }
+  if ((is_dir ? !S_ISDIR (st.st_mode) : !S_ISREG (st.st_mode)) || st.st_uid != geteuid () ||
+      (st.st_mode & 022) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                   _("%s is not WaBiz’s own (another user owns it or can write to it). Remove it "
+                     "and start WaBiz again."),
+                   path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+unlock_state (State *state)
+{
+  if (state->users_fd >= 0)
+    close (state->users_fd);
+  if (state->lock_fd >= 0)
+    {
+      flock (state->lock_fd, LOCK_UN);
+      close (state->lock_fd);
+    }
+  state->users_fd = state->lock_fd = -1;
+}
+
+static gboolean
 lock_state (WabizEmbeddedPg *self,
+            State           *state,
             GError         **error)
 {
-  int fd;
-
   g_autofree char *socket_dir = g_path_get_dirname (self->users_dir);
   g_autofree char *socket_parent = g_path_get_dirname (socket_dir);
+  g_autofree char *users_name = g_path_get_basename (self->users_dir);
+  g_autofree char *lock_name = g_path_get_basename (self->lock_path);
+  int dir_fd;
+
+  state->lock_fd = state->users_fd = -1;
 
   if (g_mkdir_with_parents (socket_parent, 0755) != 0 ||
-      g_mkdir_with_parents (self->users_dir, 0700) != 0)
+      g_mkdir_with_parents (socket_dir, 0700) != 0)
+    {
+      int errsv = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   _("Cannot create %s: %s"), socket_dir, g_strerror (errsv));
+      return FALSE;
+    }
+
+  dir_fd = open (socket_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0)
+    {
+      set_open_error (error, errno, socket_dir);
+      return FALSE;
+    }
+
+  state->lock_fd = openat (dir_fd, lock_name, O_RDWR | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
+  if (state->lock_fd < 0)
+    {
+      set_open_error (error, errno, self->lock_path);
+      close (dir_fd);
+      return FALSE;
+    }
+  if (!check_ours (state->lock_fd, self->lock_path, FALSE, error))
+    {
+      close (dir_fd);
+      unlock_state (state);
+      return FALSE;
+    }
+  if (flock (state->lock_fd, LOCK_EX) != 0)
+    {
+      int errsv = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   _("Cannot lock %s: %s"), self->lock_path, g_strerror (errsv));
+      close (dir_fd);
+      unlock_state (state);
+      return FALSE;
+    }
+
+  if (mkdirat (dir_fd, users_name, 0700) != 0 && errno != EEXIST)
     {
       int errsv = errno;
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
                    _("Cannot create %s: %s"), self->users_dir, g_strerror (errsv));
-      return -1;
+      close (dir_fd);
+      unlock_state (state);
+      return FALSE;
     }
-
-  fd = open (self->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0 || flock (fd, LOCK_EX) != 0)
+  state->users_fd = openat (dir_fd, users_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  close (dir_fd);
+  if (state->users_fd < 0)
     {
       int errsv = errno;
-      if (fd >= 0)
-        close (fd);
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
-                   _("Cannot lock %s: %s"), self->lock_path, g_strerror (errsv));
-      return -1;
+
+      /* a link to a file: O_DIRECTORY may say so first */
+      if (errsv == ENOTDIR)
+        {
+          struct stat st;
+          if (fstatat (AT_FDCWD, self->users_dir, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK (st.st_mode))
+            errsv = ELOOP;
+        }
+      set_open_error (error, errsv, self->users_dir);
+      unlock_state (state);
+      return FALSE;
+    }
+  if (!check_ours (state->users_fd, self->users_dir, TRUE, error))
+    {
+      unlock_state (state);
+      return FALSE;
     }
 
-  return fd;
-}
-
-static void
-unlock_state (int fd)
-{
-  flock (fd, LOCK_UN);
-  close (fd);
+  return TRUE;
 }
 
 /* Counts live users and removes the files of processes that are gone. */
 static guint
-prune_users (WabizEmbeddedPg *self)
+prune_users (State *state)
 {
-  g_autoptr(GDir) dir = g_dir_open (self->users_dir, 0, NULL);
-  const char *name;
+  struct dirent *entry;
+  DIR *dir;
+  int fd = dup (state->users_fd);
   guint count = 0;
 
-  if (dir == NULL)
-    return 0;
-
-  while ((name = g_dir_read_name (dir)) != NULL)
+  if (fd < 0 || (dir = fdopendir (fd)) == NULL)
     {
-      GPid pid = (GPid) g_ascii_strtoll (name, NULL, 10);
-
-      if (pid > 0 && (kill (pid, 0) == 0 || errno != ESRCH))
-        {
-          count++;
-        }
-      else
-        {
-          g_autofree char *path = g_build_filename (self->users_dir, name, NULL);
-          g_unlink (path);
-        }
+      if (fd >= 0)
+        close (fd);
+      return 0;
     }
+
+  while ((entry = readdir (dir)) != NULL)
+    {
+      GPid pid;
+
+      if (g_str_equal (entry->d_name, ".") || g_str_equal (entry->d_name, ".."))
+        continue;
+      pid = (GPid) g_ascii_strtoll (entry->d_name, NULL, 10);
+      if (pid > 0 && (kill (pid, 0) == 0 || errno != ESRCH))
+        count++;
+      else
+        unlinkat (state->users_fd, entry->d_name, 0);
+    }
+  closedir (dir);
 
   return count;
 }
@@ -205,14 +325,13 @@ wabiz_embedded_pg_acquire_sync (WabizEmbeddedPg *self,
                                 GError         **error)
 {
   static guint counter;
-  int fd;
+  State state;
   gboolean ok;
 
   g_return_val_if_fail (WABIZ_IS_EMBEDDED_PG (self), NULL);
 
   /* under the lock, so two processes never run initdb at once */
-  fd = lock_state (self, error);
-  if (fd < 0)
+  if (!lock_state (self, &state, error))
     return NULL;
 
   ok = wabiz_pg_server_start (self->server, error);
@@ -232,14 +351,20 @@ wabiz_embedded_pg_acquire_sync (WabizEmbeddedPg *self,
   if (ok && self->user_file == NULL)
     {
       g_autofree char *name = g_strdup_printf ("%d.%u", getpid (), g_atomic_int_add (&counter, 1));
+      int fd = openat (state.users_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 
       self->user_file = g_build_filename (self->users_dir, name, NULL);
-      ok = g_file_set_contents (self->user_file, "", 0, error);
-      if (!ok)
-        g_clear_pointer (&self->user_file, g_free);
+      if (fd < 0)
+        {
+          set_open_error (error, errno, self->user_file);
+          g_clear_pointer (&self->user_file, g_free);
+          ok = FALSE;
+        }
+      else
+        close (fd);
     }
 
-  unlock_state (fd);
+  unlock_state (&state);
 
   if (!ok)
     return NULL;
@@ -299,28 +424,29 @@ gboolean
 wabiz_embedded_pg_release (WabizEmbeddedPg *self,
                            GError         **error)
 {
+  g_autofree char *name = NULL;
   gboolean ok = TRUE;
-  int fd;
+  State state;
 
   g_return_val_if_fail (WABIZ_IS_EMBEDDED_PG (self), FALSE);
 
   if (self->user_file == NULL)
     return TRUE;
 
-  fd = lock_state (self, error);
-  if (fd < 0)
+  if (!lock_state (self, &state, error))
     return FALSE;
 
-  g_unlink (self->user_file);
+  name = g_path_get_basename (self->user_file);
+  unlinkat (state.users_fd, name, 0);
   g_clear_pointer (&self->user_file, g_free);
 
-  if (prune_users (self) == 0)
+  if (prune_users (&state) == 0)
     {
       g_debug ("Last user gone: stopping the built-in database");
       ok = wabiz_pg_server_stop (self->server, error);
     }
 
-  unlock_state (fd);
+  unlock_state (&state);
   return ok;
 }
 
@@ -329,15 +455,17 @@ wabiz_embedded_pg_count_users (WabizEmbeddedPg *self)
 {
   g_autoptr(GError) error = NULL;
   guint count;
-  int fd;
+  State state;
 
   g_return_val_if_fail (WABIZ_IS_EMBEDDED_PG (self), 0);
 
-  fd = lock_state (self, &error);
-  if (fd < 0)
-    return 0;
-  count = prune_users (self);
-  unlock_state (fd);
+  if (!lock_state (self, &state, &error))
+    {
+      g_debug ("%s", error->message);
+      return 0;
+    }
+  count = prune_users (&state);
+  unlock_state (&state);
 
   return count;
 }

@@ -5,9 +5,15 @@
  * Runs one PostgreSQL cluster: finds the server binaries, initdb on
  * first use, start and stop with pg_ctl, recovery from a stale
  * postmaster.pid. PostgreSQL refuses to run as root, so when we are
- * root the server programs run as an unprivileged system user
- * (Debian's "postgres", or "wabiz-pg" which we create), through
- * setpriv(1) or runuser(1).
+ * root the server programs run as WaBiz's own system user "wabiz-pg"
+ * (created when missing), through setpriv(1) or runuser(1): not Debian's
+ * shared "postgres", whose other clusters it could then reach. A cluster
+ * an earlier WaBiz made as "postgres" is given to "wabiz-pg".
+ *
+ * The server programs get a minimal environment (PATH, locale, TZ), not
+ * ours: wabizd's holds its secrets. Files we read in folders that the
+ * server's user owns (postmaster.pid, the socket's lock) are opened with
+ * O_NOFOLLOW, since as root that user could plant a link there.
  *
  * The embedded database (WabizEmbeddedPg) and the test harness both
  * use this; nothing else starts servers.
@@ -21,13 +27,16 @@
 
 #include "wabiz-error.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <libpq-fe.h>
 #include <pwd.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -158,9 +167,7 @@ wabiz_pg_server_new (const char *data_dir,
     {
       const char *user = g_getenv ("WABIZ_PG_USER");
 
-      if (user == NULL || *user == '\0')
-        user = getpwnam ("postgres") != NULL ? "postgres" : "wabiz-pg";
-      self->run_as = g_strdup (user);
+      self->run_as = g_strdup (user != NULL && *user != '\0' ? user : WABIZ_PG_RUN_AS);
     }
 
   return self;
@@ -243,30 +250,161 @@ wabiz_pg_server_dup_conninfo (WabizPgServer *self,
                           dbname != NULL ? dbname : "postgres");
 }
 
+/* Taken around useradd, by WaBiz processes only */
+#define USERADD_LOCK "/run/wabiz-pg-useradd.lock"
+
 static gboolean
 ensure_run_as_user (WabizPgServer *self,
                     GError       **error)
 {
+  const char *argv[] = { "useradd", "--system", "--user-group", "--no-create-home",
+                         "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin",
+                         "--comment", "WaBiz built-in database", NULL, NULL };
   g_autofree char *err = NULL;
-  int status = 0;
-  const char *argv[] = { "useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent",
-                         "--shell", "/usr/sbin/nologin", NULL, NULL };
+  struct passwd *pw;
 
-  if (self->run_as == NULL || getpwnam (self->run_as) != NULL)
+  if (self->run_as == NULL)
     return TRUE;
 
-  argv[7] = self->run_as;
-  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
-                     NULL, NULL, NULL, &err, &status, NULL) ||
-      !g_spawn_check_wait_status (status, NULL))
+  if (getpwnam (self->run_as) == NULL)
+    {
+      /* Several WaBiz processes may start at once (the tests do), and
+       * useradds run side by side can each write the user with another
+       * uid: one at a time, and whoever comes second finds the user. */
+      int lock_fd = open (USERADD_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+      if (lock_fd >= 0 && flock (lock_fd, LOCK_EX) != 0)
+        {
+          close (lock_fd);
+          lock_fd = -1;
+        }
+      argv[G_N_ELEMENTS (argv) - 2] = self->run_as;
+      /* useradd also fails when another program holds the user database */
+      for (guint attempt = 0; attempt < 20 && getpwnam (self->run_as) == NULL; attempt++)
+        {
+          int status = 0;
+
+          g_clear_pointer (&err, g_free);
+          if (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+                            NULL, NULL, NULL, &err, &status, NULL) &&
+              g_spawn_check_wait_status (status, NULL))
+            break;
+          if (getpwnam (self->run_as) == NULL)
+            g_usleep (G_USEC_PER_SEC / 4);
+        }
+      if (lock_fd >= 0)
+        {
+          flock (lock_fd, LOCK_UN);
+          close (lock_fd);
+        }
+    }
+
+  pw = getpwnam (self->run_as);
+  if (pw == NULL)
     {
       g_set_error (error, WABIZ_ERROR, WABIZ_ERROR_CONFIG,
-                   _("WaBiz runs as root, and PostgreSQL refuses to run as root, but the system user “%s” to run it as could not be created. Create it (useradd --system %s) or run WaBiz as a normal user."),
+                   _("WaBiz runs as root, and PostgreSQL refuses to run as root, but the system user “%s” to run it as could not be created. Create it (useradd --system --user-group %s) or run WaBiz as a normal user."),
                    self->run_as, self->run_as);
+      return FALSE;
+    }
+  if (pw->pw_uid == 0)
+    {
+      g_set_error (error, WABIZ_ERROR, WABIZ_ERROR_CONFIG,
+                   _("The user “%s” that WaBiz runs PostgreSQL as is root, and PostgreSQL refuses to run as root. Unset WABIZ_PG_USER."),
+                   self->run_as);
       return FALSE;
     }
 
   return TRUE;
+}
+
+/* Gives everything under the open folder @fd to @uid:@gid, links
+ * included but never followed. */
+static gboolean
+chown_tree_at (int    fd,
+               uid_t  uid,
+               gid_t  gid,
+               guint  depth)
+{
+  struct dirent *entry;
+  DIR *dir;
+  int dup_fd;
+  gboolean ok = TRUE;
+
+  if (depth > 64 || fchown (fd, uid, gid) != 0)
+    return FALSE;
+  dup_fd = dup (fd);
+  if (dup_fd < 0 || (dir = fdopendir (dup_fd)) == NULL)
+    {
+      if (dup_fd >= 0)
+        close (dup_fd);
+      return FALSE;
+    }
+  while (ok && (entry = readdir (dir)) != NULL)
+    {
+      struct stat st;
+
+      if (g_str_equal (entry->d_name, ".") || g_str_equal (entry->d_name, ".."))
+        continue;
+      if (fstatat (fd, entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        {
+          ok = FALSE;
+          break;
+        }
+      if (S_ISDIR (st.st_mode))
+        {
+          int child = openat (fd, entry->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+          ok = child >= 0 && chown_tree_at (child, uid, gid, depth + 1);
+          if (child >= 0)
+            close (child);
+        }
+      else
+        ok = fchownat (fd, entry->d_name, uid, gid, AT_SYMLINK_NOFOLLOW) == 0;
+    }
+  closedir (dir);
+  return ok;
+}
+
+/* A cluster made as root by an earlier WaBiz belongs to Debian's
+ * "postgres": PostgreSQL runs only as the owner of its data folder. */
+static gboolean
+adopt_data_dir (WabizPgServer *self,
+                GError       **error)
+{
+  struct passwd *pw;
+  struct stat st;
+  int fd;
+  gboolean ok;
+
+  if (self->run_as == NULL || (pw = getpwnam (self->run_as)) == NULL)
+    return TRUE;
+
+  fd = open (self->data_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 || fstat (fd, &st) != 0 || st.st_uid == pw->pw_uid)
+    {
+      if (fd >= 0)
+        close (fd);
+      return TRUE;
+    }
+  /* one that runs (as its old user) is left alone until it stops */
+  if (wabiz_pg_server_is_running (self))
+    {
+      close (fd);
+      return TRUE;
+    }
+
+  g_message ("Giving the database folder %s to the user %s", self->data_dir, self->run_as);
+  ok = chown_tree_at (fd, pw->pw_uid, pw->pw_gid, 0);
+  close (fd);
+  if (!ok)
+    {
+      int errsv = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   _("Cannot give the database folder %s to the user %s: %s"),
+                   self->data_dir, self->run_as, g_strerror (errsv));
+    }
+  return ok;
 }
 
 gboolean
@@ -315,6 +453,29 @@ make_private_dir (WabizPgServer *self,
   return wabiz_pg_server_chown_to_run_as (self, path, error);
 }
 
+/* What the server programs may see of our environment: where programs
+ * are, the language and the time zone. Not the rest: wabizd's holds its
+ * secrets, and a postmaster's environment is readable by its user. */
+static GStrv
+server_environ (void)
+{
+  static const char *kept[] = { "PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_COLLATE",
+                                "LC_MESSAGES", "LC_MONETARY", "LC_NUMERIC", "LC_TIME", "TZ", NULL };
+  GStrv env = NULL;
+
+  for (guint i = 0; kept[i] != NULL; i++)
+    {
+      const char *value = g_getenv (kept[i]);
+
+      if (value != NULL)
+        env = g_environ_setenv (env, kept[i], value, TRUE);
+    }
+  if (g_environ_getenv (env, "PATH") == NULL)
+    env = g_environ_setenv (env, "PATH", "/usr/local/bin:/usr/bin:/bin", TRUE);
+  /* g_environ_setenv() never returns NULL once given a variable */
+  return env;
+}
+
 /* Runs a server program, as the unprivileged user when we are root. */
 static gboolean
 run_tool (WabizPgServer      *self,
@@ -326,19 +487,26 @@ run_tool (WabizPgServer      *self,
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
   g_autoptr(GError) local_error = NULL;
+  g_auto(GStrv) env = NULL;
   int status = 0;
 
   if (self->run_as != NULL)
     {
       g_autofree char *setpriv = g_find_program_in_path ("setpriv");
+      struct passwd *pw = getpwnam (self->run_as);
 
+      if (pw == NULL)
+        {
+          g_set_error (error, WABIZ_ERROR, WABIZ_ERROR_CONFIG,
+                       _("The system user “%s” to run PostgreSQL as does not exist."), self->run_as);
+          return FALSE;
+        }
       if (setpriv != NULL)
         {
           g_ptr_array_add (argv, g_steal_pointer (&setpriv));
-          g_ptr_array_add (argv, g_strdup_printf ("--reuid=%s", self->run_as));
-          g_ptr_array_add (argv, g_strdup_printf ("--regid=%s", self->run_as));
+          g_ptr_array_add (argv, g_strdup_printf ("--reuid=%u", (guint) pw->pw_uid));
+          g_ptr_array_add (argv, g_strdup_printf ("--regid=%u", (guint) pw->pw_gid));
           g_ptr_array_add (argv, g_strdup ("--init-groups"));
-          g_ptr_array_add (argv, g_strdup ("--reset-env"));
         }
       else
         {
@@ -355,7 +523,8 @@ run_tool (WabizPgServer      *self,
   g_ptr_array_add (argv, NULL);
 
   /* cwd: somewhere the server user can read, or initdb complains */
-  if (!g_spawn_sync (self->socket_dir, (char **) argv->pdata, NULL,
+  env = server_environ ();
+  if (!g_spawn_sync (self->socket_dir, (char **) argv->pdata, env,
                      G_SPAWN_SEARCH_PATH | G_SPAWN_STDIN_FROM_DEV_NULL,
                      NULL, NULL, &out, &err, &status, &local_error))
     {
@@ -412,7 +581,7 @@ wabiz_pg_server_prepare (WabizPgServer *self,
 
   version_file = g_build_filename (self->data_dir, "PG_VERSION", NULL);
   if (g_file_test (version_file, G_FILE_TEST_EXISTS))
-    return TRUE;
+    return adopt_data_dir (self, error);
 
   if (!make_private_dir (self, self->data_dir, error))
     return FALSE;
@@ -430,16 +599,42 @@ wabiz_pg_server_prepare (WabizPgServer *self,
   return TRUE;
 }
 
+/* The pid on the first line of a file that PostgreSQL writes in a
+ * folder its user owns: a link there is not followed, nor anything but
+ * a regular file read (a FIFO would block us); 0 if none. */
+static GPid
+read_pid_from (const char *path)
+{
+  char buffer[256];
+  struct stat st;
+  gssize n;
+  int fd;
+
+  fd = open (path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+    {
+      close (fd);
+      return 0;
+    }
+  do
+    n = read (fd, buffer, sizeof buffer - 1);
+  while (n < 0 && errno == EINTR);
+  close (fd);
+  if (n <= 0)
+    return 0;
+  buffer[n] = '\0';
+
+  return (GPid) g_ascii_strtoll (buffer, NULL, 10);
+}
+
 static GPid
 read_pid_file (WabizPgServer *self)
 {
   g_autofree char *path = g_build_filename (self->data_dir, "postmaster.pid", NULL);
-  g_autofree char *contents = NULL;
 
-  if (!g_file_get_contents (path, &contents, NULL, NULL))
-    return 0;
-
-  return (GPid) g_ascii_strtoll (contents, NULL, 10);
+  return read_pid_from (path);
 }
 
 static gboolean
@@ -504,10 +699,8 @@ remove_stale_pid_file (WabizPgServer *self)
   {
     g_autofree char *lock = g_strdup_printf ("%s/.s.PGSQL.%u.lock", self->socket_dir, self->port);
     g_autofree char *socket = g_strdup_printf ("%s/.s.PGSQL.%u", self->socket_dir, self->port);
-    g_autofree char *contents = NULL;
 
-    if (g_file_get_contents (lock, &contents, NULL, NULL) &&
-        (GPid) g_ascii_strtoll (contents, NULL, 10) == pid)
+    if (read_pid_from (lock) == pid)
       {
         g_unlink (lock);
         g_unlink (socket);

@@ -14,6 +14,9 @@ G_DECLARE_FINAL_TYPE (WabizPgServer, wabiz_pg_server, WABIZ, PG_SERVER, GObject)
 
 /* The superuser role every cluster WaBiz creates has. */
 #define WABIZ_PG_ROLE "wabiz"
+/* The system user the server runs as when we are root (WABIZ_PG_USER
+ * overrides it): WaBiz's own, created when missing. */
+#define WABIZ_PG_RUN_AS "wabiz-pg"
 
 char          *wabiz_pg_server_find_bindir     (GError       **error);
 
