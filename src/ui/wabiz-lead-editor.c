@@ -212,15 +212,19 @@ update_title (WabizLeadEditor *self)
   adw_avatar_set_show_initials (self->avatar, *name != '\0');
 }
 
-static void
-load_fields (WabizLeadEditor *self)
+/* The fields, by the names wabiz_lead_editor_set_field_text() takes */
+static const char * const text_fields[] = {
+  "name", "phone", "email", "timezone", "tags", "status", "notes", "custom-fields", NULL
+};
+
+/* What each field of text_fields shows for @lead */
+static GStrv
+dup_lead_texts (WabizLead *lead)
 {
-  WabizLead *lead = self->lead;
-  const char * const *statuses = wabiz_lead_get_statuses ();
+  g_autoptr(GStrvBuilder) texts = g_strv_builder_new ();
+  g_autofree char *phone = NULL;
   g_autofree char *tags = g_strjoinv (", ", (char **) wabiz_lead_get_tags (lead));
   g_autofree char *custom = custom_fields_to_text (wabiz_lead_get_custom_fields (lead));
-  const char *notes = wabiz_lead_get_notes (lead);
-  g_autofree char *phone = NULL;
 
   if (wabiz_lead_get_phone (lead) != NULL)
     {
@@ -229,20 +233,27 @@ load_fields (WabizLeadEditor *self)
         phone = g_strdup (wabiz_lead_get_phone (lead));
     }
 
-#define SET(row, value) gtk_editable_set_text (GTK_EDITABLE (row), (value) != NULL ? (value) : "")
-  SET (self->name_row, wabiz_lead_get_name (lead));
-  SET (self->phone_row, phone);
-  SET (self->email_row, wabiz_lead_get_email (lead));
-  SET (self->timezone_row, wabiz_lead_get_timezone (lead));
-  SET (self->tags_row, tags);
-#undef SET
+#define ADD(value) g_strv_builder_add (texts, (value) != NULL ? (value) : "")
+  ADD (wabiz_lead_get_name (lead));
+  ADD (phone);
+  ADD (wabiz_lead_get_email (lead));
+  ADD (wabiz_lead_get_timezone (lead));
+  ADD (tags);
+  ADD (wabiz_lead_get_status (lead));
+  ADD (wabiz_lead_get_notes (lead));
+  ADD (custom);
+#undef ADD
 
-  for (guint i = 0; statuses[i] != NULL; i++)
-    if (g_strcmp0 (statuses[i], wabiz_lead_get_status (lead)) == 0)
-      adw_combo_row_set_selected (self->status_row, i);
+  return g_strv_builder_end (texts);
+}
 
-  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->notes_view), notes ? notes : "", -1);
-  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->custom_view), custom, -1);
+static void
+load_fields (WabizLeadEditor *self)
+{
+  g_auto(GStrv) texts = dup_lead_texts (self->lead);
+
+  for (guint i = 0; text_fields[i] != NULL; i++)
+    wabiz_lead_editor_set_field_text (self, text_fields[i], texts[i]);
 
   show_errors (self, NULL);
   update_title (self);
@@ -574,4 +585,65 @@ wabiz_lead_editor_set_field_text (WabizLeadEditor *self,
     }
   else
     g_critical ("No field called “%s”", field);
+}
+
+char *
+wabiz_lead_editor_dup_field_text (WabizLeadEditor *self,
+                                  const char      *field)
+{
+  g_return_val_if_fail (WABIZ_IS_LEAD_EDITOR (self), NULL);
+  g_return_val_if_fail (field != NULL, NULL);
+
+  if (g_str_equal (field, "name"))
+    return g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->name_row)));
+  if (g_str_equal (field, "phone"))
+    return g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->phone_row)));
+  if (g_str_equal (field, "email"))
+    return g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->email_row)));
+  if (g_str_equal (field, "timezone"))
+    return g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->timezone_row)));
+  if (g_str_equal (field, "tags"))
+    return g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->tags_row)));
+  if (g_str_equal (field, "notes"))
+    return get_text_view_text (self->notes_view);
+  if (g_str_equal (field, "custom-fields"))
+    return get_text_view_text (self->custom_view);
+  if (g_str_equal (field, "status"))
+    {
+      const char * const *statuses = wabiz_lead_get_statuses ();
+      guint selected = adw_combo_row_get_selected (self->status_row);
+
+      return selected < g_strv_length ((char **) statuses) ? g_strdup (statuses[selected]) : NULL;
+    }
+
+  g_critical ("No field called “%s”", field);
+  return NULL;
+}
+
+void
+wabiz_lead_editor_update_lead (WabizLeadEditor *self,
+                               WabizLead       *lead)
+{
+  g_auto(GStrv) before = NULL;
+  g_auto(GStrv) after = NULL;
+
+  g_return_if_fail (WABIZ_IS_LEAD_EDITOR (self));
+  g_return_if_fail (WABIZ_IS_LEAD (lead));
+  g_return_if_fail (g_strcmp0 (wabiz_lead_get_id (lead), wabiz_lead_get_id (self->lead)) == 0);
+
+  /* each field the user left as it was takes the new value; what is
+   * being typed stays */
+  before = dup_lead_texts (self->lead);
+  after = dup_lead_texts (lead);
+  for (guint i = 0; text_fields[i] != NULL; i++)
+    {
+      g_autofree char *shown = wabiz_lead_editor_dup_field_text (self, text_fields[i]);
+
+      if (g_strcmp0 (before[i], after[i]) != 0 && g_strcmp0 (shown, before[i]) == 0)
+        wabiz_lead_editor_set_field_text (self, text_fields[i], after[i]);
+    }
+
+  g_clear_object (&self->lead);
+  self->lead = wabiz_lead_copy (lead);
+  update_title (self);
 }

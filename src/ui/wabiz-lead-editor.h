@@ -31,5 +31,13 @@ const char *wabiz_lead_editor_get_field_error (WabizLeadEditor *self,
 void        wabiz_lead_editor_set_field_text  (WabizLeadEditor *self,
                                                const char      *field,
                                                const char      *text);
+/* What a field shows now (the status: its code, "NEW"). */
+char       *wabiz_lead_editor_dup_field_text  (WabizLeadEditor *self,
+                                               const char      *field);
+/* The lead shown changed elsewhere (a change of several leads, another
+ * computer): its new values go into the fields the user has not touched;
+ * what is being typed stays. */
+void        wabiz_lead_editor_update_lead     (WabizLeadEditor *self,
+                                               WabizLead       *lead);
 
 G_END_DECLS

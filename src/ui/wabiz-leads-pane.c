@@ -294,10 +294,13 @@ selection_changed_cb (WabizLeadsPane *self)
       g_autoptr(WabizLead) lead =
         g_list_model_get_item (G_LIST_MODEL (self->model), gtk_bitset_get_nth (selected, 0));
 
-      /* the same lead again (a refresh): keep what is being typed */
+      /* the same lead again (a refresh): what changed elsewhere shows,
+       * what is being typed stays */
       if (g_strcmp0 (wabiz_lead_get_id (wabiz_lead_editor_get_lead (self->editor)),
                      wabiz_lead_get_id (lead)) != 0)
         wabiz_lead_editor_set_lead (self->editor, lead);
+      else
+        wabiz_lead_editor_update_lead (self->editor, lead);
       gtk_stack_set_visible_child_name (self->details_stack, "editor");
     }
 }
