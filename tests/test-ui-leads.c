@@ -587,6 +587,16 @@ untagged (gpointer data)
   return wabiz_db_result_get_int (res, 0, "n") == 0;
 }
 
+static gboolean
+editor_says (WabizLeadEditor *editor,
+             const char      *field,
+             const char      *text)
+{
+  g_autofree char *shown = wabiz_lead_editor_dup_field_text (editor, field);
+
+  return g_strcmp0 (shown, text) == 0;
+}
+
 static void
 bulk_cb (WabizApplication *app,
          WabizWindow      *window,
@@ -596,7 +606,9 @@ bulk_cb (WabizApplication *app,
   WabizLeadsPane *pane = show_leads (window);
   WabizLeadsModel *model = wabiz_leads_pane_get_model (pane);
   GtkSelectionModel *selection = wabiz_leads_pane_get_selection (pane);
+  WabizLeadEditor *editor = wabiz_leads_pane_get_editor (pane);
   g_autofree char *shot = NULL;
+  gboolean saved = FALSE;
 
   wait_for_items (model, 4);
   g_assert_true (gtk_selection_model_select_item (selection, 1, TRUE));
@@ -615,7 +627,36 @@ bulk_cb (WabizApplication *app,
   assert_row_says (pane, 1, "Bruno Lima", "+55 11 99999-0002 · bruno@example.com", "Lost", NULL);
   assert_row_says (pane, 2, "Carla Dias", "+55 11 99999-0003", "Lost", NULL);
   assert_row_says (pane, 0, "Ana Souza", "+55 11 98765-4321 · ana@example.com", "New", NULL);
+
+  /* Bruno, open in the editor before, says Lost there too: saving him
+   * must not put the old status back */
+  WABIZ_TEST_WAIT (gtk_widget_get_mapped (GTK_WIDGET (editor)) &&
+                   editor_says (editor, "name", "Bruno Lima") && editor_says (editor, "status", "LOST"), 30);
   g_free (wabiz_test_ui_screenshot (window, "ui-leads-bulk-lost.png"));
+
+  /* changed on another computer while a note is being typed: the new
+   * status shows, the note stays, and saving keeps both */
+  wabiz_lead_editor_set_field_text (editor, "notes", "Call after 5");
+  wabiz_db_result_unref (query (f->conninfo,
+                                "WITH u AS (UPDATE leads SET status = 'INTERESTED', updated_at = now()"
+                                "           WHERE phone = '5511999990002' RETURNING id)"
+                                " SELECT pg_notify('wabiz', json_build_object('t', 'leads', 'id', id)::text) FROM u",
+                                0, NULL));
+  WABIZ_TEST_WAIT (editor_says (editor, "status", "INTERESTED"), 30);
+  WABIZ_TEST_WAIT (row_label_is (pane, 1, "status_label", "Interested"), 30);
+  g_assert_true (editor_says (editor, "notes", "Call after 5"));
+  g_assert_true (editor_says (editor, "name", "Bruno Lima"));
+  g_signal_connect (editor, "saved", G_CALLBACK (saved_cb), &saved);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.save", NULL));
+  wabiz_test_wait_for_flag (&saved, 30);
+  g_signal_handlers_disconnect_by_func (editor, saved_cb, &saved);
+  {
+    g_autoptr(WabizDbResult) res = query (f->conninfo, "SELECT status, notes FROM leads WHERE phone = '5511999990002'",
+                                          0, NULL);
+
+    g_assert_cmpstr (wabiz_db_result_get (res, 0, "status"), ==, "INTERESTED");
+    g_assert_cmpstr (wabiz_db_result_get (res, 0, "notes"), ==, "Call after 5");
+  }
   g_assert_true (gtk_selection_model_select_item (selection, 0, TRUE));
   g_assert_true (gtk_selection_model_select_item (selection, 3, FALSE));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (pane), "leads.add-tag", "s", " spring "));
