@@ -221,16 +221,18 @@ save_pending (WabizDrafts *self)
        * change is announced (at commit, with the statement): the lists
        * only read a conversation again when a NOTIFY names it */
       wabiz_db_query_async (self->db,
-                            "WITH u AS (UPDATE conversations SET draft = nullif($2, ''), updated_at = now()"
-                            "           WHERE phone = $1 AND draft IS DISTINCT FROM nullif($2, '')"
-                            "           RETURNING 1),"
+                            "WITH u AS (UPDATE conversations"
+                            "   SET draft = nullif($2, ''), updated_at = now()"
+                            "   WHERE phone = $1 AND draft IS DISTINCT FROM nullif($2, '')"
+                            "   RETURNING 1),"
                             " i AS (INSERT INTO conversations (phone, lead_id, total_messages, draft)"
-                            "       SELECT $1, (SELECT id FROM leads WHERE phone = $1), 0, $2"
-                            "       WHERE $2 <> '' AND NOT EXISTS (SELECT 1 FROM conversations WHERE phone = $1)"
-                            "       ON CONFLICT (phone) DO UPDATE SET draft = nullif(excluded.draft, '')"
-                            "       RETURNING 1)"
+                            "   SELECT $1, (SELECT id FROM leads WHERE phone = $1), 0, $2"
+                            "   WHERE $2 <> ''"
+                            "     AND NOT EXISTS (SELECT 1 FROM conversations WHERE phone = $1)"
+                            "   ON CONFLICT (phone) DO UPDATE SET draft = nullif(excluded.draft, '')"
+                            "   RETURNING 1)"
                             " SELECT pg_notify('" WABIZ_STORE_CHANNEL "',"
-                            "                  json_build_object('t', 'drafts', 'phone', $1::text)::text)"
+                            "   json_build_object('t', 'drafts', 'phone', $1::text)::text)"
                             " WHERE EXISTS (SELECT 1 FROM u) OR EXISTS (SELECT 1 FROM i)",
                             2, params, NULL, save_cb, data);
     }

@@ -196,7 +196,8 @@ update_header (WabizChatView *self)
   gtk_label_set_label (self->title_label, wabiz_conversation_get_title (self->conversation));
   adw_avatar_set_text (self->avatar, wabiz_conversation_get_title (self->conversation));
   /* a phone number has no initials: the person icon instead */
-  adw_avatar_set_show_initials (self->avatar, wabiz_conversation_get_name (self->conversation) != NULL);
+  adw_avatar_set_show_initials (self->avatar,
+                                wabiz_conversation_get_name (self->conversation) != NULL);
 
   status = wabiz_conversation_get_lead_status (self->conversation);
   for (guint i = 0; lead_statuses[i] != NULL; i++)
