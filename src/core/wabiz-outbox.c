@@ -371,6 +371,88 @@ check_template (WabizDbConn   *conn,
   return TRUE;
 }
 
+/* The number typed may be known under Meta's wa_id: the one to use */
+static char *
+resolve_alias (WabizDbConn *conn,
+               const char  *phone,
+               GError     **error)
+{
+  g_autoptr(WabizDbResult) alias = NULL;
+  const char *p[] = { phone };
+
+  alias = wabiz_db_conn_exec (conn, "SELECT wa_id FROM wa_id_aliases WHERE input = $1", 1, p, error);
+  if (alias == NULL)
+    return NULL;
+  if (wabiz_db_result_get_n_rows (alias) > 0)
+    return g_strdup (wabiz_db_result_get (alias, 0, "wa_id"));
+  return g_strdup (phone);
+}
+
+/* Free-form messages only within 24 hours of the customer's last one */
+static gboolean
+check_window (WabizDbConn *conn,
+              const char  *phone,
+              GError     **error)
+{
+  g_autoptr(WabizDbResult) window = NULL;
+  const char *p[] = { phone };
+
+  window = wabiz_db_conn_exec (conn,
+                               "SELECT coalesce(greatest(l.last_inbound_at, c.last_inbound_at)"
+                               "                > now() - interval '24 hours', false) AS open"
+                               " FROM (SELECT $1::text AS phone) x"
+                               " LEFT JOIN leads l ON l.phone = x.phone"
+                               " LEFT JOIN conversations c ON c.phone = x.phone",
+                               1, p, error);
+  if (window == NULL)
+    return FALSE;
+  if (!wabiz_db_result_get_bool (window, 0, "open"))
+    {
+      g_set_error_literal (error, WABIZ_ERROR, WABIZ_ERROR_WINDOW_CLOSED,
+                           _("This customer has not written in the last 24 hours, so WhatsApp only "
+                             "accepts an approved template; send a template instead"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The messages row; returns its id */
+static char *
+insert_message (WabizDbConn *conn,
+                QueueData   *data,
+                const char  *phone,
+                const char  *preview,
+                const char  *lead_id,
+                const char  *payload_text,
+                GError     **error)
+{
+  WabizOutgoing *m = data->message;
+  WabizOutboxSpooled *spooled = data->spooled;
+  g_autoptr(WabizDbResult) inserted = NULL;
+  g_autofree char *template_params = _wabiz_outgoing_dup_template_params (m);
+  g_autofree char *size = spooled ? g_strdup_printf ("%" G_GOFFSET_FORMAT, spooled->size) : NULL;
+  const char *p[] = {
+    phone, preview, m->type, m->template_name, m->template_language, template_params,
+    m->link, _wabiz_outgoing_get_media_type (m), m->caption, m->media_id,
+    m->filename ? m->filename : spooled ? spooled->name : NULL, m->reply_to, payload_text,
+    lead_id, spooled ? spooled->mime : NULL, size, spooled ? spooled->local_path : NULL,
+  };
+
+  /* a file's bubble shows it from where it is on this computer */
+  inserted = wabiz_db_conn_exec (conn,
+                                 "INSERT INTO messages (phone, message, sender, direction, status, type,"
+                                 "  template_name, template_language, template_params, media_url, media_type,"
+                                 "  caption, media_id, media_filename, reply_to, content, lead_id, \"timestamp\","
+                                 "  media_mime, media_size, media_path)"
+                                 " VALUES ($1, $2, 'WaBiz', 'outbound', 'queued', $3, $4, $5, $6::jsonb, $7, $8,"
+                                 "  $9, $10, $11, $12, $13::jsonb, $14::uuid, now(), $15, $16::bigint, $17)"
+                                 " RETURNING id::text AS id",
+                                 17, p, error);
+  if (inserted == NULL)
+    return NULL;
+  return g_strdup (wabiz_db_result_get (inserted, 0, "id"));
+}
+
 static gboolean
 write_rows (WabizDbConn *conn,
             QueueData   *data,
@@ -378,50 +460,22 @@ write_rows (WabizDbConn *conn,
 {
   WabizOutgoing *m = data->message;
   WabizOutboxSpooled *spooled = data->spooled;
-  g_autoptr(WabizDbResult) alias = NULL;
-  g_autoptr(WabizDbResult) window = NULL;
-  g_autoptr(WabizDbResult) inserted = NULL;
   g_autoptr(WabizDbResult) outbox = NULL;
   g_autoptr(JsonNode) payload = NULL;
+  g_autofree char *phone = NULL;
   g_autofree char *payload_text = NULL;
   g_autofree char *lead_id = NULL;
   g_autofree char *preview = NULL;
-  g_autofree char *template_params = NULL;
-  g_autofree char *size = NULL;
-  const char *phone = data->phone;
-  gboolean is_template = g_str_equal (m->type, "template");
+  g_autofree char *uuid = NULL;
 
-  /* the number typed may be known under Meta's wa_id */
-  {
-    const char *p[] = { data->phone };
+  phone = resolve_alias (conn, data->phone, error);
+  if (phone == NULL)
+    return FALSE;
 
-    alias = wabiz_db_conn_exec (conn, "SELECT wa_id FROM wa_id_aliases WHERE input = $1", 1, p, error);
-    if (alias == NULL)
-      return FALSE;
-    if (wabiz_db_result_get_n_rows (alias) > 0)
-      phone = wabiz_db_result_get (alias, 0, "wa_id");
-  }
-
-  if (!is_template)
+  if (!g_str_equal (m->type, "template"))
     {
-      const char *p[] = { phone };
-
-      window = wabiz_db_conn_exec (conn,
-                                   "SELECT coalesce(greatest(l.last_inbound_at, c.last_inbound_at)"
-                                   "                > now() - interval '24 hours', false) AS open"
-                                   " FROM (SELECT $1::text AS phone) x"
-                                   " LEFT JOIN leads l ON l.phone = x.phone"
-                                   " LEFT JOIN conversations c ON c.phone = x.phone",
-                                   1, p, error);
-      if (window == NULL)
+      if (!check_window (conn, phone, error))
         return FALSE;
-      if (!wabiz_db_result_get_bool (window, 0, "open"))
-        {
-          g_set_error_literal (error, WABIZ_ERROR, WABIZ_ERROR_WINDOW_CLOSED,
-                               _("This customer has not written in the last 24 hours, so WhatsApp only "
-                                 "accepts an approved template; send a template instead"));
-          return FALSE;
-        }
     }
   else if (!check_template (conn, m, &preview, error))
     return FALSE;
@@ -435,37 +489,13 @@ write_rows (WabizDbConn *conn,
 
   payload = _wabiz_outgoing_build_payload (m, phone, data->object);
   payload_text = json_to_string (payload, FALSE);
-  template_params = _wabiz_outgoing_dup_template_params (m);
-
-  if (spooled != NULL)
-    size = g_strdup_printf ("%" G_GOFFSET_FORMAT, spooled->size);
-
-  {
-    const char *p[] = {
-      phone, preview, m->type, m->template_name, m->template_language, template_params,
-      m->link, _wabiz_outgoing_get_media_type (m), m->caption, m->media_id,
-      m->filename ? m->filename : spooled ? spooled->name : NULL, m->reply_to, payload_text,
-      lead_id, spooled ? spooled->mime : NULL, size, spooled ? spooled->local_path : NULL,
-    };
-
-    /* a file's bubble shows it from where it is on this computer */
-    inserted = wabiz_db_conn_exec (conn,
-                                   "INSERT INTO messages (phone, message, sender, direction, status, type,"
-                                   "  template_name, template_language, template_params, media_url, media_type,"
-                                   "  caption, media_id, media_filename, reply_to, content, lead_id, \"timestamp\","
-                                   "  media_mime, media_size, media_path)"
-                                   " VALUES ($1, $2, 'WaBiz', 'outbound', 'queued', $3, $4, $5, $6::jsonb, $7, $8,"
-                                   "  $9, $10, $11, $12, $13::jsonb, $14::uuid, now(), $15, $16::bigint, $17)"
-                                   " RETURNING id::text AS id",
-                                   17, p, error);
-    if (inserted == NULL)
-      return FALSE;
-  }
+  uuid = insert_message (conn, data, phone, preview, lead_id, payload_text, error);
+  if (uuid == NULL)
+    return FALSE;
 
   {
-    const char *p[] = { wabiz_db_result_get (inserted, 0, "id"), phone, payload_text,
-                        m->bulk ? "true" : "false", spooled ? spooled->path : NULL,
-                        spooled ? data->self->spool_owner : NULL };
+    const char *p[] = { uuid, phone, payload_text, m->bulk ? "true" : "false",
+                        spooled ? spooled->path : NULL, spooled ? data->self->spool_owner : NULL };
 
     outbox = wabiz_db_conn_exec (conn,
                                  "INSERT INTO outbox (message_uuid, phone, payload, bulk, media_file, media_host)"
@@ -477,10 +507,10 @@ write_rows (WabizDbConn *conn,
 
   if (!wabiz_store_touch_conversation_on_conn (conn, phone, lead_id, preview, FALSE, NULL, error))
     return FALSE;
-  if (!wabiz_store_notify_on_conn (conn, "messages", phone, wabiz_db_result_get (inserted, 0, "id"), error))
+  if (!wabiz_store_notify_on_conn (conn, "messages", phone, uuid, error))
     return FALSE;
 
-  data->uuid = g_strdup (wabiz_db_result_get (inserted, 0, "id"));
+  data->uuid = g_steal_pointer (&uuid);
   return TRUE;
 }
 
