@@ -678,6 +678,8 @@ test_pacing (Fixture       *f,
   g_autoptr(WabizDbResult) order = NULL;
   g_autoptr(GHashTable) rank = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  guint highest = 0;
+  guint n_retried = 0;
   guint n_lost;
 
   sim_config (f, "{\"window_policy\": \"open\"}");
@@ -698,14 +700,23 @@ test_pacing (Fixture       *f,
   if (g_getenv ("WABIZ_SANITIZED") == NULL)
     g_assert_cmpuint (n_lost, ==, 0);
 
-  /* Sent in the order queued: the ledger holds each message once, and
-   * none further from its place in the outbox than the sends the sender
-   * keeps in flight at once (the only way two can swap on the wire). */
-  order = sql (f, "SELECT m.message FROM outbox o JOIN messages m ON m.id = o.message_uuid ORDER BY o.id",
+  /* Sent in the order queued: the ledger holds each message once, and a
+   * message sent at its first try never arrives after one queued more
+   * than the sends the sender keeps in flight at once (256) later: the
+   * only way two first tries can swap on the wire. A message Meta asked
+   * to retry (its rate limit, under the sanitizers' slowness) goes out
+   * later by design, and is only counted. */
+  order = sql (f, "SELECT m.message, o.attempts FROM outbox o JOIN messages m ON m.id = o.message_uuid"
+                  " ORDER BY o.id",
                0, NULL);
   g_assert_cmpuint (wabiz_db_result_get_n_rows (order), ==, 2000);
   for (guint i = 0; i < 2000; i++)
-    g_hash_table_insert (rank, g_strdup (wabiz_db_result_get (order, i, "message")), GUINT_TO_POINTER (i + 1));
+    {
+      gboolean first_try = wabiz_db_result_get_int (order, i, "attempts") <= 1;
+
+      g_hash_table_insert (rank, g_strdup (wabiz_db_result_get (order, i, "message")),
+                           GUINT_TO_POINTER (first_try ? i + 1 : G_MAXUINT));
+    }
   for (guint i = 0; i < json_array_get_length (ledger); i++)
     {
       JsonObject *entry = json_array_get_object_element (ledger, i);
@@ -715,8 +726,15 @@ test_pacing (Fixture       *f,
 
       g_assert_cmpuint (place, >, 0);
       g_assert_true (g_hash_table_add (seen, (gpointer) text));
-      g_assert_cmpint (ABS ((gint) place - 1 - (gint) i), <=, 256 + (gint) n_lost);
+      if (place == G_MAXUINT)
+        {
+          n_retried++;
+          continue;
+        }
+      g_assert_cmpuint (place + 256, >, highest);
+      highest = MAX (highest, place);
     }
+  g_test_message ("sent after a retry: %u", n_retried);
   g_assert_cmpuint (g_hash_table_size (seen), ==, json_array_get_length (ledger));
 }
 
