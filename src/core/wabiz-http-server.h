@@ -12,6 +12,8 @@ G_BEGIN_DECLS
 
 #define WABIZ_HTTP_DEFAULT_HOST "127.0.0.1"
 #define WABIZ_HTTP_DEFAULT_PORT 10000
+/* A request body's limit where its route sets none. */
+#define WABIZ_HTTP_DEFAULT_MAX_BODY (64 * 1024)
 
 #define WABIZ_TYPE_HTTP_SERVER (wabiz_http_server_get_type ())
 G_DECLARE_FINAL_TYPE (WabizHttpServer, wabiz_http_server, WABIZ, HTTP_SERVER, GObject)
@@ -47,6 +49,18 @@ void             wabiz_http_reply_error            (SoupServerMessage   *msg,
                                                     guint                status,
                                                     const char          *code,
                                                     const char          *message);
+
+/* From an early handler: @msg's body may be up to @max_body bytes (else
+ * WABIZ_HTTP_DEFAULT_MAX_BODY). Past it the request is answered 413 as
+ * the body arrives, and its connection closed. */
+void             wabiz_http_message_set_max_body   (SoupServerMessage   *msg,
+                                                    gsize                max_body);
+
+/* Whether @given is @secret, in a time that depends neither on where they
+ * differ nor on @secret's length. FALSE when either is NULL or @secret is
+ * empty. */
+gboolean         wabiz_http_secret_equal           (const char          *given,
+                                                    const char          *secret);
 
 /* Pauses @msg until wabiz_http_message_release(); the answer may then be set
  * from any later callback. Releasing a message whose client went away in
