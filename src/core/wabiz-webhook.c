@@ -10,7 +10,12 @@
  * Deliveries that arrive while a commit is in flight wait in a queue and
  * go together in the next INSERT (group commit): under load one fsync
  * covers many deliveries, and each is answered after the commit that
- * holds it.
+ * holds it. The queue is bounded: past it a delivery is answered 503, and
+ * Meta sends it again later.
+ *
+ * The body is hashed as it arrives, a chunk at a time, in both forms Meta
+ * may have signed (see wabiz_webhook_verify_signature()): no turn of the
+ * main loop hashes more than a chunk, however large an unsigned body.
  */
 
 #define G_LOG_DOMAIN "wabiz-webhook"
@@ -21,6 +26,7 @@
 #include "wabiz-json.h"
 #include "wabiz-webhook.h"
 #include "wabiz-webhook-parser.h"
+#include "wabiz-webhook-private.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -29,6 +35,12 @@
 #define MAX_BATCH 500
 /* commits in flight at once; the next batch fills meanwhile */
 #define MAX_BATCHES_IN_FLIGHT 2
+/* deliveries held until their commit (queued or being inserted) */
+#define DEFAULT_MAX_PENDING 1000
+#define DEFAULT_MAX_PENDING_BYTES (64 * 1024 * 1024)
+
+#define SIGNATURE_PREFIX "sha256="
+#define READING_KEY "wabiz-webhook-reading"
 
 struct _WabizWebhook
 {
@@ -41,6 +53,12 @@ struct _WabizWebhook
   GPtrArray *queue;             /* (element-type Delivery) (owned) */
   guint      n_batches;
   guint64    n_accepted;
+  guint      n_pending;         /* queued or in a batch */
+  gsize      pending_bytes;
+  guint      max_pending;
+  gsize      max_pending_bytes;
+  gsize      max_hash_step;
+  gboolean   warned_busy;
 };
 
 G_DEFINE_FINAL_TYPE (WabizWebhook, wabiz_webhook, G_TYPE_OBJECT)
@@ -56,6 +74,7 @@ typedef struct
 {
   SoupServerMessage *msg;       /* (owned) */
   char              *body;      /* (owned) NUL-terminated */
+  gsize              length;
 } Delivery;
 
 static void
@@ -64,6 +83,206 @@ delivery_free (Delivery *delivery)
   g_clear_object (&delivery->msg);
   g_clear_pointer (&delivery->body, g_free);
   g_free (delivery);
+}
+
+/* ------------------------------------------------------------------ */
+/* a POST body as it arrives */
+
+typedef struct
+{
+  GByteArray *body;             /* (owned) */
+  GHmac      *raw;              /* (owned) of the bytes as they are */
+  GHmac      *escaped;          /* (owned) (nullable) of the \uXXXX form, from the first non-ASCII byte */
+  gboolean    not_utf8;         /* so there is no escaped form */
+  guint8      carry[4];         /* a character cut by the end of the last chunk */
+  guint       n_carry;
+} Reading;
+
+static void
+reading_free (Reading *reading)
+{
+  g_clear_pointer (&reading->body, g_byte_array_unref);
+  g_clear_pointer (&reading->raw, g_hmac_unref);
+  g_clear_pointer (&reading->escaped, g_hmac_unref);
+  g_free (reading);
+}
+
+/* Hashes @c as Meta escapes it (lowercase hex, surrogate pairs above the
+ * BMP); returns the bytes hashed. */
+static gsize
+escape_char (Reading  *reading,
+             gunichar  c)
+{
+  char buf[16];
+  int n;
+
+  if (c >= 0x10000)
+    {
+      gunichar v = c - 0x10000;
+
+      n = g_snprintf (buf, sizeof buf, "\\u%04x\\u%04x", 0xd800 + (v >> 10), 0xdc00 + (v & 0x3ff));
+    }
+  else
+    n = g_snprintf (buf, sizeof buf, "\\u%04x", c);
+  g_hmac_update (reading->escaped, (const guchar *) buf, n);
+  return n;
+}
+
+/* Feeds @data to the escaped form's digest; returns the bytes hashed. */
+static gsize
+escape_feed (Reading      *reading,
+             const guint8 *data,
+             gsize         length)
+{
+  gsize hashed = 0;
+  gsize i = 0;
+
+  /* first the character the last chunk cut */
+  while (reading->n_carry > 0 && i < length)
+    {
+      gunichar c;
+
+      reading->carry[reading->n_carry++] = data[i++];
+      c = g_utf8_get_char_validated ((const char *) reading->carry, reading->n_carry);
+      if (c == (gunichar) -2 && reading->n_carry < sizeof reading->carry)
+        continue;
+      if (c == (gunichar) -1 || c == (gunichar) -2)
+        {
+          reading->not_utf8 = TRUE;
+          return hashed;
+        }
+      hashed += escape_char (reading, c);
+      reading->n_carry = 0;
+    }
+
+  while (i < length)
+    {
+      gsize start = i;
+      gunichar c;
+
+      while (i < length && data[i] < 0x80)
+        i++;
+      g_hmac_update (reading->escaped, data + start, i - start);
+      hashed += i - start;
+      if (i == length)
+        break;
+
+      c = g_utf8_get_char_validated ((const char *) data + i, length - i);
+      if (c == (gunichar) -2 && length - i < sizeof reading->carry)
+        {
+          /* cut by the chunk's end: finished with the next one */
+          memcpy (reading->carry, data + i, length - i);
+          reading->n_carry = length - i;
+          break;
+        }
+      if (c == (gunichar) -1 || c == (gunichar) -2)
+        {
+          reading->not_utf8 = TRUE;
+          break;
+        }
+      hashed += escape_char (reading, c);
+      i = g_utf8_next_char ((const char *) data + i) - (const char *) data;
+    }
+
+  return hashed;
+}
+
+/* Feeds a chunk of the body to both digests; returns the bytes hashed. */
+static gsize
+reading_feed (Reading      *reading,
+              const guint8 *data,
+              gsize         length)
+{
+  gsize ascii = 0;
+
+  if (reading->escaped == NULL && !reading->not_utf8)
+    {
+      while (ascii < length && data[ascii] < 0x80)
+        ascii++;
+      g_hmac_update (reading->raw, data, ascii);
+      if (ascii == length)
+        return length;
+      /* up to here both forms are the same bytes */
+      reading->escaped = g_hmac_copy (reading->raw);
+    }
+
+  g_hmac_update (reading->raw, data + ascii, length - ascii);
+  if (reading->not_utf8)
+    return length - ascii;
+  return length - ascii + escape_feed (reading, data + ascii, length - ascii);
+}
+
+/* Parses "sha256=<64 hex>" (the hex in either case, after any blanks)
+ * into @digest; FALSE when it is not that. */
+static gboolean
+parse_signature (const char *header,
+                 guint8      digest[32])
+{
+  const char *hex;
+
+  if (header == NULL)
+    return FALSE;
+  while (*header == ' ' || *header == '\t')
+    header++;
+  if (g_ascii_strncasecmp (header, SIGNATURE_PREFIX, strlen (SIGNATURE_PREFIX)) != 0)
+    return FALSE;
+  hex = header + strlen (SIGNATURE_PREFIX);
+  if (strlen (hex) != 64)
+    return FALSE;
+  for (guint i = 0; i < 32; i++)
+    {
+      if (!g_ascii_isxdigit (hex[2 * i]) || !g_ascii_isxdigit (hex[2 * i + 1]))
+        return FALSE;
+      digest[i] = (g_ascii_xdigit_value (hex[2 * i]) << 4) | g_ascii_xdigit_value (hex[2 * i + 1]);
+    }
+  return TRUE;
+}
+
+static gboolean
+digest_equal (GHmac        *hmac,
+              const guint8  given[32])
+{
+  guint8 digest[32];
+  gsize length = sizeof digest;
+  guint8 diff = 0;
+
+  g_hmac_get_digest (hmac, digest, &length);
+  for (guint i = 0; i < sizeof digest; i++)
+    diff |= digest[i] ^ given[i];
+  return diff == 0;
+}
+
+/* Whether the body, all in, carries @header's signature, in either form. */
+static gboolean
+reading_verify (Reading    *reading,
+                const char *header)
+{
+  guint8 given[32];
+  gboolean ok;
+
+  if (!parse_signature (header, given))
+    return FALSE;
+
+  ok = digest_equal (reading->raw, given);
+  if (reading->escaped != NULL && !reading->not_utf8 && reading->n_carry == 0)
+    ok = digest_equal (reading->escaped, given) || ok;
+  return ok;
+}
+
+static void
+body_chunk_cb (SoupServerMessage *msg,
+               GBytes            *chunk,
+               WabizWebhook      *self)
+{
+  Reading *reading = g_object_get_data (G_OBJECT (msg), READING_KEY);
+  gsize length = 0;
+  const guint8 *data = g_bytes_get_data (chunk, &length);
+  gsize hashed;
+
+  /* the server stops a body past the limit before this runs */
+  g_byte_array_append (reading->body, data, length);
+  hashed = reading_feed (reading, data, length);
+  self->max_hash_step = MAX (self->max_hash_step, hashed);
 }
 
 static void flush_queue (WabizWebhook *self);
@@ -116,6 +335,8 @@ insert_done_cb (GObject      *object,
     {
       Delivery *delivery = g_ptr_array_index (batch, i);
 
+      self->n_pending--;
+      self->pending_bytes -= delivery->length;
       if (stored)
         {
           /* no body: Meta reads the status only, and libsoup writes a
@@ -135,6 +356,8 @@ insert_done_cb (GObject      *object,
     }
 
   self->n_batches--;
+  if (self->n_pending == 0)
+    self->warned_busy = FALSE;
   if (stored)
     {
       self->n_accepted += batch->len;
@@ -180,7 +403,7 @@ handle_verification (WabizWebhook      *self,
   const char *challenge = query != NULL ? g_hash_table_lookup (query, "hub.challenge") : NULL;
 
   if (g_strcmp0 (mode, "subscribe") != 0 || challenge == NULL || self->verify_token == NULL ||
-      *self->verify_token == '\0' || !wabiz_webhook_secure_equal (token, self->verify_token))
+      *self->verify_token == '\0' || !wabiz_http_secret_equal (token, self->verify_token))
     {
       g_debug ("Refused a verification request");
       soup_server_message_set_status (msg, SOUP_STATUS_FORBIDDEN, NULL);
@@ -215,12 +438,15 @@ early_cb (SoupServer        *server,
 {
   WabizWebhook *self = user_data;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  Reading *reading;
+  goffset declared = -1;
 
   if (!g_str_equal (soup_server_message_get_method (msg), SOUP_METHOD_POST))
     return;
 
-  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
-      (guint64) soup_message_headers_get_content_length (headers) > self->max_body_size)
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH)
+    declared = soup_message_headers_get_content_length (headers);
+  if (declared >= 0 && (guint64) declared > self->max_body_size)
     {
       reply_too_large (self, msg);
       return;
@@ -232,6 +458,15 @@ early_cb (SoupServer        *server,
                               _("The X-Hub-Signature-256 header is missing"));
       return;
     }
+
+  /* the body is kept here, hashed as it comes; libsoup keeps none of it */
+  wabiz_http_message_set_max_body (msg, self->max_body_size);
+  reading = g_new0 (Reading, 1);
+  reading->body = g_byte_array_sized_new (declared > 0 ? (guint) declared + 1 : 4096);
+  reading->raw = g_hmac_new (G_CHECKSUM_SHA256, (const guchar *) self->app_secret, strlen (self->app_secret));
+  g_object_set_data_full (G_OBJECT (msg), READING_KEY, reading, (GDestroyNotify) reading_free);
+  soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
+  g_signal_connect_object (msg, "got-chunk", G_CALLBACK (body_chunk_cb), self, 0);
 }
 
 static void
@@ -244,9 +479,7 @@ handler_cb (SoupServer        *server,
   WabizWebhook *self = user_data;
   const char *method = soup_server_message_get_method (msg);
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  g_autoptr(GBytes) bytes = NULL;
-  const char *data;
-  gsize length;
+  Reading *reading;
   Delivery *delivery;
 
   if (!g_str_equal (path, "/webhook"))
@@ -269,16 +502,10 @@ handler_cb (SoupServer        *server,
       return;
     }
 
-  bytes = soup_message_body_flatten (soup_server_message_get_request_body (msg));
-  data = g_bytes_get_data (bytes, &length);
-  if (length > self->max_body_size)
-    {
-      reply_too_large (self, msg);
-      return;
-    }
+  reading = g_object_get_data (G_OBJECT (msg), READING_KEY);
+  g_return_if_fail (reading != NULL);
 
-  if (!wabiz_webhook_verify_signature (self->app_secret, (const guint8 *) data, length,
-                                       soup_message_headers_get_one (headers, "X-Hub-Signature-256")))
+  if (!reading_verify (reading, soup_message_headers_get_one (headers, "X-Hub-Signature-256")))
     {
       g_debug ("Refused a delivery with a wrong signature");
       wabiz_http_reply_error (msg, SOUP_STATUS_UNAUTHORIZED, "bad_signature",
@@ -287,16 +514,34 @@ handler_cb (SoupServer        *server,
     }
 
   /* stored as text: UTF-8 without NUL, and valid JSON */
-  if (!wabiz_json_validate (data, length))
+  if (!wabiz_json_validate ((const char *) reading->body->data, reading->body->len))
     {
       wabiz_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, "malformed_json",
                               _("The body is not valid JSON"));
       return;
     }
 
+  if (self->n_pending >= self->max_pending ||
+      self->pending_bytes + reading->body->len > self->max_pending_bytes)
+    {
+      if (!self->warned_busy)
+        g_warning ("%u webhook deliveries (%" G_GSIZE_FORMAT " bytes) wait for the database; "
+                   "answering 503 to the next ones until they are stored",
+                   self->n_pending, self->pending_bytes);
+      self->warned_busy = TRUE;
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", "10");
+      wabiz_http_reply_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "busy",
+                              _("Too many deliveries wait to be stored; send it again later"));
+      return;
+    }
+
   delivery = g_new0 (Delivery, 1);
   delivery->msg = g_object_ref (msg);
-  delivery->body = g_strndup (data, length);
+  delivery->length = reading->body->len;
+  g_byte_array_append (reading->body, (const guint8 *) "", 1);
+  delivery->body = (char *) g_byte_array_free (g_steal_pointer (&reading->body), FALSE);
+  self->n_pending++;
+  self->pending_bytes += delivery->length;
   wabiz_http_message_hold (msg);
   g_ptr_array_add (self->queue, delivery);
   flush_queue (self);
@@ -352,6 +597,8 @@ wabiz_webhook_init (WabizWebhook *self)
 {
   self->queue = g_ptr_array_new_with_free_func ((GDestroyNotify) delivery_free);
   self->max_body_size = WABIZ_WEBHOOK_DEFAULT_MAX_BODY;
+  self->max_pending = DEFAULT_MAX_PENDING;
+  self->max_pending_bytes = DEFAULT_MAX_PENDING_BYTES;
 }
 
 /**
@@ -421,4 +668,32 @@ wabiz_webhook_get_n_pending (WabizWebhook *self)
   g_return_val_if_fail (WABIZ_IS_WEBHOOK (self), 0);
 
   return self->queue->len;
+}
+
+void
+_wabiz_webhook_set_max_pending (WabizWebhook *self,
+                                guint         max_pending,
+                                gsize         max_pending_bytes)
+{
+  g_return_if_fail (WABIZ_IS_WEBHOOK (self));
+  g_return_if_fail (max_pending > 0 && max_pending_bytes > 0);
+
+  self->max_pending = max_pending;
+  self->max_pending_bytes = max_pending_bytes;
+}
+
+guint
+_wabiz_webhook_get_n_held (WabizWebhook *self)
+{
+  g_return_val_if_fail (WABIZ_IS_WEBHOOK (self), 0);
+
+  return self->n_pending;
+}
+
+gsize
+_wabiz_webhook_get_max_hash_step (WabizWebhook *self)
+{
+  g_return_val_if_fail (WABIZ_IS_WEBHOOK (self), 0);
+
+  return self->max_hash_step;
 }

@@ -1,0 +1,23 @@
+/* wabiz-webhook-private.h: test hooks of WabizWebhook
+ *
+ * SPDX-License-Identifier: MIT
+ */
+
+#pragma once
+
+#include "wabiz-webhook.h"
+
+G_BEGIN_DECLS
+
+/* Deliveries (and their bytes) held until their commit, past which the
+ * next is answered 503 (default 1000, 64 MiB). */
+void  _wabiz_webhook_set_max_pending   (WabizWebhook *self,
+                                        guint         max_pending,
+                                        gsize         max_pending_bytes);
+/* Deliveries held now: queued, or in a commit. */
+guint _wabiz_webhook_get_n_held        (WabizWebhook *self);
+/* The most bytes hashed in one turn of the main loop (one chunk of a
+ * body), so far. */
+gsize _wabiz_webhook_get_max_hash_step (WabizWebhook *self);
+
+G_END_DECLS
