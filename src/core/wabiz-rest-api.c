@@ -25,14 +25,19 @@
 #include "wabiz-http-server.h"
 #include "wabiz-phone.h"
 #include "wabiz-rest-api.h"
+#include "wabiz-rest-api-private.h"
 #include "wabiz-store.h"
-#include "wabiz-webhook-parser.h"
 
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
 
 #define DEFAULT_SEND_TIMEOUT_MS 30000
+/* calls without the right key, per client, before 429 */
+#define DEFAULT_FAILURE_RATE (1.0 / 6)
+#define DEFAULT_FAILURE_BURST 20
+/* clients whose failures are remembered */
+#define MAX_FAILING_CLIENTS 4096
 #define ISO_UTC(col) "to_char((" col ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 struct _WabizRestApi
@@ -49,6 +54,9 @@ struct _WabizRestApi
   double            tokens;
   gint64            tokens_at;
   gboolean          warned_no_key;
+  GHashTable       *failures;     /* (element-type utf8 Bucket) (owned) by client address */
+  double            failure_rate;
+  double            failure_burst;
 };
 
 G_DEFINE_FINAL_TYPE (WabizRestApi, wabiz_rest_api, G_TYPE_OBJECT)
@@ -1343,6 +1351,85 @@ take_token (WabizRestApi *self)
   return TRUE;
 }
 
+typedef struct
+{
+  double tokens;
+  gint64 at;
+} Bucket;
+
+static double
+bucket_refill (WabizRestApi *self,
+               Bucket       *bucket,
+               gint64        now)
+{
+  return MIN (self->failure_burst,
+              bucket->tokens + (now - bucket->at) / (double) G_USEC_PER_SEC * self->failure_rate);
+}
+
+/* The client a failure counts against: its address (an IPv6 one by its
+ * /64, which one machine usually has whole). */
+static char *
+client_of (SoupServerMessage *msg)
+{
+  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
+  GInetAddress *address;
+
+  if (!G_IS_INET_SOCKET_ADDRESS (remote))
+    return g_strdup ("");
+  address = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote));
+  if (g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6)
+    {
+      const guint8 *bytes = g_inet_address_to_bytes (address);
+
+      return g_strdup_printf ("%02x%02x:%02x%02x:%02x%02x:%02x%02x::/64", bytes[0], bytes[1], bytes[2],
+                              bytes[3], bytes[4], bytes[5], bytes[6], bytes[7]);
+    }
+  return g_inet_address_to_string (address);
+}
+
+/* Counts a call without the right key against its client; FALSE once the
+ * client has used up its allowance. */
+static gboolean
+take_failure (WabizRestApi      *self,
+              SoupServerMessage *msg)
+{
+  g_autofree char *client = client_of (msg);
+  gint64 now = g_get_monotonic_time ();
+  Bucket *bucket = g_hash_table_lookup (self->failures, client);
+
+  if (bucket == NULL)
+    {
+      if (g_hash_table_size (self->failures) >= MAX_FAILING_CLIENTS)
+        {
+          GHashTableIter iter;
+          Bucket *old;
+
+          /* forget the clients that are back to a full allowance */
+          g_hash_table_iter_init (&iter, self->failures);
+          while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &old))
+            if (bucket_refill (self, old, now) >= self->failure_burst)
+              g_hash_table_iter_remove (&iter);
+          if (g_hash_table_size (self->failures) >= MAX_FAILING_CLIENTS)
+            g_hash_table_remove_all (self->failures);
+        }
+      bucket = g_new0 (Bucket, 1);
+      bucket->tokens = self->failure_burst;
+      bucket->at = now;
+      g_hash_table_insert (self->failures, g_steal_pointer (&client), bucket);
+    }
+
+  bucket->tokens = bucket_refill (self, bucket, now);
+  bucket->at = now;
+  if (bucket->tokens < 1.0)
+    return FALSE;
+  bucket->tokens -= 1.0;
+  return TRUE;
+}
+
+/* The key is checked before anything is spent: calls with the right key
+ * are limited only by the rate of calls with the right key, and a flood
+ * of wrong keys only limits its own client (429 once past its allowance
+ * of failures). */
 static gboolean
 check_auth (WabizRestApi      *self,
             SoupServerMessage *msg)
@@ -1362,16 +1449,22 @@ check_auth (WabizRestApi      *self,
       return FALSE;
     }
 
-  if (header == NULL || g_ascii_strncasecmp (header, "Bearer ", 7) != 0 ||
-      !wabiz_webhook_secure_equal (header + 7, self->api_key))
+  if (header != NULL && g_ascii_strncasecmp (header, "Bearer ", 7) == 0 &&
+      wabiz_http_secret_equal (header + 7, self->api_key))
+    return TRUE;
+
+  if (!take_failure (self, msg))
     {
-      soup_message_headers_replace (response, "WWW-Authenticate", "Bearer realm=\"wabiz\"");
-      wabiz_http_reply_error (msg, SOUP_STATUS_UNAUTHORIZED, "unauthorized",
-                              header == NULL ? _("Send “Authorization: Bearer <API key>”")
-                                             : _("The API key is not right"));
+      soup_message_headers_replace (response, "Retry-After", "10");
+      wabiz_http_reply_error (msg, 429, "rate_limited",
+                              _("Too many calls without the right API key; wait, then send the right one"));
       return FALSE;
     }
-  return TRUE;
+  soup_message_headers_replace (response, "WWW-Authenticate", "Bearer realm=\"wabiz\"");
+  wabiz_http_reply_error (msg, SOUP_STATUS_UNAUTHORIZED, "unauthorized",
+                          header == NULL ? _("Send “Authorization: Bearer <API key>”")
+                                         : _("The API key is not right"));
+  return FALSE;
 }
 
 static gboolean
@@ -1414,6 +1507,8 @@ handler_cb (SoupServer        *server,
 {
   WabizRestApi *self = user_data;
 
+  if (!check_auth (self, msg))
+    return;
   if (!take_token (self))
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", "1");
@@ -1421,8 +1516,6 @@ handler_cb (SoupServer        *server,
                               _("Too many requests; slow down"));
       return;
     }
-  if (!check_auth (self, msg))
-    return;
 
   if (g_str_equal (path, "/send-message"))
     {
@@ -1526,6 +1619,7 @@ wabiz_rest_api_finalize (GObject *object)
   if (self->api_key != NULL)
     memset (self->api_key, 0, strlen (self->api_key));
   g_clear_pointer (&self->api_key, g_free);
+  g_clear_pointer (&self->failures, g_hash_table_unref);
 
   G_OBJECT_CLASS (wabiz_rest_api_parent_class)->finalize (object);
 }
@@ -1547,6 +1641,9 @@ wabiz_rest_api_init (WabizRestApi *self)
   self->burst = 200;
   self->tokens = self->burst;
   self->tokens_at = g_get_monotonic_time ();
+  self->failures = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->failure_rate = DEFAULT_FAILURE_RATE;
+  self->failure_burst = DEFAULT_FAILURE_BURST;
 }
 
 WabizRestApi *
@@ -1590,6 +1687,19 @@ wabiz_rest_api_set_rate_limit (WabizRestApi *self,
   self->burst = burst;
   self->tokens = burst;
   self->tokens_at = g_get_monotonic_time ();
+}
+
+void
+_wabiz_rest_api_set_failure_limit (WabizRestApi *self,
+                                   double        per_second,
+                                   double        burst)
+{
+  g_return_if_fail (WABIZ_IS_REST_API (self));
+  g_return_if_fail (per_second > 0 && burst >= 1);
+
+  self->failure_rate = per_second;
+  self->failure_burst = burst;
+  g_hash_table_remove_all (self->failures);
 }
 
 void
