@@ -21,7 +21,7 @@
 #define APP_SECRET "wabiz-test-app-secret-8f1e"
 #define ACCESS_TOKEN "EAAG-test-access-token-77c2"
 #define VERIFY_TOKEN "verify-token-5d0a"
-#define API_KEY "rest-key-c3b9"
+#define API_KEY "rest-key-c3b9-4f0e8d2a6b1c7e3f9a5d0b8c"
 #define DB_PASSWORD "db-password-91aa"
 
 static const char *secrets[] = { APP_SECRET, ACCESS_TOKEN, VERIFY_TOKEN, API_KEY, DB_PASSWORD, NULL };

@@ -23,6 +23,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* WABIZ_API_KEY: 32 characters is 128 bits in hex */
+#define MIN_API_KEY_LENGTH 32u
+
 static void
 clear_secret (char **secret)
 {
@@ -429,6 +432,16 @@ wabiz_config_load (const char  *env_file,
   self->gemini_api_key = lookup (file_vars, "GEMINI_API_KEY");
   self->database_url = lookup (file_vars, "DATABASE_URL");
   self->api_key = lookup (file_vars, "WABIZ_API_KEY");
+  /* The REST API faces the network: a key short enough to remember is
+   * short enough to guess. */
+  if (self->api_key != NULL && strlen (self->api_key) < MIN_API_KEY_LENGTH)
+    {
+      g_set_error (error, WABIZ_ERROR, WABIZ_ERROR_CONFIG,
+                   _("%s is too short: it must be at least %u characters. Make one with "
+                     "“openssl rand -hex 32” and give the REST API’s clients the new key."),
+                   "WABIZ_API_KEY", MIN_API_KEY_LENGTH);
+      return NULL;
+    }
 
   self->host = lookup (file_vars, "HOST");
   if (self->host == NULL)
