@@ -114,6 +114,7 @@ typedef struct
   GDataInputStream *out;
   guint             port;
   int               nofile;     /* 0: the limit is not lowered */
+  int               nofile_max; /* 0: as nofile */
   char             *log_dir;
   char             *log_path;   /* the child's stderr */
 } Child;
@@ -123,10 +124,10 @@ child_setup_cb (gpointer user_data)
 {
   Child *child = user_data;
 
-  /* soft and hard: the server cannot raise it back */
+  /* soft and (unless told otherwise) hard: the server cannot raise it */
   if (child->nofile > 0)
     {
-      struct rlimit limit = { child->nofile, child->nofile };
+      struct rlimit limit = { child->nofile, child->nofile_max > 0 ? child->nofile_max : child->nofile };
 
       setrlimit (RLIMIT_NOFILE, &limit);
     }
@@ -757,6 +758,30 @@ fd_exhaustion (const char * const *serve_args,
   return log;
 }
 
+/* The server raises its open-file limit to the hard limit when it starts
+ * (a service starts with 1024 of 524288). */
+static void
+test_file_limit_raised (void)
+{
+  g_autofree char *conninfo = wabiz_test_pg_new_seeded_database (NULL);
+  g_autofree char *path = NULL;
+  g_autofree char *limits = NULL;
+  Child child = { 0 };
+  const char *line;
+
+  child.nofile = 64;
+  child.nofile_max = 1024;
+  child_start (&child, conninfo, NULL);
+
+  path = g_strdup_printf ("/proc/%s/limits", g_subprocess_get_identifier (child.process));
+  g_assert_true (g_file_get_contents (path, &limits, NULL, NULL));
+  line = strstr (limits, "Max open files");
+  g_assert_nonnull (line);
+  g_assert_true (g_regex_match_simple ("^Max open files +1024 +1024 ", line, 0, 0));
+
+  child_stop (&child);
+}
+
 /* The server keeps half its descriptors for the rest: past that many
  * connections the next wait in the backlog. */
 static void
@@ -1209,6 +1234,7 @@ main (int   argc,
   g_test_add_func ("/wabiz/http-server/header-timeout", test_header_timeout);
   g_test_add_func ("/wabiz/http-server/stalled-body", test_stalled_body);
   g_test_add_func ("/wabiz/http-server/idle-closed", test_idle_closed);
+  g_test_add_func ("/wabiz/http-server/file-limit-raised", test_file_limit_raised);
   g_test_add_func ("/wabiz/http-server/fd-exhaustion", test_fd_exhaustion);
   g_test_add_func ("/wabiz/http-server/fd-exhaustion-accept-fails", test_fd_exhaustion_accept_fails);
   g_test_add_func ("/wabiz/http-server/rate-limit", test_rate_limit);
