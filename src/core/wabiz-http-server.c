@@ -1050,6 +1050,22 @@ wabiz_http_message_set_max_body (SoupServerMessage *msg,
   g_object_set_data (G_OBJECT (msg), MAX_BODY_KEY, GSIZE_TO_POINTER (max_body));
 }
 
+void
+wabiz_http_message_refuse (SoupServerMessage *msg)
+{
+  Connection *conn;
+
+  g_return_if_fail (SOUP_IS_SERVER_MESSAGE (msg));
+  g_return_if_fail (soup_server_message_get_status (msg) != 0);
+
+  conn = connection_for_message (msg);
+  /* not one of ours: libsoup answers once it has read the body */
+  if (conn == NULL)
+    return;
+  g_signal_stop_emission_by_name (msg, "got-chunk");
+  refuse (conn->self, msg);
+}
+
 /* A key of this process's own, so that the digests compared below say
  * nothing to anyone about the secret, its length included. */
 static const guint8 *

@@ -56,6 +56,10 @@ void             wabiz_http_reply_error            (SoupServerMessage   *msg,
 void             wabiz_http_message_set_max_body   (SoupServerMessage   *msg,
                                                     gsize                max_body);
 
+/* From a got-chunk handler: answers @msg now (its status and body are
+ * set) and closes its connection, leaving the rest of its body unread. */
+void             wabiz_http_message_refuse         (SoupServerMessage   *msg);
+
 /* Whether @given is @secret, in a time that depends neither on where they
  * differ nor on @secret's length. FALSE when either is NULL or @secret is
  * empty. */
