@@ -1114,7 +1114,7 @@ test_queue_bound (void)
   PGresult *res;
 
   hook_start (&hook);
-  _wabiz_webhook_set_max_pending (hook.webhook, G_N_ELEMENTS (held), 64 * 1024 * 1024);
+  _wabiz_webhook_set_limits (hook.webhook, G_N_ELEMENTS (held), 64 * 1024 * 1024, 64 * 1024 * 1024);
 
   /* the inserts wait on this lock */
   blocker = PQconnectdb (hook.conninfo);
@@ -1150,6 +1150,55 @@ test_queue_bound (void)
   g_assert_cmpint (count_events (&hook), ==, G_N_ELEMENTS (held));
   g_assert_cmpuint (_wabiz_webhook_get_n_held (hook.webhook), ==, 0);
   PQfinish (blocker);
+  hook_stop (&hook);
+}
+
+/* Bodies on their way in, unsigned until they are whole, are bounded all
+ * together: past the bound the next is answered 503 as it arrives, and
+ * the others go on. */
+static void
+test_receiving_bound (void)
+{
+  g_autoptr(GPtrArray) readers = g_ptr_array_new_with_free_func ((GDestroyNotify) reader_free);
+  g_autoptr(GString) body = g_string_new ("{\"object\":\"whatsapp_business_account\",\"pad\":\"");
+  g_autofree char *signature = NULL;
+  g_autofree char *head = NULL;
+  Reader *first, *second;
+  Hook hook = { 0 };
+  gsize half;
+
+  while (body->len < 80 * 1024)
+    g_string_append (body, "0123456789abcdef");
+  g_string_append (body, "\"}");
+  signature = wabiz_webhook_sign (APP_SECRET, (const guint8 *) body->str, body->len);
+  head = g_strdup_printf ("POST /webhook HTTP/1.1\r\nHost: wabiz\r\nContent-Type: application/json\r\n"
+                          "X-Hub-Signature-256: %s\r\nContent-Length: %zu\r\n\r\n", signature, body->len);
+  half = 60 * 1024;
+
+  hook_start (&hook);
+  _wabiz_webhook_set_limits (hook.webhook, 1000, 64 * 1024 * 1024, 100 * 1024);
+
+  first = reader_new (hook.server.port);
+  second = reader_new (hook.server.port);
+  g_ptr_array_add (readers, second);
+  client_send_all (first->socket, head, strlen (head));
+  client_send_all_in_loop (first->socket, body->str, half);
+  WABIZ_TEST_WAIT (_wabiz_webhook_get_receiving_bytes (hook.webhook) == half, 60);
+
+  /* the second takes the total past the bound */
+  client_send_all (second->socket, head, strlen (head));
+  client_send_all_in_loop (second->socket, body->str, half);
+  wabiz_test_wait_until (all_closed, readers, 60);
+  g_assert_cmpuint (status_of (second->received->str), ==, 503);
+  g_assert_nonnull (strstr (second->received->str, "\r\nRetry-After: 10\r\n"));
+
+  /* the first goes on, and is stored */
+  g_ptr_array_add (readers, first);
+  client_send_all_in_loop (first->socket, body->str + half, body->len - half);
+  wabiz_test_wait_until (all_closed, readers, 60);
+  g_assert_cmpuint (status_of (first->received->str), ==, 200);
+  g_assert_cmpint (count_events (&hook), ==, 1);
+  g_assert_cmpuint (_wabiz_webhook_get_receiving_bytes (hook.webhook), ==, 0);
   hook_stop (&hook);
 }
 
@@ -1241,6 +1290,7 @@ main (int   argc,
   g_test_add_func ("/wabiz/http-server/signature-in-chunks", test_signature_in_chunks);
   g_test_add_func ("/wabiz/http-server/hash-per-chunk", test_hash_per_chunk);
   g_test_add_func ("/wabiz/http-server/queue-bound", test_queue_bound);
+  g_test_add_func ("/wabiz/http-server/receiving-bound", test_receiving_bound);
   g_test_add_func ("/wabiz/http-server/secret-equal", test_secret_equal);
   g_test_add_func ("/wabiz/http-server/short-api-key", test_short_api_key);
 

@@ -38,6 +38,11 @@
 /* deliveries held until their commit (queued or being inserted) */
 #define DEFAULT_MAX_PENDING 1000
 #define DEFAULT_MAX_PENDING_BYTES (64 * 1024 * 1024)
+/* bodies on their way in, all connections together: one can be checked
+ * only once it is whole, so an unsigned one is held until then */
+#define DEFAULT_MAX_RECEIVING_BYTES (64 * 1024 * 1024)
+/* kept for a body from its start, whatever length it says it has */
+#define INITIAL_BODY_SIZE (16 * 1024)
 
 #define SIGNATURE_PREFIX "sha256="
 #define READING_KEY "wabiz-webhook-reading"
@@ -57,6 +62,9 @@ struct _WabizWebhook
   gsize      pending_bytes;
   guint      max_pending;
   gsize      max_pending_bytes;
+  gsize      receiving_bytes;   /* in the bodies being read */
+  gsize      max_receiving_bytes;
+  gint64     warned_receiving_at;
   gsize      max_hash_step;
   gboolean   warned_busy;
 };
@@ -90,6 +98,7 @@ delivery_free (Delivery *delivery)
 
 typedef struct
 {
+  WabizWebhook *self;           /* (owned) */
   GByteArray *body;             /* (owned) */
   GHmac      *raw;              /* (owned) of the bytes as they are */
   GHmac      *escaped;          /* (owned) (nullable) of the \uXXXX form, from the first non-ASCII byte */
@@ -101,6 +110,9 @@ typedef struct
 static void
 reading_free (Reading *reading)
 {
+  if (reading->body != NULL)
+    reading->self->receiving_bytes -= reading->body->len;
+  g_clear_object (&reading->self);
   g_clear_pointer (&reading->body, g_byte_array_unref);
   g_clear_pointer (&reading->raw, g_hmac_unref);
   g_clear_pointer (&reading->escaped, g_hmac_unref);
@@ -280,6 +292,22 @@ body_chunk_cb (SoupServerMessage *msg,
   gsize hashed;
 
   /* the server stops a body past the limit before this runs */
+  if (self->receiving_bytes + length > self->max_receiving_bytes)
+    {
+      gint64 now = g_get_monotonic_time ();
+
+      /* once a minute at most: this is what a flood looks like */
+      if (now - self->warned_receiving_at > 60 * G_USEC_PER_SEC || self->warned_receiving_at == 0)
+        g_warning ("%" G_GSIZE_FORMAT " bytes of webhook bodies are on their way in; answering 503 "
+                   "to the next ones until they are read", self->receiving_bytes);
+      self->warned_receiving_at = now;
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", "10");
+      wabiz_http_reply_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "busy",
+                              _("Too many deliveries are arriving at once; send it again later"));
+      wabiz_http_message_refuse (msg);
+      return;
+    }
+  self->receiving_bytes += length;
   g_byte_array_append (reading->body, data, length);
   hashed = reading_feed (reading, data, length);
   self->max_hash_step = MAX (self->max_hash_step, hashed);
@@ -462,7 +490,10 @@ early_cb (SoupServer        *server,
   /* the body is kept here, hashed as it comes; libsoup keeps none of it */
   wabiz_http_message_set_max_body (msg, self->max_body_size);
   reading = g_new0 (Reading, 1);
-  reading->body = g_byte_array_sized_new (declared > 0 ? (guint) declared + 1 : 4096);
+  reading->self = g_object_ref (self);
+  /* grown as bytes come: a length announced costs nothing until sent */
+  reading->body = g_byte_array_sized_new (MIN (declared >= 0 ? (gsize) declared + 1 : INITIAL_BODY_SIZE,
+                                               INITIAL_BODY_SIZE));
   reading->raw = g_hmac_new (G_CHECKSUM_SHA256, (const guchar *) self->app_secret, strlen (self->app_secret));
   g_object_set_data_full (G_OBJECT (msg), READING_KEY, reading, (GDestroyNotify) reading_free);
   soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
@@ -538,6 +569,7 @@ handler_cb (SoupServer        *server,
   delivery = g_new0 (Delivery, 1);
   delivery->msg = g_object_ref (msg);
   delivery->length = reading->body->len;
+  self->receiving_bytes -= reading->body->len;
   g_byte_array_append (reading->body, (const guint8 *) "", 1);
   delivery->body = (char *) g_byte_array_free (g_steal_pointer (&reading->body), FALSE);
   self->n_pending++;
@@ -599,6 +631,7 @@ wabiz_webhook_init (WabizWebhook *self)
   self->max_body_size = WABIZ_WEBHOOK_DEFAULT_MAX_BODY;
   self->max_pending = DEFAULT_MAX_PENDING;
   self->max_pending_bytes = DEFAULT_MAX_PENDING_BYTES;
+  self->max_receiving_bytes = DEFAULT_MAX_RECEIVING_BYTES;
 }
 
 /**
@@ -671,15 +704,25 @@ wabiz_webhook_get_n_pending (WabizWebhook *self)
 }
 
 void
-_wabiz_webhook_set_max_pending (WabizWebhook *self,
-                                guint         max_pending,
-                                gsize         max_pending_bytes)
+_wabiz_webhook_set_limits (WabizWebhook *self,
+                           guint         max_pending,
+                           gsize         max_pending_bytes,
+                           gsize         max_receiving_bytes)
 {
   g_return_if_fail (WABIZ_IS_WEBHOOK (self));
-  g_return_if_fail (max_pending > 0 && max_pending_bytes > 0);
+  g_return_if_fail (max_pending > 0 && max_pending_bytes > 0 && max_receiving_bytes > 0);
 
   self->max_pending = max_pending;
   self->max_pending_bytes = max_pending_bytes;
+  self->max_receiving_bytes = max_receiving_bytes;
+}
+
+gsize
+_wabiz_webhook_get_receiving_bytes (WabizWebhook *self)
+{
+  g_return_val_if_fail (WABIZ_IS_WEBHOOK (self), 0);
+
+  return self->receiving_bytes;
 }
 
 guint
