@@ -99,12 +99,12 @@ delivery_free (Delivery *delivery)
 typedef struct
 {
   WabizWebhook *self;           /* (owned) */
-  GByteArray *body;             /* (owned) */
-  GHmac      *raw;              /* (owned) of the bytes as they are */
-  GHmac      *escaped;          /* (owned) (nullable) of the \uXXXX form, from the first non-ASCII byte */
-  gboolean    not_utf8;         /* so there is no escaped form */
-  guint8      carry[4];         /* a character cut by the end of the last chunk */
-  guint       n_carry;
+  GByteArray   *body;           /* (owned) */
+  GHmac        *raw;            /* (owned) of the bytes as they are */
+  GHmac        *escaped;        /* (owned) (nullable) of the \uXXXX form, from the first non-ASCII byte */
+  gboolean      not_utf8;       /* so there is no escaped form */
+  guint8        carry[4];       /* a character cut by the end of the last chunk */
+  guint         n_carry;
 } Reading;
 
 static void
