@@ -16,6 +16,7 @@
 #include "wabiz-db-listener.h"
 
 #include <glib-unix.h>
+#include <json-glib/json-glib.h>
 #include <libpq-fe.h>
 #include <string.h>
 
@@ -45,6 +46,7 @@ enum {
 
 enum {
   NOTIFICATION,
+  CHANGED,
   RECONNECTED,
   N_SIGNALS
 };
@@ -88,6 +90,39 @@ schedule_retry (WabizDbListener *self)
   self->retry_source = g_timeout_add (self->retry_delay_ms, retry_cb, self);
 }
 
+/* Decodes a payload of WaBiz's, {"t": TABLE, "phone": …, "id": …}
+ * (wabiz_store_notify_on_conn() and the SQL that writes the same), into
+ * ::changed with TABLE as its detail. Anything else is let through as
+ * ::notification only. */
+static void
+emit_changed (WabizDbListener *self,
+              const char      *payload)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *object;
+  const char *table;
+  const char *phone = NULL;
+  const char *id = NULL;
+
+  if (payload == NULL || *payload != '{' || !json_parser_load_from_data (parser, payload, -1, NULL) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    return;
+  object = json_node_get_object (json_parser_get_root (parser));
+  if (!json_object_has_member (object, "t") ||
+      !JSON_NODE_HOLDS_VALUE (json_object_get_member (object, "t")) ||
+      json_node_get_value_type (json_object_get_member (object, "t")) != G_TYPE_STRING)
+    return;
+  table = json_object_get_string_member (object, "t");
+  if (json_object_has_member (object, "phone") &&
+      json_node_get_value_type (json_object_get_member (object, "phone")) == G_TYPE_STRING)
+    phone = json_object_get_string_member (object, "phone");
+  if (json_object_has_member (object, "id") &&
+      json_node_get_value_type (json_object_get_member (object, "id")) == G_TYPE_STRING)
+    id = json_object_get_string_member (object, "id");
+
+  g_signal_emit (self, signals[CHANGED], g_quark_from_string (table), phone, id);
+}
+
 static gboolean
 socket_ready_cb (int          fd,
                  GIOCondition condition,
@@ -106,6 +141,7 @@ socket_ready_cb (int          fd,
   while ((notify = PQnotifies (self->pg)) != NULL)
     {
       g_signal_emit (self, signals[NOTIFICATION], 0, notify->relname, notify->extra);
+      emit_changed (self, notify->extra);
       PQfreemem (notify);
     }
 
@@ -259,6 +295,19 @@ wabiz_db_listener_class_init (WabizDbListenerClass *klass)
    */
   signals[NOTIFICATION] =
     g_signal_new ("notification", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+
+  /**
+   * WabizDbListener::changed:
+   * @phone: (nullable): the customer the change concerns
+   * @id: (nullable): the changed row's id
+   *
+   * A change a WaBiz process announced, decoded once here; the detail is
+   * the table (`changed::messages`, `changed::leads`, `changed::drafts`,
+   * `changed::templates`, `changed::webhook_events`, …).
+   */
+  signals[CHANGED] =
+    g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_DETAILED, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 
   /**

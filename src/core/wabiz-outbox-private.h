@@ -16,7 +16,10 @@ G_BEGIN_DECLS
 /* what a message in doubt says (N_: untranslated in the database) */
 #define WABIZ_OUTBOX_UNKNOWN_TITLE N_("Not known whether this was sent; check before resending")
 
-typedef struct _WabizOutboxLock WabizOutboxLock;
+typedef /* sends in flight at once, at most */
+#define WABIZ_OUTBOX_MAX_IN_FLIGHT 256
+
+struct _WabizOutboxLock WabizOutboxLock;
 
 struct _WabizOutbox
 {
@@ -43,6 +46,7 @@ struct _WabizOutbox
   gint64            paused_until;  /* monotonic µs */
   gint64            next_poll;     /* monotonic µs */
   guint             in_flight;     /* sends and their result writes */
+  guint             max_in_flight; /* sends at once, at most */
   GPtrArray        *stop_tasks;    /* (owned) of GTask */
 
   GHashTable       *waiters;       /* uuid → GPtrArray of GTask (owned) */
@@ -85,6 +89,10 @@ gboolean _wabiz_outbox_transaction    (WabizDbConn                *conn,
 
 /* Stops it for good; for dispose */
 void     _wabiz_outbox_sender_dispose (WabizOutbox                *self);
+/* Test hook: at most @n sends at once (default 256). With 1, messages
+ * reach Meta exactly in the order they are claimed. */
+void     _wabiz_outbox_set_max_in_flight (WabizOutbox             *self,
+                                          guint                    n);
 
 /* ------------------------------------------------------------------ */
 /* wabiz-outbox-spool.c: local copies of queued attachments. These

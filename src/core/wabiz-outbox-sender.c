@@ -68,7 +68,6 @@
 #define OUTBOX_LOCK_KEY      "6294253316613256564"
 #define DEFAULT_RATE         80.0
 #define MAX_ATTEMPTS         12
-#define MAX_IN_FLIGHT        256
 #define MAX_BATCH            50
 #define IDLE_POLL_MS         250
 #define ACQUIRE_RETRY_MS     1000
@@ -1142,7 +1141,7 @@ schedule (WabizOutbox *self)
       return;
     }
 
-  if (self->in_flight >= MAX_IN_FLIGHT)
+  if (self->in_flight >= self->max_in_flight)
     return;   /* a finishing send calls again */
 
   now = now_us ();
@@ -1170,7 +1169,7 @@ schedule (WabizOutbox *self)
   g_clear_handle_id (&self->timer_id, g_source_remove);
   n = (guint) self->tokens;   /* >= 1 here */
   n = MIN (n, MAX_BATCH);
-  n = MIN (n, MAX_IN_FLIGHT - self->in_flight);
+  n = MIN (n, self->max_in_flight - self->in_flight);
 
   self->claiming = TRUE;
   claim = g_new0 (ClaimData, 1);
@@ -1241,12 +1240,27 @@ wabiz_outbox_get_rate (WabizOutbox *self)
 }
 
 void
+_wabiz_outbox_set_max_in_flight (WabizOutbox *self,
+                                 guint        n)
+{
+  g_return_if_fail (WABIZ_IS_OUTBOX (self));
+  g_return_if_fail (n > 0);
+
+  self->max_in_flight = MIN (n, WABIZ_OUTBOX_MAX_IN_FLIGHT);
+}
+
+void
 wabiz_outbox_start (WabizOutbox *self)
 {
   g_return_if_fail (WABIZ_IS_OUTBOX (self));
 
   if (self->started && !self->stopping)
     return;
+  if (self->graph == NULL)
+    {
+      g_message ("Not sending: Meta is not set up (no access token); messages stay queued");
+      return;
+    }
 
   self->started = TRUE;
   self->stopping = FALSE;

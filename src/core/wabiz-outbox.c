@@ -241,6 +241,7 @@ wabiz_outbox_init (WabizOutbox *self)
   self->waiters = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) g_ptr_array_unref);
   self->stop_tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  self->max_in_flight = WABIZ_OUTBOX_MAX_IN_FLIGHT;
   self->spool_dir = g_build_filename (g_get_user_data_dir (), "wabiz", "outbox", NULL);
   self->spool_owner = g_strdup_printf ("%s:%s", g_get_host_name (), self->spool_dir);
 }
@@ -249,7 +250,8 @@ wabiz_outbox_init (WabizOutbox *self)
  * wabiz_outbox_new:
  * @db: the database; its pool needs at least 2 connections, as the
  *   sender keeps one for its lock
- * @graph: the Graph client to send with
+ * @graph: (nullable): the Graph client to send with; without one (no
+ *   access token yet) messages can be queued but this outbox never sends
  * @rate_per_second: messages per second, 0 for the default (80)
  */
 WabizOutbox *
@@ -260,11 +262,11 @@ wabiz_outbox_new (WabizDb          *db,
   WabizOutbox *self;
 
   g_return_val_if_fail (WABIZ_IS_DB (db), NULL);
-  g_return_val_if_fail (WABIZ_IS_GRAPH_CLIENT (graph), NULL);
+  g_return_val_if_fail (graph == NULL || WABIZ_IS_GRAPH_CLIENT (graph), NULL);
 
   self = g_object_new (WABIZ_TYPE_OUTBOX, NULL);
   self->db = g_object_ref (db);
-  self->graph = g_object_ref (graph);
+  self->graph = graph != NULL ? g_object_ref (graph) : NULL;
   wabiz_outbox_set_rate (self, rate_per_second);
   return self;
 }
