@@ -57,8 +57,9 @@ struct _WabizServices
   WabizRestApi          *rest;      /* (owned) (nullable) */
   WabizHttpServer       *http;      /* (owned) (nullable) */
 
-  GTask *stopping; /* (owned) (nullable) */
-  guint  deadline_source;
+  GCancellable *cancellable; /* (owned): the start's, cancelled by a stop */
+  GTask        *stopping;    /* (owned) (nullable) */
+  guint         deadline_source;
 };
 
 G_DEFINE_FINAL_TYPE (WabizServices, wabiz_services, G_TYPE_OBJECT)
@@ -582,6 +583,7 @@ wabiz_services_dispose (GObject *object)
 
   /* stop_async holds a reference until it is done: this is a drop
    * without draining, as a test or a failed start does */
+  g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->deadline_source, g_source_remove);
   g_clear_object (&self->http);
   g_clear_object (&self->rest);
@@ -611,6 +613,7 @@ wabiz_services_finalize (GObject *object)
   WabizServices *self = WABIZ_SERVICES (object);
 
   g_clear_pointer (&self->config, wabiz_config_free);
+  g_clear_object (&self->cancellable);
   wipe (&self->db_password);
   g_free (self->embedded_dbname);
   g_free (self->error);
@@ -639,6 +642,7 @@ static void
 wabiz_services_init (WabizServices *self)
 {
   self->pool_size = DEFAULT_POOL_SIZE;
+  self->cancellable = g_cancellable_new ();
 }
 
 /**
@@ -689,6 +693,13 @@ wabiz_services_set_database (WabizServices *self,
   self->pool_size = pool_size > 0 ? pool_size : DEFAULT_POOL_SIZE;
 }
 
+static void
+cancel_start_cb (GCancellable  *cancellable,
+                 WabizServices *self)
+{
+  g_cancellable_cancel (self->cancellable);
+}
+
 /**
  * wabiz_services_start_async:
  *
@@ -710,8 +721,11 @@ wabiz_services_start_async (WabizServices      *self,
   g_return_if_fail (WABIZ_IS_SERVICES (self));
   g_return_if_fail (self->state == WABIZ_SERVICES_STATE_STOPPED);
 
-  task = g_task_new (self, cancellable, callback, user_data);
+  /* the steps run with our own cancellable, which a stop cancels too */
+  task = g_task_new (self, self->cancellable, callback, user_data);
   g_task_set_source_tag (task, wabiz_services_start_async);
+  if (cancellable != NULL)
+    g_cancellable_connect (cancellable, G_CALLBACK (cancel_start_cb), g_object_ref (self), g_object_unref);
   set_state (self, WABIZ_SERVICES_STATE_STARTING, NULL);
 
   url = self->config->database_url;
@@ -727,7 +741,7 @@ wabiz_services_start_async (WabizServices      *self,
     }
 
   self->embedded = wabiz_embedded_pg_new (NULL, NULL);
-  wabiz_embedded_pg_acquire_async (self->embedded, cancellable, acquired_cb, g_steal_pointer (&task));
+  wabiz_embedded_pg_acquire_async (self->embedded, self->cancellable, acquired_cb, g_steal_pointer (&task));
 }
 
 gboolean
@@ -775,6 +789,8 @@ wabiz_services_stop_async (WabizServices      *self,
       return;
     }
 
+  /* a start still under way ends as cancelled */
+  g_cancellable_cancel (self->cancellable);
   set_state (self, WABIZ_SERVICES_STATE_STOPPING, NULL);
   g_task_set_task_data (task, GUINT_TO_POINTER (STOP_HTTP), NULL);
   self->stopping = g_steal_pointer (&task);

@@ -16,15 +16,7 @@
 
 #include "wabiz-config.h"
 #include "wabiz-conninfo.h"
-#include "wabiz-db.h"
-#include "wabiz-embedded-pg.h"
-#include "wabiz-graph-client.h"
-#include "wabiz-http-server.h"
-#include "wabiz-migrations.h"
-#include "wabiz-outbox.h"
-#include "wabiz-rest-api.h"
-#include "wabiz-webhook.h"
-#include "wabiz-webhook-processor.h"
+#include "wabiz-services.h"
 
 #include <glib-unix.h>
 #include <glib/gi18n.h>
@@ -41,19 +33,12 @@
 
 typedef struct
 {
-  GMainLoop             *loop;
-  WabizConfig           *config;
-  WabizEmbeddedPg       *embedded;
-  WabizDb               *db;
-  WabizGraphClient      *graph;
-  WabizOutbox           *outbox;
-  WabizWebhook          *webhook;
-  WabizWebhookProcessor *processor;
-  WabizRestApi          *rest;
-  WabizHttpServer       *http;
-  gboolean               stopping;
-  guint                  drain_timeout;
-  int                    exit_code;
+  GMainLoop     *loop;
+  WabizConfig   *config;
+  WabizServices *services;
+  gboolean       reprocess;
+  gboolean       stopping;
+  int            exit_code;
 } Daemon;
 
 /* ------------------------------------------------------------------ */
@@ -107,82 +92,40 @@ log_writer (GLogLevelFlags   log_level,
 }
 
 /* ------------------------------------------------------------------ */
-/* shutdown: stop accepting, finish requests, finish sends, stop */
+/* shutdown: stop accepting, answer what is in flight, finish the sends
+ * and the batch, close (WabizServices does it, in that order) */
 
 static void
-finish (Daemon *daemon)
-{
-  g_clear_handle_id (&daemon->drain_timeout, g_source_remove);
-  g_main_loop_quit (daemon->loop);
-}
-
-static void
-processor_stopped_cb (GObject      *object,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  Daemon *daemon = user_data;
-
-  wabiz_webhook_processor_stop_finish (WABIZ_WEBHOOK_PROCESSOR (object), result, NULL);
-  g_debug ("Processor stopped");
-  finish (daemon);
-}
-
-static void
-outbox_stopped_cb (GObject      *object,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  Daemon *daemon = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!wabiz_outbox_stop_finish (WABIZ_OUTBOX (object), result, &error))
-    g_warning ("The outbox did not stop cleanly: %s", error->message);
-  g_debug ("Outbox stopped");
-  wabiz_webhook_processor_stop_async (daemon->processor, NULL, processor_stopped_cb, daemon);
-}
-
-static void
-drained_cb (GObject      *object,
+stopped_cb (GObject      *object,
             GAsyncResult *result,
             gpointer      user_data)
 {
   Daemon *daemon = user_data;
+  g_autoptr(GError) error = NULL;
 
-  wabiz_http_server_drain_finish (WABIZ_HTTP_SERVER (object), result, NULL);
-  g_message ("Requests answered (%" G_GUINT64_FORMAT " webhook deliveries stored); finishing sends",
-             wabiz_webhook_get_n_accepted (daemon->webhook));
-  wabiz_outbox_stop_async (daemon->outbox, NULL, outbox_stopped_cb, daemon);
+  if (!wabiz_services_stop_finish (WABIZ_SERVICES (object), result, &error))
+    g_warning ("Did not stop cleanly: %s", error->message);
+  g_main_loop_quit (daemon->loop);
 }
 
-static gboolean
-drain_timeout_cb (gpointer user_data)
+static void
+stop (Daemon *daemon)
 {
-  Daemon *daemon = user_data;
-
-  daemon->drain_timeout = 0;
-  g_warning ("Still busy %u s after the stop signal; stopping anyway", DRAIN_TIMEOUT_S);
-  g_main_loop_quit (daemon->loop);
-  return G_SOURCE_REMOVE;
+  if (daemon->stopping)
+    return;
+  daemon->stopping = TRUE;
+  wabiz_services_stop_async (daemon->services, DRAIN_TIMEOUT_S, stopped_cb, daemon);
 }
 
 static gboolean
 stop_signal_cb (gpointer user_data)
 {
-  Daemon *daemon = user_data;
-
-  if (daemon->stopping)
-    return G_SOURCE_CONTINUE;
-  daemon->stopping = TRUE;
-
-  g_message ("Stopping: no new connections, finishing %u requests in flight",
-             wabiz_http_server_get_n_in_flight (daemon->http));
-  daemon->drain_timeout = g_timeout_add_seconds (DRAIN_TIMEOUT_S, drain_timeout_cb, daemon);
-  wabiz_http_server_drain_async (daemon->http, NULL, drained_cb, daemon);
+  stop (user_data);
   return G_SOURCE_CONTINUE;
 }
 
 /* ------------------------------------------------------------------ */
+/* starting */
 
 static void
 reprocess_cb (GObject      *object,
@@ -205,53 +148,54 @@ reprocess_cb (GObject      *object,
       g_message ("Reprocessed failed webhook events: %u processed, %u still failing", n, n_failed);
       daemon->exit_code = n_failed > 0 ? 1 : 0;
     }
-  g_main_loop_quit (daemon->loop);
+  stop (daemon);
 }
 
-static gboolean
-open_database (Daemon  *daemon,
-               GError **error)
+static void
+started_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
 {
-  g_autofree char *conninfo = NULL;
+  Daemon *daemon = user_data;
+  WabizServices *services = WABIZ_SERVICES (object);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
 
-  if (daemon->config->database_url != NULL)
-    conninfo = g_strdup (daemon->config->database_url);
-  else
+  if (!wabiz_services_start_finish (services, result, &error))
     {
-      daemon->embedded = wabiz_embedded_pg_new (NULL, NULL);
-      conninfo = wabiz_embedded_pg_acquire_sync (daemon->embedded, error);
-      if (conninfo == NULL)
-        return FALSE;
+      if (!daemon->stopping)
+        fprintf (stderr, "wabizd: %s\n", error->message);
+      daemon->exit_code = 1;
+      g_main_loop_quit (daemon->loop);
+      return;
+    }
+  if (daemon->stopping)
+    return;
+
+  if (daemon->reprocess)
+    {
+      wabiz_webhook_processor_reprocess_async (wabiz_services_get_processor (services), NULL,
+                                               reprocess_cb, daemon);
+      return;
     }
 
-  daemon->db = wabiz_db_new (conninfo, NULL, DB_POOL_SIZE);
-  g_message ("Using %s%s", wabiz_db_get_description (daemon->db),
-             daemon->embedded != NULL ? " (built-in)" : "");
-  memset (conninfo, 0, strlen (conninfo));
+  if (wabiz_services_get_http (services) == NULL)
+    {
+      fprintf (stderr, "wabizd: %s\n", wabiz_services_get_listen_error (services));
+      daemon->exit_code = 1;
+      stop (daemon);
+      return;
+    }
 
-  return wabiz_migrations_apply_sync (daemon->db, NULL, error);
+  url = wabiz_http_server_dup_url (wabiz_services_get_http (services));
+  fprintf (stderr, "wabizd: listening on %s\n", url);
+  fflush (stderr);
 }
 
 static void
 daemon_clear (Daemon *daemon)
 {
-  g_clear_object (&daemon->http);
-  g_clear_object (&daemon->rest);
-  g_clear_object (&daemon->webhook);
-  g_clear_object (&daemon->processor);
-  g_clear_object (&daemon->outbox);
-  g_clear_object (&daemon->graph);
-  if (daemon->db != NULL)
-    wabiz_db_close (daemon->db);
-  g_clear_object (&daemon->db);
-  if (daemon->embedded != NULL)
-    {
-      g_autoptr(GError) error = NULL;
-
-      if (!wabiz_embedded_pg_release (daemon->embedded, &error))
-        g_warning ("Cannot release the built-in database: %s", error->message);
-    }
-  g_clear_object (&daemon->embedded);
+  g_clear_object (&daemon->services);
   g_clear_pointer (&daemon->config, wabiz_config_free);
   g_clear_pointer (&daemon->loop, g_main_loop_unref);
 }
@@ -321,55 +265,20 @@ main (int   argc,
     }
 
   daemon.loop = g_main_loop_new (NULL, FALSE);
-
-  if (!open_database (&daemon, &error))
-    {
-      fprintf (stderr, "wabizd: %s\n", error->message);
-      daemon_clear (&daemon);
-      return 1;
-    }
-
-  daemon.processor = wabiz_webhook_processor_new (daemon.db, daemon.config->phone_number_id);
-
-  if (reprocess)
-    {
-      wabiz_webhook_processor_reprocess_async (daemon.processor, NULL, reprocess_cb, &daemon);
-      g_main_loop_run (daemon.loop);
-      daemon_clear (&daemon);
-      return daemon.exit_code;
-    }
-
-  daemon.graph = wabiz_graph_client_new (daemon.config->graph_url, daemon.config->graph_version,
-                                         daemon.config->phone_number_id, daemon.config->waba_id,
-                                         daemon.config->access_token);
-  daemon.outbox = wabiz_outbox_new (daemon.db, daemon.graph, daemon.config->send_rate);
-  daemon.webhook = wabiz_webhook_new (daemon.db, daemon.config->app_secret, daemon.config->verify_token);
-  daemon.rest = wabiz_rest_api_new (daemon.db, daemon.outbox, daemon.graph, daemon.config->api_key);
-  daemon.http = wabiz_http_server_new (daemon.config->host, daemon.config->port);
-  if (daemon.config->api_key == NULL)
+  daemon.reprocess = reprocess;
+  if (daemon.config->api_key == NULL && !reprocess)
     g_warning ("WABIZ_API_KEY is not set: the REST API answers 401 to every call");
 
-  g_signal_connect_swapped (daemon.webhook, "stored", G_CALLBACK (wabiz_webhook_processor_wake),
-                            daemon.processor);
-  wabiz_webhook_attach (daemon.webhook, wabiz_http_server_get_soup_server (daemon.http));
-  wabiz_rest_api_attach (daemon.rest, wabiz_http_server_get_soup_server (daemon.http));
-
-  if (!wabiz_http_server_start (daemon.http, &error))
-    {
-      fprintf (stderr, "wabizd: %s\n", error->message);
-      daemon_clear (&daemon);
-      return 1;
-    }
-
-  wabiz_webhook_processor_start (daemon.processor);
-  wabiz_outbox_start (daemon.outbox);
+  /* --reprocess: the database and the processor, nothing that sends or
+   * receives */
+  daemon.services = wabiz_services_new (daemon.config, reprocess ? WABIZ_SERVICES_NONE
+                                                                 : WABIZ_SERVICES_SEND | WABIZ_SERVICES_PROCESS |
+                                                                     WABIZ_SERVICES_LISTEN | WABIZ_SERVICES_NOTIFY);
+  wabiz_services_set_database (daemon.services, NULL, NULL, DB_POOL_SIZE);
+  wabiz_services_start_async (daemon.services, NULL, started_cb, &daemon);
 
   g_unix_signal_add (SIGTERM, stop_signal_cb, &daemon);
   g_unix_signal_add (SIGINT, stop_signal_cb, &daemon);
-
-  url = wabiz_http_server_dup_url (daemon.http);
-  fprintf (stderr, "wabizd: listening on %s\n", url);
-  fflush (stderr);
 
   g_main_loop_run (daemon.loop);
 
