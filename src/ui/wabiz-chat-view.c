@@ -22,7 +22,7 @@
 #include "wabiz-export.h"
 #include "wabiz-message-row.h"
 #include "wabiz-phone.h"
-#include "wabiz-window.h"
+#include "wabiz-toast.h"
 
 #include <adwaita.h>
 #include <glib/gi18n.h>
@@ -122,13 +122,7 @@ static void
 toast (WabizChatView *self,
        const char    *text)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-
-  g_debug ("Toast: %s", text);
-  if (root != NULL && WABIZ_IS_WINDOW (root))
-    wabiz_window_add_toast (WABIZ_WINDOW (root), adw_toast_new (text));
-  else
-    g_message ("%s", text);
+  wabiz_widget_toast (GTK_WIDGET (self), text);
 }
 
 static const char *

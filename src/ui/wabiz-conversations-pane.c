@@ -17,7 +17,7 @@
 #include "wabiz-conversation-row.h"
 #include "wabiz-conversations-pane.h"
 #include "wabiz-template-dialog.h"
-#include "wabiz-window.h"
+#include "wabiz-toast.h"
 
 #include <glib/gi18n.h>
 
@@ -327,11 +327,8 @@ search_changed_cb (WabizConversationsPane *self)
 static void
 template_sent_cb (WabizConversationsPane *self)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-
   /* the bubble appears as queued through the store's NOTIFY */
-  if (WABIZ_IS_WINDOW (root))
-    wabiz_window_add_toast (WABIZ_WINDOW (root), adw_toast_new (_("Template queued")));
+  wabiz_widget_toast (GTK_WIDGET (self), _("Template queued"));
 }
 
 static void

@@ -12,7 +12,7 @@
 
 #include "wabiz-lead-editor.h"
 #include "wabiz-phone.h"
-#include "wabiz-window.h"
+#include "wabiz-toast.h"
 
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
@@ -276,8 +276,6 @@ saved_cb (GObject      *object,
 
   if (saved == NULL)
     {
-      GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-
       if (g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_CONSTRAINT))
         {
           set_field_error (self, &self->fields[FIELD_PHONE],
@@ -286,8 +284,7 @@ saved_cb (GObject      *object,
         }
 
       g_warning ("Cannot save a lead: %s", error->message);
-      if (WABIZ_IS_WINDOW (root))
-        wabiz_window_add_toast (WABIZ_WINDOW (root), adw_toast_new (error->message));
+      wabiz_widget_toast (GTK_WIDGET (self), error->message);
       return;
     }
 

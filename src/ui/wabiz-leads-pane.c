@@ -15,7 +15,7 @@
 #include "wabiz-lead-row.h"
 #include "wabiz-leads-model.h"
 #include "wabiz-leads-pane.h"
-#include "wabiz-window.h"
+#include "wabiz-toast.h"
 
 #include <glib/gi18n.h>
 
@@ -64,22 +64,20 @@ G_DEFINE_FINAL_TYPE (WabizLeadsPane, wabiz_leads_pane, WABIZ_TYPE_PANE)
 static void reload_tags (WabizLeadsPane *self);
 static void reconcile_selection (WabizLeadsPane *self);
 
-static WabizWindow *
+/* (nullable): the window to put dialogs on */
+static GtkWindow *
 get_window (WabizLeadsPane *self)
 {
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
 
-  return WABIZ_IS_WINDOW (root) ? WABIZ_WINDOW (root) : NULL;
+  return GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL;
 }
 
 static void
 toast (WabizLeadsPane *self,
        const char     *text)
 {
-  WabizWindow *window = get_window (self);
-
-  if (window != NULL)
-    wabiz_window_add_toast (window, adw_toast_new (text));
+  wabiz_widget_toast (GTK_WIDGET (self), text);
 }
 
 static gboolean
@@ -496,7 +494,6 @@ delete_action (GtkWidget  *widget,
   WabizLeadsPane *self = WABIZ_LEADS_PANE (widget);
   g_auto(GStrv) ids = dup_selected_ids (self);
   g_autofree char *title = NULL;
-  WabizWindow *window = get_window (self);
   AdwToast *t;
   const char *editing;
   guint n = g_strv_length (ids);
@@ -537,14 +534,10 @@ delete_action (GtkWidget  *widget,
   /* for the tests, which cannot reach the toast's button otherwise */
   g_object_set_data (G_OBJECT (self), "wabiz-delete-toast", t);
 
-  if (window != NULL)
-    wabiz_window_add_toast (window, t);
-  else
-    {
-      g_object_ref_sink (t);
-      flush_delete (self);
-      g_object_unref (t);
-    }
+  /* nowhere to offer the undo: delete at once */
+  if (!wabiz_widget_add_toast (GTK_WIDGET (self), g_object_ref (t)))
+    flush_delete (self);
+  g_object_unref (t);
 }
 
 /* Applies @change with @value (trimmed; an empty one does nothing) to the
@@ -694,7 +687,7 @@ import_action (GtkWidget  *widget,
   GtkFileChooserNative *chooser;
   g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
 
-  chooser = gtk_file_chooser_native_new (_("Import Leads"), GTK_WINDOW (get_window (self)),
+  chooser = gtk_file_chooser_native_new (_("Import Leads"), get_window (self),
                                          GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
   gtk_file_filter_set_name (filter, _("CSV files"));
   gtk_file_filter_add_mime_type (filter, "text/csv");
@@ -770,7 +763,7 @@ export_action (GtkWidget  *widget,
   WabizLeadsPane *self = WABIZ_LEADS_PANE (widget);
   GtkFileChooserNative *chooser;
 
-  chooser = gtk_file_chooser_native_new (_("Export Leads"), GTK_WINDOW (get_window (self)),
+  chooser = gtk_file_chooser_native_new (_("Export Leads"), get_window (self),
                                          GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
   /* Translators: the file name offered for an export */
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), _("leads.csv"));
@@ -1109,7 +1102,7 @@ wabiz_leads_pane_import_file (WabizLeadsPane *self,
   if (wabiz_pane_get_database (WABIZ_PANE (self)) == NULL)
     return NULL;
 
-  dialog = wabiz_import_dialog_new (GTK_WINDOW (get_window (self)),
+  dialog = wabiz_import_dialog_new (get_window (self),
                                     wabiz_pane_get_database (WABIZ_PANE (self)), file);
   gtk_window_present (GTK_WINDOW (dialog));
   return dialog;

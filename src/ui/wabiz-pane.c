@@ -17,7 +17,7 @@
 #include "config.h"
 
 #include "wabiz-pane.h"
-#include "wabiz-window.h"
+#include "wabiz-toast.h"
 
 #include <glib/gi18n.h>
 
@@ -415,20 +415,16 @@ wabiz_pane_get_cancellable (WabizPane *self)
   return priv->cancellable;
 }
 
-/* Tells the user about a failure, in a toast of the window. */
+/* Tells the user about a failure, in a toast. */
 void
 wabiz_pane_show_error (WabizPane    *self,
                        const GError *error)
 {
-  GtkRoot *root;
-
   g_return_if_fail (WABIZ_IS_PANE (self));
   g_return_if_fail (error != NULL);
 
   g_warning ("%s: %s", G_OBJECT_TYPE_NAME (self), error->message);
-  root = gtk_widget_get_root (GTK_WIDGET (self));
-  if (WABIZ_IS_WINDOW (root))
-    wabiz_window_add_toast (WABIZ_WINDOW (root), adw_toast_new (error->message));
+  wabiz_widget_toast (GTK_WIDGET (self), error->message);
 }
 
 /* "1,234" in the user's locale */

@@ -580,22 +580,6 @@ wabiz_window_new (WabizApplication *application)
   return self;
 }
 
-/**
- * wabiz_window_add_toast:
- * @toast: (transfer full): a new toast
- *
- * Shows @toast; the one place the window's toasts go through.
- */
-void
-wabiz_window_add_toast (WabizWindow *self,
-                        AdwToast    *toast)
-{
-  g_return_if_fail (WABIZ_IS_WINDOW (self));
-  g_return_if_fail (ADW_IS_TOAST (toast));
-
-  adw_toast_overlay_add_toast (self->toast_overlay, toast);
-}
-
 const char *
 wabiz_window_get_pane_name (WabizWindow *self)
 {

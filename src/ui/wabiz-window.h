@@ -16,8 +16,6 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (WabizWindow, wabiz_window, WABIZ, WINDOW, AdwApplicationWindow)
 
 WabizWindow *wabiz_window_new             (WabizApplication  *application);
-void         wabiz_window_add_toast       (WabizWindow       *self,
-                                           AdwToast          *toast);
 const char  *wabiz_window_get_pane_name   (WabizWindow       *self);
 void         wabiz_window_set_pane_name   (WabizWindow       *self,
                                            const char        *name);
