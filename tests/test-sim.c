@@ -14,6 +14,7 @@
 
 #include "config.h"
 
+#include "wabiz-sim-gemini.h"
 #include "wabiz-sim-server.h"
 #include "wabiz-test-pg.h"
 
@@ -1506,6 +1507,369 @@ test_gemini_stream (Fixture       *f,
                    expected);
 }
 
+/* Gemini under /v1/ and /v1beta/, scripted answers, the request log */
+
+static Response *
+gemini_at (Fixture    *f,
+           const char *version,
+           const char *action,
+           const char *key,
+           const char *json)
+{
+  g_autofree char *url = g_strconcat (f->base, "/", version, "/models", action, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new (json != NULL ? "POST" : "GET", url);
+
+  if (key != NULL)
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "x-goog-api-key", key);
+  if (json != NULL)
+    {
+      g_autoptr(GBytes) body = g_bytes_new (json, strlen (json));
+
+      soup_message_set_request_body_from_bytes (msg, "application/json", body);
+    }
+
+  return send_message (f, msg);
+}
+
+static void
+script (Fixture    *f,
+        const char *answers)
+{
+  g_autoptr(JsonNode) node = parse (answers, strlen (answers));
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (node);
+  wabiz_sim_server_add_gemini_answers (f->sim, json_node_get_array (node), &error);
+  g_assert_no_error (error);
+}
+
+/* The answer's text, parsed as JSON */
+static JsonNode *
+answer_json (Response *response)
+{
+  const char *text = path_string (response->json, "candidates[0].content.parts[0].text");
+
+  g_assert_nonnull (text);
+  return parse (text, strlen (text));
+}
+
+#define DRAFT_SCHEMA \
+  "\"generationConfig\": {\"responseMimeType\": \"application/json\", \"responseSchema\": " \
+  "{\"type\": \"OBJECT\", \"properties\": {\"body_text\": {\"type\": \"STRING\"}, " \
+  "\"footer_text\": {\"type\": \"STRING\"}, \"example_values\": {\"type\": \"ARRAY\", " \
+  "\"items\": {\"type\": \"STRING\"}}}, \"required\": [\"body_text\", \"footer_text\", " \
+  "\"example_values\"]}}"
+#define DRAFT_PROMPT \
+  "{\"systemInstruction\": {\"parts\": [{\"text\": \"You draft WhatsApp templates.\"}]}, " \
+  "\"contents\": [{\"role\": \"user\", \"parts\": [{\"text\": \"Order ready to collect.\"}]}], " \
+  DRAFT_SCHEMA "}"
+
+static void
+assert_invalid_key_body (Response *response)
+{
+  gboolean error_info = FALSE;
+
+  g_assert_cmpuint (response->status, ==, 400);
+  g_assert_cmpstr (response->content_type, ==, "application/json");
+  g_assert_cmpint (path_int (response->json, "error.code"), ==, 400);
+  g_assert_cmpstr (path_string (response->json, "error.message"), ==,
+                   "API key not valid. Please pass a valid API key.");
+  g_assert_cmpstr (path_string (response->json, "error.status"), ==, "INVALID_ARGUMENT");
+  for (guint i = 0; i < path_length (response->json, "error.details"); i++)
+    {
+      g_autofree char *item = g_strdup_printf ("error.details[%u]", i);
+      JsonNode *detail = path (response->json, item);
+
+      if (g_strcmp0 (path_string (detail, "@type"), "type.googleapis.com/google.rpc.ErrorInfo") == 0)
+        {
+          g_assert_cmpstr (path_string (detail, "reason"), ==, "API_KEY_INVALID");
+          g_assert_cmpstr (path_string (detail, "domain"), ==, "googleapis.com");
+          g_assert_cmpstr (path_string (detail, "metadata.service"), ==,
+                           "generativelanguage.googleapis.com");
+          error_info = TRUE;
+        }
+    }
+  g_assert_true (error_info);
+}
+
+static void
+test_gemini_versions (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(Response) beta = gemini_at (f, "v1beta", "/gemini-2.5-flash:generateContent",
+                                        GEMINI_KEY, PROMPT_A);
+  g_autoptr(Response) stable = gemini_at (f, "v1", "/gemini-2.5-flash:generateContent",
+                                          GEMINI_KEY, PROMPT_A);
+  g_autoptr(Response) stream = gemini_at (f, "v1", "/gemini-2.5-flash:streamGenerateContent?alt=sse",
+                                          GEMINI_KEY, PROMPT_A);
+  g_autoptr(Response) drafted = gemini_at (f, "v1", "/gemini-2.5-pro:generateContent",
+                                           GEMINI_KEY, DRAFT_PROMPT);
+  g_autoptr(Response) list = gemini_at (f, "v1", "", GEMINI_KEY, NULL);
+  g_autoptr(Response) one = gemini_at (f, "v1", "/gemini-2.5-flash-lite", GEMINI_KEY, NULL);
+  g_autoptr(Response) unknown = gemini_at (f, "v1", "/gemini-0.1:generateContent", GEMINI_KEY,
+                                           PROMPT_A);
+  g_autoptr(Response) count = gemini_at (f, "v1", "/gemini-2.5-flash:countTokens", GEMINI_KEY,
+                                         PROMPT_A);
+  g_autoptr(Response) wrong_beta = gemini_at (f, "v1beta", "/gemini-2.5-flash:generateContent",
+                                              "not-the-key", PROMPT_A);
+  g_autoptr(Response) wrong_stable = gemini_at (f, "v1", "/gemini-2.5-flash:generateContent",
+                                                "not-the-key", PROMPT_A);
+  g_autoptr(Response) wrong_stream = gemini_at (f, "v1", "/gemini-2.5-flash:streamGenerateContent?alt=sse",
+                                                "not-the-key", PROMPT_A);
+  g_autoptr(JsonNode) draft = NULL;
+  g_autofree char *joined = NULL;
+  g_autofree char *reason = NULL;
+  const char *text;
+  guint n_chunks = 0;
+  gsize len = 0;
+
+  /* /v1/ answers as /v1beta/ does: the same shape, the same answer */
+  g_assert_cmpuint (stable->status, ==, 200);
+  g_assert_cmpstr (stable->content_type, ==, "application/json");
+  text = path_string (stable->json, "candidates[0].content.parts[0].text");
+  g_assert_nonnull (text);
+  g_assert_cmpstr (text, ==, path_string (beta->json, "candidates[0].content.parts[0].text"));
+  g_assert_cmpstr (path_string (stable->json, "candidates[0].content.role"), ==, "model");
+  g_assert_cmpstr (path_string (stable->json, "candidates[0].finishReason"), ==, "STOP");
+  g_assert_cmpint (path_int (stable->json, "candidates[0].index"), ==, 0);
+  g_assert_cmpstr (path_string (stable->json, "modelVersion"), ==, "gemini-2.5-flash");
+  g_assert_cmpstr (path_string (stable->json, "responseId"), ==,
+                   path_string (beta->json, "responseId"));
+  g_assert_cmpint (path_int (stable->json, "usageMetadata.promptTokenCount"), >, 0);
+  g_assert_cmpint (path_int (stable->json, "usageMetadata.candidatesTokenCount"), >, 0);
+  g_assert_cmpint (path_int (stable->json, "usageMetadata.totalTokenCount"), ==,
+                   path_int (stable->json, "usageMetadata.promptTokenCount") +
+                   path_int (stable->json, "usageMetadata.candidatesTokenCount") +
+                   path_int (stable->json, "usageMetadata.thoughtsTokenCount"));
+  g_assert_cmpstr (path_string (stable->json, "usageMetadata.promptTokensDetails[0].modality"), ==,
+                   "TEXT");
+
+  /* Streamed as server-sent events under /v1/ too */
+  g_assert_cmpuint (stream->status, ==, 200);
+  g_assert_cmpstr (stream->content_type, ==, "text/event-stream");
+  joined = join_stream_text (g_bytes_get_data (stream->body, &len),
+                             g_bytes_get_size (stream->body), TRUE, &n_chunks, &reason);
+  g_assert_cmpuint (n_chunks, >, 1);
+  g_assert_cmpstr (joined, ==, text);
+  g_assert_cmpstr (reason, ==, "STOP");
+
+  /* Structured output: JSON with each required field of the schema */
+  g_assert_cmpuint (drafted->status, ==, 200);
+  g_assert_cmpstr (path_string (drafted->json, "modelVersion"), ==, "gemini-2.5-pro");
+  g_assert_cmpint (path_int (drafted->json, "usageMetadata.thoughtsTokenCount"), >, 0);
+  draft = answer_json (drafted);
+  g_assert_nonnull (draft);
+  g_assert_nonnull (path_string (draft, "body_text"));
+  g_assert_nonnull (path_string (draft, "footer_text"));
+  g_assert_cmpuint (path_length (draft, "example_values"), >, 0);
+
+  g_assert_cmpuint (list->status, ==, 200);
+  g_assert_cmpuint (path_length (list->json, "models"), >=, 3);
+  g_assert_cmpstr (path_string (one->json, "name"), ==, "models/gemini-2.5-flash-lite");
+  g_assert_cmpuint (unknown->status, ==, 404);
+  g_assert_cmpstr (path_string (unknown->json, "error.status"), ==, "NOT_FOUND");
+  g_assert_nonnull (strstr (path_string (unknown->json, "error.message"), "API version v1,"));
+  g_assert_cmpuint (count->status, ==, 200);
+  g_assert_cmpint (path_int (count->json, "totalTokens"), >, 0);
+
+  /* A wrong key: Google's 400 body, on both prefixes, streaming or not */
+  assert_invalid_key_body (wrong_beta);
+  assert_invalid_key_body (wrong_stable);
+  assert_invalid_key_body (wrong_stream);
+  g_assert_false (bytes_contain (wrong_stable->body, "not-the-key"));
+}
+
+static void
+test_gemini_script (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(Response) quota = NULL;
+  g_autoptr(Response) safety = NULL;
+  g_autoptr(Response) cut = NULL;
+  g_autoptr(Response) blocked = NULL;
+  g_autoptr(Response) at_end = NULL;
+  g_autoptr(Response) promo = NULL;
+  g_autoptr(Response) malformed = NULL;
+  g_autoptr(Response) own = NULL;
+  g_autoptr(Response) streamed = NULL;
+  g_autoptr(Response) listed = NULL;
+  g_autoptr(Response) bad = NULL;
+  g_autoptr(Response) cleared = NULL;
+  g_autoptr(Response) after_clear = NULL;
+  g_autoptr(JsonNode) draft = NULL;
+  g_autoptr(JsonNode) whole = NULL;
+  g_autofree char *joined = NULL;
+  g_autofree char *reason = NULL;
+  const char *text;
+  guint n_chunks = 0;
+  gsize len = 0;
+
+  script (f, "[{\"status\": 429, \"retry_delay\": \"4.5s\"}, {\"finish_reason\": \"SAFETY\"}, "
+             "{\"finish_reason\": \"MAX_TOKENS\"}, {\"block_reason\": \"PROHIBITED_CONTENT\"}, "
+             "{\"fault\": \"placeholder_at_end\"}, {\"fault\": \"promotional\"}, "
+             "{\"fault\": \"malformed_json\"}, {\"json\": {\"body_text\": \"Hi there\"}}]");
+  listed = request (f, "GET", "/_sim/gemini/script", NULL, NULL);
+  g_assert_cmpuint (listed->status, ==, 200);
+  g_assert_cmpuint (path_length (listed->json, "answers"), ==, 8);
+
+  quota = gemini_at (f, "v1", "/gemini-2.5-pro:generateContent", GEMINI_KEY, DRAFT_PROMPT);
+  g_assert_cmpuint (quota->status, ==, 429);
+  g_assert_cmpstr (path_string (quota->json, "error.status"), ==, "RESOURCE_EXHAUSTED");
+  g_assert_cmpstr (path_string (quota->json, "error.details[2].@type"), ==,
+                   "type.googleapis.com/google.rpc.RetryInfo");
+  g_assert_cmpstr (path_string (quota->json, "error.details[2].retryDelay"), ==, "4.5s");
+
+  /* SAFETY: a candidate without content, with the rating that blocked it */
+  safety = gemini_at (f, "v1beta", "/gemini-2.5-pro:generateContent", GEMINI_KEY, DRAFT_PROMPT);
+  g_assert_cmpuint (safety->status, ==, 200);
+  g_assert_cmpstr (path_string (safety->json, "candidates[0].finishReason"), ==, "SAFETY");
+  g_assert_null (path (safety->json, "candidates[0].content"));
+  g_assert_cmpstr (path_string (safety->json, "candidates[0].safetyRatings[2].probability"), ==,
+                   "HIGH");
+
+  /* MAX_TOKENS: half of what would have come, which is no longer JSON */
+  cut = gemini_at (f, "v1beta", "/gemini-2.5-pro:generateContent", GEMINI_KEY, DRAFT_PROMPT);
+  g_assert_cmpuint (cut->status, ==, 200);
+  g_assert_cmpstr (path_string (cut->json, "candidates[0].finishReason"), ==, "MAX_TOKENS");
+  text = path_string (cut->json, "candidates[0].content.parts[0].text");
+  g_assert_nonnull (text);
+  whole = parse (text, strlen (text));
+  g_assert_null (whole);
+
+  /* A blocked prompt: HTTP 200, promptFeedback and no candidates */
+  blocked = gemini_at (f, "v1", "/gemini-2.5-pro:generateContent", GEMINI_KEY, DRAFT_PROMPT);
+  g_assert_cmpuint (blocked->status, ==, 200);
+  g_assert_null (path (blocked->json, "candidates"));
+  g_assert_cmpstr (path_string (blocked->json, "promptFeedback.blockReason"), ==,
+                   "PROHIBITED_CONTENT");
+  g_assert_cmpint (path_int (blocked->json, "usageMetadata.promptTokenCount"), >, 0);
+
+  /* Template drafts that break a rule, in the shape the schema asks for */
+  at_end = gemini_at (f, "v1", "/gemini-2.5-pro:generateContent", GEMINI_KEY, DRAFT_PROMPT);
+  draft = answer_json (at_end);
+  g_assert_nonnull (draft);
+  g_assert_true (g_str_has_suffix (path_string (draft, "body_text"), "{{2}}."));
+  g_assert_cmpuint (path_length (draft, "example_values"), ==, 2);
+  g_assert_nonnull (path_string (draft, "footer_text"));
+  g_clear_pointer (&draft, json_node_unref);
+
+  promo = gemini_at (f, "v1", "/gemini-2.5-pro:generateContent", GEMINI_KEY, DRAFT_PROMPT);
+  draft = answer_json (promo);
+  g_assert_nonnull (strstr (path_string (draft, "body_text"), "20% off"));
+  g_clear_pointer (&draft, json_node_unref);
+
+  malformed = gemini_at (f, "v1", "/gemini-2.5-pro:generateContent", GEMINI_KEY, DRAFT_PROMPT);
+  g_assert_cmpstr (path_string (malformed->json, "candidates[0].finishReason"), ==, "STOP");
+  draft = answer_json (malformed);
+  g_assert_null (draft);
+
+  /* The test's own JSON, as the text */
+  own = gemini_at (f, "v1", "/gemini-2.5-pro:generateContent", GEMINI_KEY, DRAFT_PROMPT);
+  draft = answer_json (own);
+  g_assert_cmpstr (path_string (draft, "body_text"), ==, "Hi there");
+  g_clear_pointer (&draft, json_node_unref);
+  g_clear_pointer (&own, response_free);
+
+  /* Streamed, a scripted answer comes in pieces that join up */
+  script (f, "[{\"fault\": \"placeholders_adjacent\"}, {\"fault\": \"placeholders_adjacent\"}]");
+  streamed = gemini_at (f, "v1", "/gemini-2.5-pro:streamGenerateContent?alt=sse", GEMINI_KEY,
+                        DRAFT_PROMPT);
+  joined = join_stream_text (g_bytes_get_data (streamed->body, &len),
+                             g_bytes_get_size (streamed->body), TRUE, &n_chunks, &reason);
+  g_assert_cmpuint (n_chunks, >, 1);
+  g_assert_cmpstr (reason, ==, "STOP");
+  draft = parse (joined, strlen (joined));
+  g_assert_nonnull (draft);
+  g_assert_nonnull (strstr (path_string (draft, "body_text"), "{{1}} {{2}}"));
+
+  /* One left; a bad script is refused whole; DELETE empties it */
+  listed = (response_free (listed), request (f, "GET", "/_sim/gemini/script", NULL, NULL));
+  g_assert_cmpuint (path_length (listed->json, "answers"), ==, 1);
+  bad = request (f, "POST", "/_sim/gemini/script", NULL,
+                 "{\"answers\": [{\"text\": \"fine\"}, {\"fault\": \"no_such_fault\"}]}");
+  g_assert_cmpuint (bad->status, ==, 400);
+  g_assert_nonnull (strstr (path_string (bad->json, "error.message"), "no_such_fault"));
+  g_clear_pointer (&bad, response_free);
+  bad = request (f, "POST", "/_sim/gemini/script", NULL, "[{\"status\": 302}]");
+  g_assert_cmpuint (bad->status, ==, 400);
+  g_clear_pointer (&bad, response_free);
+  bad = request (f, "POST", "/_sim/gemini/script", NULL, "[{\"finish_reason\": \"TIRED\"}]");
+  g_assert_cmpuint (bad->status, ==, 400);
+  cleared = request (f, "DELETE", "/_sim/gemini/script", NULL, NULL);
+  g_assert_cmpuint (cleared->status, ==, 200);
+  g_assert_cmpuint (path_length (cleared->json, "answers"), ==, 0);
+  after_clear = gemini_at (f, "v1", "/gemini-2.5-pro:generateContent", GEMINI_KEY, PROMPT_B);
+  g_assert_cmpstr (path_string (after_clear->json, "candidates[0].finishReason"), ==, "STOP");
+  g_assert_null (strstr (path_string (after_clear->json, "candidates[0].content.parts[0].text"),
+                       "{{1}} {{2}}"));
+
+  /* Scripted over HTTP, and used in order */
+  g_clear_pointer (&bad, response_free);
+  bad = request (f, "POST", "/_sim/gemini/script", NULL,
+                 "{\"answers\": [{\"text\": \"Scripted over HTTP\"}]}");
+  g_assert_cmpuint (bad->status, ==, 200);
+  own = gemini_at (f, "v1beta", "/gemini-2.5-flash:generateContent", GEMINI_KEY, PROMPT_A);
+  g_assert_cmpstr (path_string (own->json, "candidates[0].content.parts[0].text"), ==,
+                   "Scripted over HTTP");
+}
+
+static void
+test_gemini_requests (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(Response) first = gemini_at (f, "v1", "/gemini-2.5-flash:generateContent",
+                                         GEMINI_KEY, PROMPT_A);
+  g_autoptr(Response) wrong = gemini_at (f, "v1beta", "/gemini-2.5-pro:streamGenerateContent?alt=sse",
+                                         "not-the-key", PROMPT_B);
+  g_autoptr(Response) log = request (f, "GET", "/_sim/gemini/requests", NULL, NULL);
+  g_autoptr(Response) since = NULL;
+  g_autoptr(Response) cleared = NULL;
+  g_autoptr(JsonArray) in_process = NULL;
+  JsonNode *entry;
+
+  g_assert_cmpuint (log->status, ==, 200);
+  g_assert_cmpuint (path_length (log->json, "requests"), ==, 2);
+  entry = path (log->json, "requests[0]");
+  g_assert_cmpint (path_int (entry, "seq"), ==, 1);
+  g_assert_cmpstr (path_string (entry, "version"), ==, "v1");
+  g_assert_cmpstr (path_string (entry, "model"), ==, "gemini-2.5-flash");
+  g_assert_cmpstr (path_string (entry, "action"), ==, "generateContent");
+  g_assert_cmpint (path_int (entry, "status"), ==, 200);
+  g_assert_true (json_node_get_boolean (path (entry, "key_in_header")));
+  g_assert_cmpstr (path_string (entry, "request.contents[0].parts[0].text"), ==,
+                   "Hi! Do you do birthday cakes?");
+  g_assert_cmpint (path_int (entry, "received_at_us"), >, 0);
+
+  entry = path (log->json, "requests[1]");
+  g_assert_cmpstr (path_string (entry, "version"), ==, "v1beta");
+  g_assert_cmpstr (path_string (entry, "action"), ==, "streamGenerateContent");
+  g_assert_true (json_node_get_boolean (path (entry, "sse")));
+  g_assert_cmpint (path_int (entry, "status"), ==, 400);
+  g_assert_cmpint (path_int (entry, "monotonic_us"), >=,
+                   path_int (log->json, "requests[0].monotonic_us"));
+  /* the log never holds a key */
+  g_assert_false (bytes_contain (log->body, "not-the-key"));
+  g_assert_false (bytes_contain (log->body, GEMINI_KEY));
+
+  since = request (f, "GET", "/_sim/gemini/requests?since=1", NULL, NULL);
+  g_assert_cmpuint (path_length (since->json, "requests"), ==, 1);
+  in_process = wabiz_sim_server_dup_gemini_requests (f->sim, 0);
+  g_assert_cmpuint (json_array_get_length (in_process), ==, 2);
+
+  cleared = request (f, "DELETE", "/_sim/gemini/requests", NULL, NULL);
+  g_assert_cmpuint (cleared->status, ==, 200);
+  g_clear_pointer (&in_process, json_array_unref);
+  in_process = wabiz_sim_server_dup_gemini_requests (f->sim, 0);
+  g_assert_cmpuint (json_array_get_length (in_process), ==, 0);
+
+  /* A reset forgets the log and the script */
+  script (f, "[{\"text\": \"left over\"}]");
+  wabiz_sim_server_reset (f->sim);
+  g_clear_pointer (&since, response_free);
+  since = request (f, "GET", "/_sim/gemini/script", NULL, NULL);
+  g_assert_cmpuint (path_length (since->json, "answers"), ==, 0);
+}
+
 /* Control API */
 
 static void
@@ -2234,6 +2598,9 @@ main (int   argc,
   ADD ("/sim/gemini/schema", test_gemini_schema);
   ADD ("/sim/gemini/faults", test_gemini_faults);
   ADD ("/sim/gemini/stream", test_gemini_stream);
+  ADD ("/sim/gemini/versions", test_gemini_versions);
+  ADD ("/sim/gemini/script", test_gemini_script);
+  ADD ("/sim/gemini/requests", test_gemini_requests);
   ADD ("/sim/control/inbound", test_inbound_types);
   ADD ("/sim/control/config", test_config);
 

@@ -2,21 +2,32 @@
  *
  * SPDX-License-Identifier: MIT
  *
- * The Gemini API under /v1beta/models: generateContent,
- * streamGenerateContent (SSE with ?alt=sse, else a JSON array),
- * countTokens, and the model list. Keys come in `x-goog-api-key` or
- * `?key=`; errors have Google's shape. Answers are deterministic: a
- * hash of the request's text, schema and MIME type seeds the generator.
- * With `responseMimeType: application/json` and a schema (responseSchema
- * or responseJsonSchema), the text is JSON that conforms to it; a few
- * field names WaBiz uses (template drafts, message classification) get
- * coherent values. Faults are injected through `gemini_fail_next`.
+ * The Gemini API under /v1beta/models and /v1/models (Google serves
+ * both, and its own SDK calls /v1/ when given a base URL):
+ * generateContent, streamGenerateContent (SSE with ?alt=sse, else a JSON
+ * array), countTokens, and the model list. Keys come in
+ * `x-goog-api-key` or `?key=`; errors have Google's shape. Answers are
+ * deterministic: a hash of the request's text, schema and MIME type
+ * seeds the generator. With `responseMimeType: application/json` and a
+ * schema (responseSchema or responseJsonSchema), the text is JSON that
+ * conforms to it; a few field names WaBiz uses (template drafts, message
+ * classification) get coherent values.
+ *
+ * Faults are injected through `gemini_fail_next` (HTTP errors), and
+ * through a script of canned answers (`/_sim/gemini/script`), consumed
+ * one per generate call: an HTTP error with its retry delay, a text or
+ * JSON of the test's own, a finish reason (SAFETY, MAX_TOKENS, …), a
+ * prompt blocked before any candidate, or a template draft that breaks
+ * one of WhatsApp's rules. Every call to a model is logged with its
+ * arrival time (`/_sim/gemini/requests`), so that a test can check
+ * how long a client waited between two tries.
  */
 
 #define G_LOG_DOMAIN "wabiz-sim-gemini"
 
 #include "config.h"
 
+#include "wabiz-sim-gemini.h"
 #include "wabiz-sim-server-private.h"
 
 #include <string.h>
@@ -154,6 +165,83 @@ static const ReplyBank reply_banks[] = {
 };
 
 static const char * const language_codes[] = { "en", "pt", "es" };
+
+/* What the Gemini part keeps on the server, beside its config */
+typedef struct
+{
+  GQueue     script;       /* JsonObject * (owned): canned answers, next first */
+  GPtrArray *requests;     /* JsonObject * (owned): the request log, oldest first */
+  guint64    request_seq;
+} GeminiState;
+
+#define GEMINI_STATE_KEY "wabiz-sim-gemini-state"
+#define MAX_LOGGED_REQUESTS 1000
+
+/* Template drafts that break one of WhatsApp's rules each, for the
+ * script's "fault": the body, footer and example values that replace a
+ * draft's. */
+typedef struct
+{
+  const char *name;
+  const char *body;
+  const char *footer;            /* NULL: the draft's own */
+  const char *examples[4];
+} TemplateFault;
+
+static const TemplateFault template_faults[] = {
+  { "placeholder_at_start",
+    "{{1}}, your order {{2}} is ready to collect. Thank you for choosing us!",
+    NULL, { "Maria", "#4521" } },
+  { "placeholder_at_end",
+    "Hello {{1}}, your order is ready to collect today until {{2}}.",
+    NULL, { "Maria", "19:00" } },
+  { "placeholders_out_of_order",
+    "Hello {{1}}, your order {{3}} is ready to collect. Thank you for choosing us!",
+    NULL, { "Maria", "#4521" } },
+  { "placeholders_adjacent",
+    "Hello {{1}} {{2}}, your order is ready to collect. Thank you for choosing us!",
+    NULL, { "Maria", "Lopez" } },
+  { "placeholder_malformed",
+    "Hello {{first_name}}, your order is ready to collect. Thank you for choosing us!",
+    NULL, { "Maria" } },
+  { "too_few_words",
+    "Hi {{1}} re {{2}} on {{3}}, ok?",
+    NULL, { "Maria", "#4521", "Friday" } },
+  { "body_too_long", NULL /* made long below */, NULL, { "Maria" } },
+  { "body_empty", "", NULL, { NULL } },
+  { "examples_missing",
+    "Hello {{1}}, your order {{2}} is ready to collect. Thank you for choosing us!",
+    NULL, { "Maria" } },
+  { "examples_extra",
+    "Hello {{1}}, your order is ready to collect. Thank you for choosing us!",
+    NULL, { "Maria", "#4521", "19:00" } },
+  { "footer_too_long",
+    "Hello {{1}}, your order {{2}} is ready to collect. Thank you for choosing us!",
+    "Rosa's Bakery, Rua Augusta 12, Lisbon, open every day from 8 until 19",
+    { "Maria", "#4521" } },
+  { "footer_placeholder",
+    "Hello {{1}}, your order {{2}} is ready to collect. Thank you for choosing us!",
+    "See you soon, {{1}}", { "Maria", "#4521" } },
+  { "promotional",
+    "Hello {{1}}, your order {{2}} is ready to collect. Enjoy 20% off your next cake in "
+    "our weekend sale!",
+    NULL, { "Maria", "#4521" } },
+  /* Not JSON at all, or JSON cut short: the text replaces the answer. */
+  { "malformed_json", "{\"body_text\": \"Hello {{1}}, your order {{2}} is ready", NULL,
+    { NULL } },
+  { "not_json", "Sure! Here is a template you could use: Hello {{1}}, your order is ready.",
+    NULL, { NULL } },
+};
+
+static const char * const finish_reasons[] = {
+  "STOP", "MAX_TOKENS", "SAFETY", "RECITATION", "LANGUAGE", "OTHER", "BLOCKLIST",
+  "PROHIBITED_CONTENT", "SPII", "MALFORMED_FUNCTION_CALL", "IMAGE_SAFETY",
+  "FINISH_REASON_UNSPECIFIED", NULL
+};
+
+static const char * const block_reasons[] = {
+  "SAFETY", "OTHER", "BLOCKLIST", "PROHIBITED_CONTENT", "IMAGE_SAFETY", NULL
+};
 
 /* Errors */
 
@@ -1060,7 +1148,9 @@ typedef struct
 {
   const GeminiModel *model;
   char              *text;            /* (owned) (nullable) */
-  const char        *finish_reason;
+  const char        *finish_reason;   /* static, or scripted_reason */
+  char              *scripted_reason; /* (owned) (nullable) */
+  char              *block_reason;    /* (owned) (nullable) the prompt was blocked */
   gint64             prompt_tokens;
   gint64             candidate_tokens;
   gint64             thought_tokens;
@@ -1071,6 +1161,8 @@ static void
 answer_clear (Answer *answer)
 {
   g_clear_pointer (&answer->text, g_free);
+  g_clear_pointer (&answer->scripted_reason, g_free);
+  g_clear_pointer (&answer->block_reason, g_free);
   g_clear_pointer (&answer->response_id, g_free);
 }
 
@@ -1082,35 +1174,84 @@ count_tokens (const char *text)
   return text != NULL ? (gint64) (strlen (text) + 3) / 4 : 0;
 }
 
+/* Google's ratings, one per category; @high: one of them is why the
+ * answer was blocked. */
+static JsonArray *
+build_safety_ratings (gboolean high)
+{
+  static const char * const categories[] = {
+    "HARM_CATEGORY_HATE_SPEECH", "HARM_CATEGORY_DANGEROUS_CONTENT",
+    "HARM_CATEGORY_HARASSMENT", "HARM_CATEGORY_SEXUALLY_EXPLICIT",
+  };
+  JsonArray *ratings = json_array_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (categories); i++)
+    {
+      JsonObject *rating = json_object_new ();
+      gboolean blocked = high && i == G_N_ELEMENTS (categories) - 2;
+
+      json_object_set_string_member (rating, "category", categories[i]);
+      json_object_set_string_member (rating, "probability", blocked ? "HIGH" : "NEGLIGIBLE");
+      if (blocked)
+        json_object_set_boolean_member (rating, "blocked", TRUE);
+      json_array_add_object_element (ratings, rating);
+    }
+
+  return ratings;
+}
+
 static JsonObject *
 build_response (Answer     *answer,
                 const char *text,
                 gboolean    last)
 {
   JsonObject *root = json_object_new ();
-  JsonArray *candidates = json_array_new ();
-  JsonObject *candidate = json_object_new ();
-  JsonObject *content = json_object_new ();
   JsonObject *usage = json_object_new ();
   JsonArray *details = json_array_new ();
   JsonObject *detail = json_object_new ();
 
-  if (text != NULL)
+  if (answer->block_reason != NULL)
     {
-      JsonArray *parts = json_array_new ();
-      JsonObject *part = json_object_new ();
+      /* The prompt was blocked: no candidates at all, yet HTTP 200. */
+      JsonObject *feedback = json_object_new ();
 
-      json_object_set_string_member (part, "text", text);
-      json_array_add_object_element (parts, part);
-      json_object_set_array_member (content, "parts", parts);
+      json_object_set_string_member (feedback, "blockReason", answer->block_reason);
+      json_object_set_array_member (feedback, "safetyRatings", build_safety_ratings (TRUE));
+      json_object_set_object_member (root, "promptFeedback", feedback);
     }
-  json_object_set_string_member (content, "role", "model");
-  json_object_set_object_member (candidate, "content", content);
-  if (last)
-    json_object_set_string_member (candidate, "finishReason", answer->finish_reason);
-  json_object_set_int_member (candidate, "index", 0);
-  json_array_add_object_element (candidates, candidate);
-  json_object_set_array_member (root, "candidates", candidates);
+  else
+    {
+      JsonArray *candidates = json_array_new ();
+      JsonObject *candidate = json_object_new ();
+      gboolean declined = last && !g_str_equal (answer->finish_reason, "STOP") &&
+                          !g_str_equal (answer->finish_reason, "MAX_TOKENS");
+
+      /* A declined answer (SAFETY, RECITATION, …) without text has no
+       * content at all, as Google sends it. */
+      if (text != NULL || !declined)
+        {
+          JsonObject *content = json_object_new ();
+
+          if (text != NULL)
+            {
+              JsonArray *parts = json_array_new ();
+              JsonObject *part = json_object_new ();
+
+              json_object_set_string_member (part, "text", text);
+              json_array_add_object_element (parts, part);
+              json_object_set_array_member (content, "parts", parts);
+            }
+          json_object_set_string_member (content, "role", "model");
+          json_object_set_object_member (candidate, "content", content);
+        }
+      if (last)
+        json_object_set_string_member (candidate, "finishReason", answer->finish_reason);
+      json_object_set_int_member (candidate, "index", 0);
+      if (declined && g_str_equal (answer->finish_reason, "SAFETY"))
+        json_object_set_array_member (candidate, "safetyRatings", build_safety_ratings (TRUE));
+      json_array_add_object_element (candidates, candidate);
+      json_object_set_array_member (root, "candidates", candidates);
+    }
 
   json_object_set_int_member (usage, "promptTokenCount", answer->prompt_tokens);
   if (last)
@@ -1412,6 +1553,147 @@ generate (WabizSimServer    *self,
   return TRUE;
 }
 
+/* Script */
+
+static void
+set_either_member (JsonObject *object,
+                   const char *key,
+                   const char *other_key,
+                   JsonNode   *value)
+{
+  if (!json_object_has_member (object, key) && json_object_has_member (object, other_key))
+    key = other_key;
+  json_object_set_member (object, key, value);
+}
+
+static JsonNode *
+new_string_node (const char *text)
+{
+  JsonNode *node = json_node_new (JSON_NODE_VALUE);
+
+  json_node_set_string (node, text);
+  return node;
+}
+
+/* Replaces the draft in @answer by one that breaks the rule @fault is
+ * named after. */
+static void
+apply_template_fault (Answer              *answer,
+                      const TemplateFault *fault)
+{
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GString) long_body = NULL;
+  const char *body = fault->body;
+  JsonObject *draft;
+  JsonArray *examples;
+
+  if (g_str_equal (fault->name, "malformed_json") || g_str_equal (fault->name, "not_json"))
+    {
+      g_free (answer->text);
+      answer->text = g_strdup (fault->body);
+      return;
+    }
+
+  if (body == NULL)
+    {
+      long_body = g_string_new ("Hello {{1}}, thank you for your order.");
+      while (long_body->len <= 1100)
+        g_string_append (long_body, " We are preparing it with care and will tell you as "
+                         "soon as it is ready.");
+      body = long_body->str;
+    }
+
+  if (answer->text != NULL)
+    node = wabiz_sim_parse_json (answer->text, strlen (answer->text), NULL);
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_free (answer->text);
+      answer->text = g_strdup (body);
+      return;
+    }
+
+  draft = json_node_get_object (node);
+  set_either_member (draft, "body_text", "body", new_string_node (body));
+  if (fault->footer != NULL)
+    set_either_member (draft, "footer_text", "footer", new_string_node (fault->footer));
+  examples = json_array_new ();
+  for (guint i = 0; i < G_N_ELEMENTS (fault->examples) && fault->examples[i] != NULL; i++)
+    json_array_add_string_element (examples, fault->examples[i]);
+  set_either_member (draft, "example_values", "examples", json_node_init_array (json_node_alloc (),
+                                                                                 examples));
+  json_array_unref (examples);
+
+  g_free (answer->text);
+  answer->text = json_to_string (node, FALSE);
+}
+
+static const TemplateFault *
+find_template_fault (const char *name)
+{
+  for (guint i = 0; name != NULL && i < G_N_ELEMENTS (template_faults); i++)
+    {
+      if (g_str_equal (template_faults[i].name, name))
+        return &template_faults[i];
+    }
+
+  return NULL;
+}
+
+/* Makes @answer what the script's @entry says (checked when it was
+ * scripted). */
+static void
+apply_script (Answer     *answer,
+              JsonObject *entry)
+{
+  const TemplateFault *fault = find_template_fault (wabiz_sim_object_get_string (entry, "fault"));
+  const char *text = wabiz_sim_object_get_string (entry, "text");
+  JsonNode *json = json_object_get_member (entry, "json");
+  const char *finish = wabiz_sim_object_get_string (entry, "finish_reason");
+  const char *block = wabiz_sim_object_get_string (entry, "block_reason");
+  gboolean own_text = fault != NULL || text != NULL || json != NULL;
+
+  if (fault != NULL)
+    apply_template_fault (answer, fault);
+  if (json != NULL)
+    {
+      g_free (answer->text);
+      answer->text = json_to_string (json, FALSE);
+    }
+  else if (text != NULL)
+    {
+      g_free (answer->text);
+      answer->text = g_strdup (text);
+    }
+
+  if (finish != NULL)
+    {
+      g_free (answer->scripted_reason);
+      answer->scripted_reason = g_strdup (finish);
+      answer->finish_reason = answer->scripted_reason;
+
+      if (g_str_equal (finish, "MAX_TOKENS") && !own_text && answer->text != NULL)
+        {
+          /* Cut off halfway: half a template, as a small maxOutputTokens gives. */
+          char *half = g_utf8_find_prev_char (answer->text, answer->text + strlen (answer->text) / 2 + 1);
+
+          if (half != NULL)
+            *half = '\0';
+        }
+      else if (!g_str_equal (finish, "STOP") && !g_str_equal (finish, "MAX_TOKENS") && !own_text)
+        {
+          g_clear_pointer (&answer->text, g_free);
+        }
+    }
+
+  if (block != NULL)
+    {
+      answer->block_reason = g_strdup (block);
+      g_clear_pointer (&answer->text, g_free);
+    }
+
+  answer->candidate_tokens = count_tokens (answer->text);
+}
+
 /* Cuts @text in up to three pieces at spaces, for streaming. */
 static GPtrArray *
 split_text (const char *text)
@@ -1506,6 +1788,7 @@ reply_generate (WabizSimServer    *self,
                 SoupServerMessage *msg,
                 const GeminiModel *model,
                 JsonObject        *request,
+                JsonObject        *scripted,
                 gboolean           streaming,
                 GHashTable        *query)
 {
@@ -1516,6 +1799,8 @@ reply_generate (WabizSimServer    *self,
 
   if (!generate (self, msg, model, request, &answer))
     return;
+  if (scripted != NULL)
+    apply_script (&answer, scripted);
 
   g_debug ("Gemini %s: %s, %" G_GINT64_FORMAT " candidate tokens", model->id,
            answer.finish_reason, answer.candidate_tokens);
@@ -1608,21 +1893,193 @@ reply_count_tokens (SoupServerMessage *msg,
 
 static void
 reply_not_found (SoupServerMessage *msg,
+                 const char        *version,
                  const char        *model_id,
                  const char        *method)
 {
   g_autofree char *message = NULL;
 
   if (model_id != NULL)
-    message = g_strdup_printf ("models/%s is not found for API version v1beta, or is not "
+    message = g_strdup_printf ("models/%s is not found for API version %s, or is not "
                                "supported for %s. Call ListModels to see the list of "
                                "available models and their supported methods.",
-                               model_id, method != NULL ? method : "this method");
+                               model_id, version, method != NULL ? method : "this method");
   else
     message = g_strdup ("Requested entity was not found.");
 
   wabiz_sim_reply_google_error (msg, 404, "NOT_FOUND", message, NULL);
 }
+
+/* State: the script and the request log */
+
+static void
+gemini_state_free (GeminiState *state)
+{
+  g_queue_clear_full (&state->script, (GDestroyNotify) json_object_unref);
+  g_clear_pointer (&state->requests, g_ptr_array_unref);
+  g_free (state);
+}
+
+static GeminiState *
+get_state (WabizSimServer *self)
+{
+  GeminiState *state = g_object_get_data (G_OBJECT (self), GEMINI_STATE_KEY);
+
+  if (state == NULL)
+    {
+      state = g_new0 (GeminiState, 1);
+      g_queue_init (&state->script);
+      state->requests = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+      g_object_set_data_full (G_OBJECT (self), GEMINI_STATE_KEY, state,
+                              (GDestroyNotify) gemini_state_free);
+    }
+
+  return state;
+}
+
+/* Logs a call to a model, without its key; the entry is borrowed, to
+ * fill in the status once answered. */
+static JsonObject *
+log_request (WabizSimServer    *self,
+             SoupServerMessage *msg,
+             const char        *version,
+             const char        *model_id,
+             const char        *action,
+             gboolean           streaming_sse)
+{
+  GeminiState *state = get_state (self);
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  JsonObject *entry = json_object_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_object_set_int_member (entry, "seq", ++state->request_seq);
+  json_object_set_int_member (entry, "received_at_us", g_get_real_time ());
+  json_object_set_int_member (entry, "monotonic_us", g_get_monotonic_time ());
+  json_object_set_string_member (entry, "method", soup_server_message_get_method (msg));
+  json_object_set_string_member (entry, "version", version);
+  json_object_set_string_member (entry, "model", model_id);
+  if (action != NULL)
+    json_object_set_string_member (entry, "action", action);
+  json_object_set_boolean_member (entry, "sse", streaming_sse);
+  json_object_set_boolean_member (entry, "key_in_header",
+                                  soup_message_headers_get_one (headers, "x-goog-api-key") != NULL);
+  if (body != NULL && body->length > 0)
+    root = wabiz_sim_parse_json (body->data, body->length, NULL);
+  if (root != NULL)
+    json_object_set_member (entry, "request", g_steal_pointer (&root));
+
+  g_ptr_array_add (state->requests, entry);
+  if (state->requests->len > MAX_LOGGED_REQUESTS)
+    g_ptr_array_remove_index (state->requests, 0);
+
+  return entry;
+}
+
+static gboolean
+check_script_entry (JsonNode  *node,
+                    GError   **error)
+{
+  static const char * const keys[] = {
+    "status", "retry_delay", "text", "json", "fault", "finish_reason", "block_reason", NULL
+  };
+  static const guint statuses[] = { 400, 403, 404, 429, 500, 503, 504 };
+  JsonObject *entry;
+  JsonObjectIter iter;
+  const char *key;
+  JsonNode *value;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, WABIZ_SIM_ERROR, WABIZ_SIM_ERROR_INVALID,
+                   "Each scripted answer must be an object");
+      return FALSE;
+    }
+  entry = json_node_get_object (node);
+
+  json_object_iter_init (&iter, entry);
+  while (json_object_iter_next (&iter, &key, &value))
+    {
+      if (!g_strv_contains (keys, key))
+        {
+          g_set_error (error, WABIZ_SIM_ERROR, WABIZ_SIM_ERROR_INVALID,
+                       "Unknown key “%s” in a scripted answer (known: status, retry_delay, "
+                       "text, json, fault, finish_reason, block_reason)", key);
+          return FALSE;
+        }
+      if (!g_str_equal (key, "status") && !g_str_equal (key, "json") &&
+          !wabiz_sim_node_is_string (value))
+        {
+          g_set_error (error, WABIZ_SIM_ERROR, WABIZ_SIM_ERROR_INVALID,
+                       "“%s” of a scripted answer must be a string", key);
+          return FALSE;
+        }
+    }
+
+  if (json_object_has_member (entry, "status"))
+    {
+      JsonNode *status = json_object_get_member (entry, "status");
+      gboolean known = FALSE;
+
+      for (guint i = 0; wabiz_sim_node_is_int (status) && i < G_N_ELEMENTS (statuses); i++)
+        known |= json_node_get_int (status) == statuses[i];
+      if (!known)
+        {
+          g_set_error (error, WABIZ_SIM_ERROR, WABIZ_SIM_ERROR_INVALID,
+                       "“status” of a scripted answer must be one of 400, 403, 404, 429, "
+                       "500, 503, 504");
+          return FALSE;
+        }
+    }
+
+  if (json_object_has_member (entry, "fault") &&
+      find_template_fault (wabiz_sim_object_get_string (entry, "fault")) == NULL)
+    {
+      GString *names = g_string_new (NULL);
+
+      for (guint i = 0; i < G_N_ELEMENTS (template_faults); i++)
+        g_string_append_printf (names, "%s%s", i > 0 ? ", " : "", template_faults[i].name);
+      g_set_error (error, WABIZ_SIM_ERROR, WABIZ_SIM_ERROR_INVALID,
+                   "Unknown fault “%s” (known: %s)",
+                   wabiz_sim_object_get_string (entry, "fault"), names->str);
+      g_string_free (names, TRUE);
+      return FALSE;
+    }
+
+  if (json_object_has_member (entry, "finish_reason") &&
+      !g_strv_contains (finish_reasons, wabiz_sim_object_get_string (entry, "finish_reason")))
+    {
+      g_set_error (error, WABIZ_SIM_ERROR, WABIZ_SIM_ERROR_INVALID,
+                   "Unknown finish_reason “%s”",
+                   wabiz_sim_object_get_string (entry, "finish_reason"));
+      return FALSE;
+    }
+
+  if (json_object_has_member (entry, "block_reason") &&
+      !g_strv_contains (block_reasons, wabiz_sim_object_get_string (entry, "block_reason")))
+    {
+      g_set_error (error, WABIZ_SIM_ERROR, WABIZ_SIM_ERROR_INVALID,
+                   "Unknown block_reason “%s”",
+                   wabiz_sim_object_get_string (entry, "block_reason"));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static JsonArray *
+dup_script (WabizSimServer *self)
+{
+  GeminiState *state = get_state (self);
+  JsonArray *script = json_array_new ();
+
+  for (GList *l = state->script.head; l != NULL; l = l->next)
+    json_array_add_object_element (script, json_object_ref (l->data));
+
+  return script;
+}
+
+/* Handling */
 
 void
 _wabiz_sim_server_handle_gemini (WabizSimServer    *self,
@@ -1631,14 +2088,33 @@ _wabiz_sim_server_handle_gemini (WabizSimServer    *self,
                                  GHashTable        *query)
 {
   const char *method = soup_server_message_get_method (msg);
-  const char *rest = path + strlen ("/v1beta/");
+  g_autofree char *version = NULL;
+  const char *rest;
   g_autofree char *model_id = NULL;
   const char *colon;
   const char *action;
   const GeminiModel *model;
+  JsonObject *logged = NULL;
+
+  /* "/v1beta/…" or "/v1/…": the same API, as Google serves it */
+  g_assert (g_str_has_prefix (path, "/v1beta/") || g_str_has_prefix (path, "/v1/"));
+  rest = strchr (path + 1, '/') + 1;
+  version = g_strndup (path + 1, rest - path - 2);
+
+  if (g_str_has_prefix (rest, "models/") && strlen (rest) > strlen ("models/"))
+    {
+      const char *id = rest + strlen ("models/");
+      g_autofree char *logged_model = NULL;
+
+      colon = strchr (id, ':');
+      logged_model = colon != NULL ? g_strndup (id, colon - id) : g_strdup (id);
+      logged = log_request (self, msg, version, logged_model, colon != NULL ? colon + 1 : NULL,
+                            query != NULL &&
+                            g_strcmp0 (g_hash_table_lookup (query, "alt"), "sse") == 0);
+    }
 
   if (!check_key (self, msg, query))
-    return;
+    goto out;
 
   if (g_str_equal (rest, "models") || g_str_equal (rest, "models/"))
     {
@@ -1648,19 +2124,20 @@ _wabiz_sim_server_handle_gemini (WabizSimServer    *self,
       if (method != SOUP_METHOD_GET)
         {
           soup_server_message_set_status (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL);
-          return;
+          json_array_unref (list);
+          goto out;
         }
       for (guint i = 0; i < G_N_ELEMENTS (models); i++)
         json_array_add_object_element (list, serialize_model (&models[i]));
       json_object_set_array_member (answer, "models", list);
       wabiz_sim_reply_object (msg, SOUP_STATUS_OK, answer);
-      return;
+      goto out;
     }
 
   if (!g_str_has_prefix (rest, "models/"))
     {
-      reply_not_found (msg, NULL, NULL);
-      return;
+      reply_not_found (msg, version, NULL, NULL);
+      goto out;
     }
 
   rest += strlen ("models/");
@@ -1671,8 +2148,8 @@ _wabiz_sim_server_handle_gemini (WabizSimServer    *self,
 
   if (model == NULL)
     {
-      reply_not_found (msg, model_id, action);
-      return;
+      reply_not_found (msg, version, model_id, action);
+      goto out;
     }
 
   if (action == NULL)
@@ -1682,17 +2159,17 @@ _wabiz_sim_server_handle_gemini (WabizSimServer    *self,
       if (method != SOUP_METHOD_GET)
         {
           soup_server_message_set_status (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL);
-          return;
+          goto out;
         }
       answer = serialize_model (model);
       wabiz_sim_reply_object (msg, SOUP_STATUS_OK, answer);
-      return;
+      goto out;
     }
 
   if (method != SOUP_METHOD_POST)
     {
       soup_server_message_set_status (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL);
-      return;
+      goto out;
     }
 
   if (g_str_equal (action, "generateContent") || g_str_equal (action, "streamGenerateContent") ||
@@ -1701,10 +2178,13 @@ _wabiz_sim_server_handle_gemini (WabizSimServer    *self,
       SoupMessageBody *body = soup_server_message_get_request_body (msg);
       g_autoptr(JsonNode) root = NULL;
       g_autoptr(GError) error = NULL;
+      g_autoptr(JsonObject) scripted = NULL;
       gboolean is_count = g_str_equal (action, "countTokens");
 
       if (!is_count)
         {
+          GeminiState *state = get_state (self);
+
           self->n_gemini++;
 
           if (self->config.gemini_fail_next->len > 0)
@@ -1715,7 +2195,18 @@ _wabiz_sim_server_handle_gemini (WabizSimServer    *self,
               self->n_gemini_injected++;
               g_debug ("Gemini: injected HTTP %u", status);
               reply_error (msg, status, model->id, self->config.gemini_retry_delay);
-              return;
+              goto out;
+            }
+
+          scripted = g_queue_pop_head (&state->script);
+          if (scripted != NULL && json_object_has_member (scripted, "status"))
+            {
+              const char *delay = wabiz_sim_object_get_string (scripted, "retry_delay");
+
+              self->n_gemini_injected++;
+              reply_error (msg, json_object_get_int_member (scripted, "status"), model->id,
+                           delay != NULL ? delay : self->config.gemini_retry_delay);
+              goto out;
             }
         }
 
@@ -1723,16 +2214,190 @@ _wabiz_sim_server_handle_gemini (WabizSimServer    *self,
       if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
         {
           reply_invalid (msg, "Invalid JSON payload received. Expected a JSON object.");
-          return;
+          goto out;
         }
 
       if (is_count)
         reply_count_tokens (msg, json_node_get_object (root));
       else
-        reply_generate (self, msg, model, json_node_get_object (root),
+        reply_generate (self, msg, model, json_node_get_object (root), scripted,
                         g_str_equal (action, "streamGenerateContent"), query);
-      return;
+      goto out;
     }
 
-  reply_not_found (msg, model_id, action);
+  reply_not_found (msg, version, model_id, action);
+
+out:
+  if (logged != NULL)
+    json_object_set_int_member (logged, "status", soup_server_message_get_status (msg));
+}
+
+/* The control API's /_sim/gemini/… (already checked to come from
+ * loopback). @sub is what follows "/_sim/gemini". */
+void
+_wabiz_sim_server_handle_gemini_control (WabizSimServer    *self,
+                                         SoupServerMessage *msg,
+                                         const char        *sub,
+                                         GHashTable        *query)
+{
+  const char *method = soup_server_message_get_method (msg);
+  GeminiState *state = get_state (self);
+
+  if (g_str_equal (sub, "/script"))
+    {
+      if (method == SOUP_METHOD_POST)
+        {
+          SoupMessageBody *body = soup_server_message_get_request_body (msg);
+          g_autoptr(JsonNode) root = NULL;
+          g_autoptr(GError) error = NULL;
+          JsonNode *answers = NULL;
+
+          root = wabiz_sim_parse_json (body->data, body->length, &error);
+          if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
+            answers = json_object_get_member (json_node_get_object (root), "answers");
+          else if (root != NULL && JSON_NODE_HOLDS_ARRAY (root))
+            answers = root;
+          if (answers == NULL || !JSON_NODE_HOLDS_ARRAY (answers))
+            {
+              wabiz_sim_reply_control_error (msg, SOUP_STATUS_BAD_REQUEST,
+                                             "The body must be {\"answers\": [...]} or an "
+                                             "array of scripted answers");
+              return;
+            }
+          if (!wabiz_sim_server_add_gemini_answers (self, json_node_get_array (answers), &error))
+            {
+              wabiz_sim_reply_control_error (msg, SOUP_STATUS_BAD_REQUEST, "%s",
+                                             error->message);
+              return;
+            }
+        }
+      else if (method == SOUP_METHOD_DELETE)
+        {
+          g_queue_clear_full (&state->script, (GDestroyNotify) json_object_unref);
+        }
+      else if (method != SOUP_METHOD_GET)
+        {
+          soup_server_message_set_status (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL);
+          return;
+        }
+
+      {
+        g_autoptr(JsonObject) answer = json_object_new ();
+
+        json_object_set_array_member (answer, "answers", dup_script (self));
+        wabiz_sim_reply_object (msg, SOUP_STATUS_OK, answer);
+      }
+    }
+  else if (g_str_equal (sub, "/requests"))
+    {
+      if (method == SOUP_METHOD_GET)
+        {
+          g_autoptr(JsonObject) answer = json_object_new ();
+          const char *since_text = query != NULL ? g_hash_table_lookup (query, "since") : NULL;
+          guint64 since = 0;
+
+          if (since_text != NULL &&
+              !g_ascii_string_to_unsigned (since_text, 10, 0, G_MAXUINT64, &since, NULL))
+            {
+              wabiz_sim_reply_control_error (msg, SOUP_STATUS_BAD_REQUEST,
+                                             "since must be a sequence number");
+              return;
+            }
+          json_object_set_array_member (answer, "requests",
+                                        wabiz_sim_server_dup_gemini_requests (self, since));
+          json_object_set_int_member (answer, "last_seq", state->request_seq);
+          wabiz_sim_reply_object (msg, SOUP_STATUS_OK, answer);
+        }
+      else if (method == SOUP_METHOD_DELETE)
+        {
+          g_ptr_array_set_size (state->requests, 0);
+          wabiz_sim_reply_success (msg);
+        }
+      else
+        {
+          soup_server_message_set_status (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL);
+        }
+    }
+  else
+    {
+      wabiz_sim_reply_control_error (msg, SOUP_STATUS_NOT_FOUND,
+                                     "No control call %s /_sim/gemini%s", method, sub);
+    }
+}
+
+/* Forgets the script and the request log (wabiz_sim_server_reset()). */
+void
+_wabiz_sim_server_gemini_reset (WabizSimServer *self)
+{
+  GeminiState *state = get_state (self);
+
+  g_queue_clear_full (&state->script, (GDestroyNotify) json_object_unref);
+  g_ptr_array_set_size (state->requests, 0);
+  state->request_seq = 0;
+}
+
+/**
+ * wabiz_sim_server_add_gemini_answers:
+ * @answers: scripted answers, as `POST /_sim/gemini/script` takes them
+ *
+ * Queues @answers (all of them, or none when one is not valid): each
+ * later call to generateContent or streamGenerateContent takes the next
+ * one, after `gemini_fail_next` is used up.
+ *
+ * Returns: %TRUE when all of them were queued
+ */
+gboolean
+wabiz_sim_server_add_gemini_answers (WabizSimServer  *self,
+                                     JsonArray       *answers,
+                                     GError         **error)
+{
+  GeminiState *state;
+
+  g_return_val_if_fail (WABIZ_IS_SIM_SERVER (self), FALSE);
+  g_return_val_if_fail (answers != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  for (guint i = 0; i < json_array_get_length (answers); i++)
+    {
+      if (!check_script_entry (json_array_get_element (answers, i), error))
+        return FALSE;
+    }
+
+  state = get_state (self);
+  for (guint i = 0; i < json_array_get_length (answers); i++)
+    g_queue_push_tail (&state->script,
+                       json_object_ref (json_array_get_object_element (answers, i)));
+
+  return TRUE;
+}
+
+/**
+ * wabiz_sim_server_dup_gemini_requests:
+ * @since: only entries with a `seq` above this
+ *
+ * Returns: (transfer full): the calls to a model, oldest first: `seq`,
+ *   `received_at_us` (real time), `monotonic_us`, `method`, `version`
+ *   (v1 or v1beta), `model`, `action`, `sse`, `key_in_header`, `status`
+ *   and the `request` body as JSON (the API key is never kept)
+ */
+JsonArray *
+wabiz_sim_server_dup_gemini_requests (WabizSimServer *self,
+                                      guint64         since)
+{
+  GeminiState *state;
+  JsonArray *entries;
+
+  g_return_val_if_fail (WABIZ_IS_SIM_SERVER (self), NULL);
+
+  state = get_state (self);
+  entries = json_array_new ();
+  for (guint i = 0; i < state->requests->len; i++)
+    {
+      JsonObject *entry = g_ptr_array_index (state->requests, i);
+
+      if ((guint64) json_object_get_int_member (entry, "seq") > since)
+        json_array_add_object_element (entries, json_object_ref (entry));
+    }
+
+  return entries;
 }

@@ -222,5 +222,10 @@ void              _wabiz_sim_server_handle_gemini       (WabizSimServer    *self
                                                          SoupServerMessage *msg,
                                                          const char        *path,
                                                          GHashTable        *query);
+void              _wabiz_sim_server_handle_gemini_control (WabizSimServer    *self,
+                                                         SoupServerMessage *msg,
+                                                         const char        *sub,
+                                                         GHashTable        *query);
+void              _wabiz_sim_server_gemini_reset        (WabizSimServer    *self);
 
 G_END_DECLS

@@ -6,7 +6,8 @@
  *
  *  - the Graph API under /v{N}.{M}/… (wabiz-sim-messages.c,
  *    wabiz-sim-media.c, wabiz-sim-templates.c),
- *  - the Gemini API under /v1beta/models/… (wabiz-sim-gemini.c),
+ *  - the Gemini API under /v1beta/models/… and /v1/models/…
+ *    (wabiz-sim-gemini.c),
  *  - the control API under /_sim/ (here and wabiz-sim-inbound.c),
  *
  * and the state they share: 24-hour windows, the ledger of what the
@@ -1316,6 +1317,8 @@ handle_control (WabizSimServer    *self,
     handle_control_window (self, msg);
   else if (g_str_equal (sub, "/templates/status") && method == SOUP_METHOD_POST)
     handle_control_template_status (self, msg);
+  else if (g_str_has_prefix (sub, "/gemini/"))
+    _wabiz_sim_server_handle_gemini_control (self, msg, sub + strlen ("/gemini"), query);
   else if (g_str_equal (sub, "/stats") && method == SOUP_METHOD_GET)
     {
       g_autoptr(JsonObject) stats = wabiz_sim_server_dup_stats (self);
@@ -1367,7 +1370,7 @@ handler_cb (SoupServer        *server,
     _wabiz_sim_server_handle_download (self, msg, path + strlen ("/_sim/media/"), query);
   else if (g_str_equal (path, "/_sim") || g_str_has_prefix (path, "/_sim/"))
     handle_control (self, msg, path, query);
-  else if (g_str_has_prefix (path, "/v1beta/"))
+  else if (g_str_has_prefix (path, "/v1beta/") || g_str_has_prefix (path, "/v1/"))
     _wabiz_sim_server_handle_gemini (self, msg, path, query);
   else if (split_graph_version (path, &version, &rest))
     handle_graph (self, msg, version, rest, query);
@@ -2033,6 +2036,7 @@ wabiz_sim_server_reset (WabizSimServer *self)
   g_ptr_array_set_size (self->templates, 0);
   _wabiz_sim_server_seed_templates (self);
   g_hash_table_remove_all (self->conversations);
+  _wabiz_sim_server_gemini_reset (self);
 
   self->n_accepted = 0;
   self->n_rejected = 0;
