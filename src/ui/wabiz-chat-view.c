@@ -16,10 +16,9 @@
 
 #include "config.h"
 
-#include "wabiz-chat-view.h"
+#include "wabiz-chat-view-private.h"
 #include "wabiz-conversation-row.h"
 #include "wabiz-error.h"
-#include "wabiz-export.h"
 #include "wabiz-message-row.h"
 #include "wabiz-phone.h"
 #include "wabiz-toast.h"
@@ -31,62 +30,6 @@
 #define NEAR_TOP_PX 300
 
 static const char * const lead_statuses[] = { "NEW", "CONTACTED", "INTERESTED", "CONVERTED", "LOST", NULL };
-
-typedef struct
-{
-  char *phone;
-  char *text;
-  char *reply_to;   /* (nullable) wamid */
-} PendingSend;
-
-struct _WabizChatView
-{
-  GtkWidget                parent_instance;
-
-  WabizConversationsModel *conversations;  /* (owned) (nullable) */
-  WabizDrafts             *drafts;         /* (owned) (nullable) */
-  WabizOutbox             *outbox;         /* (owned) (nullable) */
-  WabizGraphClient        *graph;          /* (owned) (nullable) */
-  WabizConversation       *conversation;   /* (owned) (nullable) */
-  WabizMessagesModel      *messages;       /* (owned) (nullable) */
-  GtkNoSelection          *selection;      /* (owned) (nullable) */
-  GCancellable            *cancellable;    /* (owned) per conversation */
-  GHashTable              *rows;           /* (owned) bound WabizMessageRow → GtkListItem */
-  GPtrArray               *pending;        /* (owned) (element-type PendingSend) database away */
-  GQueue                  *outgoing;       /* (owned) (element-type PendingSend) waiting their turn */
-  gboolean                 queueing;
-  GtkDropTarget           *drop_target;    /* (unowned) controller of self */
-  WabizAttachmentSheet    *sheet;          /* (unowned) (nullable) */
-  GtkFileChooserNative    *chooser;        /* (owned) (nullable) */
-  guint                    window_timer;
-  guint                    retry_timer;
-  guint                    scroll_tick;
-  guint                    scroll_frames;
-  guint                    fill_tick;
-  gboolean                 unlaid;       /* rows changed since the list was last allocated */
-  guint                    fill_frames;
-  gboolean                 scrolled_once;
-  gboolean                 stick_to_bottom;
-  gboolean                 restoring_draft;
-  gboolean                 updating_status;
-  guint                    mark_read_idle;
-
-  /* template children */
-  GtkWidget               *box;
-  GtkWidget               *back_button;
-  AdwAvatar               *avatar;
-  GtkLabel                *title_label;
-  GtkLabel                *subtitle_label;
-  GtkDropDown             *status_dropdown;
-  GtkWidget               *mark_read_button;
-  GtkWidget               *menu_button;
-  GtkScrolledWindow       *scroller;
-  GtkListView             *list_view;
-  GtkWidget               *loading_spinner;
-  GtkRevealer             *pending_revealer;
-  GtkLabel                *pending_label;
-  WabizComposer           *composer;
-};
 
 G_DEFINE_FINAL_TYPE (WabizChatView, wabiz_chat_view, GTK_TYPE_WIDGET)
 
@@ -107,7 +50,6 @@ static guint signals[N_SIGNALS];
 
 static void queue_pending (WabizChatView *self);
 static void queue_next (WabizChatView *self);
-static void mark_read (WabizChatView *self);
 
 static void
 pending_send_free (PendingSend *p)
@@ -118,15 +60,15 @@ pending_send_free (PendingSend *p)
   g_free (p);
 }
 
-static void
-toast (WabizChatView *self,
-       const char    *text)
+void
+_wabiz_chat_view_toast (WabizChatView *self,
+                        const char    *text)
 {
   wabiz_widget_toast (GTK_WIDGET (self), text);
 }
 
-static const char *
-get_phone (WabizChatView *self)
+const char *
+_wabiz_chat_view_get_phone (WabizChatView *self)
 {
   return self->conversation != NULL ? wabiz_conversation_get_phone (self->conversation) : NULL;
 }
@@ -163,7 +105,7 @@ update_window (WabizChatView *self)
 
   display = wabiz_phone_format_display (wabiz_conversation_get_phone (self->conversation));
   /* Translators: phone number · reply window */
-  subtitle = g_strdup_printf (_("%s · %s"), display != NULL ? display : get_phone (self), window);
+  subtitle = g_strdup_printf (_("%s · %s"), display != NULL ? display : _wabiz_chat_view_get_phone (self), window);
   gtk_label_set_label (self->subtitle_label, subtitle);
   wabiz_composer_set_window_open (self->composer, left > 0);
 }
@@ -174,7 +116,7 @@ mark_read_idle_cb (gpointer user_data)
   WabizChatView *self = user_data;
 
   self->mark_read_idle = 0;
-  mark_read (self);
+  _wabiz_chat_view_mark_read (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -232,7 +174,7 @@ status_set_cb (GObject      *object,
     {
       g_autofree char *text = g_strdup_printf (_("Cannot change the lead status: %s"), error->message);
 
-      toast (self, text);
+      _wabiz_chat_view_toast (self, text);
       update_header (self);
     }
 }
@@ -247,7 +189,7 @@ set_lead_status (WabizChatView *self,
   if (g_strcmp0 (wabiz_conversation_get_lead_status (self->conversation), status) == 0)
     return;
 
-  wabiz_conversations_model_set_lead_status_async (self->conversations, get_phone (self), status,
+  wabiz_conversations_model_set_lead_status_async (self->conversations, _wabiz_chat_view_get_phone (self), status,
                                                    self->cancellable, status_set_cb, g_object_ref (self));
 }
 
@@ -393,7 +335,7 @@ load_older_cb (GObject      *object,
     {
       g_autofree char *text = g_strdup_printf (_("Cannot load the messages: %s"), error->message);
 
-      toast (self, text);
+      _wabiz_chat_view_toast (self, text);
     }
 }
 
@@ -521,7 +463,7 @@ composer_text_changed_cb (WabizChatView *self)
     return;
 
   text = wabiz_composer_dup_text (self->composer);
-  wabiz_drafts_set (self->drafts, get_phone (self), text);
+  wabiz_drafts_set (self->drafts, _wabiz_chat_view_get_phone (self), text);
 }
 
 void
@@ -596,7 +538,7 @@ queue_text_cb (GObject      *object,
   if (uuid != NULL)
     {
       /* the NOTIFY brings it too; this is for a missing listener */
-      if (self->messages != NULL && g_strcmp0 (data->send->phone, get_phone (self)) == 0)
+      if (self->messages != NULL && g_strcmp0 (data->send->phone, _wabiz_chat_view_get_phone (self)) == 0)
         wabiz_messages_model_notification (self->messages, "messages", data->send->phone, uuid);
     }
   else if (g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE) && data->chained)
@@ -613,11 +555,11 @@ queue_text_cb (GObject      *object,
       g_autofree char *text = g_strdup_printf (_("Not sent: %s"), error->message);
 
       /* give the text back so that it can be fixed or sent as a template */
-      if (*current == '\0' && data->chained && g_strcmp0 (data->send->phone, get_phone (self)) == 0)
+      if (*current == '\0' && data->chained && g_strcmp0 (data->send->phone, _wabiz_chat_view_get_phone (self)) == 0)
         wabiz_composer_set_text (self->composer, data->send->text);
       if (g_error_matches (error, WABIZ_ERROR, WABIZ_ERROR_WINDOW_CLOSED))
         wabiz_composer_set_window_open (self->composer, FALSE);
-      toast (self, text);
+      _wabiz_chat_view_toast (self, text);
     }
 
   if (data->chained)
@@ -642,9 +584,9 @@ queue_next (WabizChatView *self)
 
   if (self->outbox == NULL)
     {
-      toast (self, _("Sending is not set up yet: add your Meta account in Preferences"));
+      _wabiz_chat_view_toast (self, _("Sending is not set up yet: add your Meta account in Preferences"));
       /* keep the words: back into the composer if it is empty */
-      if (g_strcmp0 (send->phone, get_phone (self)) == 0)
+      if (g_strcmp0 (send->phone, _wabiz_chat_view_get_phone (self)) == 0)
         {
           g_autofree char *current = wabiz_composer_dup_text (self->composer);
 
@@ -677,6 +619,35 @@ queue_text (WabizChatView *self,
   queue_next (self);
 }
 
+void
+_wabiz_chat_view_queue_text (WabizChatView *self,
+                             const char    *phone,
+                             const char    *text,
+                             const char    *reply_to)
+{
+  PendingSend *send = g_new0 (PendingSend, 1);
+
+  send->phone = g_strdup (phone);
+  send->text = g_strdup (text);
+  send->reply_to = g_strdup (reply_to);
+  queue_text (self, send);
+}
+
+/* Not a text: queued now, not in turn with the texts */
+void
+_wabiz_chat_view_queue_outgoing (WabizChatView *self,
+                                 WabizOutgoing *outgoing)
+{
+  QueueData *data;
+
+  data = g_new0 (QueueData, 1);
+  data->self = g_object_ref (self);
+  data->send = g_new0 (PendingSend, 1);
+  data->send->phone = g_strdup (wabiz_outgoing_get_to (outgoing));
+  data->send->text = g_strdup ("");
+  wabiz_outbox_queue_async (self->outbox, outgoing, NULL, queue_text_cb, data);
+}
+
 static void
 queue_pending (WabizChatView *self)
 {
@@ -703,7 +674,7 @@ composer_send_cb (WabizChatView *self)
     return;
 
   send = g_new0 (PendingSend, 1);
-  send->phone = g_strdup (get_phone (self));
+  send->phone = g_strdup (_wabiz_chat_view_get_phone (self));
   send->text = g_steal_pointer (&text);
   send->reply_to = reply != NULL ? g_strdup (wabiz_message_get_wamid (reply)) : NULL;
 
@@ -757,7 +728,7 @@ file_failed (SendFiles    *job,
   /* Translators: a file name and why it was not sent */
   g_autofree char *text = g_strdup_printf (_("“%s” was not sent: %s"), name, error->message);
 
-  toast (job->self, text);
+  _wabiz_chat_view_toast (job->self, text);
 }
 
 static gboolean
@@ -785,7 +756,7 @@ queue_file_cb (GObject      *object,
     }
   if (uuid == NULL)
     file_failed (job, error);
-  else if (job->self->messages != NULL && g_strcmp0 (job->phone, get_phone (job->self)) == 0)
+  else if (job->self->messages != NULL && g_strcmp0 (job->phone, _wabiz_chat_view_get_phone (job->self)) == 0)
     /* the NOTIFY brings it too; this is for a missing listener */
     wabiz_messages_model_notification (job->self->messages, "messages", job->phone, uuid);
 
@@ -822,13 +793,13 @@ sheet_send_cb (WabizChatView        *self,
     return;
   if (self->outbox == NULL)
     {
-      toast (self, _("Sending is not set up yet: add your Meta account in Preferences"));
+      _wabiz_chat_view_toast (self, _("Sending is not set up yet: add your Meta account in Preferences"));
       return;
     }
 
   job = g_new0 (SendFiles, 1);
   job->self = g_object_ref (self);
-  job->phone = g_strdup (get_phone (self));
+  job->phone = g_strdup (_wabiz_chat_view_get_phone (self));
   job->attachments = g_ptr_array_new_with_free_func ((GDestroyNotify) wabiz_attachment_free);
   for (guint i = 0; i < all->len; i++)
     {
@@ -871,7 +842,7 @@ wabiz_chat_view_attach_files (WabizChatView *self,
     return;
   if (!wabiz_composer_get_window_open (self->composer))
     {
-      toast (self, _("Files can only be sent within 24 hours of the customer’s last message"));
+      _wabiz_chat_view_toast (self, _("Files can only be sent within 24 hours of the customer’s last message"));
       return;
     }
 
@@ -938,282 +909,6 @@ composer_attach_cb (WabizChatView *self)
   g_signal_connect_object (self->chooser, "response", G_CALLBACK (chooser_response_cb), self,
                            G_CONNECT_SWAPPED);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
-}
-
-/* actions */
-
-static void
-reply_action (GtkWidget  *widget,
-              const char *action_name,
-              GVariant   *parameter)
-{
-  WabizChatView *self = WABIZ_CHAT_VIEW (widget);
-  WabizMessage *message;
-
-  if (self->messages == NULL)
-    return;
-  message = wabiz_messages_model_find (self->messages, g_variant_get_string (parameter, NULL), NULL);
-  if (message != NULL && wabiz_message_get_wamid (message) != NULL)
-    wabiz_composer_set_reply_to (self->composer, message);
-}
-
-static void
-retry_action (GtkWidget  *widget,
-              const char *action_name,
-              GVariant   *parameter)
-{
-  WabizChatView *self = WABIZ_CHAT_VIEW (widget);
-  WabizMessage *m;
-  g_autoptr(WabizOutgoing) outgoing = NULL;
-  QueueData *data;
-
-  if (self->messages == NULL || self->outbox == NULL)
-    return;
-  m = wabiz_messages_model_find (self->messages, g_variant_get_string (parameter, NULL), NULL);
-  if (m == NULL)
-    return;
-
-  switch (wabiz_message_get_kind (m))
-    {
-    case WABIZ_MESSAGE_KIND_TEXT:
-      if (wabiz_message_get_text (m) == NULL)
-        return;
-      {
-        PendingSend *send = g_new0 (PendingSend, 1);
-
-        send->phone = g_strdup (wabiz_message_get_phone (m));
-        send->text = g_strdup (wabiz_message_get_text (m));
-        send->reply_to = g_strdup (wabiz_message_get_reply_to (m));
-        queue_text (self, send);
-      }
-      return;
-
-    case WABIZ_MESSAGE_KIND_IMAGE:
-    case WABIZ_MESSAGE_KIND_VIDEO:
-    case WABIZ_MESSAGE_KIND_AUDIO:
-    case WABIZ_MESSAGE_KIND_DOCUMENT:
-    case WABIZ_MESSAGE_KIND_STICKER:
-      if (wabiz_message_get_media_id (m) == NULL && wabiz_message_get_media_url (m) == NULL)
-        return;
-      outgoing = wabiz_outgoing_new_media (wabiz_message_get_phone (m), wabiz_message_get_message_type (m),
-                                           wabiz_message_get_media_id (m) == NULL
-                                           ? wabiz_message_get_media_url (m) : NULL,
-                                           wabiz_message_get_media_id (m), wabiz_message_get_caption (m),
-                                           wabiz_message_get_media_filename (m));
-      break;
-
-    default:
-      toast (self, _("Send this message again from the Templates pane"));
-      return;
-    }
-
-  data = g_new0 (QueueData, 1);
-  data->self = g_object_ref (self);
-  data->send = g_new0 (PendingSend, 1);
-  data->send->phone = g_strdup (wabiz_message_get_phone (m));
-  data->send->text = g_strdup ("");
-  wabiz_outbox_queue_async (self->outbox, outgoing, NULL, queue_text_cb, data);
-}
-
-static void
-open_media_action (GtkWidget  *widget,
-                   const char *action_name,
-                   GVariant   *parameter)
-{
-  WabizChatView *self = WABIZ_CHAT_VIEW (widget);
-  GtkRoot *root = gtk_widget_get_root (widget);
-  WabizMessage *m;
-  g_autofree char *uri = NULL;
-  double lat, lon;
-
-  if (self->messages == NULL)
-    return;
-  m = wabiz_messages_model_find (self->messages, g_variant_get_string (parameter, NULL), NULL);
-  if (m == NULL)
-    return;
-
-  if (wabiz_message_get_media_path (m) != NULL)
-    uri = g_filename_to_uri (wabiz_message_get_media_path (m), NULL, NULL);
-  else if (wabiz_message_get_location (m, &lat, &lon))
-    {
-      char la[G_ASCII_DTOSTR_BUF_SIZE], lo[G_ASCII_DTOSTR_BUF_SIZE];
-
-      g_ascii_dtostr (la, sizeof la, lat);
-      g_ascii_dtostr (lo, sizeof lo, lon);
-      uri = g_strdup_printf ("https://www.openstreetmap.org/?mlat=%s&mlon=%s#map=17/%s/%s", la, lo, la, lo);
-    }
-  else if (wabiz_message_get_media_url (m) != NULL && g_str_has_prefix (wabiz_message_get_media_url (m), "http"))
-    uri = g_strdup (wabiz_message_get_media_url (m));
-
-  if (uri == NULL)
-    {
-      toast (self, _("This file is not on this computer yet"));
-      return;
-    }
-  gtk_show_uri (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, uri, GDK_CURRENT_TIME);
-}
-
-static void
-mark_read_graph_cb (GObject      *object,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!wabiz_graph_client_mark_read_finish (WABIZ_GRAPH_CLIENT (object), result, &error))
-    g_debug ("Read receipt not sent: %s", error->message);
-}
-
-static void
-mark_read_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(WabizChatView) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *wamid = NULL;
-
-  wamid = wabiz_conversations_model_mark_read_finish (WABIZ_CONVERSATIONS_MODEL (object), result, &error);
-  if (error != NULL)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_warning ("Cannot mark the conversation read: %s", error->message);
-      return;
-    }
-  /* Meta's read receipt: the blue ticks on the customer's phone */
-  if (wamid != NULL && self->graph != NULL)
-    wabiz_graph_client_mark_read_async (self->graph, wamid, FALSE, NULL, mark_read_graph_cb, NULL);
-}
-
-static void
-mark_read (WabizChatView *self)
-{
-  if (self->conversation == NULL || self->conversations == NULL)
-    return;
-  wabiz_conversations_model_mark_read_async (self->conversations, get_phone (self), self->cancellable,
-                                             mark_read_cb, g_object_ref (self));
-}
-
-static void
-mark_read_action (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *parameter)
-{
-  mark_read (WABIZ_CHAT_VIEW (widget));
-}
-
-typedef struct
-{
-  WabizChatView *self;  /* (owned) */
-  GFile         *file;  /* (owned) */
-} ExportJob;
-
-static void
-export_done_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  ExportJob *job = user_data;
-  g_autoptr(GError) error = NULL;
-  gint64 n;
-
-  n = wabiz_export_conversation_finish (WABIZ_DB (object), result, &error);
-  if (n < 0)
-    {
-      g_autofree char *text = g_strdup_printf (_("Cannot export the conversation: %s"), error->message);
-
-      toast (job->self, text);
-    }
-  else
-    {
-      g_autofree char *text =
-        g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Exported %" G_GINT64_FORMAT " message",
-                                      "Exported %" G_GINT64_FORMAT " messages", (gulong) n), n);
-
-      toast (job->self, text);
-    }
-
-  g_object_unref (job->self);
-  g_object_unref (job->file);
-  g_free (job);
-}
-
-static void
-export_replace_cb (GObject      *object,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  ExportJob *job = user_data;
-  g_autoptr(GFileOutputStream) stream = NULL;
-  g_autoptr(GError) error = NULL;
-
-  stream = g_file_replace_finish (G_FILE (object), result, &error);
-  if (stream == NULL || job->self->conversation == NULL || job->self->conversations == NULL)
-    {
-      if (error != NULL)
-        {
-          g_autofree char *text = g_strdup_printf (_("Cannot export the conversation: %s"), error->message);
-
-          toast (job->self, text);
-        }
-      g_object_unref (job->self);
-      g_object_unref (job->file);
-      g_free (job);
-      return;
-    }
-
-  wabiz_export_conversation_async (wabiz_conversations_model_get_db (job->self->conversations),
-                                   get_phone (job->self), G_OUTPUT_STREAM (stream), NULL, export_done_cb, job);
-}
-
-static void
-export_response_cb (WabizChatView        *self,
-                    int                   response,
-                    GtkFileChooserNative *chooser)
-{
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      ExportJob *job = g_new0 (ExportJob, 1);
-
-      job->self = g_object_ref (self);
-      job->file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-      g_file_replace_async (job->file, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION, G_PRIORITY_DEFAULT,
-                            NULL, export_replace_cb, job);
-    }
-  g_clear_object (&self->chooser);
-}
-
-static void
-export_action (GtkWidget  *widget,
-               const char *action_name,
-               GVariant   *parameter)
-{
-  WabizChatView *self = WABIZ_CHAT_VIEW (widget);
-  GtkRoot *root = gtk_widget_get_root (widget);
-  g_autofree char *name = NULL;
-
-  if (self->conversation == NULL)
-    return;
-
-  g_clear_object (&self->chooser);
-  self->chooser = gtk_file_chooser_native_new (_("Export Conversation"),
-                                               GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                               GTK_FILE_CHOOSER_ACTION_SAVE,
-                                               _("_Export"), _("_Cancel"));
-  /* Translators: the file name of an export; %s is the phone number */
-  name = g_strdup_printf (_("conversation-%s.json"), get_phone (self));
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->chooser), name);
-  g_signal_connect_object (self->chooser, "response", G_CALLBACK (export_response_cb), self,
-                           G_CONNECT_SWAPPED);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
-}
-
-static void
-back_action (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *parameter)
-{
-  g_signal_emit (widget, signals[BACK], 0);
 }
 
 /* GObject */
@@ -1286,7 +981,7 @@ wabiz_chat_view_dispose (GObject *object)
       if (self->conversation != NULL)
         {
           g_autofree char *typed = wabiz_composer_dup_text (self->composer);
-          GString *text = g_hash_table_lookup (texts, get_phone (self));
+          GString *text = g_hash_table_lookup (texts, _wabiz_chat_view_get_phone (self));
 
           if (text != NULL && *typed != '\0')
             g_string_append_printf (text, "\n\n%s", typed);
@@ -1298,7 +993,7 @@ wabiz_chat_view_dispose (GObject *object)
           wabiz_drafts_set (self->drafts, key, ((GString *) value)->str);
           g_string_free (value, TRUE);
         }
-      if (self->conversation != NULL && g_hash_table_contains (texts, get_phone (self)))
+      if (self->conversation != NULL && g_hash_table_contains (texts, _wabiz_chat_view_get_phone (self)))
         g_clear_object (&self->drafts);
       g_ptr_array_set_size (self->pending, 0);
     }
@@ -1392,15 +1087,7 @@ wabiz_chat_view_class_init (WabizChatViewClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, composer_send_template_cb);
   gtk_widget_class_bind_template_callback (widget_class, composer_text_changed_cb);
 
-  gtk_widget_class_install_action (widget_class, "chat.reply", "s", reply_action);
-  gtk_widget_class_install_action (widget_class, "chat.retry", "s", retry_action);
-  gtk_widget_class_install_action (widget_class, "chat.open-media", "s", open_media_action);
-  gtk_widget_class_install_action (widget_class, "chat.mark-read", NULL, mark_read_action);
-  gtk_widget_class_install_action (widget_class, "chat.export", NULL, export_action);
-  gtk_widget_class_install_action (widget_class, "chat.back", NULL, back_action);
-  gtk_widget_class_install_property_action (widget_class, "chat.lead-status", "lead-status");
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
-                                       "chat.export", NULL);
+  _wabiz_chat_view_class_install_actions (widget_class);
 }
 
 static void
@@ -1533,7 +1220,7 @@ wabiz_chat_view_set_conversation (WabizChatView     *self,
                              draft_loaded_cb, g_object_ref (self));
 
   if (wabiz_conversation_get_unread_count (conversation) > 0)
-    mark_read (self);
+    _wabiz_chat_view_mark_read (self);
 
   wabiz_composer_focus (self->composer);
 }

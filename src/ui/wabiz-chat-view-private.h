@@ -1,0 +1,82 @@
+/* wabiz-chat-view-private.h: what wabiz-chat-view.c and its actions share
+ *
+ * SPDX-License-Identifier: MIT
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+#include "wabiz-chat-view.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  char *phone;
+  char *text;
+  char *reply_to;   /* (nullable) wamid */
+} PendingSend;
+
+struct _WabizChatView
+{
+  GtkWidget                parent_instance;
+
+  WabizConversationsModel *conversations;  /* (owned) (nullable) */
+  WabizDrafts             *drafts;         /* (owned) (nullable) */
+  WabizOutbox             *outbox;         /* (owned) (nullable) */
+  WabizGraphClient        *graph;          /* (owned) (nullable) */
+  WabizConversation       *conversation;   /* (owned) (nullable) */
+  WabizMessagesModel      *messages;       /* (owned) (nullable) */
+  GtkNoSelection          *selection;      /* (owned) (nullable) */
+  GCancellable            *cancellable;    /* (owned) per conversation */
+  GHashTable              *rows;           /* (owned) bound WabizMessageRow → GtkListItem */
+  GPtrArray               *pending;        /* (owned) (element-type PendingSend) database away */
+  GQueue                  *outgoing;       /* (owned) (element-type PendingSend) waiting their turn */
+  gboolean                 queueing;
+  GtkDropTarget           *drop_target;    /* (unowned) controller of self */
+  WabizAttachmentSheet    *sheet;          /* (unowned) (nullable) */
+  GtkFileChooserNative    *chooser;        /* (owned) (nullable) */
+  guint                    window_timer;
+  guint                    retry_timer;
+  guint                    scroll_tick;
+  guint                    scroll_frames;
+  guint                    fill_tick;
+  gboolean                 unlaid;       /* rows changed since the list was last allocated */
+  guint                    fill_frames;
+  gboolean                 scrolled_once;
+  gboolean                 stick_to_bottom;
+  gboolean                 restoring_draft;
+  gboolean                 updating_status;
+  guint                    mark_read_idle;
+
+  /* template children */
+  GtkWidget               *box;
+  GtkWidget               *back_button;
+  AdwAvatar               *avatar;
+  GtkLabel                *title_label;
+  GtkLabel                *subtitle_label;
+  GtkDropDown             *status_dropdown;
+  GtkWidget               *mark_read_button;
+  GtkWidget               *menu_button;
+  GtkScrolledWindow       *scroller;
+  GtkListView             *list_view;
+  GtkWidget               *loading_spinner;
+  GtkRevealer             *pending_revealer;
+  GtkLabel                *pending_label;
+  WabizComposer           *composer;
+};
+
+void        _wabiz_chat_view_toast                  (WabizChatView  *self,
+                                                     const char     *text);
+const char *_wabiz_chat_view_get_phone              (WabizChatView  *self);
+void        _wabiz_chat_view_mark_read              (WabizChatView  *self);
+void        _wabiz_chat_view_queue_text             (WabizChatView  *self,
+                                                     const char     *phone,
+                                                     const char     *text,
+                                                     const char     *reply_to);
+void        _wabiz_chat_view_queue_outgoing         (WabizChatView  *self,
+                                                     WabizOutgoing  *outgoing);
+void        _wabiz_chat_view_class_install_actions  (GtkWidgetClass *widget_class);
+
+G_END_DECLS
