@@ -2,12 +2,12 @@
  *
  * SPDX-License-Identifier: MIT
  *
- * The conversation list as a GListModel: newest last message first, paged
- * from the database by keyset (last_message_time DESC NULLS LAST, id), so
- * that no query ever reads more than a page. A search matches every
- * message ever stored through the full-text index, plus the lead's name
- * and number. A NOTIFY re-reads only the conversation it names and moves
- * it to its place with exact items-changed signals.
+ * The conversation list as a paged model (see wabiz-paged-model.c):
+ * newest last message first, paged by keyset (last_message_time DESC
+ * NULLS LAST, id), so that no query ever reads more than a page. A search
+ * matches every message ever stored through the full-text index, plus the
+ * lead's name and number. A change re-reads only the conversation it
+ * names and moves it to its place with exact items-changed signals.
  */
 
 #define G_LOG_DOMAIN "wabiz-conversations-model"
@@ -20,41 +20,23 @@
 
 #include <string.h>
 
-#define DEFAULT_PAGE_SIZE 50
-
 struct _WabizConversationsModel
 {
-  GObject       parent_instance;
+  WabizPagedModel  parent_instance;
 
-  WabizDb      *db;              /* (owned) */
-  GPtrArray    *items;           /* (owned) (element-type WabizConversation) */
-  GHashTable   *by_phone;        /* (owned) phone → WabizConversation (borrowed) */
-  char         *search;          /* (owned) (nullable) */
-  char         *tsquery;         /* (owned) (nullable) */
-  char         *like;            /* (owned) (nullable) */
-  char         *digits;          /* (owned) (nullable) */
-  GCancellable *cancellable;     /* (owned) cancelled on a new search */
-  GHashTable   *pending;         /* (owned) phones to refresh */
-  guint         generation;
-  guint         page_size;
-  guint         has_more : 1;
-  guint         loading : 1;
-  guint         refreshing : 1;
-  guint         refresh_all : 1;
+  char            *search;       /* (owned) (nullable) */
+  char            *tsquery;      /* (owned) (nullable) */
+  char            *like;         /* (owned) (nullable) */
+  char            *digits;       /* (owned) (nullable) */
+  GHashTable      *pending;      /* (owned) phones to refresh */
+  gboolean         refresh_all;  /* a change named no conversation */
 };
 
-static void list_model_iface_init (GListModelInterface *iface);
-
-G_DEFINE_FINAL_TYPE_WITH_CODE (WabizConversationsModel, wabiz_conversations_model, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, list_model_iface_init))
+G_DEFINE_FINAL_TYPE (WabizConversationsModel, wabiz_conversations_model, WABIZ_TYPE_PAGED_MODEL)
 
 enum {
   PROP_0,
-  PROP_N_ITEMS,
   PROP_SEARCH,
-  PROP_HAS_MORE,
-  PROP_LOADING,
-  PROP_REFRESHING,
   N_PROPS
 };
 
@@ -62,95 +44,12 @@ static GParamSpec *properties[N_PROPS];
 
 static void refresh_next (WabizConversationsModel *self);
 
-/* GListModel */
-
-static GType
-get_item_type (GListModel *model)
-{
-  return WABIZ_TYPE_CONVERSATION;
-}
-
-static guint
-get_n_items (GListModel *model)
-{
-  return WABIZ_CONVERSATIONS_MODEL (model)->items->len;
-}
-
-static gpointer
-get_item (GListModel *model,
-          guint       position)
-{
-  WabizConversationsModel *self = WABIZ_CONVERSATIONS_MODEL (model);
-
-  if (position >= self->items->len)
-    return NULL;
-  return g_object_ref (g_ptr_array_index (self->items, position));
-}
-
-static void
-list_model_iface_init (GListModelInterface *iface)
-{
-  iface->get_item_type = get_item_type;
-  iface->get_n_items = get_n_items;
-  iface->get_item = get_item;
-}
-
-/* helpers */
-
-static void
-emit_changed (WabizConversationsModel *self,
-              guint                    position,
-              guint                    removed,
-              guint                    added)
-{
-  if (removed == 0 && added == 0)
-    return;
-
-  g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
-  if (removed != added)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
-}
-
-static void
-set_flag (WabizConversationsModel *self,
-          guint                    prop,
-          gboolean                 value)
-{
-  gboolean old;
-
-  switch (prop)
-    {
-    case PROP_HAS_MORE: old = self->has_more; self->has_more = !!value; break;
-    case PROP_LOADING: old = self->loading; self->loading = !!value; break;
-    case PROP_REFRESHING: old = self->refreshing; self->refreshing = !!value; break;
-    default: g_assert_not_reached ();
-    }
-
-  if (old != !!value)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
-}
-
 static char *
 add_param (GPtrArray  *params,
            const char *value)
 {
   g_ptr_array_add (params, g_strdup (value));
   return g_strdup_printf ("$%u", params->len);
-}
-
-static char *
-escape_like (const char *text)
-{
-  GString *out = g_string_new ("%");
-
-  for (const char *p = text; *p != '\0'; p++)
-    {
-      if (*p == '%' || *p == '_' || *p == '\\')
-        g_string_append_c (out, '\\');
-      g_string_append_c (out, *p);
-    }
-  g_string_append_c (out, '%');
-  return g_string_free (out, FALSE);
 }
 
 /* "Invoice 45" → "invoice:* & 45:*": every word, as a prefix, in any
@@ -227,27 +126,23 @@ query_data_free (QueryData *data)
   g_free (data);
 }
 
-/* The page after @after (NULL: the first), or the single row of @phone. */
-static QueryData *
-build_query (WabizConversationsModel *self,
-             WabizConversation       *after,
-             const char              *phone,
-             guint                    limit)
+/* The page after @after (NULL: the first), or the single row of @phone;
+ * its parameters go to @params. */
+static char *
+build_sql (WabizConversationsModel *self,
+           WabizConversation       *after,
+           const char              *phone,
+           guint                    limit,
+           GPtrArray               *params)
 {
-  QueryData *data = g_new0 (QueryData, 1);
   g_autoptr(GString) sql = g_string_new (NULL);
   g_autoptr(GString) where = g_string_new (" WHERE TRUE");
   gboolean searching = self->tsquery != NULL || self->like != NULL;
 
-  data->params = g_ptr_array_new_with_free_func (g_free);
-  data->generation = self->generation;
-  data->limit = limit;
-  data->phone = g_strdup (phone);
-
   if (self->tsquery != NULL)
     {
-      g_autofree char *q = add_param (data->params, self->tsquery);
-      g_autofree char *p = phone != NULL ? add_param (data->params, phone) : NULL;
+      g_autofree char *q = add_param (params, self->tsquery);
+      g_autofree char *p = phone != NULL ? add_param (params, phone) : NULL;
 
       /* the newest matching message of each conversation */
       g_string_append_printf (sql,
@@ -272,13 +167,13 @@ build_query (WabizConversationsModel *self,
         g_string_append (where, " OR h.phone IS NOT NULL");
       if (self->like != NULL)
         {
-          g_autofree char *l = add_param (data->params, self->like);
+          g_autofree char *l = add_param (params, self->like);
 
           g_string_append_printf (where, " OR l.name ILIKE %s OR l.profile_name ILIKE %s", l, l);
         }
       if (self->digits != NULL)
         {
-          g_autofree char *d = add_param (data->params, self->digits);
+          g_autofree char *d = add_param (params, self->digits);
 
           g_string_append_printf (where, " OR strpos(c.phone, %s) > 0", d);
         }
@@ -287,18 +182,18 @@ build_query (WabizConversationsModel *self,
 
   if (phone != NULL)
     {
-      g_autofree char *p = add_param (data->params, phone);
+      g_autofree char *p = add_param (params, phone);
 
       g_string_append_printf (where, " AND c.phone = %s", p);
     }
   else if (after != NULL)
     {
-      g_autofree char *id = add_param (data->params, wabiz_conversation_get_id (after));
+      g_autofree char *id = add_param (params, wabiz_conversation_get_id (after));
       const char *ts_key = wabiz_conversation_get_timestamp_key (after);
 
       if (ts_key != NULL)
         {
-          g_autofree char *t = add_param (data->params, ts_key);
+          g_autofree char *t = add_param (params, ts_key);
 
           g_string_append_printf (where,
                                   " AND (c.last_message_time < %s::timestamptz"
@@ -313,7 +208,22 @@ build_query (WabizConversationsModel *self,
   g_string_append (sql, where->str);
   g_string_append_printf (sql, " ORDER BY c.last_message_time DESC NULLS LAST, c.id LIMIT %u", limit);
 
-  data->sql = g_string_free (g_steal_pointer (&sql), FALSE);
+  return g_string_free (g_steal_pointer (&sql), FALSE);
+}
+
+/* The first @limit conversations, or the single row of @phone. */
+static QueryData *
+build_query (WabizConversationsModel *self,
+             const char              *phone,
+             guint                    limit)
+{
+  QueryData *data = g_new0 (QueryData, 1);
+
+  data->params = g_ptr_array_new_with_free_func (g_free);
+  data->generation = wabiz_paged_model_get_generation (WABIZ_PAGED_MODEL (self));
+  data->limit = limit;
+  data->phone = g_strdup (phone);
+  data->sql = build_sql (self, NULL, phone, limit, data->params);
   return data;
 }
 
@@ -325,24 +235,29 @@ run_query (WabizConversationsModel *self,
            GTask                   *task)
 {
   g_task_set_task_data (task, data, (GDestroyNotify) query_data_free);
-  wabiz_db_query_async (self->db, data->sql, (int) data->params->len,
-                        (const char * const *) data->params->pdata,
+  wabiz_db_query_async (wabiz_paged_model_get_db (WABIZ_PAGED_MODEL (self)), data->sql,
+                        (int) data->params->len, (const char * const *) data->params->pdata,
                         cancellable, callback, task);
 }
 
-/* Position where @item belongs among the loaded items; items->len
- * means after the last loaded one. */
+/* Position where @item belongs among the loaded items, counted without
+ * the one at @skip (G_MAXUINT: none); the end means after the last. */
 static guint
 find_sorted_position (WabizConversationsModel *self,
-                      WabizConversation       *item)
+                      WabizConversation       *item,
+                      guint                    skip)
 {
-  guint lo = 0, hi = self->items->len;
+  WabizPagedModel *model = WABIZ_PAGED_MODEL (self);
+  guint lo = 0, hi = g_list_model_get_n_items (G_LIST_MODEL (self));
 
+  if (skip != G_MAXUINT)
+    hi--;
   while (lo < hi)
     {
       guint mid = (lo + hi) / 2;
+      guint index = skip != G_MAXUINT && mid >= skip ? mid + 1 : mid;
 
-      if (wabiz_conversation_compare (g_ptr_array_index (self->items, mid), item) < 0)
+      if (wabiz_conversation_compare (wabiz_paged_model_peek_item (model, index), item) < 0)
         lo = mid + 1;
       else
         hi = mid;
@@ -351,89 +266,48 @@ find_sorted_position (WabizConversationsModel *self,
   return lo;
 }
 
-static guint
-index_of (WabizConversationsModel *self,
-          WabizConversation       *item)
-{
-  guint pos;
-
-  if (g_ptr_array_find (self->items, item, &pos))
-    return pos;
-  return G_MAXUINT;
-}
-
-static void
-remove_at (WabizConversationsModel *self,
-           guint                    pos)
-{
-  WabizConversation *item = g_ptr_array_index (self->items, pos);
-
-  g_hash_table_remove (self->by_phone, wabiz_conversation_get_phone (item));
-  g_ptr_array_remove_index (self->items, pos);
-  emit_changed (self, pos, 1, 0);
-}
-
-static void
-insert_at (WabizConversationsModel *self,
-           guint                    pos,
-           WabizConversation       *item)
-{
-  g_ptr_array_insert (self->items, (int) pos, g_object_ref (item));
-  g_hash_table_insert (self->by_phone, (gpointer) wabiz_conversation_get_phone (item), item);
-  emit_changed (self, pos, 0, 1);
-}
-
 /* A fresh copy of one conversation (NULL: it no longer matches). */
 static void
 apply_row (WabizConversationsModel *self,
            const char              *phone,
            WabizConversation       *fresh)
 {
-  WabizConversation *item = g_hash_table_lookup (self->by_phone, phone);
-  guint old_pos = item != NULL ? index_of (self, item) : G_MAXUINT;
+  WabizPagedModel *model = WABIZ_PAGED_MODEL (self);
+  gboolean has_more = wabiz_paged_model_get_has_more (model);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self));
+  WabizConversation *item;
+  guint old_pos;
   guint new_pos;
 
+  item = wabiz_paged_model_lookup (model, phone, &old_pos);
   if (fresh == NULL)
     {
       if (item != NULL)
-        remove_at (self, old_pos);
+        wabiz_paged_model_remove (model, old_pos);
       return;
     }
 
   if (item == NULL)
     {
-      new_pos = find_sorted_position (self, fresh);
+      new_pos = find_sorted_position (self, fresh, G_MAXUINT);
       /* beyond what is loaded: the next page brings it */
-      if (new_pos == self->items->len && self->has_more)
+      if (new_pos == n && has_more)
         return;
-      insert_at (self, new_pos, fresh);
+      wabiz_paged_model_insert (model, new_pos, fresh);
       return;
     }
 
-  /* take it out, find its place, then say what moved */
-  g_object_ref (item);
+  /* same place: the row's bindings follow the notifies */
   wabiz_conversation_update_from (item, fresh);
-  g_ptr_array_remove_index (self->items, old_pos);
-  new_pos = find_sorted_position (self, item);
+  new_pos = find_sorted_position (self, item, old_pos);
   if (new_pos == old_pos)
-    {
-      /* same place: the row's bindings follow the notifies */
-      g_ptr_array_insert (self->items, (int) new_pos, item);
-      return;
-    }
+    return;
 
-  if (new_pos == self->items->len && self->has_more)
-    {
-      g_hash_table_remove (self->by_phone, wabiz_conversation_get_phone (item));
-      g_object_unref (item);
-      emit_changed (self, old_pos, 1, 0);
-      return;
-    }
-
-  /* out, then in: each signal sees the list as it then is */
-  g_list_model_items_changed (G_LIST_MODEL (self), old_pos, 1, 0);
-  g_ptr_array_insert (self->items, (int) new_pos, item);
-  g_list_model_items_changed (G_LIST_MODEL (self), new_pos, 0, 1);
+  /* beyond what is loaded: the next page brings it back */
+  if (new_pos == n - 1 && has_more)
+    wabiz_paged_model_remove (model, old_pos);
+  else
+    wabiz_paged_model_move (model, old_pos, new_pos);
 }
 
 /* Replaces the items with @fresh (a re-read of the loaded range, or a
@@ -444,43 +318,29 @@ static void
 replace_items (WabizConversationsModel *self,
                GPtrArray               *fresh)
 {
-  guint old_n = self->items->len;
+  WabizPagedModel *model = WABIZ_PAGED_MODEL (self);
+  guint old_n = g_list_model_get_n_items (G_LIST_MODEL (self));
   guint prefix = 0, suffix = 0;
-  guint removed, added;
 
   while (prefix < old_n && prefix < fresh->len &&
-         g_str_equal (wabiz_conversation_get_phone (g_ptr_array_index (self->items, prefix)),
+         g_str_equal (wabiz_conversation_get_phone (wabiz_paged_model_peek_item (model, prefix)),
                       wabiz_conversation_get_phone (g_ptr_array_index (fresh, prefix))))
     {
-      wabiz_conversation_update_from (g_ptr_array_index (self->items, prefix),
+      wabiz_conversation_update_from (wabiz_paged_model_peek_item (model, prefix),
                                       g_ptr_array_index (fresh, prefix));
       prefix++;
     }
   while (suffix < old_n - prefix && suffix < fresh->len - prefix &&
-         g_str_equal (wabiz_conversation_get_phone (g_ptr_array_index (self->items, old_n - 1 - suffix)),
+         g_str_equal (wabiz_conversation_get_phone (wabiz_paged_model_peek_item (model, old_n - 1 - suffix)),
                       wabiz_conversation_get_phone (g_ptr_array_index (fresh, fresh->len - 1 - suffix))))
     {
-      wabiz_conversation_update_from (g_ptr_array_index (self->items, old_n - 1 - suffix),
+      wabiz_conversation_update_from (wabiz_paged_model_peek_item (model, old_n - 1 - suffix),
                                       g_ptr_array_index (fresh, fresh->len - 1 - suffix));
       suffix++;
     }
 
-  removed = old_n - prefix - suffix;
-  added = fresh->len - prefix - suffix;
-
-  for (guint i = 0; i < removed; i++)
-    g_hash_table_remove (self->by_phone,
-                         wabiz_conversation_get_phone (g_ptr_array_index (self->items, prefix + i)));
-  g_ptr_array_remove_range (self->items, prefix, removed);
-  for (guint i = 0; i < added; i++)
-    {
-      WabizConversation *item = g_ptr_array_index (fresh, prefix + i);
-
-      g_ptr_array_insert (self->items, (int) (prefix + i), g_object_ref (item));
-      g_hash_table_insert (self->by_phone, (gpointer) wabiz_conversation_get_phone (item), item);
-    }
-
-  emit_changed (self, prefix, removed, added);
+  wabiz_paged_model_splice (model, prefix, old_n - prefix - suffix, fresh->pdata + prefix,
+                            fresh->len - prefix - suffix);
 }
 
 static GPtrArray *
@@ -492,6 +352,205 @@ rows_to_items (WabizDbResult *res)
   for (guint i = 0; i < n; i++)
     g_ptr_array_add (items, wabiz_conversation_new_from_row (res, i));
   return items;
+}
+
+/* search and reload */
+
+static void
+reload_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  WabizConversationsModel *self = g_task_get_source_object (task);
+  WabizPagedModel *model = WABIZ_PAGED_MODEL (self);
+  QueryData *data = g_task_get_task_data (task);
+  g_autoptr(WabizDbResult) res = NULL;
+  g_autoptr(GPtrArray) fresh = NULL;
+  g_autoptr(GError) error = NULL;
+
+  res = wabiz_db_query_finish (WABIZ_DB (object), result, &error);
+  if (data->generation != wabiz_paged_model_get_generation (model))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "The search changed");
+      return;
+    }
+  wabiz_paged_model_set_loading (model, FALSE);
+  if (res == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  fresh = rows_to_items (res);
+  replace_items (self, fresh);
+  wabiz_paged_model_set_has_more (model, fresh->len == data->limit);
+  g_task_return_boolean (task, TRUE);
+}
+
+/* Reads the first @limit conversations again, in place of what is loaded. */
+static void
+start_reload (WabizConversationsModel *self,
+              guint                    limit,
+              GCancellable            *cancellable,
+              GAsyncReadyCallback      callback,
+              gpointer                 user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, wabiz_conversations_model_reload_async);
+  wabiz_paged_model_set_loading (WABIZ_PAGED_MODEL (self), TRUE);
+  run_query (self, build_query (self, NULL, limit), cancellable, reload_cb, g_steal_pointer (&task));
+}
+
+/* What is loaded, at least a page. */
+static guint
+loaded_range (WabizConversationsModel *self)
+{
+  return MAX (wabiz_paged_model_get_page_size (WABIZ_PAGED_MODEL (self)),
+              g_list_model_get_n_items (G_LIST_MODEL (self)));
+}
+
+/* changes */
+
+static void
+refresh_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  WabizConversationsModel *self = g_task_get_source_object (task);
+  WabizPagedModel *model = WABIZ_PAGED_MODEL (self);
+  QueryData *data = g_task_get_task_data (task);
+  g_autoptr(WabizDbResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+
+  res = wabiz_db_query_finish (WABIZ_DB (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || wabiz_paged_model_get_db (model) == NULL)
+    {
+      wabiz_paged_model_set_refreshing (model, FALSE);
+      return;
+    }
+
+  if (res == NULL)
+    {
+      /* the database is down or closed: transient, a reload follows the reconnect */
+      if (g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE))
+        g_debug ("Cannot refresh a conversation: %s", error->message);
+      else
+        g_warning ("Cannot refresh a conversation: %s", error->message);
+    }
+  else if (data->generation == wabiz_paged_model_get_generation (model))
+    {
+      g_autoptr(WabizConversation) fresh = NULL;
+
+      if (wabiz_db_result_get_n_rows (res) > 0)
+        fresh = wabiz_conversation_new_from_row (res, 0);
+      apply_row (self, data->phone, fresh);
+    }
+
+  refresh_next (self);
+}
+
+static void
+refresh_all_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  WabizConversationsModel *self = WABIZ_CONVERSATIONS_MODEL (object);
+  g_autoptr(GError) error = NULL;
+
+  if (!wabiz_conversations_model_reload_finish (self, result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          wabiz_paged_model_set_refreshing (WABIZ_PAGED_MODEL (self), FALSE);
+          return;
+        }
+      {
+        /* the database is down or closed: transient, a reload follows the reconnect */
+        if (g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE))
+          g_debug ("Cannot reload the conversations: %s", error->message);
+        else
+          g_warning ("Cannot reload the conversations: %s", error->message);
+      }
+    }
+
+  refresh_next (self);
+}
+
+static void
+refresh_next (WabizConversationsModel *self)
+{
+  WabizPagedModel *model = WABIZ_PAGED_MODEL (self);
+  GCancellable *cancellable = wabiz_paged_model_get_cancellable (model);
+  GHashTableIter iter;
+  char *phone;
+
+  if (self->refresh_all)
+    {
+      self->refresh_all = FALSE;
+      g_hash_table_remove_all (self->pending);
+      wabiz_paged_model_set_refreshing (model, TRUE);
+      start_reload (self, loaded_range (self), cancellable, refresh_all_cb, NULL);
+      return;
+    }
+
+  g_hash_table_iter_init (&iter, self->pending);
+  if (!g_hash_table_iter_next (&iter, (gpointer *) &phone, NULL))
+    {
+      wabiz_paged_model_set_refreshing (model, FALSE);
+      return;
+    }
+
+  {
+    g_autoptr(GTask) task = g_task_new (self, cancellable, NULL, NULL);
+    QueryData *data = build_query (self, phone, 1);
+
+    g_hash_table_iter_remove (&iter);
+    wabiz_paged_model_set_refreshing (model, TRUE);
+    run_query (self, data, cancellable, refresh_cb, g_steal_pointer (&task));
+  }
+}
+
+/* paged model */
+
+static const char *
+get_item_key (gpointer item)
+{
+  return wabiz_conversation_get_phone (item);
+}
+
+static gpointer
+decode_row (WabizDbResult *result,
+            guint          row)
+{
+  return wabiz_conversation_new_from_row (result, row);
+}
+
+static char *
+wabiz_conversations_model_build_page_query (WabizPagedModel *model,
+                                            gpointer         edge,
+                                            guint            limit,
+                                            GPtrArray       *params)
+{
+  return build_sql (WABIZ_CONVERSATIONS_MODEL (model), edge, NULL, limit, params);
+}
+
+static void
+wabiz_conversations_model_changed (WabizPagedModel *model,
+                                   const char      *table,
+                                   const char      *phone,
+                                   const char      *id)
+{
+  wabiz_conversations_model_notification (WABIZ_CONVERSATIONS_MODEL (model), table, phone, id);
+}
+
+static void
+wabiz_conversations_model_reconnected (WabizPagedModel *model)
+{
+  /* what is loaded, read again */
+  wabiz_conversations_model_notification (WABIZ_CONVERSATIONS_MODEL (model), NULL, NULL, NULL);
 }
 
 /* GObject */
@@ -506,11 +565,7 @@ wabiz_conversations_model_get_property (GObject    *object,
 
   switch (prop_id)
     {
-    case PROP_N_ITEMS: g_value_set_uint (value, self->items->len); break;
     case PROP_SEARCH: g_value_set_string (value, self->search); break;
-    case PROP_HAS_MORE: g_value_set_boolean (value, self->has_more); break;
-    case PROP_LOADING: g_value_set_boolean (value, self->loading); break;
-    case PROP_REFRESHING: g_value_set_boolean (value, self->refreshing); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -535,28 +590,10 @@ wabiz_conversations_model_set_property (GObject      *object,
 }
 
 static void
-wabiz_conversations_model_dispose (GObject *object)
-{
-  WabizConversationsModel *self = WABIZ_CONVERSATIONS_MODEL (object);
-
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  g_clear_object (&self->db);
-  if (self->by_phone != NULL)
-    g_hash_table_remove_all (self->by_phone);
-  if (self->items != NULL)
-    g_ptr_array_set_size (self->items, 0);
-
-  G_OBJECT_CLASS (wabiz_conversations_model_parent_class)->dispose (object);
-}
-
-static void
 wabiz_conversations_model_finalize (GObject *object)
 {
   WabizConversationsModel *self = WABIZ_CONVERSATIONS_MODEL (object);
 
-  g_clear_pointer (&self->items, g_ptr_array_unref);
-  g_clear_pointer (&self->by_phone, g_hash_table_unref);
   g_clear_pointer (&self->pending, g_hash_table_unref);
   g_free (self->search);
   g_free (self->tsquery);
@@ -569,53 +606,49 @@ wabiz_conversations_model_finalize (GObject *object)
 static void
 wabiz_conversations_model_class_init (WabizConversationsModelClass *klass)
 {
+  /* "drafts": a draft was saved, or cleared once its text went */
+  static const char * const tables[] = { "conversations", "messages", "leads", "drafts", NULL };
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  GParamFlags ro = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+  WabizPagedModelClass *paged_class = WABIZ_PAGED_MODEL_CLASS (klass);
 
   object_class->get_property = wabiz_conversations_model_get_property;
   object_class->set_property = wabiz_conversations_model_set_property;
-  object_class->dispose = wabiz_conversations_model_dispose;
   object_class->finalize = wabiz_conversations_model_finalize;
 
-  properties[PROP_N_ITEMS] = g_param_spec_uint ("n-items", NULL, NULL, 0, G_MAXUINT, 0, ro);
+  paged_class->item_type = WABIZ_TYPE_CONVERSATION;
+  paged_class->fail_when_busy = TRUE;
+  paged_class->tables = tables;
+  paged_class->get_item_key = get_item_key;
+  paged_class->decode_row = decode_row;
+  paged_class->build_page_query = wabiz_conversations_model_build_page_query;
+  paged_class->changed = wabiz_conversations_model_changed;
+  paged_class->reconnected = wabiz_conversations_model_reconnected;
+
   properties[PROP_SEARCH] = g_param_spec_string ("search", NULL, NULL, NULL,
                                                  G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
                                                  G_PARAM_STATIC_STRINGS);
-  properties[PROP_HAS_MORE] = g_param_spec_boolean ("has-more", NULL, NULL, TRUE, ro);
-  properties[PROP_LOADING] = g_param_spec_boolean ("loading", NULL, NULL, FALSE, ro);
-  properties[PROP_REFRESHING] = g_param_spec_boolean ("refreshing", NULL, NULL, FALSE, ro);
-
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
 wabiz_conversations_model_init (WabizConversationsModel *self)
 {
-  self->items = g_ptr_array_new_with_free_func (g_object_unref);
-  self->by_phone = g_hash_table_new (g_str_hash, g_str_equal);
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->cancellable = g_cancellable_new ();
-  self->page_size = DEFAULT_PAGE_SIZE;
-  self->has_more = TRUE;
 }
 
 WabizConversationsModel *
 wabiz_conversations_model_new (WabizDb *db)
 {
-  WabizConversationsModel *self;
-
   g_return_val_if_fail (WABIZ_IS_DB (db), NULL);
 
-  self = g_object_new (WABIZ_TYPE_CONVERSATIONS_MODEL, NULL);
-  self->db = g_object_ref (db);
-  return self;
+  return g_object_new (WABIZ_TYPE_CONVERSATIONS_MODEL, "db", db, NULL);
 }
 
 WabizDb *
 wabiz_conversations_model_get_db (WabizConversationsModel *self)
 {
   g_return_val_if_fail (WABIZ_IS_CONVERSATIONS_MODEL (self), NULL);
-  return self->db;
+  return wabiz_paged_model_get_db (WABIZ_PAGED_MODEL (self));
 }
 
 void
@@ -623,8 +656,7 @@ wabiz_conversations_model_set_page_size (WabizConversationsModel *self,
                                          guint                    page_size)
 {
   g_return_if_fail (WABIZ_IS_CONVERSATIONS_MODEL (self));
-  g_return_if_fail (page_size > 0);
-  self->page_size = page_size;
+  wabiz_paged_model_set_page_size (WABIZ_PAGED_MODEL (self), page_size);
 }
 
 const char *
@@ -638,21 +670,21 @@ gboolean
 wabiz_conversations_model_get_has_more (WabizConversationsModel *self)
 {
   g_return_val_if_fail (WABIZ_IS_CONVERSATIONS_MODEL (self), FALSE);
-  return self->has_more;
+  return wabiz_paged_model_get_has_more (WABIZ_PAGED_MODEL (self));
 }
 
 gboolean
 wabiz_conversations_model_get_loading (WabizConversationsModel *self)
 {
   g_return_val_if_fail (WABIZ_IS_CONVERSATIONS_MODEL (self), FALSE);
-  return self->loading;
+  return wabiz_paged_model_get_loading (WABIZ_PAGED_MODEL (self));
 }
 
 gboolean
 wabiz_conversations_model_get_refreshing (WabizConversationsModel *self)
 {
   g_return_val_if_fail (WABIZ_IS_CONVERSATIONS_MODEL (self), FALSE);
-  return self->refreshing;
+  return wabiz_paged_model_get_refreshing (WABIZ_PAGED_MODEL (self));
 }
 
 WabizConversation *
@@ -660,63 +692,10 @@ wabiz_conversations_model_find (WabizConversationsModel *self,
                                 const char              *phone,
                                 guint                   *position)
 {
-  WabizConversation *item;
-
   g_return_val_if_fail (WABIZ_IS_CONVERSATIONS_MODEL (self), NULL);
   g_return_val_if_fail (phone != NULL, NULL);
 
-  item = g_hash_table_lookup (self->by_phone, phone);
-  if (item != NULL && position != NULL)
-    *position = index_of (self, item);
-  return item;
-}
-
-/* load_more */
-
-static void
-load_more_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  WabizConversationsModel *self = g_task_get_source_object (task);
-  QueryData *data = g_task_get_task_data (task);
-  g_autoptr(WabizDbResult) res = NULL;
-  g_autoptr(GPtrArray) fresh = NULL;
-  g_autoptr(GError) error = NULL;
-  guint start, added = 0;
-
-  res = wabiz_db_query_finish (WABIZ_DB (object), result, &error);
-  if (data->generation != self->generation)
-    {
-      /* a new search replaced this one: its own load clears the flag */
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "The search changed");
-      return;
-    }
-  set_flag (self, PROP_LOADING, FALSE);
-  if (res == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  fresh = rows_to_items (res);
-  start = self->items->len;
-  for (guint i = 0; i < fresh->len; i++)
-    {
-      WabizConversation *item = g_ptr_array_index (fresh, i);
-
-      /* moved up while the page was read: already in the list */
-      if (g_hash_table_contains (self->by_phone, wabiz_conversation_get_phone (item)))
-        continue;
-      g_ptr_array_add (self->items, g_object_ref (item));
-      g_hash_table_insert (self->by_phone, (gpointer) wabiz_conversation_get_phone (item), item);
-      added++;
-    }
-  set_flag (self, PROP_HAS_MORE, fresh->len == data->limit);
-  emit_changed (self, start, 0, added);
-
-  g_task_return_int (task, added);
+  return wabiz_paged_model_lookup (WABIZ_PAGED_MODEL (self), phone, position);
 }
 
 void
@@ -725,30 +704,9 @@ wabiz_conversations_model_load_more_async (WabizConversationsModel *self,
                                            GAsyncReadyCallback      callback,
                                            gpointer                 user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  WabizConversation *last;
-
   g_return_if_fail (WABIZ_IS_CONVERSATIONS_MODEL (self));
-  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, wabiz_conversations_model_load_more_async);
-
-  if (self->loading)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING, "A page is loading");
-      return;
-    }
-  if (!self->has_more)
-    {
-      g_task_return_int (task, 0);
-      return;
-    }
-
-  set_flag (self, PROP_LOADING, TRUE);
-  last = self->items->len > 0 ? g_ptr_array_index (self->items, self->items->len - 1) : NULL;
-  run_query (self, build_query (self, last, NULL, self->page_size),
-             cancellable, load_more_cb, g_steal_pointer (&task));
+  wabiz_paged_model_load_more_async (WABIZ_PAGED_MODEL (self), cancellable, callback, user_data);
 }
 
 gint
@@ -757,64 +715,15 @@ wabiz_conversations_model_load_more_finish (WabizConversationsModel *self,
                                             GError                 **error)
 {
   g_return_val_if_fail (WABIZ_IS_CONVERSATIONS_MODEL (self), -1);
-  g_return_val_if_fail (g_task_is_valid (result, self), -1);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == wabiz_conversations_model_load_more_async, -1);
 
-  return (gint) g_task_propagate_int (G_TASK (result), error);
-}
-
-/* search and reload */
-
-static void
-reload_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  WabizConversationsModel *self = g_task_get_source_object (task);
-  QueryData *data = g_task_get_task_data (task);
-  g_autoptr(WabizDbResult) res = NULL;
-  g_autoptr(GPtrArray) fresh = NULL;
-  g_autoptr(GError) error = NULL;
-
-  res = wabiz_db_query_finish (WABIZ_DB (object), result, &error);
-  if (data->generation != self->generation)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "The search changed");
-      return;
-    }
-  set_flag (self, PROP_LOADING, FALSE);
-  if (res == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  fresh = rows_to_items (res);
-  replace_items (self, fresh);
-  set_flag (self, PROP_HAS_MORE, fresh->len == data->limit);
-  g_task_return_boolean (task, TRUE);
-}
-
-static void
-start_reload (WabizConversationsModel *self,
-              GCancellable            *cancellable,
-              GAsyncReadyCallback      callback,
-              gpointer                 user_data)
-{
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  guint limit = MAX (self->page_size, self->items->len);
-
-  g_task_set_source_tag (task, wabiz_conversations_model_reload_async);
-  set_flag (self, PROP_LOADING, TRUE);
-  run_query (self, build_query (self, NULL, NULL, limit), cancellable, reload_cb,
-             g_steal_pointer (&task));
+  return wabiz_paged_model_load_more_finish (WABIZ_PAGED_MODEL (self), result, error);
 }
 
 void
 wabiz_conversations_model_set_search (WabizConversationsModel *self,
                                       const char              *search)
 {
+  WabizPagedModel *model = WABIZ_PAGED_MODEL (self);
   g_autofree char *stripped = NULL;
 
   g_return_if_fail (WABIZ_IS_CONVERSATIONS_MODEL (self));
@@ -833,28 +742,20 @@ wabiz_conversations_model_set_search (WabizConversationsModel *self,
   if (self->search != NULL)
     {
       self->tsquery = build_tsquery (self->search);
-      self->like = escape_like (self->search);
+      self->like = wabiz_paged_model_dup_like_pattern (self->search);
       self->digits = extract_digits (self->search);
     }
 
   /* results of the previous search are dropped as they arrive */
-  self->generation++;
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  self->cancellable = g_cancellable_new ();
+  wabiz_paged_model_cancel (model);
   g_hash_table_remove_all (self->pending);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEARCH]);
 
   /* only the first page of the new search; the old pages go */
-  {
-    g_autoptr(GTask) task = g_task_new (self, self->cancellable, NULL, NULL);
-
-    g_task_set_source_tag (task, wabiz_conversations_model_reload_async);
-    set_flag (self, PROP_LOADING, TRUE);
-    run_query (self, build_query (self, NULL, NULL, self->page_size), self->cancellable,
-               reload_cb, g_steal_pointer (&task));
-  }
+  if (wabiz_paged_model_get_db (model) != NULL)
+    start_reload (self, wabiz_paged_model_get_page_size (model),
+                  wabiz_paged_model_get_cancellable (model), NULL, NULL);
 }
 
 void
@@ -865,7 +766,7 @@ wabiz_conversations_model_reload_async (WabizConversationsModel *self,
 {
   g_return_if_fail (WABIZ_IS_CONVERSATIONS_MODEL (self));
 
-  start_reload (self, cancellable, callback, user_data);
+  start_reload (self, loaded_range (self), cancellable, callback, user_data);
 }
 
 gboolean
@@ -875,109 +776,13 @@ wabiz_conversations_model_reload_finish (WabizConversationsModel *self,
 {
   g_return_val_if_fail (WABIZ_IS_CONVERSATIONS_MODEL (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == wabiz_conversations_model_reload_async, FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-/* NOTIFY */
-
-static void
-refresh_cb (GObject      *object,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  WabizConversationsModel *self = g_task_get_source_object (task);
-  QueryData *data = g_task_get_task_data (task);
-  g_autoptr(WabizDbResult) res = NULL;
-  g_autoptr(GError) error = NULL;
-
-  res = wabiz_db_query_finish (WABIZ_DB (object), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->db == NULL)
-    {
-      set_flag (self, PROP_REFRESHING, FALSE);
-      return;
-    }
-
-  if (res == NULL)
-    {
-      /* the database is down or closed: transient, a reload follows the reconnect */
-      if (g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE))
-        g_debug ("Cannot refresh a conversation: %s", error->message);
-      else
-        g_warning ("Cannot refresh a conversation: %s", error->message);
-    }
-  else if (data->generation == self->generation)
-    {
-      g_autoptr(WabizConversation) fresh = NULL;
-
-      if (wabiz_db_result_get_n_rows (res) > 0)
-        fresh = wabiz_conversation_new_from_row (res, 0);
-      apply_row (self, data->phone, fresh);
-    }
-
-  refresh_next (self);
-}
-
-static void
-refresh_all_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  WabizConversationsModel *self = WABIZ_CONVERSATIONS_MODEL (object);
-  g_autoptr(GError) error = NULL;
-
-  if (!wabiz_conversations_model_reload_finish (self, result, &error))
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          set_flag (self, PROP_REFRESHING, FALSE);
-          return;
-        }
-      {
-        /* the database is down or closed: transient, a reload follows the reconnect */
-        if (g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE))
-          g_debug ("Cannot reload the conversations: %s", error->message);
-        else
-          g_warning ("Cannot reload the conversations: %s", error->message);
-      }
-    }
-
-  refresh_next (self);
-}
-
-static void
-refresh_next (WabizConversationsModel *self)
-{
-  GHashTableIter iter;
-  char *phone;
-
-  if (self->refresh_all)
-    {
-      self->refresh_all = FALSE;
-      g_hash_table_remove_all (self->pending);
-      set_flag (self, PROP_REFRESHING, TRUE);
-      start_reload (self, self->cancellable, refresh_all_cb, NULL);
-      return;
-    }
-
-  g_hash_table_iter_init (&iter, self->pending);
-  if (!g_hash_table_iter_next (&iter, (gpointer *) &phone, NULL))
-    {
-      set_flag (self, PROP_REFRESHING, FALSE);
-      return;
-    }
-
-  {
-    g_autoptr(GTask) task = g_task_new (self, self->cancellable, NULL, NULL);
-    QueryData *data = build_query (self, NULL, phone, 1);
-
-    g_hash_table_iter_remove (&iter);
-    set_flag (self, PROP_REFRESHING, TRUE);
-    run_query (self, data, self->cancellable, refresh_cb, g_steal_pointer (&task));
-  }
-}
-
+/* Deprecated: give the model a listener (wabiz_paged_model_set_listener())
+ * instead of relaying its changes; goes once the app does. */
 void
 wabiz_conversations_model_notification (WabizConversationsModel *self,
                                         const char              *table,
@@ -986,7 +791,6 @@ wabiz_conversations_model_notification (WabizConversationsModel *self,
 {
   g_return_if_fail (WABIZ_IS_CONVERSATIONS_MODEL (self));
 
-  /* "drafts": a draft was saved, or cleared once its text went */
   if (table != NULL &&
       !g_str_equal (table, "conversations") && !g_str_equal (table, "messages") &&
       !g_str_equal (table, "leads") && !g_str_equal (table, "drafts"))
@@ -997,7 +801,7 @@ wabiz_conversations_model_notification (WabizConversationsModel *self,
   else
     g_hash_table_add (self->pending, g_strdup (phone));
 
-  if (!self->refreshing)
+  if (!wabiz_paged_model_get_refreshing (WABIZ_PAGED_MODEL (self)))
     refresh_next (self);
 }
 
@@ -1126,7 +930,7 @@ wabiz_conversations_model_mark_read_async (WabizConversationsModel *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, wabiz_conversations_model_mark_read_async);
   g_task_set_task_data (task, g_strdup (phone), g_free);
-  wabiz_db_run_in_thread (self->db, g_steal_pointer (&task), mark_read_job);
+  wabiz_db_run_in_thread (wabiz_paged_model_get_db (WABIZ_PAGED_MODEL (self)), g_steal_pointer (&task), mark_read_job);
 }
 
 char *
@@ -1207,7 +1011,7 @@ wabiz_conversations_model_set_lead_status_async (WabizConversationsModel *self,
   args[0] = g_strdup (phone);
   args[1] = g_strdup (status);
   g_task_set_task_data (task, args, (GDestroyNotify) g_strfreev);
-  wabiz_db_run_in_thread (self->db, g_steal_pointer (&task), set_status_job);
+  wabiz_db_run_in_thread (wabiz_paged_model_get_db (WABIZ_PAGED_MODEL (self)), g_steal_pointer (&task), set_status_job);
 }
 
 gboolean

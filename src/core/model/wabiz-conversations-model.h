@@ -9,11 +9,12 @@
 
 #include "wabiz-conversation.h"
 #include "wabiz-db.h"
+#include "wabiz-paged-model.h"
 
 G_BEGIN_DECLS
 
 #define WABIZ_TYPE_CONVERSATIONS_MODEL (wabiz_conversations_model_get_type ())
-G_DECLARE_FINAL_TYPE (WabizConversationsModel, wabiz_conversations_model, WABIZ, CONVERSATIONS_MODEL, GObject)
+G_DECLARE_FINAL_TYPE (WabizConversationsModel, wabiz_conversations_model, WABIZ, CONVERSATIONS_MODEL, WabizPagedModel)
 
 WabizConversationsModel *wabiz_conversations_model_new              (WabizDb                 *db);
 WabizDb                 *wabiz_conversations_model_get_db           (WabizConversationsModel *self);
@@ -44,7 +45,9 @@ gboolean                 wabiz_conversations_model_reload_finish    (WabizConver
                                                                      GAsyncResult            *result,
                                                                      GError                 **error);
 /* A NOTIFY from the database: refreshes the conversation of @phone
- * (moving it to its place), or everything when @phone is %NULL. */
+ * (moving it to its place), or everything when @phone is %NULL.
+ * Deprecated: a model given the listener (wabiz_paged_model_set_listener())
+ * follows it itself; this relay goes once the app does that. */
 void                     wabiz_conversations_model_notification     (WabizConversationsModel *self,
                                                                      const char              *table,
                                                                      const char              *phone,

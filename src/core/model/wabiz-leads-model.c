@@ -2,9 +2,10 @@
  *
  * SPDX-License-Identifier: MIT
  *
- * The leads of the current search, filter and sort, as a GListModel that
- * pages from the database by keyset: never "load all rows", never OFFSET.
- * Each page continues after the sort key and id of the last loaded lead.
+ * The leads of the current search, filter and sort, as a paged model
+ * (see wabiz-paged-model.c): each page continues after the sort key and
+ * id of the last loaded lead. Followed changes of a lead re-read that
+ * lead; a burst of them reloads.
  */
 
 #define G_LOG_DOMAIN "wabiz-leads-model"
@@ -17,39 +18,27 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+#define CHANGES_DELAY_MS 250
+/* more changed leads than this at once (an import, a campaign): one reload */
+#define MAX_REFRESHES 20
+
 struct _WabizLeadsModel
 {
-  GObject         parent_instance;
+  WabizPagedModel  parent_instance;
 
-  WabizDb        *db;            /* (owned) */
-  GPtrArray      *items;         /* (owned) of WabizLead */
-  GCancellable   *cancellable;   /* (owned): of the current generation */
-  char           *search;        /* (owned) (nullable) */
-  char           *status;        /* (owned) (nullable) */
-  char           *tag;           /* (owned) (nullable) */
-  WabizLeadsSort  sort;
-  char           *last_key;      /* (owned) (nullable): sort key of the last row */
-  char           *last_id;       /* (owned) (nullable): NULL before the first page */
-  gboolean        loading;
-  gboolean        has_more;
-  gint64          page_started;  /* monotonic µs, for the debug log */
-  GPtrArray      *waiting;       /* (owned) of GTask: load_more callers */
+  char            *search;          /* (owned) (nullable) */
+  char            *status;          /* (owned) (nullable) */
+  char            *tag;             /* (owned) (nullable) */
+  WabizLeadsSort   sort;
+  char            *last_key;        /* (owned) (nullable): sort key of the last row */
+  char            *last_id;         /* (owned) (nullable): NULL before the first page */
+  GHashTable      *changed_ids;     /* (owned): leads the listener said changed */
+  gboolean         changed_all;     /* a change named no lead */
+  guint            changed_source;  /* applies the changes of a burst together */
+  guint            n_refreshing;    /* refresh queries on their way */
 };
 
-static void list_model_iface_init (GListModelInterface *iface);
-
-G_DEFINE_FINAL_TYPE_WITH_CODE (WabizLeadsModel, wabiz_leads_model, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, list_model_iface_init))
-
-enum {
-  PROP_0,
-  PROP_N_ITEMS,
-  PROP_LOADING,
-  PROP_HAS_MORE,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
+G_DEFINE_FINAL_TYPE (WabizLeadsModel, wabiz_leads_model, WABIZ_TYPE_PAGED_MODEL)
 
 /* Everything one query needs, copied so that a worker thread can use it. */
 typedef struct
@@ -81,21 +70,6 @@ dup_filter (WabizLeadsModel *self)
   filter->tag = g_strdup (self->tag);
   filter->sort = self->sort;
   return filter;
-}
-
-static char *
-escape_like (const char *text)
-{
-  GString *out = g_string_new ("%");
-
-  for (const char *p = text; *p != '\0'; p++)
-    {
-      if (*p == '%' || *p == '_' || *p == '\\')
-        g_string_append_c (out, '\\');
-      g_string_append_c (out, *p);
-    }
-  g_string_append_c (out, '%');
-  return g_string_free (out, FALSE);
 }
 
 /* Builds the page query; @params collects the parameter values (owned). */
@@ -136,10 +110,10 @@ build_query (const Filter *filter,
         if (g_ascii_isdigit (*p))
           g_string_append_c (digits, *p);
 
-      g_ptr_array_add (params, escape_like (filter->search));
+      g_ptr_array_add (params, wabiz_paged_model_dup_like_pattern (filter->search));
       if (digits->len >= 3)
         {
-          g_ptr_array_add (params, escape_like (digits->str));
+          g_ptr_array_add (params, wabiz_paged_model_dup_like_pattern (digits->str));
           g_string_append_printf (sql, " AND (name ILIKE $%u OR email ILIKE $%u OR phone LIKE $%u)",
                                   params->len - 1, params->len - 1, params->len);
         }
@@ -181,166 +155,163 @@ build_query (const Filter *filter,
 }
 
 static void
-set_loading (WabizLeadsModel *self,
-             gboolean         loading)
+update_refreshing (WabizLeadsModel *self)
 {
-  if (self->loading == loading)
-    return;
-  self->loading = loading;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
+  wabiz_paged_model_set_refreshing (WABIZ_PAGED_MODEL (self),
+                                    self->n_refreshing > 0 || self->changed_source != 0);
 }
 
-static void
-set_has_more (WabizLeadsModel *self,
-              gboolean         has_more)
+typedef struct
 {
-  if (self->has_more == has_more)
-    return;
-  self->has_more = has_more;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HAS_MORE]);
-}
+  WabizLeadsModel *self;   /* (owned) */
+  char            *id;     /* (owned) */
+} Refresh;
 
 static void
-finish_waiting (WabizLeadsModel *self,
-                const GError    *error)
+refresh_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
 {
-  g_autoptr(GPtrArray) waiting = g_steal_pointer (&self->waiting);
-
-  self->waiting = g_ptr_array_new_with_free_func (g_object_unref);
-  for (guint i = 0; i < waiting->len; i++)
-    {
-      GTask *task = g_ptr_array_index (waiting, i);
-
-      if (error != NULL)
-        g_task_return_error (task, g_error_copy (error));
-      else
-        g_task_return_boolean (task, TRUE);
-    }
-}
-
-static void
-page_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  g_autoptr(WabizLeadsModel) self = user_data;
+  Refresh *refresh = user_data;
+  WabizLeadsModel *self = refresh->self;
+  WabizPagedModel *model = WABIZ_PAGED_MODEL (self);
   g_autoptr(WabizDbResult) res = NULL;
   g_autoptr(GError) error = NULL;
-  guint position;
-  guint n_rows;
 
   res = wabiz_db_query_finish (WABIZ_DB (object), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;   /* a newer generation took over */
-
-  set_loading (self, FALSE);
   if (res == NULL)
     {
-      {
-        /* the database is down or closed: transient, a reload follows the reconnect */
-        if (g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE))
-          g_debug ("Cannot load leads: %s", error->message);
-        else
-          g_warning ("Cannot load leads: %s", error->message);
-      }
-      set_has_more (self, FALSE);
-      finish_waiting (self, error);
-      return;
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          /* the database is down or closed: transient, a reload follows the reconnect */
+          if (g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE))
+            g_debug ("Cannot refresh a lead: %s", error->message);
+          else
+            g_warning ("Cannot refresh a lead: %s", error->message);
+        }
     }
-
-  n_rows = wabiz_db_result_get_n_rows (res);
-  g_debug ("Page of %u leads in %.1f ms", n_rows,
-           (g_get_monotonic_time () - self->page_started) / 1000.0);
-  position = self->items->len;
-  for (guint i = 0; i < n_rows; i++)
-    g_ptr_array_add (self->items, wabiz_lead_new_from_result (res, i));
-
-  if (n_rows > 0)
+  else if (wabiz_leads_model_find (self, refresh->id) >= 0)
     {
-      g_free (self->last_key);
-      self->last_key = g_strdup (wabiz_db_result_get (res, n_rows - 1, "sort_key"));
-      g_free (self->last_id);
-      self->last_id = g_strdup (wabiz_db_result_get (res, n_rows - 1, "id"));
-    }
+      g_autoptr(WabizLead) lead = NULL;
 
-  set_has_more (self, n_rows == WABIZ_LEADS_MODEL_PAGE_SIZE);
-  if (n_rows > 0)
+      if (wabiz_db_result_get_n_rows (res) > 0)
+        lead = wabiz_lead_new_from_result (res, 0);
+      wabiz_leads_model_replace (self, refresh->id, lead);
+    }
+  else if (wabiz_db_result_get_n_rows (res) > 0 && !wabiz_paged_model_get_has_more (model) &&
+           !wabiz_paged_model_get_loading (model))
     {
-      g_list_model_items_changed (G_LIST_MODEL (self), position, 0, n_rows);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+      /* a new lead in a fully loaded list: load it again to place it */
+      wabiz_leads_model_reload (self);
     }
-  finish_waiting (self, NULL);
+
+  self->n_refreshing--;
+  update_refreshing (self);
+  g_object_unref (refresh->self);
+  g_free (refresh->id);
+  g_free (refresh);
 }
 
-static void
-load_page (WabizLeadsModel *self)
+static gboolean
+apply_changes_cb (gpointer user_data)
 {
-  g_autoptr(GPtrArray) params = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(Filter) filter = dup_filter (self);
-  g_autofree char *sql = NULL;
+  WabizLeadsModel *self = user_data;
+  GHashTableIter iter;
+  const char *id;
 
-  g_assert (!self->loading);
+  self->changed_source = 0;
+  if (self->changed_all || g_hash_table_size (self->changed_ids) > MAX_REFRESHES)
+    wabiz_leads_model_reload (self);
+  else
+    {
+      g_hash_table_iter_init (&iter, self->changed_ids);
+      while (g_hash_table_iter_next (&iter, (gpointer *) &id, NULL))
+        wabiz_leads_model_refresh_lead (self, id);
+    }
+  g_hash_table_remove_all (self->changed_ids);
+  self->changed_all = FALSE;
+  update_refreshing (self);
 
-  sql = build_query (filter, self->last_key, self->last_id, WABIZ_LEADS_MODEL_PAGE_SIZE, params);
-  set_loading (self, TRUE);
-  self->page_started = g_get_monotonic_time ();
-  wabiz_db_query_async (self->db, sql, (int) params->len, (const char * const *) params->pdata,
-                        self->cancellable, page_cb, g_object_ref (self));
+  return G_SOURCE_REMOVE;
 }
 
-static GType
-wabiz_leads_model_get_item_type (GListModel *model)
+static const char *
+get_item_key (gpointer item)
 {
-  return WABIZ_TYPE_LEAD;
-}
-
-static guint
-wabiz_leads_model_get_n_items (GListModel *model)
-{
-  return WABIZ_LEADS_MODEL (model)->items->len;
+  return wabiz_lead_get_id (item);
 }
 
 static gpointer
-wabiz_leads_model_get_item (GListModel *model,
-                            guint       position)
+decode_row (WabizDbResult *result,
+            guint          row)
+{
+  return wabiz_lead_new_from_result (result, row);
+}
+
+static char *
+wabiz_leads_model_build_page_query (WabizPagedModel *model,
+                                    gpointer         edge,
+                                    guint            limit,
+                                    GPtrArray       *params)
+{
+  WabizLeadsModel *self = WABIZ_LEADS_MODEL (model);
+  Filter filter = { self->search, self->status, self->tag, self->sort };
+
+  /* after the last row's sort key as the query computed it, not the
+   * edge item's: that one may have changed since */
+  return build_query (&filter, self->last_key, self->last_id, limit, params);
+}
+
+static void
+wabiz_leads_model_page_loaded (WabizPagedModel *model,
+                               WabizDbResult   *result)
+{
+  WabizLeadsModel *self = WABIZ_LEADS_MODEL (model);
+  guint n_rows = wabiz_db_result_get_n_rows (result);
+
+  if (n_rows == 0)
+    return;
+
+  g_free (self->last_key);
+  self->last_key = g_strdup (wabiz_db_result_get (result, n_rows - 1, "sort_key"));
+  g_free (self->last_id);
+  self->last_id = g_strdup (wabiz_db_result_get (result, n_rows - 1, "id"));
+}
+
+static void
+wabiz_leads_model_page_failed (WabizPagedModel *model,
+                               const GError    *error)
+{
+  /* the database is down or closed: transient, a reload follows the reconnect */
+  if (g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE))
+    g_debug ("Cannot load leads: %s", error->message);
+  else
+    g_warning ("Cannot load leads: %s", error->message);
+  wabiz_paged_model_set_has_more (model, FALSE);
+}
+
+/* Changes come in bursts (webhooks, imports): applied together. */
+static void
+wabiz_leads_model_changed (WabizPagedModel *model,
+                           const char      *table,
+                           const char      *phone,
+                           const char      *id)
 {
   WabizLeadsModel *self = WABIZ_LEADS_MODEL (model);
 
-  if (position >= self->items->len)
-    return NULL;
-  return g_object_ref (g_ptr_array_index (self->items, position));
+  if (id != NULL)
+    g_hash_table_add (self->changed_ids, g_strdup (id));
+  else
+    self->changed_all = TRUE;
+  if (self->changed_source == 0)
+    self->changed_source = g_timeout_add (CHANGES_DELAY_MS, apply_changes_cb, self);
+  update_refreshing (self);
 }
 
 static void
-list_model_iface_init (GListModelInterface *iface)
+wabiz_leads_model_reconnected (WabizPagedModel *model)
 {
-  iface->get_item_type = wabiz_leads_model_get_item_type;
-  iface->get_n_items = wabiz_leads_model_get_n_items;
-  iface->get_item = wabiz_leads_model_get_item;
-}
-
-static void
-wabiz_leads_model_get_property (GObject    *object,
-                                guint       prop_id,
-                                GValue     *value,
-                                GParamSpec *pspec)
-{
-  WabizLeadsModel *self = WABIZ_LEADS_MODEL (object);
-
-  switch (prop_id)
-    {
-    case PROP_N_ITEMS:
-      g_value_set_uint (value, self->items->len);
-      break;
-    case PROP_LOADING:
-      g_value_set_boolean (value, self->loading);
-      break;
-    case PROP_HAS_MORE:
-      g_value_set_boolean (value, self->has_more);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
+  wabiz_leads_model_reload (WABIZ_LEADS_MODEL (model));
 }
 
 static void
@@ -348,8 +319,7 @@ wabiz_leads_model_dispose (GObject *object)
 {
   WabizLeadsModel *self = WABIZ_LEADS_MODEL (object);
 
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->db);
+  g_clear_handle_id (&self->changed_source, g_source_remove);
 
   G_OBJECT_CLASS (wabiz_leads_model_parent_class)->dispose (object);
 }
@@ -359,9 +329,7 @@ wabiz_leads_model_finalize (GObject *object)
 {
   WabizLeadsModel *self = WABIZ_LEADS_MODEL (object);
 
-  g_clear_object (&self->cancellable);
-  g_ptr_array_unref (self->items);
-  g_ptr_array_unref (self->waiting);
+  g_hash_table_unref (self->changed_ids);
   g_free (self->search);
   g_free (self->status);
   g_free (self->tag);
@@ -374,91 +342,56 @@ wabiz_leads_model_finalize (GObject *object)
 static void
 wabiz_leads_model_class_init (WabizLeadsModelClass *klass)
 {
+  static const char * const tables[] = { "leads", NULL };
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  WabizPagedModelClass *paged_class = WABIZ_PAGED_MODEL_CLASS (klass);
 
-  object_class->get_property = wabiz_leads_model_get_property;
   object_class->dispose = wabiz_leads_model_dispose;
   object_class->finalize = wabiz_leads_model_finalize;
 
-  properties[PROP_N_ITEMS] =
-    g_param_spec_uint ("n-items", NULL, NULL, 0, G_MAXUINT, 0,
-                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_LOADING] =
-    g_param_spec_boolean ("loading", NULL, NULL, FALSE,
-                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_HAS_MORE] =
-    g_param_spec_boolean ("has-more", NULL, NULL, FALSE,
-                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  paged_class->item_type = WABIZ_TYPE_LEAD;
+  paged_class->tables = tables;
+  paged_class->get_item_key = get_item_key;
+  paged_class->decode_row = decode_row;
+  paged_class->build_page_query = wabiz_leads_model_build_page_query;
+  paged_class->page_loaded = wabiz_leads_model_page_loaded;
+  paged_class->page_failed = wabiz_leads_model_page_failed;
+  paged_class->changed = wabiz_leads_model_changed;
+  paged_class->reconnected = wabiz_leads_model_reconnected;
 }
 
 static void
 wabiz_leads_model_init (WabizLeadsModel *self)
 {
-  self->items = g_ptr_array_new_with_free_func (g_object_unref);
-  self->waiting = g_ptr_array_new_with_free_func (g_object_unref);
-  self->cancellable = g_cancellable_new ();
-  self->has_more = TRUE;
+  self->changed_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  wabiz_paged_model_set_page_size (WABIZ_PAGED_MODEL (self), WABIZ_LEADS_MODEL_PAGE_SIZE);
 }
 
 /* Call wabiz_leads_model_reload() to load the first page. */
 WabizLeadsModel *
 wabiz_leads_model_new (WabizDb *db)
 {
-  WabizLeadsModel *self;
-
   g_return_val_if_fail (WABIZ_IS_DB (db), NULL);
 
-  self = g_object_new (WABIZ_TYPE_LEADS_MODEL, NULL);
-  self->db = g_object_ref (db);
-  return self;
+  return g_object_new (WABIZ_TYPE_LEADS_MODEL, "db", db, NULL);
 }
 
 void
 wabiz_leads_model_cancel (WabizLeadsModel *self)
 {
-  g_autoptr(GError) error = NULL;
-
   g_return_if_fail (WABIZ_IS_LEADS_MODEL (self));
 
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  self->cancellable = g_cancellable_new ();
-  set_loading (self, FALSE);
-
-  g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Cancelled");
-  finish_waiting (self, error);
+  wabiz_paged_model_cancel (WABIZ_PAGED_MODEL (self));
 }
 
 void
 wabiz_leads_model_reload (WabizLeadsModel *self)
 {
-  g_autoptr(GError) error = NULL;
-  guint removed;
-
   g_return_if_fail (WABIZ_IS_LEADS_MODEL (self));
-
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  self->cancellable = g_cancellable_new ();
-  set_loading (self, FALSE);
-
-  /* whoever waited for the old generation gets an answer */
-  g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Reloaded");
-  finish_waiting (self, error);
 
   g_clear_pointer (&self->last_key, g_free);
   g_clear_pointer (&self->last_id, g_free);
-  removed = self->items->len;
-  g_ptr_array_set_size (self->items, 0);
-  if (removed > 0)
-    {
-      g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, 0);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
-    }
-
-  set_has_more (self, TRUE);
-  load_page (self);
+  wabiz_paged_model_reload (WABIZ_PAGED_MODEL (self));
 }
 
 static char *
@@ -524,7 +457,7 @@ wabiz_leads_model_get_loading (WabizLeadsModel *self)
 {
   g_return_val_if_fail (WABIZ_IS_LEADS_MODEL (self), FALSE);
 
-  return self->loading;
+  return wabiz_paged_model_get_loading (WABIZ_PAGED_MODEL (self));
 }
 
 gboolean
@@ -532,7 +465,7 @@ wabiz_leads_model_get_has_more (WabizLeadsModel *self)
 {
   g_return_val_if_fail (WABIZ_IS_LEADS_MODEL (self), FALSE);
 
-  return self->has_more;
+  return wabiz_paged_model_get_has_more (WABIZ_PAGED_MODEL (self));
 }
 
 void
@@ -541,23 +474,9 @@ wabiz_leads_model_load_more_async (WabizLeadsModel     *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-
   g_return_if_fail (WABIZ_IS_LEADS_MODEL (self));
-  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, wabiz_leads_model_load_more_async);
-
-  if (!self->has_more)
-    {
-      g_task_return_boolean (task, TRUE);
-      return;
-    }
-
-  g_ptr_array_add (self->waiting, g_steal_pointer (&task));
-  if (!self->loading)
-    load_page (self);
+  wabiz_paged_model_load_more_async (WABIZ_PAGED_MODEL (self), cancellable, callback, user_data);
 }
 
 gboolean
@@ -566,21 +485,21 @@ wabiz_leads_model_load_more_finish (WabizLeadsModel  *self,
                                     GError          **error)
 {
   g_return_val_if_fail (WABIZ_IS_LEADS_MODEL (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return wabiz_paged_model_load_more_finish (WABIZ_PAGED_MODEL (self), result, error) >= 0;
 }
 
 int
 wabiz_leads_model_find (WabizLeadsModel *self,
                         const char      *id)
 {
+  guint position;
+
   g_return_val_if_fail (WABIZ_IS_LEADS_MODEL (self), -1);
 
-  for (guint i = 0; id != NULL && i < self->items->len; i++)
-    if (g_strcmp0 (wabiz_lead_get_id (g_ptr_array_index (self->items, i)), id) == 0)
-      return (int) i;
-  return -1;
+  if (id == NULL || wabiz_paged_model_lookup (WABIZ_PAGED_MODEL (self), id, &position) == NULL)
+    return -1;
+  return (int) position;
 }
 
 void
@@ -599,66 +518,9 @@ wabiz_leads_model_replace (WabizLeadsModel *self,
     return;
 
   if (lead != NULL)
-    {
-      WabizLead *old = g_ptr_array_index (self->items, position);
-
-      g_ptr_array_index (self->items, position) = g_object_ref (lead);
-      g_object_unref (old);
-      g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 1);
-    }
+    wabiz_paged_model_replace (WABIZ_PAGED_MODEL (self), position, lead);
   else
-    {
-      g_ptr_array_remove_index (self->items, position);
-      g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
-    }
-}
-
-typedef struct
-{
-  WabizLeadsModel *self;   /* (owned) */
-  char            *id;     /* (owned) */
-} Refresh;
-
-static void
-refresh_cb (GObject      *object,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  Refresh *refresh = user_data;
-  WabizLeadsModel *self = refresh->self;
-  g_autoptr(WabizDbResult) res = NULL;
-  g_autoptr(GError) error = NULL;
-
-  res = wabiz_db_query_finish (WABIZ_DB (object), result, &error);
-  if (res == NULL)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          /* the database is down or closed: transient, a reload follows the reconnect */
-          if (g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE))
-            g_debug ("Cannot refresh a lead: %s", error->message);
-          else
-            g_warning ("Cannot refresh a lead: %s", error->message);
-        }
-    }
-  else if (wabiz_leads_model_find (self, refresh->id) >= 0)
-    {
-      g_autoptr(WabizLead) lead = NULL;
-
-      if (wabiz_db_result_get_n_rows (res) > 0)
-        lead = wabiz_lead_new_from_result (res, 0);
-      wabiz_leads_model_replace (self, refresh->id, lead);
-    }
-  else if (wabiz_db_result_get_n_rows (res) > 0 && !self->has_more && !self->loading)
-    {
-      /* a new lead in a fully loaded list: load it again to place it */
-      wabiz_leads_model_reload (self);
-    }
-
-  g_object_unref (refresh->self);
-  g_free (refresh->id);
-  g_free (refresh);
+    wabiz_paged_model_remove (WABIZ_PAGED_MODEL (self), position);
 }
 
 void
@@ -666,17 +528,22 @@ wabiz_leads_model_refresh_lead (WabizLeadsModel *self,
                                 const char      *id)
 {
   g_autoptr(GPtrArray) params = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(Filter) filter = NULL;
   g_autoptr(GString) sql = NULL;
   g_autofree char *query = NULL;
+  Filter filter;
   Refresh *refresh;
+  WabizDb *db;
   char *order;
 
   g_return_if_fail (WABIZ_IS_LEADS_MODEL (self));
   g_return_if_fail (id != NULL);
 
-  filter = dup_filter (self);
-  query = build_query (filter, NULL, NULL, 1, params);
+  db = wabiz_paged_model_get_db (WABIZ_PAGED_MODEL (self));
+  if (db == NULL)
+    return;
+
+  filter = (Filter) { self->search, self->status, self->tag, self->sort };
+  query = build_query (&filter, NULL, NULL, 1, params);
   /* the same filter, for this one lead */
   sql = g_string_new (query);
   order = strstr (sql->str, " ORDER BY ");
@@ -691,8 +558,10 @@ wabiz_leads_model_refresh_lead (WabizLeadsModel *self,
   refresh = g_new0 (Refresh, 1);
   refresh->self = g_object_ref (self);
   refresh->id = g_strdup (id);
-  wabiz_db_query_async (self->db, sql->str, (int) params->len,
-                        (const char * const *) params->pdata, self->cancellable,
+  self->n_refreshing++;
+  update_refreshing (self);
+  wabiz_db_query_async (db, sql->str, (int) params->len, (const char * const *) params->pdata,
+                        wabiz_paged_model_get_cancellable (WABIZ_PAGED_MODEL (self)),
                         refresh_cb, refresh);
 }
 
@@ -841,7 +710,7 @@ wabiz_leads_model_export_async (WabizLeadsModel     *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, wabiz_leads_model_export_async);
   g_task_set_task_data (task, export, (GDestroyNotify) export_free);
-  wabiz_db_run_in_thread (self->db, task, export_job);
+  wabiz_db_run_in_thread (wabiz_paged_model_get_db (WABIZ_PAGED_MODEL (self)), task, export_job);
 }
 
 gint64

@@ -9,6 +9,7 @@
 
 #include "wabiz-db.h"
 #include "wabiz-lead.h"
+#include "wabiz-paged-model.h"
 
 G_BEGIN_DECLS
 
@@ -22,7 +23,7 @@ typedef enum
 #define WABIZ_LEADS_MODEL_PAGE_SIZE 100
 
 #define WABIZ_TYPE_LEADS_MODEL (wabiz_leads_model_get_type ())
-G_DECLARE_FINAL_TYPE (WabizLeadsModel, wabiz_leads_model, WABIZ, LEADS_MODEL, GObject)
+G_DECLARE_FINAL_TYPE (WabizLeadsModel, wabiz_leads_model, WABIZ, LEADS_MODEL, WabizPagedModel)
 
 WabizLeadsModel *wabiz_leads_model_new             (WabizDb          *db);
 const char      *wabiz_leads_model_get_search      (WabizLeadsModel  *self);
@@ -55,7 +56,8 @@ gboolean         wabiz_leads_model_load_more_finish (WabizLeadsModel *self,
 int              wabiz_leads_model_find            (WabizLeadsModel  *self,
                                                     const char       *id);
 /* Re-reads one lead after a change elsewhere (NOTIFY); a lead no longer
- * in the filter goes away. */
+ * in the filter goes away. A model given a listener
+ * (wabiz_paged_model_set_listener()) does this itself. */
 void             wabiz_leads_model_refresh_lead    (WabizLeadsModel  *self,
                                                     const char       *id);
 /* Replaces a loaded lead by @lead (same id) or removes it (NULL). */

@@ -9,11 +9,12 @@
 
 #include "wabiz-db.h"
 #include "wabiz-message.h"
+#include "wabiz-paged-model.h"
 
 G_BEGIN_DECLS
 
 #define WABIZ_TYPE_MESSAGES_MODEL (wabiz_messages_model_get_type ())
-G_DECLARE_FINAL_TYPE (WabizMessagesModel, wabiz_messages_model, WABIZ, MESSAGES_MODEL, GObject)
+G_DECLARE_FINAL_TYPE (WabizMessagesModel, wabiz_messages_model, WABIZ, MESSAGES_MODEL, WabizPagedModel)
 
 WabizMessagesModel *wabiz_messages_model_new               (WabizDb            *db,
                                                             const char         *phone);
@@ -34,7 +35,9 @@ gint                wabiz_messages_model_load_older_finish (WabizMessagesModel *
                                                             GError            **error);
 /* A NOTIFY: for this phone, appends new messages and updates statuses,
  * reactions and media of loaded ones in place. @id: (nullable): the
- * message's uuid or wamid, when the payload names one. */
+ * message's uuid or wamid, when the payload names one.
+ * Deprecated: a model given the listener (wabiz_paged_model_set_listener())
+ * follows it itself; this relay goes once the app does that. */
 void                wabiz_messages_model_notification      (WabizMessagesModel *self,
                                                             const char         *table,
                                                             const char         *phone,
