@@ -30,7 +30,7 @@ state_cb (WabizServices *services,
           GParamSpec    *pspec,
           Fixture       *f)
 {
-  g_ptr_array_add (f->states, (gpointer) g_enum_to_string (WABIZ_TYPE_SERVICES_STATE,
+  g_ptr_array_add (f->states, g_enum_to_string (WABIZ_TYPE_SERVICES_STATE,
                                                            wabiz_services_get_state (services)));
 }
 
@@ -62,7 +62,7 @@ fixture_setup (Fixture      *f,
   f->sim = wabiz_sim_server_new ();
   g_assert_true (wabiz_sim_server_start (f->sim, &error));
   g_assert_no_error (error);
-  f->states = g_ptr_array_new ();
+  f->states = g_ptr_array_new_with_free_func (g_free);
 }
 
 static void
