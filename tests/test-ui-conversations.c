@@ -323,6 +323,23 @@ composer_says (WabizComposer *composer,
   return g_strcmp0 (typed, text) == 0;
 }
 
+/* The label @name of the chat view, as shown (NULL: hidden) */
+static const char *
+chat_label (WabizChatView *chat,
+            const char    *name)
+{
+  return wabiz_test_ui_row_label (GTK_WIDGET (chat), name);
+}
+
+/* The chat says that what was written could not be queued */
+static gboolean
+unsent_shown (WabizChatView *chat)
+{
+  GObject *revealer = gtk_widget_get_template_child (GTK_WIDGET (chat), WABIZ_TYPE_CHAT_VIEW, "unsent_revealer");
+
+  return gtk_revealer_get_child_revealed (GTK_REVEALER (revealer));
+}
+
 typedef struct
 {
   WabizMessagesModel *model;
@@ -850,7 +867,8 @@ close_with_draft_cb (WabizApplication *app,
   w.n = 3;
   wabiz_test_wait_until (has_n_messages, &w, 30);
 
-  /* the database goes away: the text waits here, and is not lost */
+  /* the database goes away: the text is not queued anywhere, it stays in
+   * the composer, and the view says why */
   {
     g_autoptr(WabizDb) gone = wabiz_db_new ("host=/nonexistent/wabiz port=1 dbname=gone connect_timeout=2",
                                             NULL, 1);
@@ -863,13 +881,17 @@ close_with_draft_cb (WabizApplication *app,
     wabiz_conversations_pane_set_sending (pane, outbox, graph);
     wabiz_composer_set_text (composer, "Written while the database was away");
     g_assert_true (gtk_widget_activate_action (GTK_WIDGET (composer), "composer.send", NULL));
-    WABIZ_TEST_WAIT (wabiz_chat_view_get_n_pending (chat) > 0, 60);
+    WABIZ_TEST_WAIT (unsent_shown (chat), 60);
+    g_assert_cmpstr (chat_label (chat, "unsent_label"), ==,
+                     "The database cannot be reached, so nothing was sent. What you wrote is kept here: "
+                     "send it again once the database is back.");
+    g_assert_true (composer_says (composer, "Written while the database was away"));
     wabiz_test_ui_wait_frames (GTK_WIDGET (window), 3);
     g_free (wabiz_test_ui_screenshot (window, "ui-conversations-offline.png"));
   }
 
-  /* typed, not sent, and the app closes at once */
-  wabiz_composer_set_text (composer, "Half a thought about the delivery");
+  /* more typed after it, not sent, and the app closes at once */
+  type_text (composer, "\n\nHalf a thought about the delivery");
 }
 
 static void

@@ -41,7 +41,7 @@ retry_action (GtkWidget  *widget,
   WabizMessage *m;
   g_autoptr(WabizOutgoing) outgoing = NULL;
 
-  if (self->messages == NULL || self->outbox == NULL)
+  if (self->messages == NULL)
     return;
   m = wabiz_messages_model_find (self->messages, g_variant_get_string (parameter, NULL), NULL);
   if (m == NULL)

@@ -11,13 +11,6 @@
 
 G_BEGIN_DECLS
 
-typedef struct
-{
-  char *phone;
-  char *text;
-  char *reply_to;   /* (nullable) wamid */
-} PendingSend;
-
 struct _WabizChatView
 {
   GtkWidget                parent_instance;
@@ -31,14 +24,13 @@ struct _WabizChatView
   GtkNoSelection          *selection;      /* (owned) (nullable) */
   GCancellable            *cancellable;    /* (owned) per conversation */
   GHashTable              *rows;           /* (owned) bound WabizMessageRow → GtkListItem */
-  GPtrArray               *pending;        /* (owned) (element-type PendingSend) database away */
-  GQueue                  *outgoing;       /* (owned) (element-type PendingSend) waiting their turn */
-  gboolean                 queueing;
+  GQueue                  *writing;        /* (owned) (element-type ChatText) sent in a row,
+                                            * waiting for the one before to be in the outbox */
+  gboolean                 writing_one;
   GtkDropTarget           *drop_target;    /* (unowned) controller of self */
   WabizAttachmentSheet    *sheet;          /* (unowned) (nullable) */
   GtkFileChooserNative    *chooser;        /* (owned) (nullable) */
   guint                    window_timer;
-  guint                    retry_timer;
   guint                    scroll_tick;
   guint                    scroll_frames;
   guint                    fill_tick;
@@ -49,6 +41,7 @@ struct _WabizChatView
   gboolean                 restoring_draft;
   gboolean                 updating_status;
   guint                    mark_read_idle;
+  gboolean                 disposed;
 
   /* template children */
   GtkWidget               *box;
@@ -62,8 +55,8 @@ struct _WabizChatView
   GtkScrolledWindow       *scroller;
   GtkListView             *list_view;
   GtkWidget               *loading_spinner;
-  GtkRevealer             *pending_revealer;
-  GtkLabel                *pending_label;
+  GtkRevealer             *unsent_revealer;
+  GtkLabel                *unsent_label;
   WabizComposer           *composer;
 };
 

@@ -4,12 +4,13 @@
  *
  * One conversation: a header with the lead (name, status, the 24-hour
  * window), the messages paged from the database as the user scrolls up,
- * and the composer. Sending goes through the outbox; a text that cannot
- * be queued because the database is away waits here and is queued when
- * it is back, and is kept as a draft if the app closes first. Files come
- * from the attach button or a drop, pass the attachment sheet's checks
- * and are queued at once (the outbox keeps a copy and uploads it when
- * Meta can be reached), so they show as queued even offline.
+ * and the composer. Sending goes through the outbox, the only queue: a
+ * text that cannot be written to it because the database is away stays
+ * in the composer (or its draft), and the view says so. Files come from
+ * the attach button or a drop, pass the attachment sheet's checks and
+ * are queued at once (the outbox keeps a copy and uploads it when Meta
+ * can be reached), so they show as queued even offline. The actions are
+ * in wabiz-chat-view-actions.c.
  */
 
 #define G_LOG_DOMAIN "wabiz-chat-view"
@@ -26,7 +27,6 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
-#define RETRY_SECONDS 5
 #define NEAR_TOP_PX 300
 
 static const char * const lead_statuses[] = { "NEW", "CONTACTED", "INTERESTED", "CONVERTED", "LOST", NULL };
@@ -48,17 +48,6 @@ enum {
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
-static void queue_pending (WabizChatView *self);
-static void queue_next (WabizChatView *self);
-
-static void
-pending_send_free (PendingSend *p)
-{
-  g_free (p->phone);
-  g_free (p->text);
-  g_free (p->reply_to);
-  g_free (p);
-}
 
 void
 _wabiz_chat_view_toast (WabizChatView *self,
@@ -474,54 +463,163 @@ wabiz_chat_view_save_draft (WabizChatView *self)
   composer_text_changed_cb (self);
 }
 
-/* sending */
+/* (nullable): what sends, while the database is there */
+static WabizOutbox *
+get_outbox (WabizChatView *self)
+{
+  return self->outbox;
+}
+
+/* sending: through the outbox, the one queue there is. Texts sent in a
+ * row are written to it one after the other, so that they keep their
+ * order. When the database cannot take one, it and those after it go
+ * back to where they were typed, and the view says why: nothing waits
+ * here to be tried again. */
 
 typedef struct
 {
-  WabizChatView *self;          /* (owned) */
-  PendingSend   *send;          /* (owned) (nullable) for texts */
-  gboolean       chained;       /* one of the texts queued in order */
+  char *phone;
+  char *text;
+  char *reply_to;   /* (nullable) wamid */
+} ChatText;
+
+static void
+chat_text_free (ChatText *t)
+{
+  g_free (t->phone);
+  g_free (t->text);
+  g_free (t->reply_to);
+  g_free (t);
+}
+
+typedef struct
+{
+  WabizChatView *self;    /* (owned) */
+  WabizDrafts   *drafts;  /* (owned) (nullable): for a text that fails after the view went */
+  ChatText      *text;    /* (owned) (nullable): a text, written in turn */
+  char          *phone;   /* (owned) */
 } QueueData;
 
 static void
 queue_data_free (QueueData *data)
 {
   g_clear_object (&data->self);
-  g_clear_pointer (&data->send, pending_send_free);
+  g_clear_object (&data->drafts);
+  g_clear_pointer (&data->text, chat_text_free);
+  g_free (data->phone);
   g_free (data);
 }
 
 static void
-update_pending (WabizChatView *self)
+show_unsent (WabizChatView *self,
+             gboolean       unsent)
 {
-  g_autofree char *text = NULL;
-
-  if (self->pending->len > 0)
-    {
-      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                           "The database cannot be reached. %u message waits here and is sent as soon as it is back.",
-                                           "The database cannot be reached. %u messages wait here and are sent as soon as it is back.",
-                                           self->pending->len),
-                              self->pending->len);
-      gtk_label_set_label (self->pending_label, text);
-    }
-  gtk_revealer_set_reveal_child (self->pending_revealer, self->pending->len > 0);
+  gtk_revealer_set_reveal_child (self->unsent_revealer, unsent);
 }
 
-static gboolean
-retry_timer_cb (gpointer user_data)
+typedef struct
 {
-  WabizChatView *self = user_data;
+  char *phone;  /* (owned) */
+  char *text;   /* (owned) */
+} GiveBack;
 
-  self->retry_timer = 0;
-  queue_pending (self);
-  return G_SOURCE_REMOVE;
+static void
+give_back_free (GiveBack *back)
+{
+  g_free (back->phone);
+  g_free (back->text);
+  g_free (back);
 }
 
 static void
-queue_text_cb (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
+give_back_draft_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  GiveBack *back = user_data;
+  g_autofree char *draft = wabiz_drafts_load_finish (WABIZ_DRAFTS (object), result, NULL);
+  g_autofree char *text = NULL;
+
+  /* the words that did not go first, then what was typed after them */
+  if (draft != NULL && *draft != '\0')
+    text = g_strconcat (back->text, "\n\n", draft, NULL);
+  wabiz_drafts_set (WABIZ_DRAFTS (object), back->phone, text != NULL ? text : back->text);
+  give_back_free (back);
+}
+
+/* Puts @text before the draft of @phone */
+static void
+give_back_to_draft (WabizDrafts *drafts,
+                    const char  *phone,
+                    const char  *text)
+{
+  GiveBack *back = g_new0 (GiveBack, 1);
+
+  back->phone = g_strdup (phone);
+  back->text = g_strdup (text);
+  wabiz_drafts_load_async (drafts, phone, NULL, give_back_draft_cb, back);
+}
+
+/* @text could not be written: into the composer, before what was typed
+ * since, or into the draft of its conversation when another is open */
+static void
+give_back (WabizChatView *self,
+           const char    *phone,
+           const char    *text)
+{
+  if (!self->disposed && g_strcmp0 (phone, _wabiz_chat_view_get_phone (self)) == 0)
+    {
+      g_autofree char *typed = wabiz_composer_dup_text (self->composer);
+      g_autofree char *joined = *typed != '\0' ? g_strconcat (text, "\n\n", typed, NULL) : g_strdup (text);
+
+      wabiz_composer_set_text (self->composer, joined);
+      return;
+    }
+  if (self->drafts != NULL)
+    give_back_to_draft (self->drafts, phone, text);
+}
+
+/* @failed and every text waiting its turn behind it, grouped by
+ * conversation and in the order they were written */
+static void
+give_back_texts (WabizChatView *self,
+                 ChatText      *failed)
+{
+  g_autoptr(GPtrArray) phones = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) texts = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, NULL);
+  ChatText *t = failed;
+
+  do
+    {
+      GString *joined = g_hash_table_lookup (texts, t->phone);
+
+      if (joined == NULL)
+        {
+          g_ptr_array_add (phones, g_strdup (t->phone));
+          g_hash_table_insert (texts, g_ptr_array_index (phones, phones->len - 1), g_string_new (t->text));
+        }
+      else
+        g_string_append_printf (joined, "\n\n%s", t->text);
+      if (t != failed)
+        chat_text_free (t);
+    }
+  while ((t = g_queue_pop_head (self->writing)) != NULL);
+
+  for (guint i = 0; i < phones->len; i++)
+    {
+      GString *joined = g_hash_table_lookup (texts, g_ptr_array_index (phones, i));
+
+      give_back (self, g_ptr_array_index (phones, i), joined->str);
+      g_string_free (joined, TRUE);
+    }
+}
+
+static void write_next (WabizChatView *self);
+
+static void
+queued_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
 {
   QueueData *data = user_data;
   WabizChatView *self = data->self;
@@ -529,94 +627,92 @@ queue_text_cb (GObject      *object,
   g_autofree char *uuid = NULL;
 
   uuid = wabiz_outbox_queue_finish (WABIZ_OUTBOX (object), result, &error);
-  if (self->conversations == NULL)
+  if (data->text != NULL)
+    self->writing_one = FALSE;
+  if (self->disposed)
     {
-      /* disposed meanwhile */
+      /* closed meanwhile: what waited its turn went to the drafts, and so
+       * does this one if it did not go */
+      if (uuid == NULL && data->text != NULL && data->drafts != NULL)
+        give_back_to_draft (data->drafts, data->phone, data->text->text);
       queue_data_free (data);
       return;
     }
+
   if (uuid != NULL)
     {
+      show_unsent (self, FALSE);
       /* the NOTIFY brings it too; this is for a missing listener */
-      if (self->messages != NULL && g_strcmp0 (data->send->phone, _wabiz_chat_view_get_phone (self)) == 0)
-        wabiz_messages_model_notification (self->messages, "messages", data->send->phone, uuid);
+      if (self->messages != NULL && g_strcmp0 (data->phone, _wabiz_chat_view_get_phone (self)) == 0)
+        wabiz_messages_model_notification (self->messages, "messages", data->phone, uuid);
     }
-  else if (g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE) && data->chained)
+  else if (g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE) && data->text != NULL)
     {
-      /* keep it here and try again: nothing typed is lost */
-      g_ptr_array_add (self->pending, g_steal_pointer (&data->send));
-      update_pending (self);
-      if (self->retry_timer == 0)
-        self->retry_timer = g_timeout_add_seconds (RETRY_SECONDS, retry_timer_cb, self);
+      /* nothing typed is lost, and nothing is tried again behind the
+       * user's back: the words are theirs to send when it is back */
+      g_debug ("Not queued, the database is away: %s", error->message);
+      give_back_texts (self, data->text);
+      show_unsent (self, TRUE);
     }
   else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      g_autofree char *current = wabiz_composer_dup_text (self->composer);
       g_autofree char *text = g_strdup_printf (_("Not sent: %s"), error->message);
 
       /* give the text back so that it can be fixed or sent as a template */
-      if (*current == '\0' && data->chained && g_strcmp0 (data->send->phone, _wabiz_chat_view_get_phone (self)) == 0)
-        wabiz_composer_set_text (self->composer, data->send->text);
+      if (data->text != NULL)
+        give_back (self, data->phone, data->text->text);
       if (g_error_matches (error, WABIZ_ERROR, WABIZ_ERROR_WINDOW_CLOSED))
         wabiz_composer_set_window_open (self->composer, FALSE);
       _wabiz_chat_view_toast (self, text);
     }
 
-  if (data->chained)
-    {
-      self->queueing = FALSE;
-      queue_next (self);
-    }
+  if (data->text != NULL)
+    write_next (self);
   queue_data_free (data);
 }
 
-/* One at a time, so that texts sent in a row are queued, and sent, in
- * the order they were written. */
 static void
-queue_next (WabizChatView *self)
+queue_outgoing (WabizChatView *self,
+                WabizOutgoing *outgoing,
+                ChatText      *text)
 {
-  g_autoptr(WabizOutgoing) outgoing = NULL;
-  PendingSend *send;
+  WabizOutbox *outbox = get_outbox (self);
   QueueData *data;
 
-  if (self->queueing || (send = g_queue_pop_head (self->outgoing)) == NULL)
-    return;
-
-  if (self->outbox == NULL)
-    {
-      _wabiz_chat_view_toast (self, _("Sending is not set up yet: add your Meta account in Preferences"));
-      /* keep the words: back into the composer if it is empty */
-      if (g_strcmp0 (send->phone, _wabiz_chat_view_get_phone (self)) == 0)
-        {
-          g_autofree char *current = wabiz_composer_dup_text (self->composer);
-
-          if (*current == '\0')
-            wabiz_composer_set_text (self->composer, send->text);
-        }
-      pending_send_free (send);
-      queue_next (self);
-      return;
-    }
-
-  outgoing = wabiz_outgoing_new_text (send->phone, send->text);
-  if (send->reply_to != NULL)
-    wabiz_outgoing_set_reply_to (outgoing, send->reply_to);
+  g_assert (outbox != NULL);
 
   data = g_new0 (QueueData, 1);
   data->self = g_object_ref (self);
-  data->send = send;
-  data->chained = TRUE;
-  self->queueing = TRUE;
+  data->drafts = self->drafts != NULL ? g_object_ref (self->drafts) : NULL;
+  data->text = text;
+  data->phone = g_strdup (wabiz_outgoing_get_to (outgoing));
   /* not the conversation's cancellable: switching chats must not drop a send */
-  wabiz_outbox_queue_async (self->outbox, outgoing, NULL, queue_text_cb, data);
+  wabiz_outbox_queue_async (outbox, outgoing, NULL, queued_cb, data);
 }
 
+/* The next text written in a row, once the one before is in the outbox */
 static void
-queue_text (WabizChatView *self,
-            PendingSend   *send)
+write_next (WabizChatView *self)
 {
-  g_queue_push_tail (self->outgoing, send);
-  queue_next (self);
+  g_autoptr(WabizOutgoing) outgoing = NULL;
+  ChatText *text;
+
+  if (self->writing_one || (text = g_queue_pop_head (self->writing)) == NULL)
+    return;
+
+  if (get_outbox (self) == NULL)
+    {
+      give_back_texts (self, text);
+      chat_text_free (text);
+      show_unsent (self, TRUE);
+      return;
+    }
+
+  outgoing = wabiz_outgoing_new_text (text->phone, text->text);
+  if (text->reply_to != NULL)
+    wabiz_outgoing_set_reply_to (outgoing, text->reply_to);
+  self->writing_one = TRUE;
+  queue_outgoing (self, outgoing, text);
 }
 
 void
@@ -625,12 +721,13 @@ _wabiz_chat_view_queue_text (WabizChatView *self,
                              const char    *text,
                              const char    *reply_to)
 {
-  PendingSend *send = g_new0 (PendingSend, 1);
+  ChatText *t = g_new0 (ChatText, 1);
 
-  send->phone = g_strdup (phone);
-  send->text = g_strdup (text);
-  send->reply_to = g_strdup (reply_to);
-  queue_text (self, send);
+  t->phone = g_strdup (phone);
+  t->text = g_strdup (text);
+  t->reply_to = g_strdup (reply_to);
+  g_queue_push_tail (self->writing, t);
+  write_next (self);
 }
 
 /* Not a text: queued now, not in turn with the texts */
@@ -638,25 +735,12 @@ void
 _wabiz_chat_view_queue_outgoing (WabizChatView *self,
                                  WabizOutgoing *outgoing)
 {
-  QueueData *data;
-
-  data = g_new0 (QueueData, 1);
-  data->self = g_object_ref (self);
-  data->send = g_new0 (PendingSend, 1);
-  data->send->phone = g_strdup (wabiz_outgoing_get_to (outgoing));
-  data->send->text = g_strdup ("");
-  wabiz_outbox_queue_async (self->outbox, outgoing, NULL, queue_text_cb, data);
-}
-
-static void
-queue_pending (WabizChatView *self)
-{
-  g_autoptr(GPtrArray) pending = g_steal_pointer (&self->pending);
-
-  self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) pending_send_free);
-  update_pending (self);
-  for (guint i = 0; i < pending->len; i++)
-    queue_text (self, g_steal_pointer (&pending->pdata[i]));
+  if (get_outbox (self) == NULL)
+    {
+      show_unsent (self, TRUE);
+      return;
+    }
+  queue_outgoing (self, outgoing, NULL);
 }
 
 static void
@@ -664,7 +748,6 @@ composer_send_cb (WabizChatView *self)
 {
   g_autofree char *text = wabiz_composer_dup_text (self->composer);
   WabizMessage *reply = wabiz_composer_get_reply_to (self->composer);
-  PendingSend *send;
 
   if (self->conversation == NULL)
     return;
@@ -673,10 +756,12 @@ composer_send_cb (WabizChatView *self)
   if (*text == '\0')
     return;
 
-  send = g_new0 (PendingSend, 1);
-  send->phone = g_strdup (_wabiz_chat_view_get_phone (self));
-  send->text = g_steal_pointer (&text);
-  send->reply_to = reply != NULL ? g_strdup (wabiz_message_get_wamid (reply)) : NULL;
+  /* the database is away: the text stays where it is */
+  if (get_outbox (self) == NULL)
+    {
+      show_unsent (self, TRUE);
+      return;
+    }
 
   /* clear at once; the bubble appears as queued when the row is written.
    * The draft goes with the text, now rather than after a pause, so that
@@ -687,7 +772,8 @@ composer_send_cb (WabizChatView *self)
   if (self->drafts != NULL)
     wabiz_drafts_flush_async (self->drafts, NULL, NULL, NULL);
   self->stick_to_bottom = TRUE;
-  queue_text (self, send);
+  _wabiz_chat_view_queue_text (self, _wabiz_chat_view_get_phone (self), text,
+                               reply != NULL ? wabiz_message_get_wamid (reply) : NULL);
 }
 
 static void
@@ -731,13 +817,6 @@ file_failed (SendFiles    *job,
   _wabiz_chat_view_toast (job->self, text);
 }
 
-static gboolean
-retry_file_cb (gpointer user_data)
-{
-  send_next_file (user_data);
-  return G_SOURCE_REMOVE;
-}
-
 static void
 queue_file_cb (GObject      *object,
                GAsyncResult *result,
@@ -750,8 +829,10 @@ queue_file_cb (GObject      *object,
   uuid = wabiz_outbox_queue_finish (WABIZ_OUTBOX (object), result, &error);
   if (uuid == NULL && g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE))
     {
-      /* the database is away for a moment: keep the files and try again */
-      g_timeout_add_seconds (RETRY_SECONDS, retry_file_cb, job);
+      /* the files are still where they were: attach them again later */
+      show_unsent (job->self, TRUE);
+      file_failed (job, error);
+      send_files_free (job);
       return;
     }
   if (uuid == NULL)
@@ -768,9 +849,10 @@ static void
 send_next_file (SendFiles *job)
 {
   g_autoptr(WabizOutgoing) outgoing = NULL;
+  WabizOutbox *outbox = get_outbox (job->self);
   WabizAttachment *a;
 
-  if (job->index >= job->attachments->len || job->self->outbox == NULL)
+  if (job->index >= job->attachments->len || outbox == NULL)
     {
       send_files_free (job);
       return;
@@ -779,7 +861,7 @@ send_next_file (SendFiles *job)
   a = g_ptr_array_index (job->attachments, job->index);
   outgoing = wabiz_outgoing_new_media_file (job->phone, a->kind, a->file, a->caption);
   /* not the conversation's cancellable: switching chats must not drop a send */
-  wabiz_outbox_queue_async (job->self->outbox, outgoing, NULL, queue_file_cb, job);
+  wabiz_outbox_queue_async (outbox, outgoing, NULL, queue_file_cb, job);
 }
 
 static void
@@ -791,9 +873,9 @@ sheet_send_cb (WabizChatView        *self,
 
   if (self->conversation == NULL)
     return;
-  if (self->outbox == NULL)
+  if (get_outbox (self) == NULL)
     {
-      _wabiz_chat_view_toast (self, _("Sending is not set up yet: add your Meta account in Preferences"));
+      show_unsent (self, TRUE);
       return;
     }
 
@@ -957,53 +1039,22 @@ wabiz_chat_view_dispose (GObject *object)
 {
   WabizChatView *self = WABIZ_CHAT_VIEW (object);
 
-  /* what could not be queued goes back into the draft, before what was
-   * being typed, so that nothing is lost */
-  while (self->pending != NULL && !g_queue_is_empty (self->outgoing))
-    g_ptr_array_add (self->pending, g_queue_pop_head (self->outgoing));
-  if (self->pending != NULL && self->pending->len > 0 && self->drafts != NULL)
-    {
-      g_autoptr(GHashTable) texts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-      GHashTableIter iter;
-      gpointer key, value;
-
-      for (guint i = 0; i < self->pending->len; i++)
-        {
-          PendingSend *p = g_ptr_array_index (self->pending, i);
-          GString *text = g_hash_table_lookup (texts, p->phone);
-
-          if (text == NULL)
-            g_hash_table_insert (texts, g_strdup (p->phone), (text = g_string_new (NULL)));
-          else
-            g_string_append (text, "\n\n");
-          g_string_append (text, p->text);
-        }
-      if (self->conversation != NULL)
-        {
-          g_autofree char *typed = wabiz_composer_dup_text (self->composer);
-          GString *text = g_hash_table_lookup (texts, _wabiz_chat_view_get_phone (self));
-
-          if (text != NULL && *typed != '\0')
-            g_string_append_printf (text, "\n\n%s", typed);
-        }
-
-      g_hash_table_iter_init (&iter, texts);
-      while (g_hash_table_iter_next (&iter, &key, &value))
-        {
-          wabiz_drafts_set (self->drafts, key, ((GString *) value)->str);
-          g_string_free (value, TRUE);
-        }
-      if (self->conversation != NULL && g_hash_table_contains (texts, _wabiz_chat_view_get_phone (self)))
-        g_clear_object (&self->drafts);
-      g_ptr_array_set_size (self->pending, 0);
-    }
+  /* what was being typed is saved, and the texts still waiting their
+   * turn go into their drafts, before it */
   if (self->conversation != NULL)
     composer_text_changed_cb (self);
+  self->disposed = TRUE;
+  if (!g_queue_is_empty (self->writing))
+    {
+      ChatText *first = g_queue_pop_head (self->writing);
+
+      give_back_texts (self, first);
+      chat_text_free (first);
+    }
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_handle_id (&self->window_timer, g_source_remove);
-  g_clear_handle_id (&self->retry_timer, g_source_remove);
   g_clear_handle_id (&self->mark_read_idle, g_source_remove);
   if (self->scroll_tick != 0)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->scroll_tick);
@@ -1031,8 +1082,7 @@ wabiz_chat_view_finalize (GObject *object)
   WabizChatView *self = WABIZ_CHAT_VIEW (object);
 
   g_clear_pointer (&self->rows, g_hash_table_unref);
-  g_clear_pointer (&self->pending, g_ptr_array_unref);
-  g_queue_free_full (self->outgoing, (GDestroyNotify) pending_send_free);
+  g_queue_free_full (self->writing, (GDestroyNotify) chat_text_free);
 
   G_OBJECT_CLASS (wabiz_chat_view_parent_class)->finalize (object);
 }
@@ -1079,8 +1129,8 @@ wabiz_chat_view_class_init (WabizChatViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, WabizChatView, scroller);
   gtk_widget_class_bind_template_child (widget_class, WabizChatView, list_view);
   gtk_widget_class_bind_template_child (widget_class, WabizChatView, loading_spinner);
-  gtk_widget_class_bind_template_child (widget_class, WabizChatView, pending_revealer);
-  gtk_widget_class_bind_template_child (widget_class, WabizChatView, pending_label);
+  gtk_widget_class_bind_template_child (widget_class, WabizChatView, unsent_revealer);
+  gtk_widget_class_bind_template_child (widget_class, WabizChatView, unsent_label);
   gtk_widget_class_bind_template_child (widget_class, WabizChatView, composer);
   gtk_widget_class_bind_template_callback (widget_class, composer_send_cb);
   gtk_widget_class_bind_template_callback (widget_class, composer_attach_cb);
@@ -1100,8 +1150,7 @@ wabiz_chat_view_init (WabizChatView *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->rows = g_hash_table_new (NULL, NULL);
-  self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) pending_send_free);
-  self->outgoing = g_queue_new ();
+  self->writing = g_queue_new ();
   self->cancellable = g_cancellable_new ();
   self->stick_to_bottom = TRUE;
 
@@ -1190,6 +1239,7 @@ wabiz_chat_view_set_conversation (WabizChatView     *self,
   wabiz_composer_set_text (self->composer, "");
   wabiz_composer_set_reply_to (self->composer, NULL);
   self->restoring_draft = FALSE;
+  show_unsent (self, FALSE);
 
   gtk_list_view_set_model (self->list_view, NULL);
   g_clear_object (&self->selection);
@@ -1273,14 +1323,4 @@ wabiz_chat_view_notification (WabizChatView *self,
 
   if (self->messages != NULL)
     wabiz_messages_model_notification (self->messages, table, phone_, id);
-  /* the database answers again: queue what waited */
-  if (self->pending->len > 0 && self->retry_timer == 0)
-    queue_pending (self);
-}
-
-guint
-wabiz_chat_view_get_n_pending (WabizChatView *self)
-{
-  g_return_val_if_fail (WABIZ_IS_CHAT_VIEW (self), 0);
-  return self->pending->len;
 }

@@ -47,8 +47,6 @@ void                  wabiz_chat_view_notification         (WabizChatView       
                                                             const char              *table,
                                                             const char              *phone,
                                                             const char              *id);
-/* Texts that could not be queued yet (database away) */
-guint                 wabiz_chat_view_get_n_pending        (WabizChatView           *self);
 /* Saves the draft now (closing) */
 void                  wabiz_chat_view_save_draft           (WabizChatView           *self);
 
