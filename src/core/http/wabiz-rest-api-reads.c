@@ -1,0 +1,501 @@
+/* wabiz-rest-api-reads.c
+ *
+ * SPDX-License-Identifier: MIT
+ *
+ * The REST API's calls that read (one SQL statement builds each whole
+ * JSON answer), PATCH /leads/{phone}, and GET /health.
+ */
+
+#define G_LOG_DOMAIN "wabiz-rest-api"
+
+#include "config.h"
+
+#include "wabiz-http-server.h"
+#include "wabiz-rest-api-private.h"
+#include "wabiz-store.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#define ISO_UTC(col) WABIZ_REST_ISO_UTC (col)
+
+/* ------------------------------------------------------------------ */
+/* read-only calls: one SQL statement builds the whole JSON answer */
+
+static void
+json_query_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(WabizRestRequest) request = user_data;
+  g_autoptr(WabizDbResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *body;
+
+  res = wabiz_db_query_finish (WABIZ_DB (object), result, &error);
+  if (res == NULL)
+    {
+      if (g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE))
+        _wabiz_rest_reply_db_error (request->msg, error);
+      else
+        {
+          g_warning ("A REST query failed: %s", error->message);
+          wabiz_http_reply_error (request->msg, 422, "invalid_input", _("The request could not be done"));
+        }
+      return;
+    }
+
+  body = wabiz_db_result_get_n_rows (res) > 0 ? wabiz_db_result_get_nth (res, 0, 0) : NULL;
+  if (body == NULL)
+    {
+      wabiz_http_reply_error (request->msg, SOUP_STATUS_NOT_FOUND, "not_found",
+                              _("There is nothing for this phone number"));
+      return;
+    }
+  _wabiz_rest_reply_raw_json (request->msg, SOUP_STATUS_OK, body);
+}
+
+static void
+run_json_query (WabizRestApi       *self,
+                SoupServerMessage  *msg,
+                const char         *sql,
+                int                 n_params,
+                const char * const *params)
+{
+  WabizRestRequest *request = _wabiz_rest_request_new (self, msg);
+
+  wabiz_db_query_async (self->db, sql, n_params, params, NULL, json_query_cb, request);
+}
+
+#define MESSAGE_JSON(m) \
+  "json_build_object('id', " m ".id, 'message', " m ".message, 'sender', " m ".sender," \
+  " 'direction', " m ".direction, 'status', " m ".status, 'timestamp', " ISO_UTC (m ".\"timestamp\"") "," \
+  " 'message_id', " m ".message_id, 'type', " m ".type, 'media_url', " m ".media_url," \
+  " 'media_type', " m ".media_type, 'caption', " m ".caption, 'reply_to', " m ".reply_to)"
+
+#define LEAD_JSON(l) \
+  "json_build_object('id', " l ".id, 'phone', " l ".phone, 'name', " l ".name, 'email', " l ".email," \
+  " 'status', " l ".status, 'first_contact', " ISO_UTC (l ".first_contact") "," \
+  " 'created_at', " ISO_UTC (l ".created_at") ", 'last_contact', " ISO_UTC (l ".last_contact") "," \
+  " 'profile_name', " l ".profile_name, 'timezone', " l ".timezone, 'notes', " l ".notes," \
+  " 'tags', " l ".tags, 'custom_fields', " l ".custom_fields," \
+  " 'unread_count', coalesce((SELECT c.unread_count FROM conversations c WHERE c.phone = " l ".phone), 0)," \
+  " 'unreachable', " l ".unreachable)"
+
+/* A read of one conversation: @sql takes the ?phone= (required,
+ * normalised) as $1 and the ?limit= as $2. */
+static void
+run_conversation_query (WabizRestApi      *self,
+                        SoupServerMessage *msg,
+                        GHashTable        *query,
+                        gint64             default_limit,
+                        gint64             max_limit,
+                        const char        *sql)
+{
+  const char *phone = query != NULL ? g_hash_table_lookup (query, "phone") : NULL;
+  g_autofree char *normalized = NULL;
+  g_autofree char *limit_text = NULL;
+  gint64 limit;
+
+  if (phone == NULL || *phone == '\0')
+    {
+      wabiz_http_reply_error (msg, 422, "missing_field", _("“phone” is required"));
+      return;
+    }
+  if ((normalized = _wabiz_rest_check_phone (msg, phone)) == NULL ||
+      !_wabiz_rest_get_query_int (msg, query, "limit", default_limit, 1, max_limit, &limit))
+    return;
+
+  limit_text = g_strdup_printf ("%" G_GINT64_FORMAT, limit);
+  run_json_query (self, msg, sql, 2, (const char *[]) { normalized, limit_text });
+}
+
+void
+_wabiz_rest_handle_recent_messages (WabizRestApi      *self,
+                                    SoupServerMessage *msg,
+                                    GHashTable        *query,
+                                    const char        *param)
+{
+  run_conversation_query (self, msg, query, 20, 1000,
+    "SELECT json_build_object('phone', $1::text,"
+    " 'total_messages', (SELECT count(*) FROM messages WHERE phone = $1),"
+    " 'messages', coalesce((SELECT json_agg(" MESSAGE_JSON ("m") " ORDER BY m.\"timestamp\" DESC, m.id DESC)"
+    "   FROM (SELECT * FROM messages WHERE phone = $1"
+    "         ORDER BY \"timestamp\" DESC, id DESC LIMIT $2::int) m), '[]'::json))::text");
+}
+
+void
+_wabiz_rest_handle_get_conversation (WabizRestApi      *self,
+                                     SoupServerMessage *msg,
+                                     GHashTable        *query,
+                                     const char        *param)
+{
+  run_conversation_query (self, msg, query, 1000, 100000,
+    "SELECT json_build_object('phone', $1::text,"
+    " 'customer_name', (SELECT coalesce(nullif(name, ''), profile_name) FROM leads WHERE phone = $1),"
+    " 'status', (SELECT status FROM leads WHERE phone = $1),"
+    " 'total_messages', (SELECT count(*) FROM messages WHERE phone = $1),"
+    " 'conversation_thread', coalesce((SELECT json_agg(" MESSAGE_JSON ("m") " ORDER BY m.\"timestamp\", m.id)"
+    "   FROM (SELECT * FROM messages WHERE phone = $1"
+    "         ORDER BY \"timestamp\" DESC, id DESC LIMIT $2::int) m), '[]'::json))::text"
+    " WHERE EXISTS (SELECT 1 FROM leads WHERE phone = $1)"
+    "    OR EXISTS (SELECT 1 FROM messages WHERE phone = $1)");
+}
+
+void
+_wabiz_rest_handle_leads (WabizRestApi      *self,
+                          SoupServerMessage *msg,
+                          GHashTable        *query,
+                          const char        *param)
+{
+  g_autofree char *limit_text = NULL;
+  g_autofree char *offset_text = NULL;
+  gint64 limit, offset;
+
+  if (!_wabiz_rest_get_query_int (msg, query, "limit", 50, 1, 1000, &limit) ||
+      !_wabiz_rest_get_query_int (msg, query, "offset", 0, 0, G_MAXINT32, &offset))
+    return;
+
+  limit_text = g_strdup_printf ("%" G_GINT64_FORMAT, limit);
+  offset_text = g_strdup_printf ("%" G_GINT64_FORMAT, offset);
+  run_json_query (self, msg,
+                  "SELECT json_build_object('total_leads', (SELECT count(*) FROM leads),"
+                  " 'limit', $1::int, 'offset', $2::int,"
+                  " 'leads', coalesce((SELECT json_agg(" LEAD_JSON ("l") " ORDER BY l.created_at DESC, l.id)"
+                  "   FROM (SELECT * FROM leads ORDER BY created_at DESC, id LIMIT $1::int OFFSET $2::int) l),"
+                  "   '[]'::json))::text",
+                  2, (const char *[]) { limit_text, offset_text });
+}
+
+void
+_wabiz_rest_handle_analytics (WabizRestApi      *self,
+                              SoupServerMessage *msg,
+                              GHashTable        *query,
+                              const char        *param)
+{
+  run_json_query (self, msg,
+                  "SELECT json_build_object('success', true,"
+                  " 'total_messages', (SELECT count(*) FROM messages),"
+                  " 'by_status', coalesce((SELECT json_object_agg(k, n) FROM (SELECT coalesce(status, 'unknown') k,"
+                  "   count(*) n FROM messages GROUP BY 1) s), '{}'::json),"
+                  " 'by_type', coalesce((SELECT json_object_agg(k, n) FROM (SELECT coalesce(type, 'unknown') k,"
+                  "   count(*) n FROM messages GROUP BY 1) s), '{}'::json),"
+                  " 'by_direction', coalesce((SELECT json_object_agg(k, n) FROM (SELECT coalesce(direction, 'unknown') k,"
+                  "   count(*) n FROM messages GROUP BY 1) s), '{}'::json),"
+                  " 'funnel', (SELECT json_build_object("
+                  "   'sent', count(*) FILTER (WHERE sent_at IS NOT NULL OR status IN ('sent', 'delivered', 'read')),"
+                  "   'delivered', count(*) FILTER (WHERE delivered_at IS NOT NULL OR status IN ('delivered', 'read')),"
+                  "   'read', count(*) FILTER (WHERE read_at IS NOT NULL OR status = 'read'),"
+                  "   'failed', count(*) FILTER (WHERE status = 'failed'))"
+                  "   FROM messages WHERE direction = 'outbound'),"
+                  " 'total_leads', (SELECT count(*) FROM leads),"
+                  " 'leads_by_status', coalesce((SELECT json_object_agg(k, n) FROM (SELECT coalesce(status, 'NEW') k,"
+                  "   count(*) n FROM leads GROUP BY 1) s), '{}'::json),"
+                  " 'total_conversations', (SELECT count(*) FROM conversations),"
+                  " 'generated_at', " ISO_UTC ("now()") ")::text",
+                  0, NULL);
+}
+
+void
+_wabiz_rest_handle_export (WabizRestApi      *self,
+                           SoupServerMessage *msg,
+                           GHashTable        *query,
+                           const char        *param)
+{
+  g_autofree char *normalized = NULL;
+
+  /* a segment that decodes to nothing or to more than one segment names
+   * no conversation */
+  if (*param == '\0' || strchr (param, '/') != NULL)
+    {
+      wabiz_http_reply_error (msg, SOUP_STATUS_NOT_FOUND, "not_found", _("No such endpoint"));
+      return;
+    }
+  if ((normalized = _wabiz_rest_check_phone (msg, param)) == NULL)
+    return;
+
+  run_json_query (self, msg,
+                  "SELECT json_build_object('phone', $1::text, 'exported_at', " ISO_UTC ("now()") ","
+                  " 'lead', (SELECT to_jsonb(l) || jsonb_build_object("
+                  "   'unread_count', coalesce(c.unread_count, 0),"
+                  "   'last_inbound_at', greatest(l.last_inbound_at, c.last_inbound_at))"
+                  "   FROM leads l LEFT JOIN conversations c ON c.phone = l.phone WHERE l.phone = $1),"
+                  " 'conversation', (SELECT to_jsonb(c) FROM conversations c WHERE c.phone = $1),"
+                  " 'total_messages', (SELECT count(*) FROM messages WHERE phone = $1),"
+                  " 'messages', coalesce((SELECT json_agg(to_jsonb(m) - 'search' ORDER BY m.\"timestamp\", m.id)"
+                  "   FROM messages m WHERE m.phone = $1), '[]'::json))::text"
+                  " WHERE EXISTS (SELECT 1 FROM leads WHERE phone = $1)"
+                  "    OR EXISTS (SELECT 1 FROM messages WHERE phone = $1)",
+                  1, (const char *[]) { normalized });
+}
+
+/* ------------------------------------------------------------------ */
+/* PATCH /leads/{phone} */
+
+static const char *lead_statuses[] = { "NEW", "CONTACTED", "INTERESTED", "CONVERTED", "LOST", NULL };
+
+typedef struct
+{
+  char      *phone;
+  GPtrArray *sets;      /* (element-type utf8) "col = $n" */
+  GPtrArray *values;    /* (element-type utf8) (nullable elements) */
+} LeadPatch;
+
+static void
+lead_patch_free (LeadPatch *patch)
+{
+  g_free (patch->phone);
+  g_ptr_array_unref (patch->sets);
+  g_ptr_array_unref (patch->values);
+  g_free (patch);
+}
+
+static void
+patch_lead_job (WabizDb      *db,
+                WabizDbConn  *conn,
+                GTask        *task,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  LeadPatch *patch = task_data;
+  g_autoptr(GString) sql = g_string_new ("UPDATE leads l SET ");
+  g_autoptr(WabizDbResult) res = NULL;
+  GError *error = NULL;
+
+  for (guint i = 0; i < patch->sets->len; i++)
+    g_string_append_printf (sql, "%s, ", (char *) g_ptr_array_index (patch->sets, i));
+  g_string_append_printf (sql, "updated_at = now() WHERE l.phone = $%u RETURNING (" LEAD_JSON ("l") ")::text",
+                          patch->values->len);
+
+  if (!wabiz_db_conn_begin (conn, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  res = wabiz_db_conn_exec (conn, sql->str, (int) patch->values->len,
+                            (const char * const *) patch->values->pdata, &error);
+  if (res == NULL || (wabiz_db_result_get_n_rows (res) > 0 &&
+                      !wabiz_store_notify_on_conn (conn, "leads", patch->phone, NULL, &error)) ||
+      !wabiz_db_conn_commit (conn, &error))
+    {
+      wabiz_db_conn_rollback (conn);
+      g_task_return_error (task, error);
+      return;
+    }
+
+  if (wabiz_db_result_get_n_rows (res) == 0)
+    {
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+  g_task_return_pointer (task, g_strdup (wabiz_db_result_get_nth (res, 0, 0)), g_free);
+}
+
+static void
+patch_lead_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(WabizRestRequest) request = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *lead = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autofree char *body = NULL;
+
+  if (error != NULL)
+    {
+      if (g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE))
+        _wabiz_rest_reply_db_error (request->msg, error);
+      else
+        wabiz_http_reply_error (request->msg, 422, "invalid_input", _("The lead could not be changed"));
+      return;
+    }
+  if (lead == NULL)
+    {
+      wabiz_http_reply_error (request->msg, SOUP_STATUS_NOT_FOUND, "lead_not_found",
+                              _("There is no lead with this phone number"));
+      return;
+    }
+
+  body = g_strdup_printf ("{\"success\":true,\"lead\":%s}", lead);
+  _wabiz_rest_reply_raw_json (request->msg, SOUP_STATUS_OK, body);
+}
+
+void
+_wabiz_rest_handle_patch_lead (WabizRestApi      *self,
+                               SoupServerMessage *msg,
+                               GHashTable        *query,
+                               const char        *param)
+{
+  g_autoptr(JsonObject) body = NULL;
+  g_autofree char *normalized = NULL;
+  g_autoptr(GList) members = NULL;
+  g_autoptr(GTask) task = NULL;
+  LeadPatch *patch;
+
+  if ((normalized = _wabiz_rest_check_phone (msg, param)) == NULL ||
+      (body = _wabiz_rest_read_body (msg)) == NULL)
+    return;
+
+  members = json_object_get_members (body);
+  if (members == NULL)
+    {
+      wabiz_http_reply_error (msg, 422, "missing_field",
+                              _("Give at least one of name, email, status, notes, tags"));
+      return;
+    }
+
+  patch = g_new0 (LeadPatch, 1);
+  patch->phone = g_strdup (normalized);
+  patch->sets = g_ptr_array_new_with_free_func (g_free);
+  patch->values = g_ptr_array_new_with_free_func (g_free);
+
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      const char *name = l->data;
+      JsonNode *node = json_object_get_member (body, name);
+      gboolean is_null = JSON_NODE_HOLDS_NULL (node);
+      char *value = NULL;
+
+      if (g_str_equal (name, "tags"))
+        {
+          g_auto(GStrv) tags = NULL;
+          g_autoptr(JsonBuilder) builder = json_builder_new ();
+          g_autoptr(JsonNode) array = NULL;
+
+          if (!_wabiz_rest_get_string_list (msg, body, name, &tags))
+            goto fail;
+          json_builder_begin_array (builder);
+          for (guint i = 0; tags[i] != NULL; i++)
+            {
+              if (*tags[i] == '\0' || g_utf8_strlen (tags[i], -1) > 50)
+                {
+                  wabiz_http_reply_error (msg, 422, "invalid_input",
+                                          _("Each tag must have 1 to 50 characters"));
+                  goto fail;
+                }
+              json_builder_add_string_value (builder, tags[i]);
+            }
+          json_builder_end_array (builder);
+          array = json_builder_get_root (builder);
+          g_ptr_array_add (patch->values, json_to_string (array, FALSE));
+          g_ptr_array_add (patch->sets, g_strdup_printf ("tags = ARRAY(SELECT jsonb_array_elements_text($%u::jsonb))",
+                                                         patch->values->len));
+          continue;
+        }
+
+      if (!g_str_equal (name, "name") && !g_str_equal (name, "email") && !g_str_equal (name, "status") &&
+          !g_str_equal (name, "notes"))
+        {
+          g_autofree char *text = g_strdup_printf (_("“%s” cannot be changed here; use name, email, "
+                                                     "status, notes or tags"), name);
+
+          wabiz_http_reply_error (msg, 422, "unknown_field", text);
+          goto fail;
+        }
+
+      if (!_wabiz_rest_get_string (msg, body, name, g_str_equal (name, "status"),
+                       g_str_equal (name, "notes") ? 10000 : 255, &value))
+        goto fail;
+
+      if (g_str_equal (name, "status"))
+        {
+          g_autofree char *upper = g_ascii_strup (value, -1);
+
+          if (!g_strv_contains (lead_statuses, upper))
+            {
+              wabiz_http_reply_error (msg, 422, "invalid_status",
+                                      _("“status” must be NEW, CONTACTED, INTERESTED, CONVERTED or LOST"));
+              g_free (value);
+              goto fail;
+            }
+          g_free (value);
+          value = g_steal_pointer (&upper);
+        }
+      else if (g_str_equal (name, "email") && value != NULL &&
+               (strchr (value, '@') == NULL || strchr (value, ' ') != NULL))
+        {
+          wabiz_http_reply_error (msg, 422, "invalid_email", _("“email” is not an email address"));
+          g_free (value);
+          goto fail;
+        }
+
+      (void) is_null;
+      g_ptr_array_add (patch->values, value);
+      g_ptr_array_add (patch->sets, g_strdup_printf ("%s = $%u", name, patch->values->len));
+    }
+
+  g_ptr_array_add (patch->values, g_strdup (normalized));
+  g_ptr_array_add (patch->values, NULL);
+  g_ptr_array_set_size (patch->values, patch->values->len - 1);
+
+  task = g_task_new (NULL, NULL, patch_lead_cb, _wabiz_rest_request_new (self, msg));
+  g_task_set_task_data (task, patch, (GDestroyNotify) lead_patch_free);
+  wabiz_db_run_in_thread (self->db, task, patch_lead_job);
+  return;
+
+fail:
+  lead_patch_free (patch);
+}
+
+/* ------------------------------------------------------------------ */
+/* GET /health */
+
+static void
+health_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(WabizRestRequest) request = user_data;
+  WabizRestApi *self = request->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WabizDbResult) res = wabiz_db_query_finish (WABIZ_DB (object), result, &error);
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "status");
+  json_builder_add_string_value (builder, res != NULL ? "ok" : "degraded");
+  json_builder_set_member_name (builder, "version");
+  json_builder_add_string_value (builder, PACKAGE_VERSION);
+  json_builder_set_member_name (builder, "database");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "connected");
+  json_builder_add_boolean_value (builder, res != NULL);
+  json_builder_set_member_name (builder, "description");
+  json_builder_add_string_value (builder, wabiz_db_get_description (self->db));
+  if (res != NULL)
+    {
+      json_builder_set_member_name (builder, "pending_webhook_events");
+      json_builder_add_int_value (builder, wabiz_db_result_get_int (res, 0, "pending"));
+      json_builder_set_member_name (builder, "failed_webhook_events");
+      json_builder_add_int_value (builder, wabiz_db_result_get_int (res, 0, "failed"));
+      json_builder_set_member_name (builder, "outbox_pending");
+      json_builder_add_int_value (builder, wabiz_db_result_get_int (res, 0, "outbox"));
+    }
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "sender");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "configured");
+  json_builder_add_boolean_value (builder, self->outbox != NULL);
+  json_builder_set_member_name (builder, "is_sender");
+  json_builder_add_boolean_value (builder, self->outbox != NULL && wabiz_outbox_get_is_sender (self->outbox));
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+
+  wabiz_http_reply_json (request->msg, res != NULL ? SOUP_STATUS_OK : SOUP_STATUS_SERVICE_UNAVAILABLE, root);
+}
+
+void
+_wabiz_rest_handle_health (WabizRestApi      *self,
+                           SoupServerMessage *msg,
+                           GHashTable        *query,
+                           const char        *param)
+{
+  wabiz_db_query_async (self->db,
+                        "SELECT (SELECT count(*) FROM webhook_events WHERE processed_at IS NULL AND error IS NULL) AS pending,"
+                        " (SELECT count(*) FROM webhook_events WHERE processed_at IS NULL AND error IS NOT NULL) AS failed,"
+                        " (SELECT count(*) FROM outbox WHERE state IN ('pending', 'sending')) AS outbox",
+                        0, NULL, NULL, health_cb, _wabiz_rest_request_new (self, msg));
+}
+
