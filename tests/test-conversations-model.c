@@ -14,6 +14,7 @@
 #include "wabiz-drafts.h"
 #include "wabiz-error.h"
 #include "wabiz-export.h"
+#include "wabiz-leads-model.h"
 #include "wabiz-messages-model.h"
 #include "wabiz-migrations.h"
 #include "wabiz-quick-reply.h"
@@ -534,6 +535,166 @@ test_live (Fixture       *f,
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (messages)), ==, 4);
 }
 
+typedef struct
+{
+  GListModel *model;
+  const char *phone;
+  const char *name;
+} LeadIs;
+
+static gboolean
+lead_name_is (gpointer data)
+{
+  LeadIs *want = data;
+
+  for (guint i = 0; i < g_list_model_get_n_items (want->model); i++)
+    {
+      g_autoptr(WabizLead) lead = g_list_model_get_item (want->model, i);
+
+      if (g_str_equal (wabiz_lead_get_phone (lead), want->phone))
+        return g_strcmp0 (wabiz_lead_get_name (lead), want->name) == 0;
+    }
+  return FALSE;
+}
+
+static void
+count_cb (GObject    *object,
+          GParamSpec *pspec,
+          guint      *count)
+{
+  (*count)++;
+}
+
+static gboolean
+not_loading (gpointer data)
+{
+  return !wabiz_paged_model_get_loading (data) && !wabiz_paged_model_get_refreshing (data);
+}
+
+/* Models given the listener follow the database themselves: a change
+ * another connection announces reaches each of them with no relay,
+ * with the same exact items-changed as the relay gave; a model let go
+ * of the listener no longer hears it; a reconnect re-reads what may
+ * have been missed. */
+static void
+test_listener (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(WabizConversationsModel) conversations = wabiz_conversations_model_new (f->db);
+  g_autoptr(WabizMessagesModel) messages = wabiz_messages_model_new (f->db, "15550006666");
+  g_autoptr(WabizLeadsModel) leads = wabiz_leads_model_new (f->db);
+  g_autoptr(GArray) conv_changes = g_array_new (FALSE, FALSE, sizeof (Change));
+  g_autoptr(GArray) msg_changes = g_array_new (FALSE, FALSE, sizeof (Change));
+  g_autoptr(GArray) lead_changes = g_array_new (FALSE, FALSE, sizeof (Change));
+  g_autoptr(WabizConversation) first = NULL;
+  guint conv_refreshes = 0;
+  guint msg_refreshes = 0;
+  gpointer args[2];
+  LeadIs lead_is;
+
+  insert_message (f, "15550006666", "good morning", "wamid.l1", TRUE);
+  insert_message (f, "15550006666", "morning! what can we do?", "wamid.l2", FALSE);
+  insert_message (f, "15550007777", "another chat", "wamid.l3", TRUE);
+
+  f->listener = wabiz_db_listener_new (f->conninfo, NULL, WABIZ_STORE_CHANNEL);
+  wabiz_db_listener_start (f->listener);
+  wabiz_test_wait_until (listener_connected, f->listener, 30);
+
+  wabiz_paged_model_set_listener (WABIZ_PAGED_MODEL (conversations), f->listener);
+  wabiz_paged_model_set_listener (WABIZ_PAGED_MODEL (messages), f->listener);
+  g_object_set (leads, "listener", f->listener, NULL);
+  g_assert_true (wabiz_paged_model_get_listener (WABIZ_PAGED_MODEL (leads)) == f->listener);
+
+  g_assert_cmpint (load_more (conversations), ==, 2);
+  g_assert_cmpint (load_older (messages), ==, 2);
+  wabiz_leads_model_reload (leads);
+  wabiz_test_wait_until (not_loading, leads, 30);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (leads)), ==, 2);
+  first = g_list_model_get_item (G_LIST_MODEL (conversations), 0);
+  g_assert_cmpstr (wabiz_conversation_get_phone (first), ==, "15550007777");
+  g_clear_object (&first);
+
+  g_signal_connect (conversations, "items-changed", G_CALLBACK (record_change_cb), conv_changes);
+  g_signal_connect (messages, "items-changed", G_CALLBACK (record_change_cb), msg_changes);
+  g_signal_connect (leads, "items-changed", G_CALLBACK (record_change_cb), lead_changes);
+
+  /* another connection stores a message and NOTIFYs: the chat appends
+   * it, the list moves its conversation to the top */
+  insert_message (f, "15550006666", "two more, please", "wamid.l4", TRUE);
+  args[0] = messages;
+  args[1] = GUINT_TO_POINTER (3);
+  wabiz_test_wait_until (n_items_is, args, 30);
+  g_assert_cmpuint (msg_changes->len, ==, 1);
+  g_assert_cmpuint (g_array_index (msg_changes, Change, 0).position, ==, 2);
+  g_assert_cmpuint (g_array_index (msg_changes, Change, 0).removed, ==, 0);
+  g_assert_cmpuint (g_array_index (msg_changes, Change, 0).added, ==, 1);
+
+  args[0] = conversations;
+  args[1] = (gpointer) "15550006666";
+  wabiz_test_wait_until (first_phone_is, args, 30);
+  g_assert_cmpuint (conv_changes->len, ==, 2);
+  g_assert_cmpuint (g_array_index (conv_changes, Change, 0).position, ==, 1);
+  g_assert_cmpuint (g_array_index (conv_changes, Change, 0).removed, ==, 1);
+  g_assert_cmpuint (g_array_index (conv_changes, Change, 1).position, ==, 0);
+  g_assert_cmpuint (g_array_index (conv_changes, Change, 1).added, ==, 1);
+  first = g_list_model_get_item (G_LIST_MODEL (conversations), 0);
+  g_assert_cmpstr (wabiz_conversation_get_last_message (first), ==, "two more, please");
+  g_clear_object (&first);
+
+  /* a lead renamed elsewhere: its row is replaced in place */
+  exec (f, "WITH u AS (UPDATE leads SET name = 'Renamed Elsewhere' WHERE phone = '15550007777'"
+           "  RETURNING id)"
+           " SELECT pg_notify('wabiz', json_build_object('t', 'leads', 'phone', '15550007777',"
+           "   'id', (SELECT id FROM u)::text)::text)");
+  lead_is = (LeadIs) { G_LIST_MODEL (leads), "15550007777", "Renamed Elsewhere" };
+  wabiz_test_wait_until (lead_name_is, &lead_is, 30);
+  wabiz_test_wait_until (not_loading, leads, 30);
+  g_assert_cmpuint (lead_changes->len, ==, 1);
+  g_assert_cmpuint (g_array_index (lead_changes, Change, 0).removed, ==, 1);
+  g_assert_cmpuint (g_array_index (lead_changes, Change, 0).added, ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (leads)), ==, 2);
+
+  /* let go of the listener: the list no longer hears it. The chat,
+   * still following, hears the same NOTIFY, later on the same
+   * connection, and re-reads (refreshing goes on and off) */
+  wabiz_paged_model_set_listener (WABIZ_PAGED_MODEL (conversations), NULL);
+  g_assert_null (wabiz_paged_model_get_listener (WABIZ_PAGED_MODEL (conversations)));
+  g_signal_connect (conversations, "notify::refreshing", G_CALLBACK (count_cb), &conv_refreshes);
+  g_signal_connect (messages, "notify::refreshing", G_CALLBACK (count_cb), &msg_refreshes);
+  exec (f, "SELECT pg_notify('wabiz', json_build_object('t', 'conversations', 'phone', '15550006666')::text)");
+  WABIZ_TEST_WAIT (msg_refreshes >= 2, 30);
+  g_assert_cmpuint (conv_refreshes, ==, 0);
+  g_assert_false (wabiz_conversations_model_get_refreshing (conversations));
+
+  /* changes nobody announced, then the LISTEN connection drops: on its
+   * return every model reads again what it may have missed */
+  wabiz_paged_model_set_listener (WABIZ_PAGED_MODEL (conversations), f->listener);
+  exec (f, "UPDATE conversations SET last_message = 'said quietly',"
+           " last_message_time = now() + interval '1 minute' WHERE phone = '15550007777'");
+  exec (f, "INSERT INTO messages (phone, message, direction, status, type, message_id)"
+           " VALUES ('15550006666', 'stored quietly', 'inbound', 'received', 'text', 'wamid.l5')");
+  exec (f, "INSERT INTO leads (phone, name, status) VALUES ('15550008888', 'Quiet Lead', 'NEW')");
+  exec (f, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+           " WHERE application_name = 'wabiz-listen' AND datname = current_database()");
+
+  args[0] = conversations;
+  args[1] = (gpointer) "15550007777";
+  wabiz_test_wait_until (first_phone_is, args, 30);
+  first = g_list_model_get_item (G_LIST_MODEL (conversations), 0);
+  g_assert_cmpstr (wabiz_conversation_get_last_message (first), ==, "said quietly");
+  args[0] = messages;
+  args[1] = GUINT_TO_POINTER (4);
+  wabiz_test_wait_until (n_items_is, args, 30);
+  {
+    g_autoptr(WabizMessage) last = g_list_model_get_item (G_LIST_MODEL (messages), 3);
+
+    g_assert_cmpstr (wabiz_message_get_text (last), ==, "stored quietly");
+  }
+  args[0] = leads;
+  args[1] = GUINT_TO_POINTER (3);
+  wabiz_test_wait_until (n_items_is, args, 30);
+}
+
 static void
 test_drafts (Fixture       *f,
              gconstpointer  data)
@@ -683,6 +844,7 @@ main (int   argc,
   ADD ("/wabiz/conversations-model/paging", test_conversations_paging);
   ADD ("/wabiz/conversations-model/search-old", test_search_old);
   ADD ("/wabiz/conversations-model/live", test_live);
+  ADD ("/wabiz/conversations-model/listener", test_listener);
   ADD ("/wabiz/messages-model/big", test_messages_big);
   ADD ("/wabiz/conversations-model/export", test_export);
   ADD ("/wabiz/conversations-model/drafts", test_drafts);
