@@ -97,9 +97,10 @@ written (Fixture *f)
 
 typedef struct
 {
-  guint       status;
-  JsonNode   *body;       /* (owned) (nullable) */
-  char       *text;
+  guint               status;
+  JsonNode           *body;       /* (owned) (nullable) */
+  char               *text;
+  SoupMessageHeaders *headers;    /* (owned) of the answer */
 } Reply;
 
 static void
@@ -107,6 +108,7 @@ reply_clear (Reply *reply)
 {
   g_clear_pointer (&reply->body, json_node_unref);
   g_clear_pointer (&reply->text, g_free);
+  g_clear_pointer (&reply->headers, soup_message_headers_unref);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Reply, reply_clear)
@@ -146,6 +148,7 @@ call (Fixture    *f,
   bytes = soup_session_send_and_read_finish (f->session, result, NULL);
 
   reply->status = soup_message_get_status (msg);
+  reply->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
   reply->text = g_strndup (bytes != NULL ? g_bytes_get_data (bytes, NULL) : "",
                            bytes != NULL ? g_bytes_get_size (bytes) : 0);
   if (json_parser_load_from_data (parser, reply->text, -1, NULL) && json_parser_get_root (parser) != NULL)
@@ -1439,6 +1442,150 @@ test_openapi_valid (Fixture       *f,
   g_unlink (path);
 }
 
+/* The operations of the OpenAPI document, as "METHOD /path" texts. */
+static GPtrArray *
+document_operations (Fixture *f)
+{
+  g_auto(Reply) openapi = { 0 };
+  GPtrArray *operations = g_ptr_array_new_with_free_func (g_free);
+  JsonObject *paths;
+  g_autoptr(GList) names = NULL;
+
+  get (f, "/openapi.json", &openapi);
+  g_assert_cmpuint (openapi.status, ==, 200);
+  paths = json_object_get_object_member (object (&openapi), "paths");
+  names = json_object_get_members (paths);
+  for (GList *l = names; l != NULL; l = l->next)
+    {
+      g_autoptr(GList) methods = json_object_get_members (json_object_get_object_member (paths, l->data));
+
+      for (GList *m = methods; m != NULL; m = m->next)
+        {
+          g_autofree char *upper = g_ascii_strup (m->data, -1);
+
+          g_ptr_array_add (operations, g_strdup_printf ("%s %s", upper, (char *) l->data));
+        }
+    }
+  g_assert_cmpuint (operations->len, >=, 14);
+  return operations;
+}
+
+/* GET /docs: the document as a page, without the key: every path of the
+ * document on it, with its method and summary, and nothing fetched from
+ * elsewhere (no script, no link to an outside address). */
+static void
+test_docs (Fixture       *f,
+           gconstpointer  data)
+{
+  g_auto(Reply) page = { 0 }, with_key = { 0 }, wrong_key = { 0 }, post_docs = { 0 }, openapi = { 0 };
+  g_autoptr(GPtrArray) operations = document_operations (f);
+  g_autoptr(GRegex) outside = g_regex_new ("(src|href|action|srcset)\\s*=\\s*[\"']?\\s*(https?:)?//|@import|url\\(",
+                                           G_REGEX_CASELESS, 0, NULL);
+  g_autoptr(GRegex) address = g_regex_new ("https?://[^\\s<\"']*", G_REGEX_CASELESS, 0, NULL);
+  g_autoptr(GMatchInfo) match = NULL;
+  JsonObject *paths;
+
+  call (f, "GET", "/docs", NULL, NULL, NULL, &page);
+  g_assert_cmpuint (page.status, ==, 200);
+  g_assert_true (g_str_has_prefix (soup_message_headers_get_content_type (page.headers, NULL), "text/html"));
+  g_assert_nonnull (strstr (soup_message_headers_get_one (page.headers, "Content-Security-Policy"),
+                            "default-src 'none'"));
+  g_assert_true (g_str_has_prefix (page.text, "<!DOCTYPE html>"));
+  g_assert_true (g_utf8_validate (page.text, -1, NULL));
+
+  /* every call, with its method, path and summary */
+  get (f, "/openapi.json", &openapi);
+  paths = json_object_get_object_member (object (&openapi), "paths");
+  for (guint i = 0; i < operations->len; i++)
+    {
+      g_auto(GStrv) parts = g_strsplit (g_ptr_array_index (operations, i), " ", 2);
+      g_autofree char *lower = g_ascii_strdown (parts[0], -1);
+      g_autofree char *heading = g_strdup_printf ("%s</span> <code>%s</code>", parts[0], parts[1]);
+      JsonObject *operation = json_object_get_object_member (json_object_get_object_member (paths, parts[1]), lower);
+      g_autofree char *summary = g_markup_escape_text (json_object_get_string_member (operation, "summary"), -1);
+
+      if (strstr (page.text, heading) == NULL)
+        g_error ("/docs does not show %s", (char *) g_ptr_array_index (operations, i));
+      g_assert_nonnull (strstr (page.text, summary));
+    }
+  /* request fields, answer fields and statuses */
+  g_assert_nonnull (strstr (page.text, "<code>media_url</code>"));
+  g_assert_nonnull (strstr (page.text, "<code>stored_in_supabase</code>"));
+  g_assert_nonnull (strstr (page.text, "<code>conversation_thread</code>"));
+  g_assert_nonnull (strstr (page.text, "<code>422</code>"));
+  g_assert_nonnull (strstr (page.text, "<code>413</code>"));
+
+  /* self-contained: the only address on it is the servers' example, as text */
+  g_assert_false (g_regex_match (outside, page.text, 0, NULL));
+  g_assert_null (strstr (page.text, "<script"));
+  g_assert_null (strstr (page.text, "<link"));
+  g_assert_null (strstr (page.text, "<img"));
+  g_regex_match (address, page.text, 0, &match);
+  while (g_match_info_matches (match))
+    {
+      g_autofree char *found = g_match_info_fetch (match, 0);
+
+      g_assert_cmpstr (found, ==, "http://127.0.0.1:10000");
+      g_match_info_next (match, NULL);
+    }
+
+  /* the same with a key, right or wrong; another method is still refused */
+  call (f, "GET", "/docs", API_KEY, NULL, NULL, &with_key);
+  g_assert_cmpuint (with_key.status, ==, 200);
+  g_assert_cmpstr (with_key.text, ==, page.text);
+  call (f, "GET", "/docs", "not-the-key", NULL, NULL, &wrong_key);
+  g_assert_cmpuint (wrong_key.status, ==, 200);
+  call (f, "POST", "/docs", NULL, "application/json", "{}", &post_docs);
+  assert_error (&post_docs, 405, "method_not_allowed");
+  g_assert_cmpstr (soup_message_headers_get_one (post_docs.headers, "Allow"), ==, "GET");
+}
+
+/* The route table and the document agree: every operation the document
+ * has is routed (whatever its answer to an empty call, never 404 or 405);
+ * a path below a route's is unknown, after the key; /docs spends nothing
+ * of the callers' rate. */
+static void
+test_routes (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(GPtrArray) operations = document_operations (f);
+  g_auto(Reply) deeper = { 0 }, deeper_no_key = { 0 }, wrong_method = { 0 }, leads = { 0 };
+
+  customer_writes (f, CUSTOMER, "John Doe");
+  for (guint i = 0; i < operations->len; i++)
+    {
+      g_auto(GStrv) parts = g_strsplit (g_ptr_array_index (operations, i), " ", 2);
+      g_autoptr(GString) path = g_string_new (parts[1]);
+      g_auto(Reply) reply = { 0 };
+
+      g_string_replace (path, "{phone}", CUSTOMER, 0);
+      call (f, parts[0], path->str, API_KEY, NULL, NULL, &reply);
+      if (reply.status == 404 || reply.status == 405)
+        g_error ("%s is in the document but not routed: %u %s", (char *) g_ptr_array_index (operations, i),
+                 reply.status, reply.text);
+    }
+
+  call (f, "GET", "/leads/" CUSTOMER "/notes", API_KEY, NULL, NULL, &deeper);
+  assert_error (&deeper, 404, "not_found");
+  call (f, "GET", "/leads/" CUSTOMER "/notes", NULL, NULL, NULL, &deeper_no_key);
+  assert_error (&deeper_no_key, 401, "unauthorized");
+  call (f, "DELETE", "/leads/" CUSTOMER, API_KEY, NULL, NULL, &wrong_method);
+  assert_error (&wrong_method, 405, "method_not_allowed");
+  g_assert_cmpstr (soup_message_headers_get_one (wrong_method.headers, "Allow"), ==, "PATCH");
+
+  wabiz_rest_api_set_rate_limit (f->rest, 0.01, 2);
+  for (guint i = 0; i < 5; i++)
+    {
+      g_auto(Reply) page = { 0 };
+
+      call (f, "GET", "/docs", NULL, NULL, NULL, &page);
+      g_assert_cmpuint (page.status, ==, 200);
+    }
+  get (f, "/leads", &leads);
+  g_assert_cmpuint (leads.status, ==, 200);
+  wabiz_rest_api_set_rate_limit (f->rest, 100, 200);
+}
+
 static void
 test_bad_input (Fixture       *f,
                 gconstpointer  data)
@@ -1654,6 +1801,8 @@ main (int   argc,
   g_test_add ("/wabiz/rest/examples", Fixture, NULL, fixture_setup, test_examples, fixture_teardown);
   g_test_add ("/wabiz/rest/additions", Fixture, NULL, fixture_setup, test_additions, fixture_teardown);
   g_test_add ("/wabiz/rest/openapi-valid", Fixture, NULL, fixture_setup, test_openapi_valid, fixture_teardown);
+  g_test_add ("/wabiz/rest/docs", Fixture, NULL, fixture_setup, test_docs, fixture_teardown);
+  g_test_add ("/wabiz/rest/routes", Fixture, NULL, fixture_setup, test_routes, fixture_teardown);
   g_test_add ("/wabiz/rest/bad-input", Fixture, NULL, fixture_setup, test_bad_input, fixture_teardown);
   g_test_add ("/wabiz/rest/sent/text", Fixture, NULL, fixture_setup, test_sent_text, fixture_teardown);
   g_test_add ("/wabiz/rest/sent/media", Fixture, NULL, fixture_setup, test_sent_media, fixture_teardown);

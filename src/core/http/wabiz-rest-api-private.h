@@ -120,6 +120,9 @@ gboolean    _wabiz_rest_get_query_int          (SoupServerMessage  *msg,
                                                 gint64              max,
                                                 gint64             *out);
 
+/* The page GET /docs answers: @openapi as HTML; NULL if it is not JSON. */
+char *_wabiz_rest_docs_html              (const char *openapi);
+
 /* the routes' handlers */
 void _wabiz_rest_handle_recent_messages  (WabizRestApi *self, SoupServerMessage *msg, GHashTable *query, const char *param);
 void _wabiz_rest_handle_get_conversation (WabizRestApi *self, SoupServerMessage *msg, GHashTable *query, const char *param);

@@ -4,8 +4,9 @@
  *
  * The REST API of the FastAPI service WaBiz replaces, same paths, bodies
  * and response fields (DESIGN.md "Interfaces"), plus /health,
- * /openapi.json, /analytics, /conversations/{phone}/export and
- * PATCH /leads/{phone}. Every call needs "Authorization: Bearer <key>".
+ * /openapi.json, /docs, /analytics, /conversations/{phone}/export and
+ * PATCH /leads/{phone}. Every call but /docs (the documentation, which
+ * shows no data) needs "Authorization: Bearer <key>".
  *
  * Statuses: 400 body not JSON or not an object; 401 no or wrong key;
  * 404 unknown endpoint, lead, conversation or template; 405 wrong
@@ -55,6 +56,31 @@ handle_openapi (WabizRestApi      *self,
   _wabiz_rest_reply_raw_json (msg, SOUP_STATUS_OK, wabiz_rest_api_get_openapi ());
 }
 
+/* The same document as a page to read: no key, no data, nothing from
+ * elsewhere. */
+static void
+handle_docs (WabizRestApi      *self,
+             SoupServerMessage *msg,
+             GHashTable        *query,
+             const char        *param)
+{
+  static char *page = NULL;
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+
+  if (g_once_init_enter (&page))
+    {
+      char *html = _wabiz_rest_docs_html (wabiz_rest_api_get_openapi ());
+
+      g_assert (html != NULL);
+      g_once_init_leave (&page, html);
+    }
+  soup_message_headers_replace (headers, "Content-Security-Policy",
+                                "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'");
+  soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "text/html; charset=utf-8", SOUP_MEMORY_STATIC, page, strlen (page));
+}
+
 typedef struct
 {
   const char       *method;
@@ -79,6 +105,7 @@ static const Route routes[] = {
   { "GET",   "/analytics",                    _wabiz_rest_handle_analytics,        WABIZ_REST_MAX_BODY, FALSE },
   { "GET",   "/health",                       _wabiz_rest_handle_health,           WABIZ_REST_MAX_BODY, FALSE },
   { "GET",   "/openapi.json",                 handle_openapi,                      WABIZ_REST_MAX_BODY, FALSE },
+  { "GET",   "/docs",                         handle_docs,                         WABIZ_REST_MAX_BODY, TRUE },
 };
 
 /* Whether @path (still percent-encoded) is @pattern; the text of its {…}
