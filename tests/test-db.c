@@ -424,6 +424,142 @@ test_listener (void)
   g_free (data.last_payload);
 }
 
+/* transactions */
+
+typedef enum
+{
+  STEP_INSERT,      /* inserts 1 and 2 into t */
+  STEP_BAD_ROW,     /* inserts 3, then a row the table refuses */
+  STEP_GIVE_UP,     /* inserts 4, then fails with its own error */
+  STEP_LATE_CLASH,  /* breaks a constraint checked only at COMMIT */
+} Step;
+
+static gboolean
+step_in_transaction (WabizDbConn  *conn,
+                     gpointer      data,
+                     GError      **error)
+{
+  Step step = GPOINTER_TO_INT (data);
+  g_autoptr(WabizDbResult) res = NULL;
+
+  switch (step)
+    {
+    case STEP_INSERT:
+      res = wabiz_db_conn_exec (conn, "INSERT INTO t (k, v) VALUES (1, 1), (2, 2)", 0, NULL, error);
+      return res != NULL;
+    case STEP_BAD_ROW:
+      res = wabiz_db_conn_exec (conn, "INSERT INTO t (k, v) VALUES (3, 3)", 0, NULL, error);
+      g_assert_nonnull (res);
+      g_clear_pointer (&res, wabiz_db_result_unref);
+      res = wabiz_db_conn_exec (conn, "INSERT INTO t (k, v) VALUES (5, -5)", 0, NULL, error);
+      return res != NULL;
+    case STEP_GIVE_UP:
+      res = wabiz_db_conn_exec (conn, "INSERT INTO t (k, v) VALUES (4, 4)", 0, NULL, error);
+      g_assert_nonnull (res);
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "given up");
+      return FALSE;
+    case STEP_LATE_CLASH:
+      res = wabiz_db_conn_exec (conn, "INSERT INTO t (k, v) VALUES (6, 6), (7, 6)", 0, NULL, error);
+      return res != NULL;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+typedef struct
+{
+  Step     step;
+  gboolean ok;
+  GError  *error;
+} StepRun;
+
+static void
+step_job (WabizDb      *db,
+          WabizDbConn  *conn,
+          GTask        *task,
+          gpointer      task_data,
+          GCancellable *cancellable)
+{
+  StepRun *run = task_data;
+
+  run->ok = wabiz_db_conn_transaction (conn, step_in_transaction, GINT_TO_POINTER (run->step),
+                                       &run->error);
+  /* the pool warns about a job that leaves a transaction open */
+  g_task_return_pointer (task, NULL, NULL);
+}
+
+static gboolean
+run_step (WabizDb  *db,
+          Step      step,
+          GError  **error)
+{
+  StepRun run = { step, FALSE, NULL };
+
+  g_assert_true (wabiz_db_run_sync (db, step_job, &run, NULL, NULL, NULL));
+  if (run.error != NULL)
+    g_propagate_error (error, run.error);
+  return run.ok;
+}
+
+static char *
+keys_of_t (WabizDb *db)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WabizDbResult) res = query (db, "SELECT coalesce(string_agg(k::text, ',' ORDER BY k), '') AS k FROM t",
+                                        0, NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  return g_strdup (wabiz_db_result_get (res, 0, "k"));
+}
+
+/* wabiz_db_conn_transaction() keeps all of a transaction or none of it,
+ * and says why when none. */
+static void
+test_transaction (void)
+{
+  g_autofree char *conninfo = wabiz_test_pg_new_database ();
+  g_autoptr(WabizDb) db = wabiz_db_new (conninfo, NULL, 1);
+  g_autoptr(WabizDbResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *keys = NULL;
+
+  /* no two rows with the same v, checked only at COMMIT */
+  res = query (db, "CREATE TABLE t (k int PRIMARY KEY, v int CHECK (v > 0),"
+                   " CONSTRAINT v_once UNIQUE (v) DEFERRABLE INITIALLY DEFERRED)",
+               0, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (run_step (db, STEP_INSERT, &error));
+  g_assert_no_error (error);
+  keys = keys_of_t (db);
+  g_assert_cmpstr (keys, ==, "1,2");
+  g_clear_pointer (&keys, g_free);
+
+  /* a statement fails: its error, and the row before it is gone too */
+  g_assert_false (run_step (db, STEP_BAD_ROW, &error));
+  g_assert_error (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_CONSTRAINT);
+  g_clear_error (&error);
+  keys = keys_of_t (db);
+  g_assert_cmpstr (keys, ==, "1,2");
+  g_clear_pointer (&keys, g_free);
+
+  /* the function gives up with an error of its own: that error */
+  g_assert_false (run_step (db, STEP_GIVE_UP, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  keys = keys_of_t (db);
+  g_assert_cmpstr (keys, ==, "1,2");
+  g_clear_pointer (&keys, g_free);
+
+  /* the COMMIT fails: its error, nothing kept; and the pool's only
+   * connection, out of the transaction, answered each read since */
+  g_assert_false (run_step (db, STEP_LATE_CLASH, &error));
+  g_assert_error (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_CONSTRAINT);
+  g_clear_error (&error);
+  keys = keys_of_t (db);
+  g_assert_cmpstr (keys, ==, "1,2");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -439,6 +575,7 @@ main (int   argc,
   g_test_add_func ("/db/server-down", test_server_down);
   g_test_add_func ("/db/bad-conninfo", test_bad_conninfo);
   g_test_add_func ("/db/listener", test_listener);
+  g_test_add_func ("/db/transaction", test_transaction);
 
   return g_test_run ();
 }

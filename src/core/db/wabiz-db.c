@@ -503,6 +503,45 @@ wabiz_db_conn_rollback (WabizDbConn *conn)
   conn->in_transaction = FALSE;
 }
 
+/**
+ * wabiz_db_conn_transaction:
+ *
+ * Runs @func in a transaction: everything it does is committed at once,
+ * or, when it fails, nothing is. Returns %FALSE with the error of the
+ * statement (or of the COMMIT) that failed.
+ */
+gboolean
+wabiz_db_conn_transaction (WabizDbConn            *conn,
+                           WabizDbTransactionFunc  func,
+                           gpointer                data,
+                           GError                **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (conn != NULL, FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!wabiz_db_conn_begin (conn, error))
+    return FALSE;
+
+  if (!func (conn, data, &local_error))
+    {
+      wabiz_db_conn_rollback (conn);
+      if (local_error == NULL)
+        {
+          g_critical ("A transaction failed without saying why");
+          g_set_error_literal (&local_error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_QUERY,
+                               "The transaction failed");
+        }
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
+  /* a failed COMMIT has already ended the transaction */
+  return wabiz_db_conn_commit (conn, error);
+}
+
 gpointer
 wabiz_db_conn_get_pgconn (WabizDbConn *conn)
 {

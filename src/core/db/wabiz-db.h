@@ -75,6 +75,21 @@ WabizDbResult *wabiz_db_conn_exec_prepared (WabizDbConn        *conn,
 gboolean       wabiz_db_conn_exec_script (WabizDbConn     *conn,
                                         const char         *sql,
                                         GError            **error);
+/**
+ * WabizDbTransactionFunc:
+ *
+ * The statements of one transaction on @conn. Return %FALSE with @error
+ * set to undo them all.
+ */
+typedef gboolean (*WabizDbTransactionFunc) (WabizDbConn  *conn,
+                                            gpointer      data,
+                                            GError      **error);
+
+/* BEGIN, @func, COMMIT; ROLLBACK when @func fails. */
+gboolean       wabiz_db_conn_transaction (WabizDbConn            *conn,
+                                          WabizDbTransactionFunc  func,
+                                          gpointer                data,
+                                          GError                **error);
 gboolean       wabiz_db_conn_begin     (WabizDbConn        *conn,
                                         GError            **error);
 gboolean       wabiz_db_conn_commit    (WabizDbConn        *conn,

@@ -108,11 +108,13 @@ wabiz_migrations_get_latest (void)
   return ((Migration *) g_ptr_array_index (list, list->len - 1))->version;
 }
 
+/* @data: (out) (optional): guint, how many migrations ran */
 static gboolean
 apply_in_transaction (WabizDbConn *conn,
-                      guint       *n_applied,
+                      gpointer     data,
                       GError     **error)
 {
+  guint *n_applied = data;
   g_autoptr(GPtrArray) list = list_migrations ();
   g_autoptr(WabizDbResult) lock = NULL;
   g_autoptr(WabizDbResult) done = NULL;
@@ -188,18 +190,14 @@ wabiz_migrations_apply_on_conn (WabizDbConn *conn,
   if (n_applied != NULL)
     *n_applied = 0;
 
-  if (!wabiz_db_conn_begin (conn, error))
-    return FALSE;
-
-  if (!apply_in_transaction (conn, n_applied, error))
+  if (!wabiz_db_conn_transaction (conn, apply_in_transaction, n_applied, error))
     {
-      wabiz_db_conn_rollback (conn);
       if (n_applied != NULL)
         *n_applied = 0;
       return FALSE;
     }
 
-  return wabiz_db_conn_commit (conn, error);
+  return TRUE;
 }
 
 static void

@@ -868,6 +868,44 @@ wabiz_conversations_model_lookup_finish (WabizConversationsModel *self,
 
 /* mark read */
 
+typedef struct
+{
+  const char *phone;
+  char       *wamid;   /* (owned) (nullable): of the newest inbound message */
+} MarkRead;
+
+static gboolean
+mark_read_in_transaction (WabizDbConn  *conn,
+                          gpointer      data,
+                          GError      **error)
+{
+  MarkRead *mark = data;
+  const char *params[] = { mark->phone };
+  g_autoptr(WabizDbResult) upd = NULL;
+  g_autoptr(WabizDbResult) res = NULL;
+
+  upd = wabiz_db_conn_exec (conn,
+                            "UPDATE conversations SET unread_count = 0, updated_at = now()"
+                            " WHERE phone = $1 AND unread_count <> 0", 1, params, error);
+  if (upd == NULL)
+    return FALSE;
+  g_clear_pointer (&upd, wabiz_db_result_unref);
+  upd = wabiz_db_conn_exec (conn, "UPDATE leads SET unread_count = 0 WHERE phone = $1 AND unread_count <> 0",
+                            1, params, error);
+  if (upd == NULL)
+    return FALSE;
+  res = wabiz_db_conn_exec (conn,
+                            "SELECT message_id FROM messages WHERE phone = $1 AND direction = 'inbound'"
+                            " AND message_id IS NOT NULL ORDER BY \"timestamp\" DESC, id DESC LIMIT 1",
+                            1, params, error);
+  if (res == NULL)
+    return FALSE;
+  if (wabiz_db_result_get_n_rows (res) > 0)
+    mark->wamid = g_strdup (wabiz_db_result_get (res, 0, "message_id"));
+
+  return wabiz_store_notify_on_conn (conn, "conversations", mark->phone, NULL, error);
+}
+
 static void
 mark_read_job (WabizDb      *db,
                WabizDbConn  *conn,
@@ -875,44 +913,16 @@ mark_read_job (WabizDb      *db,
                gpointer      task_data,
                GCancellable *cancellable)
 {
-  const char *phone = task_data;
-  const char *params[] = { phone };
-  g_autoptr(WabizDbResult) res = NULL;
-  g_autoptr(WabizDbResult) upd = NULL;
+  MarkRead mark = { task_data, NULL };
   GError *error = NULL;
 
-  if (!wabiz_db_conn_begin (conn, &error))
-    goto fail;
-  upd = wabiz_db_conn_exec (conn,
-                            "UPDATE conversations SET unread_count = 0, updated_at = now()"
-                            " WHERE phone = $1 AND unread_count <> 0", 1, params, &error);
-  if (upd == NULL)
-    goto fail;
-  g_clear_pointer (&upd, wabiz_db_result_unref);
-  upd = wabiz_db_conn_exec (conn, "UPDATE leads SET unread_count = 0 WHERE phone = $1 AND unread_count <> 0",
-                            1, params, &error);
-  if (upd == NULL)
-    goto fail;
-  res = wabiz_db_conn_exec (conn,
-                            "SELECT message_id FROM messages WHERE phone = $1 AND direction = 'inbound'"
-                            " AND message_id IS NOT NULL ORDER BY \"timestamp\" DESC, id DESC LIMIT 1",
-                            1, params, &error);
-  if (res == NULL)
-    goto fail;
-  if (!wabiz_store_notify_on_conn (conn, "conversations", phone, NULL, &error))
-    goto fail;
-  if (!wabiz_db_conn_commit (conn, &error))
-    goto fail;
-
-  g_task_return_pointer (task,
-                         wabiz_db_result_get_n_rows (res) > 0
-                         ? g_strdup (wabiz_db_result_get (res, 0, "message_id")) : NULL,
-                         g_free);
-  return;
-
-fail:
-  wabiz_db_conn_rollback (conn);
-  g_task_return_error (task, error);
+  if (wabiz_db_conn_transaction (conn, mark_read_in_transaction, &mark, &error))
+    g_task_return_pointer (task, mark.wamid, g_free);
+  else
+    {
+      g_free (mark.wamid);
+      g_task_return_error (task, error);
+    }
 }
 
 void
@@ -946,6 +956,28 @@ wabiz_conversations_model_mark_read_finish (WabizConversationsModel *self,
 
 /* lead status */
 
+/* @data: the phone and the status */
+static gboolean
+set_status_in_transaction (WabizDbConn  *conn,
+                           gpointer      data,
+                           GError      **error)
+{
+  char **args = data;
+  g_autoptr(WabizDbResult) res = NULL;
+  g_autofree char *lead_id = NULL;
+
+  lead_id = wabiz_store_upsert_lead_on_conn (conn, args[0], NULL, error);
+  if (lead_id == NULL)
+    return FALSE;
+  res = wabiz_db_conn_exec (conn,
+                            "UPDATE leads SET status = $2, updated_at = now() WHERE phone = $1",
+                            2, (const char * const *) args, error);
+  if (res == NULL)
+    return FALSE;
+
+  return wabiz_store_notify_on_conn (conn, "leads", args[0], lead_id, error);
+}
+
 static void
 set_status_job (WabizDb      *db,
                 WabizDbConn  *conn,
@@ -953,32 +985,12 @@ set_status_job (WabizDb      *db,
                 gpointer      task_data,
                 GCancellable *cancellable)
 {
-  char **args = task_data;
-  g_autoptr(WabizDbResult) res = NULL;
-  g_autofree char *lead_id = NULL;
   GError *error = NULL;
 
-  if (!wabiz_db_conn_begin (conn, &error))
-    goto fail;
-  lead_id = wabiz_store_upsert_lead_on_conn (conn, args[0], NULL, &error);
-  if (lead_id == NULL)
-    goto fail;
-  res = wabiz_db_conn_exec (conn,
-                            "UPDATE leads SET status = $2, updated_at = now() WHERE phone = $1",
-                            2, (const char * const *) args, &error);
-  if (res == NULL)
-    goto fail;
-  if (!wabiz_store_notify_on_conn (conn, "leads", args[0], lead_id, &error))
-    goto fail;
-  if (!wabiz_db_conn_commit (conn, &error))
-    goto fail;
-
-  g_task_return_boolean (task, TRUE);
-  return;
-
-fail:
-  wabiz_db_conn_rollback (conn);
-  g_task_return_error (task, error);
+  if (wabiz_db_conn_transaction (conn, set_status_in_transaction, task_data, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
 }
 
 void

@@ -41,31 +41,32 @@ write_text (GOutputStream  *stream,
   return g_output_stream_write_all (stream, text, len, NULL, cancellable, error);
 }
 
-static void
-export_job (WabizDb      *db,
-            WabizDbConn  *conn,
-            GTask        *task,
-            gpointer      task_data,
-            GCancellable *cancellable)
+typedef struct
 {
-  ExportData *data = task_data;
+  ExportData   *data;
+  GCancellable *cancellable;
+  gint64        written;
+} Export;
+
+/* One snapshot for the head and every page. */
+static gboolean
+export_in_transaction (WabizDbConn  *conn,
+                       gpointer      user_data,
+                       GError      **error)
+{
+  Export *export = user_data;
+  ExportData *data = export->data;
+  GCancellable *cancellable = export->cancellable;
+  g_autoptr(WabizDbResult) iso = NULL;
   g_autoptr(WabizDbResult) head = NULL;
   g_autofree char *last_ts = NULL;
   g_autofree char *last_id = NULL;
   const char *text;
   gsize len;
-  gint64 written = 0;
-  GError *error = NULL;
 
-  /* one snapshot for the head and every page */
-  if (!wabiz_db_conn_begin (conn, &error))
-    goto fail;
-  {
-    g_autoptr(WabizDbResult) iso = wabiz_db_conn_exec (conn, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ",
-                                                       0, NULL, &error);
-    if (iso == NULL)
-      goto fail;
-  }
+  iso = wabiz_db_conn_exec (conn, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", 0, NULL, error);
+  if (iso == NULL)
+    return FALSE;
 
   head = wabiz_db_conn_exec (conn,
                              "SELECT json_build_object('phone', $1::text,"
@@ -79,23 +80,23 @@ export_job (WabizDb      *db,
                              " 'total_messages', (SELECT count(*) FROM messages WHERE phone = $1))::text AS head"
                              " WHERE EXISTS (SELECT 1 FROM leads WHERE phone = $1)"
                              "    OR EXISTS (SELECT 1 FROM messages WHERE phone = $1)",
-                             1, (const char *[]) { data->phone }, &error);
+                             1, (const char *[]) { data->phone }, error);
   if (head == NULL)
-    goto fail;
+    return FALSE;
   if (wabiz_db_result_get_n_rows (head) == 0)
     {
-      g_set_error (&error, WABIZ_ERROR, WABIZ_ERROR_NOT_FOUND,
+      g_set_error (error, WABIZ_ERROR, WABIZ_ERROR_NOT_FOUND,
                    _("There is no conversation with this number"));
-      goto fail;
+      return FALSE;
     }
 
   /* the head object, reopened to append the messages */
   text = wabiz_db_result_get (head, 0, "head");
   len = strlen (text);
   g_assert (len > 0 && text[len - 1] == '}');
-  if (!write_text (data->stream, text, len - 1, cancellable, &error) ||
-      !write_text (data->stream, ", \"messages\" : [", strlen (", \"messages\" : ["), cancellable, &error))
-    goto fail;
+  if (!write_text (data->stream, text, len - 1, cancellable, error) ||
+      !write_text (data->stream, ", \"messages\" : [", strlen (", \"messages\" : ["), cancellable, error))
+    return FALSE;
 
   for (;;)
     {
@@ -107,26 +108,26 @@ export_job (WabizDb      *db,
                                    "SELECT (to_jsonb(m) - 'search')::text AS j, m.\"timestamp\"::text AS ts, m.id::text AS id"
                                    " FROM messages m WHERE m.phone = $1"
                                    " ORDER BY m.\"timestamp\", m.id LIMIT " G_STRINGIFY (PAGE),
-                                   1, (const char *[]) { data->phone }, &error);
+                                   1, (const char *[]) { data->phone }, error);
       else
         page = wabiz_db_conn_exec (conn,
                                    "SELECT (to_jsonb(m) - 'search')::text AS j, m.\"timestamp\"::text AS ts, m.id::text AS id"
                                    " FROM messages m WHERE m.phone = $1"
                                    " AND (m.\"timestamp\", m.id) > ($2::timestamptz, $3::uuid)"
                                    " ORDER BY m.\"timestamp\", m.id LIMIT " G_STRINGIFY (PAGE),
-                                   3, (const char *[]) { data->phone, last_ts, last_id }, &error);
+                                   3, (const char *[]) { data->phone, last_ts, last_id }, error);
       if (page == NULL)
-        goto fail;
+        return FALSE;
 
       n = wabiz_db_result_get_n_rows (page);
       for (guint i = 0; i < n; i++)
         {
           const char *row = wabiz_db_result_get (page, i, "j");
 
-          if ((written > 0 && !write_text (data->stream, ",\n", 2, cancellable, &error)) ||
-              !write_text (data->stream, row, strlen (row), cancellable, &error))
-            goto fail;
-          written++;
+          if ((export->written > 0 && !write_text (data->stream, ",\n", 2, cancellable, error)) ||
+              !write_text (data->stream, row, strlen (row), cancellable, error))
+            return FALSE;
+          export->written++;
         }
       if (n < PAGE)
         break;
@@ -137,17 +138,24 @@ export_job (WabizDb      *db,
       last_id = g_strdup (wabiz_db_result_get (page, n - 1, "id"));
     }
 
-  if (!write_text (data->stream, "]}\n", 3, cancellable, &error) ||
-      !g_output_stream_flush (data->stream, cancellable, &error))
-    goto fail;
+  return write_text (data->stream, "]}\n", 3, cancellable, error) &&
+         g_output_stream_flush (data->stream, cancellable, error);
+}
 
-  wabiz_db_conn_rollback (conn);
-  g_task_return_int (task, written);
-  return;
+static void
+export_job (WabizDb      *db,
+            WabizDbConn  *conn,
+            GTask        *task,
+            gpointer      task_data,
+            GCancellable *cancellable)
+{
+  Export export = { task_data, cancellable, 0 };
+  GError *error = NULL;
 
-fail:
-  wabiz_db_conn_rollback (conn);
-  g_task_return_error (task, error);
+  if (wabiz_db_conn_transaction (conn, export_in_transaction, &export, &error))
+    g_task_return_int (task, export.written);
+  else
+    g_task_return_error (task, error);
 }
 
 void

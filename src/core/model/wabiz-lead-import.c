@@ -792,25 +792,23 @@ typedef struct
   guint updated;
 } Counts;
 
-static void
-run_job (WabizDb      *db,
-         WabizDbConn  *conn,
-         GTask        *task,
-         gpointer      task_data,
-         GCancellable *cancellable)
+typedef struct
 {
-  GPtrArray *rows = task_data;
-  g_autoptr(GError) error = NULL;
-  Counts *counts = g_new0 (Counts, 1);
+  GPtrArray    *rows;         /* (element-type Row) */
+  GTask        *task;         /* for the progress */
+  GCancellable *cancellable;
+  Counts        counts;
+} Run;
 
-  if (!wabiz_db_conn_begin (conn, &error))
-    {
-      g_free (counts);
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
+static gboolean
+run_in_transaction (WabizDbConn  *conn,
+                    gpointer      data,
+                    GError      **error)
+{
+  Run *run = data;
+  GPtrArray *rows = run->rows;
 
-  for (guint i = 0; i < rows->len && error == NULL; i++)
+  for (guint i = 0; i < rows->len; i++)
     {
       Row *row = g_ptr_array_index (rows, i);
       g_autoptr(WabizDbResult) res = NULL;
@@ -819,8 +817,8 @@ run_job (WabizDb      *db,
         row->custom,
       };
 
-      if (g_cancellable_set_error_if_cancelled (cancellable, &error))
-        break;
+      if (g_cancellable_set_error_if_cancelled (run->cancellable, error))
+        return FALSE;
       if (row->action == WABIZ_IMPORT_REJECT)
         continue;
 
@@ -837,39 +835,45 @@ run_job (WabizDb      *db,
                                 " custom_fields = l.custom_fields || coalesce($8::jsonb, '{}'),"
                                 " updated_at = now()"
                                 " RETURNING (xmax = 0) AS inserted",
-                                G_N_ELEMENTS (params), params, &error);
+                                G_N_ELEMENTS (params), params, error);
       if (res == NULL)
         {
-          g_prefix_error (&error, _("Line %u: "), row->line);
-          break;
+          g_prefix_error (error, _("Line %u: "), row->line);
+          return FALSE;
         }
       if (wabiz_db_result_get_bool (res, 0, "inserted"))
-        counts->created++;
+        run->counts.created++;
       else
-        counts->updated++;
+        run->counts.updated++;
 
       if (i % 100 == 99)
-        report_progress (task, (double) (i + 1) / rows->len);
+        report_progress (run->task, (double) (i + 1) / rows->len);
     }
 
   /* the last moment a cancel can still undo everything */
-  if (error == NULL)
-    g_cancellable_set_error_if_cancelled (cancellable, &error);
-  if (error == NULL)
-    wabiz_store_notify_on_conn (conn, "leads", NULL, NULL, &error);
-  if (error == NULL)
-    wabiz_db_conn_commit (conn, &error);
+  if (g_cancellable_set_error_if_cancelled (run->cancellable, error))
+    return FALSE;
+  return wabiz_store_notify_on_conn (conn, "leads", NULL, NULL, error);
+}
 
-  if (error != NULL)
+static void
+run_job (WabizDb      *db,
+         WabizDbConn  *conn,
+         GTask        *task,
+         gpointer      task_data,
+         GCancellable *cancellable)
+{
+  Run run = { task_data, task, cancellable, { 0, 0 } };
+  GError *error = NULL;
+
+  if (!wabiz_db_conn_transaction (conn, run_in_transaction, &run, &error))
     {
-      wabiz_db_conn_rollback (conn);
-      g_free (counts);
-      g_task_return_error (task, g_steal_pointer (&error));
+      g_task_return_error (task, error);
       return;
     }
 
   report_progress (task, 1.0);
-  g_task_return_pointer (task, counts, g_free);
+  g_task_return_pointer (task, g_memdup2 (&run.counts, sizeof run.counts), g_free);
 }
 
 void

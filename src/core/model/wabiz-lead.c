@@ -419,24 +419,21 @@ wabiz_lead_strv_to_pg_array (const char * const *strv)
   return g_string_free (out, FALSE);
 }
 
-static void
-save_job (WabizDb      *db,
-          WabizDbConn  *conn,
-          GTask        *task,
-          gpointer      task_data,
-          GCancellable *cancellable)
+typedef struct
 {
-  WabizLead *lead = task_data;
+  WabizLead *lead;    /* (unowned): the copy to save */
+  WabizLead *saved;   /* (owned) (nullable): as the database has it */
+} Save;
+
+static gboolean
+save_in_transaction (WabizDbConn  *conn,
+                     gpointer      data,
+                     GError      **error)
+{
+  Save *save = data;
+  WabizLead *lead = save->lead;
   g_autofree char *tags = wabiz_lead_strv_to_pg_array ((const char * const *) lead->tags);
   g_autoptr(WabizDbResult) res = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(WabizLead) saved = NULL;
-
-  if (!wabiz_db_conn_begin (conn, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
 
   if (lead->id == NULL)
     {
@@ -450,7 +447,7 @@ save_job (WabizDb      *db,
                                 " tags, custom_fields, first_contact)"
                                 " VALUES ($1, $2, $3, $4, $5, $6, $7::text[], $8::jsonb, now())"
                                 " RETURNING " WABIZ_LEAD_COLUMNS,
-                                G_N_ELEMENTS (params), params, &error);
+                                G_N_ELEMENTS (params), params, error);
     }
   else
     {
@@ -464,30 +461,39 @@ save_job (WabizDb      *db,
                                 " timezone = $6, notes = $7, tags = $8::text[],"
                                 " custom_fields = $9::jsonb, updated_at = now()"
                                 " WHERE id = $1 RETURNING " WABIZ_LEAD_COLUMNS,
-                                G_N_ELEMENTS (params), params, &error);
+                                G_N_ELEMENTS (params), params, error);
     }
 
-  if (res != NULL && wabiz_db_result_get_n_rows (res) == 0)
-    g_set_error_literal (&error, WABIZ_ERROR, WABIZ_ERROR_NOT_FOUND,
-                         _("This lead was deleted in the meantime"));
-
-  if (error == NULL)
+  if (res == NULL)
+    return FALSE;
+  if (wabiz_db_result_get_n_rows (res) == 0)
     {
-      saved = wabiz_lead_new_from_result (res, 0);
-      wabiz_store_notify_on_conn (conn, "leads", saved->phone, saved->id, &error);
+      g_set_error_literal (error, WABIZ_ERROR, WABIZ_ERROR_NOT_FOUND,
+                           _("This lead was deleted in the meantime"));
+      return FALSE;
     }
 
-  if (error == NULL)
-    wabiz_db_conn_commit (conn, &error);
+  save->saved = wabiz_lead_new_from_result (res, 0);
+  return wabiz_store_notify_on_conn (conn, "leads", save->saved->phone, save->saved->id, error);
+}
 
-  if (error != NULL)
+static void
+save_job (WabizDb      *db,
+          WabizDbConn  *conn,
+          GTask        *task,
+          gpointer      task_data,
+          GCancellable *cancellable)
+{
+  Save save = { task_data, NULL };
+  GError *error = NULL;
+
+  if (wabiz_db_conn_transaction (conn, save_in_transaction, &save, &error))
+    g_task_return_pointer (task, save.saved, g_object_unref);
+  else
     {
-      wabiz_db_conn_rollback (conn);
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
+      g_clear_object (&save.saved);
+      g_task_return_error (task, error);
     }
-
-  g_task_return_pointer (task, g_steal_pointer (&saved), g_object_unref);
 }
 
 /**

@@ -439,26 +439,22 @@ wabiz_template_list_sendable_finish (GAsyncResult  *result,
 
 /* sync from Graph */
 
-static void
-sync_job (WabizDb      *db,
-          WabizDbConn  *conn,
-          GTask        *task,
-          gpointer      task_data,
-          GCancellable *cancellable)
+typedef struct
 {
-  JsonArray *templates = task_data;
-  GError *error = NULL;
-  gssize stored = 0;
+  JsonArray *templates;
+  gssize     stored;
+} Sync;
 
-  if (!wabiz_db_conn_begin (conn, &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
+static gboolean
+sync_in_transaction (WabizDbConn  *conn,
+                     gpointer      data,
+                     GError      **error)
+{
+  Sync *sync = data;
 
-  for (guint i = 0; i < json_array_get_length (templates); i++)
+  for (guint i = 0; i < json_array_get_length (sync->templates); i++)
     {
-      JsonNode *node = json_array_get_element (templates, i);
+      JsonNode *node = json_array_get_element (sync->templates, i);
       g_autoptr(WabizDbResult) res = NULL;
       g_autofree char *components = NULL;
       JsonObject *t;
@@ -511,24 +507,29 @@ sync_job (WabizDb      *db,
                                 "  parameter_format = excluded.parameter_format,"
                                 "  quality_score = coalesce(excluded.quality_score, templates.quality_score),"
                                 "  updated_at = now()",
-                                G_N_ELEMENTS (params), params, &error);
+                                G_N_ELEMENTS (params), params, error);
       if (res == NULL)
-        {
-          wabiz_db_conn_rollback (conn);
-          g_task_return_error (task, error);
-          return;
-        }
-      stored++;
+        return FALSE;
+      sync->stored++;
     }
 
-  if (!wabiz_store_notify_on_conn (conn, "templates", NULL, NULL, &error) ||
-      !wabiz_db_conn_commit (conn, &error))
-    {
-      wabiz_db_conn_rollback (conn);
-      g_task_return_error (task, error);
-      return;
-    }
-  g_task_return_int (task, stored);
+  return wabiz_store_notify_on_conn (conn, "templates", NULL, NULL, error);
+}
+
+static void
+sync_job (WabizDb      *db,
+          WabizDbConn  *conn,
+          GTask        *task,
+          gpointer      task_data,
+          GCancellable *cancellable)
+{
+  Sync sync = { task_data, 0 };
+  GError *error = NULL;
+
+  if (wabiz_db_conn_transaction (conn, sync_in_transaction, &sync, &error))
+    g_task_return_int (task, sync.stored);
+  else
+    g_task_return_error (task, error);
 }
 
 static void
