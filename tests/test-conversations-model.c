@@ -695,6 +695,108 @@ test_listener (Fixture       *f,
   wabiz_test_wait_until (n_items_is, args, 30);
 }
 
+typedef struct
+{
+  guint  n;
+  char  *table;
+  char  *phone;
+  char  *id;
+  char  *payload;
+} Heard;
+
+static void
+heard_clear (Heard *heard)
+{
+  g_clear_pointer (&heard->table, g_free);
+  g_clear_pointer (&heard->phone, g_free);
+  g_clear_pointer (&heard->id, g_free);
+  g_clear_pointer (&heard->payload, g_free);
+}
+
+static void
+heard_payload_cb (WabizDbListener *listener,
+                  const char      *channel,
+                  const char      *payload,
+                  Heard           *heard)
+{
+  g_free (heard->payload);
+  heard->payload = g_strdup (payload);
+}
+
+static void
+heard_changed_cb (WabizDbListener *listener,
+                  const char      *phone,
+                  const char      *id,
+                  Heard           *heard)
+{
+  g_free (heard->table);
+  heard->table = g_strdup (g_quark_to_string (g_signal_get_invocation_hint (listener)->detail));
+  g_free (heard->phone);
+  heard->phone = g_strdup (phone);
+  g_free (heard->id);
+  heard->id = g_strdup (id);
+  heard->n++;
+}
+
+static void
+notify_job (WabizDb      *db,
+            WabizDbConn  *conn,
+            GTask        *task,
+            gpointer      task_data,
+            GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (wabiz_store_notify_on_conn (conn, "leads", NULL, "a lead's id", &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+/* wabiz_notify() (013-notify.sql) writes the payload every WaBiz NOTIFY
+ * carries, called from SQL and through the store alike: the listener
+ * decodes its table, phone and id, and a member left out is NULL. */
+static void
+test_notify (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  Heard heard = { 0 };
+
+  f->listener = wabiz_db_listener_new (f->conninfo, NULL, WABIZ_STORE_CHANNEL);
+  g_signal_connect (f->listener, "changed", G_CALLBACK (heard_changed_cb), &heard);
+  /* the raw payload: emitted just before ::changed, for the same NOTIFY */
+  g_signal_connect (f->listener, "notification", G_CALLBACK (heard_payload_cb), &heard);
+  wabiz_db_listener_start (f->listener);
+  wabiz_test_wait_until (listener_connected, f->listener, 30);
+
+  exec (f, "SELECT wabiz_notify('drafts', '15550009999')");
+  WABIZ_TEST_WAIT (heard.n == 1, 30);
+  g_assert_cmpstr (heard.table, ==, "drafts");
+  g_assert_cmpstr (heard.phone, ==, "15550009999");
+  g_assert_null (heard.id);
+
+  g_assert_true (wabiz_db_run_sync (f->db, notify_job, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  WABIZ_TEST_WAIT (heard.n == 2, 30);
+  g_assert_cmpstr (heard.table, ==, "leads");
+  g_assert_null (heard.phone);
+  g_assert_cmpstr (heard.id, ==, "a lead's id");
+
+  /* the raw payload: only the members that have a value */
+  exec (f, "SELECT wabiz_notify('templates')");
+  WABIZ_TEST_WAIT (heard.n == 3, 30);
+  g_assert_cmpstr (heard.table, ==, "templates");
+  node = json_from_string (heard.payload, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_object_get_size (json_node_get_object (node)), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "t"), ==, "templates");
+
+  g_signal_handlers_disconnect_by_data (f->listener, &heard);
+  heard_clear (&heard);
+}
+
 static void
 test_drafts (Fixture       *f,
              gconstpointer  data)
@@ -845,6 +947,7 @@ main (int   argc,
   ADD ("/wabiz/conversations-model/search-old", test_search_old);
   ADD ("/wabiz/conversations-model/live", test_live);
   ADD ("/wabiz/conversations-model/listener", test_listener);
+  ADD ("/wabiz/conversations-model/notify", test_notify);
   ADD ("/wabiz/messages-model/big", test_messages_big);
   ADD ("/wabiz/conversations-model/export", test_export);
   ADD ("/wabiz/conversations-model/drafts", test_drafts);

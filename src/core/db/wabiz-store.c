@@ -11,8 +11,6 @@
 
 #include "wabiz-store.h"
 
-#include <json-glib/json-glib.h>
-
 /* The lead of @wa_id, created if missing: wabiz_upsert_leads() of
  * 010-shared-writes.sql, with one element. Returns its id. */
 char *
@@ -83,6 +81,7 @@ wabiz_store_merge_wa_id_on_conn (WabizDbConn *conn,
   return res != NULL;
 }
 
+/* wabiz_notify() of 013-notify.sql, where the payload is made. */
 gboolean
 wabiz_store_notify_on_conn (WabizDbConn *conn,
                             const char  *table,
@@ -90,33 +89,12 @@ wabiz_store_notify_on_conn (WabizDbConn *conn,
                             const char  *id,
                             GError     **error)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *payload = NULL;
   g_autoptr(WabizDbResult) res = NULL;
-  const char *params[1];
+  const char *params[] = { table, wa_id, id };
 
   g_return_val_if_fail (conn != NULL, FALSE);
   g_return_val_if_fail (table != NULL, FALSE);
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "t");
-  json_builder_add_string_value (builder, table);
-  if (wa_id != NULL)
-    {
-      json_builder_set_member_name (builder, "phone");
-      json_builder_add_string_value (builder, wa_id);
-    }
-  if (id != NULL)
-    {
-      json_builder_set_member_name (builder, "id");
-      json_builder_add_string_value (builder, id);
-    }
-  json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  payload = json_to_string (root, FALSE);
-
-  params[0] = payload;
-  res = wabiz_db_conn_exec (conn, "SELECT pg_notify('" WABIZ_STORE_CHANNEL "', $1)", 1, params, error);
+  res = wabiz_db_conn_exec (conn, "SELECT wabiz_notify($1, $2, $3)", 3, params, error);
   return res != NULL;
 }

@@ -47,8 +47,9 @@ gboolean wabiz_store_merge_wa_id_on_conn        (WabizDbConn  *conn,
                                                  const char   *wa_id,
                                                  GError      **error);
 
-/* NOTIFY "wabiz" with {"t": @table, "phone": @wa_id, "id": @id};
- * delivered at commit. */
+/* NOTIFY "wabiz" with {"t": @table, "phone": @wa_id, "id": @id}, through
+ * the SQL function wabiz_notify() that SQL calls too; delivered at
+ * commit. */
 gboolean wabiz_store_notify_on_conn             (WabizDbConn  *conn,
                                                  const char   *table,
                                                  const char   *wa_id,

@@ -15,7 +15,6 @@
 #include "config.h"
 
 #include "wabiz-drafts.h"
-#include "wabiz-store.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -231,8 +230,7 @@ save_pending (WabizDrafts *self)
                             "     AND NOT EXISTS (SELECT 1 FROM conversations WHERE phone = $1)"
                             "   ON CONFLICT (phone) DO UPDATE SET draft = nullif(excluded.draft, '')"
                             "   RETURNING 1)"
-                            " SELECT pg_notify('" WABIZ_STORE_CHANNEL "',"
-                            "   json_build_object('t', 'drafts', 'phone', $1::text)::text)"
+                            " SELECT wabiz_notify('drafts', $1::text)"
                             " WHERE EXISTS (SELECT 1 FROM u) OR EXISTS (SELECT 1 FROM i)",
                             2, params, NULL, save_cb, data);
     }

@@ -588,23 +588,23 @@ wabiz_leads_change_async (WabizDb             *db,
     case WABIZ_LEADS_CHANGE_SET_STATUS:
       sql = "WITH u AS (UPDATE leads SET status = $2, updated_at = now()"
             " WHERE id = ANY($1::uuid[]) RETURNING id)"
-            " SELECT count(*) AS n, pg_notify('wabiz', '{\"t\": \"leads\"}') FROM u";
+            " SELECT count(*) AS n, wabiz_notify('leads') FROM u";
       break;
     case WABIZ_LEADS_CHANGE_ADD_TAG:
       sql = "WITH u AS (UPDATE leads SET tags = array_append(tags, btrim($2)), updated_at = now()"
             " WHERE id = ANY($1::uuid[]) AND NOT tags @> ARRAY[btrim($2)] RETURNING id)"
-            " SELECT count(*) AS n, pg_notify('wabiz', '{\"t\": \"leads\"}') FROM u";
+            " SELECT count(*) AS n, wabiz_notify('leads') FROM u";
       break;
     case WABIZ_LEADS_CHANGE_REMOVE_TAG:
       sql = "WITH u AS (UPDATE leads SET tags = array_remove(tags, btrim($2)), updated_at = now()"
             " WHERE id = ANY($1::uuid[]) AND tags @> ARRAY[btrim($2)] RETURNING id)"
-            " SELECT count(*) AS n, pg_notify('wabiz', '{\"t\": \"leads\"}') FROM u";
+            " SELECT count(*) AS n, wabiz_notify('leads') FROM u";
       break;
     case WABIZ_LEADS_CHANGE_DELETE:
       /* conversations keep their messages; they only lose the link */
       sql = "WITH c AS (UPDATE conversations SET lead_id = NULL WHERE lead_id = ANY($1::uuid[])),"
             " d AS (DELETE FROM leads WHERE id = ANY($1::uuid[]) RETURNING id)"
-            " SELECT count(*) AS n, pg_notify('wabiz', '{\"t\": \"leads\"}') FROM d";
+            " SELECT count(*) AS n, wabiz_notify('leads') FROM d";
       break;
     default:
       g_return_if_reached ();
