@@ -1,0 +1,1238 @@
+/* test-analytics.c: the Analytics figures on a real PostgreSQL, checked
+ * against the same figures computed here, in C, from the seed list
+ *
+ * SPDX-License-Identifier: MIT
+ */
+
+#include "config.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "wabiz-analytics.h"
+#include "wabiz-migrations.h"
+#include "wabiz-test-pg.h"
+
+typedef struct
+{
+  char    *conninfo;
+  WabizDb *db;
+} Fixture;
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->conninfo = wabiz_test_pg_new_database ();
+  f->db = wabiz_db_new (f->conninfo, NULL, 4);
+  g_assert_true (wabiz_migrations_apply_sync (f->db, NULL, &error));
+  g_assert_no_error (error);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  wabiz_db_close (f->db);
+  g_clear_object (&f->db);
+  g_free (f->conninfo);
+}
+
+static void
+exec (Fixture    *f,
+      const char *sql)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WabizDbResult) res = wabiz_db_query_sync (f->db, sql, 0, NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (res);
+}
+
+static gint64
+query_int (Fixture    *f,
+           const char *sql)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WabizDbResult) res = wabiz_db_query_sync (f->db, sql, 0, NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  return g_ascii_strtoll (wabiz_db_result_get_nth (res, 0, 0), NULL, 10);
+}
+
+/* ------------------------------------------------------------------ */
+/* The seed: a history of known content, kept here as the reference */
+
+typedef struct
+{
+  char       id[37];
+  char       wamid[32];
+  const char *phone;
+  gboolean   inbound;
+  const char *type;
+  const char *status;
+  gint64     at;          /* unix seconds, UTC */
+  gint64     sent_at;     /* 0: none */
+  gint64     delivered_at;
+  gint64     read_at;
+  int        error_code;  /* 0: none */
+  const char *error_title;
+  gboolean   deleted;
+} Msg;
+
+typedef struct
+{
+  const char *phone;
+  const char *status;
+  gint64      created_at;
+} Lead;
+
+#define REASON_A_CODE 131026
+#define REASON_A_TITLE "Message undeliverable"
+#define REASON_B_CODE 131047
+#define REASON_B_TITLE "Re-engagement message"
+
+static const char *phones[] = { "491701000001", "491701000002", "491701000003", "12125550104",
+                                "12125550105", "919800000006", "447700900007" };
+static const char *types[] = { "text", "text", "text", "image", "template", "document", "audio" };
+
+static gint64
+utc (int year, int month, int day, int hour, int minute, int second)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_utc (year, month, day, hour, minute, second);
+
+  return g_date_time_to_unix (dt);
+}
+
+static void
+set_outbound_status (Msg        *m,
+                     const char *status,
+                     GRand      *rand)
+{
+  m->status = status;
+  if (g_str_equal (status, "sent") || g_str_equal (status, "delivered") || g_str_equal (status, "read"))
+    m->sent_at = m->at + 1;
+  if (g_str_equal (status, "delivered") || g_str_equal (status, "read"))
+    m->delivered_at = m->at + 2;
+  if (g_str_equal (status, "read"))
+    m->read_at = m->at + g_rand_int_range (rand, 10, 4000);
+  if (g_str_equal (status, "failed"))
+    {
+      gboolean a = g_rand_boolean (rand);
+
+      m->error_code = a ? REASON_A_CODE : REASON_B_CODE;
+      m->error_title = a ? REASON_A_TITLE : REASON_B_TITLE;
+      /* some were sent before they failed */
+      if (g_rand_int_range (rand, 0, 3) == 0)
+        m->sent_at = m->at + 1;
+    }
+}
+
+/* Random messages from 2024-03-07 to 2024-04-03, across New York's
+ * (03-10) and Berlin's (03-31) change to summer time, plus some placed by
+ * hand on the edges of the periods below. Times are whole seconds and no
+ * two messages of a phone share one. */
+static GArray *
+make_seed (void)
+{
+  GArray *seed = g_array_new (FALSE, TRUE, sizeof (Msg));
+  g_autoptr(GRand) rand = g_rand_new_with_seed (20240331);
+  g_autoptr(GHashTable) taken = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  static const char *statuses[] = { "read", "read", "read", "delivered", "delivered", "sent",
+                                    "failed", "failed", "accepted" };
+  gint64 start = utc (2024, 3, 7, 0, 0, 0);
+  gint64 end = utc (2024, 4, 3, 0, 0, 0);
+  struct { const char *phone; gboolean inbound; gint64 at; const char *status; } fixed[] = {
+    /* Berlin's local midnight on 03-29 (CET): the first instant of its period */
+    { "491701000001", TRUE, utc (2024, 3, 28, 23, 0, 0), NULL },
+    /* Berlin's local midnight on 04-02 (CEST): the first instant after it */
+    { "491701000002", TRUE, utc (2024, 4, 1, 22, 0, 0), NULL },
+    /* New York's midnight on 03-10 (EST) and 03-12 (EDT) */
+    { "12125550104", TRUE, utc (2024, 3, 10, 5, 0, 0), NULL },
+    { "12125550105", FALSE, utc (2024, 3, 12, 3, 59, 59), "read" },
+    /* a reply inside Berlin's business hours (Tuesday 02 April 10:00 CEST)
+     * and one outside (Saturday 30 March 20:00 CET) */
+    { "447700900007", TRUE, utc (2024, 4, 2, 7, 0, 0), NULL },
+    { "447700900007", FALSE, utc (2024, 4, 2, 8, 0, 0), "delivered" },
+    { "447700900007", TRUE, utc (2024, 3, 30, 18, 30, 0), NULL },
+    { "447700900007", FALSE, utc (2024, 3, 30, 19, 0, 0), "read" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (fixed) + 420; i++)
+    {
+      Msg m = { 0 };
+      g_autofree char *key = NULL;
+      g_autofree char *uuid = g_uuid_string_random ();
+
+      if (i < G_N_ELEMENTS (fixed))
+        {
+          m.phone = fixed[i].phone;
+          m.inbound = fixed[i].inbound;
+          m.at = fixed[i].at;
+        }
+      else
+        {
+          m.phone = phones[g_rand_int_range (rand, 0, G_N_ELEMENTS (phones))];
+          m.inbound = g_rand_int_range (rand, 0, 100) < 55;
+          m.at = start + g_rand_int_range (rand, 0, (gint32) (end - start));
+        }
+      for (;;)
+        {
+          g_free (key);
+          key = g_strdup_printf ("%s/%" G_GINT64_FORMAT, m.phone, m.at);
+          if (!g_hash_table_contains (taken, key))
+            break;
+          m.at++;
+        }
+      g_hash_table_add (taken, g_steal_pointer (&key));
+
+      memcpy (m.id, uuid, 36);
+      g_snprintf (m.wamid, sizeof m.wamid, "wamid.test%u", i);
+      m.type = types[g_rand_int_range (rand, 0, G_N_ELEMENTS (types))];
+      if (m.inbound)
+        m.status = "received";
+      else if (i < G_N_ELEMENTS (fixed))
+        set_outbound_status (&m, fixed[i].status, rand);
+      else
+        set_outbound_status (&m, statuses[g_rand_int_range (rand, 0, G_N_ELEMENTS (statuses))], rand);
+      g_array_append_val (seed, m);
+    }
+
+  /* read, but the delivered webhook was lost: still counts as delivered */
+  for (guint i = 0; i < seed->len; i++)
+    {
+      Msg *m = &g_array_index (seed, Msg, i);
+
+      if (!m->inbound && g_strcmp0 (m->status, "read") == 0)
+        {
+          m->delivered_at = 0;
+          break;
+        }
+    }
+
+  return seed;
+}
+
+static char *
+sql_time (gint64 t)
+{
+  g_autoptr(GDateTime) dt = NULL;
+
+  if (t == 0)
+    return g_strdup ("NULL");
+  dt = g_date_time_new_from_unix_utc (t);
+  return g_date_time_format (dt, "'%Y-%m-%dT%H:%M:%SZ'");
+}
+
+/* Inserts @seed[@from … @to) in one statement, in the order of @order */
+static void
+insert_messages (Fixture *f,
+                 GArray  *seed,
+                 guint   *order,
+                 guint    from,
+                 guint    to)
+{
+  g_autoptr(GString) sql = g_string_new ("INSERT INTO messages (id, message_id, phone, direction, type, status,"
+                                         " \"timestamp\", sent_at, delivered_at, read_at, error_code, error_title)"
+                                         " VALUES ");
+
+  for (guint i = from; i < to; i++)
+    {
+      Msg *m = &g_array_index (seed, Msg, order[i]);
+      g_autofree char *at = sql_time (m->at);
+      g_autofree char *sent = sql_time (m->sent_at);
+      g_autofree char *delivered = sql_time (m->delivered_at);
+      g_autofree char *read = sql_time (m->read_at);
+      g_autofree char *code = m->error_code != 0 ? g_strdup_printf ("%d", m->error_code) : g_strdup ("NULL");
+      g_autofree char *title = m->error_title != NULL ? g_strdup_printf ("'%s'", m->error_title) : g_strdup ("NULL");
+
+      g_string_append_printf (sql, "%s('%s', '%s', '%s', '%s', '%s', '%s', %s, %s, %s, %s, %s, %s)",
+                              i > from ? ", " : "", m->id, m->wamid, m->phone,
+                              m->inbound ? "inbound" : "outbound", m->type, m->status,
+                              at, sent, delivered, read, code, title);
+    }
+  exec (f, sql->str);
+}
+
+static const Lead leads[] = {
+  { "491701000001", "NEW", 0 },
+  { "491701000002", "CONTACTED", 0 },
+  { "491701000003", "INTERESTED", 0 },
+  { "12125550104", "CONVERTED", 0 },
+  { "12125550105", "LOST", 0 },
+  { "919800000006", "NEW", 0 },
+  { "447700900007", "CONVERTED", 0 },
+  { "447700900008", "INTERESTED", 0 },
+  { "447700900009", "LOST", 0 },
+  { "447700900010", "NEW", 0 },
+};
+
+static gint64
+lead_created_at (guint i)
+{
+  /* Berlin's period edges and around New York's change */
+  static const int when[][6] = {
+    { 2024, 3, 28, 23, 0, 0 }, { 2024, 3, 28, 22, 59, 59 }, { 2024, 3, 31, 0, 30, 0 },
+    { 2024, 3, 31, 1, 30, 0 }, { 2024, 4, 1, 21, 59, 59 }, { 2024, 4, 1, 22, 0, 0 },
+    { 2024, 3, 10, 4, 59, 59 }, { 2024, 3, 10, 5, 0, 0 }, { 2024, 3, 11, 12, 0, 0 },
+    { 2024, 3, 12, 4, 0, 0 },
+  };
+
+  return utc (when[i][0], when[i][1], when[i][2], when[i][3], when[i][4], when[i][5]);
+}
+
+static void
+insert_leads (Fixture *f)
+{
+  g_autoptr(GString) sql = g_string_new ("INSERT INTO leads (phone, name, status, created_at) VALUES ");
+
+  for (guint i = 0; i < G_N_ELEMENTS (leads); i++)
+    {
+      g_autofree char *at = sql_time (lead_created_at (i));
+
+      g_string_append_printf (sql, "%s('%s', 'Lead %u', '%s', %s)", i > 0 ? ", " : "", leads[i].phone, i,
+                              leads[i].status, at);
+    }
+  exec (f, sql->str);
+}
+
+/* ------------------------------------------------------------------ */
+/* The reference: each figure computed from the seed list */
+
+typedef struct
+{
+  GTimeZone *tz;
+  GDate      first;
+  GDate      last;
+  gint64     from;      /* local midnight of first, unix */
+  gint64     to;        /* local midnight after last */
+  guint      hours[14];
+} Ref;
+
+static gint64
+local_midnight (GTimeZone   *tz,
+                const GDate *date)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new (tz, g_date_get_year (date), g_date_get_month (date),
+                                             g_date_get_day (date), 0, 0, 0);
+
+  return g_date_time_to_unix (dt);
+}
+
+static void
+ref_init (Ref        *ref,
+          const char *zone,
+          int         y1,
+          int         m1,
+          int         d1,
+          int         y2,
+          int         m2,
+          int         d2)
+{
+  GDate after;
+
+  ref->tz = g_time_zone_new_identifier (zone);
+  g_assert_nonnull (ref->tz);
+  g_date_clear (&ref->first, 1);
+  g_date_clear (&ref->last, 1);
+  g_date_set_dmy (&ref->first, d1, m1, y1);
+  g_date_set_dmy (&ref->last, d2, m2, y2);
+  after = ref->last;
+  g_date_add_days (&after, 1);
+  ref->from = local_midnight (ref->tz, &ref->first);
+  ref->to = local_midnight (ref->tz, &after);
+  memset (ref->hours, 0, sizeof ref->hours);
+  for (guint day = 0; day < 5; day++)
+    {
+      ref->hours[2 * day] = 9 * 60;
+      ref->hours[2 * day + 1] = 18 * 60;
+    }
+}
+
+static void
+ref_clear (Ref *ref)
+{
+  g_clear_pointer (&ref->tz, g_time_zone_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Ref, ref_clear)
+
+static gboolean
+in_period (const Ref *ref,
+           gint64     t)
+{
+  return t >= ref->from && t < ref->to;
+}
+
+/* the local day's index in the period, the local weekday (0: Monday) and hour */
+static void
+local_parts (const Ref *ref,
+             gint64     t,
+             guint     *day_index,
+             guint     *weekday,
+             guint     *hour,
+             guint     *second_of_day)
+{
+  g_autoptr(GDateTime) u = g_date_time_new_from_unix_utc (t);
+  g_autoptr(GDateTime) local = g_date_time_to_timezone (u, ref->tz);
+  GDate date;
+
+  g_date_clear (&date, 1);
+  g_date_set_dmy (&date, g_date_time_get_day_of_month (local), g_date_time_get_month (local),
+                  g_date_time_get_year (local));
+  if (day_index != NULL)
+    *day_index = g_date_days_between (&ref->first, &date);
+  if (weekday != NULL)
+    *weekday = g_date_time_get_day_of_week (local) - 1;
+  if (hour != NULL)
+    *hour = g_date_time_get_hour (local);
+  if (second_of_day != NULL)
+    *second_of_day = g_date_time_get_hour (local) * 3600 + g_date_time_get_minute (local) * 60 +
+                     g_date_time_get_second (local);
+}
+
+static guint
+n_days (const Ref *ref)
+{
+  return g_date_days_between (&ref->first, &ref->last) + 1;
+}
+
+static gboolean
+status_is (const Msg  *m,
+           const char *a,
+           const char *b,
+           const char *c)
+{
+  return g_strcmp0 (m->status, a) == 0 || g_strcmp0 (m->status, b) == 0 || g_strcmp0 (m->status, c) == 0;
+}
+
+static double
+percentile (GArray *sorted,
+            double  p)
+{
+  double pos = p * (sorted->len - 1);
+  guint lo = (guint) pos;
+  guint hi = pos > lo ? lo + 1 : lo;
+  double a = g_array_index (sorted, gint64, lo);
+  double b = g_array_index (sorted, gint64, hi);
+
+  return a + (pos - lo) * (b - a);
+}
+
+static int
+compare_msgs_by_time (gconstpointer a,
+                      gconstpointer b)
+{
+  const Msg *x = *(const Msg **) a;
+  const Msg *y = *(const Msg **) b;
+
+  return (x->at > y->at) - (x->at < y->at);
+}
+
+static int
+compare_int64 (gconstpointer a,
+               gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a;
+  gint64 y = *(const gint64 *) b;
+
+  return (x > y) - (x < y);
+}
+
+static gint64
+member_int (JsonObject *object,
+            const char *name)
+{
+  g_assert_true (json_object_has_member (object, name));
+  return json_object_get_int_member (object, name);
+}
+
+static void
+assert_rate (JsonObject *funnel,
+             const char *name,
+             gint64      num,
+             gint64      den)
+{
+  if (den == 0)
+    g_assert_true (json_object_get_null_member (funnel, name));
+  else
+    g_assert_cmpfloat_with_epsilon (json_object_get_double_member (funnel, name), (double) num / den, 1e-9);
+}
+
+static void
+assert_counts (JsonObject *object,
+               GHashTable *expected)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_assert_cmpuint (json_object_get_size (object), ==, g_hash_table_size (expected));
+  g_hash_table_iter_init (&iter, expected);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    g_assert_cmpint (member_int (object, key), ==, GPOINTER_TO_INT (value));
+}
+
+static void
+count (GHashTable *table,
+       const char *key)
+{
+  g_hash_table_replace (table, (gpointer) key,
+                        GINT_TO_POINTER (GPOINTER_TO_INT (g_hash_table_lookup (table, key)) + 1));
+}
+
+/* Checks every figure of @report against the seed */
+static void
+check_report (JsonObject *report,
+              GArray     *seed,
+              const Ref  *ref,
+              gboolean    rich)
+{
+  g_autoptr(GHashTable) by_status = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) by_type = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) by_direction = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GArray) sent_per_day = g_array_new (FALSE, TRUE, sizeof (gint64));
+  g_autoptr(GArray) received_per_day = g_array_new (FALSE, TRUE, sizeof (gint64));
+  g_autoptr(GArray) reply_secs = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GPtrArray) by_time = g_ptr_array_new ();
+  gint64 heat[7][24] = { { 0 } };
+  gint64 total = 0, outbound = 0, sent = 0, delivered = 0, read = 0, failed = 0, fail_a = 0, fail_b = 0;
+  gint64 turns = 0, unanswered = 0, in_hours = 0;
+  JsonObject *funnel, *replies, *period;
+  JsonArray *per_day, *failures, *busiest;
+  guint days = n_days (ref);
+
+  g_array_set_size (sent_per_day, days);
+  g_array_set_size (received_per_day, days);
+
+  for (guint i = 0; i < seed->len; i++)
+    {
+      Msg *m = &g_array_index (seed, Msg, i);
+      guint day, weekday, hour;
+
+      if (m->deleted)
+        continue;
+      g_ptr_array_add (by_time, m);
+      if (!in_period (ref, m->at))
+        continue;
+      total++;
+      count (by_status, m->status);
+      count (by_type, m->type);
+      count (by_direction, m->inbound ? "inbound" : "outbound");
+      local_parts (ref, m->at, &day, &weekday, &hour, NULL);
+      g_assert_cmpuint (day, <, days);
+      if (m->inbound)
+        {
+          g_array_index (received_per_day, gint64, day)++;
+          heat[weekday][hour]++;
+          continue;
+        }
+      g_array_index (sent_per_day, gint64, day)++;
+      outbound++;
+      if (m->sent_at || m->delivered_at || m->read_at || status_is (m, "sent", "delivered", "read"))
+        sent++;
+      if (m->delivered_at || m->read_at || status_is (m, "delivered", "read", NULL))
+        delivered++;
+      if (m->read_at || status_is (m, "read", NULL, NULL))
+        read++;
+      if (status_is (m, "failed", NULL, NULL))
+        {
+          failed++;
+          if (m->error_code == REASON_A_CODE)
+            fail_a++;
+          else
+            fail_b++;
+        }
+    }
+
+  /* turns, phone by phone, in time order */
+  g_ptr_array_sort (by_time, compare_msgs_by_time);
+  for (guint p = 0; p < G_N_ELEMENTS (phones); p++)
+    {
+      const Msg *previous = NULL;
+
+      for (guint i = 0; i < by_time->len; i++)
+        {
+          const Msg *m = g_ptr_array_index (by_time, i);
+          const Msg *reply = NULL;
+
+          if (!g_str_equal (m->phone, phones[p]))
+            continue;
+          if (m->inbound && (previous == NULL || !previous->inbound))
+            {
+              for (guint j = i + 1; j < by_time->len && reply == NULL; j++)
+                {
+                  const Msg *r = g_ptr_array_index (by_time, j);
+
+                  if (g_str_equal (r->phone, m->phone) && !r->inbound)
+                    reply = r;
+                }
+              if (in_period (ref, m->at))
+                {
+                  turns++;
+                  if (reply == NULL)
+                    unanswered++;
+                }
+              if (reply != NULL && in_period (ref, reply->at))
+                {
+                  gint64 secs = reply->at - m->at;
+                  guint weekday, second;
+
+                  g_array_append_val (reply_secs, secs);
+                  local_parts (ref, reply->at, NULL, &weekday, NULL, &second);
+                  if (second >= ref->hours[2 * weekday] * 60 && second < ref->hours[2 * weekday + 1] * 60)
+                    in_hours++;
+                }
+            }
+          previous = m;
+        }
+    }
+  g_array_sort (reply_secs, compare_int64);
+
+  /* the seed must exercise what it is meant to */
+  g_assert_cmpint (total, >, 0);
+  if (rich)
+    {
+      g_assert_cmpint (fail_a, >, 0);
+      g_assert_cmpint (fail_b, >, 0);
+      g_assert_cmpint (in_hours, >, 0);
+      g_assert_cmpint (in_hours, <, (gint64) reply_secs->len);
+      g_assert_cmpint (unanswered, <, turns);
+    }
+
+  period = json_object_get_object_member (report, "period");
+  g_assert_nonnull (period);
+  {
+    g_autofree char *first = g_strdup_printf ("%04u-%02u-%02u", g_date_get_year (&ref->first),
+                                              g_date_get_month (&ref->first), g_date_get_day (&ref->first));
+    g_autofree char *last = g_strdup_printf ("%04u-%02u-%02u", g_date_get_year (&ref->last),
+                                             g_date_get_month (&ref->last), g_date_get_day (&ref->last));
+    g_autoptr(GDateTime) start = g_date_time_new_from_iso8601 (json_object_get_string_member (period, "start"), NULL);
+    g_autoptr(GDateTime) end = g_date_time_new_from_iso8601 (json_object_get_string_member (period, "end"), NULL);
+
+    g_assert_cmpstr (json_object_get_string_member (period, "first_day"), ==, first);
+    g_assert_cmpstr (json_object_get_string_member (period, "last_day"), ==, last);
+    g_assert_cmpint (g_date_time_to_unix (start), ==, ref->from);
+    g_assert_cmpint (g_date_time_to_unix (end), ==, ref->to);
+  }
+
+  g_assert_cmpint (member_int (report, "total_messages"), ==, total);
+  assert_counts (json_object_get_object_member (report, "by_status"), by_status);
+  assert_counts (json_object_get_object_member (report, "by_type"), by_type);
+  assert_counts (json_object_get_object_member (report, "by_direction"), by_direction);
+
+  per_day = json_object_get_array_member (report, "messages_per_day");
+  g_assert_cmpuint (json_array_get_length (per_day), ==, days);
+  for (guint d = 0; d < days; d++)
+    {
+      JsonObject *day = json_array_get_object_element (per_day, d);
+      GDate date = ref->first;
+      g_autofree char *text = NULL;
+
+      g_date_add_days (&date, d);
+      text = g_strdup_printf ("%04u-%02u-%02u", g_date_get_year (&date), g_date_get_month (&date),
+                              g_date_get_day (&date));
+      g_assert_cmpstr (json_object_get_string_member (day, "day"), ==, text);
+      g_assert_cmpint (member_int (day, "sent"), ==, g_array_index (sent_per_day, gint64, d));
+      g_assert_cmpint (member_int (day, "received"), ==, g_array_index (received_per_day, gint64, d));
+    }
+
+  funnel = json_object_get_object_member (report, "funnel");
+  g_assert_cmpint (member_int (funnel, "outbound"), ==, outbound);
+  g_assert_cmpint (member_int (funnel, "sent"), ==, sent);
+  g_assert_cmpint (member_int (funnel, "delivered"), ==, delivered);
+  g_assert_cmpint (member_int (funnel, "read"), ==, read);
+  g_assert_cmpint (member_int (funnel, "failed"), ==, failed);
+  assert_rate (funnel, "sent_rate", sent, outbound);
+  assert_rate (funnel, "delivered_rate", delivered, sent);
+  assert_rate (funnel, "read_rate", read, delivered);
+  assert_rate (funnel, "failed_rate", failed, outbound);
+
+  failures = json_object_get_array_member (report, "failures");
+  g_assert_cmpuint (json_array_get_length (failures), ==, (fail_a > 0) + (fail_b > 0));
+  for (guint i = 0; i < json_array_get_length (failures); i++)
+    {
+      JsonObject *reason = json_array_get_object_element (failures, i);
+      gboolean is_a = member_int (reason, "error_code") == REASON_A_CODE;
+
+      g_assert_cmpstr (json_object_get_string_member (reason, "error_title"), ==,
+                       is_a ? REASON_A_TITLE : REASON_B_TITLE);
+      g_assert_cmpint (member_int (reason, "count"), ==, is_a ? fail_a : fail_b);
+      /* most frequent first */
+      if (i == 0)
+        g_assert_cmpint (member_int (reason, "count"), ==, MAX (fail_a, fail_b));
+    }
+
+  busiest = json_object_get_array_member (report, "busiest_hours");
+  g_assert_cmpuint (json_array_get_length (busiest), ==, 7);
+  for (guint d = 0; d < 7; d++)
+    {
+      JsonArray *hours = json_array_get_array_element (busiest, d);
+
+      g_assert_cmpuint (json_array_get_length (hours), ==, 24);
+      for (guint h = 0; h < 24; h++)
+        g_assert_cmpint (json_array_get_int_element (hours, h), ==, heat[d][h]);
+    }
+
+  replies = json_object_get_object_member (report, "replies");
+  g_assert_cmpint (member_int (replies, "turns"), ==, turns);
+  g_assert_cmpint (member_int (replies, "unanswered"), ==, unanswered);
+  g_assert_cmpint (member_int (replies, "replies"), ==, reply_secs->len);
+  g_assert_cmpint (member_int (replies, "within_business_hours"), ==, in_hours);
+  if (reply_secs->len == 0)
+    {
+      g_assert_true (json_object_get_null_member (replies, "within_business_hours_share"));
+      g_assert_true (json_object_get_null_member (replies, "median_seconds"));
+      g_assert_true (json_object_get_null_member (replies, "p90_seconds"));
+    }
+  else
+    {
+      g_assert_cmpfloat_with_epsilon (json_object_get_double_member (replies, "within_business_hours_share"),
+                                      (double) in_hours / reply_secs->len, 1e-9);
+      g_assert_cmpfloat_with_epsilon (json_object_get_double_member (replies, "median_seconds"),
+                                      percentile (reply_secs, 0.5), 1e-6);
+      g_assert_cmpfloat_with_epsilon (json_object_get_double_member (replies, "p90_seconds"),
+                                      percentile (reply_secs, 0.9), 1e-6);
+    }
+
+  /* leads */
+  {
+    static const char *statuses[] = { "NEW", "CONTACTED", "INTERESTED", "CONVERTED", "LOST" };
+    JsonObject *all = json_object_get_object_member (report, "leads_by_status");
+    JsonObject *fresh = json_object_get_object_member (report, "new_leads_by_status");
+    JsonArray *new_per_day = json_object_get_array_member (report, "new_leads_per_day");
+    g_autoptr(GArray) per_day_leads = g_array_new (FALSE, TRUE, sizeof (gint64));
+    gint64 n_new = 0;
+
+    g_array_set_size (per_day_leads, days);
+    g_assert_cmpint (member_int (report, "total_leads"), ==, G_N_ELEMENTS (leads));
+    g_assert_cmpuint (json_object_get_size (all), ==, 5);
+    for (guint s = 0; s < G_N_ELEMENTS (statuses); s++)
+      {
+        gint64 n_all = 0, n_fresh = 0;
+
+        for (guint i = 0; i < G_N_ELEMENTS (leads); i++)
+          if (g_str_equal (leads[i].status, statuses[s]))
+            {
+              n_all++;
+              if (in_period (ref, lead_created_at (i)))
+                n_fresh++;
+            }
+        g_assert_cmpint (member_int (all, statuses[s]), ==, n_all);
+        g_assert_cmpint (member_int (fresh, statuses[s]), ==, n_fresh);
+      }
+    for (guint i = 0; i < G_N_ELEMENTS (leads); i++)
+      if (in_period (ref, lead_created_at (i)))
+        {
+          guint day;
+
+          local_parts (ref, lead_created_at (i), &day, NULL, NULL, NULL);
+          g_array_index (per_day_leads, gint64, day)++;
+          n_new++;
+        }
+    g_assert_cmpint (member_int (report, "new_leads"), ==, n_new);
+    g_assert_cmpuint (json_array_get_length (new_per_day), ==, days);
+    for (guint d = 0; d < days; d++)
+      g_assert_cmpint (member_int (json_array_get_object_element (new_per_day, d), "count"), ==,
+                       g_array_index (per_day_leads, gint64, d));
+  }
+}
+
+static JsonObject *
+run (Fixture                   *f,
+     const WabizAnalyticsQuery *query,
+     WabizAnalyticsFigures      figures,
+     GError                   **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  wabiz_analytics_run_async (f->db, query, figures, NULL, wabiz_test_store_result_cb, &result);
+  wabiz_test_wait_result (&result, 60);
+  return wabiz_analytics_run_finish (result, error);
+}
+
+static WabizAnalyticsQuery *
+custom_query (const Ref  *ref,
+              const char *zone)
+{
+  WabizAnalyticsQuery *query = wabiz_analytics_query_new (WABIZ_ANALYTICS_PERIOD_CUSTOM);
+
+  wabiz_analytics_query_set_days (query, &ref->first, &ref->last);
+  wabiz_analytics_query_set_time_zone (query, zone);
+  return query;
+}
+
+static void
+check_zone (Fixture    *f,
+            GArray     *seed,
+            gboolean    rich,
+            const char *zone,
+            int         y1,
+            int         m1,
+            int         d1,
+            int         y2,
+            int         m2,
+            int         d2)
+{
+  g_auto(Ref) ref = { 0 };
+  g_autoptr(WabizAnalyticsQuery) query = NULL;
+  g_autoptr(JsonObject) report = NULL;
+  g_autoptr(GError) error = NULL;
+
+  ref_init (&ref, zone, y1, m1, d1, y2, m2, d2);
+  query = custom_query (&ref, zone);
+  report = run (f, query, WABIZ_ANALYTICS_ALL, &error);
+  g_assert_no_error (error);
+  check_report (report, seed, &ref, rich);
+}
+
+static void
+check_all_zones (Fixture  *f,
+                 GArray   *seed,
+                 gboolean  rich)
+{
+  /* Berlin: 29 March – 1 April, 31 March has 23 hours */
+  check_zone (f, seed, rich, "Europe/Berlin", 2024, 3, 29, 2024, 4, 1);
+  /* New York: 9 – 11 March, 10 March has 23 hours */
+  check_zone (f, seed, FALSE, "America/New_York", 2024, 3, 9, 2024, 3, 11);
+  /* half an hour off UTC, and the whole history */
+  check_zone (f, seed, rich, "Asia/Kolkata", 2024, 3, 1, 2024, 4, 5);
+  /* one day across Berlin's change */
+  check_zone (f, seed, FALSE, "Europe/Berlin", 2024, 3, 31, 2024, 3, 31);
+}
+
+static void
+shuffle (guint *order,
+         guint  n,
+         GRand *rand)
+{
+  for (guint i = n - 1; i > 0; i--)
+    {
+      guint j = g_rand_int_range (rand, 0, i + 1);
+      guint t = order[i];
+
+      order[i] = order[j];
+      order[j] = t;
+    }
+}
+
+/* Every figure, for periods in three time zones, on a history inserted
+ * out of order in three statements with figures asked for in between,
+ * then changed by status webhooks and a deletion. */
+static void
+test_figures (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(GArray) seed = make_seed ();
+  g_autoptr(GRand) rand = g_rand_new_with_seed (7);
+  g_autofree guint *order = g_new (guint, seed->len);
+  g_autoptr(GArray) partial = g_array_new (FALSE, TRUE, sizeof (Msg));
+  guint third = seed->len / 3;
+  guint changed = 0;
+
+  insert_leads (f);
+  for (guint i = 0; i < seed->len; i++)
+    order[i] = i;
+  shuffle (order, seed->len, rand);
+
+  /* the first two thirds, figures asked for after each */
+  for (guint part = 0; part < 2; part++)
+    {
+      insert_messages (f, seed, order, part * third, (part + 1) * third);
+      g_array_set_size (partial, 0);
+      for (guint i = 0; i < (part + 1) * third; i++)
+        g_array_append_val (partial, g_array_index (seed, Msg, order[i]));
+      if (part == 1)
+        check_all_zones (f, partial, FALSE);
+      else
+        {
+          /* too few failures yet for check_report's own checks: the turns only */
+          g_auto(Ref) ref = { 0 };
+          g_autoptr(WabizAnalyticsQuery) query = NULL;
+          g_autoptr(JsonObject) report = NULL;
+          g_autoptr(GError) error = NULL;
+
+          ref_init (&ref, "Europe/Berlin", 2024, 3, 1, 2024, 4, 5);
+          query = custom_query (&ref, "Europe/Berlin");
+          report = run (f, query, WABIZ_ANALYTICS_REPLIES, &error);
+          g_assert_no_error (error);
+          g_assert_true (json_object_has_member (report, "replies"));
+          g_assert_false (json_object_has_member (report, "funnel"));
+        }
+    }
+  insert_messages (f, seed, order, 2 * third, seed->len);
+  check_all_zones (f, seed, TRUE);
+  g_assert_cmpint (query_int (f, "SELECT count(*) FROM analytics_dirty_days"), ==, 0);
+  g_assert_cmpint (query_int (f, "SELECT count(*) FROM analytics_dirty_phones"), ==, 0);
+
+  /* status webhooks: delivered ones are read, through the function every
+   * writer uses */
+  for (guint i = 0; i < seed->len && changed < 12; i++)
+    {
+      Msg *m = &g_array_index (seed, Msg, i);
+      g_autofree char *sql = NULL;
+      g_autofree char *at = NULL;
+
+      if (m->inbound || g_strcmp0 (m->status, "delivered") != 0)
+        continue;
+      m->status = "read";
+      m->read_at = m->at + 600;
+      at = sql_time (m->read_at);
+      sql = g_strdup_printf ("SELECT wabiz_apply_status('%s', 'read', %s, NULL, NULL, NULL, NULL, NULL)",
+                             m->wamid, at);
+      exec (f, sql);
+      changed++;
+    }
+  g_assert_cmpuint (changed, ==, 12);
+
+  /* a customer's message removed (a turn start or not) and an outbound
+   * one moved later */
+  for (guint i = 0; i < seed->len; i++)
+    {
+      Msg *m = &g_array_index (seed, Msg, i);
+      g_autofree char *sql = NULL;
+
+      if (m->inbound && g_str_equal (m->phone, "491701000003") && m->at >= utc (2024, 3, 29, 0, 0, 0) &&
+          m->at < utc (2024, 4, 1, 0, 0, 0))
+        {
+          m->deleted = TRUE;
+          sql = g_strdup_printf ("DELETE FROM messages WHERE id = '%s'", m->id);
+          exec (f, sql);
+          break;
+        }
+    }
+  for (guint i = 0; i < seed->len; i++)
+    {
+      Msg *m = &g_array_index (seed, Msg, i);
+      g_autofree char *sql = NULL;
+
+      if (!m->inbound && g_str_equal (m->phone, "12125550104") && m->at < utc (2024, 3, 20, 0, 0, 0))
+        {
+          m->at += 3 * 3600;
+          sql = g_strdup_printf ("UPDATE messages SET \"timestamp\" = \"timestamp\" + interval '3 hours'"
+                                 " WHERE id = '%s'", m->id);
+          exec (f, sql);
+          break;
+        }
+    }
+  check_all_zones (f, seed, TRUE);
+}
+
+/* The history present when the migration runs is counted by it. */
+static void
+test_migration_counts_history (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(GArray) seed = make_seed ();
+  g_autofree guint *order = g_new (guint, seed->len);
+
+  for (guint i = 0; i < seed->len; i++)
+    order[i] = i;
+  insert_leads (f);
+  insert_messages (f, seed, order, 0, seed->len);
+  /* as if the summaries had never been kept: the migration starts over */
+  exec (f, "TRUNCATE analytics_days, analytics_quarters, analytics_turns, analytics_dirty_days,"
+           " analytics_dirty_phones");
+  exec (f, "DELETE FROM schema_migrations WHERE version = 14");
+  {
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (wabiz_migrations_apply_sync (f->db, NULL, &error));
+    g_assert_no_error (error);
+  }
+  g_assert_cmpint (query_int (f, "SELECT count(*) FROM analytics_dirty_phones"), ==, 0);
+  g_assert_cmpint (query_int (f, "SELECT count(*) FROM analytics_turns"), >, 0);
+  check_zone (f, seed, TRUE, "Europe/Berlin", 2024, 3, 29, 2024, 4, 1);
+}
+
+/* Today, 7 and 30 days are placed in the query's time zone; all starts on
+ * the first message's day. */
+static void
+test_presets (Fixture       *f,
+              gconstpointer  data)
+{
+  /* 22:30 UTC on 31 March: already 1 April in Berlin, still 31 March in New York */
+  g_autoptr(GDateTime) now = g_date_time_new_utc (2024, 3, 31, 22, 30, 0);
+  struct { WabizAnalyticsPeriod period; const char *zone; const char *first, *last; } cases[] = {
+    { WABIZ_ANALYTICS_PERIOD_TODAY, "Europe/Berlin", "2024-04-01", "2024-04-01" },
+    { WABIZ_ANALYTICS_PERIOD_TODAY, "America/New_York", "2024-03-31", "2024-03-31" },
+    { WABIZ_ANALYTICS_PERIOD_7_DAYS, "Europe/Berlin", "2024-03-26", "2024-04-01" },
+    { WABIZ_ANALYTICS_PERIOD_30_DAYS, "America/New_York", "2024-03-02", "2024-03-31" },
+    { WABIZ_ANALYTICS_PERIOD_ALL, "UTC", "2024-02-29", "2024-03-31" },
+    { WABIZ_ANALYTICS_PERIOD_TODAY, NULL, "2024-03-31", "2024-03-31" },
+  };
+
+  exec (f, "INSERT INTO messages (phone, direction, type, status, \"timestamp\") VALUES"
+           " ('491701000001', 'inbound', 'text', 'received', '2024-02-29T23:30:00Z'),"
+           " ('491701000001', 'outbound', 'text', 'sent', '2024-03-31T22:00:00Z')");
+  /* the database's own zone, when none is given */
+  exec (f, "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET timezone = ''Pacific/Honolulu''',"
+           " current_database()); END $$");
+  wabiz_db_close (f->db);
+  g_clear_object (&f->db);
+  f->db = wabiz_db_new (f->conninfo, NULL, 4);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(WabizAnalyticsQuery) query = wabiz_analytics_query_new (cases[i].period);
+      g_autoptr(JsonObject) report = NULL;
+      g_autoptr(GError) error = NULL;
+      JsonObject *period;
+
+      wabiz_analytics_query_set_time_zone (query, cases[i].zone);
+      wabiz_analytics_query_set_now (query, now);
+      report = run (f, query, WABIZ_ANALYTICS_MESSAGES, &error);
+      g_assert_no_error (error);
+      period = json_object_get_object_member (report, "period");
+      g_assert_cmpstr (json_object_get_string_member (period, "first_day"), ==, cases[i].first);
+      g_assert_cmpstr (json_object_get_string_member (period, "last_day"), ==, cases[i].last);
+      g_assert_cmpstr (json_object_get_string_member (period, "time_zone"), ==,
+                       cases[i].zone != NULL ? cases[i].zone : "Pacific/Honolulu");
+      g_assert_false (json_object_has_member (report, "replies"));
+      g_assert_false (json_object_has_member (report, "leads_by_status"));
+    }
+}
+
+/* Each failure reason lists its messages, newest first, page by page */
+static void
+test_failed_messages (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GArray) seed = make_seed ();
+  g_autofree guint *order = g_new (guint, seed->len);
+  g_auto(Ref) ref = { 0 };
+  g_autoptr(WabizAnalyticsQuery) query = NULL;
+
+  for (guint i = 0; i < seed->len; i++)
+    order[i] = i;
+  insert_messages (f, seed, order, 0, seed->len);
+  ref_init (&ref, "Europe/Berlin", 2024, 3, 15, 2024, 4, 1);
+  query = custom_query (&ref, "Europe/Berlin");
+
+  for (guint reason = 0; reason < 2; reason++)
+    {
+      int code = reason == 0 ? REASON_A_CODE : REASON_B_CODE;
+      const char *title = reason == 0 ? REASON_A_TITLE : REASON_B_TITLE;
+      g_autoptr(GPtrArray) expected = g_ptr_array_new ();
+      g_autofree char *cursor = NULL;
+      guint seen = 0, pages = 0;
+
+      for (guint i = 0; i < seed->len; i++)
+        {
+          Msg *m = &g_array_index (seed, Msg, i);
+
+          if (!m->inbound && g_strcmp0 (m->status, "failed") == 0 && m->error_code == code &&
+              in_period (&ref, m->at))
+            g_ptr_array_add (expected, m);
+        }
+      g_ptr_array_sort (expected, compare_msgs_by_time);
+      g_assert_cmpuint (expected->len, >, 3);
+
+      do
+        {
+          g_autoptr(GAsyncResult) result = NULL;
+          g_autoptr(GError) error = NULL;
+          g_autoptr(JsonObject) page = NULL;
+          JsonArray *messages;
+
+          wabiz_analytics_list_failed_async (f->db, query, TRUE, code, title, cursor, 3, NULL,
+                                             wabiz_test_store_result_cb, &result);
+          wabiz_test_wait_result (&result, 30);
+          page = wabiz_analytics_list_failed_finish (result, &error);
+          g_assert_no_error (error);
+          messages = json_object_get_array_member (page, "messages");
+          g_assert_cmpuint (json_array_get_length (messages), <=, 3);
+          for (guint i = 0; i < json_array_get_length (messages); i++)
+            {
+              /* newest first */
+              const Msg *m = g_ptr_array_index (expected, expected->len - 1 - seen);
+              JsonObject *row = json_array_get_object_element (messages, i);
+
+              g_assert_cmpstr (json_object_get_string_member (row, "id"), ==, m->id);
+              g_assert_cmpstr (json_object_get_string_member (row, "phone"), ==, m->phone);
+              seen++;
+            }
+          g_clear_pointer (&cursor, g_free);
+          if (!json_object_get_null_member (page, "next"))
+            cursor = g_strdup (json_object_get_string_member (page, "next"));
+          pages++;
+        }
+      while (cursor != NULL);
+      g_assert_cmpuint (seen, ==, expected->len);
+      g_assert_cmpuint (pages, >=, (expected->len + 2) / 3);
+    }
+
+  /* a reason with no failures lists nothing */
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonObject) page = NULL;
+
+    wabiz_analytics_list_failed_async (f->db, query, FALSE, 0, NULL, NULL, 50, NULL,
+                                       wabiz_test_store_result_cb, &result);
+    wabiz_test_wait_result (&result, 30);
+    page = wabiz_analytics_list_failed_finish (result, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (page, "messages")), ==, 0);
+    g_assert_true (json_object_get_null_member (page, "next"));
+  }
+
+  /* a cursor made up */
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonObject) page = NULL;
+
+    wabiz_analytics_list_failed_async (f->db, query, TRUE, REASON_A_CODE, REASON_A_TITLE, "yesterday", 50, NULL,
+                                       wabiz_test_store_result_cb, &result);
+    wabiz_test_wait_result (&result, 30);
+    page = wabiz_analytics_list_failed_finish (result, &error);
+    g_assert_error (error, WABIZ_ANALYTICS_ERROR, WABIZ_ANALYTICS_ERROR_INVALID_CURSOR);
+    g_assert_null (page);
+  }
+}
+
+/* Bad input: each refused with its own error, before the database */
+static void
+test_bad_input (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(WabizAnalyticsQuery) query = wabiz_analytics_query_new (WABIZ_ANALYTICS_PERIOD_CUSTOM);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) report = NULL;
+  GDate a, b;
+
+  /* no days */
+  report = run (f, query, WABIZ_ANALYTICS_ALL, &error);
+  g_assert_error (error, WABIZ_ANALYTICS_ERROR, WABIZ_ANALYTICS_ERROR_INVALID_PERIOD);
+  g_assert_null (report);
+  g_clear_error (&error);
+
+  /* reversed */
+  g_date_clear (&a, 1);
+  g_date_clear (&b, 1);
+  g_date_set_dmy (&a, 2, 4, 2024);
+  g_date_set_dmy (&b, 1, 4, 2024);
+  wabiz_analytics_query_set_days (query, &a, &b);
+  g_assert_false (wabiz_analytics_query_validate (query, &error));
+  g_assert_error (error, WABIZ_ANALYTICS_ERROR, WABIZ_ANALYTICS_ERROR_INVALID_PERIOD);
+  g_clear_error (&error);
+
+  /* too long */
+  g_date_set_dmy (&a, 1, 1, 2020);
+  g_date_set_dmy (&b, 1, 4, 2024);
+  wabiz_analytics_query_set_days (query, &a, &b);
+  g_assert_false (wabiz_analytics_query_validate (query, &error));
+  g_assert_error (error, WABIZ_ANALYTICS_ERROR, WABIZ_ANALYTICS_ERROR_INVALID_PERIOD);
+  g_clear_error (&error);
+
+  g_date_set_dmy (&a, 1, 4, 2023);
+  wabiz_analytics_query_set_days (query, &a, &b);
+  g_assert_true (wabiz_analytics_query_validate (query, &error));
+  g_assert_no_error (error);
+
+  /* not a zone */
+  for (guint i = 0; i < 3; i++)
+    {
+      const char *zones[] = { "Mars/Olympus", "Europe/Berlin'; DROP TABLE leads; --", "" };
+
+      wabiz_analytics_query_set_time_zone (query, zones[i]);
+      g_assert_false (wabiz_analytics_query_validate (query, &error));
+      g_assert_error (error, WABIZ_ANALYTICS_ERROR, WABIZ_ANALYTICS_ERROR_INVALID_TIME_ZONE);
+      g_clear_error (&error);
+    }
+  wabiz_analytics_query_set_time_zone (query, "Asia/Kathmandu");
+  g_assert_true (wabiz_analytics_query_validate (query, &error));
+
+  /* hours */
+  {
+    const char *bad[] = { "mon-fri 9-18", "mon-fri 18:00-09:00", "fri-mon 09:00-18:00", "someday 09:00-10:00",
+                          "mon 09:00-24:30", "mon 09:00", "mon 09:60-10:00" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_assert_false (wabiz_analytics_query_parse_hours (query, bad[i], &error));
+        g_assert_error (error, WABIZ_ANALYTICS_ERROR, WABIZ_ANALYTICS_ERROR_INVALID_HOURS);
+        g_clear_error (&error);
+      }
+    wabiz_analytics_query_set_hours (query, G_DATE_MONDAY, 600, 500);
+    g_assert_false (wabiz_analytics_query_validate (query, &error));
+    g_assert_error (error, WABIZ_ANALYTICS_ERROR, WABIZ_ANALYTICS_ERROR_INVALID_HOURS);
+    g_clear_error (&error);
+    g_assert_true (wabiz_analytics_query_parse_hours (query, "mon-fri 09:00-18:00, sat 10:00-24:00", &error));
+    g_assert_no_error (error);
+    g_assert_true (wabiz_analytics_query_validate (query, &error));
+  }
+
+  /* the database is left as it was */
+  g_assert_cmpint (query_int (f, "SELECT count(*) FROM leads"), ==, 0);
+}
+
+/* Business hours given in the query move replies in and out of them */
+static void
+test_business_hours (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(WabizAnalyticsQuery) query = wabiz_analytics_query_new (WABIZ_ANALYTICS_PERIOD_CUSTOM);
+  g_autoptr(GError) error = NULL;
+  GDate a, b;
+
+  /* Saturday 30 March: a reply at 10:30 and one at 19:00 CET; Sunday 31
+   * March: one at 11:00 CEST */
+  exec (f, "INSERT INTO messages (phone, direction, type, status, \"timestamp\") VALUES"
+           " ('491701000001', 'inbound', 'text', 'received', '2024-03-30T09:00:00Z'),"
+           " ('491701000001', 'outbound', 'text', 'read', '2024-03-30T09:30:00Z'),"
+           " ('491701000002', 'inbound', 'text', 'received', '2024-03-30T17:00:00Z'),"
+           " ('491701000002', 'inbound', 'text', 'received', '2024-03-30T17:20:00Z'),"
+           " ('491701000002', 'outbound', 'text', 'read', '2024-03-30T18:00:00Z'),"
+           " ('491701000003', 'inbound', 'text', 'received', '2024-03-31T08:00:00Z'),"
+           " ('491701000003', 'outbound', 'text', 'read', '2024-03-31T09:00:00Z')");
+  g_date_clear (&a, 1);
+  g_date_clear (&b, 1);
+  g_date_set_dmy (&a, 30, 3, 2024);
+  g_date_set_dmy (&b, 31, 3, 2024);
+  wabiz_analytics_query_set_days (query, &a, &b);
+  wabiz_analytics_query_set_time_zone (query, "Europe/Berlin");
+
+  {
+    const char *specs[] = { "mon-fri 09:00-18:00", "sat 10:30-19:00", "sat-sun 10:31-19:01", "sun 11:00-11:01" };
+    const gint64 in_hours[] = { 0, 1, 2, 1 };
+
+    for (guint i = 0; i < G_N_ELEMENTS (specs); i++)
+      {
+        g_autoptr(JsonObject) report = NULL;
+        JsonObject *replies;
+
+        g_assert_true (wabiz_analytics_query_parse_hours (query, specs[i], &error));
+        report = run (f, query, WABIZ_ANALYTICS_REPLIES, &error);
+        g_assert_no_error (error);
+        replies = json_object_get_object_member (report, "replies");
+        g_assert_cmpint (member_int (replies, "turns"), ==, 3);
+        g_assert_cmpint (member_int (replies, "replies"), ==, 3);
+        g_assert_cmpint (member_int (replies, "within_business_hours"), ==, in_hours[i]);
+        /* 30 min, 60 min (from the first of two messages), 60 min */
+        g_assert_cmpfloat_with_epsilon (json_object_get_double_member (replies, "median_seconds"), 3600, 1e-9);
+        g_assert_cmpfloat_with_epsilon (json_object_get_double_member (replies, "p90_seconds"), 3600, 1e-9);
+      }
+  }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("/wabiz/analytics/figures", test_figures);
+  ADD ("/wabiz/analytics/migration-counts-history", test_migration_counts_history);
+  ADD ("/wabiz/analytics/presets", test_presets);
+  ADD ("/wabiz/analytics/failed-messages", test_failed_messages);
+  ADD ("/wabiz/analytics/business-hours", test_business_hours);
+  ADD ("/wabiz/analytics/bad-input", test_bad_input);
+#undef ADD
+
+  return g_test_run ();
+}
