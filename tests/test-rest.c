@@ -760,7 +760,7 @@ test_additions (Fixture       *f,
     JsonObject *paths = json_object_get_object_member (object (&openapi), "paths");
     const char *expected[] = { "/send-message", "/send-media", "/send-template", "/template/create",
                                "/template/send", "/recent-messages", "/get-conversation", "/leads",
-                               "/leads/{phone}", "/conversations/{phone}/export", "/analytics", "/health",
+                               "/leads/{phone}", "/conversations/{phone}/export", "/analytics", "/analytics/failures", "/health",
                                "/openapi.json", NULL };
 
     g_assert_true (g_str_has_prefix (json_object_get_string_member (object (&openapi), "openapi"), "3."));
@@ -1683,6 +1683,171 @@ test_bad_input (Fixture       *f,
 
 }
 
+/* The integer at @spec of a GET /analytics answer; fails when there is none */
+static gint64
+analytics_int (JsonNode   *root,
+               const char *spec)
+{
+  JsonNode *node = jpath (root, spec);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    g_error ("No number at %s", spec);
+  return json_node_get_int (node);
+}
+
+/* GET /analytics: the figures of WabizAnalytics for the period of ?from=,
+ * ?to=, ?tz= (or ?period=) and the business hours of ?hours=, the old
+ * fields kept (all time without a period); GET /analytics/failures pages
+ * through the messages of one failure reason; bad parameters answer 422. */
+static void
+test_analytics (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(WabizDbResult) seeded = NULL;
+  g_auto(Reply) all = { 0 }, berlin = { 0 }, new_york = { 0 }, sunday = { 0 };
+  g_autofree char *cursor = NULL;
+  const char *berlin_day = "/analytics?from=2024-03-31&to=2024-03-31&tz=Europe%2FBerlin";
+  const struct
+  {
+    const char *query;
+    const char *code;
+  } bad[] = {
+    { "period=yesterday", "invalid_period" },
+    { "from=2024-04-01&to=2024-03-01", "invalid_period" },
+    { "from=31%2F03%2F2024&to=2024-04-01", "invalid_period" },
+    { "from=2024-04-01", "invalid_period" },
+    { "from=2020-01-01&to=2024-04-01", "invalid_period" },
+    { "tz=Mars%2FBase", "invalid_time_zone" },
+    { "tz=UTC%27%3B%20DROP%20TABLE%20leads", "invalid_time_zone" },
+    { "hours=9-5", "invalid_hours" },
+    { "hours=mon-fri%2018%3A00-09%3A00", "invalid_hours" },
+  };
+
+  /* Saturday 30 March 23:30 CET a customer writes; we answer an hour
+   * later, at 00:30 on Sunday (CET, before the change to summer time);
+   * three templates fail later that Sunday, for two reasons */
+  seeded = sql (f, "INSERT INTO messages (phone, direction, type, status, \"timestamp\", read_at, error_code,"
+                   " error_title) VALUES"
+                   " ('491701000001', 'inbound', 'text', 'received', '2024-03-30T22:30:00Z', NULL, NULL, NULL),"
+                   " ('491701000001', 'outbound', 'text', 'read', '2024-03-30T23:30:00Z', '2024-03-30T23:40:00Z',"
+                   "  NULL, NULL),"
+                   " ('491701000002', 'outbound', 'template', 'failed', '2024-03-31T08:00:00Z', NULL, 131026,"
+                   "  'Message undeliverable'),"
+                   " ('491701000002', 'outbound', 'template', 'failed', '2024-03-31T09:00:00Z', NULL, 131026,"
+                   "  'Message undeliverable'),"
+                   " ('491701000002', 'outbound', 'template', 'failed', '2024-03-31T10:00:00Z', NULL, 131047,"
+                   "  'Re-engagement message')", 0, NULL);
+
+  /* no period: all time, with the fields the old service had */
+  get (f, "/analytics", &all);
+  g_assert_cmpuint (all.status, ==, 200);
+  g_assert_true (json_object_get_boolean_member (object (&all), "success"));
+  g_assert_cmpint (json_object_get_int_member (object (&all), "total_messages"), ==, 5);
+  g_assert_cmpint (analytics_int (all.body, "by_direction.inbound"), ==, 1);
+  g_assert_cmpint (analytics_int (all.body, "by_direction.outbound"), ==, 4);
+  g_assert_cmpint (analytics_int (all.body, "by_status.failed"), ==, 3);
+  g_assert_cmpint (analytics_int (all.body, "by_type.template"), ==, 3);
+  g_assert_cmpint (analytics_int (all.body, "funnel.failed"), ==, 3);
+  g_assert_cmpint (analytics_int (all.body, "total_leads"), ==, 0);
+  g_assert_cmpint (analytics_int (all.body, "leads_by_status.NEW"), ==, 0);
+  g_assert_cmpint (analytics_int (all.body, "total_conversations"), ==, 0);
+  g_assert_nonnull (jstring (all.body, "generated_at"));
+  g_assert_cmpstr (jstring (all.body, "period.first_day"), ==, "2024-03-30");
+
+  /* Sunday in Berlin: [23:00 UTC on the 30th, 22:00 UTC on the 31st) */
+  get (f, berlin_day, &berlin);
+  g_assert_cmpuint (berlin.status, ==, 200);
+  g_assert_cmpstr (jstring (berlin.body, "period.start"), ==, "2024-03-30T23:00:00Z");
+  g_assert_cmpstr (jstring (berlin.body, "period.end"), ==, "2024-03-31T22:00:00Z");
+  g_assert_cmpint (analytics_int (berlin.body, "total_messages"), ==, 4);
+  g_assert_null (jpath (berlin.body, "by_direction.inbound"));
+  g_assert_cmpint (analytics_int (berlin.body, "funnel.outbound"), ==, 4);
+  g_assert_cmpint (analytics_int (berlin.body, "funnel.sent"), ==, 1);
+  g_assert_cmpint (analytics_int (berlin.body, "funnel.delivered"), ==, 1);
+  g_assert_cmpint (analytics_int (berlin.body, "funnel.read"), ==, 1);
+  g_assert_cmpfloat_with_epsilon (json_node_get_double (jpath (berlin.body, "funnel.failed_rate")), 0.75, 1e-9);
+  g_assert_cmpint (analytics_int (berlin.body, "failures[0].error_code"), ==, 131026);
+  g_assert_cmpint (analytics_int (berlin.body, "failures[0].count"), ==, 2);
+  g_assert_cmpstr (jstring (berlin.body, "failures[1].error_title"), ==, "Re-engagement message");
+  g_assert_cmpint (analytics_int (berlin.body, "failures[1].count"), ==, 1);
+  g_assert_null (jpath (berlin.body, "failures[2]"));
+  g_assert_cmpstr (jstring (berlin.body, "messages_per_day[0].day"), ==, "2024-03-31");
+  g_assert_cmpint (analytics_int (berlin.body, "messages_per_day[0].sent"), ==, 4);
+  g_assert_cmpint (analytics_int (berlin.body, "messages_per_day[0].received"), ==, 0);
+  g_assert_null (jpath (berlin.body, "messages_per_day[1]"));
+  /* the turn began on Saturday; its reply, on Sunday, an hour later */
+  g_assert_cmpint (analytics_int (berlin.body, "replies.turns"), ==, 0);
+  g_assert_cmpint (analytics_int (berlin.body, "replies.replies"), ==, 1);
+  g_assert_cmpfloat_with_epsilon (json_node_get_double (jpath (berlin.body, "replies.median_seconds")), 3600, 1e-9);
+  g_assert_cmpint (analytics_int (berlin.body, "replies.within_business_hours"), ==, 0);
+
+  /* the same reply within Sunday's hours */
+  {
+    g_autofree char *path = g_strdup_printf ("%s&hours=sun%%2000%%3A00-01%%3A00", berlin_day);
+
+    get (f, path, &sunday);
+    g_assert_cmpuint (sunday.status, ==, 200);
+    g_assert_cmpint (analytics_int (sunday.body, "replies.within_business_hours"), ==, 1);
+  }
+
+  /* Sunday in New York: from 04:00 UTC, the three failures only */
+  get (f, "/analytics?from=2024-03-31&to=2024-03-31&tz=America%2FNew_York", &new_york);
+  g_assert_cmpuint (new_york.status, ==, 200);
+  g_assert_cmpint (analytics_int (new_york.body, "total_messages"), ==, 3);
+  g_assert_cmpint (analytics_int (new_york.body, "replies.replies"), ==, 0);
+  g_assert_true (JSON_NODE_HOLDS_NULL (jpath (new_york.body, "replies.median_seconds")));
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/analytics?%s", bad[i].query);
+      g_autofree char *failures = g_strdup_printf ("/analytics/failures?%s", bad[i].query);
+      g_auto(Reply) reply = { 0 }, failures_reply = { 0 };
+
+      get (f, path, &reply);
+      assert_error (&reply, 422, bad[i].code);
+      get (f, failures, &failures_reply);
+      assert_error (&failures_reply, 422, bad[i].code);
+    }
+
+  /* the messages of the first reason, newest first, one a page */
+  for (guint page = 0; page < 3; page++)
+    {
+      g_autofree char *escaped = cursor != NULL ? g_uri_escape_string (cursor, NULL, FALSE) : NULL;
+      g_autofree char *path = g_strdup_printf ("/analytics/failures?from=2024-03-31&to=2024-03-31&tz=Europe%%2FBerlin"
+                                               "&error_code=131026&error_title=Message%%20undeliverable&limit=1%s%s",
+                                               escaped != NULL ? "&cursor=" : "", escaped != NULL ? escaped : "");
+      g_auto(Reply) reply = { 0 };
+
+      get (f, path, &reply);
+      g_assert_cmpuint (reply.status, ==, 200);
+      g_clear_pointer (&cursor, g_free);
+      if (page < 2)
+        {
+          g_assert_cmpstr (jstring (reply.body, "messages[0].timestamp"), ==,
+                           page == 0 ? "2024-03-31T09:00:00.000000Z" : "2024-03-31T08:00:00.000000Z");
+          g_assert_cmpstr (jstring (reply.body, "messages[0].phone"), ==, "491701000002");
+          g_assert_null (jpath (reply.body, "messages[1]"));
+          cursor = g_strdup (jstring (reply.body, "next"));
+          g_assert_nonnull (cursor);
+        }
+      else
+        {
+          g_assert_null (jpath (reply.body, "messages[0]"));
+          g_assert_true (JSON_NODE_HOLDS_NULL (jpath (reply.body, "next")));
+        }
+    }
+  {
+    g_auto(Reply) bad_cursor = { 0 }, bad_code = { 0 }, bad_limit = { 0 };
+
+    get (f, "/analytics/failures?error_code=131026&cursor=yesterday", &bad_cursor);
+    assert_error (&bad_cursor, 422, "invalid_cursor");
+    get (f, "/analytics/failures?error_code=many", &bad_code);
+    g_assert_cmpuint (bad_code.status, ==, 422);
+    get (f, "/analytics/failures?limit=501", &bad_limit);
+    g_assert_cmpuint (bad_limit.status, ==, 422);
+  }
+}
+
 static void
 test_no_key (void)
 {
@@ -1804,6 +1969,7 @@ main (int   argc,
   g_test_add ("/wabiz/rest/docs", Fixture, NULL, fixture_setup, test_docs, fixture_teardown);
   g_test_add ("/wabiz/rest/routes", Fixture, NULL, fixture_setup, test_routes, fixture_teardown);
   g_test_add ("/wabiz/rest/bad-input", Fixture, NULL, fixture_setup, test_bad_input, fixture_teardown);
+  g_test_add ("/wabiz/rest/analytics", Fixture, NULL, fixture_setup, test_analytics, fixture_teardown);
   g_test_add ("/wabiz/rest/sent/text", Fixture, NULL, fixture_setup, test_sent_text, fixture_teardown);
   g_test_add ("/wabiz/rest/sent/media", Fixture, NULL, fixture_setup, test_sent_media, fixture_teardown);
   g_test_add ("/wabiz/rest/sent/template", Fixture, NULL, fixture_setup, test_sent_template, fixture_teardown);

@@ -446,6 +446,7 @@ language sql stable as $$
   days as (
     select g::date as day from generate_series(p_first::timestamp, p_last::timestamp, interval '1 day') g)
   select json_build_object(
+    'total_conversations', (select count(*) from conversations),
     'total_leads', (select count(*) from leads),
     'leads_by_status', (select json_object_agg(statuses.s, coalesce(c.n, 0) order by statuses.i)
                           from statuses left join

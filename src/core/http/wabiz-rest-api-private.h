@@ -130,6 +130,7 @@ void _wabiz_rest_handle_leads            (WabizRestApi *self, SoupServerMessage 
 void _wabiz_rest_handle_patch_lead       (WabizRestApi *self, SoupServerMessage *msg, GHashTable *query, const char *param);
 void _wabiz_rest_handle_export           (WabizRestApi *self, SoupServerMessage *msg, GHashTable *query, const char *param);
 void _wabiz_rest_handle_analytics        (WabizRestApi *self, SoupServerMessage *msg, GHashTable *query, const char *param);
+void _wabiz_rest_handle_analytics_failures (WabizRestApi *self, SoupServerMessage *msg, GHashTable *query, const char *param);
 void _wabiz_rest_handle_health           (WabizRestApi *self, SoupServerMessage *msg, GHashTable *query, const char *param);
 void _wabiz_rest_handle_send_message     (WabizRestApi *self, SoupServerMessage *msg, GHashTable *query, const char *param);
 void _wabiz_rest_handle_send_media       (WabizRestApi *self, SoupServerMessage *msg, GHashTable *query, const char *param);

@@ -10,6 +10,7 @@
 
 #include "config.h"
 
+#include "wabiz-analytics.h"
 #include "wabiz-http-server.h"
 #include "wabiz-rest-api-private.h"
 #include "wabiz-store.h"
@@ -167,33 +168,192 @@ _wabiz_rest_handle_leads (WabizRestApi      *self,
                   2, (const char *[]) { limit_text, offset_text });
 }
 
+/* ------------------------------------------------------------------ */
+/* GET /analytics and /analytics/failures: the figures of WabizAnalytics */
+
+static const char *analytics_error_codes[] = {
+  [WABIZ_ANALYTICS_ERROR_INVALID_PERIOD] = "invalid_period",
+  [WABIZ_ANALYTICS_ERROR_INVALID_TIME_ZONE] = "invalid_time_zone",
+  [WABIZ_ANALYTICS_ERROR_INVALID_HOURS] = "invalid_hours",
+  [WABIZ_ANALYTICS_ERROR_INVALID_CURSOR] = "invalid_cursor",
+};
+
+static void
+reply_analytics_error (SoupServerMessage *msg,
+                       const GError      *error)
+{
+  if (error->domain == WABIZ_ANALYTICS_ERROR && (guint) error->code < G_N_ELEMENTS (analytics_error_codes))
+    wabiz_http_reply_error (msg, 422, analytics_error_codes[error->code], error->message);
+  else if (g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE))
+    _wabiz_rest_reply_db_error (msg, error);
+  else
+    {
+      g_warning ("Analytics failed: %s", error->message);
+      wabiz_http_reply_error (msg, 422, "invalid_input", _("The request could not be done"));
+    }
+}
+
+static gboolean
+parse_day (const char *text,
+           GDate      *date)
+{
+  g_date_clear (date, 1);
+  if (text == NULL || strlen (text) != 10 || text[4] != '-' || text[7] != '-')
+    return FALSE;
+  g_date_set_parse (date, text);
+  if (!g_date_valid (date))
+    return FALSE;
+  /* g_date_set_parse() reads many forms: only YYYY-MM-DD is one */
+  {
+    char back[11];
+
+    g_snprintf (back, sizeof back, "%04u-%02u-%02u", g_date_get_year (date), g_date_get_month (date),
+                g_date_get_day (date));
+    return g_str_equal (back, text);
+  }
+}
+
+/* The query of ?period= (today, 7d, 30d, all, custom; all when absent,
+ * custom when ?from= and ?to= are given), ?tz= and ?hours=; NULL after
+ * answering the error. */
+static WabizAnalyticsQuery *
+read_analytics_query (SoupServerMessage *msg,
+                      GHashTable        *query)
+{
+  static const char *periods[] = { "today", "7d", "30d", "all", "custom" };
+  const char *period = query != NULL ? g_hash_table_lookup (query, "period") : NULL;
+  const char *from = query != NULL ? g_hash_table_lookup (query, "from") : NULL;
+  const char *to = query != NULL ? g_hash_table_lookup (query, "to") : NULL;
+  const char *tz = query != NULL ? g_hash_table_lookup (query, "tz") : NULL;
+  const char *hours = query != NULL ? g_hash_table_lookup (query, "hours") : NULL;
+  g_autoptr(WabizAnalyticsQuery) analytics = NULL;
+  g_autoptr(GError) error = NULL;
+  int kind = -1;
+
+  if (period == NULL)
+    period = from != NULL || to != NULL ? "custom" : "all";
+  for (guint i = 0; i < G_N_ELEMENTS (periods); i++)
+    if (g_str_equal (period, periods[i]))
+      kind = (int) i;
+  if (kind < 0)
+    {
+      wabiz_http_reply_error (msg, 422, "invalid_period",
+                              _("The period is one of today, 7d, 30d, all or custom (with from and to)"));
+      return NULL;
+    }
+
+  analytics = wabiz_analytics_query_new ((WabizAnalyticsPeriod) kind);
+  if (kind == WABIZ_ANALYTICS_PERIOD_CUSTOM)
+    {
+      GDate first, last;
+
+      if (!parse_day (from, &first) || !parse_day (to, &last))
+        {
+          wabiz_http_reply_error (msg, 422, "invalid_period",
+                                  _("Give the first and last day of the period as from and to, like 2024-03-31"));
+          return NULL;
+        }
+      wabiz_analytics_query_set_days (analytics, &first, &last);
+    }
+  if (tz != NULL)
+    wabiz_analytics_query_set_time_zone (analytics, tz);
+  if ((hours != NULL && !wabiz_analytics_query_parse_hours (analytics, hours, &error)) ||
+      !wabiz_analytics_query_validate (analytics, &error))
+    {
+      reply_analytics_error (msg, error);
+      return NULL;
+    }
+  return g_steal_pointer (&analytics);
+}
+
+static void
+analytics_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(WabizRestRequest) request = user_data;
+  g_autoptr(JsonObject) report = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *body = NULL;
+  g_autofree char *generated = NULL;
+
+  report = wabiz_analytics_run_finish (result, &error);
+  if (report == NULL)
+    {
+      reply_analytics_error (request->msg, error);
+      return;
+    }
+
+  /* the fields of the old answer that are not figures */
+  generated = g_date_time_format (now, "%Y-%m-%dT%H:%M:%SZ");
+  json_object_set_boolean_member (report, "success", TRUE);
+  json_object_set_string_member (report, "generated_at", generated);
+  node = json_node_init_object (json_node_alloc (), report);
+  body = json_to_string (node, FALSE);
+  _wabiz_rest_reply_raw_json (request->msg, SOUP_STATUS_OK, body);
+}
+
 void
 _wabiz_rest_handle_analytics (WabizRestApi      *self,
                               SoupServerMessage *msg,
                               GHashTable        *query,
                               const char        *param)
 {
-  run_json_query (self, msg,
-                  "SELECT json_build_object('success', true,"
-                  " 'total_messages', (SELECT count(*) FROM messages),"
-                  " 'by_status', coalesce((SELECT json_object_agg(k, n) FROM (SELECT coalesce(status, 'unknown') k,"
-                  "   count(*) n FROM messages GROUP BY 1) s), '{}'::json),"
-                  " 'by_type', coalesce((SELECT json_object_agg(k, n) FROM (SELECT coalesce(type, 'unknown') k,"
-                  "   count(*) n FROM messages GROUP BY 1) s), '{}'::json),"
-                  " 'by_direction', coalesce((SELECT json_object_agg(k, n) FROM (SELECT coalesce(direction, 'unknown') k,"
-                  "   count(*) n FROM messages GROUP BY 1) s), '{}'::json),"
-                  " 'funnel', (SELECT json_build_object("
-                  "   'sent', count(*) FILTER (WHERE sent_at IS NOT NULL OR status IN ('sent', 'delivered', 'read')),"
-                  "   'delivered', count(*) FILTER (WHERE delivered_at IS NOT NULL OR status IN ('delivered', 'read')),"
-                  "   'read', count(*) FILTER (WHERE read_at IS NOT NULL OR status = 'read'),"
-                  "   'failed', count(*) FILTER (WHERE status = 'failed'))"
-                  "   FROM messages WHERE direction = 'outbound'),"
-                  " 'total_leads', (SELECT count(*) FROM leads),"
-                  " 'leads_by_status', coalesce((SELECT json_object_agg(k, n) FROM (SELECT coalesce(status, 'NEW') k,"
-                  "   count(*) n FROM leads GROUP BY 1) s), '{}'::json),"
-                  " 'total_conversations', (SELECT count(*) FROM conversations),"
-                  " 'generated_at', " ISO_UTC ("now()") ")::text",
-                  0, NULL);
+  g_autoptr(WabizAnalyticsQuery) analytics = read_analytics_query (msg, query);
+
+  if (analytics == NULL)
+    return;
+
+  wabiz_analytics_run_async (self->db, analytics, WABIZ_ANALYTICS_ALL, NULL, analytics_cb,
+                             _wabiz_rest_request_new (self, msg));
+}
+
+static void
+analytics_failures_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(WabizRestRequest) request = user_data;
+  g_autoptr(JsonObject) page = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *body = NULL;
+
+  page = wabiz_analytics_list_failed_finish (result, &error);
+  if (page == NULL)
+    {
+      reply_analytics_error (request->msg, error);
+      return;
+    }
+  node = json_node_init_object (json_node_alloc (), page);
+  body = json_to_string (node, FALSE);
+  _wabiz_rest_reply_raw_json (request->msg, SOUP_STATUS_OK, body);
+}
+
+/* The messages of one failure reason of GET /analytics: ?error_code=
+ * (absent: none) and ?error_title= as there, ?cursor= (the answer's next),
+ * ?limit= (1 … 500) and the period as for GET /analytics. */
+void
+_wabiz_rest_handle_analytics_failures (WabizRestApi      *self,
+                                       SoupServerMessage *msg,
+                                       GHashTable        *query,
+                                       const char        *param)
+{
+  g_autoptr(WabizAnalyticsQuery) analytics = read_analytics_query (msg, query);
+  const char *title = query != NULL ? g_hash_table_lookup (query, "error_title") : NULL;
+  const char *cursor = query != NULL ? g_hash_table_lookup (query, "cursor") : NULL;
+  gboolean has_code = query != NULL && g_hash_table_contains (query, "error_code");
+  gint64 code = 0, limit;
+
+  if (analytics == NULL ||
+      (has_code && !_wabiz_rest_get_query_int (msg, query, "error_code", 0, G_MININT32, G_MAXINT32, &code)) ||
+      !_wabiz_rest_get_query_int (msg, query, "limit", 50, 1, 500, &limit))
+    return;
+
+  wabiz_analytics_list_failed_async (self->db, analytics, has_code, code, title, cursor, (guint) limit, NULL,
+                                     analytics_failures_cb, _wabiz_rest_request_new (self, msg));
 }
 
 void

@@ -103,6 +103,7 @@ static const Route routes[] = {
   { "PATCH", "/leads/{phone}",                _wabiz_rest_handle_patch_lead,       WABIZ_REST_MAX_BODY, FALSE },
   { "GET",   "/conversations/{phone}/export", _wabiz_rest_handle_export,           WABIZ_REST_MAX_BODY, FALSE },
   { "GET",   "/analytics",                    _wabiz_rest_handle_analytics,        WABIZ_REST_MAX_BODY, FALSE },
+  { "GET",   "/analytics/failures",           _wabiz_rest_handle_analytics_failures, WABIZ_REST_MAX_BODY, FALSE },
   { "GET",   "/health",                       _wabiz_rest_handle_health,           WABIZ_REST_MAX_BODY, FALSE },
   { "GET",   "/openapi.json",                 handle_openapi,                      WABIZ_REST_MAX_BODY, FALSE },
   { "GET",   "/docs",                         handle_docs,                         WABIZ_REST_MAX_BODY, TRUE },

@@ -35,7 +35,7 @@ typedef enum
  * @WABIZ_ANALYTICS_MESSAGES: total_messages, by_status, by_type,
  *   by_direction, messages_per_day, funnel, failures, busiest_hours
  * @WABIZ_ANALYTICS_LEADS: total_leads, leads_by_status, new_leads,
- *   new_leads_by_status, new_leads_per_day
+ *   new_leads_by_status, new_leads_per_day, total_conversations
  * @WABIZ_ANALYTICS_REPLIES: replies
  * @WABIZ_ANALYTICS_ALL: all of them
  *
@@ -135,6 +135,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (WabizAnalyticsQuery, wabiz_analytics_query_free)
  * - LEADS: `total_leads` and `leads_by_status` (all leads, the five
  *   statuses always present), `new_leads`, `new_leads_by_status` and
  *   `new_leads_per_day` (`{day, count}`): the leads created in the period;
+ *   `total_conversations` (all of them);
  * - REPLIES: `replies`: `turns` (customer turns started in the period: a
  *   customer's message after one of ours, or the first of a
  *   conversation), `unanswered` (of those, not yet answered); `replies`
