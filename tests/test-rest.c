@@ -654,23 +654,33 @@ test_examples (Fixture       *f,
   }
 
   /* 4. Create Template (Manual Mode). The README's body ends with a
-   * variable, which Meta refuses (code 100, subcode 2388299): its code
-   * comes back, nothing is kept */
+   * variable, which Meta refuses (code 100, subcode 2388299): WaBiz's
+   * template rules refuse it first, saying what to change; nothing is
+   * kept, nothing reaches Meta */
   post (f, "/template/create", "{\"name\": \"welcome_template\", \"category\": \"UTILITY\", \"language\": \"en\","
                                " \"mode\": \"manual\", \"body_text\": \"Hello {{1}}, welcome to {{2}}!\","
                                " \"footer_text\": \"Powered by AI\"}", &r4_refused);
-  assert_error (&r4_refused, 422, "meta_100");
+  assert_error (&r4_refused, 422, "invalid_placeholders");
+  g_assert_nonnull (strstr (jstring (r4_refused.body, "error.message"), "cannot end with a placeholder"));
+  g_assert_nonnull (strstr (jstring (r4_refused.body, "error.message"), "{{2}}"));
   g_assert_cmpint (sql_int (f, "SELECT count(*) FROM templates WHERE name = 'welcome_template'"), ==, 0);
+  {
+    g_autoptr(JsonNode) listed = graph_call (f, "GET", WABA_ID "/message_templates?name=welcome_template", NULL, 200);
+
+    g_assert_null (jpath (listed, "data[0]"));
+  }
 
   post (f, "/template/create", "{\"name\": \"welcome_template\", \"category\": \"UTILITY\", \"language\": \"en\","
                                " \"mode\": \"manual\", \"body_text\": \"Hello {{1}}, welcome to {{2}}, glad you are here!\","
                                " \"footer_text\": \"Powered by AI\"}", &r4);
   g_assert_cmpuint (r4.status, ==, 200);
   assert_members (&r4, template_fields);
-  g_assert_cmpstr (json_object_get_string_member (object (&r4), "status"), ==, "PENDING_REVIEW");
+  /* Meta's status for it (the old service said PENDING_REVIEW whatever
+   * Meta said) */
+  g_assert_cmpstr (json_object_get_string_member (object (&r4), "status"), ==, "PENDING");
   g_assert_cmpstr (json_object_get_string_member (object (&r4), "mode"), ==, "manual");
   {
-    /* stored with the id Meta gave it; Meta has what was asked */
+    /* stored with the id and status Meta gave it; Meta has what was asked */
     const char *p[] = { json_object_get_string_member (object (&r4), "template_id") };
     g_autoptr(WabizDbResult) res = sql (f, "SELECT count(*) FROM templates WHERE name = 'welcome_template'"
                                            " AND body_text = 'Hello {{1}}, welcome to {{2}}, glad you are here!'"
@@ -680,6 +690,9 @@ test_examples (Fixture       *f,
     g_assert_cmpint (g_ascii_strtoll (wabiz_db_result_get_nth (res, 0, 0), NULL, 10), ==, 1);
     g_assert_cmpstr (jstring (listed, "data[0].id"), ==, p[0]);
     g_assert_cmpstr (jstring (listed, "data[0].status"), ==, "PENDING");
+    g_assert_cmpstr (jstring (listed, "data[0].status"), ==, json_object_get_string_member (object (&r4), "status"));
+    g_assert_cmpint (sql_int (f, "SELECT count(*) FROM templates WHERE name = 'welcome_template'"
+                                 " AND status = 'PENDING'"), ==, 1);
     g_assert_cmpstr (jstring (listed, "data[0].category"), ==, "UTILITY");
     g_assert_cmpstr (jstring (listed, "data[0].components[0].text"), ==, "Hello {{1}}, welcome to {{2}}, glad you are here!");
     g_assert_cmpstr (jstring (listed, "data[0].components[1].type"), ==, "FOOTER");
@@ -1401,6 +1414,87 @@ test_send_bad_input (Fixture       *f,
   g_assert_cmpuint (ledger_length (f), ==, 0);
 }
 
+/* POST /template/create checks WhatsApp's template rules before Meta
+ * sees anything, answering with the rule that is broken; when Meta
+ * refuses, its reason comes back, not only its code. */
+static void
+test_template_create (Fixture       *f,
+                      gconstpointer  data)
+{
+  const struct
+  {
+    const char *body;
+    const char *code;
+    const char *says;
+  } broken[] = {
+    { "\"body_text\": \"{{1}}, your order is ready for pickup today\"", "invalid_placeholders", "cannot start" },
+    { "\"body_text\": \"Your order {{1}} {{2}} is ready for pickup today\"", "invalid_placeholders", "{{1}} and {{2}}" },
+    { "\"body_text\": \"Dear {{1}}, your order {{3}} is ready\"", "invalid_placeholders", "in order" },
+    { "\"body_text\": \"Hi {{1}} {{{2}}\"", "invalid_placeholders", NULL },
+    { "\"body_text\": \"Order ready, come by today\", \"footer_text\": \"Ask for {{1}}\"", "invalid_footer", "footer" },
+    { "\"body_text\": \"...\"", "invalid_body", "body" },
+  };
+  g_auto(Reply) created = { 0 }, again = { 0 }, ai = { 0 };
+  g_autofree char *before = written (f);
+
+  for (guint i = 0; i < G_N_ELEMENTS (broken); i++)
+    {
+      g_autofree char *json = g_strdup_printf ("{\"name\": \"order_ready_%u\", \"category\": \"UTILITY\","
+                                               " \"language\": \"en\", %s}", i, broken[i].body);
+      g_autofree char *query = g_strdup_printf (WABA_ID "/message_templates?name=order_ready_%u", i);
+      g_autoptr(JsonNode) listed = NULL;
+      g_auto(Reply) reply = { 0 };
+      g_autofree char *after = NULL;
+
+      post (f, "/template/create", json, &reply);
+      assert_error (&reply, 422, broken[i].code);
+      if (broken[i].says != NULL && strstr (jstring (reply.body, "error.message"), broken[i].says) == NULL)
+        g_error ("the refusal of %s does not say “%s”: %s", broken[i].body, broken[i].says, reply.text);
+      after = written (f);
+      g_assert_cmpstr (before, ==, after);
+      listed = graph_call (f, "GET", query, NULL, 200);
+      g_assert_null (jpath (listed, "data[0]"));
+    }
+
+  /* a good one: Meta's status and id */
+  post (f, "/template/create", "{\"name\": \"order_ready_now\", \"category\": \"utility\", \"language\": \"pt_BR\","
+                               " \"body_text\": \"Olá {{1}}, seu pedido {{2}} está pronto para retirada.\"}", &created);
+  g_assert_cmpuint (created.status, ==, 200);
+  g_assert_true (json_object_get_boolean_member (object (&created), "success"));
+  g_assert_cmpstr (jstring (created.body, "template_name"), ==, "order_ready_now");
+  g_assert_cmpstr (jstring (created.body, "status"), ==, "PENDING");
+  g_assert_cmpstr (jstring (created.body, "mode"), ==, "manual");
+  {
+    g_autoptr(JsonNode) listed = graph_call (f, "GET", WABA_ID "/message_templates?name=order_ready_now", NULL, 200);
+
+    g_assert_cmpstr (jstring (listed, "data[0].id"), ==, jstring (created.body, "template_id"));
+    g_assert_cmpstr (jstring (listed, "data[0].category"), ==, "UTILITY");
+    /* an example for each placeholder went with it */
+    g_assert_nonnull (jpath (listed, "data[0].components[0].example.body_text[0][1]"));
+  }
+
+  /* Meta refuses the same name and language again: its reason, as its
+   * error_user_title and error_user_msg say, comes back; what WaBiz
+   * kept is as it was */
+  before = (g_free (before), written (f));
+  post (f, "/template/create", "{\"name\": \"order_ready_now\", \"category\": \"UTILITY\", \"language\": \"pt_BR\","
+                               " \"body_text\": \"Olá {{1}}, seu pedido {{2}} chegou e está pronto.\"}", &again);
+  assert_error (&again, 422, "meta_100");
+  g_assert_nonnull (strstr (jstring (again.body, "error.message"), "order_ready_now"));
+  g_assert_nonnull (strstr (jstring (again.body, "error.message"), "Content in this language already exists"));
+  g_assert_nonnull (strstr (jstring (again.body, "error.message"), "already has content in pt_BR"));
+  {
+    g_autofree char *after = written (f);
+
+    g_assert_cmpstr (before, ==, after);
+  }
+
+  /* mode ai still answers as before */
+  post (f, "/template/create", "{\"name\": \"promo\", \"category\": \"MARKETING\", \"language\": \"en\","
+                               " \"mode\": \"ai\", \"context\": \"A new latte\"}", &ai);
+  assert_error (&ai, 503, "ai_unavailable");
+}
+
 /* The OpenAPI document is valid by the OpenAPI specification, as checked
  * by tools/openapi (installed by build-aux/dev; without it this case is
  * skipped, which build-aux/dev test counts as a failure). */
@@ -1966,6 +2060,7 @@ main (int   argc,
   g_test_add ("/wabiz/rest/examples", Fixture, NULL, fixture_setup, test_examples, fixture_teardown);
   g_test_add ("/wabiz/rest/additions", Fixture, NULL, fixture_setup, test_additions, fixture_teardown);
   g_test_add ("/wabiz/rest/openapi-valid", Fixture, NULL, fixture_setup, test_openapi_valid, fixture_teardown);
+  g_test_add ("/wabiz/rest/template-create", Fixture, NULL, fixture_setup, test_template_create, fixture_teardown);
   g_test_add ("/wabiz/rest/docs", Fixture, NULL, fixture_setup, test_docs, fixture_teardown);
   g_test_add ("/wabiz/rest/routes", Fixture, NULL, fixture_setup, test_routes, fixture_teardown);
   g_test_add ("/wabiz/rest/bad-input", Fixture, NULL, fixture_setup, test_bad_input, fixture_teardown);

@@ -395,6 +395,7 @@ append_operation (GString    *out,
                   JsonObject *operation)
 {
   const char *summary = member_string (operation, "summary");
+  const char *description = member_string (operation, "description");
   JsonArray *security = member_array (operation, "security");
   JsonArray *parameters = member_array (operation, "parameters");
   JsonObject *body = resolve (doc, member_object (operation, "requestBody"));
@@ -409,6 +410,12 @@ append_operation (GString    *out,
     {
       g_string_append (out, "<p>");
       append_text (out, summary);
+      g_string_append (out, "</p>\n");
+    }
+  if (description != NULL)
+    {
+      g_string_append (out, "<p>");
+      append_text (out, description);
       g_string_append (out, "</p>\n");
     }
   g_string_append (out, security != NULL && json_array_get_length (security) == 0

@@ -68,8 +68,18 @@ char *
 _wabiz_rest_graph_error_text (const GError *error)
 {
   const char *title = wabiz_graph_error_get_title (error);
+  const char *details = wabiz_graph_error_get_details (error);
 
-  return g_strdup (title != NULL ? title : error->message);
+  /* Meta's title says what kind of refusal, its details (or its message
+   * for the user) why */
+  if (title != NULL && details != NULL && strstr (title, details) == NULL)
+    /* Translators: Meta's title for an error, then its reason */
+    return g_strdup_printf (_("%s: %s"), title, details);
+  if (title != NULL)
+    return g_strdup (title);
+  if (details != NULL)
+    return g_strdup (details);
+  return g_strdup (error->message);
 }
 
 static guint
@@ -93,6 +103,24 @@ graph_error_status (int code)
     default:
       return 422;
     }
+}
+
+void
+_wabiz_rest_reply_graph_error (SoupServerMessage *msg,
+                               const GError      *error,
+                               const char        *text)
+{
+  g_autofree char *reason = text == NULL ? _wabiz_rest_graph_error_text (error) : NULL;
+  g_autofree char *code = g_strdup_printf ("meta_%d", error->code);
+
+  if (text == NULL)
+    text = reason;
+  if (error->code == WABIZ_GRAPH_ERROR_TEMPLATE_MISSING)
+    wabiz_http_reply_error (msg, SOUP_STATUS_NOT_FOUND, "template_not_found", text);
+  else if (error->code == WABIZ_GRAPH_ERROR_REENGAGEMENT)
+    wabiz_http_reply_error (msg, 422, "window_closed", text);
+  else
+    wabiz_http_reply_error (msg, graph_error_status (error->code), code, text);
 }
 
 void
@@ -127,15 +155,7 @@ _wabiz_rest_reply_error (WabizRestRequest *request,
 
   if (error->domain == WABIZ_GRAPH_ERROR)
     {
-      g_autofree char *text = _wabiz_rest_graph_error_text (error);
-      g_autofree char *code = g_strdup_printf ("meta_%d", error->code);
-
-      if (error->code == WABIZ_GRAPH_ERROR_TEMPLATE_MISSING)
-        wabiz_http_reply_error (msg, SOUP_STATUS_NOT_FOUND, "template_not_found", text);
-      else if (error->code == WABIZ_GRAPH_ERROR_REENGAGEMENT)
-        wabiz_http_reply_error (msg, 422, "window_closed", text);
-      else
-        wabiz_http_reply_error (msg, graph_error_status (error->code), code, text);
+      _wabiz_rest_reply_graph_error (msg, error, NULL);
       return;
     }
 

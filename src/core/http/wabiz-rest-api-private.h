@@ -81,6 +81,10 @@ void        _wabiz_rest_reply_error            (WabizRestRequest   *request,
 /* The sentence a Graph error gives the caller: Meta's title and its
  * reason, when it gave one. */
 char       *_wabiz_rest_graph_error_text       (const GError       *error);
+/* A Graph error's status and code, with @text (NULL: Meta's reason). */
+void        _wabiz_rest_reply_graph_error      (SoupServerMessage  *msg,
+                                                const GError       *error,
+                                                const char         *text);
 
 /* reading a request: each answers the error itself and returns
  * NULL/FALSE when the input is not acceptable */

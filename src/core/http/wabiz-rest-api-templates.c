@@ -3,8 +3,12 @@
  * SPDX-License-Identifier: MIT
  *
  * POST /template/create: a template written by the caller (mode
- * "manual") is submitted to Meta for review, then kept in `templates`
- * with the id Meta gave it.
+ * "manual") is checked with WhatsApp's rules (wabiz-template-rules.h),
+ * so that what Meta would refuse is refused at once with the rule that
+ * says what to change; then it is submitted to Meta for review, kept in
+ * `templates` with the id and status Meta gave it, and the answer says
+ * that status (PENDING, APPROVED, REJECTED…). When Meta refuses, the
+ * answer carries Meta's reason.
  */
 
 #define G_LOG_DOMAIN "wabiz-rest-api"
@@ -14,6 +18,7 @@
 #include "wabiz-http-server.h"
 #include "wabiz-rest-api-private.h"
 #include "wabiz-store.h"
+#include "wabiz-template-rules.h"
 
 #include <glib/gi18n.h>
 
@@ -27,6 +32,7 @@ typedef struct
   char       *footer;       /* (nullable) */
   JsonObject *tmpl;         /* (owned) what Meta is sent */
   char       *meta_id;      /* (nullable) Meta's id for it */
+  char       *status;       /* (nullable) Meta's status for it */
   char       *mode;
 } Template;
 
@@ -40,35 +46,20 @@ template_free (Template *t)
   g_free (t->footer);
   g_clear_pointer (&t->tmpl, json_object_unref);
   g_free (t->meta_id);
+  g_free (t->status);
   g_free (t->mode);
   g_free (t);
 }
 
-static guint
-count_placeholders (const char *text,
-                    gboolean   *sequential)
+/* A string member of Meta's answer, or NULL */
+static const char *
+member_string (JsonObject *object,
+               const char *name)
 {
-  g_autoptr(GRegex) regex = g_regex_new ("\\{\\{\\s*([0-9]+)\\s*\\}\\}", 0, 0, NULL);
-  g_autoptr(GMatchInfo) match = NULL;
-  guint max = 0, count = 0;
-  guint64 seen = 0;
+  JsonNode *node = json_object_get_member (object, name);
 
-  g_regex_match (regex, text, 0, &match);
-  while (g_match_info_matches (match))
-    {
-      g_autofree char *number = g_match_info_fetch (match, 1);
-      guint n = (guint) g_ascii_strtoull (number, NULL, 10);
-
-      if (n >= 1 && n <= 63 && (seen & (G_GUINT64_CONSTANT (1) << n)) == 0)
-        {
-          seen |= G_GUINT64_CONSTANT (1) << n;
-          count++;
-        }
-      max = MAX (max, n);
-      g_match_info_next (match, NULL);
-    }
-  *sequential = (max == count);
-  return count;
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
+         ? json_node_get_string (node) : NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -131,8 +122,10 @@ store_template_cb (GObject      *object,
   json_builder_add_boolean_value (builder, TRUE);
   json_builder_set_member_name (builder, "template_name");
   json_builder_add_string_value (builder, t->name);
+  /* the old service said PENDING_REVIEW whatever happened; Meta may
+   * approve (or refuse) at once */
   json_builder_set_member_name (builder, "status");
-  json_builder_add_string_value (builder, "PENDING_REVIEW");
+  json_builder_add_string_value (builder, t->status);
   json_builder_set_member_name (builder, "mode");
   json_builder_add_string_value (builder, t->mode);
   json_builder_set_member_name (builder, "template_id");
@@ -159,22 +152,32 @@ create_template_cb (GObject      *object,
   WabizRestApi *self = request->self;
 
   answer = wabiz_graph_client_create_template_finish (WABIZ_GRAPH_CLIENT (object), result, &error);
+  if (answer == NULL && error->domain == WABIZ_GRAPH_ERROR && error->code > 0)
+    {
+      g_autofree char *reason = _wabiz_rest_graph_error_text (error);
+      /* Translators: a template's name, then Meta's reason */
+      g_autofree char *text = g_strdup_printf (_("Meta refused the template “%s”: %s"), t->name, reason);
+
+      _wabiz_rest_reply_graph_error (request->msg, error, text);
+      return;
+    }
   if (answer == NULL)
     {
       _wabiz_rest_reply_error (request, error);
       return;
     }
 
-  t->meta_id = g_strdup (json_object_has_member (answer, "id") &&
-                         JSON_NODE_HOLDS_VALUE (json_object_get_member (answer, "id"))
-                         ? json_object_get_string_member_with_default (answer, "id", NULL) : NULL);
+  t->meta_id = g_strdup (member_string (answer, "id"));
+  t->status = g_strdup (member_string (answer, "status"));
+  if (t->status == NULL)
+    t->status = g_strdup ("PENDING");
 
   components = json_node_init_array (json_node_alloc (), json_object_get_array_member (t->tmpl, "components"));
   params = g_new0 (const char *, 9);
   params[0] = g_strdup (t->name);
   params[1] = g_strdup (t->language);
   params[2] = g_strdup (t->category);
-  params[3] = g_strdup (json_object_get_string_member_with_default (answer, "status", NULL));
+  params[3] = g_strdup (t->status);
   params[4] = g_strdup (t->meta_id);
   params[5] = json_to_string (components, FALSE);
   params[6] = g_strdup (t->body);
@@ -264,6 +267,59 @@ build_template (const char *name,
 /* ------------------------------------------------------------------ */
 /* the call */
 
+/* The error code of a broken rule */
+static const char *
+problem_code (WabizTemplateProblem *problem)
+{
+  switch (problem->kind)
+    {
+    case WABIZ_TEMPLATE_PROBLEM_NAME_EMPTY:
+    case WABIZ_TEMPLATE_PROBLEM_NAME_TOO_LONG:
+    case WABIZ_TEMPLATE_PROBLEM_NAME_CHARACTERS:
+      return "invalid_name";
+    case WABIZ_TEMPLATE_PROBLEM_TEXT_EMPTY:
+    case WABIZ_TEMPLATE_PROBLEM_TEXT_TOO_LONG:
+    case WABIZ_TEMPLATE_PROBLEM_EXAMPLE_MISSING:
+    case WABIZ_TEMPLATE_PROBLEM_EXAMPLE_INVALID:
+      return g_str_equal (problem->field, "footer") ? "invalid_footer" : "invalid_body";
+    case WABIZ_TEMPLATE_PROBLEM_PLACEHOLDER_NOT_ALLOWED:
+      return "invalid_footer";
+    case WABIZ_TEMPLATE_PROBLEM_PLACEHOLDER_MALFORMED:
+    case WABIZ_TEMPLATE_PROBLEM_PLACEHOLDERS_NOT_IN_ORDER:
+    case WABIZ_TEMPLATE_PROBLEM_PLACEHOLDER_AT_START:
+    case WABIZ_TEMPLATE_PROBLEM_PLACEHOLDER_AT_END:
+    case WABIZ_TEMPLATE_PROBLEM_PLACEHOLDERS_ADJACENT:
+    case WABIZ_TEMPLATE_PROBLEM_TOO_FEW_WORDS:
+    case WABIZ_TEMPLATE_PROBLEM_TOO_MANY_PLACEHOLDERS:
+    default:
+      return "invalid_placeholders";
+    }
+}
+
+/* @ok: what a check of wabiz-template-rules.h returned. When it found a
+ * broken rule, answers 422 with the first one's code and every rule's
+ * sentence, and returns FALSE. */
+static gboolean
+check_rule (SoupServerMessage *msg,
+            gboolean           ok,
+            GPtrArray         *problems)
+{
+  g_autoptr(GString) text = NULL;
+
+  if (ok || problems->len == 0)
+    return TRUE;
+
+  text = g_string_new (NULL);
+  for (guint i = 0; i < problems->len; i++)
+    {
+      WabizTemplateProblem *problem = g_ptr_array_index (problems, i);
+
+      g_string_append_printf (text, "%s%s", i > 0 ? " " : "", problem->message);
+    }
+  wabiz_http_reply_error (msg, 422, problem_code (g_ptr_array_index (problems, 0)), text->str);
+  return FALSE;
+}
+
 /* The name, category and language every mode takes, checked: the
  * category upper-cased, or NULL when one is not acceptable. */
 static char *
@@ -273,14 +329,11 @@ check_head (SoupServerMessage *msg,
             const char        *language)
 {
   static const char *categories[] = { "UTILITY", "MARKETING", "AUTHENTICATION", NULL };
+  g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func ((GDestroyNotify) wabiz_template_problem_free);
   g_autofree char *upper = NULL;
 
-  if (!g_regex_match_simple ("^[a-z0-9_]+$", name, 0, 0))
-    {
-      wabiz_http_reply_error (msg, 422, "invalid_name",
-                              _("“name” may hold only lower-case letters, digits and underscores"));
-      return NULL;
-    }
+  if (!check_rule (msg, wabiz_template_check_name (name, problems), problems))
+    return NULL;
   upper = g_ascii_strup (category, -1);
   if (!g_strv_contains (categories, upper))
     {
@@ -310,22 +363,18 @@ create_manual (WabizRestApi      *self,
   g_autofree char *upper_category = NULL;
   g_autofree char *text = NULL;
   g_autofree char *footer = NULL;
-  const WabizRestField fields[] = { { "body_text", TRUE, 1024, &text }, { "footer_text", FALSE, 60, &footer } };
-  gboolean sequential = TRUE;
-  guint n_params;
+  const WabizRestField fields[] = {
+    { "body_text", TRUE, WABIZ_TEMPLATE_BODY_MAX, &text }, { "footer_text", FALSE, WABIZ_TEMPLATE_FOOTER_MAX, &footer },
+  };
+  g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func ((GDestroyNotify) wabiz_template_problem_free);
   Template *t;
 
   if ((upper_category = check_head (msg, name, category, language)) == NULL ||
-      !_wabiz_rest_get_strings (msg, body, fields, G_N_ELEMENTS (fields)))
+      !_wabiz_rest_get_strings (msg, body, fields, G_N_ELEMENTS (fields)) ||
+      !check_rule (msg, wabiz_template_check_body (text, NULL, problems), problems) ||
+      !check_rule (msg, wabiz_template_check_footer (footer, problems), problems))
     return;
 
-  n_params = count_placeholders (text, &sequential);
-  if (!sequential)
-    {
-      wabiz_http_reply_error (msg, 422, "invalid_placeholders",
-                              _("Placeholders in “body_text” must be numbered {{1}}, {{2}}… without gaps"));
-      return;
-    }
   if (self->graph == NULL)
     {
       wabiz_http_reply_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "sender_unavailable",
@@ -340,7 +389,8 @@ create_manual (WabizRestApi      *self,
   t->body = g_steal_pointer (&text);
   t->footer = g_steal_pointer (&footer);
   t->mode = g_strdup ("manual");
-  t->tmpl = build_template (name, language, t->category, t->body, n_params, t->footer);
+  t->tmpl = build_template (name, language, t->category, t->body, wabiz_template_count_placeholders (t->body),
+                            t->footer);
   submit (self, msg, t);
 }
 
