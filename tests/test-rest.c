@@ -26,7 +26,9 @@
 #include "wabiz-migrations.h"
 #include "wabiz-outbox.h"
 #include "wabiz-rest-api.h"
+#include "wabiz-sim-gemini.h"
 #include "wabiz-sim-server.h"
+#include "wabiz-template-rules.h"
 #include "wabiz-test-pg.h"
 #include "wabiz-webhook.h"
 #include "wabiz-webhook-parser.h"
@@ -699,10 +701,23 @@ test_examples (Fixture       *f,
     g_assert_cmpstr (jstring (listed, "data[0].components[1].text"), ==, "Powered by AI");
   }
 
-  /* 5. Create Template (AI Mode): not yet, and says so */
+  /* 5. Create Template (AI Mode): Gemini (the simulator's) writes the
+   * body from the context, WaBiz checks it, Meta gets it (without a
+   * Gemini key it is 503: /wabiz/rest/template-ai-fails) */
+  {
+    g_autoptr(WabizGeminiClient) gemini = wabiz_gemini_client_new (wabiz_sim_server_get_base_url (f->sim),
+                                                                   WABIZ_SIM_DEFAULT_GEMINI_KEY, NULL);
+
+    wabiz_rest_api_set_gemini (f->rest, gemini);
+  }
   post (f, "/template/create", "{\"name\": \"ai_generated_template\", \"category\": \"MARKETING\", \"language\": \"en\","
                                " \"mode\": \"ai\", \"context\": \"Product promotion for new smartphone launch\"}", &r5);
-  assert_error (&r5, 503, "ai_unavailable");
+  g_assert_cmpuint (r5.status, ==, 200);
+  assert_members (&r5, template_fields);
+  g_assert_cmpstr (json_object_get_string_member (object (&r5), "mode"), ==, "ai");
+  g_assert_cmpuint (strlen (json_object_get_string_member (object (&r5), "generated_body")), >, 0);
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM templates WHERE name = 'ai_generated_template'"
+                               " AND body_text IS NOT NULL"), ==, 1);
 
   /* 6. Send Template (Existing Template): once Meta approved it */
   wabiz_db_result_unref (sql (f, "UPDATE templates SET status = 'APPROVED' WHERE name = 'welcome_template'", 0, NULL));
@@ -2049,6 +2064,240 @@ test_database_away_sends (void)
   wabiz_db_close (db);
 }
 
+/* ------------------------------------------------------------------ */
+/* mode "ai": Gemini (the simulator's) writes the template */
+
+#define AI_CREATE(name, category, context) \
+  "{\"name\": \"" name "\", \"category\": \"" category "\", \"language\": \"en_US\"," \
+  " \"mode\": \"ai\", \"context\": \"" context "\"}"
+#define CAKE_CONTEXT "Tell a customer their cake order is ready to collect: first name, order number."
+
+/* Gives the REST API Gemini, as wabizd does with GEMINI_API_KEY */
+static WabizGeminiClient *
+give_gemini (Fixture    *f,
+             const char *key)
+{
+  WabizGeminiClient *gemini = wabiz_gemini_client_new (wabiz_sim_server_get_base_url (f->sim), key, NULL);
+
+  /* a short back-off: a long wait is Gemini's retryDelay */
+  wabiz_gemini_client_set_retry (gemini, 3, 20, 60000);
+  wabiz_rest_api_set_gemini (f->rest, gemini);
+  return gemini;
+}
+
+static void
+gemini_script (Fixture    *f,
+               const char *answers)
+{
+  g_autoptr(JsonNode) node = json_from_string (answers, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (node);
+  g_assert_true (wabiz_sim_server_add_gemini_answers (f->sim, json_node_get_array (node), &error));
+  g_assert_no_error (error);
+}
+
+static guint
+gemini_calls (Fixture *f)
+{
+  g_autoptr(JsonArray) calls = wabiz_sim_server_dup_gemini_requests (f->sim, 0);
+
+  return json_array_get_length (calls);
+}
+
+/* Nothing kept, nothing at Meta, for template @name */
+static void
+assert_no_template (Fixture    *f,
+                    const char *name)
+{
+  g_autofree char *path = g_strconcat (WABA_ID "/message_templates?name=", name, NULL);
+  g_autoptr(JsonNode) listed = graph_call (f, "GET", path, NULL, 200);
+  const char *p[] = { name };
+  g_autoptr(WabizDbResult) res = sql (f, "SELECT count(*) FROM templates WHERE name = $1", 1, p);
+
+  g_assert_cmpstr (wabiz_db_result_get_nth (res, 0, 0), ==, "0");
+  g_assert_null (jpath (listed, "data[0]"));
+}
+
+/* The answer to a template Gemini wrote: the old service's fields and
+ * generated_body, kept as written, at Meta with Gemini's example values */
+static void
+assert_ai_template (Fixture    *f,
+                    Reply      *reply,
+                    const char *name)
+{
+  const char *fields[] = { "success", "template_name", "status", "mode", "generated_body", "template_id",
+                           "stored_in_supabase", "example_values", "gemini_usage", NULL };
+  g_autofree char *path = g_strconcat (WABA_ID "/message_templates?name=", name, NULL);
+  g_autoptr(JsonNode) listed = NULL;
+  g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func ((GDestroyNotify) wabiz_template_problem_free);
+  JsonArray *examples;
+  const char *body;
+  const char *p[2];
+
+  if (reply->status != 200)
+    g_error ("mode ai answered %u: %s", reply->status, reply->text);
+  assert_members (reply, fields);
+  g_assert_true (json_object_get_boolean_member (object (reply), "success"));
+  g_assert_cmpstr (json_object_get_string_member (object (reply), "template_name"), ==, name);
+  g_assert_cmpstr (json_object_get_string_member (object (reply), "mode"), ==, "ai");
+  body = json_object_get_string_member (object (reply), "generated_body");
+  examples = json_object_get_array_member (object (reply), "example_values");
+  g_assert_true (wabiz_template_check_body (body, NULL, problems));
+  g_assert_cmpuint (json_array_get_length (examples), ==, wabiz_template_count_placeholders (body));
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (object (reply), "gemini_usage"),
+                                               "total_tokens"), >, 0);
+
+  /* kept as written, with Meta's id */
+  p[0] = name;
+  p[1] = body;
+  {
+    g_autoptr(WabizDbResult) res = sql (f, "SELECT meta_id FROM templates WHERE name = $1 AND body_text = $2", 2, p);
+
+    g_assert_cmpint (wabiz_db_result_get_n_rows (res), ==, 1);
+    g_assert_cmpstr (wabiz_db_result_get_nth (res, 0, 0), ==,
+                     json_object_get_string_member (object (reply), "template_id"));
+  }
+
+  /* Meta has the body and Gemini's example values */
+  listed = graph_call (f, "GET", path, NULL, 200);
+  g_assert_cmpstr (jstring (listed, "data[0].components[0].text"), ==, body);
+  g_assert_null (jpath (listed, "data[1]"));
+  {
+    JsonNode *sent = jpath (listed, "data[0].components[0].example.body_text[0]");
+
+    g_assert_nonnull (sent);
+    g_assert_true (JSON_NODE_HOLDS_ARRAY (sent));
+    g_assert_cmpuint (json_array_get_length (json_node_get_array (sent)), ==, json_array_get_length (examples));
+    for (guint i = 0; i < json_array_get_length (examples); i++)
+      g_assert_cmpstr (json_array_get_string_element (json_node_get_array (sent), i), ==,
+                       json_array_get_string_element (examples, i));
+  }
+}
+
+static void
+test_template_ai (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(WabizGeminiClient) gemini = give_gemini (f, WABIZ_SIM_DEFAULT_GEMINI_KEY);
+  g_auto(Reply) drafted = { 0 }, repaired = { 0 }, refused = { 0 }, malformed = { 0 };
+  g_autoptr(JsonArray) calls = NULL;
+
+  /* Written, checked, submitted and kept */
+  post (f, "/template/create", AI_CREATE ("cake_ready", "UTILITY", CAKE_CONTEXT), &drafted);
+  assert_ai_template (f, &drafted, "cake_ready");
+  g_assert_cmpuint (gemini_calls (f), ==, 1);
+
+  /* A draft that ends with a placeholder is asked for again; Meta only
+   * ever sees the repaired one */
+  wabiz_sim_server_reset (f->sim);
+  sim_config (f, "{\"template_review\": \"manual\"}");
+  gemini_script (f, "[{\"fault\": \"placeholder_at_end\"}]");
+  post (f, "/template/create", AI_CREATE ("cake_ready_again", "UTILITY", CAKE_CONTEXT), &repaired);
+  assert_ai_template (f, &repaired, "cake_ready_again");
+  calls = wabiz_sim_server_dup_gemini_requests (f->sim, 0);
+  g_assert_cmpuint (json_array_get_length (calls), ==, 2);
+  {
+    g_autoptr(JsonNode) second = json_node_init_object (json_node_alloc (), json_array_get_object_element (calls, 1));
+
+    g_assert_nonnull (strstr (jstring (second, "request.contents[2].parts[0].text"), "cannot end with a placeholder"));
+  }
+
+  /* Malformed JSON from Gemini: asked again too */
+  gemini_script (f, "[{\"fault\": \"malformed_json\"}]");
+  post (f, "/template/create", AI_CREATE ("cake_ready_json", "UTILITY", CAKE_CONTEXT), &malformed);
+  assert_ai_template (f, &malformed, "cake_ready_json");
+
+  /* Broken every time: refused after the bound, listing what is wrong;
+   * nothing kept, nothing at Meta */
+  gemini_script (f, "[{\"fault\": \"promotional\"}, {\"fault\": \"promotional\"}, {\"fault\": \"promotional\"}]");
+  post (f, "/template/create", AI_CREATE ("cake_promo", "UTILITY", CAKE_CONTEXT), &refused);
+  assert_error (&refused, 502, "ai_invalid_draft");
+  g_assert_nonnull (strstr (jstring (refused.body, "error.message"), "3 tries"));
+  g_assert_nonnull (strstr (jstring (refused.body, "error.message"), "reads as promotional"));
+  assert_no_template (f, "cake_promo");
+}
+
+static void
+test_template_ai_fails (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(WabizGeminiClient) gemini = give_gemini (f, WABIZ_SIM_DEFAULT_GEMINI_KEY);
+  g_autoptr(WabizGeminiClient) wrong = NULL;
+  g_auto(Reply) safety = { 0 }, cut = { 0 }, busy = { 0 }, down = { 0 }, wrong_key = { 0 }, auth = { 0 },
+                no_context = { 0 }, no_gemini = { 0 };
+  g_autoptr(JsonArray) calls = NULL;
+  g_autofree char *before = written (f);
+
+  /* SAFETY: the caller is told, nothing is kept */
+  gemini_script (f, "[{\"finish_reason\": \"SAFETY\"}]");
+  post (f, "/template/create", AI_CREATE ("cake_safety", "MARKETING", CAKE_CONTEXT), &safety);
+  assert_error (&safety, 422, "ai_declined");
+  g_assert_nonnull (strstr (jstring (safety.body, "error.message"), "SAFETY"));
+
+  /* MAX_TOKENS, twice: cut off, never half a template */
+  gemini_script (f, "[{\"finish_reason\": \"MAX_TOKENS\"}, {\"finish_reason\": \"MAX_TOKENS\"}]");
+  post (f, "/template/create", AI_CREATE ("cake_cut", "UTILITY", CAKE_CONTEXT), &cut);
+  assert_error (&cut, 502, "ai_failed");
+  g_assert_nonnull (strstr (jstring (cut.body, "error.message"), "cut off"));
+
+  /* 503 until the client gives up */
+  sim_config (f, "{\"gemini_fail_next\": [503, 503, 503]}");
+  post (f, "/template/create", AI_CREATE ("cake_down", "UTILITY", CAKE_CONTEXT), &down);
+  assert_error (&down, 503, "ai_unavailable");
+  g_assert_nonnull (strstr (jstring (down.body, "error.message"), "overloaded"));
+
+  /* a wrong key: 503, and the key is nowhere in the answer */
+  wrong = give_gemini (f, "AIzaNotTheRightKey0123456789");
+  post (f, "/template/create", AI_CREATE ("cake_key", "UTILITY", CAKE_CONTEXT), &wrong_key);
+  assert_error (&wrong_key, 503, "ai_unavailable");
+  g_assert_nonnull (strstr (jstring (wrong_key.body, "error.message"), "API key"));
+  g_assert_null (strstr (wrong_key.text, "AIzaNotTheRightKey"));
+
+  /* nothing of it was kept */
+  g_assert_cmpstr (written (f), ==, before);
+  assert_no_template (f, "cake_safety");
+  assert_no_template (f, "cake_cut");
+
+  /* AUTHENTICATION and a missing context never reach Gemini */
+  calls = wabiz_sim_server_dup_gemini_requests (f->sim, 0);
+  post (f, "/template/create", AI_CREATE ("login_code", "AUTHENTICATION", "A one-time login code."), &auth);
+  assert_error (&auth, 422, "invalid_category");
+  g_assert_nonnull (strstr (jstring (auth.body, "error.message"), "manual"));
+  post (f, "/template/create", "{\"name\": \"cake_ready\", \"category\": \"UTILITY\", \"language\": \"en\","
+                               " \"mode\": \"ai\"}", &no_context);
+  assert_error (&no_context, 422, "missing_field");
+  g_assert_cmpuint (gemini_calls (f), ==, json_array_get_length (calls));
+
+  /* without a Gemini key: 503, saying what to set */
+  wabiz_rest_api_set_gemini (f->rest, NULL);
+  post (f, "/template/create", AI_CREATE ("cake_ready", "UTILITY", CAKE_CONTEXT), &no_gemini);
+  assert_error (&no_gemini, 503, "ai_unavailable");
+  g_assert_nonnull (strstr (jstring (no_gemini.body, "error.message"), "GEMINI_API_KEY"));
+}
+
+static void
+test_template_ai_retry_delay (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(WabizGeminiClient) gemini = give_gemini (f, WABIZ_SIM_DEFAULT_GEMINI_KEY);
+  g_auto(Reply) reply = { 0 };
+  g_autoptr(JsonArray) list = NULL;
+  g_autoptr(JsonNode) calls = NULL;
+
+  /* 429 with Gemini's retryDelay, then a draft: the second call came no
+   * sooner than asked (the simulator's arrival times) */
+  gemini_script (f, "[{\"status\": 429, \"retry_delay\": \"1.5s\"}]");
+  post (f, "/template/create", AI_CREATE ("cake_after_quota", "UTILITY", CAKE_CONTEXT), &reply);
+  assert_ai_template (f, &reply, "cake_after_quota");
+  list = wabiz_sim_server_dup_gemini_requests (f->sim, 0);
+  calls = json_node_init_array (json_node_alloc (), list);
+  g_assert_cmpint (json_node_get_int (jpath (calls, "[0].status")), ==, 429);
+  g_assert_cmpint (json_node_get_int (jpath (calls, "[1].status")), ==, 200);
+  g_assert_cmpint (json_node_get_int (jpath (calls, "[1].monotonic_us")) -
+                   json_node_get_int (jpath (calls, "[0].monotonic_us")), >=, 1500 * 1000);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2073,6 +2322,10 @@ main (int   argc,
               fixture_teardown);
   g_test_add ("/wabiz/rest/meta-refuses", Fixture, NULL, fixture_setup, test_meta_refuses, fixture_teardown);
   g_test_add ("/wabiz/rest/send-bad-input", Fixture, NULL, fixture_setup, test_send_bad_input, fixture_teardown);
+  g_test_add ("/wabiz/rest/template-ai", Fixture, NULL, fixture_setup, test_template_ai, fixture_teardown);
+  g_test_add ("/wabiz/rest/template-ai-fails", Fixture, NULL, fixture_setup, test_template_ai_fails, fixture_teardown);
+  g_test_add ("/wabiz/rest/template-ai-retry-delay", Fixture, NULL, fixture_setup, test_template_ai_retry_delay,
+              fixture_teardown);
   g_test_add_func ("/wabiz/rest/no-key", test_no_key);
   g_test_add_func ("/wabiz/rest/database-away", test_database_away);
   g_test_add_func ("/wabiz/rest/database-away-sends", test_database_away_sends);

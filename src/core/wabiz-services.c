@@ -159,6 +159,14 @@ start_listening (WabizServices *self)
     g_signal_connect_object (self->webhook, "stored", G_CALLBACK (wabiz_webhook_processor_wake),
                              self->processor, G_CONNECT_SWAPPED);
   self->rest = wabiz_rest_api_new (self->db, self->outbox, self->graph, self->config->api_key);
+  if (self->config->gemini_api_key != NULL && *self->config->gemini_api_key != '\0')
+    {
+      g_autoptr (WabizGeminiClient) gemini = wabiz_gemini_client_new (self->config->gemini_url,
+                                                                      self->config->gemini_api_key,
+                                                                      self->config->gemini_model);
+
+      wabiz_rest_api_set_gemini (self->rest, gemini);
+    }
   self->http = wabiz_http_server_new (self->config->host, self->config->port);
   wabiz_webhook_attach (self->webhook, wabiz_http_server_get_soup_server (self->http));
   wabiz_rest_api_attach (self->rest, wabiz_http_server_get_soup_server (self->http));

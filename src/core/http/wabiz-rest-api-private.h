@@ -11,6 +11,7 @@
 #include <json-glib/json-glib.h>
 
 #include "wabiz-rest-api.h"
+#include "wabiz-template-ai.h"
 
 G_BEGIN_DECLS
 
@@ -33,6 +34,7 @@ struct _WabizRestApi
   WabizDb          *db;           /* (owned) */
   WabizOutbox      *outbox;       /* (owned) (nullable) */
   WabizGraphClient *graph;        /* (owned) (nullable) */
+  WabizTemplateAi  *template_ai;  /* (owned) (nullable) mode “ai” of /template/create */
   char             *api_key;      /* (owned) (nullable) */
   guint             send_timeout_ms;
   double            rate;

@@ -5,10 +5,12 @@
  * POST /template/create: a template written by the caller (mode
  * "manual") is checked with WhatsApp's rules (wabiz-template-rules.h),
  * so that what Meta would refuse is refused at once with the rule that
- * says what to change; then it is submitted to Meta for review, kept in
- * `templates` with the id and status Meta gave it, and the answer says
- * that status (PENDING, APPROVED, REJECTED…). When Meta refuses, the
- * answer carries Meta's reason.
+ * says what to change; a template of mode "ai" is written by Gemini from
+ * the caller's "context" (wabiz-template-ai.c: checked with the same
+ * rules, and asked for again while it breaks one). Then it is submitted
+ * to Meta for review, kept in `templates` with the id and status Meta
+ * gave it, and the answer says that status (PENDING, APPROVED,
+ * REJECTED…). When Meta refuses, the answer carries Meta's reason.
  */
 
 #define G_LOG_DOMAIN "wabiz-rest-api"
@@ -34,6 +36,8 @@ typedef struct
   char       *meta_id;      /* (nullable) Meta's id for it */
   char       *status;       /* (nullable) Meta's status for it */
   char       *mode;
+  char      **examples;     /* (owned) (nullable) mode ai: Gemini's example values */
+  WabizGeminiUsage usage;   /* mode ai: what writing it took */
 } Template;
 
 static void
@@ -48,6 +52,7 @@ template_free (Template *t)
   g_free (t->meta_id);
   g_free (t->status);
   g_free (t->mode);
+  g_strfreev (t->examples);
   g_free (t);
 }
 
@@ -132,6 +137,32 @@ store_template_cb (GObject      *object,
   json_builder_add_string_value (builder, t->meta_id);
   json_builder_set_member_name (builder, "stored_in_supabase");
   json_builder_add_boolean_value (builder, TRUE);
+  if (g_str_equal (t->mode, "ai"))
+    {
+      json_builder_set_member_name (builder, "generated_body");
+      json_builder_add_string_value (builder, t->body);
+      json_builder_set_member_name (builder, "generated_footer");
+      if (t->footer != NULL)
+        json_builder_add_string_value (builder, t->footer);
+      else
+        json_builder_add_null_value (builder);
+      json_builder_set_member_name (builder, "example_values");
+      json_builder_begin_array (builder);
+      for (guint i = 0; t->examples != NULL && t->examples[i] != NULL; i++)
+        json_builder_add_string_value (builder, t->examples[i]);
+      json_builder_end_array (builder);
+      json_builder_set_member_name (builder, "gemini_usage");
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "prompt_tokens");
+      json_builder_add_int_value (builder, t->usage.prompt_tokens);
+      json_builder_set_member_name (builder, "candidates_tokens");
+      json_builder_add_int_value (builder, t->usage.candidates_tokens);
+      json_builder_set_member_name (builder, "thoughts_tokens");
+      json_builder_add_int_value (builder, t->usage.thoughts_tokens);
+      json_builder_set_member_name (builder, "total_tokens");
+      json_builder_add_int_value (builder, t->usage.total_tokens);
+      json_builder_end_object (builder);
+    }
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
   wabiz_http_reply_json (request->msg, SOUP_STATUS_OK, root);
@@ -188,6 +219,17 @@ create_template_cb (GObject      *object,
   wabiz_db_run_in_thread (self->db, task, store_template_job);
 }
 
+/* Submits the request's template to Meta, then keeps it; answers the
+ * request (transfer full). */
+static void
+submit_request (WabizRestRequest *request)
+{
+  Template *t = request->data;
+
+  wabiz_graph_client_create_template_async (request->self->graph, t->tmpl, NULL, create_template_cb,
+                                            request);
+}
+
 /* Submits @t to Meta, then keeps it; answers the request. */
 static void
 submit (WabizRestApi      *self,
@@ -198,21 +240,22 @@ submit (WabizRestApi      *self,
 
   request->data = t;
   request->data_free = (GDestroyNotify) template_free;
-  wabiz_graph_client_create_template_async (self->graph, t->tmpl, NULL, create_template_cb, request);
+  submit_request (request);
 }
 
 /* ------------------------------------------------------------------ */
 /* what Meta is sent */
 
 /* {"name", "language", "category", "components": [BODY with an example
- * value per placeholder, FOOTER]} */
+ * value per placeholder (@examples, or made up), FOOTER]} */
 static JsonObject *
-build_template (const char *name,
-                const char *language,
-                const char *category,
-                const char *body,
-                guint       n_params,
-                const char *footer)
+build_template (const char         *name,
+                const char         *language,
+                const char         *category,
+                const char         *body,
+                guint               n_params,
+                const char * const *examples,
+                const char         *footer)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
@@ -242,7 +285,10 @@ build_template (const char *name,
         {
           g_autofree char *example = g_strdup_printf ("example %u", i);
 
-          json_builder_add_string_value (builder, example);
+          if (examples != NULL && g_strv_length ((char **) examples) >= i)
+            json_builder_add_string_value (builder, examples[i - 1]);
+          else
+            json_builder_add_string_value (builder, example);
         }
       json_builder_end_array (builder);
       json_builder_end_array (builder);
@@ -390,8 +436,166 @@ create_manual (WabizRestApi      *self,
   t->footer = g_steal_pointer (&footer);
   t->mode = g_strdup ("manual");
   t->tmpl = build_template (name, language, t->category, t->body, wabiz_template_count_placeholders (t->body),
-                            t->footer);
+                            NULL, t->footer);
   submit (self, msg, t);
+}
+
+/* What a failure to write the template tells the caller */
+static void
+reply_ai_error (SoupServerMessage *msg,
+                const GError      *error)
+{
+  if (error->domain == WABIZ_TEMPLATE_AI_ERROR)
+    {
+      switch (error->code)
+        {
+        case WABIZ_TEMPLATE_AI_ERROR_AUTHENTICATION:
+          wabiz_http_reply_error (msg, 422, "invalid_category", error->message);
+          return;
+        case WABIZ_TEMPLATE_AI_ERROR_RULES:
+          /* Gemini, not the caller, could not get it right */
+          wabiz_http_reply_error (msg, SOUP_STATUS_BAD_GATEWAY, "ai_invalid_draft", error->message);
+          return;
+        case WABIZ_TEMPLATE_AI_ERROR_INVALID:
+        default:
+          wabiz_http_reply_error (msg, 422, "invalid_context", error->message);
+          return;
+        }
+    }
+
+  if (error->domain == WABIZ_GEMINI_ERROR)
+    {
+      switch (error->code)
+        {
+        case WABIZ_GEMINI_ERROR_NO_KEY:
+        case WABIZ_GEMINI_ERROR_INVALID_KEY:
+        case WABIZ_GEMINI_ERROR_PERMISSION_DENIED:
+          wabiz_http_reply_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "ai_unavailable",
+                                  _("Gemini did not accept the API key this server is set up "
+                                    "with (GEMINI_API_KEY, or the key in Preferences): check it, "
+                                    "or use mode “manual”"));
+          return;
+        case WABIZ_GEMINI_ERROR_QUOTA:
+        case WABIZ_GEMINI_ERROR_UNAVAILABLE:
+        case WABIZ_GEMINI_ERROR_TIMEOUT:
+        case WABIZ_GEMINI_ERROR_NETWORK:
+        case WABIZ_GEMINI_ERROR_MODEL_NOT_FOUND:
+          wabiz_http_reply_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "ai_unavailable",
+                                  error->message);
+          return;
+        case WABIZ_GEMINI_ERROR_BLOCKED:
+        case WABIZ_GEMINI_ERROR_DECLINED:
+          wabiz_http_reply_error (msg, 422, "ai_declined", error->message);
+          return;
+        default:
+          wabiz_http_reply_error (msg, SOUP_STATUS_BAD_GATEWAY, "ai_failed", error->message);
+          return;
+        }
+    }
+
+  wabiz_http_reply_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal_error", error->message);
+}
+
+static void
+drafted_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(WabizRestRequest) request = user_data;
+  g_autoptr(WabizTemplateDraft) draft = NULL;
+  g_autoptr(GError) error = NULL;
+  Template *t = request->data;
+
+  draft = wabiz_template_ai_generate_finish (WABIZ_TEMPLATE_AI (object), result, &error);
+  if (draft == NULL)
+    {
+      g_debug ("No template %s from Gemini: %s", t->name, error->message);
+      reply_ai_error (request->msg, error);
+      return;
+    }
+
+  g_debug ("Gemini wrote template %s in %u rounds, %" G_GINT64_FORMAT " tokens", t->name,
+           draft->rounds, draft->usage.total_tokens);
+  t->body = g_steal_pointer (&draft->body);
+  t->footer = g_steal_pointer (&draft->footer);
+  t->examples = g_steal_pointer (&draft->examples);
+  t->usage = draft->usage;
+  t->tmpl = build_template (t->name, t->language, t->category, t->body,
+                            wabiz_template_count_placeholders (t->body),
+                            (const char * const *) t->examples, t->footer);
+  submit_request (g_steal_pointer (&request));
+}
+
+/* mode "ai": Gemini writes the body (and footer) from "context", what
+ * the template is for */
+static void
+create_ai (WabizRestApi      *self,
+           SoupServerMessage *msg,
+           JsonObject        *body,
+           const char        *name,
+           const char        *category,
+           const char        *language)
+{
+  g_autofree char *upper_category = NULL;
+  g_autofree char *context = NULL;
+  const WabizRestField fields[] = { { "context", TRUE, 4000, &context } };
+  WabizRestRequest *request;
+  Template *t;
+
+  if ((upper_category = check_head (msg, name, category, language)) == NULL ||
+      !_wabiz_rest_get_strings (msg, body, fields, G_N_ELEMENTS (fields)))
+    return;
+
+  if (g_str_equal (upper_category, "AUTHENTICATION"))
+    {
+      wabiz_http_reply_error (msg, 422, "invalid_category",
+                              _("Gemini does not write AUTHENTICATION templates: Meta gives them "
+                                "fixed wording; use mode “manual”"));
+      return;
+    }
+  if (self->template_ai == NULL)
+    {
+      wabiz_http_reply_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "ai_unavailable",
+                              _("Gemini is not set up on this server: set GEMINI_API_KEY to "
+                                "create templates with mode “ai”, or use mode “manual” with "
+                                "body_text"));
+      return;
+    }
+  if (self->graph == NULL)
+    {
+      wabiz_http_reply_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "sender_unavailable",
+                              _("Meta is not set up on this server"));
+      return;
+    }
+
+  t = g_new0 (Template, 1);
+  t->name = g_strdup (name);
+  t->language = g_strdup (language);
+  t->category = g_steal_pointer (&upper_category);
+  t->mode = g_strdup ("ai");
+
+  request = _wabiz_rest_request_new (self, msg);
+  request->data = t;
+  request->data_free = (GDestroyNotify) template_free;
+  wabiz_template_ai_generate_async (self->template_ai, t->name, t->category, t->language, context,
+                                    NULL, drafted_cb, request);
+}
+
+/**
+ * wabiz_rest_api_set_gemini:
+ * @gemini: (nullable): the client mode “ai” of /template/create writes
+ *   with; NULL: that mode answers 503
+ */
+void
+wabiz_rest_api_set_gemini (WabizRestApi      *self,
+                           WabizGeminiClient *gemini)
+{
+  g_return_if_fail (WABIZ_IS_REST_API (self));
+  g_return_if_fail (gemini == NULL || WABIZ_IS_GEMINI_CLIENT (gemini));
+
+  g_clear_object (&self->template_ai);
+  if (gemini != NULL)
+    self->template_ai = wabiz_template_ai_new (gemini);
 }
 
 void
@@ -417,9 +621,7 @@ _wabiz_rest_handle_template_create (WabizRestApi      *self,
   if (mode == NULL || g_str_equal (mode, "manual"))
     create_manual (self, msg, body, name, category, language);
   else if (g_str_equal (mode, "ai"))
-    wabiz_http_reply_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "ai_unavailable",
-                            _("Creating templates with Gemini (mode “ai”) is not available in this "
-                              "version yet; use mode “manual” with body_text"));
+    create_ai (self, msg, body, name, category, language);
   else
     wabiz_http_reply_error (msg, 422, "invalid_mode", _("“mode” must be “manual” or “ai”"));
 }

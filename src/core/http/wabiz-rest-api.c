@@ -376,6 +376,7 @@ wabiz_rest_api_dispose (GObject *object)
   g_clear_object (&self->db);
   g_clear_object (&self->outbox);
   g_clear_object (&self->graph);
+  g_clear_object (&self->template_ai);
 
   G_OBJECT_CLASS (wabiz_rest_api_parent_class)->dispose (object);
 }

@@ -8,6 +8,7 @@
 #include <libsoup/soup.h>
 
 #include "wabiz-db.h"
+#include "wabiz-gemini-client.h"
 #include "wabiz-graph-client.h"
 #include "wabiz-outbox.h"
 
@@ -35,6 +36,10 @@ void          wabiz_rest_api_set_send_timeout (WabizRestApi     *self,
 void          wabiz_rest_api_set_rate_limit   (WabizRestApi     *self,
                                                double            per_second,
                                                double            burst);
+/* The Gemini client that mode “ai” of /template/create writes with
+ * (nullable: that mode answers 503). */
+void          wabiz_rest_api_set_gemini       (WabizRestApi      *self,
+                                               WabizGeminiClient *gemini);
 /* The OpenAPI 3 document served at /openapi.json. */
 const char   *wabiz_rest_api_get_openapi      (void);
 
