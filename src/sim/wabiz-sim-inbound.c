@@ -6,8 +6,10 @@
  * ({"from", "name", "type", "<type>": {...}, "context", "referral",
  * "timestamp", "id"}, or {"messages": [spec, …]} for one webhook with
  * several messages) becomes a `messages` webhook shaped like Meta's,
- * delivered signed; media get a media object the business can download;
- * the sender's 24-hour window opens.
+ * delivered signed; media get a media object the business can download
+ * (a real file of its type unless "data" gives the bytes; "fail_next":
+ * [HTTP statuses] fails the next downloads, "hold": true holds them until
+ * wabiz_sim_server_release_media()); the sender's 24-hour window opens.
  */
 
 #define G_LOG_DOMAIN "wabiz-sim-inbound"
@@ -73,6 +75,46 @@ copy_member (JsonObject *object,
   return node != NULL ? json_node_copy (node) : NULL;
 }
 
+/* "fail_next": [status, …], each an HTTP error status */
+static gboolean
+parse_fail_next (const char  *type,
+                 JsonObject  *in,
+                 GArray     **out,
+                 GError     **error)
+{
+  JsonNode *node = in != NULL ? json_object_get_member (in, "fail_next") : NULL;
+  JsonArray *array;
+
+  *out = NULL;
+  if (node == NULL)
+    return TRUE;
+
+  array = JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+  if (array == NULL)
+    goto invalid;
+
+  *out = g_array_new (FALSE, FALSE, sizeof (guint));
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      gint64 status;
+
+      if (!wabiz_sim_node_is_int (element))
+        goto invalid;
+      status = json_node_get_int (element);
+      if (status < 400 || status > 599)
+        goto invalid;
+      g_array_append_val (*out, (guint) { status });
+    }
+  return TRUE;
+
+invalid:
+  g_clear_pointer (out, g_array_unref);
+  g_set_error (error, WABIZ_SIM_ERROR, WABIZ_SIM_ERROR_INVALID,
+               "%s.fail_next must be an array of HTTP error statuses (400-599)", type);
+  return FALSE;
+}
+
 static JsonObject *
 build_media (WabizSimServer  *self,
              const char      *type,
@@ -87,6 +129,7 @@ build_media (WabizSimServer  *self,
   const char *data = wabiz_sim_object_get_string (in, "data");
   gboolean voice = wabiz_sim_object_get_bool (in, "voice", FALSE);
   const char *mime_type = wabiz_sim_object_get_string (in, "mime_type");
+  g_autoptr(GArray) fail_next = NULL;
   WabizSimMedia *media = NULL;
   JsonObject *out;
 
@@ -95,6 +138,8 @@ build_media (WabizSimServer  *self,
       g_set_error (error, WABIZ_SIM_ERROR, WABIZ_SIM_ERROR_INVALID, "%s must be an object", type);
       return NULL;
     }
+  if (!parse_fail_next (type, in, &fail_next, error))
+    return NULL;
 
   if (existing != NULL)
     {
@@ -137,6 +182,14 @@ build_media (WabizSimServer  *self,
       media = _wabiz_sim_server_add_media (self, bytes, mime_type, filename);
       g_ptr_array_add (created, g_strdup (media->id));
     }
+
+  if (fail_next != NULL)
+    {
+      g_clear_pointer (&media->fail_next, g_array_unref);
+      media->fail_next = g_steal_pointer (&fail_next);
+    }
+  if (wabiz_sim_object_get_bool (in, "hold", FALSE))
+    media->held = TRUE;
 
   out = json_object_new ();
   if (caption != NULL && (g_str_equal (type, "image") || g_str_equal (type, "video") ||

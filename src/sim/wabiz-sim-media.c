@@ -10,12 +10,19 @@
  * Uploads may be 100 MB: the early handler turns off libsoup's chunk
  * list and collects the body into one buffer sized from Content-Length,
  * so the bytes are copied once; stored media are slices of it.
+ *
+ * What a simulated customer sends without bytes of its own is a real
+ * file of its type (tests/data/media, compiled in). A test can make the
+ * next downloads of a media fail with given HTTP statuses ("fail_next"),
+ * or hold them until wabiz_sim_server_release_media() ("hold"); the
+ * stats count lookups and whole downloads.
  */
 
 #define G_LOG_DOMAIN "wabiz-sim-media"
 
 #include "config.h"
 
+#include "wabiz-sim-resources.h"
 #include "wabiz-sim-server-private.h"
 
 #include <string.h>
@@ -24,6 +31,7 @@
 #define MB (1024 * KB)
 #define MAX_UPLOAD_BYTES (100 * MB + 256 * KB)   /* the largest file plus form overhead */
 #define UPLOAD_DATA_KEY "wabiz-sim-upload"
+#define MEDIA_RESOURCES "/org/example/WaBiz/sim/media/"
 
 typedef struct
 {
@@ -66,31 +74,7 @@ static const MediaType media_types[] = {
 
 #define STATIC_STICKER_MAX (100 * KB)
 
-/* Tiny real files (8×8 pixels, made for this simulator) so that what a
- * simulated customer sends can be decoded and shown. */
-static const guint8 placeholder_jpeg[] = {
-  0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00,
-  0x01, 0x00, 0x01, 0x00, 0x00, 0xff, 0xdb, 0x00, 0x43, 0x00, 0x06, 0x04, 0x05, 0x06, 0x05,
-  0x04, 0x06, 0x06, 0x05, 0x06, 0x07, 0x07, 0x06, 0x08, 0x0a, 0x10, 0x0a, 0x0a, 0x09, 0x09,
-  0x0a, 0x14, 0x0e, 0x0f, 0x0c, 0x10, 0x17, 0x14, 0x18, 0x18, 0x17, 0x14, 0x16, 0x16, 0x1a,
-  0x1d, 0x25, 0x1f, 0x1a, 0x1b, 0x23, 0x1c, 0x16, 0x16, 0x20, 0x2c, 0x20, 0x23, 0x26, 0x27,
-  0x29, 0x2a, 0x29, 0x19, 0x1f, 0x2d, 0x30, 0x2d, 0x28, 0x30, 0x25, 0x28, 0x29, 0x28, 0xff,
-  0xdb, 0x00, 0x43, 0x01, 0x07, 0x07, 0x07, 0x0a, 0x08, 0x0a, 0x13, 0x0a, 0x0a, 0x13, 0x28,
-  0x1a, 0x16, 0x1a, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28,
-  0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28,
-  0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28,
-  0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0x28, 0xff, 0xc0,
-  0x00, 0x11, 0x08, 0x00, 0x08, 0x00, 0x08, 0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03,
-  0x11, 0x01, 0xff, 0xc4, 0x00, 0x15, 0x00, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05, 0xff, 0xc4, 0x00, 0x14, 0x10,
-  0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-  0x00, 0x00, 0xff, 0xc4, 0x00, 0x15, 0x01, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05, 0x07, 0xff, 0xc4, 0x00, 0x14,
-  0x11, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-  0x00, 0x00, 0x00, 0xff, 0xda, 0x00, 0x0c, 0x03, 0x01, 0x00, 0x02, 0x11, 0x03, 0x11, 0x00,
-  0x3f, 0x00, 0xb2, 0x00, 0x24, 0x99, 0xff, 0xd9
-};
-
+/* An 8×8 PNG, for image/png (the compiled-in photo is a JPEG). */
 static const guint8 placeholder_png[] = {
   0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44,
   0x52, 0x00, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x08, 0x01, 0x03, 0x00, 0x00, 0x00, 0xfe,
@@ -99,22 +83,6 @@ static const guint8 placeholder_png[] = {
   0x40, 0x05, 0x00, 0x00, 0x10, 0x00, 0x01, 0xa1, 0xc5, 0x21, 0xc1, 0x00, 0x00, 0x00, 0x00,
   0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82
 };
-
-static const guint8 placeholder_webp[] = {
-  0x52, 0x49, 0x46, 0x46, 0x38, 0x00, 0x00, 0x00, 0x57, 0x45, 0x42, 0x50, 0x56, 0x50, 0x38,
-  0x20, 0x2c, 0x00, 0x00, 0x00, 0x90, 0x01, 0x00, 0x9d, 0x01, 0x2a, 0x08, 0x00, 0x08, 0x00,
-  0x02, 0x00, 0x34, 0x25, 0xa0, 0x02, 0x74, 0xba, 0x00, 0x03, 0x98, 0x00, 0xfe, 0xe2, 0x46,
-  0xbf, 0x1b, 0xb2, 0xce, 0x1c, 0x1e, 0xff, 0xec, 0x66, 0xff, 0xe8, 0xcd, 0xff, 0xd1, 0x9b,
-  0xfa, 0xca, 0x00, 0x00
-};
-
-static const char placeholder_pdf[] =
-  "%PDF-1.4\n"
-  "1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n"
-  "2 0 obj <</Type /Pages /Kids [3 0 R] /Count 1>> endobj\n"
-  "3 0 obj <</Type /Page /Parent 2 0 R /MediaBox [0 0 200 200]>> endobj\n"
-  "trailer <</Root 1 0 R>>\n"
-  "%%EOF\n";
 
 static void
 upload_free (Upload *upload)
@@ -132,28 +100,61 @@ _wabiz_sim_media_free (WabizSimMedia *media)
   g_clear_pointer (&media->data, g_bytes_unref);
   g_free (media->sha256_hex);
   g_free (media->sha256_b64);
+  g_clear_pointer (&media->fail_next, g_array_unref);
+
+  /* downloads held for media deleted meanwhile: not found any more */
+  for (guint i = 0; media->waiting != NULL && i < media->waiting->len; i++)
+    {
+      SoupServerMessage *msg = g_ptr_array_index (media->waiting, i);
+
+      g_signal_handlers_disconnect_by_data (msg, media);
+      soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+      soup_server_message_unpause (msg);
+    }
+  g_clear_pointer (&media->waiting, g_ptr_array_unref);
   g_free (media);
+}
+
+static GBytes *
+lookup_media_file (const char *name)
+{
+  g_autofree char *path = g_strconcat (MEDIA_RESOURCES, name, NULL);
+  GBytes *bytes = g_resource_lookup_data (wabiz_sim_get_resource (), path,
+                                          G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+
+  g_assert (bytes != NULL);
+  return bytes;
 }
 
 /**
  * _wabiz_sim_placeholder_media:
  *
- * Returns: (transfer full): small content of the given type, for media
- *   a simulated customer sends without giving bytes
+ * Returns: (transfer full): a real file of the given type (see
+ *   tests/data/media/README.md), for media a simulated customer sends
+ *   without giving bytes; a line of text for types without one
  */
 GBytes *
 _wabiz_sim_placeholder_media (const char *mime_type)
 {
+  static const struct
+  {
+    const char *mime_type;
+    const char *file;
+  } files[] = {
+    { "image/jpeg", "photo.jpg" },
+    { "image/webp", "sticker.webp" },
+    { "audio/ogg", "voice.ogg" },
+    { "audio/mpeg", "audio.mp3" },
+    { "video/mp4", "video.mp4" },
+    { "application/pdf", "document.pdf" },
+  };
   char *text;
 
-  if (g_str_has_prefix (mime_type, "image/jpeg"))
-    return g_bytes_new_static (placeholder_jpeg, sizeof placeholder_jpeg);
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    if (g_str_has_prefix (mime_type, files[i].mime_type))
+      return lookup_media_file (files[i].file);
   if (g_str_has_prefix (mime_type, "image/png"))
     return g_bytes_new_static (placeholder_png, sizeof placeholder_png);
-  if (g_str_has_prefix (mime_type, "image/webp"))
-    return g_bytes_new_static (placeholder_webp, sizeof placeholder_webp);
-  if (g_str_has_prefix (mime_type, "application/pdf"))
-    return g_bytes_new_static (placeholder_pdf, sizeof placeholder_pdf - 1);
 
   text = g_strdup_printf ("wabiz-sim placeholder %s\n", mime_type);
   return g_bytes_new_take (text, strlen (text));
@@ -501,6 +502,7 @@ _wabiz_sim_server_handle_media (WabizSimServer    *self,
       json_object_set_int_member (answer, "file_size", g_bytes_get_size (media->data));
       json_object_set_string_member (answer, "id", media->id);
       wabiz_sim_reply_object (msg, SOUP_STATUS_OK, answer);
+      self->n_media_lookups++;
     }
   else if (method == SOUP_METHOD_DELETE)
     {
@@ -511,6 +513,70 @@ _wabiz_sim_server_handle_media (WabizSimServer    *self,
   else
     {
       _wabiz_sim_reply_object_not_found (msg, media->id);
+    }
+}
+
+static void
+serve_media (WabizSimServer    *self,
+             SoupServerMessage *msg,
+             WabizSimMedia     *media)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+
+  soup_message_headers_replace (headers, "Content-Type", media->mime_type);
+  if (media->filename != NULL)
+    {
+      g_autoptr(GHashTable) params = g_hash_table_new (g_str_hash, g_str_equal);
+
+      g_hash_table_insert (params, "filename", media->filename);
+      soup_message_headers_set_content_disposition (headers, "attachment", params);
+    }
+
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_message_body_append_bytes (soup_server_message_get_response_body (msg), media->data);
+  media->n_downloads++;
+  self->n_media_downloads++;
+}
+
+static void
+waiting_gone_cb (SoupServerMessage *msg,
+                 gpointer           user_data)
+{
+  WabizSimMedia *media = user_data;
+
+  /* the client went away while held */
+  g_signal_handlers_disconnect_by_data (msg, media);
+  g_ptr_array_remove (media->waiting, msg);
+}
+
+/* Held downloads wait, paused, in media->waiting. */
+static void
+hold_download (WabizSimMedia     *media,
+               SoupServerMessage *msg)
+{
+  if (media->waiting == NULL)
+    media->waiting = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_ptr_array_add (media->waiting, g_object_ref (msg));
+  g_signal_connect (msg, "disconnected", G_CALLBACK (waiting_gone_cb), media);
+  g_signal_connect (msg, "finished", G_CALLBACK (waiting_gone_cb), media);
+  soup_server_message_pause (msg);
+}
+
+/* Answers the held downloads with the bytes. */
+static void
+release_downloads (WabizSimServer *self,
+                   WabizSimMedia  *media)
+{
+  g_autoptr(GPtrArray) waiting = g_steal_pointer (&media->waiting);
+
+  for (guint i = 0; waiting != NULL && i < waiting->len; i++)
+    {
+      SoupServerMessage *msg = g_ptr_array_index (waiting, i);
+
+      g_signal_handlers_disconnect_by_data (msg, media);
+      serve_media (self, msg, media);
+      soup_server_message_unpause (msg);
     }
 }
 
@@ -530,7 +596,6 @@ _wabiz_sim_server_handle_download (WabizSimServer    *self,
   const char *expiry = query != NULL ? g_hash_table_lookup (query, "ext") : NULL;
   const char *hash = query != NULL ? g_hash_table_lookup (query, "hash") : NULL;
   g_autofree char *signature = NULL;
-  SoupMessageHeaders *headers;
   WabizSimMedia *media;
   gint64 expiry_s;
 
@@ -561,16 +626,57 @@ _wabiz_sim_server_handle_download (WabizSimServer    *self,
       return;
     }
 
-  headers = soup_server_message_get_response_headers (msg);
-  soup_message_headers_replace (headers, "Content-Type", media->mime_type);
-  if (media->filename != NULL)
+  if (media->fail_next != NULL && media->fail_next->len > 0)
     {
-      g_autoptr(GHashTable) params = g_hash_table_new (g_str_hash, g_str_equal);
+      guint status = g_array_index (media->fail_next, guint, 0);
 
-      g_hash_table_insert (params, "filename", media->filename);
-      soup_message_headers_set_content_disposition (headers, "attachment", params);
+      g_array_remove_index (media->fail_next, 0);
+      g_debug ("Failing a download of media %s with %u, as asked", media_id, status);
+      soup_server_message_set_status (msg, status, NULL);
+      return;
     }
 
-  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-  soup_message_body_append_bytes (soup_server_message_get_response_body (msg), media->data);
+  if (media->held)
+    {
+      g_debug ("Holding a download of media %s", media_id);
+      hold_download (media, msg);
+      return;
+    }
+
+  serve_media (self, msg, media);
+}
+
+/* Adds the media counters to the `media` object of the stats. */
+void
+_wabiz_sim_server_media_stats (WabizSimServer *self,
+                               JsonObject     *media)
+{
+  json_object_set_int_member (media, "lookups", self->n_media_lookups);
+  json_object_set_int_member (media, "downloads", self->n_media_downloads);
+}
+
+/**
+ * wabiz_sim_server_release_media:
+ * @media_id: a media made by an inbound message with `"hold": true`
+ *
+ * Lets its downloads through: those waiting are answered now.
+ *
+ * Returns: %FALSE if the simulator has no such media
+ */
+gboolean
+wabiz_sim_server_release_media (WabizSimServer *self,
+                                const char     *media_id)
+{
+  WabizSimMedia *media;
+
+  g_return_val_if_fail (WABIZ_IS_SIM_SERVER (self), FALSE);
+  g_return_val_if_fail (media_id != NULL, FALSE);
+
+  media = g_hash_table_lookup (self->media, media_id);
+  if (media == NULL)
+    return FALSE;
+
+  media->held = FALSE;
+  release_downloads (self, media);
+  return TRUE;
 }

@@ -71,6 +71,10 @@ typedef struct
   GBytes *data;
   char   *sha256_hex;
   char   *sha256_b64;
+  GArray *fail_next;      /* (owned) (nullable) of guint: statuses for the next downloads */
+  gboolean held;          /* downloads wait until wabiz_sim_server_release_media() */
+  GPtrArray *waiting;     /* (owned) (nullable) of SoupServerMessage: held downloads */
+  guint   n_downloads;    /* served whole */
 } WabizSimMedia;
 
 typedef struct
@@ -125,6 +129,8 @@ struct _WabizSimServer
   guint64           n_accepted;
   guint64           n_rejected;
   guint64           n_inbound;
+  guint64           n_media_lookups;        /* GET /{media-id} answered */
+  guint64           n_media_downloads;      /* media bytes served whole */
   guint64           n_gemini;
   guint64           n_gemini_injected;
 };
@@ -190,6 +196,8 @@ void              _wabiz_sim_server_handle_download     (WabizSimServer    *self
                                                          SoupServerMessage *msg,
                                                          const char        *media_id,
                                                          GHashTable        *query);
+void              _wabiz_sim_server_media_stats         (WabizSimServer    *self,
+                                                         JsonObject        *media);
 
 /* wabiz-sim-templates.c */
 void              _wabiz_sim_template_free              (WabizSimTemplate  *tpl);

@@ -1962,7 +1962,7 @@ wabiz_sim_server_clear_ledger (WabizSimServer *self)
  * wabiz_sim_server_dup_stats:
  *
  * Returns: (transfer full): `messages` (accepted, rejected), `inbound`,
- *   `media` (count, bytes), `templates`, `gemini` (requests,
+ *   `media` (count, bytes, lookups, downloads), `templates`, `gemini` (requests,
  *   injected_failures) and `webhooks` counters
  */
 JsonObject *
@@ -1991,6 +1991,7 @@ wabiz_sim_server_dup_stats (WabizSimServer *self)
   json_object_set_int_member (messages, "rejected", self->n_rejected);
   json_object_set_int_member (media, "count", g_hash_table_size (self->media));
   json_object_set_int_member (media, "bytes", bytes);
+  _wabiz_sim_server_media_stats (self, media);
   json_object_set_int_member (gemini, "requests", self->n_gemini);
   json_object_set_int_member (gemini, "injected_failures", self->n_gemini_injected);
 
@@ -2041,6 +2042,8 @@ wabiz_sim_server_reset (WabizSimServer *self)
   self->n_accepted = 0;
   self->n_rejected = 0;
   self->n_inbound = 0;
+  self->n_media_lookups = 0;
+  self->n_media_downloads = 0;
   self->n_gemini = 0;
   self->n_gemini_injected = 0;
 }

@@ -68,6 +68,8 @@ JsonArray        *wabiz_sim_server_dup_ledger            (WabizSimServer  *self,
                                                           guint64          since);
 void              wabiz_sim_server_clear_ledger          (WabizSimServer  *self);
 JsonObject       *wabiz_sim_server_dup_stats             (WabizSimServer  *self);
+gboolean          wabiz_sim_server_release_media         (WabizSimServer  *self,
+                                                          const char      *media_id);
 void              wabiz_sim_server_reset                 (WabizSimServer  *self);
 
 G_END_DECLS
