@@ -53,6 +53,7 @@ struct _WabizServices
   WabizGraphClient      *graph;     /* (owned) (nullable) */
   WabizOutbox           *outbox;    /* (owned) (nullable) */
   WabizWebhookProcessor *processor; /* (owned) (nullable) */
+  WabizMediaFetcher     *media;     /* (owned) (nullable) */
   WabizWebhook          *webhook;   /* (owned) (nullable) */
   WabizRestApi          *rest;      /* (owned) (nullable) */
   WabizHttpServer       *http;      /* (owned) (nullable) */
@@ -209,6 +210,16 @@ start_services (WabizServices *self)
   if (config->phone_number_id != NULL && *config->phone_number_id != '\0')
     self->processor = wabiz_webhook_processor_new (self->db, config->phone_number_id);
 
+  /* customers' files, fetched once their messages are stored (here or
+   * by another processor) */
+  self->media = wabiz_media_fetcher_new (self->db, self->graph, NULL);
+  if (self->processor != NULL)
+    g_signal_connect_object (self->processor, "processed", G_CALLBACK (wabiz_media_fetcher_wake),
+                             self->media, G_CONNECT_SWAPPED);
+  if (self->listener != NULL)
+    g_signal_connect_object (self->listener, "changed::messages",
+                             G_CALLBACK (wabiz_media_fetcher_wake), self->media, G_CONNECT_SWAPPED);
+
   if (self->flags & WABIZ_SERVICES_LISTEN)
     {
       if (config->app_secret == NULL || *config->app_secret == '\0')
@@ -222,7 +233,10 @@ start_services (WabizServices *self)
     }
 
   if (self->processor != NULL && (self->flags & WABIZ_SERVICES_PROCESS))
-    wabiz_webhook_processor_start (self->processor);
+    {
+      wabiz_webhook_processor_start (self->processor);
+      wabiz_media_fetcher_start (self->media);
+    }
   if (self->graph != NULL && (self->flags & WABIZ_SERVICES_SEND))
     wabiz_outbox_start (self->outbox);
   else if (self->flags & WABIZ_SERVICES_SEND)
@@ -375,6 +389,7 @@ typedef enum
   STOP_HTTP,
   STOP_OUTBOX,
   STOP_PROCESSOR,
+  STOP_MEDIA,
   STOP_DATABASE,
   STOP_DONE,
 } StopStep;
@@ -404,6 +419,7 @@ finish_stop (WabizServices *self,
   g_clear_object (&self->rest);
   g_clear_object (&self->webhook);
   g_clear_object (&self->processor);
+  g_clear_object (&self->media);
   g_clear_object (&self->outbox);
   g_clear_object (&self->graph);
   g_clear_object (&self->listener);
@@ -500,6 +516,17 @@ processor_stopped_cb (GObject      *object,
 }
 
 static void
+media_stopped_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr (WabizServices) self = user_data;
+
+  wabiz_media_fetcher_stop_finish (WABIZ_MEDIA_FETCHER (object), result, NULL);
+  step_done (self, STOP_MEDIA);
+}
+
+static void
 stop_next (WabizServices *self)
 {
   StopStep step = GPOINTER_TO_UINT (g_task_get_task_data (self->stopping));
@@ -533,6 +560,16 @@ stop_next (WabizServices *self)
           return;
         }
       step_done (self, STOP_PROCESSOR);
+      return;
+
+    case STOP_MEDIA:
+      /* downloads in flight are handed back for the next start */
+      if (self->media != NULL)
+        {
+          wabiz_media_fetcher_stop_async (self->media, NULL, media_stopped_cb, g_object_ref (self));
+          return;
+        }
+      step_done (self, STOP_MEDIA);
       return;
 
     case STOP_DATABASE:
@@ -597,6 +634,7 @@ wabiz_services_dispose (GObject *object)
   g_clear_object (&self->rest);
   g_clear_object (&self->webhook);
   g_clear_object (&self->processor);
+  g_clear_object (&self->media);
   g_clear_object (&self->outbox);
   g_clear_object (&self->graph);
   g_clear_object (&self->listener);
@@ -892,6 +930,15 @@ wabiz_services_get_processor (WabizServices *self)
 {
   g_return_val_if_fail (WABIZ_IS_SERVICES (self), NULL);
   return self->processor;
+}
+
+/* Customers' files: their state, the files, a retry (the store:
+ * wabiz_media_fetcher_get_store()) */
+WabizMediaFetcher *
+wabiz_services_get_media_fetcher (WabizServices *self)
+{
+  g_return_val_if_fail (WABIZ_IS_SERVICES (self), NULL);
+  return self->media;
 }
 
 WabizWebhook *

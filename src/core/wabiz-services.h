@@ -12,6 +12,7 @@
 #include "wabiz-db.h"
 #include "wabiz-graph-client.h"
 #include "wabiz-http-server.h"
+#include "wabiz-media-fetcher.h"
 #include "wabiz-outbox.h"
 #include "wabiz-rest-api.h"
 #include "wabiz-webhook-processor.h"
@@ -92,6 +93,7 @@ WabizDbListener       *wabiz_services_get_listener       (WabizServices        *
 WabizGraphClient      *wabiz_services_get_graph          (WabizServices        *self);
 WabizOutbox           *wabiz_services_get_outbox         (WabizServices        *self);
 WabizWebhookProcessor *wabiz_services_get_processor      (WabizServices        *self);
+WabizMediaFetcher     *wabiz_services_get_media_fetcher  (WabizServices        *self);
 WabizWebhook          *wabiz_services_get_webhook        (WabizServices        *self);
 WabizRestApi          *wabiz_services_get_rest           (WabizServices        *self);
 WabizHttpServer       *wabiz_services_get_http           (WabizServices        *self);
