@@ -31,9 +31,10 @@ struct _WabizDbResult
 
 struct _WabizDbConn
 {
-  WabizDb *db;           /* (unowned) */
+  WabizDb *db;           /* (unowned); (owned) for a connection of its own */
   PGconn     *pg;        /* (owned) (nullable) */
   gboolean    in_transaction;
+  gboolean    own;       /* outside the pool: never reconnects by itself */
   GHashTable *prepared;  /* (owned): SQL text → name of its statement on pg */
 };
 
@@ -300,6 +301,18 @@ conn_ensure (WabizDbConn *conn,
   if (conn->pg != NULL && PQstatus (conn->pg) == CONNECTION_OK)
     return TRUE;
 
+  /* a connection of its own stays one session: a new one would hold
+   * none of what the old one held (a session lock) */
+  if (conn->own)
+    {
+      g_autofree char *reason = first_line (conn->pg != NULL ? PQerrorMessage (conn->pg) : NULL);
+
+      g_set_error (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE,
+                   _("The connection to the database was lost (%s). WaBiz will reconnect; try again in a moment."),
+                   reason);
+      return FALSE;
+    }
+
   return conn_connect (conn, error);
 }
 
@@ -394,7 +407,7 @@ conn_exec (WabizDbConn        *conn,
 
   /* The server dropped an idle connection: the statement never ran.
    * Outside a transaction it is safe to reconnect and send it again. */
-  if (!result_ok (res) && PQstatus (conn->pg) == CONNECTION_BAD && !conn->in_transaction)
+  if (!result_ok (res) && PQstatus (conn->pg) == CONNECTION_BAD && !conn->in_transaction && !conn->own)
     {
       PQclear (res);
       g_debug ("Connection to %s was lost, reconnecting", conn->db->description);
@@ -559,6 +572,48 @@ conn_free (WabizDbConn *conn)
   g_clear_pointer (&conn->pg, PQfinish);
   g_clear_pointer (&conn->prepared, g_hash_table_unref);
   g_free (conn);
+}
+
+/**
+ * wabiz_db_open_connection:
+ *
+ * A connection of its own, outside the pool, for what belongs to one
+ * session (a session advisory lock): it never reconnects by itself, so
+ * once the server drops it every call on it fails with
+ * %WABIZ_DB_ERROR_UNAVAILABLE and its owner knows the session is gone.
+ * Blocks: worker threads only. Close it with wabiz_db_conn_close().
+ */
+WabizDbConn *
+wabiz_db_open_connection (WabizDb  *self,
+                          GError  **error)
+{
+  WabizDbConn *conn;
+
+  g_return_val_if_fail (WABIZ_IS_DB (self), NULL);
+
+  conn = g_new0 (WabizDbConn, 1);
+  conn->db = g_object_ref (self);
+  conn->prepared = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  if (!conn_connect (conn, error))
+    {
+      wabiz_db_conn_close (conn);
+      return NULL;
+    }
+  conn->own = TRUE;
+  return conn;
+}
+
+/* Closes a connection of wabiz_db_open_connection() */
+void
+wabiz_db_conn_close (WabizDbConn *conn)
+{
+  WabizDb *db;
+
+  g_return_if_fail (conn != NULL);
+
+  db = conn->db;
+  conn_free (conn);
+  g_object_unref (db);
 }
 
 /* ------------------------------------------------------------------ */

@@ -97,6 +97,7 @@ gboolean       wabiz_db_conn_commit    (WabizDbConn        *conn,
 void           wabiz_db_conn_rollback  (WabizDbConn        *conn);
 /* the libpq connection, for COPY and the like */
 gpointer       wabiz_db_conn_get_pgconn (WabizDbConn       *conn);
+void           wabiz_db_conn_close     (WabizDbConn        *conn);
 
 #define WABIZ_TYPE_DB (wabiz_db_get_type ())
 G_DECLARE_FINAL_TYPE (WabizDb, wabiz_db, WABIZ, DB, GObject)
@@ -145,6 +146,10 @@ WabizDbResult *wabiz_db_query_sync       (WabizDb             *self,
                                           int                  n_params,
                                           const char * const  *params,
                                           GCancellable        *cancellable,
+                                          GError             **error);
+/* A connection outside the pool that never reconnects by itself, for a
+ * session lock; blocks (worker threads only) */
+WabizDbConn   *wabiz_db_open_connection  (WabizDb             *self,
                                           GError             **error);
 void           wabiz_db_close            (WabizDb             *self);
 
