@@ -2228,6 +2228,7 @@ test_template_ai_fails (Fixture       *f,
                 no_context = { 0 }, no_gemini = { 0 };
   g_autoptr(JsonArray) calls = NULL;
   g_autofree char *before = written (f);
+  g_autofree char *after = NULL;
 
   /* SAFETY: the caller is told, nothing is kept */
   gemini_script (f, "[{\"finish_reason\": \"SAFETY\"}]");
@@ -2255,7 +2256,8 @@ test_template_ai_fails (Fixture       *f,
   g_assert_null (strstr (wrong_key.text, "AIzaNotTheRightKey"));
 
   /* nothing of it was kept */
-  g_assert_cmpstr (written (f), ==, before);
+  after = written (f);
+  g_assert_cmpstr (after, ==, before);
   assert_no_template (f, "cake_safety");
   assert_no_template (f, "cake_cut");
 
