@@ -1460,6 +1460,337 @@ test_file_crash (Fixture       *f,
   wabiz_test_rm_rf (dir);
 }
 
+/* ------------------------------------------------------------------ */
+/* one sender, for real */
+
+/* The application name of the session holding the sender's advisory
+ * lock (key 6294253316613256564), if any */
+#define LOCK_HOLDER_SQL                                                                   \
+  "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"    \
+  " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1"                       \
+  "   AND ((l.classid::bigint << 32) | l.objid::bigint) = 6294253316613256564"
+
+/* A pool of its own on the test's database, whose sessions say @name */
+static WabizDb *
+sender_db (Fixture    *f,
+           const char *name)
+{
+  g_autofree char *conninfo = g_strdup_printf ("%s application_name=%s", f->conninfo, name);
+
+  return wabiz_db_new (conninfo, NULL, 6);
+}
+
+/* Ends the session that holds the sender's lock, as a restart of a
+ * pooler or an administrator would */
+static void
+kill_lock_session (Fixture *f)
+{
+  g_autoptr(WabizDbResult) res = NULL;
+
+  res = sql (f, "SELECT count(pg_terminate_backend(l.pid, 10000)) AS n FROM pg_locks l"
+                " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1"
+                "   AND ((l.classid::bigint << 32) | l.objid::bigint) = 6294253316613256564",
+             0, NULL);
+  g_assert_cmpint (wabiz_db_result_get_int (res, 0, "n"), ==, 1);
+}
+
+/* Every claim of a row (its move to "sending") is logged with the
+ * claiming session's application name and the lock holder's at that
+ * moment */
+static void
+log_claims (Fixture *f)
+{
+  const char *setup[] = {
+    "CREATE TABLE claim_log (claimer text, holder text)",
+    "CREATE FUNCTION log_claim() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+    "  INSERT INTO claim_log SELECT current_setting('application_name'), (" LOCK_HOLDER_SQL ");"
+    "  RETURN NEW; END $$",
+    "CREATE TRIGGER log_claim BEFORE UPDATE ON outbox FOR EACH ROW"
+    "  WHEN (NEW.state = 'sending' AND OLD.state IS DISTINCT FROM 'sending')"
+    "  EXECUTE FUNCTION log_claim()",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (setup); i++)
+    {
+      g_autoptr(WabizDbResult) res = sql (f, setup[i], 0, NULL);
+    }
+}
+
+/* What a sender said of its lock: the problem it showed, once lost */
+static void
+sender_problem_cb (WabizOutbox *outbox,
+                   GParamSpec  *pspec,
+                   char       **said)
+{
+  const char *problem = wabiz_outbox_get_sender_problem (outbox);
+
+  if (problem != NULL && *said == NULL)
+    *said = g_strdup (problem);
+}
+
+/* The sender that loses its lock warns: expected (not fatal) until
+ * restore_fatal_warnings() */
+static GLogLevelFlags
+allow_warnings (void)
+{
+  return g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+}
+
+static void
+restore_fatal_warnings (GLogLevelFlags flags)
+{
+  g_log_set_always_fatal (flags);
+}
+
+static gboolean
+sim_accepted_at_least (gpointer data)
+{
+  Fixture *f = data;
+  g_autoptr(JsonObject) stats = wabiz_sim_server_dup_stats (f->sim);
+  gint64 target = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (f->sim), "target"));
+
+  return json_object_get_int_member (json_object_get_object_member (stats, "messages"), "accepted") >= target;
+}
+
+/* Two senders on one database; the first one's lock session is ended
+ * while it sends. It must stop at once and say so, the other takes over,
+ * every claim is made by the lock's holder of the moment, and no message
+ * reaches Meta twice. */
+static void
+test_lock_killed (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(WabizDb) db_a = sender_db (f, "sender-a");
+  g_autoptr(WabizDb) db_b = sender_db (f, "sender-b");
+  g_autoptr(WabizOutbox) a = wabiz_outbox_new (db_a, f->graph, 100);
+  g_autoptr(WabizOutbox) b = wabiz_outbox_new (db_b, f->graph, 100);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(JsonArray) ledger = NULL;
+  g_autoptr(WabizDbResult) claims = NULL;
+  g_autoptr(WabizDbResult) rows = NULL;
+  g_autoptr(WabizDbResult) holder = NULL;
+  g_autofree char *said = NULL;
+  GLogLevelFlags fatal;
+  guint n_done = 0;
+  guint n_unknown = 0;
+
+  sim_config (f, "{\"window_policy\": \"open\"}");
+  open_window (f, CUSTOMER, NULL);
+  queue_many (f, 600, CUSTOMER, TRUE);
+  log_claims (f);
+
+  g_signal_connect (a, "notify::sender-problem", G_CALLBACK (sender_problem_cb), &said);
+  wabiz_outbox_start (a);
+  WABIZ_TEST_WAIT (wabiz_outbox_get_is_sender (a), 30);
+  g_assert_null (wabiz_outbox_get_sender_problem (a));
+  wabiz_outbox_start (b);
+  g_object_set_data (G_OBJECT (f->sim), "target", GINT_TO_POINTER (100));
+  wabiz_test_wait_until (sim_accepted_at_least, f, 60);
+  g_assert_false (wabiz_outbox_get_is_sender (b));
+
+  fatal = allow_warnings ();
+  kill_lock_session (f);
+
+  /* the first one stops and says so; the other takes over */
+  WABIZ_TEST_WAIT (!wabiz_outbox_get_is_sender (a), 30);
+  g_assert_nonnull (said);
+  g_assert_nonnull (strstr (said, "Sending is paused"));
+  WABIZ_TEST_WAIT (wabiz_outbox_get_is_sender (b), 30);
+  wait_for_sql (f, "SELECT count(*) = 0 FROM outbox WHERE state IN ('pending', 'sending')", 120);
+  g_assert_false (wabiz_outbox_get_is_sender (a));
+  holder = sql (f, LOCK_HOLDER_SQL, 0, NULL);
+  g_assert_cmpuint (wabiz_db_result_get_n_rows (holder), ==, 1);
+  g_assert_cmpstr (wabiz_db_result_get (holder, 0, "application_name"), ==, "sender-b");
+  stop_outbox (a);
+  stop_outbox (b);
+  restore_fatal_warnings (fatal);
+
+  /* every claim was made by the session holding the lock at that moment */
+  claims = sql (f, "SELECT count(*) FILTER (WHERE claimer IS DISTINCT FROM holder) AS wrong,"
+                   "  count(*) FILTER (WHERE claimer = 'sender-a') AS by_a,"
+                   "  count(*) FILTER (WHERE claimer = 'sender-b') AS by_b FROM claim_log",
+                0, NULL);
+  g_test_message ("claims: %" G_GINT64_FORMAT " by the first sender, %" G_GINT64_FORMAT
+                  " by the second, %" G_GINT64_FORMAT " without the lock",
+                  wabiz_db_result_get_int (claims, 0, "by_a"), wabiz_db_result_get_int (claims, 0, "by_b"),
+                  wabiz_db_result_get_int (claims, 0, "wrong"));
+  g_assert_cmpint (wabiz_db_result_get_int (claims, 0, "wrong"), ==, 0);
+  g_assert_cmpint (wabiz_db_result_get_int (claims, 0, "by_a"), >, 0);
+  g_assert_cmpint (wabiz_db_result_get_int (claims, 0, "by_b"), >, 0);
+
+  /* no message reached Meta twice; each one sent is done, once */
+  ledger = wabiz_sim_server_dup_ledger (f->sim, 0);
+  for (guint i = 0; i < json_array_get_length (ledger); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (ledger, i);
+      JsonObject *body = json_object_get_object_member (entry, "body");
+      const char *text = json_object_get_string_member (json_object_get_object_member (body, "text"), "body");
+
+      g_assert_true (g_hash_table_add (seen, (gpointer) text));
+    }
+  rows = sql (f, "SELECT o.state, m.message, m.status FROM outbox o JOIN messages m ON m.id = o.message_uuid",
+              0, NULL);
+  g_assert_cmpuint (wabiz_db_result_get_n_rows (rows), ==, 600);
+  for (guint i = 0; i < 600; i++)
+    {
+      const char *state = wabiz_db_result_get (rows, i, "state");
+
+      if (g_str_equal (state, "done"))
+        {
+          g_assert_true (g_hash_table_contains (seen, wabiz_db_result_get (rows, i, "message")));
+          n_done++;
+        }
+      else
+        {
+          g_assert_cmpstr (state, ==, "unknown");
+          n_unknown++;
+        }
+    }
+  g_test_message ("lock killed: %u sent, %u in doubt", n_done, n_unknown);
+  g_assert_cmpuint (n_done + n_unknown, ==, 600);
+  g_assert_cmpuint (n_done, >=, 500);
+}
+
+static void
+hold_cb (SoupServer        *server,
+         SoupServerMessage *msg,
+         const char        *path,
+         GHashTable        *query,
+         gpointer           user_data)
+{
+  GPtrArray *held = user_data;
+
+  g_ptr_array_add (held, g_object_ref (msg));
+  soup_server_message_pause (msg);
+}
+
+/* A sender's upload is held until another sender, which took over after
+ * the first one lost its lock, has uploaded and sent the message; then
+ * the first one's late outcome arrives. It must change nothing: the
+ * message stays sent, once. */
+static void
+test_late_outcome (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *dir = wabiz_test_make_tmpdir ("wabiz-outbox-file");
+  g_autofree char *path = g_build_filename (dir, "menu.jpg", NULL);
+  g_autoptr(GBytes) bytes = write_jpeg (path, 20 * 1024);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr(GPtrArray) held = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(WabizDb) db_a = sender_db (f, "sender-a");
+  g_autoptr(WabizGraphClient) graph_a = NULL;
+  g_autoptr(WabizOutbox) a = NULL;
+  g_autoptr(WabizDbResult) row = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *uuid = NULL;
+  g_autofree char *wamid = NULL;
+  g_autofree char *upload_id = NULL;
+  SoupServerMessage *late;
+  GLogLevelFlags fatal;
+
+  open_window (f, CUSTOMER, "Maria");
+  uuid = queue_ok (f, wabiz_outgoing_new_media_file (CUSTOMER, "image", file, "Menu"));
+
+  /* the first sender's Graph API holds its upload */
+  soup_server_add_handler (server, NULL, hold_cb, held, NULL);
+  url = listen_local (server);
+  graph_a = wabiz_graph_client_new (url, "v19.0", WABIZ_SIM_DEFAULT_PHONE_NUMBER_ID,
+                                    WABIZ_SIM_DEFAULT_WABA_ID, "t");
+  a = wabiz_outbox_new (db_a, graph_a, 50);
+  wabiz_outbox_start (a);
+  WABIZ_TEST_WAIT (held->len == 1, 30);
+
+  /* it loses its lock; the other sender takes over, uploads and sends */
+  fatal = allow_warnings ();
+  kill_lock_session (f);
+  WABIZ_TEST_WAIT (!wabiz_outbox_get_is_sender (a), 30);
+  g_assert_nonnull (wabiz_outbox_get_sender_problem (a));
+  wabiz_outbox_start (f->outbox);
+  wamid = wait_for (f, f->outbox, uuid, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (wamid);
+  row = file_row (f, uuid);
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "state"), ==, "done");
+  upload_id = g_strdup (wabiz_db_result_get (row, 0, "media_upload_id"));
+  g_assert_nonnull (upload_id);
+
+  /* now the first upload's answer comes */
+  late = g_ptr_array_index (held, 0);
+  soup_server_message_set_status (late, 200, NULL);
+  soup_server_message_set_response (late, "application/json", SOUP_MEMORY_STATIC, "{\"id\": \"999\"}", 13);
+  soup_server_message_unpause (late);
+  stop_outbox (a);   /* once its outcome is written, or refused */
+  restore_fatal_warnings (fatal);
+
+  g_clear_pointer (&row, wabiz_db_result_unref);
+  row = file_row (f, uuid);
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "state"), ==, "done");
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "status"), ==, "sent");
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "media_upload_id"), ==, upload_id);
+
+  /* and nothing goes again */
+  wabiz_outbox_kick (f->outbox);
+  wait_for_sql (f, "SELECT count(*) = 0 FROM outbox WHERE state IN ('pending', 'sending')", 30);
+  g_assert_cmpuint (ledger_count_type (f, "image"), ==, 1);
+  g_assert_cmpint (sim_media_count (f), ==, 1);
+
+  wabiz_test_rm_rf (dir);
+}
+
+/* The claim (a statement that takes rows) sent again after a broken
+ * connection: once for real (the server ends the claim's session during
+ * the statement), and each time as the database layer does when the
+ * connection broke after the server ran it but before its answer came
+ * back (a test hook sends every claim twice). Every message goes once. */
+static void
+test_claim_repeated (Fixture       *f,
+                     gconstpointer  data)
+{
+  const char *setup[] = {
+    "CREATE SEQUENCE claim_kills",
+    "CREATE FUNCTION kill_claim() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+    "  IF nextval('claim_kills') = 1 THEN PERFORM pg_terminate_backend(pg_backend_pid()); END IF;"
+    "  RETURN NEW; END $$",
+    "CREATE TRIGGER kill_claim BEFORE UPDATE ON outbox FOR EACH ROW"
+    "  WHEN (NEW.state = 'sending' AND OLD.state = 'pending') EXECUTE FUNCTION kill_claim()",
+  };
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(JsonArray) ledger = NULL;
+  g_autoptr(WabizDbResult) rows = NULL;
+  g_autoptr(WabizDbResult) kills = NULL;
+
+  sim_config (f, "{\"window_policy\": \"open\"}");
+  open_window (f, CUSTOMER, NULL);
+  queue_many (f, 40, CUSTOMER, TRUE);
+  for (guint i = 0; i < G_N_ELEMENTS (setup); i++)
+    {
+      g_autoptr(WabizDbResult) res = sql (f, setup[i], 0, NULL);
+    }
+
+  _wabiz_outbox_set_claim_repeats (f->outbox, 2);
+  wabiz_outbox_start (f->outbox);
+  wait_for_sql (f, "SELECT count(*) = 40 FROM outbox WHERE state = 'done'", 60);
+
+  /* the server did end a claim's session */
+  kills = sql (f, "SELECT last_value > 1 AS killed FROM claim_kills", 0, NULL);
+  g_assert_true (wabiz_db_result_get_bool (kills, 0, "killed"));
+
+  ledger = wabiz_sim_server_dup_ledger (f->sim, 0);
+  g_assert_cmpuint (json_array_get_length (ledger), ==, 40);
+  for (guint i = 0; i < json_array_get_length (ledger); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (ledger, i);
+      JsonObject *body = json_object_get_object_member (entry, "body");
+      const char *text = json_object_get_string_member (json_object_get_object_member (body, "text"), "body");
+
+      g_assert_true (g_hash_table_add (seen, (gpointer) text));
+    }
+  rows = sql (f, "SELECT count(*) FILTER (WHERE attempts = 1) AS once FROM outbox", 0, NULL);
+  g_assert_cmpint (wabiz_db_result_get_int (rows, 0, "once"), ==, 40);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1501,6 +1832,9 @@ main (int   argc,
   g_test_add ("/outbox/file/offline", Fixture, NULL, fixture_setup, test_file_offline, fixture_teardown);
   g_test_add ("/outbox/file/refused", Fixture, NULL, fixture_setup, test_file_refused, fixture_teardown);
   g_test_add ("/outbox/file/crash", Fixture, NULL, fixture_setup, test_file_crash, fixture_teardown);
+  g_test_add ("/outbox/lock/killed", Fixture, NULL, fixture_setup, test_lock_killed, fixture_teardown);
+  g_test_add ("/outbox/lock/late-outcome", Fixture, NULL, fixture_setup, test_late_outcome, fixture_teardown);
+  g_test_add ("/outbox/claim/repeated", Fixture, NULL, fixture_setup, test_claim_repeated, fixture_teardown);
 
   status = g_test_run ();
   if (data_home != NULL)

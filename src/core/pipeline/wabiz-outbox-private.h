@@ -30,7 +30,10 @@ struct _WabizOutbox
   double            rate;
 
   /* the sender */
-  WabizOutboxLock  *lock;          /* (owned) (nullable) while a lock job runs */
+  WabizOutboxLock  *lock;          /* (owned) (nullable) while a lock thread runs */
+  int               lock_pid;      /* the lock's session while this is the sender */
+  char             *retry_token;   /* (owned) (nullable) a claim whose answer was lost */
+  char             *sender_problem; /* (owned) (nullable) what stops sending */
   gboolean          started;
   gboolean          is_sender;
   gboolean          stopping;
@@ -47,6 +50,7 @@ struct _WabizOutbox
   gint64            next_poll;     /* monotonic µs */
   guint             in_flight;     /* sends and their result writes */
   guint             max_in_flight; /* sends at once, at most */
+  guint             claim_repeats; /* test hook: each claim sent this many times */
   GPtrArray        *stop_tasks;    /* (owned) of GTask */
 
   GHashTable       *waiters;       /* uuid → GPtrArray of GTask (owned) */
@@ -72,6 +76,11 @@ typedef struct
 void     _wabiz_outbox_settle         (WabizOutbox                *self,
                                        const char                 *uuid,
                                        const WabizOutboxSettled   *settled);
+/* The is-sender and sender-problem properties, notified when they change */
+void     _wabiz_outbox_set_is_sender  (WabizOutbox                *self,
+                                       gboolean                    is_sender);
+void     _wabiz_outbox_set_sender_problem (WabizOutbox            *self,
+                                           const char             *problem);
 
 typedef gboolean (*WabizOutboxTransactionFunc) (WabizDbConn *conn,
                                                 gpointer     data,
@@ -92,6 +101,11 @@ void     _wabiz_outbox_sender_dispose (WabizOutbox                *self);
 /* Test hook: at most @n sends at once (default 256). With 1, messages
  * reach Meta exactly in the order they are claimed. */
 void     _wabiz_outbox_set_max_in_flight (WabizOutbox             *self,
+                                          guint                    n);
+/* Test hook: sends each claim @n times (default 1), keeping the last
+ * answer, as the database layer does when a connection breaks after the
+ * server ran the statement but before its answer came back. */
+void     _wabiz_outbox_set_claim_repeats (WabizOutbox             *self,
                                           guint                    n);
 
 /* ------------------------------------------------------------------ */

@@ -3,14 +3,35 @@
  * SPDX-License-Identifier: MIT
  *
  * The outbox's sender: one per database. It holds a session advisory
- * lock (OUTBOX_LOCK_KEY) on a connection of its own for its whole life
- * (a job that keeps one pool connection and checks it every second);
- * other processes try again every second, so a sender that dies is
- * replaced. It claims due rows a few at a time, as tokens of a token
- * bucket allow (default 80 messages/s), flipping them to state "sending"
- * in the same statement (FOR UPDATE SKIP LOCKED), and hands each to the
- * Graph client at once. A bulk row is not claimed while another message
- * to the same customer left less than 6 s ago (Meta's pair rate limit).
+ * lock (OUTBOX_LOCK_KEY) on a connection of its own, outside the pool,
+ * on a thread of its own, for its whole life; other processes try again
+ * every second, so a sender that dies is replaced. It claims due rows a
+ * few at a time, as tokens of a token bucket allow (default 80
+ * messages/s), flipping them to state "sending" in the same statement
+ * (FOR UPDATE SKIP LOCKED), and hands each to the Graph client at once.
+ * A bulk row is not claimed while another message to the same customer
+ * left less than 6 s ago (Meta's pair rate limit).
+ *
+ * ONE SENDER, FOR REAL:
+ *  - the lock's connection never reconnects by itself (a new session
+ *    would hold nothing). The server ending that session (a restart,
+ *    pg_terminate_backend, a pooler) is seen on its socket at once, a
+ *    silent link at the check every second; either way this process
+ *    stops sending, says so (a warning and the sender-problem property)
+ *    and takes the lock again from scratch, recovering as a new sender;
+ *  - a claim takes rows only while the lock's session holds the lock
+ *    (pg_locks, in the claim's own statement), so a sender that lost it
+ *    and has not heard yet takes nothing;
+ *  - each claim carries a token (outbox.claim_token). The claim first
+ *    returns the rows that already carry its token, and takes new ones
+ *    only if there are none: sent again after a broken connection (the
+ *    database layer does that, and cannot know whether the first one
+ *    committed), it gives the same rows, never a second batch;
+ *  - every write of an outcome is conditional on the row still being as
+ *    its claim left it ("sending" with its token; a final outcome may
+ *    also replace "unknown", which a sender that took over wrote by the
+ *    crash rule): a late outcome changes nothing, and can never put a
+ *    row that was taken over and sent back to "pending".
  *
  * Outcomes:
  *  - accepted: wamid stored, status "accepted" (Meta gave a
@@ -63,9 +84,21 @@
 #include "wabiz-store.h"
 
 #include <glib/gi18n-lib.h>
+#include <glib-unix.h>
+#include <libpq-fe.h>
 
-/* "WaBizOut" */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+
 #define OUTBOX_LOCK_KEY      "6294253316613256564"
+/* true when the session whose backend is @pid holds the lock (a bigint
+ * key is classid, its high half, and objid) */
+#define LOCK_HELD_BY(pid)                                                               \
+  "EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.objsubid = 1"  \
+  "  AND ((l.classid::bigint << 32) | l.objid::bigint) = " OUTBOX_LOCK_KEY             \
+  "  AND l.granted AND l.pid = " pid ")"
 #define DEFAULT_RATE         80.0
 #define MAX_ATTEMPTS         12
 #define MAX_BATCH            50
@@ -78,15 +111,21 @@
 
 #define SPOOL_GONE    N_("The copy of this file kept for sending is gone; attach the file again")
 
-/* The advisory lock's job and the outbox talk through this */
+
+/* The lock's thread and the outbox talk through this */
 struct _WabizOutboxLock
 {
   gatomicrefcount  ref_count;
   GMutex           mutex;
-  GCond            cond;
-  gboolean         release;      /* main → job: let go of the lock */
+  gboolean         release;      /* main → thread: let go of the lock */
+  int              wake[2];      /* a pipe: a byte on wake[1] wakes the thread */
   GMainContext    *context;      /* (owned) the outbox's */
   GWeakRef         outbox;
+  WabizDb         *db;           /* (owned) */
+  /* thread → main: written before the thread invokes its callbacks */
+  int              pid;          /* the lock's session (its backend) */
+  gboolean         held;         /* the lock was taken */
+  GError          *error;        /* (owned) (nullable) why it ended, if not asked to */
 };
 
 typedef WabizOutboxLock LockHolder;
@@ -108,9 +147,12 @@ lock_holder_unref (LockHolder *holder)
   if (!g_atomic_ref_count_dec (&holder->ref_count))
     return;
   g_mutex_clear (&holder->mutex);
-  g_cond_clear (&holder->cond);
+  close (holder->wake[0]);
+  close (holder->wake[1]);
   g_main_context_unref (holder->context);
   g_weak_ref_clear (&holder->outbox);
+  g_object_unref (holder->db);
+  g_clear_error (&holder->error);
   g_free (holder);
 }
 
@@ -118,9 +160,25 @@ static void
 lock_holder_release (LockHolder *holder)
 {
   g_mutex_lock (&holder->mutex);
-  holder->release = TRUE;
-  g_cond_signal (&holder->cond);
+  if (!holder->release)
+    {
+      holder->release = TRUE;
+      /* nothing to do if the pipe is full: the thread is awake anyway */
+      if (write (holder->wake[1], "x", 1) < 0)
+        g_debug ("Cannot wake the outbox lock's thread: %s", g_strerror (errno));
+    }
   g_mutex_unlock (&holder->mutex);
+}
+
+static gboolean
+lock_holder_released (LockHolder *holder)
+{
+  gboolean release;
+
+  g_mutex_lock (&holder->mutex);
+  release = holder->release;
+  g_mutex_unlock (&holder->mutex);
+  return release;
 }
 
 static gint64
@@ -198,74 +256,139 @@ acquired_cb (gpointer user_data)
     return G_SOURCE_REMOVE;
 
   g_debug ("This process is the outbox sender");
-  self->is_sender = TRUE;
+  self->lock_pid = holder->pid;
   self->recovered = FALSE;
   self->idle = FALSE;
   self->tokens = 1;
   self->last_refill = now_us ();
+  _wabiz_outbox_set_sender_problem (self, NULL);
+  _wabiz_outbox_set_is_sender (self, TRUE);
   schedule (self);   /* starts with the crash recovery */
   return G_SOURCE_REMOVE;
 }
 
 static void
-lock_job (WabizDb      *db,
-          WabizDbConn  *conn,
-          GTask        *task,
-          gpointer      task_data,
-          GCancellable *cancellable)
+set_lost_error (GError    **error,
+                const char *reason)
 {
-  LockHolder *holder = task_data;
-  g_autoptr(WabizDbResult) res = NULL;
-  GError *error = NULL;
-  gboolean lost = FALSE;
+  g_autofree char *line = g_strndup (reason ? reason : "", strcspn (reason ? reason : "", "\n"));
 
-  res = wabiz_db_conn_exec (conn, "SELECT pg_try_advisory_lock(" OUTBOX_LOCK_KEY ") AS ok",
-                            0, NULL, &error);
-  if (res == NULL)
+  g_set_error (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE,
+               _("The database ended the session (%s)"), *line != '\0' ? line : _("no reason given"));
+}
+
+/* Holds the lock on @conn until told to let go (TRUE) or its session is
+ * gone (FALSE, and @error says why). The server ending the session says
+ * so on the socket, seen at once; a link gone silent shows at the check
+ * every LOCK_CHECK_S. The connection never reconnects. */
+static gboolean
+hold_lock (LockHolder  *holder,
+           WabizDbConn *conn,
+           GError     **error)
+{
+  PGconn *pg = wabiz_db_conn_get_pgconn (conn);
+
+  if (pg == NULL)
     {
-      g_task_return_error (task, error);
-      return;
+      set_lost_error (error, NULL);
+      return FALSE;
     }
-  if (!wabiz_db_result_get_bool (res, 0, "ok"))
+
+  while (!lock_holder_released (holder))
     {
-      g_task_return_boolean (task, FALSE);
-      return;
-    }
+      struct pollfd fds[2] = {
+        { .fd = PQsocket (pg), .events = POLLIN },
+        { .fd = holder->wake[0], .events = POLLIN },
+      };
+      int n = poll (fds, G_N_ELEMENTS (fds), LOCK_CHECK_S * 1000);
 
-  g_main_context_invoke_full (holder->context, G_PRIORITY_DEFAULT, acquired_cb,
-                              lock_holder_ref (holder), (GDestroyNotify) lock_holder_unref);
-
-  /* hold the lock (and this connection) until told to let go; a broken
-   * connection loses the lock: stop sending */
-  g_mutex_lock (&holder->mutex);
-  while (!holder->release)
-    {
-      g_autoptr(WabizDbResult) check = NULL;
-      gint64 until = g_get_monotonic_time () + LOCK_CHECK_S * G_TIME_SPAN_SECOND;
-
-      if (g_cond_wait_until (&holder->cond, &holder->mutex, until) || holder->release)
-        continue;
-
-      g_mutex_unlock (&holder->mutex);
-      check = wabiz_db_conn_exec (conn, "SELECT 1", 0, NULL, &error);
-      g_mutex_lock (&holder->mutex);
-      if (check == NULL)
+      if (n < 0 && errno != EINTR)
         {
-          lost = TRUE;
-          break;
+          set_lost_error (error, g_strerror (errno));
+          return FALSE;
+        }
+      if (n > 0 && fds[0].revents != 0)
+        {
+          PGnotify *notify;
+
+          /* the server speaks unasked only to end the session (or for a
+           * notification nobody asked for here) */
+          if (!PQconsumeInput (pg) || PQstatus (pg) != CONNECTION_OK)
+            {
+              set_lost_error (error, PQerrorMessage (pg));
+              return FALSE;
+            }
+          while ((notify = PQnotifies (pg)) != NULL)
+            PQfreemem (notify);
+        }
+      else if (n == 0)
+        {
+          g_autoptr(WabizDbResult) check = wabiz_db_conn_exec (conn, "SELECT 1", 0, NULL, error);
+
+          if (check == NULL)
+            return FALSE;
         }
     }
-  g_mutex_unlock (&holder->mutex);
+  return TRUE;
+}
 
-  if (lost)
+static gboolean lock_ended_cb (gpointer user_data);
+
+/* Runs @func on the outbox's main context, always from its own loop
+ * (g_main_context_invoke() would run it here, on this thread, when the
+ * context is free) */
+static void
+lock_holder_tell (LockHolder  *holder,
+                  GSourceFunc  func)
+{
+  g_autoptr(GSource) source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, func, lock_holder_ref (holder), (GDestroyNotify) lock_holder_unref);
+  g_source_set_static_name (source, "[wabiz-outbox-lock]");
+  g_source_attach (source, holder->context);
+}
+
+/* The lock's life, on a thread of its own with a connection of its own:
+ * take it, hold it, let go (or lose it), tell the outbox. */
+static gpointer
+lock_thread (gpointer data)
+{
+  LockHolder *holder = data;   /* the thread's reference */
+  WabizDbConn *conn;
+  GError *error = NULL;
+
+  conn = wabiz_db_open_connection (holder->db, &error);
+  if (conn != NULL)
     {
-      g_task_return_error (task, error);
-      return;
+      g_autoptr(WabizDbResult) res = NULL;
+
+      res = wabiz_db_conn_exec (conn,
+                                "SELECT pg_try_advisory_lock(" OUTBOX_LOCK_KEY ") AS ok,"
+                                "  pg_backend_pid() AS pid",
+                                0, NULL, &error);
+      if (res != NULL && wabiz_db_result_get_bool (res, 0, "ok"))
+        {
+          holder->pid = (int) wabiz_db_result_get_int (res, 0, "pid");
+          holder->held = TRUE;
+          lock_holder_tell (holder, acquired_cb);
+
+          if (hold_lock (holder, conn, &error))
+            {
+              g_autoptr(WabizDbResult) unlocked = NULL;
+
+              unlocked = wabiz_db_conn_exec (conn, "SELECT pg_advisory_unlock(" OUTBOX_LOCK_KEY ")",
+                                             0, NULL, NULL);
+            }
+        }
+      /* the session ends, and its lock with it */
+      wabiz_db_conn_close (conn);
     }
 
-  g_clear_pointer (&res, wabiz_db_result_unref);
-  res = wabiz_db_conn_exec (conn, "SELECT pg_advisory_unlock(" OUTBOX_LOCK_KEY ")", 0, NULL, NULL);
-  g_task_return_boolean (task, TRUE);
+  holder->error = error;
+  lock_holder_tell (holder, lock_ended_cb);
+  lock_holder_unref (holder);
+  return NULL;
 }
 
 static gboolean
@@ -278,103 +401,156 @@ acquire_timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static void
-lock_done_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
+static gboolean
+lock_ended_cb (gpointer user_data)
 {
   LockHolder *holder = user_data;
   g_autoptr(WabizOutbox) self = g_weak_ref_get (&holder->outbox);
-  g_autoptr(GError) error = NULL;
-  gboolean held;
 
-  held = g_task_propagate_boolean (G_TASK (result), &error);
-  if (self == NULL)
+  if (self == NULL || self->lock != holder)
+    return G_SOURCE_REMOVE;
+
+  g_clear_pointer (&self->lock, lock_holder_unref);
+  self->lock_pid = 0;
+
+  if (holder->held && holder->error != NULL)
     {
-      lock_holder_unref (holder);
-      return;
+      g_warning ("This process lost its lock as the outbox sender (%s); "
+                 "it stopped sending and is taking the lock again", holder->error->message);
+      _wabiz_outbox_set_sender_problem (self, _("Sending is paused: the database session that made this "
+                                                "computer the sender was cut. WaBiz is taking it again; "
+                                                "if this stays, check the connection to the database."));
+    }
+  else if (holder->error != NULL)
+    g_debug ("Cannot take the outbox sender's lock: %s", holder->error->message);
+  else if (!holder->held)
+    {
+      g_debug ("Another process is the outbox sender");
+      /* sending goes on there */
+      _wabiz_outbox_set_sender_problem (self, NULL);
     }
 
-  if (self->lock == holder)
-    g_clear_pointer (&self->lock, lock_holder_unref);
-  lock_holder_unref (holder);
-
-  if (error != NULL)
-    g_warning ("The outbox lost its database connection: %s", error->message);
-  else if (!held)
-    g_debug ("Another process is the outbox sender");
-
-  self->is_sender = FALSE;
+  _wabiz_outbox_set_is_sender (self, FALSE);
   g_clear_handle_id (&self->timer_id, g_source_remove);
 
   if (self->stopping)
     {
       maybe_finish_stop (self);
-      return;
+      return G_SOURCE_REMOVE;
     }
 
   /* not (or no longer) the sender: try again later */
   g_clear_handle_id (&self->acquire_id, g_source_remove);
   self->acquire_id = g_timeout_add (ACQUIRE_RETRY_MS, acquire_timeout_cb, self);
+  return G_SOURCE_REMOVE;
 }
 
 static void
 try_acquire (WabizOutbox *self)
 {
-  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
   LockHolder *holder;
 
   if (self->lock != NULL || self->stopping)
     return;
 
   holder = g_new0 (LockHolder, 1);
+  if (!g_unix_open_pipe (holder->wake, FD_CLOEXEC, &error))
+    {
+      g_warning ("Cannot start the outbox sender: %s", error->message);
+      g_free (holder);
+      return;
+    }
   g_atomic_ref_count_init (&holder->ref_count);
   g_mutex_init (&holder->mutex);
-  g_cond_init (&holder->cond);
   holder->context = g_main_context_ref_thread_default ();
   g_weak_ref_init (&holder->outbox, self);
+  holder->db = g_object_ref (self->db);
   self->lock = holder;
 
-  /* no source object: the job must not keep the outbox alive */
-  task = g_task_new (NULL, NULL, lock_done_cb, lock_holder_ref (holder));
-  g_task_set_source_tag (task, try_acquire);
-  g_task_set_task_data (task, lock_holder_ref (holder), (GDestroyNotify) lock_holder_unref);
-  wabiz_db_run_in_thread (self->db, task, lock_job);
+  /* the thread does not keep the outbox alive: it ends when told to,
+   * and lets go of the lock and its connection first */
+  g_thread_unref (g_thread_new ("wabiz-outbox-lock", lock_thread, lock_holder_ref (holder)));
 }
 
 /* ------------------------------------------------------------------ */
 /* crash recovery */
 
-/* @data: (out) a WabizDbResult **, the messages settled as unknown */
+typedef struct
+{
+  WabizOutbox   *self;         /* (unowned) the callback's reference keeps it */
+  char          *lock_pid;     /* (owned) */
+  char          *retry_token;  /* (owned) (nullable) a claim of ours whose answer was lost */
+  WabizDbResult *settled;      /* (owned) (nullable) the messages settled as unknown */
+} RecoverData;
+
+static void
+recover_data_free (RecoverData *data)
+{
+  g_free (data->lock_pid);
+  g_free (data->retry_token);
+  g_clear_pointer (&data->settled, wabiz_db_result_unref);
+  g_free (data);
+}
+
+/* @user_data: the RecoverData */
 static gboolean
 recover_on_conn (WabizDbConn *conn,
-                 gpointer     data,
+                 gpointer     user_data,
                  GError     **error)
 {
-  WabizDbResult **settled = data;
+  RecoverData *data = user_data;
   const char *params[] = { WABIZ_OUTBOX_UNKNOWN_TITLE };
   const char *upload_params[] = { N_("The upload was interrupted; trying again") };
+  const char *pid[] = { data->lock_pid };
+  g_autoptr(WabizDbResult) held = NULL;
+
+  /* only the lock's holder settles what others left */
+  held = wabiz_db_conn_exec (conn, "SELECT " LOCK_HELD_BY ("$1::int") " AS ok", 1, pid, error);
+  if (held == NULL)
+    return FALSE;
+  if (!wabiz_db_result_get_bool (held, 0, "ok"))
+    {
+      g_debug ("Not recovering: the lock was lost meanwhile");
+      return TRUE;
+    }
+
+  /* a claim of ours whose answer was lost: its rows were never sent */
+  if (data->retry_token != NULL)
+    {
+      const char *token[] = { data->retry_token };
+
+      if (!exec_ok (conn,
+                    "UPDATE outbox SET state = 'pending', claim_token = NULL, sent_at = NULL,"
+                    "  attempts = greatest(attempts - 1, 0), next_attempt_at = now(), updated_at = now()"
+                    " WHERE claim_token = $1::uuid AND state = 'sending'",
+                    1, token, error))
+        return FALSE;
+    }
 
   /* an upload is not a send: one a crash interrupted is simply redone */
   if (!exec_ok (conn,
-                "UPDATE outbox SET state = 'pending', last_error = $1, sent_at = NULL,"
+                "UPDATE outbox SET state = 'pending', claim_token = NULL, last_error = $1, sent_at = NULL,"
                 "  next_attempt_at = now(), updated_at = now()"
                 " WHERE state = 'sending' AND media_file IS NOT NULL"
                 "   AND media_upload_id IS NULL",
                 1, upload_params, error))
     return FALSE;
-  *settled = wabiz_db_conn_exec (conn,
-                                 "WITH s AS (UPDATE outbox SET state = 'unknown', last_error = $1, updated_at = now()"
-                                 "           WHERE state = 'sending' RETURNING message_uuid)"
-                                 " UPDATE messages m SET status = 'unknown', error_title = $1,"
-                                 "   error_code = NULL, updated_at = now()"
-                                 "  FROM s WHERE m.id = s.message_uuid"
-                                 " RETURNING m.id::text AS id, m.phone, m.error_title",
-                                 1, params, error);
-  if (*settled == NULL)
+  /* the claim's token stays: a sender still alive may yet write what
+   * became of it */
+  data->settled = wabiz_db_conn_exec (conn,
+                                      "WITH s AS (UPDATE outbox SET state = 'unknown', last_error = $1, updated_at = now()"
+                                      "           WHERE state = 'sending' RETURNING message_uuid)"
+                                      " UPDATE messages m SET status = 'unknown', error_title = $1,"
+                                      "   error_code = NULL, updated_at = now()"
+                                      "  FROM s WHERE m.id = s.message_uuid"
+                                      " RETURNING m.id::text AS id, m.phone, m.error_title",
+                                      1, params, error);
+  if (data->settled == NULL)
     return FALSE;
-  for (guint i = 0; i < wabiz_db_result_get_n_rows (*settled); i++)
-    notify_outbox (conn, wabiz_db_result_get (*settled, i, "phone"), wabiz_db_result_get (*settled, i, "id"));
+  for (guint i = 0; i < wabiz_db_result_get_n_rows (data->settled); i++)
+    notify_outbox (conn, wabiz_db_result_get (data->settled, i, "phone"),
+                   wabiz_db_result_get (data->settled, i, "id"));
   return TRUE;
 }
 
@@ -385,18 +561,18 @@ recover_job (WabizDb      *db,
              gpointer      task_data,
              GCancellable *cancellable)
 {
-  WabizOutbox *self = task_data;
-  g_autoptr(WabizDbResult) settled = NULL;
+  RecoverData *data = task_data;
   GError *error = NULL;
 
-  if (!_wabiz_outbox_transaction (conn, recover_on_conn, &settled, &error))
+  if (!_wabiz_outbox_transaction (conn, recover_on_conn, data, &error))
     {
+      g_clear_pointer (&data->settled, wabiz_db_result_unref);
       g_task_return_error (task, error);
       return;
     }
-  _wabiz_outbox_spool_sweep_on_conn (self, conn);
-  _wabiz_outbox_spool_sweep_orphans_on_conn (self, conn);
-  g_task_return_pointer (task, g_steal_pointer (&settled), (GDestroyNotify) wabiz_db_result_unref);
+  _wabiz_outbox_spool_sweep_on_conn (data->self, conn);
+  _wabiz_outbox_spool_sweep_orphans_on_conn (data->self, conn);
+  g_task_return_boolean (task, TRUE);
 }
 
 static gboolean
@@ -415,12 +591,12 @@ recover_done_cb (GObject      *object,
                  gpointer      user_data)
 {
   g_autoptr(WabizOutbox) self = user_data;
-  g_autoptr(WabizDbResult) res = NULL;
+  RecoverData *data = g_task_get_task_data (G_TASK (result));
+  WabizDbResult *res;
   g_autoptr(GError) error = NULL;
 
   self->recovering = FALSE;
-  res = g_task_propagate_pointer (G_TASK (result), &error);
-  if (res == NULL)
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
       g_warning ("Could not settle the messages a crash left in flight: %s", error->message);
       if (!self->stopping)
@@ -432,11 +608,16 @@ recover_done_cb (GObject      *object,
       return;
     }
 
-  if (wabiz_db_result_get_n_rows (res) > 0)
+  /* the lost claim's rows are back in the queue */
+  if (g_strcmp0 (self->retry_token, data->retry_token) == 0)
+    g_clear_pointer (&self->retry_token, g_free);
+
+  res = data->settled;
+  if (res != NULL && wabiz_db_result_get_n_rows (res) > 0)
     g_message ("%u messages were being sent when the previous sender stopped; "
                "they are marked unknown and will not be sent again",
                wabiz_db_result_get_n_rows (res));
-  for (guint i = 0; i < wabiz_db_result_get_n_rows (res); i++)
+  for (guint i = 0; res != NULL && i < wabiz_db_result_get_n_rows (res); i++)
     {
       WabizOutboxSettled settled = {
         .status = "unknown",
@@ -466,6 +647,7 @@ typedef struct
 {
   WabizOutbox    *self;       /* (owned) */
   gint64          id;
+  char           *token;      /* (owned) its claim's */
   char           *uuid;
   char           *phone;
   int             attempts;
@@ -484,12 +666,16 @@ typedef struct
   const char     *error_details; /* (nullable) */
   /* filled by the job */
   char           *status;
+  gboolean        stale;      /* the row was no longer as the claim left it */
+  WabizDbResult  *current;    /* (owned) (nullable) then: the message as it is */
 } SendCtx;
 
 static void
 send_ctx_free (SendCtx *ctx)
 {
   g_clear_object (&ctx->self);
+  g_free (ctx->token);
+  g_clear_pointer (&ctx->current, wabiz_db_result_unref);
   g_free (ctx->uuid);
   g_free (ctx->phone);
   g_clear_pointer (&ctx->payload, json_node_unref);
@@ -503,23 +689,51 @@ send_ctx_free (SendCtx *ctx)
   g_free (ctx);
 }
 
-/* The outbox row's state and last error; @phone: (nullable) the wa_id
- * the message went to */
+/* What a writer returns when the row was taken over: nothing written */
+static const char STALE[] = "stale";
+
+/* Runs @sql, an outcome's write of the outbox row ($1 its id, $2 its
+ * claim's token, in its WHERE with the state it expects); when it
+ * changed no row, the outcome came too late: ctx->stale, and nothing
+ * more is written. */
+static gboolean
+exec_claimed (WabizDbConn        *conn,
+              SendCtx            *ctx,
+              const char         *sql,
+              int                 n,
+              const char * const *params,
+              GError            **error)
+{
+  g_autoptr(WabizDbResult) res = wabiz_db_conn_exec (conn, sql, n, params, error);
+
+  if (res == NULL)
+    return FALSE;
+  ctx->stale = wabiz_db_result_get_n_affected (res) == 0;
+  return TRUE;
+}
+
+/* The outbox row's final state and last error: only while it is
+ * "sending" for this claim; a message in doubt ("unknown", written by a
+ * sender that took over) may get the truth. */
 static gboolean
 set_outbox_state (WabizDbConn *conn,
+                  SendCtx     *ctx,
                   const char  *id,
                   const char  *state,
                   const char  *last_error,
-                  const char  *phone,
                   GError     **error)
 {
-  const char *p[] = { id, state, last_error, phone };
+  const char *p[] = { id, ctx->token, state, last_error };
 
-  return exec_ok (conn, "UPDATE outbox SET state = $2, last_error = $3, phone = coalesce($4, phone),"
-                        " updated_at = now() WHERE id = $1::bigint", 4, p, error);
+  return exec_claimed (conn, ctx,
+                       "UPDATE outbox SET state = $3, last_error = $4, updated_at = now()"
+                       " WHERE id = $1::bigint AND claim_token = $2::uuid"
+                       "   AND (state = 'sending' OR (state = 'unknown' AND $3 IN ('done', 'failed')))",
+                       4, p, error);
 }
 
-/* Writing an outcome: each returns the message's status, NULL on error.
+/* Writing an outcome: each returns the message's status, STALE when
+ * the row was taken over, NULL on error.
  * @phone: (inout) the number the message went to */
 typedef const char *(*OutcomeWriter) (WabizDbConn *conn,
                                       SendCtx     *ctx,
@@ -538,16 +752,19 @@ write_accepted (WabizDbConn *conn,
   const char *status = ctx->sent->message_status ? "accepted" : "sent";
   const char *wa_id = ctx->sent->wa_id;
 
+  if (!set_outbox_state (conn, ctx, id, "done", NULL, error))
+    return NULL;
+  if (ctx->stale)
+    return STALE;
+
   if (wa_id != NULL && *wa_id != '\0' && !g_str_equal (wa_id, ctx->phone))
     {
       g_debug ("Meta's wa_id differs from the number typed; merging (message %s)", ctx->uuid);
+      /* moves the outbox row too */
       if (!wabiz_store_merge_wa_id_on_conn (conn, ctx->phone, wa_id, error))
         return NULL;
       *phone = wa_id;
     }
-
-  if (!set_outbox_state (conn, id, "done", NULL, *phone, error))
-    return NULL;
 
   {
     const char *p[] = { ctx->uuid, ctx->sent->wamid, status, *phone };
@@ -581,8 +798,10 @@ write_failed (WabizDbConn *conn,
 {
   const char *p[] = { ctx->uuid, ctx->error_code, ctx->error_title, ctx->error_details, ctx->phone };
 
-  if (!set_outbox_state (conn, id, "failed", ctx->error->message, NULL, error))
+  if (!set_outbox_state (conn, ctx, id, "failed", ctx->error->message, error))
     return NULL;
+  if (ctx->stale)
+    return STALE;
   if (!exec_ok (conn,
                 "UPDATE messages SET status = 'failed', error_code = $2::int, error_title = $3,"
                 "  error_details = $4, failed_at = now(), updated_at = now()"
@@ -610,8 +829,10 @@ write_unknown (WabizDbConn *conn,
 {
   const char *p[] = { ctx->uuid, ctx->error_title, ctx->error->message };
 
-  if (!set_outbox_state (conn, id, "unknown", ctx->error->message, NULL, error))
+  if (!set_outbox_state (conn, ctx, id, "unknown", ctx->error->message, error))
     return NULL;
+  if (ctx->stale)
+    return STALE;
   if (!exec_ok (conn,
                 "UPDATE messages SET status = 'unknown', error_title = $2, error_details = $3,"
                 "  updated_at = now()"
@@ -621,6 +842,8 @@ write_unknown (WabizDbConn *conn,
   return "unknown";
 }
 
+/* Back in the queue: only from "sending" for this claim, never from a
+ * state another sender settled */
 static const char *
 write_retry (WabizDbConn *conn,
              SendCtx     *ctx,
@@ -629,15 +852,15 @@ write_retry (WabizDbConn *conn,
              GError     **error)
 {
   g_autofree char *delay = g_strdup_printf ("%u", ctx->delay_ms);
-  const char *p[] = { id, delay, ctx->error->message };
+  const char *p[] = { id, ctx->token, delay, ctx->error->message };
 
-  if (!exec_ok (conn,
-                "UPDATE outbox SET state = 'pending', last_error = $3, updated_at = now(),"
-                "  next_attempt_at = now() + ($2 || ' milliseconds')::interval"
-                " WHERE id = $1::bigint",
-                3, p, error))
+  if (!exec_claimed (conn, ctx,
+                     "UPDATE outbox SET state = 'pending', claim_token = NULL, last_error = $4,"
+                     "  updated_at = now(), next_attempt_at = now() + ($3 || ' milliseconds')::interval"
+                     " WHERE id = $1::bigint AND claim_token = $2::uuid AND state = 'sending'",
+                     4, p, error))
     return NULL;
-  return "queued";
+  return ctx->stale ? STALE : "queued";
 }
 
 static const char *
@@ -647,17 +870,21 @@ write_uploaded (WabizDbConn *conn,
                 const char **phone,
                 GError     **error)
 {
-  const char *po[] = { id, ctx->media_id };
+  const char *po[] = { id, ctx->token, ctx->media_id };
   const char *pm[] = { ctx->uuid, ctx->media_id, ctx->media_mime };
 
-  /* the upload did not count as a send attempt; due again now */
-  if (!exec_ok (conn,
-                "UPDATE outbox SET state = 'pending', media_upload_id = $2, media_uploaded_at = now(),"
-                "  attempts = greatest(attempts - 1, 0), sent_at = NULL, next_attempt_at = now(),"
-                "  last_error = NULL, updated_at = now()"
-                " WHERE id = $1::bigint",
-                2, po, error))
+  /* the upload did not count as a send attempt; due again now. Only
+   * from "sending" for this claim: a row another sender took over and
+   * sent must not go again by this media id. */
+  if (!exec_claimed (conn, ctx,
+                     "UPDATE outbox SET state = 'pending', claim_token = NULL, media_upload_id = $3,"
+                     "  media_uploaded_at = now(), attempts = greatest(attempts - 1, 0), sent_at = NULL,"
+                     "  next_attempt_at = now(), last_error = NULL, updated_at = now()"
+                     " WHERE id = $1::bigint AND claim_token = $2::uuid AND state = 'sending'",
+                     3, po, error))
     return NULL;
+  if (ctx->stale)
+    return STALE;
   if (!exec_ok (conn,
                 "UPDATE messages SET media_id = $2, media_mime = coalesce($3, media_mime),"
                 "  updated_at = now()"
@@ -687,9 +914,22 @@ write_outcome (WabizDbConn *conn,
   const char *status;
 
   g_assert (ctx->outcome < G_N_ELEMENTS (outcome_writers));
+  ctx->stale = FALSE;
+  g_clear_pointer (&ctx->current, wabiz_db_result_unref);
   status = outcome_writers[ctx->outcome] (conn, ctx, id, &phone, error);
   if (status == NULL)
     return FALSE;
+  if (status == STALE)
+    {
+      const char *p[] = { ctx->uuid };
+
+      /* what the message came to meanwhile, for this process's waiters */
+      ctx->current = wabiz_db_conn_exec (conn,
+                                         "SELECT status, message_id, error_code::text AS error_code,"
+                                         "  error_title, error_details FROM messages WHERE id = $1::uuid",
+                                         1, p, error);
+      return ctx->current != NULL;
+    }
   g_free (ctx->status);
   ctx->status = g_strdup (status);
   notify_outbox (conn, phone, ctx->uuid);
@@ -712,7 +952,7 @@ outcome_job (WabizDb      *db,
       return;
     }
   /* settled: its spool copy goes before anyone hears of it */
-  if (ctx->media_file != NULL && ctx->outcome != OUTCOME_RETRY && ctx->outcome != OUTCOME_UPLOADED)
+  if (ctx->media_file != NULL && !ctx->stale && ctx->outcome != OUTCOME_RETRY && ctx->outcome != OUTCOME_UPLOADED)
     _wabiz_outbox_spool_sweep_on_conn (ctx->self, conn);
   g_task_return_boolean (task, TRUE);
 }
@@ -748,6 +988,26 @@ outcome_done_cb (GObject      *object,
           return;
         }
       g_warning ("Gave up recording the outcome of message %s: %s", ctx->uuid, error->message);
+    }
+  else if (ctx->stale)
+    {
+      WabizDbResult *row = ctx->current;
+
+      g_message ("Message %s: its outcome came after another sender had taken it over; "
+                 "left as that one settled it", ctx->uuid);
+      if (row != NULL && wabiz_db_result_get_n_rows (row) > 0
+          && g_strcmp0 (wabiz_db_result_get (row, 0, "status"), "queued") != 0)
+        {
+          WabizOutboxSettled settled = {
+            .status = wabiz_db_result_get (row, 0, "status"),
+            .wamid = wabiz_db_result_get (row, 0, "message_id"),
+            .error_code = wabiz_db_result_get (row, 0, "error_code"),
+            .error_title = wabiz_db_result_get (row, 0, "error_title"),
+            .error_details = wabiz_db_result_get (row, 0, "error_details"),
+          };
+
+          _wabiz_outbox_settle (self, ctx->uuid, &settled);
+        }
     }
   else if (ctx->outcome == OUTCOME_UPLOADED)
     self->idle = FALSE;   /* the send is due now */
@@ -909,16 +1169,58 @@ upload_done_cb (GObject      *object,
 
 typedef struct
 {
-  guint  n;
-  char  *owner;
+  WabizOutbox *self;      /* (unowned) the callback's reference keeps it */
+  guint        n;
+  guint        repeats;   /* test hook */
+  char        *token;     /* (owned) this claim's */
+  char        *lock_pid;  /* (owned) the lock's session when it was made */
 } ClaimData;
 
 static void
 claim_data_free (ClaimData *data)
 {
-  g_free (data->owner);
+  g_free (data->token);
+  g_free (data->lock_pid);
   g_free (data);
 }
+
+static void unclaim_done_cb (GObject *object, GAsyncResult *result, gpointer user_data);
+
+/* The claim: the rows that already carry this claim's token, if any (the
+ * same claim sent again after its answer was lost: it took them then),
+ * else due rows, as many as asked. Only while the lock's session holds
+ * the lock. Rows come in the order they are due. */
+#define CLAIM_SQL                                                                          \
+  "WITH held AS (SELECT " LOCK_HELD_BY ("$4::int") " AS ok),"                              \
+  " mine AS ("                                                                             \
+  "  SELECT o.id FROM outbox o"                                                            \
+  "   WHERE (SELECT ok FROM held) AND o.claim_token = $3::uuid AND o.state = 'sending'"    \
+  "   FOR UPDATE),"                                                                        \
+  " due AS ("                                                                              \
+  "  SELECT o.id FROM outbox o"                                                            \
+  "   WHERE (SELECT ok FROM held) AND NOT EXISTS (SELECT 1 FROM mine)"                     \
+  "     AND o.state = 'pending' AND o.next_attempt_at <= now()"                            \
+  /* a file to upload: only where its copy is */                                          \
+  "     AND (o.media_file IS NULL OR o.media_upload_id IS NOT NULL OR o.media_host = $2)"  \
+  "     AND (NOT o.bulk OR NOT EXISTS ("                                                   \
+  "           SELECT 1 FROM outbox r WHERE r.phone = o.phone AND r.id <> o.id"             \
+  "              AND r.sent_at > now() - interval '" PAIR_INTERVAL_S " seconds'))"         \
+  "   ORDER BY o.next_attempt_at, o.id"                                                    \
+  "   LIMIT $1::int FOR UPDATE SKIP LOCKED),"                                              \
+  " claimed AS ("                                                                          \
+  "  UPDATE outbox o SET state = 'sending', claim_token = $3::uuid,"                       \
+  "    attempts = o.attempts + 1, sent_at = now(), updated_at = now()"                     \
+  "   FROM due WHERE o.id = due.id"                                                        \
+  "   RETURNING o.id, o.message_uuid, o.phone, o.payload, o.bulk, o.attempts,"             \
+  "     o.media_file, o.media_upload_id, o.next_attempt_at)"                               \
+  " SELECT c.id, c.message_uuid::text AS uuid, c.phone, c.payload::text AS payload, c.bulk," \
+  "   c.attempts, c.media_file, c.media_upload_id"                                         \
+  "  FROM (SELECT * FROM claimed"                                                          \
+  "        UNION ALL"                                                                      \
+  "        SELECT o.id, o.message_uuid, o.phone, o.payload, o.bulk, o.attempts,"           \
+  "          o.media_file, o.media_upload_id, o.next_attempt_at"                           \
+  "         FROM outbox o JOIN mine ON mine.id = o.id) c"                                  \
+  " ORDER BY c.next_attempt_at, c.id"
 
 static void
 claim_job (WabizDb      *db,
@@ -929,34 +1231,29 @@ claim_job (WabizDb      *db,
 {
   ClaimData *data = task_data;
   g_autofree char *limit = g_strdup_printf ("%u", data->n);
-  const char *params[] = { limit, data->owner };
-  WabizDbResult *res;
+  const char *params[] = { limit, data->self->spool_owner, data->token, data->lock_pid };
+  WabizDbResult *res = NULL;
   GError *error = NULL;
 
-  res = wabiz_db_conn_exec (conn,
-                            "WITH due AS ("
-                            "  SELECT o.id FROM outbox o"
-                            "   WHERE o.state = 'pending' AND o.next_attempt_at <= now()"
-                            /* a file to upload: only where its copy is */
-                            "     AND (o.media_file IS NULL OR o.media_upload_id IS NOT NULL"
-                            "          OR o.media_host = $2)"
-                            "     AND (NOT o.bulk OR NOT EXISTS ("
-                            "           SELECT 1 FROM outbox r WHERE r.phone = o.phone AND r.id <> o.id"
-                            "              AND r.sent_at > now() - interval '" PAIR_INTERVAL_S " seconds'))"
-                            "   ORDER BY o.next_attempt_at, o.id"
-                            "   LIMIT $1::int FOR UPDATE SKIP LOCKED)"
-                            " UPDATE outbox o SET state = 'sending', attempts = o.attempts + 1,"
-                            "   sent_at = now(), updated_at = now()"
-                            "  FROM due WHERE o.id = due.id"
-                            " RETURNING o.id, o.message_uuid::text AS uuid, o.phone, o.payload::text AS payload,"
-                            "   o.bulk, o.attempts, o.media_file, o.media_upload_id",
-                            2, params, &error);
-  if (res == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, res, (GDestroyNotify) wabiz_db_result_unref);
+  /* sent again after a broken connection, by the database layer or by
+   * the next claim (which reuses a token whose answer was lost), the
+   * statement gives the same rows */
+  for (guint i = 0; i < MAX (data->repeats, 1); i++)
+    {
+      g_clear_pointer (&res, wabiz_db_result_unref);
+      res = wabiz_db_conn_exec (conn, CLAIM_SQL, 4, params, &error);
+      if (res == NULL)
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+    }
+
+  g_task_return_pointer (task, res, (GDestroyNotify) wabiz_db_result_unref);
 }
 
+/* Puts claimed rows back in the queue, unsent: @params is the claim's
+ * token and, for one row, its id (else NULL: all the claim's rows) */
 static void
 unclaim_job (WabizDb      *db,
              WabizDbConn  *conn,
@@ -964,17 +1261,33 @@ unclaim_job (WabizDb      *db,
              gpointer      task_data,
              GCancellable *cancellable)
 {
-  const char *params[] = { task_data };
+  char **params = task_data;
   GError *error = NULL;
 
   if (!exec_ok (conn,
-                "UPDATE outbox SET state = 'pending', attempts = attempts - 1, sent_at = NULL,"
-                "  next_attempt_at = now() + interval '" PAIR_INTERVAL_S " seconds'"
-                " WHERE id = $1::bigint AND state = 'sending'",
-                1, params, &error))
+                "UPDATE outbox SET state = 'pending', claim_token = NULL,"
+                "  attempts = greatest(attempts - 1, 0), sent_at = NULL,"
+                "  next_attempt_at = now() + CASE WHEN $2::bigint IS NULL THEN interval '0'"
+                "                                 ELSE interval '" PAIR_INTERVAL_S " seconds' END"
+                " WHERE claim_token = $1::uuid AND state = 'sending'"
+                "   AND ($2::bigint IS NULL OR id = $2::bigint)",
+                2, (const char * const *) params, &error))
     g_task_return_error (task, error);
   else
     g_task_return_boolean (task, TRUE);
+}
+
+static void
+unclaim (WabizOutbox *self,
+         const char  *token,
+         const char  *id)
+{
+  char **params = g_new0 (char *, 3);
+
+  params[0] = g_strdup (token);
+  params[1] = g_strdup (id);
+  self->in_flight++;
+  run_job (self, unclaim_job, params, (GDestroyNotify) g_strfreev, unclaim_done_cb);
 }
 
 static void
@@ -994,6 +1307,7 @@ static void
 send_row (WabizOutbox   *self,
           WabizDbResult *res,
           guint          row,
+          ClaimData     *claim,
           GHashTable    *bulk_phones)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
@@ -1003,23 +1317,22 @@ send_row (WabizOutbox   *self,
   SendCtx *ctx;
   GError *error = NULL;
 
-  self->in_flight++;
-
   /* two bulk rows to one customer in one claim: the second waits 6 s */
   if (wabiz_db_result_get_bool (res, row, "bulk"))
     {
       if (g_hash_table_contains (bulk_phones, phone))
         {
-          run_job (self, unclaim_job, g_strdup (wabiz_db_result_get (res, row, "id")), g_free,
-                   unclaim_done_cb);
+          unclaim (self, claim->token, wabiz_db_result_get (res, row, "id"));
           self->tokens += 1;
           return;
         }
       g_hash_table_add (bulk_phones, g_strdup (phone));
     }
 
+  self->in_flight++;
   ctx = g_new0 (SendCtx, 1);
   ctx->self = g_object_ref (self);
+  ctx->token = g_strdup (claim->token);
   ctx->id = wabiz_db_result_get_int (res, row, "id");
   ctx->uuid = g_strdup (wabiz_db_result_get (res, row, "uuid"));
   ctx->phone = g_strdup (phone);
@@ -1072,6 +1385,7 @@ claim_done_cb (GObject      *object,
                gpointer      user_data)
 {
   g_autoptr(WabizOutbox) self = user_data;
+  ClaimData *claim = g_task_get_task_data (G_TASK (result));
   g_autoptr(WabizDbResult) res = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GHashTable) bulk_phones = NULL;
@@ -1081,14 +1395,34 @@ claim_done_cb (GObject      *object,
   res = g_task_propagate_pointer (G_TASK (result), &error);
   if (res == NULL)
     {
+      /* it may have taken rows all the same: the next claim (or the
+       * recovery, if the lock goes meanwhile) asks for them by token */
+      g_free (self->retry_token);
+      self->retry_token = g_strdup (claim->token);
       g_warning ("Could not take messages from the outbox: %s", error->message);
       self->next_poll = now_us () + WRITE_RETRY_MS * 1000;
       self->idle = TRUE;
       step_done (self);
       return;
     }
+  if (g_strcmp0 (self->retry_token, claim->token) == 0)
+    g_clear_pointer (&self->retry_token, g_free);
 
   n = wabiz_db_result_get_n_rows (res);
+
+  /* the lock was lost while the claim ran: not the sender any more,
+   * these rows go back, unsent */
+  if (!self->is_sender || g_ascii_strtoll (claim->lock_pid, NULL, 10) != self->lock_pid)
+    {
+      if (n > 0)
+        {
+          g_debug ("The outbox lock went while %u messages were taken; putting them back", n);
+          unclaim (self, claim->token, NULL);
+        }
+      step_done (self);
+      return;
+    }
+
   self->tokens -= n;
   if (n == 0)
     {
@@ -1102,7 +1436,7 @@ claim_done_cb (GObject      *object,
 
   bulk_phones = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   for (guint i = 0; i < n; i++)
-    send_row (self, res, i, bulk_phones);
+    send_row (self, res, i, claim, bulk_phones);
 
   step_done (self);
 }
@@ -1121,6 +1455,7 @@ set_timer (WabizOutbox *self,
 static void
 schedule (WabizOutbox *self)
 {
+  RecoverData *recover;
   ClaimData *claim;
   double capacity;
   gint64 now;
@@ -1136,8 +1471,11 @@ schedule (WabizOutbox *self)
       if (self->in_flight > 0)
         return;
       self->recovering = TRUE;
-      /* the callback's ref keeps it alive */
-      run_job (self, recover_job, self, NULL, recover_done_cb);
+      recover = g_new0 (RecoverData, 1);
+      recover->self = self;   /* the callback's ref keeps it alive */
+      recover->lock_pid = g_strdup_printf ("%d", self->lock_pid);
+      recover->retry_token = g_strdup (self->retry_token);
+      run_job (self, recover_job, recover, (GDestroyNotify) recover_data_free, recover_done_cb);
       return;
     }
 
@@ -1173,8 +1511,12 @@ schedule (WabizOutbox *self)
 
   self->claiming = TRUE;
   claim = g_new0 (ClaimData, 1);
+  claim->self = self;
   claim->n = n;
-  claim->owner = g_strdup (self->spool_owner);
+  claim->repeats = self->claim_repeats;
+  /* a claim whose answer was lost is asked again first */
+  claim->token = self->retry_token != NULL ? g_strdup (self->retry_token) : g_uuid_string_random ();
+  claim->lock_pid = g_strdup_printf ("%d", self->lock_pid);
   run_job (self, claim_job, claim, (GDestroyNotify) claim_data_free, claim_done_cb);
 }
 
@@ -1196,7 +1538,7 @@ maybe_finish_stop (WabizOutbox *self)
       return;
     }
 
-  self->is_sender = FALSE;
+  _wabiz_outbox_set_is_sender (self, FALSE);
   tasks = g_steal_pointer (&self->stop_tasks);
   self->stop_tasks = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; i < tasks->len; i++)
@@ -1250,6 +1592,15 @@ _wabiz_outbox_set_max_in_flight (WabizOutbox *self,
 }
 
 void
+_wabiz_outbox_set_claim_repeats (WabizOutbox *self,
+                                 guint        n)
+{
+  g_return_if_fail (WABIZ_IS_OUTBOX (self));
+
+  self->claim_repeats = n;
+}
+
+void
 wabiz_outbox_start (WabizOutbox *self)
 {
   g_return_if_fail (WABIZ_IS_OUTBOX (self));
@@ -1273,6 +1624,14 @@ wabiz_outbox_get_is_sender (WabizOutbox *self)
   g_return_val_if_fail (WABIZ_IS_OUTBOX (self), FALSE);
 
   return self->is_sender;
+}
+
+const char *
+wabiz_outbox_get_sender_problem (WabizOutbox *self)
+{
+  g_return_val_if_fail (WABIZ_IS_OUTBOX (self), NULL);
+
+  return self->sender_problem;
 }
 
 void

@@ -34,6 +34,15 @@
 G_DEFINE_FINAL_TYPE (WabizOutbox, wabiz_outbox, G_TYPE_OBJECT)
 
 enum {
+  PROP_0,
+  PROP_IS_SENDER,
+  PROP_SENDER_PROBLEM,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+enum {
   MESSAGE_SETTLED,
   N_SIGNALS
 };
@@ -170,6 +179,27 @@ _wabiz_outbox_settle (WabizOutbox              *self,
     }
 }
 
+void
+_wabiz_outbox_set_is_sender (WabizOutbox *self,
+                             gboolean     is_sender)
+{
+  if (self->is_sender == !!is_sender)
+    return;
+  self->is_sender = !!is_sender;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IS_SENDER]);
+}
+
+void
+_wabiz_outbox_set_sender_problem (WabizOutbox *self,
+                                  const char  *problem)
+{
+  if (g_strcmp0 (self->sender_problem, problem) == 0)
+    return;
+  g_free (self->sender_problem);
+  self->sender_problem = g_strdup (problem);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SENDER_PROBLEM]);
+}
+
 /* ------------------------------------------------------------------ */
 
 gboolean
@@ -186,6 +216,27 @@ _wabiz_outbox_transaction (WabizDbConn                *conn,
       return FALSE;
     }
   return wabiz_db_conn_commit (conn, error);
+}
+
+static void
+wabiz_outbox_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  WabizOutbox *self = WABIZ_OUTBOX (object);
+
+  switch (prop_id)
+    {
+    case PROP_IS_SENDER:
+      g_value_set_boolean (value, self->is_sender);
+      break;
+    case PROP_SENDER_PROBLEM:
+      g_value_set_string (value, self->sender_problem);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -209,6 +260,8 @@ wabiz_outbox_finalize (GObject *object)
   g_clear_pointer (&self->stop_tasks, g_ptr_array_unref);
   g_free (self->spool_dir);
   g_free (self->spool_owner);
+  g_free (self->retry_token);
+  g_free (self->sender_problem);
 
   G_OBJECT_CLASS (wabiz_outbox_parent_class)->finalize (object);
 }
@@ -218,8 +271,30 @@ wabiz_outbox_class_init (WabizOutboxClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  object_class->get_property = wabiz_outbox_get_property;
   object_class->dispose = wabiz_outbox_dispose;
   object_class->finalize = wabiz_outbox_finalize;
+
+  /**
+   * WabizOutbox:is-sender:
+   *
+   * This process holds the database's sender lock and sends.
+   */
+  properties[PROP_IS_SENDER] =
+    g_param_spec_boolean ("is-sender", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * WabizOutbox:sender-problem:
+   *
+   * Why this process stopped sending though it was the sender, for the
+   * user to read (wabiz_outbox_get_sender_problem()).
+   */
+  properties[PROP_SENDER_PROBLEM] =
+    g_param_spec_string ("sender-problem", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
    * WabizOutbox::message-settled:
@@ -248,8 +323,8 @@ wabiz_outbox_init (WabizOutbox *self)
 
 /**
  * wabiz_outbox_new:
- * @db: the database; its pool needs at least 2 connections, as the
- *   sender keeps one for its lock
+ * @db: the database (the sender's lock has a connection of its own,
+ *   outside the pool)
  * @graph: (nullable): the Graph client to send with; without one (no
  *   access token yet) messages can be queued but this outbox never sends
  * @rate_per_second: messages per second, 0 for the default (80)

@@ -34,6 +34,10 @@ gboolean     wabiz_outbox_stop_finish    (WabizOutbox         *self,
                                           GAsyncResult        *result,
                                           GError             **error);
 gboolean     wabiz_outbox_get_is_sender  (WabizOutbox         *self);
+/* (nullable): why this process stopped sending though it was the
+ * sender (its database session was cut), for the user to see; NULL
+ * while it sends, or while another process does */
+const char  *wabiz_outbox_get_sender_problem (WabizOutbox     *self);
 /* messages per second (0: the default, 80) */
 void         wabiz_outbox_set_rate       (WabizOutbox         *self,
                                           double               rate_per_second);
