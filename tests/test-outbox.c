@@ -1791,6 +1791,83 @@ test_claim_repeated (Fixture       *f,
   g_assert_cmpint (wabiz_db_result_get_int (rows, 0, "once"), ==, 40);
 }
 
+/* Someone who can write to a shared database points a row at a file of
+ * this computer outside the spool: directly, through a symlink in a
+ * spool folder, and with "..". Nothing is uploaded; each message fails
+ * saying why; the file is untouched. */
+static void
+test_file_outside_spool (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autofree char *dir = wabiz_test_make_tmpdir ("wabiz-outbox-file");
+  g_autofree char *secret = g_build_filename (dir, "secret.jpg", NULL);
+  g_autoptr(GBytes) secret_bytes = write_jpeg (secret, 10 * 1024);
+  char *uuids[3] = { NULL, NULL, NULL };
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+
+  open_window (f, CUSTOMER, "Maria");
+  for (guint i = 0; i < G_N_ELEMENTS (uuids); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("photo%u.jpg", i);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autoptr(GBytes) bytes = write_jpeg (path, 10 * 1024);
+      g_autoptr(GFile) file = g_file_new_for_path (path);
+
+      uuids[i] = queue_ok (f, wabiz_outgoing_new_media_file (CUSTOMER, "image", file, NULL));
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (uuids); i++)
+    {
+      g_autoptr(WabizDbResult) row = file_row (f, uuids[i]);
+      g_autofree char *folder = g_path_get_dirname (wabiz_db_result_get (row, 0, "media_file"));
+      g_autofree char *target = NULL;
+      const char *p[2];
+
+      if (i == 0)
+        target = g_strdup (secret);
+      else if (i == 1)
+        {
+          target = g_build_filename (folder, "link.jpg", NULL);
+          g_assert_cmpint (symlink (secret, target), ==, 0);
+        }
+      else
+        target = g_strconcat (folder, "/../../../../../../../../../../../..", secret, NULL);
+
+      p[0] = uuids[i];
+      p[1] = target;
+      g_clear_pointer (&row, wabiz_db_result_unref);
+      row = sql (f, "UPDATE outbox SET media_file = $2 WHERE message_uuid = $1::uuid", 2, p);
+    }
+
+  wabiz_outbox_start (f->outbox);
+  for (guint i = 0; i < G_N_ELEMENTS (uuids); i++)
+    {
+      g_autofree char *reason = wait_failed (f, uuids[i]);
+      g_autoptr(WabizDbResult) row = file_row (f, uuids[i]);
+
+      g_test_message ("%s", reason);
+      g_assert_nonnull (strstr (reason, "outside"));
+      g_assert_cmpstr (wabiz_db_result_get (row, 0, "status"), ==, "failed");
+      g_assert_cmpstr (wabiz_db_result_get (row, 0, "state"), ==, "failed");
+      g_assert_cmpstr (wabiz_db_result_get (row, 0, "error_title"), ==, reason);
+    }
+
+  wait_settled (f, 3);
+  g_assert_cmpint (sim_media_count (f), ==, 0);
+  {
+    g_autoptr(JsonArray) ledger = wabiz_sim_server_dup_ledger (f->sim, 0);
+
+    g_assert_cmpuint (json_array_get_length (ledger), ==, 0);
+  }
+  g_assert_true (g_file_get_contents (secret, &contents, &len, NULL));
+  g_assert_cmpmem (contents, len, g_bytes_get_data (secret_bytes, NULL), g_bytes_get_size (secret_bytes));
+
+  for (guint i = 0; i < G_N_ELEMENTS (uuids); i++)
+    g_free (uuids[i]);
+  wabiz_test_rm_rf (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1832,6 +1909,7 @@ main (int   argc,
   g_test_add ("/outbox/file/offline", Fixture, NULL, fixture_setup, test_file_offline, fixture_teardown);
   g_test_add ("/outbox/file/refused", Fixture, NULL, fixture_setup, test_file_refused, fixture_teardown);
   g_test_add ("/outbox/file/crash", Fixture, NULL, fixture_setup, test_file_crash, fixture_teardown);
+  g_test_add ("/outbox/file/outside-spool", Fixture, NULL, fixture_setup, test_file_outside_spool, fixture_teardown);
   g_test_add ("/outbox/lock/killed", Fixture, NULL, fixture_setup, test_lock_killed, fixture_teardown);
   g_test_add ("/outbox/lock/late-outcome", Fixture, NULL, fixture_setup, test_late_outcome, fixture_teardown);
   g_test_add ("/outbox/claim/repeated", Fixture, NULL, fixture_setup, test_claim_repeated, fixture_teardown);

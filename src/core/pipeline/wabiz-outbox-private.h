@@ -15,6 +15,8 @@ G_BEGIN_DECLS
 
 /* what a message in doubt says (N_: untranslated in the database) */
 #define WABIZ_OUTBOX_UNKNOWN_TITLE N_("Not known whether this was sent; check before resending")
+/* what a message whose spool copy went says */
+#define WABIZ_OUTBOX_SPOOL_GONE N_("The copy of this file kept for sending is gone; attach the file again")
 
 typedef /* sends in flight at once, at most */
 #define WABIZ_OUTBOX_MAX_IN_FLIGHT 256
@@ -130,6 +132,12 @@ WabizOutboxSpooled *_wabiz_outbox_spool_file                  (WabizOutbox      
                                                                GFile              *file,
                                                                const char         *kind,
                                                                GCancellable       *cancellable,
+                                                               GError            **error);
+/* The file to upload for a row naming @path: the real path of a regular
+ * file inside the spool, or NULL and an error that says why not (the
+ * copy is gone; it is outside the spool). */
+char               *_wabiz_outbox_spool_resolve               (WabizOutbox        *self,
+                                                               const char         *path,
                                                                GError            **error);
 /* @path: a copy no row names any more */
 void                _wabiz_outbox_spool_remove                (WabizOutbox        *self,

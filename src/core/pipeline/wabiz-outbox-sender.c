@@ -73,6 +73,9 @@
  *     uploads again (at worst Meta keeps an unused media object).
  *  2. send: like any other message, by the stored media id, which is
  *     never uploaded again; the crash rule above applies as is.
+ * Only a file inside this spool (symlinks and ".." resolved) is
+ * uploaded: a row written by someone who can write to a shared database
+ * cannot make this computer upload its other files.
  */
 
 #define G_LOG_DOMAIN "wabiz-outbox"
@@ -108,8 +111,6 @@
 #define WRITE_RETRY_MS       1000
 #define MAX_WRITE_RETRIES    60
 #define PAIR_INTERVAL_S      "6"
-
-#define SPOOL_GONE    N_("The copy of this file kept for sending is gone; attach the file again")
 
 
 /* The lock's thread and the outbox talk through this */
@@ -1151,7 +1152,7 @@ upload_done_cb (GObject      *object,
            && (ctx->error->code == G_IO_ERROR_NOT_FOUND || ctx->error->code == G_IO_ERROR_NOT_REGULAR_FILE))
     {
       g_clear_error (&ctx->error);
-      ctx->error = g_error_new_literal (WABIZ_ERROR, WABIZ_ERROR_FAILED, _(SPOOL_GONE));
+      ctx->error = g_error_new_literal (WABIZ_ERROR, WABIZ_ERROR_FAILED, _(WABIZ_OUTBOX_SPOOL_GONE));
       ctx->outcome = OUTCOME_FAILED;
     }
   else if (upload_error_is_retryable (ctx->error) && ctx->attempts < MAX_ATTEMPTS)
@@ -1174,6 +1175,9 @@ typedef struct
   guint        repeats;   /* test hook */
   char        *token;     /* (owned) this claim's */
   char        *lock_pid;  /* (owned) the lock's session when it was made */
+  /* filled by the job, one per row claimed */
+  GPtrArray   *files;     /* (owned) of char *: the file to upload, or NULL */
+  GPtrArray   *refusals;  /* (owned) of GError *: why a row's file is not uploaded, or NULL */
 } ClaimData;
 
 static void
@@ -1181,10 +1185,19 @@ claim_data_free (ClaimData *data)
 {
   g_free (data->token);
   g_free (data->lock_pid);
+  g_clear_pointer (&data->files, g_ptr_array_unref);
+  g_clear_pointer (&data->refusals, g_ptr_array_unref);
   g_free (data);
 }
 
 static void unclaim_done_cb (GObject *object, GAsyncResult *result, gpointer user_data);
+
+static void
+clear_error (gpointer error)
+{
+  if (error != NULL)
+    g_error_free (error);
+}
 
 /* The claim: the rows that already carry this claim's token, if any (the
  * same claim sent again after its answer was lost: it took them then),
@@ -1234,6 +1247,7 @@ claim_job (WabizDb      *db,
   const char *params[] = { limit, data->self->spool_owner, data->token, data->lock_pid };
   WabizDbResult *res = NULL;
   GError *error = NULL;
+  guint n;
 
   /* sent again after a broken connection, by the database layer or by
    * the next claim (which reuses a token whose answer was lost), the
@@ -1247,6 +1261,23 @@ claim_job (WabizDb      *db,
           g_task_return_error (task, error);
           return;
         }
+    }
+
+  /* the files to upload: only from the spool (reading the file system,
+   * so here on the worker thread) */
+  n = wabiz_db_result_get_n_rows (res);
+  data->files = g_ptr_array_new_full (n, g_free);
+  data->refusals = g_ptr_array_new_full (n, clear_error);
+  for (guint i = 0; i < n; i++)
+    {
+      const char *file = wabiz_db_result_get (res, i, "media_file");
+      GError *refused = NULL;
+      char *path = NULL;
+
+      if (file != NULL && wabiz_db_result_get (res, i, "media_upload_id") == NULL)
+        path = _wabiz_outbox_spool_resolve (data->self, file, &refused);
+      g_ptr_array_add (data->files, path);
+      g_ptr_array_add (data->refusals, refused);
     }
 
   g_task_return_pointer (task, res, (GDestroyNotify) wabiz_db_result_unref);
@@ -1362,11 +1393,21 @@ send_row (WabizOutbox   *self,
         }
 
       /* phase 1: the file goes to Meta first (the check of type and
-       * size happens again, on the copy) */
+       * size happens again, on the copy), only from the spool */
       if (upload_id == NULL)
         {
-          g_autoptr(GFile) file = g_file_new_for_path (ctx->media_file);
+          const char *path = g_ptr_array_index (claim->files, row);
+          g_autoptr(GFile) file = NULL;
 
+          if (path == NULL)
+            {
+              const GError *refused = g_ptr_array_index (claim->refusals, row);
+
+              g_debug ("Message %s: not uploading its file: %s", ctx->uuid, refused->message);
+              record_damaged (ctx, g_error_copy (refused));
+              return;
+            }
+          file = g_file_new_for_path (path);
           wabiz_graph_client_upload_media_async (self->graph, file, type, NULL, upload_done_cb, ctx);
           return;
         }

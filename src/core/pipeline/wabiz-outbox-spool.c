@@ -25,6 +25,8 @@
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -41,13 +43,63 @@ _wabiz_outbox_spooled_free (WabizOutboxSpooled *spooled)
   g_free (spooled);
 }
 
+/* Written by this spool: <spool>/<folder>/<name>, or <spool>/<name>,
+ * with no empty, "." or ".." part (a row may name anything) */
 static gboolean
 is_spool_path (const char *spool_dir,
                const char *path)
 {
   g_autofree char *prefix = g_strconcat (spool_dir, G_DIR_SEPARATOR_S, NULL);
+  g_auto(GStrv) parts = NULL;
+  guint n;
 
-  return path != NULL && g_str_has_prefix (path, prefix) && strstr (path, "/..") == NULL;
+  if (path == NULL || !g_str_has_prefix (path, prefix))
+    return FALSE;
+  parts = g_strsplit (path + strlen (prefix), G_DIR_SEPARATOR_S, -1);
+  n = g_strv_length (parts);
+  if (n < 1 || n > 2)
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    if (*parts[i] == '\0' || g_str_equal (parts[i], ".") || g_str_equal (parts[i], ".."))
+      return FALSE;
+  return TRUE;
+}
+
+/**
+ * _wabiz_outbox_spool_resolve:
+ *
+ * A row names the file to upload, and someone who can write to a shared
+ * database could make it name any file of this computer: only a regular
+ * file whose real path (symlinks and ".." resolved) is inside the spool
+ * is uploaded, by that real path.
+ */
+char *
+_wabiz_outbox_spool_resolve (WabizOutbox  *self,
+                             const char   *path,
+                             GError      **error)
+{
+  g_autofree char *spool = realpath (self->spool_dir, NULL);
+  g_autofree char *real = realpath (path, NULL);
+  g_autofree char *prefix = NULL;
+  int saved = errno;
+  GStatBuf st;
+
+  if (real == NULL && (saved == ENOENT || saved == ENOTDIR))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _(WABIZ_OUTBOX_SPOOL_GONE));
+      return NULL;
+    }
+  prefix = spool != NULL ? g_strconcat (spool, G_DIR_SEPARATOR_S, NULL) : NULL;
+  if (real == NULL || prefix == NULL || !g_str_has_prefix (real, prefix)
+      || g_stat (real, &st) != 0 || !S_ISREG (st.st_mode))
+    {
+      g_message ("A queued message names a file outside the outbox folder; not uploading it");
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                           _("This message names a file outside WaBiz’s outbox folder, so it was not "
+                             "uploaded; attach the file again"));
+      return NULL;
+    }
+  return g_steal_pointer (&real);
 }
 
 static void
@@ -75,7 +127,7 @@ _wabiz_outbox_spool_remove (WabizOutbox *self,
 
   if (!is_spool_path (self->spool_dir, path))
     {
-      g_warning ("Not deleting a queued file outside the spool directory");
+      g_message ("Not deleting a queued file outside the outbox folder");
       return;
     }
   dir = g_path_get_dirname (path);
