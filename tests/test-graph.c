@@ -591,6 +591,173 @@ test_templates_paging (void)
   g_assert_cmpuint (json_array_get_length (list), ==, 4);
 }
 
+/* ------------------------------------------------------------------ */
+/* where the access token goes */
+
+/* A Graph API of the test's own and another server next to it, which
+ * counts what reaches it */
+typedef struct
+{
+  SoupServer *graph;
+  SoupServer *other;
+  char       *graph_url;      /* ends with a slash */
+  char       *other_url;      /* ends with a slash */
+  const char *media_url;      /* "other": the media is on the other server;
+                               * "redirect": on the Graph server, which
+                               * sends the download to the other one */
+  guint       other_requests;
+  guint       other_tokens;   /* of them, with an Authorization header */
+} Hosts;
+
+static void
+other_host_cb (SoupServer        *server,
+               SoupServerMessage *msg,
+               const char        *path,
+               GHashTable        *query,
+               gpointer           user_data)
+{
+  Hosts *h = user_data;
+
+  h->other_requests++;
+  if (soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Authorization") != NULL)
+    h->other_tokens++;
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "image/jpeg", SOUP_MEMORY_STATIC, "\xff\xd8\xff\xe0", 4);
+}
+
+static void
+graph_host_cb (SoupServer        *server,
+               SoupServerMessage *msg,
+               const char        *path,
+               GHashTable        *query,
+               gpointer           user_data)
+{
+  Hosts *h = user_data;
+  g_autofree char *url = NULL;
+  g_autofree char *json = NULL;
+
+  if (g_str_equal (path, "/media/4242"))
+    {
+      g_autofree char *location = g_strdup_printf ("%smedia/4242", h->other_url);
+
+      soup_server_message_set_redirect (msg, 302, location);
+      return;
+    }
+  if (g_str_equal (path, "/v19.0/messages-here/messages"))
+    {
+      static const char sent[] = "{\"messaging_product\": \"whatsapp\", \"contacts\": [{\"input\": \"16315551234\","
+                                 " \"wa_id\": \"16315551234\"}], \"messages\": [{\"id\": \"wamid.X\"}]}";
+
+      soup_server_message_set_status (msg, 200, NULL);
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, sent, sizeof sent - 1);
+      return;
+    }
+
+  /* GET /v19.0/4242: the media's address */
+  url = g_strdup_printf ("%smedia/4242", g_str_equal (h->media_url, "other") ? h->other_url : h->graph_url);
+  json = g_strdup_printf ("{\"messaging_product\": \"whatsapp\", \"url\": \"%s\", \"mime_type\": \"image/jpeg\","
+                          " \"file_size\": 4, \"id\": \"4242\"}", url);
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, json, strlen (json));
+}
+
+static char *
+listen_url (SoupServer *server)
+{
+  g_autoptr(GSList) uris = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+
+  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  url = g_uri_to_string (uris->data);
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+  return g_str_has_suffix (url, "/") ? g_steal_pointer (&url) : g_strconcat (url, "/", NULL);
+}
+
+/* The address of a media Meta's API gives names another host (and the
+ * same with a redirect): the access token does not go there, and the
+ * download fails saying why. */
+static void
+test_media_other_host (gconstpointer data)
+{
+  Hosts h = { .media_url = data };
+  g_autofree char *tmpdir = wabiz_test_make_tmpdir ("wabiz-graph");
+  g_autoptr(WabizGraphClient) client = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *downloaded = NULL;
+
+  h.graph = soup_server_new (NULL, NULL);
+  h.other = soup_server_new (NULL, NULL);
+  soup_server_add_handler (h.graph, NULL, graph_host_cb, &h, NULL);
+  soup_server_add_handler (h.other, NULL, other_host_cb, &h, NULL);
+  h.graph_url = listen_url (h.graph);
+  h.other_url = listen_url (h.other);
+
+  client = wabiz_graph_client_new (h.graph_url, "v19.0", "1", "2", "secret-token");
+  wabiz_graph_client_download_media_async (client, "4242", NULL, tmpdir, NULL, wabiz_test_store_result_cb, &result);
+  wabiz_test_wait_result (&result, 30);
+  downloaded = wabiz_graph_client_download_media_finish (client, result, &error);
+  g_test_message ("%s", error ? error->message : "downloaded");
+  g_assert_null (downloaded);
+  g_assert_error (error, WABIZ_GRAPH_ERROR, WABIZ_GRAPH_ERROR_UNTRUSTED_HOST);
+  g_assert_nonnull (strstr (error->message, "127.0.0.1"));
+  g_assert_null (strstr (error->message, "secret-token"));
+  g_assert_cmpuint (h.other_tokens, ==, 0);
+  g_assert_cmpuint (h.other_requests, ==, 0);
+
+  g_clear_object (&client);
+  g_clear_object (&h.graph);
+  g_clear_object (&h.other);
+  g_free (h.graph_url);
+  g_free (h.other_url);
+  wabiz_test_rm_rf (tmpdir);
+}
+
+/* A Graph API address in plain http:// that is not this computer's
+ * loopback: nothing is sent (0.0.0.0 reaches this computer's server,
+ * which counts what arrives). */
+static void
+test_plaintext_graph_url (void)
+{
+  Hosts h = { .media_url = "other" };
+  g_autoptr(JsonObject) message = object_from ("{\"to\": \"16315551234\", \"type\": \"text\", \"text\": {\"body\": \"x\"}}");
+  g_autoptr(WabizGraphClient) client = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GUri) uri = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(WabizGraphSent) sent = NULL;
+
+  h.other = soup_server_new (NULL, NULL);
+  soup_server_add_handler (h.other, NULL, other_host_cb, &h, NULL);
+  h.other_url = listen_url (h.other);
+  uri = g_uri_parse (h.other_url, G_URI_FLAGS_NONE, NULL);
+  url = g_strdup_printf ("http://0.0.0.0:%d", g_uri_get_port (uri));
+
+  g_assert_false (wabiz_graph_check_url (url, NULL));
+  g_assert_false (wabiz_graph_check_url ("http://graph.facebook.com", NULL));
+  g_assert_true (wabiz_graph_check_url ("https://graph.facebook.com", NULL));
+  g_assert_true (wabiz_graph_check_url ("http://127.0.0.1:9", NULL));
+  g_assert_true (wabiz_graph_check_url ("http://localhost:9/", NULL));
+  g_assert_true (wabiz_graph_check_url ("http://[::1]:9", NULL));
+
+  client = wabiz_graph_client_new (url, "v19.0", "messages-here", "2", "secret-token");
+  wabiz_graph_client_send_message_async (client, message, NULL, wabiz_test_store_result_cb, &result);
+  wabiz_test_wait_result (&result, 30);
+  sent = wabiz_graph_client_send_message_finish (client, result, &error);
+  g_assert_null (sent);
+  g_assert_error (error, WABIZ_GRAPH_ERROR, WABIZ_GRAPH_ERROR_UNTRUSTED_HOST);
+  g_assert_nonnull (strstr (error->message, "https://"));
+  g_assert_false (wabiz_graph_error_is_retryable (error));
+  g_assert_cmpuint (h.other_requests, ==, 0);
+
+  g_clear_object (&h.other);
+  g_free (h.other_url);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -615,6 +782,9 @@ main (int   argc,
   g_test_add ("/graph/media/streamed", Fixture, NULL, fixture_setup, test_media_streamed, fixture_teardown);
   g_test_add ("/graph/templates", Fixture, NULL, fixture_setup, test_templates, fixture_teardown);
   g_test_add_func ("/graph/templates/paging", test_templates_paging);
+  g_test_add_data_func ("/graph/token/media-other-host", "other", test_media_other_host);
+  g_test_add_data_func ("/graph/token/media-redirect", "redirect", test_media_other_host);
+  g_test_add_func ("/graph/token/plaintext-url", test_plaintext_graph_url);
 
   return g_test_run ();
 }

@@ -50,6 +50,7 @@ typedef struct
   char                *cache_dir;       /* (owned) */
   WabizGraphMediaInfo *info;            /* (owned) (nullable) */
   guint                resolves;
+  guint                redirects;
   GFile               *part_file;       /* (owned) (nullable) */
   GFile               *final_file;      /* (owned) (nullable) */
   GInputStream        *in;              /* (owned) (nullable) */
@@ -226,7 +227,7 @@ check_done_cb (GObject      *object,
   wabiz_concat_input_stream_add_bytes (body, tail_bytes);
 
   path = g_strdup_printf ("%s/media", self->phone_number_id);
-  msg = _wabiz_graph_client_new_request (self, "POST", path);
+  msg = _wabiz_graph_client_new_request (self, "POST", path, &error);
   content_type = g_strdup_printf ("multipart/form-data; boundary=%s", boundary);
   if (msg != NULL)
     soup_message_set_request_body (msg, content_type, G_INPUT_STREAM (body),
@@ -236,6 +237,11 @@ check_done_cb (GObject      *object,
   g_bytes_unref (tail_bytes);
   check_result_free (r);
 
+  if (msg == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
   _wabiz_graph_client_send (g_steal_pointer (&task), msg, media_id_reply);
 }
 
@@ -448,6 +454,27 @@ read_next_chunk (GTask *task)
 }
 
 static void download_resolved_reply (GTask *task, JsonObject *reply);
+static void download_sent_cb (GObject *object, GAsyncResult *result, gpointer user_data);
+
+/* (transfer full) @task: GET @url, with the token where it may go */
+static void
+download_from (GTask      *task,
+               const char *url)
+{
+  WabizGraphClient *self = g_task_get_source_object (task);
+  g_autoptr(SoupMessage) msg = NULL;
+  GError *error = NULL;
+
+  msg = _wabiz_graph_client_new_message (self, "GET", url, &error);
+  if (msg == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Accept", "*/*");
+  _wabiz_graph_client_send_stream (task, msg, download_sent_cb);
+}
 
 static void
 download_moved_cb (GObject      *object,
@@ -599,6 +626,24 @@ download_sent_cb (GObject      *object,
     }
 
   status = soup_message_get_status (msg);
+  if (SOUP_STATUS_IS_REDIRECTION (status) && dl->redirects < 3)
+    {
+      const char *location = soup_message_headers_get_one (soup_message_get_response_headers (msg), "Location");
+      g_autoptr(GUri) next = location ? g_uri_parse_relative (soup_message_get_uri (msg), location,
+                                                              SOUP_HTTP_URI_FLAGS, NULL)
+                                      : NULL;
+
+      if (next != NULL)
+        {
+          g_autofree char *url = g_uri_to_string (next);
+
+          /* followed only where the token may go */
+          dl->redirects++;
+          g_clear_object (&dl->in);
+          download_from (g_steal_pointer (&task), url);
+          return;
+        }
+    }
   if ((status == 401 || status == 404) && dl->resolves < 2)
     {
       /* the short-lived URL expired: resolve it again */
@@ -631,26 +676,17 @@ static void
 download_resolved_reply (GTask      *task,
                          JsonObject *reply)
 {
-  WabizGraphClient *self = g_task_get_source_object (task);
   Download *dl = _wabiz_graph_client_get_state (task);
-  g_autoptr(SoupMessage) msg = NULL;
 
   g_clear_pointer (&dl->info, wabiz_graph_media_info_free);
   dl->info = media_info_from_reply (task, reply);
   if (dl->info == NULL)
     return;
   dl->resolves++;
+  dl->redirects = 0;
 
-  /* the download needs the same bearer token */
-  msg = _wabiz_graph_client_new_message (self, "GET", dl->info->url);
-  if (msg == NULL)
-    {
-      g_task_return_error (task, _wabiz_graph_error_new_local (WABIZ_GRAPH_ERROR_BAD_RESPONSE, FALSE,
-                                                               _("WhatsApp gave a media address that is not valid")));
-      return;
-    }
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Accept", "*/*");
-  _wabiz_graph_client_send_stream (g_object_ref (task), msg, download_sent_cb);
+  /* the download needs the same bearer token: only on Meta's hosts */
+  download_from (g_object_ref (task), dl->info->url);
 }
 
 void

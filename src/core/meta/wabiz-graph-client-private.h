@@ -29,6 +29,9 @@ struct _WabizGraphClient
 
   SoupSession *session;          /* (owned) */
   char        *base_url;         /* (owned) without trailing slash */
+  GUri        *base_uri;         /* (owned) (nullable) when not valid */
+  GError      *base_error;       /* (owned) (nullable) why the token may not
+                                  * go to base_url (wabiz_graph_check_url) */
   char        *api_version;      /* (owned) */
   char        *phone_number_id;  /* (owned) */
   char        *waba_id;          /* (owned) (nullable) */
@@ -56,17 +59,21 @@ gpointer      _wabiz_graph_client_get_state          (GTask               *task)
 SoupMessage  *_wabiz_graph_client_get_message        (GTask               *task);
 
 /* (nullable): a request to the absolute @url, with the bearer token;
- * NULL when @url is not valid. */
+ * NULL and an error when @url is not valid or the token must not go
+ * there: only the Graph API's own address (scheme, host and port) and,
+ * over https, Meta's media hosts (lookaside.fbsbx.com, *.fbcdn.net,
+ * *.whatsapp.net) get it. Redirects are not followed by themselves. */
 SoupMessage  *_wabiz_graph_client_new_message        (WabizGraphClient    *self,
                                                       const char          *method,
-                                                      const char          *url);
+                                                      const char          *url,
+                                                      GError             **error);
 /* (nullable): the same for @path below the API version. */
 SoupMessage  *_wabiz_graph_client_new_request        (WabizGraphClient    *self,
                                                       const char          *method,
-                                                      const char          *path);
+                                                      const char          *path,
+                                                      GError             **error);
 
-/* Sends @msg (NULL: the address was not valid) and hands the JSON
- * answer to @reply. */
+/* Sends @msg and hands the JSON answer to @reply. */
 void          _wabiz_graph_client_send               (GTask               *task,
                                                       SoupMessage         *msg,
                                                       WabizGraphReplyFunc  reply);

@@ -98,17 +98,134 @@ _wabiz_graph_client_get_message (GTask *task)
   return data->msg;
 }
 
+/* The port @uri means, its scheme's default when it names none */
+static int
+effective_port (GUri *uri)
+{
+  int port = g_uri_get_port (uri);
+
+  if (port > 0)
+    return port;
+  return g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") == 0 ? 443 : 80;
+}
+
+static gboolean
+same_origin (GUri *a,
+             GUri *b)
+{
+  return g_ascii_strcasecmp (g_uri_get_scheme (a), g_uri_get_scheme (b)) == 0
+         && g_ascii_strcasecmp (g_uri_get_host (a), g_uri_get_host (b)) == 0
+         && effective_port (a) == effective_port (b);
+}
+
+static gboolean
+is_loopback_host (const char *host)
+{
+  g_autoptr(GInetAddress) address = NULL;
+  g_autofree char *lower = g_ascii_strdown (host, -1);
+
+  if (g_str_equal (lower, "localhost") || g_str_has_suffix (lower, ".localhost"))
+    return TRUE;
+  address = g_inet_address_new_from_string (host);
+  return address != NULL && g_inet_address_get_is_loopback (address);
+}
+
+/* Where Meta serves the media its API gives the address of */
+static gboolean
+is_meta_media_host (GUri *uri)
+{
+  g_autofree char *host = g_ascii_strdown (g_uri_get_host (uri), -1);
+
+  return g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") == 0
+         && (g_str_equal (host, "lookaside.fbsbx.com")
+             || g_str_has_suffix (host, ".fbcdn.net")
+             || g_str_has_suffix (host, ".whatsapp.net"));
+}
+
+static GUri *
+parse_http_uri (const char *url)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
+
+  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0'
+      || (g_ascii_strcasecmp (g_uri_get_scheme (uri), "http") != 0
+          && g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") != 0))
+    return NULL;
+  return g_steal_pointer (&uri);
+}
+
+/**
+ * wabiz_graph_check_url:
+ * @url: a Graph API address, as configured
+ *
+ * The access token travels with every call, so the address must be
+ * https://, or http:// to this computer's loopback (the simulator).
+ * Returns: whether @url may be used; if not, @error says what to do
+ *   (%WABIZ_GRAPH_ERROR_UNTRUSTED_HOST, or %WABIZ_GRAPH_ERROR_HTTP for an
+ *   address that is not one).
+ */
+gboolean
+wabiz_graph_check_url (const char  *url,
+                       GError     **error)
+{
+  g_autoptr(GUri) uri = NULL;
+
+  g_return_val_if_fail (url != NULL, FALSE);
+
+  uri = parse_http_uri (url);
+  if (uri == NULL)
+    {
+      g_set_error_literal (error, WABIZ_GRAPH_ERROR, WABIZ_GRAPH_ERROR_HTTP,
+                           _("The Graph API address is not valid; it must be an https:// address such as https://graph.facebook.com"));
+      return FALSE;
+    }
+  if (g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") != 0 && !is_loopback_host (g_uri_get_host (uri)))
+    {
+      g_set_error_literal (error, WABIZ_GRAPH_ERROR, WABIZ_GRAPH_ERROR_UNTRUSTED_HOST,
+                           _("The Graph API address must start with https:// (http:// only for an address on this computer, such as the simulator), as the access token goes with every call; correct it in the settings"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 SoupMessage *
 _wabiz_graph_client_new_message (WabizGraphClient *self,
                                  const char       *method,
-                                 const char       *url)
+                                 const char       *url,
+                                 GError          **error)
 {
-  SoupMessage *msg = soup_message_new (method, url);
+  g_autoptr(GUri) uri = parse_http_uri (url);
   g_autofree char *auth = NULL;
+  SoupMessage *msg;
 
-  if (msg == NULL)
-    return NULL;
+  if (uri == NULL)
+    {
+      g_set_error_literal (error, WABIZ_GRAPH_ERROR, WABIZ_GRAPH_ERROR_BAD_RESPONSE,
+                           _("WhatsApp gave an address that is not valid"));
+      return NULL;
+    }
+  if (self->base_uri != NULL && same_origin (uri, self->base_uri))
+    {
+      /* the Graph API itself, unless its address may not have the token */
+      if (self->base_error != NULL)
+        {
+          g_propagate_error (error, g_error_copy (self->base_error));
+          return NULL;
+        }
+    }
+  else if (!is_meta_media_host (uri))
+    {
+      g_debug ("Not sending the access token to %s", g_uri_get_host (uri));
+      g_set_error (error, WABIZ_GRAPH_ERROR, WABIZ_GRAPH_ERROR_UNTRUSTED_HOST,
+                   _("WhatsApp named an address on %s, which is neither the Graph API nor Meta’s media server; "
+                     "nothing was fetched from it, so that the access token goes nowhere else"),
+                   g_uri_get_host (uri));
+      return NULL;
+    }
 
+  msg = soup_message_new_from_uri (method, uri);
+  /* a redirect is a new address: checked like any other */
+  soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
   auth = g_strdup_printf ("Bearer %s", self->access_token);
   soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
   soup_message_headers_replace (soup_message_get_request_headers (msg), "Accept", "application/json");
@@ -118,11 +235,17 @@ _wabiz_graph_client_new_message (WabizGraphClient *self,
 SoupMessage *
 _wabiz_graph_client_new_request (WabizGraphClient *self,
                                  const char       *method,
-                                 const char       *path)
+                                 const char       *path,
+                                 GError          **error)
 {
   g_autofree char *url = g_strdup_printf ("%s/%s/%s", self->base_url, self->api_version, path);
 
-  return _wabiz_graph_client_new_message (self, method, url);
+  if (self->base_error != NULL)
+    {
+      g_propagate_error (error, g_error_copy (self->base_error));
+      return NULL;
+    }
+  return _wabiz_graph_client_new_message (self, method, url, error);
 }
 
 static void
@@ -200,13 +323,7 @@ _wabiz_graph_client_send (GTask               *task,
   WabizGraphClient *self = g_task_get_source_object (task);
   CallData *data = g_task_get_task_data (task);
 
-  if (msg == NULL)
-    {
-      g_task_return_new_error (task, WABIZ_GRAPH_ERROR, WABIZ_GRAPH_ERROR_HTTP,
-                               _("The Graph API address is not valid"));
-      g_object_unref (task);
-      return;
-    }
+  g_assert (msg != NULL);
 
   track_message (task, msg);
   data->reply = reply;
@@ -225,14 +342,21 @@ _wabiz_graph_client_call (GTask               *task,
   WabizGraphClient *self = g_task_get_source_object (task);
   g_autoptr(SoupMessage) msg = NULL;
   g_autofree char *path = NULL;
+  GError *error = NULL;
   va_list args;
 
   va_start (args, path_format);
   path = g_strdup_vprintf (path_format, args);
   va_end (args);
 
-  msg = _wabiz_graph_client_new_request (self, method, path);
-  if (msg != NULL && body != NULL)
+  msg = _wabiz_graph_client_new_request (self, method, path, &error);
+  if (msg == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  if (body != NULL)
     {
       g_autofree char *text = json_to_string (body, FALSE);
       gsize len = strlen (text);
@@ -309,6 +433,8 @@ wabiz_graph_client_finalize (GObject *object)
   WabizGraphClient *self = (WabizGraphClient *) object;
 
   g_clear_pointer (&self->base_url, g_free);
+  g_clear_pointer (&self->base_uri, g_uri_unref);
+  g_clear_error (&self->base_error);
   g_clear_pointer (&self->api_version, g_free);
   g_clear_pointer (&self->phone_number_id, g_free);
   g_clear_pointer (&self->waba_id, g_free);
@@ -367,6 +493,10 @@ wabiz_graph_client_new (const char *base_url,
   len = strlen (self->base_url);
   while (len > 0 && self->base_url[len - 1] == '/')
     self->base_url[--len] = '\0';
+  self->base_uri = parse_http_uri (self->base_url);
+  /* calls fail at once, saying why, rather than send the token there */
+  if (!wabiz_graph_check_url (self->base_url, &self->base_error))
+    g_message ("Not calling the Graph API at this address: %s", self->base_error->message);
   self->api_version = g_strdup (api_version);
   self->phone_number_id = g_strdup (phone_number_id);
   self->waba_id = g_strdup (waba_id);

@@ -50,6 +50,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (WabizGraphMediaInfo, wabiz_graph_media_info_free)
 #define WABIZ_TYPE_GRAPH_CLIENT (wabiz_graph_client_get_type ())
 G_DECLARE_FINAL_TYPE (WabizGraphClient, wabiz_graph_client, WABIZ, GRAPH_CLIENT, GObject)
 
+/* Whether @url may be the Graph API's address: https://, or http:// on
+ * this computer's loopback only (the simulator) */
+gboolean          wabiz_graph_check_url             (const char          *url,
+                                                     GError             **error);
 WabizGraphClient *wabiz_graph_client_new            (const char          *base_url,
                                                      const char          *api_version,
                                                      const char          *phone_number_id,

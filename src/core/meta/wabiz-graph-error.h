@@ -29,9 +29,13 @@ G_BEGIN_DECLS
  * @WABIZ_GRAPH_ERROR_MEDIA_TOO_LARGE: a local file over Meta's size limit
  * @WABIZ_GRAPH_ERROR_MEDIA_TYPE: a local file of a type Meta refuses
  * @WABIZ_GRAPH_ERROR_CHECKSUM: downloaded media does not match its sha256
+ * @WABIZ_GRAPH_ERROR_UNTRUSTED_HOST: the request would carry the access
+ *   token to a host that must not have it (plain http:// to another
+ *   computer, or a host that is not Meta's): not sent
  */
 typedef enum
 {
+  WABIZ_GRAPH_ERROR_UNTRUSTED_HOST    = -8,
   WABIZ_GRAPH_ERROR_CHECKSUM          = -7,
   WABIZ_GRAPH_ERROR_MEDIA_TYPE        = -6,
   WABIZ_GRAPH_ERROR_MEDIA_TOO_LARGE   = -5,
