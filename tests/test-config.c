@@ -381,6 +381,52 @@ test_env_file_owner (void)
 }
 
 /* ------------------------------------------------------------------ */
+/* WABIZ_GRAPH_URL: the access token goes over TLS, or stays on this
+ * computer (the simulator) */
+
+static void
+test_graph_url_plaintext (void)
+{
+  g_autofree char *dir = wabiz_test_make_tmpdir ("wzcfg");
+  struct
+  {
+    const char *url;
+    gboolean    refused;
+  } cases[] = {
+    { "http://example.com", TRUE },
+    { "http://graph.facebook.com/", TRUE },
+    { "http://192.0.2.10:8080", TRUE },
+    { "http://[2001:db8::10]/", TRUE },
+    { "http://0.0.0.0:9", TRUE },
+    /* this computer: not refused (the database is not there: status 1) */
+    { "http://localhost:9", FALSE },
+    { "http://[::1]:9", FALSE },
+    { "http://127.0.0.2:9/", FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(GStrv) env = base_environ (dir);
+      Run run = { 0 };
+
+      env = g_environ_setenv (env, "WABIZ_GRAPH_URL", cases[i].url, TRUE);
+      run_wabizd (&run, (const char * const *) env, NULL);
+      assert_no_secret (run.err, NULL);
+      if (cases[i].refused)
+        {
+          g_assert_cmpint (run.status, ==, 2);
+          assert_says (&run, "WABIZ_GRAPH_URL");
+          assert_says (&run, "https://");
+        }
+      else
+        g_assert_cmpint (run.status, ==, 1);
+      run_clear (&run);
+    }
+
+  wabiz_test_rm_rf (dir);
+}
+
+/* ------------------------------------------------------------------ */
 /* the old service's .env: SUPABASE_URL and SUPABASE_KEY, no DATABASE_URL */
 
 static void
@@ -468,6 +514,7 @@ main (int   argc,
   g_test_add_func ("/wabiz/config/env-file/mode", test_env_file_mode);
   g_test_add_func ("/wabiz/config/env-file/owner", test_env_file_owner);
   g_test_add_func ("/wabiz/config/old-service-env", test_old_service_env);
+  g_test_add_func ("/wabiz/config/graph-url/plaintext", test_graph_url_plaintext);
 
   return g_test_run ();
 }

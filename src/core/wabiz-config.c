@@ -277,6 +277,34 @@ check_url (const char  *value,
   return TRUE;
 }
 
+/* The access token goes with every Graph API call: over TLS, or to this
+ * computer's loopback only (the simulator) */
+static gboolean
+check_graph_url (const char  *value,
+                 const char  *name,
+                 GError     **error)
+{
+  g_autoptr(GUri) uri = NULL;
+  g_autoptr(GInetAddress) address = NULL;
+  g_autofree char *host = NULL;
+
+  if (!check_url (value, name, error))
+    return FALSE;
+  uri = g_uri_parse (value, G_URI_FLAGS_NONE, NULL);
+  if (g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") == 0)
+    return TRUE;
+  host = g_ascii_strdown (g_uri_get_host (uri), -1);
+  address = g_inet_address_new_from_string (host);
+  if (g_str_equal (host, "localhost") || g_str_has_suffix (host, ".localhost")
+      || (address != NULL && g_inet_address_get_is_loopback (address)))
+    return TRUE;
+
+  g_set_error (error, WABIZ_ERROR, WABIZ_ERROR_CONFIG,
+               _("%s is not valid: the access token goes with every call, so it must be an https:// "
+                 "URL (http:// only to this computer, such as the simulator)"), name);
+  return FALSE;
+}
+
 static gboolean
 parse_port (const char  *value,
             const char  *name,
@@ -457,7 +485,7 @@ wabiz_config_load (const char  *env_file,
   self->graph_url = lookup (file_vars, "WABIZ_GRAPH_URL");
   if (self->graph_url == NULL)
     self->graph_url = g_strdup (WABIZ_CONFIG_DEFAULT_GRAPH_URL);
-  if (!check_url (self->graph_url, "WABIZ_GRAPH_URL", error))
+  if (!check_graph_url (self->graph_url, "WABIZ_GRAPH_URL", error))
     return NULL;
 
   self->graph_version = lookup (file_vars, "WABIZ_GRAPH_VERSION");
