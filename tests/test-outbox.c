@@ -1791,6 +1791,33 @@ test_claim_repeated (Fixture       *f,
   g_assert_cmpint (wabiz_db_result_get_int (rows, 0, "once"), ==, 40);
 }
 
+/* A Graph API address the access token must not go to (plain http://
+ * to another computer): nothing is sent, the messages stay queued, and
+ * the outbox says why. */
+static void
+test_plaintext_graph_url (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(WabizGraphClient) graph = wabiz_graph_client_new ("http://0.0.0.0:9", "v19.0", "1", "2", "t");
+  g_autoptr(WabizOutbox) outbox = wabiz_outbox_new (f->db, graph, 50);
+  g_autoptr(WabizDbResult) row = NULL;
+  g_autofree char *uuid = NULL;
+
+  uuid = queue_ok (f, wabiz_outgoing_new_template (CUSTOMER, "hello_world", "en_US", NULL));
+  wabiz_outbox_start (outbox);
+  g_assert_false (wabiz_outbox_get_is_sender (outbox));
+  g_assert_nonnull (wabiz_outbox_get_sender_problem (outbox));
+  g_assert_nonnull (strstr (wabiz_outbox_get_sender_problem (outbox), "https://"));
+
+  /* another process could send them; this one leaves them be */
+  wabiz_outbox_kick (outbox);
+  stop_outbox (outbox);
+  row = message_row (f, uuid);
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "status"), ==, "queued");
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "state"), ==, "pending");
+  g_assert_cmpint (wabiz_db_result_get_int (row, 0, "attempts"), ==, 0);
+}
+
 /* Someone who can write to a shared database points a row at a file of
  * this computer outside the spool: directly, through a symlink in a
  * spool folder, and with "..". Nothing is uploaded; each message fails
@@ -1913,6 +1940,7 @@ main (int   argc,
   g_test_add ("/outbox/lock/killed", Fixture, NULL, fixture_setup, test_lock_killed, fixture_teardown);
   g_test_add ("/outbox/lock/late-outcome", Fixture, NULL, fixture_setup, test_late_outcome, fixture_teardown);
   g_test_add ("/outbox/claim/repeated", Fixture, NULL, fixture_setup, test_claim_repeated, fixture_teardown);
+  g_test_add ("/outbox/plaintext-graph-url", Fixture, NULL, fixture_setup, test_plaintext_graph_url, fixture_teardown);
 
   status = g_test_run ();
   if (data_home != NULL)

@@ -1644,6 +1644,8 @@ _wabiz_outbox_set_claim_repeats (WabizOutbox *self,
 void
 wabiz_outbox_start (WabizOutbox *self)
 {
+  g_autoptr(GError) error = NULL;
+
   g_return_if_fail (WABIZ_IS_OUTBOX (self));
 
   if (self->started && !self->stopping)
@@ -1651,6 +1653,13 @@ wabiz_outbox_start (WabizOutbox *self)
   if (self->graph == NULL)
     {
       g_message ("Not sending: Meta is not set up (no access token); messages stay queued");
+      return;
+    }
+  /* every send would fail for good: better keep them */
+  if (!wabiz_graph_check_url (wabiz_graph_client_get_base_url (self->graph), &error))
+    {
+      g_message ("Not sending: %s; messages stay queued", error->message);
+      _wabiz_outbox_set_sender_problem (self, error->message);
       return;
     }
 
