@@ -178,10 +178,17 @@ begin
                         where t.phone = u.phone and t.started_at < u.since
                         order by t.started_at desc, t.message_id desc limit 1) a on true;
 
-  delete from analytics_turns t
-   using unnest(v_phones, v_anchor_at, v_anchor_id) a(phone, at, id)
-   where t.phone = a.phone
-     and (a.at is null or (t.started_at, t.message_id) >= (a.at, a.id));
+  -- (offset 0 keeps each lateral subquery a walk of one phone's index
+  -- entries: flattened, a few phones would be planned as a hash join of
+  -- every turn and every message)
+  delete from analytics_turns
+   where message_id in (select t.message_id
+                          from unnest(v_phones, v_anchor_at, v_anchor_id) a(phone, at, id),
+                               lateral (select t.message_id from analytics_turns t
+                                         where t.phone = a.phone
+                                           and t.started_at >= coalesce(a.at, '-infinity')
+                                           and (a.at is null or (t.started_at, t.message_id) >= (a.at, a.id))
+                                        offset 0) t);
 
   insert into analytics_turns (message_id, phone, started_at, replied_at, reply_seconds)
     select x.id, x.phone, x.ts, x.next_out, floor(extract(epoch from x.next_out - x.ts))::int
@@ -192,9 +199,11 @@ begin
                            rows between unbounded preceding and current row) next_out
               from unnest(v_phones, v_anchor_at, v_anchor_id) a(phone, at, id)
               join lateral (select m.id, m.phone, m."timestamp", m.direction from messages m
-                             where m.phone = a.phone and m."timestamp" is not null
+                             where m.phone = a.phone
+                               and m."timestamp" >= coalesce(a.at, '-infinity')
                                and m.direction in ('inbound', 'outbound')
-                               and (a.at is null or (m."timestamp", m.id) >= (a.at, a.id))) m on true) x
+                               and (a.at is null or (m."timestamp", m.id) >= (a.at, a.id))
+                            offset 0) m on true) x
      where x.direction = 'inbound' and x.prev is distinct from 'inbound';
 end
 $$;
