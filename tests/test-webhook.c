@@ -26,6 +26,9 @@
 #define APP_SECRET "wabiz-test-app-secret"
 #define VERIFY_TOKEN "wabiz-test-verify-token"
 #define PHONE_NUMBER_ID "106540352242922"
+/* the business's second number, in multiple-entries.json */
+#define OTHER_NUMBER_ID "106540352242923"
+#define KEPT_ASIDE_REASON "phone_number_id " OTHER_NUMBER_ID " is not this WaBiz's (" PHONE_NUMBER_ID ")"
 
 #define OUT1 "wamid.HBgLMTYzMTU1NTEyMzQVAgARGBJFRDc5MjIyOTVCMzIyMzkxNjEA"
 #define OUT_UNKNOWN "wamid.HBgNNTUxMTk4NzY1NDMyMRUCABEYEjk2NDgyMENEMjUxNjRBOEQ3RQA="
@@ -309,6 +312,36 @@ process (Fixture *f)
   wabiz_webhook_processor_run_async (f->processor, NULL, wabiz_test_store_result_cb, &result);
   wabiz_test_wait_result (&result, 120);
   n = wabiz_webhook_processor_run_finish (f->processor, result, &error);
+  g_assert_no_error (error);
+  return n;
+}
+
+static guint64
+count_foreign (Fixture  *f,
+               GStrv    *ids)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 n;
+
+  wabiz_webhook_processor_count_foreign_async (f->db, NULL, wabiz_test_store_result_cb, &result);
+  wabiz_test_wait_result (&result, 60);
+  n = wabiz_webhook_processor_count_foreign_finish (f->db, result, ids, &error);
+  g_assert_no_error (error);
+  return n;
+}
+
+static guint
+reprocess (WabizWebhookProcessor *processor,
+           guint                 *n_failed)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n;
+
+  wabiz_webhook_processor_reprocess_async (processor, NULL, wabiz_test_store_result_cb, &result);
+  wabiz_test_wait_result (&result, 60);
+  n = wabiz_webhook_processor_reprocess_finish (processor, result, n_failed, &error);
   g_assert_no_error (error);
   return n;
 }
@@ -825,7 +858,20 @@ test_fixtures (Fixture       *f,
   errors = sql_text (f, "SELECT string_agg(id || ': ' || error, '; ') FROM webhook_events"
                         " WHERE error IS NOT NULL", 0, NULL);
   g_assert_null (errors);
-  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM webhook_events WHERE processed_at IS NULL"), ==, 0);
+  /* every event is processed but the one with changes for the business's
+   * second number: its changes for this number are written (checked
+   * below), and it is kept aside for the other, saying why */
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM webhook_events WHERE processed_at IS NULL"
+                               " AND skipped_reason IS NULL"), ==, 0);
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM webhook_events WHERE processed_at IS NULL"), ==, 1);
+  {
+    const char *params[] = { KEPT_ASIDE_REASON };
+    g_autofree char *n = sql_text (f, "SELECT count(*)::text FROM webhook_events WHERE processed_at IS NULL"
+                                      " AND foreign_phone_number_id = '" OTHER_NUMBER_ID "'"
+                                      " AND skipped_reason = $1 AND body LIKE '%" OTHER_NUMBER_ID "%'", 1, params);
+
+    g_assert_cmpstr (n, ==, "1");
+  }
 
   for (guint i = 0; i < names->len; i++)
     {
@@ -881,7 +927,11 @@ test_redelivery (Fixture       *f,
   after = snapshot (f);
 
   g_assert_cmpint (sql_int (f, "SELECT count(*) FROM messages"), ==, n_messages);
-  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM webhook_events WHERE processed_at IS NULL"), ==, 0);
+  /* all processed, but the two deliveries with the second number's
+   * changes, kept aside */
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM webhook_events WHERE processed_at IS NULL"
+                               " AND foreign_phone_number_id IS DISTINCT FROM '" OTHER_NUMBER_ID "'"), ==, 0);
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM webhook_events WHERE processed_at IS NULL"), ==, 2);
   g_assert_cmpstr (before, ==, after);
 }
 
@@ -1242,8 +1292,6 @@ test_poisoned (Fixture       *f,
   g_autoptr(GBytes) after = make_text_delivery ("wamid.after", "16315551234", "after");
   const char *unknown_text = "{\"object\":\"page\",\"entry\":[1,2]}";
   g_autoptr(GBytes) unknown = g_bytes_new_static (unknown_text, strlen (unknown_text));
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *err = NULL;
   guint n_failed = 0;
   guint n;
@@ -1286,21 +1334,14 @@ test_poisoned (Fixture       *f,
   g_assert_cmpuint (process (f), ==, 0);
 
   /* reprocess: still failing, then fixed (as an upgrade would) */
-  wabiz_webhook_processor_reprocess_async (f->processor, NULL, wabiz_test_store_result_cb, &result);
-  wabiz_test_wait_result (&result, 60);
-  n = wabiz_webhook_processor_reprocess_finish (f->processor, result, &n_failed, &error);
-  g_assert_no_error (error);
+  n = reprocess (f->processor, &n_failed);
   g_assert_cmpuint (n, ==, 0);
   g_assert_cmpuint (n_failed, ==, 1);
   g_assert_cmpint (sql_int (f, "SELECT attempts FROM webhook_events WHERE processed_at IS NULL"), ==, 2);
 
   sql_exec (f, "UPDATE webhook_events SET body = replace(body, 'not a number', '16315550000')"
           " WHERE processed_at IS NULL", 0, NULL);
-  g_clear_object (&result);
-  wabiz_webhook_processor_reprocess_async (f->processor, NULL, wabiz_test_store_result_cb, &result);
-  wabiz_test_wait_result (&result, 60);
-  n = wabiz_webhook_processor_reprocess_finish (f->processor, result, &n_failed, &error);
-  g_assert_no_error (error);
+  n = reprocess (f->processor, &n_failed);
   g_assert_cmpuint (n, ==, 1);
   g_assert_cmpuint (n_failed, ==, 0);
   g_assert_cmpint (sql_int (f, "SELECT count(*) FROM messages"), ==, 3);
@@ -1412,6 +1453,115 @@ test_server_gone (Fixture       *f,
 }
 
 static void
+count_cb (WabizWebhookProcessor *processor,
+          guint                  n_events,
+          guint                 *total)
+{
+  *total += n_events;
+}
+
+/* A message for another phone number id than the one set up (as when the
+ * test number's id was pasted instead of the real one): kept with why,
+ * counted, nothing written, neither processed nor failed; a normal run
+ * leaves it; once the setting names that number, a reprocess writes its
+ * rows, once. */
+static void
+test_foreign_number (Fixture       *f,
+                     gconstpointer  data)
+{
+  const char *text =
+    "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"108233722174550\",\"changes\":[{"
+    "\"value\":{\"messaging_product\":\"whatsapp\",\"metadata\":{\"display_phone_number\":\"15550783882\","
+    "\"phone_number_id\":\"" OTHER_NUMBER_ID "\"},\"contacts\":[{\"profile\":{\"name\":\"Ana Souza\"},"
+    "\"wa_id\":\"5511912345678\"}],\"messages\":[{\"from\":\"5511912345678\",\"id\":\"wamid.foreign.1\","
+    "\"timestamp\":\"1718374400\",\"text\":{\"body\":\"Oi, voc\u00eas abrem hoje?\"},\"type\":\"text\"}]},"
+    "\"field\":\"messages\"}]}]}";
+  g_autoptr(GBytes) body = g_bytes_new_static (text, strlen (text));
+  g_autoptr(WabizWebhookProcessor) other = NULL;
+  g_autoptr(WabizDbResult) row = NULL;
+  g_auto(GStrv) ids = NULL;
+  guint n_kept_aside = 0;
+  guint n_failed = 99;
+
+  /* the parser says for which number it did not take a change */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(WabizWebhookPayload) mine = wabiz_webhook_parse (text, strlen (text), PHONE_NUMBER_ID, &error);
+    g_autoptr(WabizWebhookPayload) all = wabiz_webhook_parse (text, strlen (text), NULL, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (mine->foreign_phone_number_id, ==, OTHER_NUMBER_ID);
+    g_assert_cmpuint (mine->messages->len, ==, 0);
+    g_assert_null (all->foreign_phone_number_id);
+    g_assert_cmpuint (all->messages->len, ==, 1);
+  }
+
+  g_signal_connect (f->processor, "kept-aside", G_CALLBACK (count_cb), &n_kept_aside);
+  g_assert_cmpuint (post_signed (f, body), ==, 200);
+  g_assert_cmpuint (process (f), ==, 0);
+  g_assert_cmpuint (n_kept_aside, ==, 1);
+
+  row = sql (f, "SELECT processed_at IS NULL AS pending, error, attempts, skipped_reason, foreign_phone_number_id"
+                " FROM webhook_events", 0, NULL);
+  g_assert_cmpuint (wabiz_db_result_get_n_rows (row), ==, 1);
+  g_assert_true (wabiz_db_result_get_bool (row, 0, "pending"));
+  g_assert_null (wabiz_db_result_get (row, 0, "error"));
+  g_assert_cmpint (wabiz_db_result_get_int (row, 0, "attempts"), ==, 1);
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "skipped_reason"), ==, KEPT_ASIDE_REASON);
+  g_assert_cmpstr (wabiz_db_result_get (row, 0, "foreign_phone_number_id"), ==, OTHER_NUMBER_ID);
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM messages"), ==, 0);
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM leads"), ==, 0);
+  g_assert_cmpuint (count_foreign (f, &ids), ==, 1);
+  g_assert_cmpuint (g_strv_length (ids), ==, 1);
+  g_assert_cmpstr (ids[0], ==, OTHER_NUMBER_ID);
+  g_clear_pointer (&ids, g_strfreev);
+
+  /* a normal run does not take it again; a reprocess with the same
+   * setting keeps it aside */
+  g_assert_cmpuint (process (f), ==, 0);
+  g_assert_cmpint (sql_int (f, "SELECT attempts FROM webhook_events"), ==, 1);
+  g_assert_cmpuint (reprocess (f->processor, &n_failed), ==, 0);
+  g_assert_cmpuint (n_failed, ==, 0);
+  g_assert_cmpuint (n_kept_aside, ==, 2);
+  g_assert_cmpint (sql_int (f, "SELECT attempts FROM webhook_events"), ==, 2);
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM messages"), ==, 0);
+  g_assert_cmpuint (count_foreign (f, NULL), ==, 1);
+
+  /* the setting now names that number: a normal run still leaves it, a
+   * reprocess writes it */
+  other = wabiz_webhook_processor_new (f->db, OTHER_NUMBER_ID);
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GError) error = NULL;
+
+    wabiz_webhook_processor_run_async (other, NULL, wabiz_test_store_result_cb, &result);
+    wabiz_test_wait_result (&result, 60);
+    g_assert_cmpuint (wabiz_webhook_processor_run_finish (other, result, &error), ==, 0);
+    g_assert_no_error (error);
+  }
+  g_assert_cmpuint (reprocess (other, &n_failed), ==, 1);
+  g_assert_cmpuint (n_failed, ==, 0);
+  g_clear_pointer (&row, wabiz_db_result_unref);
+  row = sql (f, "SELECT processed_at IS NOT NULL AS processed, error, skipped_reason, foreign_phone_number_id"
+                " FROM webhook_events", 0, NULL);
+  g_assert_true (wabiz_db_result_get_bool (row, 0, "processed"));
+  g_assert_null (wabiz_db_result_get (row, 0, "error"));
+  g_assert_null (wabiz_db_result_get (row, 0, "skipped_reason"));
+  g_assert_null (wabiz_db_result_get (row, 0, "foreign_phone_number_id"));
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM messages WHERE message_id = 'wamid.foreign.1'"
+                               " AND phone = '5511912345678' AND direction = 'inbound'"), ==, 1);
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM leads WHERE phone = '5511912345678'"
+                               " AND profile_name = 'Ana Souza'"), ==, 1);
+  g_assert_cmpuint (count_foreign (f, &ids), ==, 0);
+  g_assert_cmpuint (g_strv_length (ids), ==, 0);
+
+  /* once */
+  g_assert_cmpuint (reprocess (other, &n_failed), ==, 0);
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM messages"), ==, 1);
+  g_assert_cmpint (sql_int (f, "SELECT total_messages FROM conversations WHERE phone = '5511912345678'"), ==, 1);
+}
+
+static void
 test_parser_shapes (void)
 {
   const char *bodies[] = {
@@ -1464,6 +1614,7 @@ main (int   argc,
   ADD ("/wabiz/webhook/limits", test_limits);
   ADD ("/wabiz/webhook/concurrent", test_concurrent);
   ADD ("/wabiz/webhook/poisoned", test_poisoned);
+  ADD ("/wabiz/webhook/foreign-number", test_foreign_number);
   ADD ("/wabiz/webhook/nul-escape", test_nul_escape);
   ADD ("/wabiz/webhook/wake-on-commit", test_wake_on_commit);
   ADD ("/wabiz/webhook/server-gone", test_server_gone);

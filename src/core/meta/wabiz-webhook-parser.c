@@ -326,6 +326,7 @@ wabiz_webhook_payload_free (WabizWebhookPayload *payload)
   g_clear_pointer (&payload->messages, g_ptr_array_unref);
   g_clear_pointer (&payload->statuses, g_ptr_array_unref);
   g_clear_pointer (&payload->templates, g_ptr_array_unref);
+  g_free (payload->foreign_phone_number_id);
   g_free (payload);
 }
 
@@ -570,7 +571,9 @@ parse_messages_change (WabizWebhookPayload  *payload,
 
   if (phone_number_id != NULL && number != NULL && !g_str_equal (phone_number_id, number))
     {
-      g_debug ("Ignoring a change for phone number id %s", number);
+      /* the caller keeps the event aside, saying for which number */
+      if (payload->foreign_phone_number_id == NULL)
+        payload->foreign_phone_number_id = g_steal_pointer (&number);
       payload->n_ignored++;
       return TRUE;
     }

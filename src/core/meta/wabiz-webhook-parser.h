@@ -95,6 +95,9 @@ typedef struct
   GPtrArray *statuses;       /* (element-type WabizWebhookStatus) */
   GPtrArray *templates;      /* (element-type WabizWebhookTemplate) */
   guint      n_ignored;      /* changes of other numbers or unknown fields */
+  char      *foreign_phone_number_id;  /* (nullable) the first other number a
+                                        * change was for: its changes are not
+                                        * in this payload */
 } WabizWebhookPayload;
 
 /**

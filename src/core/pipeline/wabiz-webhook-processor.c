@@ -11,7 +11,13 @@
  *
  * An event that fails keeps its error and stays pending (processed_at
  * NULL) for wabiz_webhook_processor_reprocess_async(); the events after
- * it go on. A batch first runs without savepoints; only when one of its
+ * it go on. An event with a change for another phone number id than the
+ * one set up is kept aside the same way, neither processed nor failed,
+ * with the reason in skipped_reason and that number in
+ * foreign_phone_number_id (012-foreign-numbers.sql): what it holds for
+ * this number is written, the rest waits for a reprocess once the setting
+ * names that number, and wabiz_webhook_processor_count_foreign_async()
+ * says how many wait, for which numbers. A batch first runs without savepoints; only when one of its
  * events fails does it run again with a savepoint around each event.
  * Events are taken FOR UPDATE SKIP LOCKED, so several processors (a
  * desktop and wabizd on one database) never process one event twice.
@@ -70,6 +76,7 @@ G_DEFINE_FINAL_TYPE (WabizWebhookProcessor, wabiz_webhook_processor, G_TYPE_OBJE
 
 enum {
   SIGNAL_PROCESSED,
+  SIGNAL_KEPT_ASIDE,
   N_SIGNALS
 };
 
@@ -84,6 +91,8 @@ typedef struct
   guint     n_events;
   guint     n_processed;
   guint     n_failed;
+  guint     n_kept_aside;       /* for another phone number id */
+  char     *foreign_example;    /* (nullable) one such id, for the log */
   gint64    last_id;
 } BatchJob;
 
@@ -91,6 +100,7 @@ static void
 batch_job_free (BatchJob *job)
 {
   g_free (job->phone_number_id);
+  g_free (job->foreign_example);
   g_free (job);
 }
 
@@ -520,6 +530,8 @@ run_batch (WabizDbConn  *conn,
   g_autoptr(GHashTable) touched = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GString) done_ids = g_string_new ("{");
   g_autoptr(GPtrArray) failed = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GString) aside_ids = g_string_new ("{");
+  g_autoptr(GString) aside_numbers = g_string_new ("{");
   g_autoptr(GPtrArray) payloads = g_ptr_array_new_with_free_func ((GDestroyNotify) wabiz_webhook_payload_free);
   g_autoptr(GPtrArray) parse_errors = g_ptr_array_new_with_free_func ((GDestroyNotify) free_error);
   g_autofree char *after = g_strdup_printf ("%" G_GINT64_FORMAT, job->after_id);
@@ -528,7 +540,8 @@ run_batch (WabizDbConn  *conn,
   GHashTableIter iter;
   gpointer key;
 
-  job->n_events = job->n_processed = job->n_failed = 0;
+  job->n_events = job->n_processed = job->n_failed = job->n_kept_aside = 0;
+  g_clear_pointer (&job->foreign_example, g_free);
 
   /* the oldest pending events, FOR UPDATE SKIP LOCKED, by an index walk
    * whose cost does not grow with the backlog (005-webhook-batches.sql) */
@@ -609,6 +622,15 @@ run_batch (WabizDbConn  *conn,
                                    : g_strdup (local_error->message));
           job->n_failed++;
         }
+      else if (payload->foreign_phone_number_id != NULL)
+        {
+          /* written for this number; kept for the other one */
+          g_string_append_printf (aside_ids, "%s%s", job->n_kept_aside > 0 ? "," : "", id);
+          append_array_element (aside_numbers, payload->foreign_phone_number_id);
+          if (job->foreign_example == NULL)
+            job->foreign_example = g_strdup (payload->foreign_phone_number_id);
+          job->n_kept_aside++;
+        }
       else
         {
           g_string_append_printf (done_ids, "%s%s", job->n_processed > 0 ? "," : "", id);
@@ -616,6 +638,8 @@ run_batch (WabizDbConn  *conn,
         }
     }
   g_string_append_c (done_ids, '}');
+  g_string_append_c (aside_ids, '}');
+  g_string_append_c (aside_numbers, '}');
 
   if (job->n_processed > 0)
     {
@@ -623,9 +647,26 @@ run_batch (WabizDbConn  *conn,
       const char *done_params[] = { done_ids->str };
 
       res = wabiz_db_conn_exec_prepared (conn,
-                                "UPDATE webhook_events SET processed_at = now(),"
-                                " attempts = attempts + 1, error = NULL WHERE id = ANY($1::bigint[])",
+                                "UPDATE webhook_events SET processed_at = now(), attempts = attempts + 1,"
+                                " error = NULL, skipped_reason = NULL, foreign_phone_number_id = NULL"
+                                " WHERE id = ANY($1::bigint[])",
                                 1, done_params, error);
+      if (res == NULL)
+        return FALSE;
+    }
+
+  if (job->n_kept_aside > 0)
+    {
+      g_autoptr(WabizDbResult) res = NULL;
+      const char *aside_params[] = { aside_ids->str, aside_numbers->str, job->phone_number_id };
+
+      res = wabiz_db_conn_exec_prepared (conn,
+                                "UPDATE webhook_events e SET attempts = e.attempts + 1, error = NULL,"
+                                " skipped_reason = format('phone_number_id %s is not this WaBiz''s (%s)',"
+                                "   a.number, $3::text),"
+                                " foreign_phone_number_id = a.number"
+                                " FROM unnest($1::bigint[], $2::text[]) AS a(id, number) WHERE e.id = a.id",
+                                3, aside_params, error);
       if (res == NULL)
         return FALSE;
     }
@@ -783,6 +824,25 @@ poll_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Says so when events of @job were for another number, in the log and
+ * by ::kept-aside. */
+static void
+report_kept_aside (WabizWebhookProcessor *self,
+                   BatchJob              *job)
+{
+  if (job->n_kept_aside == 0)
+    return;
+  if (job->n_kept_aside == 1)
+    g_warning ("A webhook event is for phone number id %s, not this WaBiz's (%s): kept, not processed;"
+               " if that is this business's number, set it as the phone number ID, then reprocess it",
+               job->foreign_example, job->phone_number_id);
+  else
+    g_warning ("%u webhook events are for phone number id %s (or another), not this WaBiz's (%s): kept,"
+               " not processed; if that is this business's number, set it as the phone number ID, then"
+               " reprocess them", job->n_kept_aside, job->foreign_example, job->phone_number_id);
+  g_signal_emit (self, signals[SIGNAL_KEPT_ASIDE], 0, job->n_kept_aside);
+}
+
 static void
 batch_done_cb (GObject      *object,
                GAsyncResult *result,
@@ -825,6 +885,7 @@ batch_done_cb (GObject      *object,
       g_debug ("Processed %u webhook events (%u failed)", job->n_processed, job->n_failed);
       g_signal_emit (self, signals[SIGNAL_PROCESSED], 0, job->n_processed, job->n_failed);
     }
+  report_kept_aside (self, job);
 
   if (self->stopped)
     {
@@ -926,6 +987,15 @@ wabiz_webhook_processor_class_init (WabizWebhookProcessorClass *klass)
   signals[SIGNAL_PROCESSED] = g_signal_new ("processed", G_TYPE_FROM_CLASS (klass),
                                             G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                             G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_UINT);
+
+  /**
+   * WabizWebhookProcessor::kept-aside:
+   * @n_events: events kept aside (again) because they were for another
+   *   phone number id (see wabiz_webhook_processor_count_foreign_async())
+   */
+  signals[SIGNAL_KEPT_ASIDE] = g_signal_new ("kept-aside", G_TYPE_FROM_CLASS (klass),
+                                             G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                             G_TYPE_NONE, 1, G_TYPE_UINT);
 }
 
 static void
@@ -1069,6 +1139,7 @@ reprocess_done_cb (GObject      *object,
   data->n_processed += job->n_processed;
   data->n_failed += job->n_failed;
   data->after_id = MAX (data->after_id, job->last_id);
+  report_kept_aside (g_task_get_source_object (task), job);
 
   if (job->n_events == BATCH_SIZE)
     {
@@ -1173,4 +1244,102 @@ wabiz_webhook_processor_get_n_processed (WabizWebhookProcessor *self)
   g_return_val_if_fail (WABIZ_IS_WEBHOOK_PROCESSOR (self), 0);
 
   return self->n_processed;
+}
+
+typedef struct
+{
+  guint64  n_events;
+  GStrv    phone_number_ids;
+} Foreign;
+
+static void
+foreign_free (Foreign *foreign)
+{
+  g_strfreev (foreign->phone_number_ids);
+  g_free (foreign);
+}
+
+static void
+count_foreign_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WabizDbResult) res = wabiz_db_query_finish (WABIZ_DB (object), result, &error);
+  g_autoptr(GStrvBuilder) ids = g_strv_builder_new ();
+  Foreign *foreign;
+
+  if (res == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  foreign = g_new0 (Foreign, 1);
+  for (guint i = 0; i < wabiz_db_result_get_n_rows (res); i++)
+    {
+      foreign->n_events += (guint64) wabiz_db_result_get_int (res, i, "n");
+      g_strv_builder_add (ids, wabiz_db_result_get (res, i, "id"));
+    }
+  foreign->phone_number_ids = g_strv_builder_end (ids);
+  g_task_return_pointer (task, foreign, (GDestroyNotify) foreign_free);
+}
+
+/**
+ * wabiz_webhook_processor_count_foreign_async:
+ * @db: the database the events are in
+ *
+ * Counts the webhook events kept aside because a change of theirs was for
+ * another phone number id than the one set up, and names those ids.
+ */
+void
+wabiz_webhook_processor_count_foreign_async (WabizDb             *db,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (WABIZ_IS_DB (db));
+
+  task = g_task_new (db, cancellable, callback, user_data);
+  g_task_set_source_tag (task, wabiz_webhook_processor_count_foreign_async);
+  /* by the partial index webhook_events_foreign; the most events first */
+  wabiz_db_query_async (db,
+                        "SELECT foreign_phone_number_id AS id, count(*)::int AS n FROM webhook_events"
+                        " WHERE processed_at IS NULL AND skipped_reason IS NOT NULL"
+                        " GROUP BY 1 ORDER BY 2 DESC, 1",
+                        0, NULL, cancellable, count_foreign_cb, g_steal_pointer (&task));
+}
+
+/**
+ * wabiz_webhook_processor_count_foreign_finish:
+ * @phone_number_ids: (out) (optional) (transfer full): the ids those events
+ *   were for, the one with the most events first
+ *
+ * Returns: how many events are kept aside, or 0 with @error set
+ */
+guint64
+wabiz_webhook_processor_count_foreign_finish (WabizDb       *db,
+                                              GAsyncResult  *result,
+                                              GStrv         *phone_number_ids,
+                                              GError       **error)
+{
+  Foreign *foreign;
+  guint64 n_events;
+
+  g_return_val_if_fail (g_task_is_valid (result, db), 0);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == wabiz_webhook_processor_count_foreign_async, 0);
+
+  if (phone_number_ids != NULL)
+    *phone_number_ids = NULL;
+  foreign = g_task_propagate_pointer (G_TASK (result), error);
+  if (foreign == NULL)
+    return 0;
+  n_events = foreign->n_events;
+  if (phone_number_ids != NULL)
+    *phone_number_ids = g_steal_pointer (&foreign->phone_number_ids);
+  foreign_free (foreign);
+  return n_events;
 }
