@@ -1510,6 +1510,76 @@ test_template_create (Fixture       *f,
   assert_error (&ai, 503, "ai_unavailable");
 }
 
+/* A delivery from Meta for another phone number id than WaBiz's, signed
+ * as Meta signs, to WaBiz's /webhook. */
+static void
+deliver_for_other_number (Fixture    *f,
+                          const char *number,
+                          const char *wamid)
+{
+  g_autofree char *text = g_strdup_printf (
+    "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"" WABA_ID "\",\"changes\":[{"
+    "\"value\":{\"messaging_product\":\"whatsapp\",\"metadata\":{\"phone_number_id\":\"%s\"},"
+    "\"contacts\":[{\"profile\":{\"name\":\"Ana\"},\"wa_id\":\"5511912345678\"}],\"messages\":[{"
+    "\"from\":\"5511912345678\",\"id\":\"%s\",\"timestamp\":\"1718374400\",\"text\":{\"body\":\"Oi\"},"
+    "\"type\":\"text\"}]},\"field\":\"messages\"}]}]}", number, wamid);
+  g_autofree char *signature = wabiz_webhook_sign (APP_SECRET, (const guint8 *) text, strlen (text));
+  g_autofree char *uri = g_strconcat (f->url, "/webhook", NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", uri);
+  g_autoptr(GBytes) body = g_bytes_new (text, strlen (text));
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GBytes) answer = NULL;
+
+  soup_message_set_request_body_from_bytes (msg, "application/json", body);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "X-Hub-Signature-256", signature);
+  soup_session_send_and_read_async (f->session, msg, G_PRIORITY_DEFAULT, NULL, wabiz_test_store_result_cb, &result);
+  wabiz_test_wait_result (&result, 60);
+  answer = soup_session_send_and_read_finish (f->session, result, NULL);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+}
+
+/* Messages for another phone number id (the test number's id pasted by
+ * mistake) are counted by GET /health, with that id and a warning that
+ * says what to check; the status stays ok, nothing is written. */
+static void
+test_health_foreign (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_auto(Reply) before = { 0 }, after = { 0 };
+  const char *other = "106540352242923";
+  JsonNode *warning;
+
+  get (f, "/health", &before);
+  g_assert_cmpuint (before.status, ==, 200);
+  g_assert_cmpint (json_node_get_int (jpath (before.body, "database.foreign_phone_number_events")), ==, 0);
+  g_assert_nonnull (jpath (before.body, "database.foreign_phone_number_ids"));
+  g_assert_null (jpath (before.body, "database.foreign_phone_number_ids[0]"));
+  g_assert_nonnull (jpath (before.body, "warnings"));
+  g_assert_null (jpath (before.body, "warnings[0]"));
+
+  deliver_for_other_number (f, other, "wamid.other.1");
+  deliver_for_other_number (f, other, "wamid.other.2");
+  process (f);
+
+  get (f, "/health", &after);
+  g_assert_cmpuint (after.status, ==, 200);
+  g_assert_cmpstr (jstring (after.body, "status"), ==, "ok");
+  g_assert_cmpint (json_node_get_int (jpath (after.body, "database.foreign_phone_number_events")), ==, 2);
+  g_assert_cmpstr (jstring (after.body, "database.foreign_phone_number_ids[0]"), ==, other);
+  g_assert_null (jpath (after.body, "database.foreign_phone_number_ids[1]"));
+  /* neither pending nor failed */
+  g_assert_cmpint (json_node_get_int (jpath (after.body, "database.pending_webhook_events")), ==, 0);
+  g_assert_cmpint (json_node_get_int (jpath (after.body, "database.failed_webhook_events")), ==, 0);
+  warning = jpath (after.body, "warnings[0]");
+  g_assert_nonnull (warning);
+  g_assert_null (jpath (after.body, "warnings[1]"));
+  g_assert_cmpstr (json_node_get_string (warning), ==,
+                   "2 messages arrived for another WhatsApp number, ID 106540352242923; check the phone number ID "
+                   "setting (PHONE_NUMBER_ID)");
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM messages"), ==, 0);
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM leads"), ==, 0);
+}
+
 /* The OpenAPI document is valid by the OpenAPI specification, as checked
  * by tools/openapi (installed by build-aux/dev; without it this case is
  * skipped, which build-aux/dev test counts as a failure). */
@@ -2312,6 +2382,7 @@ main (int   argc,
   g_test_add ("/wabiz/rest/additions", Fixture, NULL, fixture_setup, test_additions, fixture_teardown);
   g_test_add ("/wabiz/rest/openapi-valid", Fixture, NULL, fixture_setup, test_openapi_valid, fixture_teardown);
   g_test_add ("/wabiz/rest/template-create", Fixture, NULL, fixture_setup, test_template_create, fixture_teardown);
+  g_test_add ("/wabiz/rest/health-foreign", Fixture, NULL, fixture_setup, test_health_foreign, fixture_teardown);
   g_test_add ("/wabiz/rest/docs", Fixture, NULL, fixture_setup, test_docs, fixture_teardown);
   g_test_add ("/wabiz/rest/routes", Fixture, NULL, fixture_setup, test_routes, fixture_teardown);
   g_test_add ("/wabiz/rest/bad-input", Fixture, NULL, fixture_setup, test_bad_input, fixture_teardown);

@@ -3,7 +3,8 @@
  * SPDX-License-Identifier: MIT
  *
  * The REST API's calls that read (one SQL statement builds each whole
- * JSON answer), PATCH /leads/{phone}, and GET /health.
+ * JSON answer), PATCH /leads/{phone}, and GET /health (which says, among
+ * its warnings, when events arrived for another phone number id).
  */
 
 #define G_LOG_DOMAIN "wabiz-rest-api"
@@ -14,6 +15,7 @@
 #include "wabiz-http-server.h"
 #include "wabiz-rest-api-private.h"
 #include "wabiz-store.h"
+#include "wabiz-webhook-processor.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -600,37 +602,50 @@ fail:
 /* ------------------------------------------------------------------ */
 /* GET /health */
 
-static void
-health_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
+/* What /health found, while it asks for the events kept aside. */
+typedef struct
 {
-  g_autoptr(WabizRestRequest) request = user_data;
+  gint64 pending;
+  gint64 failed;
+  gint64 outbox;
+} Health;
+
+static void
+reply_health (WabizRestRequest *request,
+              const Health     *health,
+              guint64           n_foreign,
+              GStrv             foreign_ids)
+{
   WabizRestApi *self = request->self;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(WabizDbResult) res = wabiz_db_query_finish (WABIZ_DB (object), result, &error);
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "status");
-  json_builder_add_string_value (builder, res != NULL ? "ok" : "degraded");
+  json_builder_add_string_value (builder, health != NULL ? "ok" : "degraded");
   json_builder_set_member_name (builder, "version");
   json_builder_add_string_value (builder, PACKAGE_VERSION);
   json_builder_set_member_name (builder, "database");
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "connected");
-  json_builder_add_boolean_value (builder, res != NULL);
+  json_builder_add_boolean_value (builder, health != NULL);
   json_builder_set_member_name (builder, "description");
   json_builder_add_string_value (builder, wabiz_db_get_description (self->db));
-  if (res != NULL)
+  if (health != NULL)
     {
       json_builder_set_member_name (builder, "pending_webhook_events");
-      json_builder_add_int_value (builder, wabiz_db_result_get_int (res, 0, "pending"));
+      json_builder_add_int_value (builder, health->pending);
       json_builder_set_member_name (builder, "failed_webhook_events");
-      json_builder_add_int_value (builder, wabiz_db_result_get_int (res, 0, "failed"));
+      json_builder_add_int_value (builder, health->failed);
+      json_builder_set_member_name (builder, "foreign_phone_number_events");
+      json_builder_add_int_value (builder, (gint64) n_foreign);
+      json_builder_set_member_name (builder, "foreign_phone_number_ids");
+      json_builder_begin_array (builder);
+      for (guint i = 0; foreign_ids != NULL && foreign_ids[i] != NULL; i++)
+        json_builder_add_string_value (builder, foreign_ids[i]);
+      json_builder_end_array (builder);
       json_builder_set_member_name (builder, "outbox_pending");
-      json_builder_add_int_value (builder, wabiz_db_result_get_int (res, 0, "outbox"));
+      json_builder_add_int_value (builder, health->outbox);
     }
   json_builder_end_object (builder);
   json_builder_set_member_name (builder, "sender");
@@ -640,10 +655,70 @@ health_cb (GObject      *object,
   json_builder_set_member_name (builder, "is_sender");
   json_builder_add_boolean_value (builder, self->outbox != NULL && wabiz_outbox_get_is_sender (self->outbox));
   json_builder_end_object (builder);
+
+  /* what works but needs the owner: a sentence each */
+  json_builder_set_member_name (builder, "warnings");
+  json_builder_begin_array (builder);
+  if (n_foreign > 0)
+    {
+      g_autofree char *ids = g_strjoinv (", ", foreign_ids);
+      /* Translators: %s is one id, or several separated by commas */
+      g_autofree char *text = g_strdup_printf (ngettext ("%" G_GUINT64_FORMAT " message arrived for another "
+                                                         "WhatsApp number, ID %s; check the phone number ID "
+                                                         "setting (PHONE_NUMBER_ID)",
+                                                         "%" G_GUINT64_FORMAT " messages arrived for another "
+                                                         "WhatsApp number, ID %s; check the phone number ID "
+                                                         "setting (PHONE_NUMBER_ID)",
+                                                         (unsigned long) n_foreign),
+                                               n_foreign, ids);
+
+      json_builder_add_string_value (builder, text);
+    }
+  json_builder_end_array (builder);
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
 
-  wabiz_http_reply_json (request->msg, res != NULL ? SOUP_STATUS_OK : SOUP_STATUS_SERVICE_UNAVAILABLE, root);
+  wabiz_http_reply_json (request->msg, health != NULL ? SOUP_STATUS_OK : SOUP_STATUS_SERVICE_UNAVAILABLE, root);
+}
+
+static void
+health_foreign_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(WabizRestRequest) request = user_data;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) ids = NULL;
+  guint64 n = wabiz_webhook_processor_count_foreign_finish (WABIZ_DB (object), result, &ids, &error);
+
+  /* the database went away between the two questions */
+  reply_health (request, error == NULL ? request->data : NULL, n, ids);
+}
+
+static void
+health_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(WabizRestRequest) request = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WabizDbResult) res = wabiz_db_query_finish (WABIZ_DB (object), result, &error);
+  WabizDb *db = request->self->db;
+  Health *health;
+
+  if (res == NULL)
+    {
+      reply_health (request, NULL, 0, NULL);
+      return;
+    }
+
+  health = g_new0 (Health, 1);
+  health->pending = wabiz_db_result_get_int (res, 0, "pending");
+  health->failed = wabiz_db_result_get_int (res, 0, "failed");
+  health->outbox = wabiz_db_result_get_int (res, 0, "outbox");
+  request->data = health;
+  request->data_free = g_free;
+  wabiz_webhook_processor_count_foreign_async (db, NULL, health_foreign_cb, g_steal_pointer (&request));
 }
 
 void
@@ -653,9 +728,9 @@ _wabiz_rest_handle_health (WabizRestApi      *self,
                            const char        *param)
 {
   wabiz_db_query_async (self->db,
-                        "SELECT (SELECT count(*) FROM webhook_events WHERE processed_at IS NULL AND error IS NULL) AS pending,"
+                        "SELECT (SELECT count(*) FROM webhook_events"
+                        "         WHERE processed_at IS NULL AND error IS NULL AND skipped_reason IS NULL) AS pending,"
                         " (SELECT count(*) FROM webhook_events WHERE processed_at IS NULL AND error IS NOT NULL) AS failed,"
                         " (SELECT count(*) FROM outbox WHERE state IN ('pending', 'sending')) AS outbox",
                         0, NULL, NULL, health_cb, _wabiz_rest_request_new (self, msg));
 }
-
