@@ -1,6 +1,7 @@
 /* test-wabizd.c: the daemon's command line, settings, ready line and stop;
  * a customer's message and a reply through the simulator and back, the
- * events it finds waiting, and --reprocess of failed events
+ * events it finds waiting, and --reprocess of failed events and of those
+ * kept aside for another phone number
  *
  * SPDX-License-Identifier: MIT
  */
@@ -1000,6 +1001,97 @@ test_reprocess_still_failing (void)
   wabiz_db_close (db);
 }
 
+/* The settings name the wrong number (B) while Meta writes for A (the
+ * test number's id pasted instead of the real one): the message is kept,
+ * nothing is written, /health counts it and says what to check. Once the
+ * setting names A, --reprocess writes its rows, once. */
+static void
+test_reprocess_foreign (void)
+{
+  const char *number_a = "106540352242923";
+  g_autofree char *conninfo = wabiz_test_pg_new_database ();
+  g_auto(GStrv) env = base_environ (conninfo);
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(WabizDb) db = wabiz_db_new (conninfo, NULL, 1);
+  g_autofree char *body = g_strdup_printf (
+    "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"108233722174550\",\"changes\":[{"
+    "\"value\":{\"messaging_product\":\"whatsapp\",\"metadata\":{\"display_phone_number\":\"15550783882\","
+    "\"phone_number_id\":\"%s\"},\"contacts\":[{\"profile\":{\"name\":\"Maria Lopez\"},\"wa_id\":\"" MARIA "\"}],"
+    "\"messages\":[{\"from\":\"" MARIA "\",\"id\":\"wamid.for-a\",\"timestamp\":\"1718374400\","
+    "\"text\":{\"body\":\"Hi! Are you open on Sunday?\"},\"type\":\"text\"}]},\"field\":\"messages\"}]}]}",
+    number_a);
+  const char *args[] = { "--reprocess", NULL };
+  Daemon d = { 0 };
+
+  /* set up as B (base_environ's number) */
+  daemon_spawn (&d, (const char * const *) env, NULL);
+  daemon_wait_ready (&d);
+  g_assert_cmpuint (post_webhook (session, d.url, body), ==, 200);
+  WABIZ_TEST_WAIT (db_holds (db, "SELECT EXISTS (SELECT 1 FROM webhook_events WHERE foreign_phone_number_id = $1)",
+                             number_a), 60);
+  {
+    g_autofree char *uri = g_strconcat (d.url, "/health", NULL);
+    g_autoptr(JsonNode) health = NULL;
+    JsonObject *database;
+    JsonArray *ids;
+    JsonArray *warnings;
+    guint status = 0;
+
+    health = http_call (session, "GET", uri, API_KEY, NULL, &status);
+    g_assert_cmpuint (status, ==, 200);
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (health), "status"), ==, "ok");
+    database = json_object_get_object_member (json_node_get_object (health), "database");
+    g_assert_cmpint (json_object_get_int_member (database, "foreign_phone_number_events"), ==, 1);
+    g_assert_cmpint (json_object_get_int_member (database, "pending_webhook_events"), ==, 0);
+    g_assert_cmpint (json_object_get_int_member (database, "failed_webhook_events"), ==, 0);
+    ids = json_object_get_array_member (database, "foreign_phone_number_ids");
+    g_assert_cmpuint (json_array_get_length (ids), ==, 1);
+    g_assert_cmpstr (json_array_get_string_element (ids, 0), ==, number_a);
+    warnings = json_object_get_array_member (json_node_get_object (health), "warnings");
+    g_assert_cmpuint (json_array_get_length (warnings), ==, 1);
+    g_assert_nonnull (strstr (json_array_get_string_element (warnings, 0),
+                              "1 message arrived for another WhatsApp number, ID 106540352242923"));
+  }
+  g_assert_cmpint (db_count (db, "SELECT count(*) FROM messages", NULL), ==, 0);
+  g_assert_cmpint (db_count (db, "SELECT count(*) FROM leads", NULL), ==, 0);
+  daemon_stop (&d);
+  /* the log said so, with both numbers */
+  g_assert_nonnull (strstr (d.stderr_text->str, number_a));
+  g_assert_nonnull (strstr (d.stderr_text->str, "106540352242922"));
+  daemon_clear (&d);
+
+  /* --reprocess while still set up as B: kept as it is */
+  daemon_spawn (&d, (const char * const *) env, args);
+  g_assert_cmpint (daemon_wait_exit (&d), ==, 0);
+  g_assert_nonnull (strstr (d.stderr_text->str, "0 processed, 0 still failing"));
+  daemon_clear (&d);
+  g_assert_cmpint (db_count (db, "SELECT count(*) FROM messages", NULL), ==, 0);
+  g_assert_cmpint (db_count (db, "SELECT count(*) FROM webhook_events WHERE skipped_reason IS NOT NULL", NULL), ==, 1);
+
+  /* the setting fixed: set up as A, --reprocess writes it */
+  env = g_environ_setenv (env, "PHONE_NUMBER_ID", number_a, TRUE);
+  daemon_spawn (&d, (const char * const *) env, args);
+  g_assert_cmpint (daemon_wait_exit (&d), ==, 0);
+  g_assert_nonnull (strstr (d.stderr_text->str, "1 processed, 0 still failing"));
+  assert_no_secret (d.stderr_text->str);
+  daemon_clear (&d);
+  g_assert_cmpint (db_count (db, "SELECT count(*) FROM messages WHERE message_id = 'wamid.for-a' AND phone = $1",
+                             MARIA), ==, 1);
+  g_assert_cmpint (db_count (db, "SELECT count(*) FROM leads WHERE phone = $1", MARIA), ==, 1);
+  g_assert_cmpint (db_count (db, "SELECT count(*) FROM webhook_events WHERE processed_at IS NOT NULL"
+                                 " AND skipped_reason IS NULL AND foreign_phone_number_id IS NULL", NULL), ==, 1);
+
+  /* once: a second run finds nothing, writes nothing twice */
+  daemon_spawn (&d, (const char * const *) env, args);
+  g_assert_cmpint (daemon_wait_exit (&d), ==, 0);
+  g_assert_nonnull (strstr (d.stderr_text->str, "0 processed, 0 still failing"));
+  daemon_clear (&d);
+  g_assert_cmpint (db_count (db, "SELECT count(*) FROM messages", NULL), ==, 1);
+  g_assert_cmpint (db_count (db, "SELECT total_messages FROM conversations WHERE phone = $1", MARIA), ==, 1);
+
+  wabiz_db_close (db);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1014,6 +1106,7 @@ main (int   argc,
   g_test_add_func ("/wabiz/wabizd/reprocess", test_reprocess);
   g_test_add_func ("/wabiz/wabizd/reprocess-failed", test_reprocess_failed);
   g_test_add_func ("/wabiz/wabizd/reprocess-still-failing", test_reprocess_still_failing);
+  g_test_add_func ("/wabiz/wabizd/reprocess-foreign", test_reprocess_foreign);
   g_test_add_func ("/wabiz/wabizd/round-trip", test_round_trip);
   g_test_add_func ("/wabiz/wabizd/catch-up", test_catch_up);
 
