@@ -36,6 +36,10 @@ G_DEFINE_BOXED_TYPE (WabizAnalyticsQuery, wabiz_analytics_query,
 
 G_DEFINE_QUARK (wabiz-analytics-error-quark, wabiz_analytics_error)
 
+/* The second statement of WABIZ_ANALYTICS_REPLIES: the reply times,
+ * whose sort is the longest step of a year's figures, beside the rest */
+#define REPLY_TIMES (1 << 8)
+
 static const char * const period_names[] = { "today", "7d", "30d", "all", "custom" };
 static const char * const day_names[] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun" };
 
@@ -404,8 +408,8 @@ run_free (Run *run)
 
 typedef struct
 {
-  Run                  *run;    /* (unowned): the main task's data */
-  WabizAnalyticsFigures group;
+  Run   *run;    /* (unowned): the main task's data */
+  guint  group;  /* a WabizAnalyticsFigures, or REPLY_TIMES */
 } Group;
 
 static void
@@ -438,6 +442,9 @@ group_job (WabizDb      *db,
       hours = format_hours (run->query);
       params[3] = hours;
       n_params = 4;
+      break;
+    case REPLY_TIMES:
+      sql = "SELECT json_build_object('replies', wabiz_analytics_reply_times($1::date, $2::date, $3))::text";
       break;
     case WABIZ_ANALYTICS_ALL:
     default:
@@ -494,9 +501,25 @@ group_done_cb (GObject      *source,
       const char *name;
       JsonNode *node;
 
+      /* two statements fill "replies": their members are merged */
       json_object_iter_init (&iter, object);
       while (json_object_iter_next (&iter, &name, &node))
-        json_object_set_member (run->result, name, json_node_copy (node));
+        {
+          JsonNode *have = json_object_get_member (run->result, name);
+
+          if (have != NULL && JSON_NODE_HOLDS_OBJECT (have) && JSON_NODE_HOLDS_OBJECT (node))
+            {
+              JsonObjectIter inner;
+              const char *inner_name;
+              JsonNode *inner_node;
+
+              json_object_iter_init (&inner, json_node_get_object (node));
+              while (json_object_iter_next (&inner, &inner_name, &inner_node))
+                json_object_set_member (json_node_get_object (have), inner_name, json_node_copy (inner_node));
+            }
+          else
+            json_object_set_member (run->result, name, json_node_copy (node));
+        }
     }
 
   finish_one (task);
@@ -527,8 +550,12 @@ period_done_cb (GObject      *source,
   Run *run = g_task_get_task_data (task);
   GError *error = NULL;
   JsonObject *period;
-  static const WabizAnalyticsFigures groups[] = {
-    WABIZ_ANALYTICS_MESSAGES, WABIZ_ANALYTICS_LEADS, WABIZ_ANALYTICS_REPLIES,
+  /* the longest first */
+  static const struct { guint group; WabizAnalyticsFigures asked; } groups[] = {
+    { REPLY_TIMES, WABIZ_ANALYTICS_REPLIES },
+    { WABIZ_ANALYTICS_MESSAGES, WABIZ_ANALYTICS_MESSAGES },
+    { WABIZ_ANALYTICS_REPLIES, WABIZ_ANALYTICS_REPLIES },
+    { WABIZ_ANALYTICS_LEADS, WABIZ_ANALYTICS_LEADS },
   };
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
@@ -554,11 +581,11 @@ period_done_cb (GObject      *source,
       g_autoptr(GTask) group_task = NULL;
       Group *group;
 
-      if ((run->figures & groups[i]) == 0)
+      if ((run->figures & groups[i].asked) == 0)
         continue;
       group = g_new0 (Group, 1);
       group->run = run;
-      group->group = groups[i];
+      group->group = groups[i].group;
       group_task = g_task_new (NULL, g_task_get_cancellable (task), group_done_cb, g_object_ref (task));
       g_task_set_source_tag (group_task, period_done_cb);
       g_task_set_task_data (group_task, group, g_free);
