@@ -255,43 +255,82 @@ append_json_member (GString    *out,
     g_string_append_printf (out, "%s\"%s\":%s", out->str[out->len - 1] == '{' ? "" : ",", name, json);
 }
 
-static char *
-messages_to_json (GPtrArray *payloads)
+/* Of every payload of a batch (NULL for an event that failed to parse),
+ * the items of one kind in order: messages, statuses or templates, as
+ * @kind, G_STRUCT_OFFSET() of their array in WabizWebhookPayload. */
+static GPtrArray *
+batch_items (GPtrArray *payloads,
+             glong      kind)
 {
-  GString *out = g_string_sized_new (4096);
+  GPtrArray *items = g_ptr_array_new ();
 
-  g_string_append_c (out, '[');
   for (guint i = 0; i < payloads->len; i++)
     {
       WabizWebhookPayload *payload = g_ptr_array_index (payloads, i);
+      GPtrArray *of_payload = payload != NULL ? G_STRUCT_MEMBER (GPtrArray *, payload, kind) : NULL;
 
-      for (guint j = 0; payload != NULL && j < payload->messages->len; j++)
+      for (guint j = 0; of_payload != NULL && j < of_payload->len; j++)
+        g_ptr_array_add (items, g_ptr_array_index (of_payload, j));
+    }
+  return items;
+}
+
+/* How one member of a message or status goes into the batch's JSON */
+typedef struct
+{
+  const char *name;
+  enum { MEMBER_TEXT, MEMBER_JSON, MEMBER_BOOLEAN } kind; /* JSON: a JSON text embedded as it is */
+  glong       offset;                   /* in the parser's struct */
+} Member;
+
+#define MESSAGE_MEMBER(name, kind, field) { name, kind, G_STRUCT_OFFSET (WabizWebhookMessage, field) }
+#define STATUS_MEMBER(name, kind, field) { name, kind, G_STRUCT_OFFSET (WabizWebhookStatus, field) }
+
+static const Member message_members[] = {
+  MESSAGE_MEMBER ("wamid", MEMBER_TEXT, wamid), MESSAGE_MEMBER ("from", MEMBER_TEXT, from),
+  MESSAGE_MEMBER ("profile_name", MEMBER_TEXT, profile_name), MESSAGE_MEMBER ("timestamp", MEMBER_TEXT, timestamp),
+  MESSAGE_MEMBER ("type", MEMBER_TEXT, type), MESSAGE_MEMBER ("text", MEMBER_TEXT, text),
+  MESSAGE_MEMBER ("caption", MEMBER_TEXT, caption), MESSAGE_MEMBER ("media_type", MEMBER_TEXT, media_type),
+  MESSAGE_MEMBER ("media_id", MEMBER_TEXT, media_id), MESSAGE_MEMBER ("media_mime", MEMBER_TEXT, media_mime),
+  MESSAGE_MEMBER ("media_sha256", MEMBER_TEXT, media_sha256), MESSAGE_MEMBER ("media_filename", MEMBER_TEXT, media_filename),
+  MESSAGE_MEMBER ("reply_to", MEMBER_TEXT, reply_to), MESSAGE_MEMBER ("forwarded", MEMBER_BOOLEAN, forwarded),
+  MESSAGE_MEMBER ("error_code", MEMBER_TEXT, error_code), MESSAGE_MEMBER ("error_title", MEMBER_TEXT, error_title),
+  MESSAGE_MEMBER ("error_details", MEMBER_TEXT, error_details), MESSAGE_MEMBER ("content", MEMBER_JSON, content_json),
+  MESSAGE_MEMBER ("referral", MEMBER_JSON, referral_json), MESSAGE_MEMBER ("raw", MEMBER_JSON, raw_json),
+};
+
+static const Member status_members[] = {
+  STATUS_MEMBER ("wamid", MEMBER_TEXT, wamid), STATUS_MEMBER ("status", MEMBER_TEXT, status),
+  STATUS_MEMBER ("timestamp", MEMBER_TEXT, timestamp), STATUS_MEMBER ("error_code", MEMBER_TEXT, error_code),
+  STATUS_MEMBER ("error_title", MEMBER_TEXT, error_title), STATUS_MEMBER ("error_details", MEMBER_TEXT, error_details),
+  STATUS_MEMBER ("conversation", MEMBER_JSON, conversation_json), STATUS_MEMBER ("pricing", MEMBER_JSON, pricing_json),
+};
+
+/* @items (messages or statuses) as a JSON array of objects of @members */
+static char *
+items_to_json (GPtrArray    *items,
+               const Member *members,
+               guint         n_members)
+{
+  GString *out = g_string_sized_new (512 * (items->len + 1));
+
+  g_string_append_c (out, '[');
+  for (guint i = 0; i < items->len; i++)
+    {
+      gpointer item = g_ptr_array_index (items, i);
+
+      g_string_append (out, out->len > 1 ? ",{" : "{");
+      for (guint j = 0; j < n_members; j++)
         {
-          WabizWebhookMessage *m = g_ptr_array_index (payload->messages, j);
-
-          g_string_append (out, out->len > 1 ? ",{" : "{");
-          append_member (out, "wamid", m->wamid);
-          append_member (out, "from", m->from);
-          append_member (out, "profile_name", m->profile_name);
-          append_member (out, "timestamp", m->timestamp);
-          append_member (out, "type", m->type);
-          append_member (out, "text", m->text);
-          append_member (out, "caption", m->caption);
-          append_member (out, "media_type", m->media_type);
-          append_member (out, "media_id", m->media_id);
-          append_member (out, "media_mime", m->media_mime);
-          append_member (out, "media_sha256", m->media_sha256);
-          append_member (out, "media_filename", m->media_filename);
-          append_member (out, "reply_to", m->reply_to);
-          append_member (out, "forwarded", m->forwarded ? "true" : "false");
-          append_member (out, "error_code", m->error_code);
-          append_member (out, "error_title", m->error_title);
-          append_member (out, "error_details", m->error_details);
-          append_json_member (out, "content", m->content_json);
-          append_json_member (out, "referral", m->referral_json);
-          append_json_member (out, "raw", m->raw_json);
-          g_string_append_c (out, '}');
+          if (members[j].kind == MEMBER_BOOLEAN)
+            append_member (out, members[j].name,
+                           G_STRUCT_MEMBER (gboolean, item, members[j].offset) ? "true" : "false");
+          else if (members[j].kind == MEMBER_JSON)
+            append_json_member (out, members[j].name, G_STRUCT_MEMBER (char *, item, members[j].offset));
+          else
+            append_member (out, members[j].name, G_STRUCT_MEMBER (char *, item, members[j].offset));
         }
+      g_string_append_c (out, '}');
     }
   g_string_append_c (out, ']');
   return g_string_free (out, FALSE);
@@ -323,62 +362,24 @@ append_array_element (GString    *out,
 /* The senders of the batch's messages and their profile names, in order,
  * as two array literals for upsert_leads_sql */
 static void
-senders_to_arrays (GPtrArray *payloads,
+senders_to_arrays (GPtrArray *messages,
                    char     **phones,
                    char     **names)
 {
   GString *p = g_string_new ("{");
   GString *n = g_string_new ("{");
 
-  for (guint i = 0; i < payloads->len; i++)
+  for (guint i = 0; i < messages->len; i++)
     {
-      WabizWebhookPayload *payload = g_ptr_array_index (payloads, i);
+      WabizWebhookMessage *m = g_ptr_array_index (messages, i);
 
-      for (guint j = 0; payload != NULL && j < payload->messages->len; j++)
-        {
-          WabizWebhookMessage *m = g_ptr_array_index (payload->messages, j);
-
-          append_array_element (p, m->from);
-          append_array_element (n, m->profile_name);
-        }
+      append_array_element (p, m->from);
+      append_array_element (n, m->profile_name);
     }
   g_string_append_c (p, '}');
   g_string_append_c (n, '}');
   *phones = g_string_free (p, FALSE);
   *names = g_string_free (n, FALSE);
-}
-
-static char *
-statuses_to_json (GPtrArray *payloads,
-                  guint     *n)
-{
-  GString *out = g_string_sized_new (1024);
-
-  *n = 0;
-  g_string_append_c (out, '[');
-  for (guint i = 0; i < payloads->len; i++)
-    {
-      WabizWebhookPayload *payload = g_ptr_array_index (payloads, i);
-
-      for (guint j = 0; payload != NULL && j < payload->statuses->len; j++)
-        {
-          WabizWebhookStatus *st = g_ptr_array_index (payload->statuses, j);
-
-          g_string_append (out, out->len > 1 ? ",{" : "{");
-          append_member (out, "wamid", st->wamid);
-          append_member (out, "status", st->status);
-          append_member (out, "timestamp", st->timestamp);
-          append_member (out, "error_code", st->error_code);
-          append_member (out, "error_title", st->error_title);
-          append_member (out, "error_details", st->error_details);
-          append_json_member (out, "conversation", st->conversation_json);
-          append_json_member (out, "pricing", st->pricing_json);
-          g_string_append_c (out, '}');
-          (*n)++;
-        }
-    }
-  g_string_append_c (out, ']');
-  return g_string_free (out, FALSE);
 }
 
 static void
@@ -447,20 +448,21 @@ apply_batch (WabizDbConn  *conn,
              gboolean     *templates_changed,
              GError      **error)
 {
-  g_autofree char *messages = messages_to_json (payloads);
-  g_autofree char *statuses = NULL;
-  guint n_statuses = 0;
+  g_autoptr(GPtrArray) messages = batch_items (payloads, G_STRUCT_OFFSET (WabizWebhookPayload, messages));
+  g_autoptr(GPtrArray) statuses = batch_items (payloads, G_STRUCT_OFFSET (WabizWebhookPayload, statuses));
+  g_autoptr(GPtrArray) templates = batch_items (payloads, G_STRUCT_OFFSET (WabizWebhookPayload, templates));
 
-  if (!g_str_equal (messages, "[]"))
+  if (messages->len > 0)
     {
       g_autoptr(WabizDbResult) leads = NULL;
       g_autoptr(WabizDbResult) stored = NULL;
+      g_autofree char *json = items_to_json (messages, message_members, G_N_ELEMENTS (message_members));
       g_autofree char *phones = NULL;
       g_autofree char *names = NULL;
-      const char *params[] = { messages };
+      const char *params[] = { json };
       const char *lead_params[2];
 
-      senders_to_arrays (payloads, &phones, &names);
+      senders_to_arrays (messages, &phones, &names);
       lead_params[0] = phones;
       lead_params[1] = names;
       leads = wabiz_db_conn_exec_prepared (conn, upsert_leads_sql, 2, lead_params, error);
@@ -472,11 +474,11 @@ apply_batch (WabizDbConn  *conn,
       add_phones (touched, stored);
     }
 
-  statuses = statuses_to_json (payloads, &n_statuses);
-  if (n_statuses > 0)
+  if (statuses->len > 0)
     {
       g_autoptr(WabizDbResult) applied = NULL;
-      const char *params[] = { statuses };
+      g_autofree char *json = items_to_json (statuses, status_members, G_N_ELEMENTS (status_members));
+      const char *params[] = { json };
 
       applied = wabiz_db_conn_exec_prepared (conn, apply_statuses_sql, 1, params, error);
       if (applied == NULL)
@@ -484,16 +486,11 @@ apply_batch (WabizDbConn  *conn,
       add_phones (touched, applied);
     }
 
-  for (guint i = 0; i < payloads->len; i++)
+  for (guint i = 0; i < templates->len; i++)
     {
-      WabizWebhookPayload *payload = g_ptr_array_index (payloads, i);
-
-      for (guint j = 0; payload != NULL && j < payload->templates->len; j++)
-        {
-          if (!apply_template (conn, g_ptr_array_index (payload->templates, j), error))
-            return FALSE;
-          *templates_changed = TRUE;
-        }
+      if (!apply_template (conn, g_ptr_array_index (templates, i), error))
+        return FALSE;
+      *templates_changed = TRUE;
     }
 
   return TRUE;
