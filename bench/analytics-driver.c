@@ -5,7 +5,7 @@
  * Seeds N messages (1,000,000 by default) over the last 400 days, among
  * 20,000 customers with a lead each, then times each statement of
  * wabiz_analytics_run_async() (the refresh and period, and each group of
- * figures) for the last 30 days and the last year, the whole call (the
+ * figures, which run at the same time on the pool) for the last 30 days and the last year, the whole call (the
  * groups at once on the pool), EXPLAIN ANALYZE of each group, and the
  * refresh after an hour of traffic. Run through bench/analytics.
  */
@@ -221,6 +221,7 @@ measure (WabizDb    *db,
     { "messages", "SELECT wabiz_analytics_messages($1::date, $2::date, $3)", 3 },
     { "leads", "SELECT wabiz_analytics_leads($1::date, $2::date, $3)", 3 },
     { "replies", "SELECT wabiz_analytics_replies($1::date, $2::date, $3, $4::int[])", 4 },
+    { "reply times", "SELECT wabiz_analytics_reply_times($1::date, $2::date, $3)", 3 },
   };
   GDate a, b;
 
