@@ -16,11 +16,138 @@
 
 #include <adwaita.h>
 #include <errno.h>
+#include <gio/gunixinputstream.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static gboolean ui_available;
+
+/* a session bus and a keyring of this program's own ------------------------ */
+
+static GPid  bus_pid;
+static GPid  keyring_pid;
+static char *session_dir;
+
+static void
+stop_daemon (GPid pid)
+{
+  if (pid <= 0)
+    return;
+  kill (pid, SIGTERM);
+  waitpid (pid, NULL, 0);
+}
+
+static void
+stop_session (void)
+{
+  stop_daemon (keyring_pid);
+  stop_daemon (bus_pid);
+  if (session_dir != NULL)
+    wabiz_test_rm_rf (session_dir);
+}
+
+/* (spawned without the double fork: we are the parent) */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static gboolean
+keyring_on_bus (GDBusConnection *bus)
+{
+  g_autoptr(GVariant) reply = NULL;
+  gboolean has_owner = FALSE;
+
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "NameHasOwner",
+                                       g_variant_new ("(s)", "org.freedesktop.secrets"),
+                                       G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, 5000, NULL, NULL);
+  if (reply != NULL)
+    g_variant_get (reply, "(b)", &has_owner);
+  return has_owner;
+}
+
+/* UI test programs run in parallel, and the app reads its secrets from
+ * the keyring: each program gets a session bus and a new, unlocked
+ * keyring of its own, so that what one stores is not what another
+ * reads. Without dbus-daemon or gnome-keyring-daemon the session's are
+ * used. */
+static void
+start_session (void)
+{
+  g_autofree char *dbus_daemon = g_find_program_in_path ("dbus-daemon");
+  g_autofree char *keyring_daemon = g_find_program_in_path ("gnome-keyring-daemon");
+  g_autofree char *runtime = NULL;
+  g_autofree char *data = NULL;
+  g_autofree char *address = NULL;
+  g_autoptr(GInputStream) out = NULL;
+  g_autoptr(GDataInputStream) lines = NULL;
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) env = NULL;
+  g_autofree char *password = NULL;
+  int out_fd = -1;
+  int in_fd = -1;
+  const char *bus_argv[] = { dbus_daemon, "--session", "--nofork", "--print-address=1", NULL };
+  const char *keyring_argv[] = { keyring_daemon, "--foreground", "--unlock", "--components=secrets", NULL };
+
+  if (dbus_daemon == NULL || keyring_daemon == NULL)
+    {
+      g_test_message ("no dbus-daemon or gnome-keyring-daemon: the session's keyring is shared");
+      return;
+    }
+
+  session_dir = wabiz_test_make_tmpdir ("wzses");
+  runtime = g_build_filename (session_dir, "run", NULL);
+  data = g_build_filename (session_dir, "data", NULL);
+  g_assert_cmpint (g_mkdir (runtime, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir (data, 0700), ==, 0);
+  atexit (stop_session);
+
+  g_assert_true (g_spawn_async_with_pipes (NULL, (char **) bus_argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                                           die_with_parent, NULL, &bus_pid, NULL, &out_fd, NULL, &error));
+  g_assert_no_error (error);
+  /* the daemon prints its address once it listens, or exits */
+  out = g_unix_input_stream_new (out_fd, TRUE);
+  lines = g_data_input_stream_new (out);
+  address = g_data_input_stream_read_line (lines, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (address);
+  g_setenv ("DBUS_SESSION_BUS_ADDRESS", address, TRUE);
+
+  /* a new keyring, unlocked by the password on its input; its control
+   * socket and files in folders of its own */
+  env = g_get_environ ();
+  env = g_environ_setenv (env, "XDG_RUNTIME_DIR", runtime, TRUE);
+  env = g_environ_setenv (env, "XDG_DATA_HOME", data, TRUE);
+  env = g_environ_setenv (env, "HOME", session_dir, TRUE);
+  password = g_build_filename (session_dir, "password", NULL);
+  g_assert_true (g_file_set_contents (password, "x", -1, NULL));
+  in_fd = open (password, O_RDONLY | O_CLOEXEC);
+  g_assert_cmpint (in_fd, >=, 0);
+  g_assert_true (g_spawn_async_with_pipes_and_fds (NULL, keyring_argv, (const char * const *) env,
+                                                   G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL,
+                                                   die_with_parent, NULL, in_fd, -1, -1, NULL, NULL, 0,
+                                                   &keyring_pid, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  close (in_fd);
+
+  /* on a connection of our own: the process's session bus is the app's */
+  bus = g_dbus_connection_new_for_address_sync (address, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                NULL, NULL, &error);
+  g_assert_no_error (error);
+  WABIZ_TEST_WAIT (keyring_on_bus (bus), 30);
+  g_dbus_connection_close_sync (bus, NULL, NULL);
+}
 
 void
 wabiz_test_ui_init (void)
@@ -51,6 +178,10 @@ wabiz_test_ui_test_init (int    *argc,
 
   state = wabiz_test_make_tmpdir ("wzstate");
   g_setenv ("XDG_STATE_HOME", state, TRUE);
+
+  /* before anything connects to the session bus (GTK's accessibility) */
+  if (g_getenv ("DISPLAY") != NULL || g_getenv ("WAYLAND_DISPLAY") != NULL)
+    start_session ();
 
   wabiz_test_ui_init ();
 }
@@ -268,30 +399,55 @@ screenshot_path (const char *name)
   return g_build_filename (dir, name, NULL);
 }
 
-char *
-wabiz_test_ui_screenshot_widget (GtkWidget  *widget,
-                                 const char *name)
+gboolean
+wabiz_test_ui_save_png (GtkWidget   *widget,
+                        const char  *path,
+                        GError     **error)
 {
   g_autoptr(GdkPaintable) paintable = NULL;
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
   GtkSnapshot *snapshot;
-  char *path = screenshot_path (name);
-  int width;
-  int height;
+  GskRenderer *renderer;
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
 
-  wabiz_test_ui_wait_frames (widget, 2);
-  width = gtk_widget_get_width (widget);
-  height = gtk_widget_get_height (widget);
-  g_assert_cmpint (width, >, 0);
+  renderer = gtk_widget_get_native (widget) != NULL
+             ? gtk_native_get_renderer (gtk_widget_get_native (widget)) : NULL;
+  if (width <= 0 || height <= 0 || renderer == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, "The widget is not shown");
+      return FALSE;
+    }
+
   paintable = gtk_widget_paintable_new (widget);
   snapshot = gtk_snapshot_new ();
   gdk_paintable_snapshot (paintable, snapshot, width, height);
   node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)),
-                                         node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
+  if (node == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Nothing to render");
+      return FALSE;
+    }
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  if (!gdk_texture_save_to_png (texture, path))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot write %s", path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+char *
+wabiz_test_ui_screenshot_widget (GtkWidget  *widget,
+                                 const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = screenshot_path (name);
+
+  wabiz_test_ui_wait_frames (widget, 2);
+  wabiz_test_ui_save_png (widget, path, &error);
+  g_assert_no_error (error);
   g_test_message ("screenshot: %s", path);
   return path;
 }
@@ -300,14 +456,7 @@ char *
 wabiz_test_ui_screenshot (WabizWindow *window,
                           const char  *name)
 {
-  g_autoptr(GError) error = NULL;
-  char *path = screenshot_path (name);
-
-  wabiz_test_ui_wait_frames (GTK_WIDGET (window), 2);
-  wabiz_window_save_screenshot (window, path, &error);
-  g_assert_no_error (error);
-  g_test_message ("screenshot: %s", path);
-  return path;
+  return wabiz_test_ui_screenshot_widget (GTK_WIDGET (window), name);
 }
 
 /* what rows show ------------------------------------------------------------ */

@@ -15,7 +15,8 @@ G_BEGIN_DECLS
 /* After g_test_init(): opens the display if there is one. */
 void         wabiz_test_ui_init                 (void);
 /* A UI test program's start: g_test_init(), a state folder of its own
- * (XDG_STATE_HOME, where drafts live), then wabiz_test_ui_init(). */
+ * (XDG_STATE_HOME, where drafts live), with a display a session bus and
+ * a new, unlocked keyring of its own, then wabiz_test_ui_init(). */
 void         wabiz_test_ui_test_init            (int               *argc,
                                                  char            ***argv);
 gboolean     wabiz_test_ui_available            (void);
@@ -62,6 +63,10 @@ gboolean     wabiz_test_ui_shows_status         (GtkWidget         *widget,
 /* The first descendant of @widget of @type that is mapped, or NULL. */
 GtkWidget   *wabiz_test_ui_find_mapped          (GtkWidget         *widget,
                                                  GType              type);
+/* Renders @widget (shown) as it is now into the PNG file @path. */
+gboolean     wabiz_test_ui_save_png             (GtkWidget         *widget,
+                                                 const char        *path,
+                                                 GError           **error);
 /* Saves @window to <build>/screenshots/@name; returns the path. */
 char        *wabiz_test_ui_screenshot           (WabizWindow       *window,
                                                  const char        *name);
