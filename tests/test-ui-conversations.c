@@ -31,9 +31,11 @@
 typedef struct
 {
   char           *conninfo;
+  char           *dbname;
   char           *tmpdir;
   WabizSimServer *sim;
   WabizDb        *db;
+  gboolean        app_processes;  /* Meta is set up: the app's processor takes webhooks */
 } Fixture;
 
 /* Ana wrote an hour ago (window open), with a bit of everything; Bruno
@@ -86,6 +88,12 @@ fixture_setup (Fixture       *f,
 
   f->conninfo = wabiz_test_ui_set_database (seed_sql);
   f->db = wabiz_db_new (f->conninfo, NULL, 2);
+  {
+    g_autoptr(WabizDbResult) res = wabiz_db_query_sync (f->db, "SELECT current_database()", 0, NULL, NULL, &error);
+
+    g_assert_no_error (error);
+    f->dbname = g_strdup (wabiz_db_result_get_nth (res, 0, 0));
+  }
 
   f->tmpdir = wabiz_test_make_tmpdir ("wzuic");
   f->sim = wabiz_sim_server_new ();
@@ -97,6 +105,9 @@ static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
+  /* the next test starts with nothing set up */
+  if (wabiz_test_ui_available ())
+    wabiz_test_ui_set_meta (NULL, FALSE);
   if (f->sim != NULL)
     wabiz_sim_server_stop (f->sim);
   g_clear_object (&f->sim);
@@ -104,6 +115,7 @@ fixture_teardown (Fixture       *f,
     wabiz_db_close (f->db);
   g_clear_object (&f->db);
   g_free (f->tmpdir);
+  g_free (f->dbname);
   wabiz_test_ui_clear_database (&f->conninfo);
 }
 
@@ -174,15 +186,57 @@ db_draft_is (Fixture    *f,
   return g_strcmp0 (draft, expected) == 0;
 }
 
+/* The app's database refuses connections and those it had are cut
+ * (@away), or it takes them again */
+static void
+set_database_away (Fixture  *f,
+                   gboolean  away)
+{
+  g_autofree char *admin = wabiz_test_pg_conninfo ("postgres");
+  g_autoptr(WabizDb) db = wabiz_db_new (admin, NULL, 1);
+  g_autofree char *allow = g_strdup_printf ("ALTER DATABASE %s ALLOW_CONNECTIONS %s", f->dbname,
+                                            away ? "false" : "true");
+  g_autofree char *cut = g_strdup_printf ("SELECT pg_terminate_backend (pid) FROM pg_stat_activity"
+                                          " WHERE datname = '%s'", f->dbname);
+  g_autoptr(WabizDbResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+
+  res = wabiz_db_query_sync (db, allow, 0, NULL, NULL, &error);
+  g_assert_no_error (error);
+  if (away)
+    {
+      g_clear_pointer (&res, wabiz_db_result_unref);
+      res = wabiz_db_query_sync (db, cut, 0, NULL, NULL, &error);
+      g_assert_no_error (error);
+    }
+  wabiz_db_close (db);
+}
+
 static void
 process_webhook (Fixture    *f,
                  const char *body)
 {
-  g_autoptr(WabizWebhookProcessor) processor = wabiz_webhook_processor_new (f->db, NULL);
+  g_autoptr(WabizWebhookProcessor) processor = NULL;
   g_autoptr(WabizDbResult) res = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
+  if (f->app_processes)
+    {
+      g_autofree char *processed = NULL;
+
+      /* stored as the webhook relay stores it: the app's processor hears
+       * of it and takes it */
+      res = wabiz_db_query_sync (f->db, "SELECT event_id FROM wabiz_relay_store ($1)", 1,
+                                 (const char *[]) { body }, NULL, &error);
+      g_assert_no_error (error);
+      processed = g_strdup_printf ("SELECT processed_at IS NOT NULL FROM webhook_events WHERE id = %s",
+                                   wabiz_db_result_get_nth (res, 0, 0));
+      WABIZ_TEST_WAIT (sql_is (f, processed, "t"), 60);
+      return;
+    }
+
+  processor = wabiz_webhook_processor_new (f->db, NULL);
   /* what POST /webhook stores once the signature is checked */
   res = wabiz_db_query_sync (f->db, "INSERT INTO webhook_events (body) VALUES ($1)", 1,
                              (const char *[]) { body }, NULL, &error);
@@ -231,19 +285,20 @@ show_pane (WabizWindow *window)
   return WABIZ_CONVERSATIONS_PANE (pane);
 }
 
+/* The app's services stop cleanly (as on quit; after it there is
+ * nothing left to drain) */
 static void
-use_simulator (Fixture                *f,
-               WabizConversationsPane *pane)
+stop_services (WabizApplication *app)
 {
-  g_autoptr(WabizGraphClient) graph = NULL;
-  g_autoptr(WabizOutbox) outbox = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  WabizServices *services = wabiz_application_get_services (app);
 
-  graph = wabiz_graph_client_new (wabiz_sim_server_get_base_url (f->sim), "v19.0",
-                                  WABIZ_SIM_DEFAULT_PHONE_NUMBER_ID, WABIZ_SIM_DEFAULT_WABA_ID,
-                                  WABIZ_SIM_DEFAULT_ACCESS_TOKEN);
-  /* not started: messages stay queued, as with no sender around */
-  outbox = wabiz_outbox_new (wabiz_pane_get_database (WABIZ_PANE (pane)), graph, 80);
-  wabiz_conversations_pane_set_sending (pane, outbox, graph);
+  g_assert_nonnull (services);
+  wabiz_services_stop_async (services, 60, wabiz_test_store_result_cb, &result);
+  g_assert_true (wabiz_services_stop_finish (services, wabiz_test_wait_result (&result, 90), &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (wabiz_services_get_state (services), ==, WABIZ_SERVICES_STATE_STOPPED);
 }
 
 static GtkListView *
@@ -489,7 +544,7 @@ chat_cb (WabizApplication *app,
   gboolean dropped = FALSE;
   CountWait w;
 
-  use_simulator (f, pane);
+  /* Meta is not set up: messages stay queued, as with no sender around */
   gtk_window_set_default_size (GTK_WINDOW (window), 1100, 720);
   wabiz_test_ui_wait_frames (GTK_WIDGET (window), 3);
 
@@ -745,11 +800,8 @@ offline_cb (WabizApplication *app,
   Fixture *f = data;
   WabizConversationsPane *pane = show_pane (window);
   WabizChatView *chat = wabiz_conversations_pane_get_chat_view (pane);
-  g_autoptr(WabizGraphClient) graph = NULL;
-  g_autoptr(WabizOutbox) outbox = NULL;
   g_autoptr(WabizMessage) image = NULL;
   g_autoptr(WabizMessage) document = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *png = NULL;
   g_autofree char *pdf = NULL;
@@ -761,16 +813,12 @@ offline_cb (WabizApplication *app,
   CountWait w;
   guint port;
 
-  /* a running sender, and Meta out of reach */
-  graph = wabiz_graph_client_new (wabiz_sim_server_get_base_url (f->sim), "v19.0",
-                                  WABIZ_SIM_DEFAULT_PHONE_NUMBER_ID, WABIZ_SIM_DEFAULT_WABA_ID,
-                                  WABIZ_SIM_DEFAULT_ACCESS_TOKEN);
-  outbox = wabiz_outbox_new (wabiz_pane_get_database (WABIZ_PANE (pane)), graph, 80);
-  wabiz_conversations_pane_set_sending (pane, outbox, graph);
+  /* the app's sender runs (test_files_offline set Meta up), and Meta is
+   * out of reach */
+  g_assert_nonnull (wabiz_services_get_graph (wabiz_application_get_services (app)));
   wabiz_sim_server_set_window (f->sim, ANA, TRUE);
   port = wabiz_sim_server_get_port (f->sim);
   wabiz_sim_server_stop (f->sim);
-  wabiz_outbox_start (outbox);
   gtk_window_set_default_size (GTK_WINDOW (window), 1100, 720);
   messages = open_chat (pane, ANA, 7);
 
@@ -829,16 +877,18 @@ offline_cb (WabizApplication *app,
   wabiz_test_ui_wait_frames (GTK_WIDGET (window), 3);
   g_free (wabiz_test_ui_screenshot (window, "ui-conversations-files-sent.png"));
 
-  wabiz_outbox_stop_async (outbox, NULL, wabiz_test_store_result_cb, &result);
-  wabiz_test_wait_result (&result, 60);
-  g_assert_true (wabiz_outbox_stop_finish (outbox, result, &error));
-  g_assert_no_error (error);
+  stop_services (app);
 }
 
 static void
 test_files_offline (Fixture       *f,
                     gconstpointer  data)
 {
+  if (wabiz_test_ui_skip_without_display ())
+    return;
+
+  wabiz_test_ui_set_meta (wabiz_sim_server_get_base_url (f->sim), TRUE);
+  f->app_processes = TRUE;
   wabiz_test_ui_run (offline_cb, f);
 }
 
@@ -856,7 +906,7 @@ close_with_draft_cb (WabizApplication *app,
   WabizMessagesModel *messages;
   CountWait w;
 
-  use_simulator (f, pane);
+  /* Meta is not set up: messages stay queued */
   messages = open_chat (pane, BRUNO, 1);
 
   wabiz_composer_set_text (composer, "Yes, on Sunday we open at 10.");
@@ -870,15 +920,7 @@ close_with_draft_cb (WabizApplication *app,
   /* the database goes away: the text is not queued anywhere, it stays in
    * the composer, and the view says why */
   {
-    g_autoptr(WabizDb) gone = wabiz_db_new ("host=/nonexistent/wabiz port=1 dbname=gone connect_timeout=2",
-                                            NULL, 1);
-    g_autoptr(WabizGraphClient) graph = wabiz_graph_client_new (wabiz_sim_server_get_base_url (f->sim), "v19.0",
-                                                                WABIZ_SIM_DEFAULT_PHONE_NUMBER_ID,
-                                                                WABIZ_SIM_DEFAULT_WABA_ID,
-                                                                WABIZ_SIM_DEFAULT_ACCESS_TOKEN);
-    g_autoptr(WabizOutbox) outbox = wabiz_outbox_new (gone, graph, 80);
-
-    wabiz_conversations_pane_set_sending (pane, outbox, graph);
+    set_database_away (f, TRUE);
     wabiz_composer_set_text (composer, "Written while the database was away");
     g_assert_true (gtk_widget_activate_action (GTK_WIDGET (composer), "composer.send", NULL));
     WABIZ_TEST_WAIT (unsent_shown (chat), 60);
@@ -888,6 +930,7 @@ close_with_draft_cb (WabizApplication *app,
     g_assert_true (composer_says (composer, "Written while the database was away"));
     wabiz_test_ui_wait_frames (GTK_WIDGET (window), 3);
     g_free (wabiz_test_ui_screenshot (window, "ui-conversations-offline.png"));
+    set_database_away (f, FALSE);
   }
 
   /* more typed after it, not sent, and the app closes at once */
@@ -1097,23 +1140,16 @@ draft_sent_cb (WabizApplication *app,
   WabizConversationsPane *pane = show_pane (window);
   WabizChatView *chat = wabiz_conversations_pane_get_chat_view (pane);
   WabizComposer *composer = wabiz_chat_view_get_composer (chat);
-  g_autoptr(WabizGraphClient) graph = NULL;
-  g_autoptr(WabizOutbox) outbox = NULL;
   g_autoptr(WabizMessage) sent = NULL;
-  g_autoptr(GAsyncResult) stopped = NULL;
   g_autofree char *body = NULL;
   WabizMessagesModel *messages;
   CountWait w;
 
-  /* the sender runs, against the simulator */
-  graph = wabiz_graph_client_new (wabiz_sim_server_get_base_url (f->sim), "v19.0",
-                                  WABIZ_SIM_DEFAULT_PHONE_NUMBER_ID, WABIZ_SIM_DEFAULT_WABA_ID,
-                                  WABIZ_SIM_DEFAULT_ACCESS_TOKEN);
-  outbox = wabiz_outbox_new (wabiz_pane_get_database (WABIZ_PANE (pane)), graph, 80);
-  wabiz_conversations_pane_set_sending (pane, outbox, graph);
+  /* the app's sender runs, against the simulator (test_draft_sent set
+   * Meta up) */
+  g_assert_nonnull (wabiz_services_get_graph (wabiz_application_get_services (app)));
   wabiz_sim_server_set_window (f->sim, BRUNO, TRUE);
   wabiz_sim_server_set_window (f->sim, ANA, TRUE);
-  wabiz_outbox_start (outbox);
   gtk_window_set_default_size (GTK_WINDOW (window), 1100, 720);
   messages = open_chat (pane, BRUNO, 1);
   g_assert_true (preview_is (pane, BRUNO, "Is the shop open on Sunday?"));
@@ -1203,14 +1239,18 @@ draft_sent_cb (WabizApplication *app,
   wabiz_test_ui_assert_list_rows (conversation_list (pane), NULL, NULL);
   wabiz_test_ui_assert_list_rows (bubble_list (pane), NULL, NULL);
 
-  wabiz_outbox_stop_async (outbox, NULL, wabiz_test_store_result_cb, &stopped);
-  g_assert_true (wabiz_outbox_stop_finish (outbox, wabiz_test_wait_result (&stopped, 60), NULL));
+  stop_services (app);
 }
 
 static void
 test_draft_sent (Fixture       *f,
                  gconstpointer  data)
 {
+  if (wabiz_test_ui_skip_without_display ())
+    return;
+
+  wabiz_test_ui_set_meta (wabiz_sim_server_get_base_url (f->sim), TRUE);
+  f->app_processes = TRUE;
   wabiz_test_ui_run (draft_sent_cb, f);
 }
 

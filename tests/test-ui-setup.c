@@ -117,10 +117,14 @@ has_main_window (gpointer data)
   return WABIZ_IS_WINDOW (window) && wabiz_window_get_loaded (WABIZ_WINDOW (window));
 }
 
+/* The app's services run, and send (Meta is set up) */
 static gboolean
 services_ready (gpointer data)
 {
-  return wabiz_application_get_services_ready (data);
+  WabizServices *services = wabiz_application_get_services (data);
+
+  return services != NULL && wabiz_services_get_state (services) == WABIZ_SERVICES_STATE_READY &&
+         wabiz_services_get_graph (services) != NULL;
 }
 
 typedef struct
@@ -286,7 +290,7 @@ demo_cb (WabizApplication *app,
   wabiz_test_wait_until (services_ready, app, 30);
   sim = wabiz_application_get_simulator (app);
   g_assert_nonnull (sim);
-  g_assert_nonnull (wabiz_application_get_http_server (app));
+  g_assert_nonnull (wabiz_services_get_http (wabiz_application_get_services (app)));
 
   gtk_window_set_default_size (GTK_WINDOW (window), 1100, 720);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.pane", "s", "conversations"));

@@ -22,8 +22,6 @@
 #include "wabiz-template.h"
 #include "wabiz-test-pg.h"
 #include "wabiz-test-ui.h"
-#include "wabiz-webhook-processor.h"
-#include "wabiz-webhook.h"
 #include "wabiz-window.h"
 
 #define CARLA "5511999990003"
@@ -67,6 +65,9 @@ static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
+  /* the next test starts with nothing set up */
+  if (wabiz_test_ui_available ())
+    wabiz_test_ui_set_meta (NULL, FALSE);
   if (f->sim != NULL)
     wabiz_sim_server_stop (f->sim);
   g_clear_object (&f->sim);
@@ -262,44 +263,27 @@ send_cb (WabizApplication *app,
   Fixture *f = data;
   WabizConversationsPane *pane;
   WabizTemplateDialog *dialog;
-  g_autoptr(WabizGraphClient) graph = NULL;
-  g_autoptr(WabizOutbox) outbox = NULL;
   g_autoptr(JsonObject) entry = NULL;
   g_autofree char *preview = NULL;
   g_autofree char *shot = NULL;
   g_auto(GStrv) params = NULL;
   g_autoptr(GAsyncResult) stopped = NULL;
-  g_autoptr(WabizWebhook) webhook = NULL;
-  g_autoptr(WabizHttpServer) http = NULL;
-  g_autoptr(WabizWebhookProcessor) processor = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *url = NULL;
   g_autofree char *webhook_url = NULL;
+  WabizServices *services = wabiz_application_get_services (app);
   JsonObject *template;
 
   gtk_window_set_default_size (GTK_WINDOW (window), 1100, 720);
   pane = open_carla (window);
 
-  /* the sender runs against the simulator */
-  graph = wabiz_graph_client_new (wabiz_sim_server_get_base_url (f->sim), "v19.0",
-                                  WABIZ_SIM_DEFAULT_PHONE_NUMBER_ID, WABIZ_SIM_DEFAULT_WABA_ID,
-                                  WABIZ_SIM_DEFAULT_ACCESS_TOKEN);
-  outbox = wabiz_outbox_new (wabiz_pane_get_database (WABIZ_PANE (pane)), graph, 80);
-  wabiz_conversations_pane_set_sending (pane, outbox, graph);
-  wabiz_outbox_start (outbox);
-
-  /* and Meta's statuses come back as on a real number: the simulator's
-   * signed webhooks to a webhook server, stored, processed, announced */
-  webhook = wabiz_webhook_new (wabiz_pane_get_database (WABIZ_PANE (pane)), WABIZ_SIM_DEFAULT_APP_SECRET, NULL);
-  http = wabiz_http_server_new ("127.0.0.1", 0);
-  wabiz_webhook_attach (webhook, wabiz_http_server_get_soup_server (http));
-  g_assert_true (wabiz_http_server_start (http, &error));
-  g_assert_no_error (error);
-  processor = wabiz_webhook_processor_new (wabiz_pane_get_database (WABIZ_PANE (pane)),
-                                           WABIZ_SIM_DEFAULT_PHONE_NUMBER_ID);
-  g_signal_connect_swapped (webhook, "stored", G_CALLBACK (wabiz_webhook_processor_wake), processor);
-  wabiz_webhook_processor_start (processor);
-  url = wabiz_http_server_dup_url (http);
+  /* the app's sender runs against the simulator (test_send set Meta up),
+   * and Meta's statuses come back as on a real number: the simulator's
+   * signed webhooks to the app's webhook server, stored, processed,
+   * announced */
+  g_assert_nonnull (wabiz_services_get_graph (services));
+  g_assert_nonnull (wabiz_services_get_http (services));
+  url = wabiz_http_server_dup_url (wabiz_services_get_http (services));
   webhook_url = g_strconcat (url, "/webhook", NULL);
   g_object_set (f->sim, "webhook-url", webhook_url, NULL);
 
@@ -378,18 +362,22 @@ send_cb (WabizApplication *app,
   wabiz_test_ui_wait_frames (GTK_WIDGET (window), 4);
   shot = wabiz_test_ui_screenshot (window, "ui-templates-sent.png");
 
-  wabiz_outbox_stop_async (outbox, NULL, wabiz_test_store_result_cb, &stopped);
-  g_assert_true (wabiz_outbox_stop_finish (outbox, wabiz_test_wait_result (&stopped, 60), NULL));
-  g_clear_object (&stopped);
+  /* the sender and the processor stop cleanly, in order, with the rest */
   g_object_set (f->sim, "webhook-url", NULL, NULL);
-  wabiz_webhook_processor_stop_async (processor, NULL, wabiz_test_store_result_cb, &stopped);
-  g_assert_true (wabiz_webhook_processor_stop_finish (processor, wabiz_test_wait_result (&stopped, 60), NULL));
+  wabiz_services_stop_async (services, 60, wabiz_test_store_result_cb, &stopped);
+  g_assert_true (wabiz_services_stop_finish (services, wabiz_test_wait_result (&stopped, 90), &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (wabiz_services_get_state (services), ==, WABIZ_SERVICES_STATE_STOPPED);
 }
 
 static void
 test_send (Fixture       *f,
            gconstpointer  data)
 {
+  if (wabiz_test_ui_skip_without_display ())
+    return;
+
+  wabiz_test_ui_set_meta (wabiz_sim_server_get_base_url (f->sim), TRUE);
   wabiz_test_ui_run (send_cb, f);
 }
 
@@ -426,12 +414,7 @@ test_empty (Fixture       *f,
     return;
 
   /* Graph on a closed port: the refresh fails and the list stays empty */
-  {
-    g_autoptr(GSettings) settings = g_settings_new ("org.example.WaBiz");
-
-    g_settings_set_string (settings, "graph-url", "http://127.0.0.1:9");
-    g_settings_set_string (settings, "waba-id", WABIZ_SIM_DEFAULT_WABA_ID);
-  }
+  wabiz_test_ui_set_meta ("http://127.0.0.1:9", TRUE);
   wabiz_test_ui_run (empty_cb, f);
 }
 

@@ -11,6 +11,7 @@
 #include "wabiz-lead-row.h"
 #include "wabiz-message-row.h"
 #include "wabiz-phone.h"
+#include "wabiz-secrets.h"
 #include "wabiz-test-pg.h"
 #include "wabiz-test-ui.h"
 
@@ -28,6 +29,9 @@
 #include <unistd.h>
 
 static gboolean ui_available;
+/* what the app listens on in wabiz_test_ui_run(): nothing unless a
+ * test's Meta (wabiz_test_ui_set_meta()) sends webhooks to it */
+static gboolean app_listens;
 
 /* a session bus and a keyring of this program's own ------------------------ */
 
@@ -237,6 +241,51 @@ wabiz_test_ui_fixture_teardown (WabizTestUiFixture *f,
   wabiz_test_ui_clear_database (&f->conninfo);
 }
 
+static void
+store_secret (WabizSecretKind kind,
+              const char     *value)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (value != NULL)
+    {
+      wabiz_secrets_store_async (kind, value, NULL, wabiz_test_store_result_cb, &result);
+      g_assert_true (wabiz_secrets_store_finish (wabiz_test_wait_result (&result, 30), &error));
+    }
+  else
+    {
+      wabiz_secrets_clear_async (kind, NULL, wabiz_test_store_result_cb, &result);
+      g_assert_true (wabiz_secrets_clear_finish (wabiz_test_wait_result (&result, 30), &error));
+    }
+  g_assert_no_error (error);
+}
+
+void
+wabiz_test_ui_set_meta (const char *graph_url,
+                        gboolean    with_token)
+{
+  g_autoptr(GSettings) settings = g_settings_new ("org.example.WaBiz");
+
+  if (graph_url != NULL)
+    {
+      g_settings_set_string (settings, "graph-url", graph_url);
+      g_settings_set_string (settings, "phone-number-id", WABIZ_SIM_DEFAULT_PHONE_NUMBER_ID);
+      g_settings_set_string (settings, "waba-id", WABIZ_SIM_DEFAULT_WABA_ID);
+      g_settings_set_uint (settings, "http-port", 0);
+    }
+  else
+    {
+      g_settings_reset (settings, "graph-url");
+      g_settings_reset (settings, "phone-number-id");
+      g_settings_reset (settings, "waba-id");
+      g_settings_reset (settings, "http-port");
+    }
+  store_secret (WABIZ_SECRET_ACCESS_TOKEN, graph_url != NULL && with_token ? WABIZ_SIM_DEFAULT_ACCESS_TOKEN : NULL);
+  store_secret (WABIZ_SECRET_APP_SECRET, graph_url != NULL && with_token ? WABIZ_SIM_DEFAULT_APP_SECRET : NULL);
+  app_listens = graph_url != NULL && with_token;
+}
+
 static gboolean
 window_loaded (gpointer data)
 {
@@ -290,7 +339,7 @@ wabiz_test_ui_run (WabizTestUiFunc func,
     g_autoptr(GSettings) settings = g_settings_new ("org.example.WaBiz");
 
     g_settings_set_boolean (settings, "setup-complete", TRUE);
-    g_settings_set_boolean (settings, "http-enabled", FALSE);
+    g_settings_set_boolean (settings, "http-enabled", app_listens);
   }
 
   app = wabiz_application_new (G_APPLICATION_NON_UNIQUE);

@@ -8,6 +8,7 @@
 #include <gtk/gtk.h>
 
 #include "wabiz-application.h"
+#include "wabiz-sim-server.h"
 #include "wabiz-window.h"
 
 G_BEGIN_DECLS
@@ -43,6 +44,15 @@ void         wabiz_test_ui_fixture_setup        (WabizTestUiFixture *f,
                                                  gconstpointer       seed_sql);
 void         wabiz_test_ui_fixture_teardown     (WabizTestUiFixture *f,
                                                  gconstpointer       data);
+
+/* Meta for the apps of the next wabiz_test_ui_run(), as a user sets it
+ * up in Preferences: the Graph API at @graph_url (a simulator's) and the
+ * simulator's number in the settings and, when @with_token, its access
+ * token and App Secret in the keyring (the sender runs, and the webhook
+ * server listens on a free port). Without the token messages stay
+ * queued. %NULL: nothing set up, the keyring's secrets gone. */
+void         wabiz_test_ui_set_meta             (const char         *graph_url,
+                                                 gboolean            with_token);
 
 typedef void (*WabizTestUiFunc) (WabizApplication *app,
                                  WabizWindow      *window,

@@ -94,13 +94,12 @@ wabiz_analytics_pane_reload (WabizPane *pane)
 }
 
 static void
-wabiz_analytics_pane_notification (WabizPane  *pane,
-                                       const char *table,
-                                       const char *phone,
-                                       const char *id)
+wabiz_analytics_pane_changed (WabizPane  *pane,
+                              const char *table,
+                              const char *phone,
+                              const char *id)
 {
-  if (g_str_equal (table, "messages"))
-    wabiz_pane_reload (pane);
+  wabiz_pane_reload (pane);
 }
 
 static void
@@ -117,11 +116,13 @@ wabiz_analytics_pane_class_init (WabizAnalyticsPaneClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   WabizPaneClass *pane_class = WABIZ_PANE_CLASS (klass);
+  static const char * const tables[] = { "messages", NULL };
 
   object_class->dispose = wabiz_analytics_pane_dispose;
 
   pane_class->reload = wabiz_analytics_pane_reload;
-  pane_class->notification = wabiz_analytics_pane_notification;
+  pane_class->tables = tables;
+  pane_class->changed = wabiz_analytics_pane_changed;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/example/WaBiz/ui/wabiz-analytics-pane.ui");

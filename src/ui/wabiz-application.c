@@ -2,15 +2,21 @@
  *
  * SPDX-License-Identifier: MIT
  *
- * The application: settings, the database (the built-in cluster or a
- * remote one), the services on top of it (Graph client, outbox sender,
- * webhook processor, the webhook + REST API server; in demo mode the
- * simulator), app-wide actions, the setup assistant and the main window.
+ * The application: settings, the services it runs (WabizServices: the
+ * database, the built-in cluster or a remote one, the Graph client, the
+ * outbox and its sender, the webhook processor, the webhook and REST API
+ * server; in demo mode with the simulator), app-wide actions, the setup
+ * assistant and the main window.
+ *
+ * The services start from GSettings and the secrets in the keyring,
+ * looked up first; Preferences' Reconnect stops them and starts new
+ * ones. Windows follow WabizApplication:services. On quit, when the last
+ * window closes, and on SIGTERM or SIGINT, the app drains them within a
+ * deadline (which stops the built-in PostgreSQL when no other WaBiz uses
+ * it), then quits; nothing waits in a main loop of its own.
  *
  * WABIZ_DATABASE_URL, when set, is a PostgreSQL connection string that
- * overrides the database settings (tests and development). WABIZ_SCREENSHOT
- * names a PNG file the window is saved to once its panes have loaded;
- * with WABIZ_SCREENSHOT_QUIT=1 the app then quits.
+ * overrides the database settings (tests and development).
  */
 
 #define G_LOG_DOMAIN "wabiz-application"
@@ -18,49 +24,49 @@
 #include "config.h"
 
 #include "wabiz-application.h"
-#include "wabiz-conversations-pane.h"
 #include "wabiz-demo.h"
-#include "wabiz-embedded-pg.h"
-#include "wabiz-http-server.h"
-#include "wabiz-migrations.h"
 #include "wabiz-preferences-window.h"
-#include "wabiz-rest-api.h"
 #include "wabiz-secrets.h"
 #include "wabiz-setup-window.h"
-#include "wabiz-sim-server.h"
-#include "wabiz-store.h"
 #include "wabiz-ui-resources.h"
-#include "wabiz-webhook-processor.h"
-#include "wabiz-webhook.h"
 #include "wabiz-window.h"
 
+#include <glib-unix.h>
 #include <glib/gi18n.h>
+#include <signal.h>
 #include <string.h>
+
+/* what is in flight (requests, sends, a batch) gets this long on quit */
+#define DRAIN_TIMEOUT_S 15
+#define DB_POOL_SIZE 4
+/* The demo keeps to a database of its own in the built-in cluster, so
+ * that it never sends the real outbox or mixes with real customers. */
+#define DEMO_DBNAME "wabiz_demo"
 
 struct _WabizApplication
 {
   AdwApplication      parent_instance;
 
-  GSettings          *settings;            /* (owned) */
-  GCancellable       *cancellable;         /* (owned) */
-  WabizEmbeddedPg    *embedded;            /* (owned) (nullable) */
-  char               *embedded_conninfo;   /* (owned) (nullable): while acquired */
-  WabizDb            *db;                  /* (owned) (nullable) */
-  WabizDbListener    *listener;            /* (owned) (nullable) */
-  char               *db_error;            /* (owned) (nullable) */
-  WabizDatabaseState  db_state;
+  GSettings          *settings;      /* (owned) */
+  WabizServices      *services;      /* (owned) (nullable): the current ones */
+  WabizSimServer     *sim;           /* (owned) (nullable): the demo's, with them */
+  WabizServices      *stopping;      /* (owned) (nullable): the previous ones, draining */
+  WabizSimServer     *stopping_sim;  /* (owned) (nullable): theirs */
+  GCancellable       *opening;       /* (owned) (nullable): looking up the secrets, starting */
+  char               *error;         /* (owned) (nullable): why no services could be made */
+  char               *notice;        /* (owned) (nullable): what is missing to send */
+  gboolean            keyring_failed;
+  gboolean            open_pending;  /* open once the previous services stopped */
+  gboolean            quitting;
   gboolean            is_embedded;
   gboolean            demo;
+  guint               sigterm_source;
+  guint               sigint_source;
 
-  /* services, while the database is ready */
-  GCancellable          *services_cancellable; /* (owned) (nullable) */
-  WabizGraphClient      *graph;                /* (owned) (nullable) */
-  WabizOutbox           *outbox;               /* (owned) (nullable) */
-  WabizWebhookProcessor *processor;            /* (owned) (nullable) */
-  WabizWebhook          *webhook;              /* (owned) (nullable) */
-  WabizRestApi          *rest;                 /* (owned) (nullable) */
-  WabizHttpServer       *http;                 /* (owned) (nullable) */
-  WabizSimServer        *sim;                  /* (owned) (nullable): the demo's */
+  /* what the properties last said, to notify changes only */
+  WabizDatabaseState  db_state;
+  WabizDb            *db;            /* (unowned) (nullable) */
+  char               *db_error;      /* (owned) (nullable) */
 };
 
 G_DEFINE_FINAL_TYPE (WabizApplication, wabiz_application, ADW_TYPE_APPLICATION)
@@ -72,11 +78,12 @@ G_DEFINE_ENUM_TYPE (WabizDatabaseState, wabiz_database_state,
 
 enum {
   PROP_0,
+  PROP_SERVICES,
   PROP_DATABASE_STATE,
   PROP_DATABASE,
   PROP_DATABASE_ERROR,
   PROP_DEMO,
-  PROP_SERVICES_READY,
+  PROP_NOTICE,
   N_PROPS
 };
 
@@ -89,131 +96,191 @@ static const GOptionEntry option_entries[] = {
   { NULL }
 };
 
+static void look_up_secrets (WabizApplication *self);
+static void show_main_window (WabizApplication *self);
+
+/* ------------------------------------------------------------------ */
+/* state: the services', or the app's own error */
+
 static void
-set_state (WabizApplication   *self,
-           WabizDatabaseState  state,
-           const char         *error_message)
+update_notice (WabizApplication *self)
 {
-  g_autofree char *old_error = g_steal_pointer (&self->db_error);
+  g_autofree char *phone_number_id = g_settings_get_string (self->settings, "phone-number-id");
+  const char *notice = NULL;
 
-  self->db_error = g_strdup (error_message);
-  if (g_strcmp0 (old_error, self->db_error) != 0)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DATABASE_ERROR]);
+  /* only once the services run: before, the window says what they do */
+  if (self->services != NULL && !self->demo &&
+      wabiz_services_get_state (self->services) == WABIZ_SERVICES_STATE_READY &&
+      wabiz_services_get_graph (self->services) == NULL)
+    {
+      if (*phone_number_id == '\0')
+        notice = _("Meta is not set up: messages stay queued. Open Preferences to add the phone "
+                   "number ID and the access token.");
+      else if (self->keyring_failed)
+        notice = _("Meta is not set up: messages stay queued. The keyring could not be read: unlock "
+                   "it and reconnect, or open Preferences to add the access token.");
+      else
+        notice = _("Meta is not set up: messages stay queued. Open Preferences to add the access "
+                   "token.");
+    }
 
+  if (g_strcmp0 (self->notice, notice) == 0)
+    return;
+  g_free (self->notice);
+  self->notice = g_strdup (notice);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NOTICE]);
+}
+
+/* Notifies what changed of database-state, database and database-error */
+static void
+update_state (WabizApplication *self)
+{
+  WabizDatabaseState state = WABIZ_DATABASE_STATE_STARTING;
+  const char *error = NULL;
+  WabizDb *db = NULL;
+
+  if (self->error != NULL)
+    {
+      state = WABIZ_DATABASE_STATE_FAILED;
+      error = self->error;
+    }
+  else if (self->services != NULL)
+    {
+      switch (wabiz_services_get_state (self->services))
+        {
+        case WABIZ_SERVICES_STATE_READY:
+          state = WABIZ_DATABASE_STATE_READY;
+          db = wabiz_services_get_db (self->services);
+          break;
+        case WABIZ_SERVICES_STATE_FAILED:
+          state = WABIZ_DATABASE_STATE_FAILED;
+          error = wabiz_services_get_error (self->services);
+          break;
+        case WABIZ_SERVICES_STATE_STOPPED:
+        case WABIZ_SERVICES_STATE_STARTING:
+        case WABIZ_SERVICES_STATE_STOPPING:
+        default:
+          break;
+        }
+    }
+
+  g_object_freeze_notify (G_OBJECT (self));
+  if (g_strcmp0 (self->db_error, error) != 0)
+    {
+      g_free (self->db_error);
+      self->db_error = g_strdup (error);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DATABASE_ERROR]);
+    }
+  if (self->db != db)
+    {
+      self->db = db;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DATABASE]);
+    }
   if (self->db_state != state)
     {
       self->db_state = state;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DATABASE_STATE]);
     }
+  update_notice (self);
+  g_object_thaw_notify (G_OBJECT (self));
 }
 
-/* services */
-
-/* The secrets the services read from the keyring, in lookup order */
-static const WabizSecretKind service_secrets[] = {
-  WABIZ_SECRET_ACCESS_TOKEN,
-  WABIZ_SECRET_APP_SECRET,
-  WABIZ_SECRET_VERIFY_TOKEN,
-  WABIZ_SECRET_API_KEY,
-};
-
-typedef struct
-{
-  WabizApplication *self;                                  /* (owned) */
-  GCancellable     *cancellable;                           /* (owned) */
-  guint             next;
-  char             *values[G_N_ELEMENTS (service_secrets)]; /* (owned) (nullable) */
-} SecretsLookup;
-
+/* The app could not make services: @error says why and what to do */
 static void
-secrets_lookup_free (SecretsLookup *lookup)
+fail (WabizApplication *self,
+      const char       *error)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (lookup->values); i++)
-    {
-      if (lookup->values[i] != NULL)
-        memset (lookup->values[i], 0, strlen (lookup->values[i]));
-      g_free (lookup->values[i]);
-    }
-  g_object_unref (lookup->self);
-  g_object_unref (lookup->cancellable);
-  g_free (lookup);
+  g_warning ("Cannot open the database: %s", error);
+  g_free (self->error);
+  self->error = g_strdup (error);
+  update_state (self);
 }
 
 static void
-update_windows (WabizApplication *self)
+set_services (WabizApplication *self,
+              WabizServices    *services)
 {
-  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
-    {
-      WabizPane *pane;
+  if (self->services == services)
+    return;
 
-      if (!WABIZ_IS_WINDOW (l->data))
-        continue;
-      pane = wabiz_window_get_pane (WABIZ_WINDOW (l->data), "conversations");
-      if (WABIZ_IS_CONVERSATIONS_PANE (pane))
-        wabiz_conversations_pane_set_sending (WABIZ_CONVERSATIONS_PANE (pane), self->outbox,
-                                              self->graph);
+  if (self->services != NULL)
+    g_signal_handlers_disconnect_by_data (self->services, self);
+  g_set_object (&self->services, services);
+  if (services != NULL)
+    {
+      g_signal_connect_object (services, "notify::state", G_CALLBACK (update_state), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (services, "notify::error", G_CALLBACK (update_state), self,
+                               G_CONNECT_SWAPPED);
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVICES]);
+  update_state (self);
+}
+
+/* ------------------------------------------------------------------ */
+/* stopping: the current services drain while the app goes on */
+
+static void finish_quit (WabizApplication *self);
+
+static void
+services_stopped_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(WabizApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!wabiz_services_stop_finish (WABIZ_SERVICES (object), result, &error))
+    g_warning ("The services did not stop cleanly: %s", error->message);
+  g_debug ("Services stopped");
+
+  if ((gpointer) object == (gpointer) self->stopping)
+    {
+      g_clear_object (&self->stopping);
+      if (self->stopping_sim != NULL)
+        wabiz_sim_server_stop (self->stopping_sim);
+      g_clear_object (&self->stopping_sim);
+    }
+
+  if (self->quitting)
+    finish_quit (self);
+  else if (self->open_pending)
+    {
+      self->open_pending = FALSE;
+      look_up_secrets (self);
     }
 }
+
+/* The current services go: drained in order within the deadline, the
+ * database closed and the built-in cluster released */
+static void
+stop_services (WabizApplication *self)
+{
+  g_autoptr(WabizServices) services = NULL;
+
+  if (self->services == NULL)
+    return;
+
+  /* one set of services is made only once the previous one stopped */
+  g_assert (self->stopping == NULL);
+
+  services = g_object_ref (self->services);
+  set_services (self, NULL);
+  self->stopping = g_object_ref (services);
+  self->stopping_sim = g_steal_pointer (&self->sim);
+  wabiz_services_stop_async (services, DRAIN_TIMEOUT_S, services_stopped_cb, g_object_ref (self));
+}
+
+/* ------------------------------------------------------------------ */
+/* starting: the secrets, then the services */
 
 static void
 send_rate_changed_cb (WabizApplication *self)
 {
-  if (self->outbox != NULL)
-    wabiz_outbox_set_rate (self->outbox, g_settings_get_uint (self->settings, "send-rate"));
-}
+  WabizOutbox *outbox = self->services != NULL ? wabiz_services_get_outbox (self->services) : NULL;
 
-/* With self->graph set: the sender, the processor and, when @listen,
- * the webhook and REST API server on @host:@port. */
-static void
-start_core (WabizApplication *self,
-            const char       *phone_number_id,
-            const char       *app_secret,
-            const char       *verify_token,
-            const char       *api_key,
-            gboolean          listen,
-            const char       *host,
-            guint             port)
-{
-  g_assert (self->db != NULL && self->graph != NULL);
-
-  self->outbox = wabiz_outbox_new (self->db, self->graph,
-                                   g_settings_get_uint (self->settings, "send-rate"));
-  self->processor = wabiz_webhook_processor_new (self->db, phone_number_id);
-
-  if (listen && app_secret == NULL)
-    g_message ("No App Secret in the keyring: not receiving webhooks on this computer");
-  else if (listen)
-    {
-      g_autoptr(GError) error = NULL;
-
-      self->webhook = wabiz_webhook_new (self->db, app_secret, verify_token);
-      g_signal_connect_object (self->webhook, "stored", G_CALLBACK (wabiz_webhook_processor_wake),
-                               self->processor, G_CONNECT_SWAPPED);
-      self->rest = wabiz_rest_api_new (self->db, self->outbox, self->graph, api_key);
-      self->http = wabiz_http_server_new (host, port);
-      wabiz_webhook_attach (self->webhook, wabiz_http_server_get_soup_server (self->http));
-      wabiz_rest_api_attach (self->rest, wabiz_http_server_get_soup_server (self->http));
-      if (!wabiz_http_server_start (self->http, &error))
-        {
-          /* most often wabizd, or another WaBiz, listens there already */
-          g_message ("Not receiving webhooks on this computer: %s", error->message);
-          g_clear_object (&self->http);
-          g_clear_object (&self->rest);
-          g_clear_object (&self->webhook);
-        }
-      else
-        {
-          g_autofree char *url = wabiz_http_server_dup_url (self->http);
-
-          g_debug ("Webhook and REST API server on %s", url);
-        }
-    }
-
-  wabiz_webhook_processor_start (self->processor);
-  wabiz_outbox_start (self->outbox);
-
-  update_windows (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVICES_READY]);
+  if (outbox != NULL)
+    wabiz_outbox_set_rate (outbox, g_settings_get_uint (self->settings, "send-rate"));
 }
 
 static void
@@ -228,39 +295,198 @@ demo_seeded_cb (GObject      *object,
     g_warning ("Cannot write the demo’s sample data: %s", error->message);
 }
 
-static gboolean
-start_demo (WabizApplication  *self,
-            GError           **error)
+/* The demo's services run: the simulator delivers to their webhook, and
+ * its customers write. */
+static void
+start_demo (WabizApplication *self)
 {
-  g_autofree char *version = g_settings_get_string (self->settings, "graph-version");
+  WabizHttpServer *http = wabiz_services_get_http (self->services);
   g_autofree char *url = NULL;
   g_autofree char *webhook_url = NULL;
 
-  self->sim = wabiz_sim_server_new ();
-  if (!wabiz_sim_server_start (self->sim, error))
-    return FALSE;
-
-  self->graph = wabiz_graph_client_new (wabiz_sim_server_get_base_url (self->sim), version,
-                                        WABIZ_SIM_DEFAULT_PHONE_NUMBER_ID,
-                                        WABIZ_SIM_DEFAULT_WABA_ID,
-                                        WABIZ_SIM_DEFAULT_ACCESS_TOKEN);
-  /* our own server on a free port, so that a real one on 10000 is left alone */
-  start_core (self, WABIZ_SIM_DEFAULT_PHONE_NUMBER_ID, WABIZ_SIM_DEFAULT_APP_SECRET,
-              WABIZ_DEMO_VERIFY_TOKEN, NULL, TRUE, "127.0.0.1", 0);
-  if (self->http == NULL)
+  if (http == NULL)
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                           _("The demo cannot receive the simulator’s messages"));
-      return FALSE;
+      /* Translators: %s says why */
+      g_autofree char *message = g_strdup_printf (_("The demo did not start: %s"),
+                                                  _("The demo cannot receive the simulator’s messages"));
+
+      fail (self, message);
+      stop_services (self);
+      return;
     }
 
-  url = wabiz_http_server_dup_url (self->http);
+  url = wabiz_http_server_dup_url (http);
   webhook_url = g_strconcat (url, "/webhook", NULL);
   g_object_set (self->sim, "webhook-url", webhook_url, NULL);
   g_debug ("Demo: simulator on %s", wabiz_sim_server_get_base_url (self->sim));
+  wabiz_demo_seed_async (wabiz_services_get_db (self->services), self->sim, self->opening,
+                         demo_seeded_cb, NULL);
+}
 
-  wabiz_demo_seed_async (self->db, self->sim, self->services_cancellable, demo_seeded_cb, NULL);
-  return TRUE;
+static void
+services_started_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(WabizApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!wabiz_services_start_finish (WABIZ_SERVICES (object), result, &error))
+    {
+      /* the state says it to the windows */
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("Cannot open the database: %s", error->message);
+      return;
+    }
+  if ((gpointer) object != (gpointer) self->services)
+    return;
+
+  if (wabiz_services_get_listen_error (self->services) != NULL)
+    g_message ("Not receiving webhooks on this computer: %s",
+               wabiz_services_get_listen_error (self->services));
+  if (self->demo)
+    start_demo (self);
+}
+
+/* The secrets the services read from the keyring */
+static const WabizSecretKind service_secrets[] = {
+  WABIZ_SECRET_ACCESS_TOKEN,
+  WABIZ_SECRET_APP_SECRET,
+  WABIZ_SECRET_VERIFY_TOKEN,
+  WABIZ_SECRET_API_KEY,
+  WABIZ_SECRET_DATABASE_PASSWORD,
+};
+
+typedef struct
+{
+  WabizApplication *self;                                   /* (owned) */
+  GCancellable     *cancellable;                            /* (owned) */
+  guint             n_pending;
+  gboolean          failed;                                 /* the keyring did not answer */
+  char             *values[G_N_ELEMENTS (service_secrets)]; /* (owned) (nullable): secrets */
+} SecretsLookup;
+
+typedef struct
+{
+  SecretsLookup *lookup;  /* (unowned) */
+  guint          index;
+} SecretRequest;
+
+static void
+wipe (char **secret)
+{
+  if (*secret != NULL)
+    memset (*secret, 0, strlen (*secret));
+  g_clear_pointer (secret, g_free);
+}
+
+static void
+secrets_lookup_free (SecretsLookup *lookup)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (lookup->values); i++)
+    wipe (&lookup->values[i]);
+  g_object_unref (lookup->self);
+  g_object_unref (lookup->cancellable);
+  g_free (lookup);
+}
+
+/* (transfer full): what the settings say, with the secrets taken from @lookup */
+static WabizConfig *
+build_config (WabizApplication *self,
+              SecretsLookup    *lookup)
+{
+  WabizConfig *config = g_new0 (WabizConfig, 1);
+  const char *env_url = g_getenv ("WABIZ_DATABASE_URL");
+
+  config->phone_number_id = g_settings_get_string (self->settings, "phone-number-id");
+  config->waba_id = g_settings_get_string (self->settings, "waba-id");
+  config->graph_url = g_settings_get_string (self->settings, "graph-url");
+  config->graph_version = g_settings_get_string (self->settings, "graph-version");
+  config->host = g_settings_get_string (self->settings, "http-host");
+  config->port = g_settings_get_uint (self->settings, "http-port");
+  config->send_rate = g_settings_get_uint (self->settings, "send-rate");
+  config->access_token = g_steal_pointer (&lookup->values[0]);
+  config->app_secret = g_steal_pointer (&lookup->values[1]);
+  config->verify_token = g_steal_pointer (&lookup->values[2]);
+  config->api_key = g_steal_pointer (&lookup->values[3]);
+
+  if (env_url != NULL && *env_url != '\0')
+    config->database_url = g_strdup (env_url);
+  else if (g_settings_get_enum (self->settings, "database-mode") == 1)
+    config->database_url = g_settings_get_string (self->settings, "database-conninfo");
+  return config;
+}
+
+/* The demo's: the simulator's Meta and secrets, listening on a port of
+ * its own (a real server on 10000 is left alone) */
+static WabizConfig *
+build_demo_config (WabizApplication *self)
+{
+  WabizConfig *config = g_new0 (WabizConfig, 1);
+  const char *env_url = g_getenv ("WABIZ_DATABASE_URL");
+
+  config->phone_number_id = g_strdup (WABIZ_SIM_DEFAULT_PHONE_NUMBER_ID);
+  config->waba_id = g_strdup (WABIZ_SIM_DEFAULT_WABA_ID);
+  config->access_token = g_strdup (WABIZ_SIM_DEFAULT_ACCESS_TOKEN);
+  config->app_secret = g_strdup (WABIZ_SIM_DEFAULT_APP_SECRET);
+  config->verify_token = g_strdup (WABIZ_DEMO_VERIFY_TOKEN);
+  config->graph_url = g_strdup (wabiz_sim_server_get_base_url (self->sim));
+  config->graph_version = g_settings_get_string (self->settings, "graph-version");
+  config->host = g_strdup ("127.0.0.1");
+  config->port = 0;
+  config->send_rate = g_settings_get_uint (self->settings, "send-rate");
+  if (env_url != NULL && *env_url != '\0')
+    config->database_url = g_strdup (env_url);
+  return config;
+}
+
+static void
+start_services (WabizApplication *self,
+                SecretsLookup    *lookup)
+{
+  g_autoptr(WabizConfig) config = NULL;
+  g_autoptr(WabizServices) services = NULL;
+  WabizServicesFlags flags = WABIZ_SERVICES_SEND | WABIZ_SERVICES_PROCESS | WABIZ_SERVICES_NOTIFY;
+
+  g_assert (self->services == NULL);
+
+  if (self->demo)
+    {
+      g_autoptr(GError) error = NULL;
+
+      self->sim = wabiz_sim_server_new ();
+      if (!wabiz_sim_server_start (self->sim, &error))
+        {
+          /* Translators: %s says why */
+          g_autofree char *message = g_strdup_printf (_("The demo did not start: %s"), error->message);
+
+          g_clear_object (&self->sim);
+          fail (self, message);
+          return;
+        }
+      config = build_demo_config (self);
+      flags |= WABIZ_SERVICES_LISTEN;
+    }
+  else
+    {
+      config = build_config (self, lookup);
+      if (g_settings_get_boolean (self->settings, "http-enabled"))
+        flags |= WABIZ_SERVICES_LISTEN;
+      if (config->database_url != NULL && *config->database_url == '\0')
+        {
+          fail (self, _("No remote database is set up. Enter its connection in Preferences, "
+                        "or use the built-in database."));
+          return;
+        }
+      if (config->access_token == NULL || *config->access_token == '\0')
+        g_debug ("No access token in the keyring");
+    }
+
+  self->keyring_failed = lookup->failed;
+  services = wabiz_services_new (config, flags);
+  wabiz_services_set_database (services, lookup->values[4], self->demo ? DEMO_DBNAME : NULL, DB_POOL_SIZE);
+  set_services (self, services);
+  wabiz_services_start_async (services, self->opening, services_started_cb, g_object_ref (self));
 }
 
 static void
@@ -268,437 +494,134 @@ secret_found_cb (GObject      *object,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
-  SecretsLookup *lookup = user_data;
-  WabizApplication *self = lookup->self;
-  WabizSecretKind kind = service_secrets[lookup->next];
+  SecretRequest *request = user_data;
+  SecretsLookup *lookup = request->lookup;
+  WabizSecretKind kind = service_secrets[request->index];
   g_autoptr(GError) error = NULL;
-  char *value;
 
-  value = wabiz_secrets_lookup_finish (result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-      g_cancellable_is_cancelled (lookup->cancellable))
+  lookup->values[request->index] = wabiz_secrets_lookup_finish (result, &error);
+  if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      g_free (value);
-      secrets_lookup_free (lookup);
-      return;
+      /* a locked keyring, or none: go on without it */
+      g_message ("Cannot read the %s from the keyring: %s", wabiz_secret_kind_to_string (kind),
+                 error->message);
+      lookup->failed = TRUE;
     }
-  if (error != NULL)
-    g_warning ("Cannot read the %s from the keyring: %s", wabiz_secret_kind_to_string (kind),
-               error->message);
-  lookup->values[lookup->next++] = value;
+  g_free (request);
 
-  if (lookup->next < G_N_ELEMENTS (service_secrets))
-    {
-      wabiz_secrets_lookup_async (service_secrets[lookup->next], lookup->cancellable,
-                                  secret_found_cb, lookup);
-      return;
-    }
+  if (--lookup->n_pending > 0)
+    return;
 
-  if (self->db != NULL && self->graph == NULL)
-    {
-      g_autofree char *graph_url = g_settings_get_string (self->settings, "graph-url");
-      g_autofree char *version = g_settings_get_string (self->settings, "graph-version");
-      g_autofree char *phone_number_id = g_settings_get_string (self->settings, "phone-number-id");
-      g_autofree char *waba_id = g_settings_get_string (self->settings, "waba-id");
-      g_autofree char *host = g_settings_get_string (self->settings, "http-host");
-
-      if (lookup->values[0] == NULL)
-        g_message ("No access token in the keyring: messages stay queued until one is set up");
-      self->graph = wabiz_graph_client_new (graph_url, version, phone_number_id, waba_id,
-                                            lookup->values[0]);
-      start_core (self, phone_number_id, lookup->values[1], lookup->values[2], lookup->values[3],
-                  g_settings_get_boolean (self->settings, "http-enabled"), host,
-                  g_settings_get_uint (self->settings, "http-port"));
-    }
+  /* reopened or quitting meanwhile */
+  if (!g_cancellable_is_cancelled (lookup->cancellable))
+    start_services (lookup->self, lookup);
   secrets_lookup_free (lookup);
 }
 
-/* Once the database is ready: the demo, or the services of the number
- * the settings name. Without a number there is nothing to send or
- * receive with, and nothing starts. */
+/* Everything the services read from the keyring, at once; a missing
+ * secret is no error: what needs it does not run, and the window says so */
 static void
-start_services (WabizApplication *self)
+look_up_secrets (WabizApplication *self)
 {
-  g_autofree char *phone_number_id = NULL;
-  SecretsLookup *lookup;
+  SecretsLookup *lookup = g_new0 (SecretsLookup, 1);
 
-  g_assert (self->db != NULL);
-  g_assert (self->services_cancellable == NULL);
+  g_assert (self->opening != NULL);
 
-  self->services_cancellable = g_cancellable_new ();
-
-  if (self->demo)
-    {
-      g_autoptr(GError) error = NULL;
-
-      if (!start_demo (self, &error))
-        {
-          g_autofree char *message = NULL;
-
-          g_warning ("Cannot start the demo: %s", error->message);
-          /* Translators: %s says why */
-          message = g_strdup_printf (_("The demo did not start: %s"), error->message);
-          set_state (self, WABIZ_DATABASE_STATE_FAILED, message);
-        }
-      return;
-    }
-
-  phone_number_id = g_settings_get_string (self->settings, "phone-number-id");
-  if (*phone_number_id == '\0')
-    {
-      g_debug ("No phone number set up: not sending or receiving");
-      return;
-    }
-
-  lookup = g_new0 (SecretsLookup, 1);
   lookup->self = g_object_ref (self);
-  lookup->cancellable = g_object_ref (self->services_cancellable);
-  wabiz_secrets_lookup_async (service_secrets[0], lookup->cancellable, secret_found_cb, lookup);
-}
-
-typedef struct
-{
-  guint    pending;
-  gboolean timed_out;
-} StopWait;
-
-static void
-outbox_stopped_cb (GObject      *object,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  StopWait *wait = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!wabiz_outbox_stop_finish (WABIZ_OUTBOX (object), result, &error))
-    g_warning ("The outbox did not stop cleanly: %s", error->message);
-  wait->pending--;
-  g_rc_box_release (wait);
-}
-
-static void
-processor_stopped_cb (GObject      *object,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  StopWait *wait = user_data;
-
-  wabiz_webhook_processor_stop_finish (WABIZ_WEBHOOK_PROCESSOR (object), result, NULL);
-  wait->pending--;
-  g_rc_box_release (wait);
-}
-
-static gboolean
-stop_timeout_cb (gpointer user_data)
-{
-  StopWait *wait = user_data;
-
-  wait->timed_out = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-#define STOP_TIMEOUT_S 15
-
-/* Stops the services and waits (on the main context) until the sends in
- * flight are done and the processor has finished its batch. */
-static void
-stop_services (WabizApplication *self)
-{
-  gboolean had_services = self->graph != NULL;
-  StopWait *wait;
-  guint timeout;
-
-  g_cancellable_cancel (self->services_cancellable);
-  g_clear_object (&self->services_cancellable);
-
-  if (self->http != NULL)
-    soup_server_disconnect (wabiz_http_server_get_soup_server (self->http));
-  g_clear_object (&self->http);
-  g_clear_object (&self->rest);
-  g_clear_object (&self->webhook);
-
-  wait = g_rc_box_new0 (StopWait);
-  if (self->outbox != NULL)
+  lookup->cancellable = g_object_ref (self->opening);
+  lookup->n_pending = G_N_ELEMENTS (service_secrets);
+  for (guint i = 0; i < G_N_ELEMENTS (service_secrets); i++)
     {
-      wait->pending++;
-      wabiz_outbox_stop_async (self->outbox, NULL, outbox_stopped_cb, g_rc_box_acquire (wait));
+      SecretRequest *request = g_new0 (SecretRequest, 1);
+
+      request->lookup = lookup;
+      request->index = i;
+      wabiz_secrets_lookup_async (service_secrets[i], lookup->cancellable, secret_found_cb, request);
     }
-  if (self->processor != NULL)
-    {
-      wait->pending++;
-      wabiz_webhook_processor_stop_async (self->processor, NULL, processor_stopped_cb,
-                                          g_rc_box_acquire (wait));
-    }
-  timeout = g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, STOP_TIMEOUT_S, stop_timeout_cb,
-                                        g_rc_box_acquire (wait), (GDestroyNotify) g_rc_box_release);
-  while (wait->pending > 0 && !wait->timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (wait->timed_out)
-    g_warning ("Sending or processing did not stop within %u s", STOP_TIMEOUT_S);
-  else
-    g_source_remove (timeout);
-  g_rc_box_release (wait);
-
-  g_clear_object (&self->outbox);
-  g_clear_object (&self->processor);
-  g_clear_object (&self->graph);
-  if (self->sim != NULL)
-    wabiz_sim_server_stop (self->sim);
-  g_clear_object (&self->sim);
-
-  if (had_services)
-    {
-      update_windows (self);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVICES_READY]);
-    }
-}
-
-static void
-clear_database (WabizApplication *self)
-{
-  gboolean had_db = self->db != NULL;
-
-  stop_services (self);
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  g_clear_object (&self->listener);
-  if (self->db != NULL)
-    wabiz_db_close (self->db);
-  g_clear_object (&self->db);
-  if (had_db)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DATABASE]);
-}
-
-static void
-migrated_cb (GObject      *object,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  g_autoptr(WabizApplication) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *conninfo = NULL;
-  guint n_applied = 0;
-
-  if (!wabiz_migrations_apply_finish (WABIZ_DB (object), result, &n_applied, &error))
-    {
-      g_autofree char *message = NULL;
-
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-          (gpointer) object != (gpointer) self->db)
-        return;
-
-      g_warning ("Cannot open the database: %s", error->message);
-      if (g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE))
-        message = g_strdup (error->message);   /* already says what to check */
-      else
-        /* Translators: %s is the database server's own message */
-        message = g_strdup_printf (_("The database could not be prepared for this version of "
-                                     "WaBiz: %s"), error->message);
-      set_state (self, WABIZ_DATABASE_STATE_FAILED, message);
-      return;
-    }
-
-  if ((gpointer) object != (gpointer) self->db)
-    return;
-
-  g_debug ("Database ready, %u migrations applied", n_applied);
-
-  conninfo = wabiz_db_dup_conninfo (self->db);
-  self->listener = wabiz_db_listener_new (conninfo, NULL, WABIZ_STORE_CHANNEL);
-  wabiz_db_listener_start (self->listener);
-
-  set_state (self, WABIZ_DATABASE_STATE_READY, NULL);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DATABASE]);
-  start_services (self);
-}
-
-static void
-connect_to (WabizApplication *self,
-            const char       *conninfo,
-            const char       *password)
-{
-  g_assert (self->db == NULL);
-
-  self->db = wabiz_db_new (conninfo, password, 4);
-  g_debug ("Opening %s", wabiz_db_get_description (self->db));
-  wabiz_migrations_apply_async (self->db, self->cancellable, migrated_cb, g_object_ref (self));
-}
-
-/* The demo keeps to a database of its own in the built-in cluster, so
- * that it never sends the real outbox or mixes with real customers. */
-#define DEMO_DBNAME "wabiz_demo"
-
-static void
-ensure_demo_database_thread (GTask        *task,
-                             gpointer      source_object,
-                             gpointer      task_data,
-                             GCancellable *cancellable)
-{
-  GError *error = NULL;
-
-  if (wabiz_pg_server_ensure_database (task_data, DEMO_DBNAME, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
-static void
-demo_database_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  WabizApplication *self = WABIZ_APPLICATION (object);
-  WabizPgServer *server = g_task_get_task_data (G_TASK (result));
-  g_autoptr(GError) error = NULL;
-  g_autofree char *conninfo = NULL;
-
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    {
-      g_autofree char *message = NULL;
-
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      g_warning ("Cannot prepare the demo’s database: %s", error->message);
-      /* Translators: %s is the reason, from the database server */
-      message = g_strdup_printf (_("The built-in database did not start: %s"), error->message);
-      set_state (self, WABIZ_DATABASE_STATE_FAILED, message);
-      return;
-    }
-
-  if (self->db != NULL || !self->is_embedded || !self->demo)
-    return;
-  conninfo = wabiz_pg_server_dup_conninfo (server, DEMO_DBNAME);
-  connect_to (self, conninfo, NULL);
-}
-
-static void
-connect_embedded (WabizApplication *self)
-{
-  g_autoptr(GTask) task = NULL;
-
-  g_assert (self->embedded_conninfo != NULL);
-
-  if (!self->demo)
-    {
-      connect_to (self, self->embedded_conninfo, NULL);
-      return;
-    }
-
-  task = g_task_new (self, self->cancellable, demo_database_cb, NULL);
-  g_task_set_source_tag (task, connect_embedded);
-  g_task_set_task_data (task, g_object_ref (wabiz_embedded_pg_get_server (self->embedded)),
-                        g_object_unref);
-  g_task_run_in_thread (task, ensure_demo_database_thread);
-}
-
-static void
-acquired_cb (GObject      *object,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  g_autoptr(WabizApplication) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *conninfo = NULL;
-
-  conninfo = wabiz_embedded_pg_acquire_finish (WABIZ_EMBEDDED_PG (object), result, &error);
-  if (conninfo == NULL)
-    {
-      g_autofree char *message = NULL;
-
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-
-      g_warning ("Cannot start the built-in database: %s", error->message);
-      /* Translators: %s is the reason, from the database server */
-      message = g_strdup_printf (_("The built-in database did not start: %s"), error->message);
-      set_state (self, WABIZ_DATABASE_STATE_FAILED, message);
-      return;
-    }
-
-  if (self->embedded_conninfo == NULL)
-    self->embedded_conninfo = g_strdup (conninfo);
-
-  if (self->db == NULL && self->is_embedded)
-    connect_embedded (self);
-}
-
-static void
-database_password_cb (GObject      *object,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  g_autoptr(WabizApplication) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *password = NULL;
-  g_autofree char *conninfo = NULL;
-
-  password = wabiz_secrets_lookup_finish (result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->db != NULL ||
-      self->is_embedded || self->cancellable == NULL ||
-      g_cancellable_is_cancelled (self->cancellable))
-    return;
-  if (error != NULL)
-    g_warning ("Cannot read the database password from the keyring: %s", error->message);
-
-  conninfo = g_settings_get_string (self->settings, "database-conninfo");
-  connect_to (self, conninfo, password);
-  if (password != NULL)
-    memset (password, 0, strlen (password));
 }
 
 /**
  * wabiz_application_open_database:
  *
- * (Re)opens the database the settings name, without blocking: the
+ * (Re)opens the database and starts the services the settings and the
+ * keyring say, without blocking: the services running stop first. The
  * state goes to %WABIZ_DATABASE_STATE_STARTING, then to READY or FAILED.
  */
 void
 wabiz_application_open_database (WabizApplication *self)
 {
-  const char *env_url;
+  const char *env_url = g_getenv ("WABIZ_DATABASE_URL");
 
   g_return_if_fail (WABIZ_IS_APPLICATION (self));
 
-  clear_database (self);
-  self->cancellable = g_cancellable_new ();
-  set_state (self, WABIZ_DATABASE_STATE_STARTING, NULL);
+  if (self->quitting)
+    return;
 
-  env_url = g_getenv ("WABIZ_DATABASE_URL");
-  if (env_url != NULL && *env_url != '\0')
-    {
-      self->is_embedded = FALSE;
-      connect_to (self, env_url, NULL);
-    }
-  else if (g_settings_get_enum (self->settings, "database-mode") == 1)
-    {
-      g_autofree char *conninfo = g_settings_get_string (self->settings, "database-conninfo");
+  g_cancellable_cancel (self->opening);
+  g_clear_object (&self->opening);
+  self->opening = g_cancellable_new ();
+  g_clear_pointer (&self->error, g_free);
+  self->is_embedded = (env_url == NULL || *env_url == '\0') &&
+                      (self->demo || g_settings_get_enum (self->settings, "database-mode") != 1);
 
-      self->is_embedded = FALSE;
-      if (*conninfo == '\0')
-        set_state (self, WABIZ_DATABASE_STATE_FAILED,
-                   _("No remote database is set up. Enter its connection in Preferences, "
-                     "or use the built-in database."));
-      else
-        /* the password is in the keyring */
-        wabiz_secrets_lookup_async (WABIZ_SECRET_DATABASE_PASSWORD, self->cancellable,
-                                    database_password_cb, g_object_ref (self));
-    }
+  stop_services (self);
+  update_state (self);
+  if (self->stopping != NULL)
+    self->open_pending = TRUE;
   else
-    {
-      self->is_embedded = TRUE;
-      if (self->embedded_conninfo != NULL)
-        {
-          connect_embedded (self);
-        }
-      else
-        {
-          if (self->embedded == NULL)
-            self->embedded = wabiz_embedded_pg_new (NULL, NULL);
-          wabiz_embedded_pg_acquire_async (self->embedded, self->cancellable,
-                                           acquired_cb, g_object_ref (self));
-        }
-    }
+    look_up_secrets (self);
 }
+
+/* ------------------------------------------------------------------ */
+/* quitting: drain, then quit */
+
+static void
+finish_quit (WabizApplication *self)
+{
+  if (self->stopping != NULL)
+    return;
+
+  g_debug ("Drained; quitting");
+  g_application_release (G_APPLICATION (self));
+  g_application_quit (G_APPLICATION (self));
+}
+
+/* The windows close (they save their state), the services drain within
+ * the deadline, then the app quits. */
+static void
+begin_quit (WabizApplication *self)
+{
+  GList *windows;
+
+  if (self->quitting)
+    return;
+
+  self->quitting = TRUE;
+  g_application_hold (G_APPLICATION (self));
+  g_cancellable_cancel (self->opening);
+  self->open_pending = FALSE;
+
+  windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (self)));
+  for (GList *l = windows; l != NULL; l = l->next)
+    gtk_window_close (l->data);
+  g_list_free (windows);
+
+  stop_services (self);
+  finish_quit (self);
+}
+
+static gboolean
+quit_signal_cb (gpointer user_data)
+{
+  WabizApplication *self = user_data;
+
+  g_message ("Asked to stop: finishing what is in flight");
+  begin_quit (self);
+  return G_SOURCE_CONTINUE;
+}
+
+/* ------------------------------------------------------------------ */
+/* actions */
 
 static void
 apply_color_scheme (WabizApplication *self)
@@ -713,18 +636,7 @@ quit_action_cb (GSimpleAction *action,
                 GVariant      *parameter,
                 gpointer       user_data)
 {
-  WabizApplication *self = user_data;
-  GList *windows = gtk_application_get_windows (GTK_APPLICATION (self));
-
-  /* Closing the windows lets them save their state. */
-  for (GList *l = windows; l != NULL; )
-    {
-      GtkWindow *window = l->data;
-
-      l = l->next;
-      gtk_window_close (window);
-    }
-  g_application_quit (G_APPLICATION (self));
+  begin_quit (WABIZ_APPLICATION (user_data));
 }
 
 static void
@@ -751,8 +663,6 @@ about_action_cb (GSimpleAction *action,
                         NULL);
   gtk_window_present (GTK_WINDOW (about));
 }
-
-static void show_main_window (WabizApplication *self);
 
 static gboolean
 has_main_window (WabizApplication *self)
@@ -812,101 +722,10 @@ static const GActionEntry app_actions[] = {
   { "retry-database", retry_database_action_cb },
 };
 
-#define SCREENSHOT_MAX_FRAMES 600
-
-static void
-screenshot_after_paint_cb (GdkFrameClock *frame_clock,
-                           GtkWidget     *widget)
-{
-  g_autoptr(GError) error = NULL;
-  const char *path = g_getenv ("WABIZ_SCREENSHOT");
-
-  g_signal_handlers_disconnect_by_func (frame_clock, screenshot_after_paint_cb, widget);
-
-  if (!wabiz_save_screenshot (widget, path, &error))
-    g_warning ("Cannot save the screenshot: %s", error->message);
-  else
-    g_debug ("Screenshot saved");
-
-  if (g_strcmp0 (g_getenv ("WABIZ_SCREENSHOT_QUIT"), "1") == 0)
-    g_action_group_activate_action (G_ACTION_GROUP (g_application_get_default ()), "quit", NULL);
-}
-
-static gboolean
-demo_arriving (GtkWidget *widget)
-{
-  WabizApplication *self = WABIZ_APPLICATION (g_application_get_default ());
-  WabizPane *pane;
-
-  if (!self->demo || !WABIZ_IS_WINDOW (widget))
-    return FALSE;
-  pane = wabiz_window_get_pane (WABIZ_WINDOW (widget), "conversations");
-  return WABIZ_IS_CONVERSATIONS_PANE (pane) &&
-         wabiz_conversations_pane_get_model (WABIZ_CONVERSATIONS_PANE (pane)) != NULL &&
-         g_list_model_get_n_items (G_LIST_MODEL (wabiz_conversations_pane_get_model (
-           WABIZ_CONVERSATIONS_PANE (pane)))) == 0;
-}
-
-static gboolean
-screenshot_tick_cb (GtkWidget     *widget,
-                    GdkFrameClock *frame_clock,
-                    gpointer       user_data)
-{
-  guint *frames = g_object_get_data (G_OBJECT (widget), "wabiz-screenshot-frames");
-
-  /* frames[0]: since the window is complete, frames[1]: in all */
-  frames[1]++;
-  /* The demo's customers write once it runs: picture their conversations
-   * (up to some ten seconds of frames). */
-  if (demo_arriving (widget) && frames[1] < SCREENSHOT_MAX_FRAMES)
-    frames[0] = 0;
-  /* Let frames go by so that what loaded is laid out. */
-  if (++frames[0] < 3)
-    return G_SOURCE_CONTINUE;
-
-  /* after this frame's layout and paint, not in its update phase */
-  g_signal_connect_object (frame_clock, "after-paint", G_CALLBACK (screenshot_after_paint_cb),
-                           widget, 0);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-screenshot_loaded_cb (WabizWindow *window,
-                      GParamSpec  *pspec,
-                      gpointer     user_data)
-{
-  if (!wabiz_window_get_loaded (window))
-    return;
-
-  g_signal_handlers_disconnect_by_func (window, screenshot_loaded_cb, user_data);
-  gtk_widget_add_tick_callback (GTK_WIDGET (window), screenshot_tick_cb, NULL, NULL);
-}
-
-static void
-prepare_screenshot (GtkWidget *window)
-{
-  /* No transitions half-way through in the picture, and GNOME's font
-   * even without a settings daemon (Xvfb). */
-  g_object_set (gtk_settings_get_default (),
-                "gtk-enable-animations", FALSE,
-                "gtk-font-name", "Cantarell 11",
-                NULL);
-  g_object_set_data_full (G_OBJECT (window), "wabiz-screenshot-frames", g_new0 (guint, 2), g_free);
-}
-
 static void
 show_main_window (WabizApplication *self)
 {
-  GtkWindow *window = GTK_WINDOW (wabiz_window_new (self));
-
-  if (g_getenv ("WABIZ_SCREENSHOT") != NULL)
-    {
-      prepare_screenshot (GTK_WIDGET (window));
-      g_signal_connect (window, "notify::loaded", G_CALLBACK (screenshot_loaded_cb), NULL);
-      screenshot_loaded_cb (WABIZ_WINDOW (window), NULL, NULL);
-    }
-  update_windows (self);
-  gtk_window_present (window);
+  gtk_window_present (GTK_WINDOW (wabiz_window_new (self)));
 }
 
 static void
@@ -915,11 +734,6 @@ show_setup (WabizApplication *self)
   WabizSetupWindow *setup = wabiz_setup_window_new (GTK_APPLICATION (self), self->settings);
 
   g_signal_connect_object (setup, "finished", G_CALLBACK (setup_finished_cb), self, 0);
-  if (g_getenv ("WABIZ_SCREENSHOT") != NULL)
-    {
-      prepare_screenshot (GTK_WIDGET (setup));
-      gtk_widget_add_tick_callback (GTK_WIDGET (setup), screenshot_tick_cb, NULL, NULL);
-    }
   gtk_window_present (GTK_WINDOW (setup));
 }
 
@@ -928,6 +742,9 @@ needs_setup (WabizApplication *self)
 {
   return !self->demo && !g_settings_get_boolean (self->settings, "setup-complete");
 }
+
+/* ------------------------------------------------------------------ */
+/* GApplication */
 
 static int
 wabiz_application_handle_local_options (GApplication *app,
@@ -977,6 +794,11 @@ wabiz_application_startup (GApplication *app)
       gtk_application_set_accels_for_action (GTK_APPLICATION (self), detailed, pane_accels[i]);
     }
 
+  /* at logout, or ^C: drain, then stop the built-in database if no other
+   * WaBiz uses it, as on quit */
+  self->sigterm_source = g_unix_signal_add (SIGTERM, quit_signal_cb, self);
+  self->sigint_source = g_unix_signal_add (SIGINT, quit_signal_cb, self);
+
   /* demo-mode says whether this run is the demo */
   g_settings_set_boolean (self->settings, "demo-mode", self->demo);
 
@@ -997,6 +819,8 @@ wabiz_application_activate (GApplication *app)
   WabizApplication *self = WABIZ_APPLICATION (app);
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
 
+  if (self->quitting)
+    return;
   if (window != NULL)
     gtk_window_present (window);
   else if (needs_setup (self))
@@ -1005,20 +829,37 @@ wabiz_application_activate (GApplication *app)
     show_main_window (self);
 }
 
+/* The last window closed: the app goes once its services drained */
+static void
+wabiz_application_window_removed (GtkApplication *app,
+                                  GtkWindow      *window)
+{
+  WabizApplication *self = WABIZ_APPLICATION (app);
+
+  GTK_APPLICATION_CLASS (wabiz_application_parent_class)->window_removed (app, window);
+
+  if (gtk_application_get_windows (app) == NULL && !self->quitting &&
+      (self->services != NULL || self->stopping != NULL))
+    begin_quit (self);
+}
+
 static void
 wabiz_application_shutdown (GApplication *app)
 {
   WabizApplication *self = WABIZ_APPLICATION (app);
-  g_autoptr(GError) error = NULL;
 
-  clear_database (self);
-  if (self->embedded_conninfo != NULL &&
-      !wabiz_embedded_pg_release (self->embedded, &error))
-    g_warning ("Cannot release the built-in database: %s", error->message);
-  g_clear_pointer (&self->embedded_conninfo, g_free);
+  g_clear_handle_id (&self->sigterm_source, g_source_remove);
+  g_clear_handle_id (&self->sigint_source, g_source_remove);
+
+  /* drained on quit already; quit by other means, they go at once */
+  g_cancellable_cancel (self->opening);
+  set_services (self, NULL);
 
   G_APPLICATION_CLASS (wabiz_application_parent_class)->shutdown (app);
 }
+
+/* ------------------------------------------------------------------ */
+/* GObject */
 
 static void
 wabiz_application_get_property (GObject    *object,
@@ -1030,11 +871,14 @@ wabiz_application_get_property (GObject    *object,
 
   switch (prop_id)
     {
+    case PROP_SERVICES:
+      g_value_set_object (value, self->services);
+      break;
     case PROP_DATABASE_STATE:
       g_value_set_enum (value, self->db_state);
       break;
     case PROP_DATABASE:
-      g_value_set_object (value, wabiz_application_get_database (self));
+      g_value_set_object (value, self->db);
       break;
     case PROP_DATABASE_ERROR:
       g_value_set_string (value, self->db_error);
@@ -1042,8 +886,8 @@ wabiz_application_get_property (GObject    *object,
     case PROP_DEMO:
       g_value_set_boolean (value, self->demo);
       break;
-    case PROP_SERVICES_READY:
-      g_value_set_boolean (value, wabiz_application_get_services_ready (self));
+    case PROP_NOTICE:
+      g_value_set_string (value, self->notice);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1056,28 +900,19 @@ wabiz_application_dispose (GObject *object)
   WabizApplication *self = WABIZ_APPLICATION (object);
 
   /* normally gone at shutdown already */
-  g_cancellable_cancel (self->services_cancellable);
-  g_clear_object (&self->services_cancellable);
-  g_clear_object (&self->http);
-  g_clear_object (&self->rest);
-  g_clear_object (&self->webhook);
-  g_clear_object (&self->processor);
-  g_clear_object (&self->outbox);
-  g_clear_object (&self->graph);
+  g_cancellable_cancel (self->opening);
+  g_clear_object (&self->opening);
+  if (self->services != NULL)
+    g_signal_handlers_disconnect_by_data (self->services, self);
+  g_clear_object (&self->services);
+  g_clear_object (&self->stopping);
   if (self->sim != NULL)
     wabiz_sim_server_stop (self->sim);
   g_clear_object (&self->sim);
-
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  g_clear_object (&self->listener);
-  if (self->db != NULL)
-    wabiz_db_close (self->db);
-  g_clear_object (&self->db);
-  if (self->embedded_conninfo != NULL)
-    wabiz_embedded_pg_release (self->embedded, NULL);
-  g_clear_pointer (&self->embedded_conninfo, g_free);
-  g_clear_object (&self->embedded);
+  if (self->stopping_sim != NULL)
+    wabiz_sim_server_stop (self->stopping_sim);
+  g_clear_object (&self->stopping_sim);
+  self->db = NULL;
   g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (wabiz_application_parent_class)->dispose (object);
@@ -1088,6 +923,8 @@ wabiz_application_finalize (GObject *object)
 {
   WabizApplication *self = WABIZ_APPLICATION (object);
 
+  g_free (self->error);
+  g_free (self->notice);
   g_free (self->db_error);
 
   G_OBJECT_CLASS (wabiz_application_parent_class)->finalize (object);
@@ -1098,6 +935,7 @@ wabiz_application_class_init (WabizApplicationClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+  GtkApplicationClass *gtk_app_class = GTK_APPLICATION_CLASS (klass);
 
   /* Pulls the resources' object file out of the static library, so that
    * its constructor registers them. */
@@ -1112,6 +950,18 @@ wabiz_application_class_init (WabizApplicationClass *klass)
   app_class->activate = wabiz_application_activate;
   app_class->shutdown = wabiz_application_shutdown;
 
+  gtk_app_class->window_removed = wabiz_application_window_removed;
+
+  /**
+   * WabizApplication:services:
+   *
+   * What runs for this app (the database and the services on it), or
+   * %NULL while the secrets are looked up, or when none could be made.
+   * Windows and panes follow it, and its #WabizServices:state.
+   */
+  properties[PROP_SERVICES] =
+    g_param_spec_object ("services", NULL, NULL, WABIZ_TYPE_SERVICES,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_DATABASE_STATE] =
     g_param_spec_enum ("database-state", NULL, NULL,
                        WABIZ_TYPE_DATABASE_STATE, WABIZ_DATABASE_STATE_STARTING,
@@ -1125,9 +975,16 @@ wabiz_application_class_init (WabizApplicationClass *klass)
   properties[PROP_DEMO] =
     g_param_spec_boolean ("demo", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_SERVICES_READY] =
-    g_param_spec_boolean ("services-ready", NULL, NULL, FALSE,
-                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * WabizApplication:notice:
+   *
+   * What keeps messages from being sent although the database is there
+   * (Meta not set up, the keyring locked), saying what to do; %NULL when
+   * nothing does.
+   */
+  properties[PROP_NOTICE] =
+    g_param_spec_string ("notice", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -1157,6 +1014,15 @@ wabiz_application_get_settings (WabizApplication *self)
   return self->settings;
 }
 
+/* (nullable): see #WabizApplication:services */
+WabizServices *
+wabiz_application_get_services (WabizApplication *self)
+{
+  g_return_val_if_fail (WABIZ_IS_APPLICATION (self), NULL);
+
+  return self->services;
+}
+
 WabizDatabaseState
 wabiz_application_get_database_state (WabizApplication *self)
 {
@@ -1171,15 +1037,7 @@ wabiz_application_get_database (WabizApplication *self)
 {
   g_return_val_if_fail (WABIZ_IS_APPLICATION (self), NULL);
 
-  return self->db_state == WABIZ_DATABASE_STATE_READY ? self->db : NULL;
-}
-
-WabizDbListener *
-wabiz_application_get_listener (WabizApplication *self)
-{
-  g_return_val_if_fail (WABIZ_IS_APPLICATION (self), NULL);
-
-  return self->listener;
+  return self->db;
 }
 
 const char *
@@ -1207,45 +1065,13 @@ wabiz_application_get_demo (WabizApplication *self)
   return self->demo;
 }
 
-/**
- * wabiz_application_get_services_ready:
- *
- * Whether the Graph client and the outbox run: the database is ready and
- * a number is set up (or the demo runs).
- */
-gboolean
-wabiz_application_get_services_ready (WabizApplication *self)
-{
-  g_return_val_if_fail (WABIZ_IS_APPLICATION (self), FALSE);
-
-  return self->graph != NULL && self->outbox != NULL;
-}
-
-/* (nullable) */
-WabizOutbox *
-wabiz_application_get_outbox (WabizApplication *self)
+/* (nullable): see #WabizApplication:notice */
+const char *
+wabiz_application_get_notice (WabizApplication *self)
 {
   g_return_val_if_fail (WABIZ_IS_APPLICATION (self), NULL);
 
-  return self->outbox;
-}
-
-/* (nullable) */
-WabizGraphClient *
-wabiz_application_get_graph_client (WabizApplication *self)
-{
-  g_return_val_if_fail (WABIZ_IS_APPLICATION (self), NULL);
-
-  return self->graph;
-}
-
-/* (nullable): the webhook and REST API server, while it listens */
-WabizHttpServer *
-wabiz_application_get_http_server (WabizApplication *self)
-{
-  g_return_val_if_fail (WABIZ_IS_APPLICATION (self), NULL);
-
-  return self->http;
+  return self->notice;
 }
 
 /* (nullable): the demo's simulator, while the demo runs */

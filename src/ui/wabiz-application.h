@@ -8,18 +8,17 @@
 #include <adwaita.h>
 
 #include "wabiz-db.h"
-#include "wabiz-db-listener.h"
-#include "wabiz-graph-client.h"
-#include "wabiz-http-server.h"
-#include "wabiz-outbox.h"
+#include "wabiz-services.h"
 #include "wabiz-sim-server.h"
 
 G_BEGIN_DECLS
 
 /**
  * WabizDatabaseState:
- * @WABIZ_DATABASE_STATE_STARTING: connecting, starting the built-in database or migrating
- * @WABIZ_DATABASE_STATE_READY: #WabizApplication:database can be used
+ * @WABIZ_DATABASE_STATE_STARTING: reading the keyring, connecting, starting the
+ *   built-in database or migrating (the services' state, or none yet)
+ * @WABIZ_DATABASE_STATE_READY: the services are ready; #WabizApplication:database
+ *   can be used
  * @WABIZ_DATABASE_STATE_FAILED: see #WabizApplication:database-error
  */
 typedef enum
@@ -37,17 +36,14 @@ G_DECLARE_FINAL_TYPE (WabizApplication, wabiz_application, WABIZ, APPLICATION, A
 
 WabizApplication   *wabiz_application_new                (GApplicationFlags  flags);
 GSettings          *wabiz_application_get_settings       (WabizApplication  *self);
+WabizServices      *wabiz_application_get_services       (WabizApplication  *self);
 WabizDatabaseState  wabiz_application_get_database_state (WabizApplication  *self);
 WabizDb            *wabiz_application_get_database       (WabizApplication  *self);
-WabizDbListener    *wabiz_application_get_listener       (WabizApplication  *self);
 const char         *wabiz_application_get_database_error (WabizApplication  *self);
 gboolean            wabiz_application_get_embedded       (WabizApplication  *self);
 void                wabiz_application_open_database      (WabizApplication  *self);
 gboolean            wabiz_application_get_demo           (WabizApplication  *self);
-gboolean            wabiz_application_get_services_ready (WabizApplication  *self);
-WabizOutbox        *wabiz_application_get_outbox         (WabizApplication  *self);
-WabizGraphClient   *wabiz_application_get_graph_client   (WabizApplication  *self);
-WabizHttpServer    *wabiz_application_get_http_server    (WabizApplication  *self);
+const char         *wabiz_application_get_notice         (WabizApplication  *self);
 WabizSimServer     *wabiz_application_get_simulator      (WabizApplication  *self);
 
 G_END_DECLS

@@ -135,6 +135,7 @@ mark_read_cb (GObject      *object,
   g_autoptr(WabizChatView) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autofree char *wamid = NULL;
+  WabizGraphClient *graph;
 
   wamid = wabiz_conversations_model_mark_read_finish (WABIZ_CONVERSATIONS_MODEL (object), result, &error);
   if (error != NULL)
@@ -144,8 +145,9 @@ mark_read_cb (GObject      *object,
       return;
     }
   /* Meta's read receipt: the blue ticks on the customer's phone */
-  if (wamid != NULL && self->graph != NULL)
-    wabiz_graph_client_mark_read_async (self->graph, wamid, FALSE, NULL, mark_read_graph_cb, NULL);
+  graph = _wabiz_chat_view_get_graph (self);
+  if (wamid != NULL && graph != NULL)
+    wabiz_graph_client_mark_read_async (graph, wamid, FALSE, NULL, mark_read_graph_cb, NULL);
 }
 
 void

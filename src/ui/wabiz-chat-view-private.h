@@ -17,8 +17,7 @@ struct _WabizChatView
 
   WabizConversationsModel *conversations;  /* (owned) (nullable) */
   WabizDrafts             *drafts;         /* (owned) (nullable) */
-  WabizOutbox             *outbox;         /* (owned) (nullable) */
-  WabizGraphClient        *graph;          /* (owned) (nullable) */
+  WabizServices           *services;       /* (owned) (nullable) */
   WabizConversation       *conversation;   /* (owned) (nullable) */
   WabizMessagesModel      *messages;       /* (owned) (nullable) */
   GtkNoSelection          *selection;      /* (owned) (nullable) */
@@ -63,6 +62,7 @@ struct _WabizChatView
 void        _wabiz_chat_view_toast                  (WabizChatView  *self,
                                                      const char     *text);
 const char *_wabiz_chat_view_get_phone              (WabizChatView  *self);
+WabizGraphClient *_wabiz_chat_view_get_graph        (WabizChatView  *self);
 void        _wabiz_chat_view_mark_read              (WabizChatView  *self);
 void        _wabiz_chat_view_queue_text             (WabizChatView  *self,
                                                      const char     *phone,

@@ -36,6 +36,7 @@ G_DEFINE_FINAL_TYPE (WabizChatView, wabiz_chat_view, GTK_TYPE_WIDGET)
 enum {
   PROP_0,
   PROP_LEAD_STATUS,
+  PROP_SERVICES,
   N_PROPS
 };
 
@@ -463,11 +464,22 @@ wabiz_chat_view_save_draft (WabizChatView *self)
   composer_text_changed_cb (self);
 }
 
-/* (nullable): what sends, while the database is there */
+/* (nullable): what sends, while the services are ready */
 static WabizOutbox *
 get_outbox (WabizChatView *self)
 {
-  return self->outbox;
+  if (self->services == NULL || wabiz_services_get_state (self->services) != WABIZ_SERVICES_STATE_READY)
+    return NULL;
+  return wabiz_services_get_outbox (self->services);
+}
+
+/* (nullable): Meta, while it is set up and the services are ready */
+WabizGraphClient *
+_wabiz_chat_view_get_graph (WabizChatView *self)
+{
+  if (self->services == NULL || wabiz_services_get_state (self->services) != WABIZ_SERVICES_STATE_READY)
+    return NULL;
+  return wabiz_services_get_graph (self->services);
 }
 
 /* sending: through the outbox, the one queue there is. Texts sent in a
@@ -641,10 +653,8 @@ queued_cb (GObject      *object,
 
   if (uuid != NULL)
     {
+      /* the bubble comes through the messages' listener */
       show_unsent (self, FALSE);
-      /* the NOTIFY brings it too; this is for a missing listener */
-      if (self->messages != NULL && g_strcmp0 (data->phone, _wabiz_chat_view_get_phone (self)) == 0)
-        wabiz_messages_model_notification (self->messages, "messages", data->phone, uuid);
     }
   else if (g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE) && data->text != NULL)
     {
@@ -835,11 +845,9 @@ queue_file_cb (GObject      *object,
       send_files_free (job);
       return;
     }
+  /* a bubble comes through the messages' listener */
   if (uuid == NULL)
     file_failed (job, error);
-  else if (job->self->messages != NULL && g_strcmp0 (job->phone, _wabiz_chat_view_get_phone (job->self)) == 0)
-    /* the NOTIFY brings it too; this is for a missing listener */
-    wabiz_messages_model_notification (job->self->messages, "messages", job->phone, uuid);
 
   job->index++;
   send_next_file (job);
@@ -1011,6 +1019,9 @@ wabiz_chat_view_get_property (GObject    *object,
                                  wabiz_conversation_get_lead_status (self->conversation) != NULL
                                  ? wabiz_conversation_get_lead_status (self->conversation) : "");
       break;
+    case PROP_SERVICES:
+      g_value_set_object (value, self->services);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1028,6 +1039,10 @@ wabiz_chat_view_set_property (GObject      *object,
     {
     case PROP_LEAD_STATUS:
       set_lead_status (self, g_value_get_string (value));
+      break;
+    case PROP_SERVICES:
+      if (g_set_object (&self->services, g_value_get_object (value)))
+        g_object_notify_by_pspec (object, pspec);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1070,8 +1085,7 @@ wabiz_chat_view_dispose (GObject *object)
   g_clear_object (&self->conversation);
   g_clear_object (&self->conversations);
   g_clear_object (&self->drafts);
-  g_clear_object (&self->outbox);
-  g_clear_object (&self->graph);
+  g_clear_object (&self->services);
 
   G_OBJECT_CLASS (wabiz_chat_view_parent_class)->dispose (object);
 }
@@ -1101,6 +1115,15 @@ wabiz_chat_view_class_init (WabizChatViewClass *klass)
   /* NEW, CONTACTED, INTERESTED, CONVERTED or LOST: setting it saves it */
   properties[PROP_LEAD_STATUS] =
     g_param_spec_string ("lead-status", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * WabizChatView:services:
+   *
+   * What sends (the outbox) and reads receipts go through (Meta); bound
+   * to the pane's.
+   */
+  properties[PROP_SERVICES] =
+    g_param_spec_object ("services", NULL, NULL, WABIZ_TYPE_SERVICES,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -1187,21 +1210,31 @@ wabiz_chat_view_new (void)
   return g_object_new (WABIZ_TYPE_CHAT_VIEW, NULL);
 }
 
+/**
+ * wabiz_chat_view_set_model:
+ * @conversations: (nullable): the list the open conversation is from
+ *   (its database is the view's)
+ * @drafts: (nullable): where the composer's words are kept
+ *
+ * A conversation of another database closes.
+ */
 void
-wabiz_chat_view_set_services (WabizChatView           *self,
-                              WabizConversationsModel *conversations,
-                              WabizDrafts             *drafts,
-                              WabizOutbox             *outbox,
-                              WabizGraphClient        *graph)
+wabiz_chat_view_set_model (WabizChatView           *self,
+                           WabizConversationsModel *conversations,
+                           WabizDrafts             *drafts)
 {
-  g_return_if_fail (WABIZ_IS_CHAT_VIEW (self));
+  WabizDb *db;
 
+  g_return_if_fail (WABIZ_IS_CHAT_VIEW (self));
+  g_return_if_fail (!conversations || WABIZ_IS_CONVERSATIONS_MODEL (conversations));
+  g_return_if_fail (!drafts || WABIZ_IS_DRAFTS (drafts));
+
+  db = conversations != NULL ? wabiz_conversations_model_get_db (conversations) : NULL;
+  if (self->conversations != NULL && wabiz_conversations_model_get_db (self->conversations) != db)
+    wabiz_chat_view_set_conversation (self, NULL);
   g_set_object (&self->conversations, conversations);
   g_set_object (&self->drafts, drafts);
-  g_set_object (&self->outbox, outbox);
-  g_set_object (&self->graph, graph);
-  wabiz_composer_set_database (self->composer,
-                               conversations != NULL ? wabiz_conversations_model_get_db (conversations) : NULL);
+  wabiz_composer_set_database (self->composer, db);
 }
 
 WabizConversation *
@@ -1257,6 +1290,10 @@ wabiz_chat_view_set_conversation (WabizChatView     *self,
 
   self->messages = wabiz_messages_model_new (wabiz_conversations_model_get_db (self->conversations),
                                              wabiz_conversation_get_phone (conversation));
+  /* new messages and their statuses come through the listener */
+  if (self->services != NULL)
+    wabiz_paged_model_set_listener (WABIZ_PAGED_MODEL (self->messages),
+                                    wabiz_services_get_listener (self->services));
   g_signal_connect_object (self->messages, "items-changed", G_CALLBACK (messages_changed_cb), self,
                            G_CONNECT_SWAPPED);
   self->selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->messages)));
@@ -1311,16 +1348,4 @@ wabiz_chat_view_set_show_back (WabizChatView *self,
   gtk_widget_set_visible (self->back_button, show_back);
   /* narrow: the status is in the menu, the name gets the room */
   gtk_widget_set_visible (GTK_WIDGET (self->status_dropdown), !show_back);
-}
-
-void
-wabiz_chat_view_notification (WabizChatView *self,
-                              const char    *table,
-                              const char    *phone_,
-                              const char    *id)
-{
-  g_return_if_fail (WABIZ_IS_CHAT_VIEW (self));
-
-  if (self->messages != NULL)
-    wabiz_messages_model_notification (self->messages, table, phone_, id);
 }

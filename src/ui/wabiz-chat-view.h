@@ -13,9 +13,8 @@
 #include "wabiz-conversations-model.h"
 #include "wabiz-db.h"
 #include "wabiz-drafts.h"
-#include "wabiz-graph-client.h"
 #include "wabiz-messages-model.h"
-#include "wabiz-outbox.h"
+#include "wabiz-services.h"
 
 G_BEGIN_DECLS
 
@@ -23,12 +22,9 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (WabizChatView, wabiz_chat_view, WABIZ, CHAT_VIEW, GtkWidget)
 
 GtkWidget            *wabiz_chat_view_new                  (void);
-/* @outbox, @graph: (nullable) */
-void                  wabiz_chat_view_set_services         (WabizChatView           *self,
+void                  wabiz_chat_view_set_model            (WabizChatView           *self,
                                                             WabizConversationsModel *conversations,
-                                                            WabizDrafts             *drafts,
-                                                            WabizOutbox             *outbox,
-                                                            WabizGraphClient        *graph);
+                                                            WabizDrafts             *drafts);
 WabizConversation    *wabiz_chat_view_get_conversation     (WabizChatView           *self);
 void                  wabiz_chat_view_set_conversation     (WabizChatView           *self,
                                                             WabizConversation       *conversation);
@@ -42,11 +38,6 @@ void                  wabiz_chat_view_attach_files         (WabizChatView       
                                                             GPtrArray               *files);
 void                  wabiz_chat_view_set_show_back        (WabizChatView           *self,
                                                             gboolean                 show_back);
-/* A NOTIFY for this conversation */
-void                  wabiz_chat_view_notification         (WabizChatView           *self,
-                                                            const char              *table,
-                                                            const char              *phone,
-                                                            const char              *id);
 /* Saves the draft now (closing) */
 void                  wabiz_chat_view_save_draft           (WabizChatView           *self);
 

@@ -5,8 +5,8 @@
  * The Conversations pane: the list of conversations (newest first, paged
  * from the database, searched over every message) beside the chat view
  * of the selected one; one above the other on a narrow window. Live:
- * NOTIFYs move conversations up and update badges, statuses and the open
- * chat.
+ * the models follow the services' listener, so conversations move up and
+ * badges, statuses and the open chat change as the database does.
  */
 
 #define G_LOG_DOMAIN "wabiz-conversations-pane"
@@ -30,8 +30,7 @@ struct _WabizConversationsPane
   WabizConversationsModel *model;       /* (owned) (nullable) */
   GtkSingleSelection      *selection;   /* (owned) (nullable) */
   WabizDrafts             *drafts;      /* (owned) (nullable) */
-  WabizOutbox             *outbox;      /* (owned) (nullable) */
-  WabizGraphClient        *graph;       /* (owned) (nullable) */
+  WabizDb                 *drafts_db;   /* (unowned) (nullable): the one of the drafts */
   char                    *pending_open; /* (owned) (nullable) phone to open once loaded */
   gboolean                 selecting;
 
@@ -76,43 +75,6 @@ load_css (void)
   gtk_css_provider_load_from_resource (provider, "/org/example/WaBiz/ui/wabiz-conversations.css");
   gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (provider),
                                               GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-}
-
-/* Without the app's outbox, queue through one of our own: writing the
- * rows needs no network; whoever is the sender sends them. */
-static void
-ensure_sending (WabizConversationsPane *self)
-{
-  GSettings *settings;
-  g_autofree char *url = NULL;
-  g_autofree char *version = NULL;
-  g_autofree char *number = NULL;
-  g_autofree char *waba = NULL;
-  WabizDb *db = wabiz_pane_get_database (WABIZ_PANE (self));
-
-  if (self->outbox != NULL || db == NULL)
-    return;
-
-  settings = get_settings (self);
-  if (settings != NULL)
-    {
-      url = g_settings_get_string (settings, "graph-url");
-      version = g_settings_get_string (settings, "graph-version");
-      number = g_settings_get_string (settings, "phone-number-id");
-      waba = g_settings_get_string (settings, "waba-id");
-    }
-  self->graph = wabiz_graph_client_new (url != NULL ? url : "https://graph.facebook.com",
-                                        version != NULL ? version : "v19.0",
-                                        number != NULL ? number : "", waba != NULL ? waba : "", "");
-  self->outbox = wabiz_outbox_new (db, self->graph, 0);
-}
-
-static void
-update_services (WabizConversationsPane *self)
-{
-  ensure_sending (self);
-  /* without an upload-capable client, files cannot go */
-  wabiz_chat_view_set_services (self->chat_view, self->model, self->drafts, self->outbox, self->graph);
 }
 
 static void
@@ -336,15 +298,18 @@ send_template_cb (WabizConversationsPane *self)
 {
   WabizConversation *conversation = wabiz_chat_view_get_conversation (self->chat_view);
   WabizDb *db = wabiz_pane_get_database (WABIZ_PANE (self));
+  WabizServices *services = wabiz_pane_get_services (WABIZ_PANE (self));
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
   WabizTemplateDialog *dialog;
 
   if (conversation == NULL || db == NULL)
     return;
 
-  ensure_sending (self);
+  /* without a Graph client (Meta not set up) templates cannot be
+   * refreshed, but one already known is queued all the same */
   dialog = wabiz_template_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, db,
-                                      self->outbox, self->graph,
+                                      wabiz_services_get_outbox (services),
+                                      wabiz_services_get_graph (services),
                                       wabiz_conversation_get_phone (conversation),
                                       wabiz_conversation_get_title (conversation));
   g_signal_connect_object (dialog, "sent", G_CALLBACK (template_sent_cb), self, G_CONNECT_SWAPPED);
@@ -400,6 +365,7 @@ wabiz_conversations_pane_reload (WabizPane *pane)
 {
   WabizConversationsPane *self = WABIZ_CONVERSATIONS_PANE (pane);
   WabizDb *db = wabiz_pane_get_database (pane);
+  WabizServices *services = wabiz_pane_get_services (pane);
   g_autofree char *backup = NULL;
 
   if (self->model != NULL)
@@ -409,6 +375,8 @@ wabiz_conversations_pane_reload (WabizPane *pane)
   g_clear_object (&self->model);
 
   self->model = wabiz_conversations_model_new (db);
+  /* it follows the changes to its conversations itself */
+  wabiz_paged_model_set_listener (WABIZ_PAGED_MODEL (self->model), wabiz_services_get_listener (services));
   wabiz_conversations_model_set_search (self->model, gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
   g_signal_connect_object (self->model, "items-changed", G_CALLBACK (model_changed_cb), self,
                            G_CONNECT_SWAPPED | G_CONNECT_AFTER);
@@ -419,33 +387,23 @@ wabiz_conversations_pane_reload (WabizPane *pane)
                            G_CONNECT_SWAPPED);
   gtk_list_view_set_model (self->conversation_list, GTK_SELECTION_MODEL (self->selection));
 
+  /* the drafts of another database (other services) save what they
+   * hold to their file as they go */
+  if (self->drafts != NULL && self->drafts_db != db)
+    g_clear_object (&self->drafts);
   if (self->drafts == NULL)
     {
       backup = g_build_filename (g_get_user_state_dir (), "wabiz", "drafts.ini", NULL);
       self->drafts = wabiz_drafts_new (db, backup);
+      self->drafts_db = db;
     }
-  update_services (self);
+  wabiz_chat_view_set_model (self->chat_view, self->model, self->drafts);
 
   if (!wabiz_pane_get_loaded (pane))
     gtk_stack_set_visible_child_name (self->stack, "loading");
   load_more (self);
   wabiz_db_query_async (db, "SELECT count(*) AS n FROM conversations", 0, NULL,
                         wabiz_pane_get_cancellable (pane), count_cb, g_object_ref (self));
-}
-
-static void
-wabiz_conversations_pane_notification (WabizPane  *pane,
-                                       const char *table,
-                                       const char *phone,
-                                       const char *id)
-{
-  WabizConversationsPane *self = WABIZ_CONVERSATIONS_PANE (pane);
-
-  if (self->model == NULL)
-    return;
-
-  wabiz_conversations_model_notification (self->model, table, phone, id);
-  wabiz_chat_view_notification (self->chat_view, table, phone, id);
 }
 
 /* GObject */
@@ -472,8 +430,6 @@ wabiz_conversations_pane_dispose (GObject *object)
   g_clear_object (&self->model);
   /* the drafts write what is not saved yet to their file */
   g_clear_object (&self->drafts);
-  g_clear_object (&self->outbox);
-  g_clear_object (&self->graph);
   g_clear_pointer (&self->pending_open, g_free);
 
   G_OBJECT_CLASS (wabiz_conversations_pane_parent_class)->dispose (object);
@@ -489,7 +445,6 @@ wabiz_conversations_pane_class_init (WabizConversationsPaneClass *klass)
   object_class->dispose = wabiz_conversations_pane_dispose;
 
   pane_class->reload = wabiz_conversations_pane_reload;
-  pane_class->notification = wabiz_conversations_pane_notification;
 
   g_type_ensure (WABIZ_TYPE_CHAT_VIEW);
 
@@ -536,21 +491,9 @@ wabiz_conversations_pane_init (WabizConversationsPane *self)
   g_signal_connect_object (self->leaflet, "notify::visible-child", G_CALLBACK (folded_cb), self,
                            G_CONNECT_SWAPPED);
   gtk_search_entry_set_key_capture_widget (self->search_entry, NULL);
-}
 
-void
-wabiz_conversations_pane_set_sending (WabizConversationsPane *self,
-                                      WabizOutbox            *outbox,
-                                      WabizGraphClient       *graph)
-{
-  g_return_if_fail (WABIZ_IS_CONVERSATIONS_PANE (self));
-  g_return_if_fail (!outbox || WABIZ_IS_OUTBOX (outbox));
-  g_return_if_fail (!graph || WABIZ_IS_GRAPH_CLIENT (graph));
-
-  g_set_object (&self->outbox, outbox);
-  g_set_object (&self->graph, graph);
-  if (self->model != NULL)
-    update_services (self);
+  /* the open chat sends with the services the pane shows */
+  g_object_bind_property (self, "services", self->chat_view, "services", G_BINDING_SYNC_CREATE);
 }
 
 void

@@ -8,8 +8,6 @@
 #include "wabiz-chat-view.h"
 #include "wabiz-conversations-model.h"
 #include "wabiz-drafts.h"
-#include "wabiz-graph-client.h"
-#include "wabiz-outbox.h"
 #include "wabiz-pane.h"
 
 G_BEGIN_DECLS
@@ -17,11 +15,6 @@ G_BEGIN_DECLS
 #define WABIZ_TYPE_CONVERSATIONS_PANE (wabiz_conversations_pane_get_type ())
 G_DECLARE_FINAL_TYPE (WabizConversationsPane, wabiz_conversations_pane, WABIZ, CONVERSATIONS_PANE, WabizPane)
 
-/* What the app sends with. Without them the pane queues through an
- * outbox of its own (another process, or the app later, sends). */
-void                     wabiz_conversations_pane_set_sending    (WabizConversationsPane *self,
-                                                                  WabizOutbox            *outbox,
-                                                                  WabizGraphClient       *graph);
 /* Shows the conversation with @phone (E.164 digits), also one not in
  * the list yet (a lead never written to). */
 void                     wabiz_conversations_pane_open           (WabizConversationsPane *self,

@@ -31,9 +31,7 @@ struct _WabizLeadsPane
   gboolean           count_failed;
   GStrv              pending_delete;  /* (owned) (nullable): ids, until the toast goes */
   AdwToast          *delete_toast;    /* (unowned) (nullable) */
-  GHashTable        *changed_ids;     /* (owned): leads NOTIFY named, not applied yet */
-  gboolean           changed_all;     /* a NOTIFY without id: load everything again */
-  guint              changed_source;
+  guint              changed_source;  /* counts and tags again after a burst of changes */
 
   /* template children */
   GtkStack          *stack;
@@ -822,10 +820,29 @@ reload_tags (WabizLeadsPane *self)
 }
 
 static void
+drop_model (WabizLeadsPane *self)
+{
+  if (self->model == NULL)
+    return;
+
+  g_signal_handlers_disconnect_by_data (self->model, self);
+  wabiz_leads_model_cancel (self->model);
+  if (self->list_view != NULL)
+    gtk_list_view_set_model (self->list_view, NULL);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->model);
+}
+
+static void
 wabiz_leads_pane_reload (WabizPane *pane)
 {
   WabizLeadsPane *self = WABIZ_LEADS_PANE (pane);
   WabizDb *db = wabiz_pane_get_database (pane);
+  WabizServices *services = wabiz_pane_get_services (pane);
+
+  /* other services: another database */
+  if (self->model != NULL && wabiz_paged_model_get_db (WABIZ_PAGED_MODEL (self->model)) != db)
+    drop_model (self);
 
   if (self->model == NULL)
     {
@@ -843,6 +860,10 @@ wabiz_leads_pane_reload (WabizPane *pane)
       search_changed_cb (self);
     }
 
+  /* the model follows the changes to its leads itself */
+  wabiz_paged_model_set_listener (WABIZ_PAGED_MODEL (self->model),
+                                  services != NULL ? wabiz_services_get_listener (services) : NULL);
+
   self->counted = FALSE;
   self->count_failed = FALSE;
   if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "list") != 0)
@@ -856,24 +877,11 @@ static gboolean
 apply_changes_cb (gpointer user_data)
 {
   WabizLeadsPane *self = user_data;
-  GHashTableIter iter;
-  const char *id;
 
   self->changed_source = 0;
-  if (self->model == NULL)
+  /* the services went meanwhile */
+  if (self->model == NULL || wabiz_pane_get_database (WABIZ_PANE (self)) == NULL)
     return G_SOURCE_REMOVE;
-
-  /* many changes at once (an import, a campaign): one reload */
-  if (self->changed_all || g_hash_table_size (self->changed_ids) > 20)
-    wabiz_leads_model_reload (self->model);
-  else
-    {
-      g_hash_table_iter_init (&iter, self->changed_ids);
-      while (g_hash_table_iter_next (&iter, (gpointer *) &id, NULL))
-        wabiz_leads_model_refresh_lead (self->model, id);
-    }
-  g_hash_table_remove_all (self->changed_ids);
-  self->changed_all = FALSE;
 
   recount (self);
   reload_tags (self);
@@ -881,21 +889,17 @@ apply_changes_cb (gpointer user_data)
 }
 
 static void
-wabiz_leads_pane_notification (WabizPane  *pane,
-                               const char *table,
-                               const char *phone,
-                               const char *id)
+wabiz_leads_pane_changed (WabizPane  *pane,
+                          const char *table,
+                          const char *phone,
+                          const char *id)
 {
   WabizLeadsPane *self = WABIZ_LEADS_PANE (pane);
 
-  if (!g_str_equal (table, "leads") || self->model == NULL)
+  if (self->model == NULL)
     return;
 
-  /* NOTIFYs come in bursts (webhooks, imports): apply them together */
-  if (id != NULL)
-    g_hash_table_add (self->changed_ids, g_strdup (id));
-  else
-    self->changed_all = TRUE;
+  /* changes come in bursts (webhooks, imports): count once after them */
   if (self->changed_source == 0)
     self->changed_source = g_timeout_add (250, apply_changes_cb, self);
 }
@@ -907,15 +911,7 @@ wabiz_leads_pane_dispose (GObject *object)
 
   flush_delete (self);
   g_clear_handle_id (&self->changed_source, g_source_remove);
-  if (self->model != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->model, self);
-      wabiz_leads_model_cancel (self->model);
-    }
-  if (self->list_view != NULL)
-    gtk_list_view_set_model (self->list_view, NULL);
-  g_clear_object (&self->selection);
-  g_clear_object (&self->model);
+  drop_model (self);
 
   gtk_widget_dispose_template (GTK_WIDGET (object), WABIZ_TYPE_LEADS_PANE);
 
@@ -929,7 +925,6 @@ wabiz_leads_pane_finalize (GObject *object)
 
   g_clear_object (&self->tags);
   g_strfreev (self->pending_delete);
-  g_hash_table_unref (self->changed_ids);
 
   G_OBJECT_CLASS (wabiz_leads_pane_parent_class)->finalize (object);
 }
@@ -940,12 +935,14 @@ wabiz_leads_pane_class_init (WabizLeadsPaneClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   WabizPaneClass *pane_class = WABIZ_PANE_CLASS (klass);
+  static const char * const tables[] = { "leads", NULL };
 
   object_class->dispose = wabiz_leads_pane_dispose;
   object_class->finalize = wabiz_leads_pane_finalize;
 
   pane_class->reload = wabiz_leads_pane_reload;
-  pane_class->notification = wabiz_leads_pane_notification;
+  pane_class->tables = tables;
+  pane_class->changed = wabiz_leads_pane_changed;
 
   /**
    * WabizLeadsPane::exported:
@@ -1015,7 +1012,6 @@ wabiz_leads_pane_init (WabizLeadsPane *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  self->changed_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gtk_string_list_append (statuses, _("All Statuses"));
   for (const char * const *s = wabiz_lead_get_statuses (); *s != NULL; s++)
     gtk_string_list_append (statuses, wabiz_lead_status_to_label (*s));

@@ -2,10 +2,12 @@
  *
  * SPDX-License-Identifier: MIT
  *
- * The base class of the four panes of the main window. A pane gets the
- * database once it is ready, loads what it shows asynchronously, says so
- * through WabizPane:loaded, and hears about changed rows through
- * wabiz_pane_notification().
+ * The base class of the four panes of the main window. A pane follows
+ * the services of the window it is in (WabizPane:services, bound to its
+ * root's "services"): once they are ready it loads what it shows from
+ * their database, asynchronously, and says so through WabizPane:loaded.
+ * Its models follow the services' listener themselves; the pane hears
+ * of changes to the tables its class names (WabizPaneClass.tables).
  *
  * A pane is a bin: one child, the "child" property, as in AdwBin. It
  * does not keep a pointer to the child, so that a subclass's
@@ -23,13 +25,17 @@
 
 typedef struct
 {
-  WabizDb      *database;     /* (owned) (nullable) */
-  GCancellable *cancellable;  /* (owned) */
-  char         *title;        /* (owned) (nullable) */
-  char         *icon_name;    /* (owned) (nullable) */
-  char         *summary;      /* (owned) (nullable) */
-  gboolean      loaded;
-  gboolean      own_back;
+  WabizServices   *services;     /* (owned) (nullable) */
+  WabizDbListener *listener;     /* (owned) (nullable): the services', while followed */
+  GBinding        *binding;      /* (unowned) (nullable): services from the root */
+  WabizDb         *database;     /* (owned) (nullable): the services', while ready */
+  GCancellable    *cancellable;  /* (owned) */
+  gboolean         on_hold;
+  char            *title;        /* (owned) (nullable) */
+  char            *icon_name;    /* (owned) (nullable) */
+  char            *summary;      /* (owned) (nullable) */
+  gboolean         loaded;
+  gboolean         own_back;
 } WabizPanePrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (WabizPane, wabiz_pane, GTK_TYPE_WIDGET)
@@ -37,6 +43,8 @@ G_DEFINE_TYPE_WITH_PRIVATE (WabizPane, wabiz_pane, GTK_TYPE_WIDGET)
 enum {
   PROP_0,
   PROP_CHILD,
+  PROP_SERVICES,
+  PROP_ON_HOLD,
   PROP_DATABASE,
   PROP_TITLE,
   PROP_ICON_NAME,
@@ -61,11 +69,126 @@ set_str (char       **slot,
 }
 
 static void
-wabiz_pane_real_notification (WabizPane  *self,
-                              const char *table,
-                              const char *phone,
-                              const char *id)
+set_database (WabizPane *self,
+              WabizDb   *database)
 {
+  WabizPanePrivate *priv = wabiz_pane_get_instance_private (self);
+
+  if (!g_set_object (&priv->database, database))
+    return;
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DATABASE]);
+  wabiz_pane_reload (self);
+}
+
+/* The services' database while they are ready, unless the pane waits
+ * for its turn to load */
+static void
+update_database (WabizPane *self)
+{
+  WabizPanePrivate *priv = wabiz_pane_get_instance_private (self);
+  WabizDb *database = NULL;
+
+  if (priv->services != NULL && wabiz_services_get_state (priv->services) == WABIZ_SERVICES_STATE_READY)
+    database = wabiz_services_get_db (priv->services);
+  if (database != NULL && priv->on_hold && priv->database != database)
+    return;
+  set_database (self, database);
+}
+
+static void
+listener_changed_cb (WabizPane       *self,
+                     const char      *phone,
+                     const char      *id,
+                     WabizDbListener *listener)
+{
+  WabizPanePrivate *priv = wabiz_pane_get_instance_private (self);
+  GSignalInvocationHint *hint = g_signal_get_invocation_hint (listener);
+
+  if (priv->database != NULL)
+    WABIZ_PANE_GET_CLASS (self)->changed (self, g_quark_to_string (hint->detail), phone, id);
+}
+
+static void
+listener_reconnected_cb (WabizPane *self)
+{
+  WabizPanePrivate *priv = wabiz_pane_get_instance_private (self);
+
+  /* changes may have been missed while the link was down */
+  if (priv->database != NULL)
+    WABIZ_PANE_GET_CLASS (self)->changed (self, NULL, NULL, NULL);
+}
+
+/* The tables of the class, through the services' listener */
+static void
+follow_listener (WabizPane       *self,
+                 WabizDbListener *listener)
+{
+  WabizPanePrivate *priv = wabiz_pane_get_instance_private (self);
+  const char * const *tables = WABIZ_PANE_GET_CLASS (self)->tables;
+
+  if (priv->listener == listener)
+    return;
+  if (priv->listener != NULL)
+    g_signal_handlers_disconnect_by_data (priv->listener, self);
+  g_set_object (&priv->listener, listener);
+  if (listener == NULL || tables == NULL)
+    return;
+
+  for (guint i = 0; tables[i] != NULL; i++)
+    {
+      g_autofree char *signal = g_strconcat ("changed::", tables[i], NULL);
+
+      g_signal_connect_object (listener, signal, G_CALLBACK (listener_changed_cb), self, G_CONNECT_SWAPPED);
+    }
+  g_signal_connect_object (listener, "reconnected", G_CALLBACK (listener_reconnected_cb), self,
+                           G_CONNECT_SWAPPED);
+}
+
+static void
+services_state_cb (WabizPane *self)
+{
+  WabizPanePrivate *priv = wabiz_pane_get_instance_private (self);
+  gboolean ready = priv->services != NULL &&
+                   wabiz_services_get_state (priv->services) == WABIZ_SERVICES_STATE_READY;
+
+  follow_listener (self, ready ? wabiz_services_get_listener (priv->services) : NULL);
+  update_database (self);
+}
+
+static void
+wabiz_pane_real_changed (WabizPane  *self,
+                         const char *table,
+                         const char *phone,
+                         const char *id)
+{
+}
+
+/* Follows the "services" of the window the pane is in */
+static void
+wabiz_pane_root (GtkWidget *widget)
+{
+  WabizPane *self = WABIZ_PANE (widget);
+  WabizPanePrivate *priv = wabiz_pane_get_instance_private (self);
+  GtkRoot *root;
+
+  GTK_WIDGET_CLASS (wabiz_pane_parent_class)->root (widget);
+
+  root = gtk_widget_get_root (widget);
+  if (priv->binding == NULL && g_object_class_find_property (G_OBJECT_GET_CLASS (root), "services") != NULL)
+    priv->binding = g_object_bind_property (root, "services", self, "services", G_BINDING_SYNC_CREATE);
+}
+
+static void
+wabiz_pane_unroot (GtkWidget *widget)
+{
+  WabizPane *self = WABIZ_PANE (widget);
+  WabizPanePrivate *priv = wabiz_pane_get_instance_private (self);
+
+  if (priv->binding != NULL)
+    g_binding_unbind (g_steal_pointer (&priv->binding));
+
+  GTK_WIDGET_CLASS (wabiz_pane_parent_class)->unroot (widget);
 }
 
 static void
@@ -81,6 +204,12 @@ wabiz_pane_get_property (GObject    *object,
     {
     case PROP_CHILD:
       g_value_set_object (value, wabiz_pane_get_child (self));
+      break;
+    case PROP_SERVICES:
+      g_value_set_object (value, priv->services);
+      break;
+    case PROP_ON_HOLD:
+      g_value_set_boolean (value, priv->on_hold);
       break;
     case PROP_DATABASE:
       g_value_set_object (value, priv->database);
@@ -119,8 +248,11 @@ wabiz_pane_set_property (GObject      *object,
     case PROP_CHILD:
       wabiz_pane_set_child (self, g_value_get_object (value));
       break;
-    case PROP_DATABASE:
-      wabiz_pane_set_database (self, g_value_get_object (value));
+    case PROP_SERVICES:
+      wabiz_pane_set_services (self, g_value_get_object (value));
+      break;
+    case PROP_ON_HOLD:
+      wabiz_pane_set_on_hold (self, g_value_get_boolean (value));
       break;
     case PROP_TITLE:
       if (set_str (&priv->title, g_value_get_string (value)))
@@ -144,6 +276,12 @@ wabiz_pane_dispose (GObject *object)
   GtkWidget *child;
 
   g_cancellable_cancel (priv->cancellable);
+  if (priv->binding != NULL)
+    g_binding_unbind (g_steal_pointer (&priv->binding));
+  follow_listener (self, NULL);
+  if (priv->services != NULL)
+    g_signal_handlers_disconnect_by_data (priv->services, self);
+  g_clear_object (&priv->services);
   g_clear_object (&priv->database);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
@@ -176,14 +314,41 @@ wabiz_pane_class_init (WabizPaneClass *klass)
   object_class->dispose = wabiz_pane_dispose;
   object_class->finalize = wabiz_pane_finalize;
 
-  klass->notification = wabiz_pane_real_notification;
+  widget_class->root = wabiz_pane_root;
+  widget_class->unroot = wabiz_pane_unroot;
+
+  klass->changed = wabiz_pane_real_changed;
 
   properties[PROP_CHILD] =
     g_param_spec_object ("child", NULL, NULL, GTK_TYPE_WIDGET,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * WabizPane:services:
+   *
+   * What the pane shows things from: bound to the "services" of the
+   * window it is in.
+   */
+  properties[PROP_SERVICES] =
+    g_param_spec_object ("services", NULL, NULL, WABIZ_TYPE_SERVICES,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * WabizPane:on-hold:
+   *
+   * Whether the pane waits before loading from services that became
+   * ready: the window lets the pane in view load first.
+   */
+  properties[PROP_ON_HOLD] =
+    g_param_spec_boolean ("on-hold", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * WabizPane:database:
+   *
+   * The services' database, while they are ready and the pane is not on
+   * hold; what the pane loads from.
+   */
   properties[PROP_DATABASE] =
     g_param_spec_object ("database", NULL, NULL, WABIZ_TYPE_DB,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_TITLE] =
     g_param_spec_string ("title", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -256,20 +421,65 @@ wabiz_pane_get_database (WabizPane *self)
   return priv->database;
 }
 
+/* (nullable) */
+WabizServices *
+wabiz_pane_get_services (WabizPane *self)
+{
+  WabizPanePrivate *priv = wabiz_pane_get_instance_private (self);
+
+  g_return_val_if_fail (WABIZ_IS_PANE (self), NULL);
+
+  return priv->services;
+}
+
+/* Normally through the binding to the root's "services" */
 void
-wabiz_pane_set_database (WabizPane *self,
-                         WabizDb   *database)
+wabiz_pane_set_services (WabizPane     *self,
+                         WabizServices *services)
 {
   WabizPanePrivate *priv = wabiz_pane_get_instance_private (self);
 
   g_return_if_fail (WABIZ_IS_PANE (self));
-  g_return_if_fail (!database || WABIZ_IS_DB (database));
+  g_return_if_fail (!services || WABIZ_IS_SERVICES (services));
 
-  if (!g_set_object (&priv->database, database))
+  if (priv->services == services)
     return;
 
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DATABASE]);
-  wabiz_pane_reload (self);
+  if (priv->services != NULL)
+    g_signal_handlers_disconnect_by_data (priv->services, self);
+  g_set_object (&priv->services, services);
+  if (services != NULL)
+    g_signal_connect_object (services, "notify::state", G_CALLBACK (services_state_cb), self,
+                             G_CONNECT_SWAPPED);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVICES]);
+  services_state_cb (self);
+}
+
+gboolean
+wabiz_pane_get_on_hold (WabizPane *self)
+{
+  WabizPanePrivate *priv = wabiz_pane_get_instance_private (self);
+
+  g_return_val_if_fail (WABIZ_IS_PANE (self), FALSE);
+
+  return priv->on_hold;
+}
+
+void
+wabiz_pane_set_on_hold (WabizPane *self,
+                        gboolean   on_hold)
+{
+  WabizPanePrivate *priv = wabiz_pane_get_instance_private (self);
+
+  g_return_if_fail (WABIZ_IS_PANE (self));
+
+  on_hold = !!on_hold;
+  if (priv->on_hold == on_hold)
+    return;
+
+  priv->on_hold = on_hold;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ON_HOLD]);
+  update_database (self);
 }
 
 const char *
@@ -387,21 +597,6 @@ wabiz_pane_reload (WabizPane *self)
   wabiz_pane_set_loaded (self, FALSE);
   if (priv->database != NULL && WABIZ_PANE_GET_CLASS (self)->reload != NULL)
     WABIZ_PANE_GET_CLASS (self)->reload (self);
-}
-
-void
-wabiz_pane_notification (WabizPane  *self,
-                         const char *table,
-                         const char *phone,
-                         const char *id)
-{
-  WabizPanePrivate *priv = wabiz_pane_get_instance_private (self);
-
-  g_return_if_fail (WABIZ_IS_PANE (self));
-  g_return_if_fail (table != NULL);
-
-  if (priv->database != NULL)
-    WABIZ_PANE_GET_CLASS (self)->notification (self, table, phone, id);
 }
 
 /* Cancelled by the next reload and on dispose. */

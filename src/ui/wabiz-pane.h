@@ -8,6 +8,7 @@
 #include <adwaita.h>
 
 #include "wabiz-db.h"
+#include "wabiz-services.h"
 
 G_BEGIN_DECLS
 
@@ -16,37 +17,42 @@ G_DECLARE_DERIVABLE_TYPE (WabizPane, wabiz_pane, WABIZ, PANE, GtkWidget)
 
 /**
  * WabizPaneClass:
+ * @tables: (array zero-terminated=1) (nullable): the tables whose
+ *   changes the pane follows (its models follow theirs themselves)
  * @reload: (re)query what the pane shows from #WabizPane:database, which
  *   is not %NULL; call wabiz_pane_set_loaded() when done
- * @notification: a row of @table changed (a NOTIFY from the database)
+ * @changed: a row of @table changed (the services' listener said so);
+ *   @table %NULL: anything may have changed (the listener reconnected)
  */
 struct _WabizPaneClass
 {
   GtkWidgetClass parent_class;
 
-  void (*reload)       (WabizPane  *self);
-  void (*notification) (WabizPane  *self,
-                        const char *table,
-                        const char *phone,
-                        const char *id);
+  const char * const *tables;
+
+  void (*reload)  (WabizPane  *self);
+  void (*changed) (WabizPane  *self,
+                   const char *table,
+                   const char *phone,
+                   const char *id);
 };
 
 GtkWidget    *wabiz_pane_get_child        (WabizPane  *self);
 void          wabiz_pane_set_child        (WabizPane  *self,
                                            GtkWidget  *child);
+WabizServices *wabiz_pane_get_services    (WabizPane  *self);
+void          wabiz_pane_set_services     (WabizPane  *self,
+                                           WabizServices *services);
+gboolean      wabiz_pane_get_on_hold      (WabizPane  *self);
+void          wabiz_pane_set_on_hold      (WabizPane  *self,
+                                           gboolean    on_hold);
 WabizDb      *wabiz_pane_get_database     (WabizPane  *self);
-void          wabiz_pane_set_database     (WabizPane  *self,
-                                           WabizDb    *database);
 const char   *wabiz_pane_get_title        (WabizPane  *self);
 const char   *wabiz_pane_get_icon_name    (WabizPane  *self);
 gboolean      wabiz_pane_get_loaded       (WabizPane  *self);
 const char   *wabiz_pane_get_summary      (WabizPane  *self);
 gboolean      wabiz_pane_get_own_back     (WabizPane  *self);
 void          wabiz_pane_reload           (WabizPane  *self);
-void          wabiz_pane_notification     (WabizPane  *self,
-                                           const char *table,
-                                           const char *phone,
-                                           const char *id);
 
 /* for subclasses */
 void          wabiz_pane_set_loaded       (WabizPane  *self,

@@ -85,13 +85,12 @@ wabiz_templates_pane_reload (WabizPane *pane)
 }
 
 static void
-wabiz_templates_pane_notification (WabizPane  *pane,
-                                       const char *table,
-                                       const char *phone,
-                                       const char *id)
+wabiz_templates_pane_changed (WabizPane  *pane,
+                              const char *table,
+                              const char *phone,
+                              const char *id)
 {
-  if (g_str_equal (table, "templates"))
-    wabiz_pane_reload (pane);
+  wabiz_pane_reload (pane);
 }
 
 static void
@@ -108,11 +107,13 @@ wabiz_templates_pane_class_init (WabizTemplatesPaneClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   WabizPaneClass *pane_class = WABIZ_PANE_CLASS (klass);
+  static const char * const tables[] = { "templates", NULL };
 
   object_class->dispose = wabiz_templates_pane_dispose;
 
   pane_class->reload = wabiz_templates_pane_reload;
-  pane_class->notification = wabiz_templates_pane_notification;
+  pane_class->tables = tables;
+  pane_class->changed = wabiz_templates_pane_changed;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/example/WaBiz/ui/wabiz-templates-pane.ui");

@@ -3,7 +3,9 @@
  * SPDX-License-Identifier: MIT
  *
  * The main window: a sidebar with the four panes, which shows what the
- * database is doing until it is ready.
+ * database is doing until it is ready, and what keeps messages from
+ * going once it is. Its "services" are the application's; the panes
+ * follow them, the one in view loading first.
  */
 
 #define G_LOG_DOMAIN "wabiz-window"
@@ -17,19 +19,17 @@
 #include "wabiz-window.h"
 
 #include <glib/gi18n.h>
-#include <json-glib/json-glib.h>
 
 struct _WabizWindow
 {
   AdwApplicationWindow  parent_instance;
 
   GSettings            *settings;          /* (owned) */
-  WabizDbListener      *listener;          /* (owned) (nullable) */
+  WabizServices        *services;          /* (owned) (nullable): the application's */
   char                 *pane_name;         /* (owned) */
   AdwLeaflet           *leaflet;           /* (unowned): in layout_slot */
   guint                 back_idle;
   gboolean              loaded;
-  WabizDb              *pending_db;        /* (owned) (nullable): for the panes not in view yet */
 
   /* template children */
   AdwToastOverlay      *toast_overlay;
@@ -44,6 +44,8 @@ struct _WabizWindow
   AdwHeaderBar         *content_header;
   GtkWidget            *back_button;
   AdwWindowTitle       *pane_title;
+  GtkRevealer          *notice_revealer;
+  GtkLabel             *notice_label;
   GtkStack             *pane_stack;
   WabizPane            *leads_pane;
   WabizPane            *conversations_pane;
@@ -55,6 +57,7 @@ G_DEFINE_FINAL_TYPE (WabizWindow, wabiz_window, ADW_TYPE_APPLICATION_WINDOW)
 
 enum {
   PROP_0,
+  PROP_SERVICES,
   PROP_PANE,
   PROP_LOADED,
   N_PROPS
@@ -75,16 +78,18 @@ get_panes (WabizWindow *self,
   return panes;
 }
 
-/* Gives @db to every pane that does not have it yet. */
+/* The pane in view loads first; the others once it has, so that their
+ * queries do not compete with the one the user is waiting for. */
 static void
-hand_out_database (WabizWindow *self,
-                   WabizDb     *db)
+update_holds (WabizWindow *self)
 {
+  WabizPane *current = self->pane_name != NULL ? wabiz_window_get_pane (self, self->pane_name) : NULL;
+  gboolean current_loaded = current == NULL || wabiz_pane_get_loaded (current);
   WabizPane *panes[4];
 
   get_panes (self, panes);
   for (guint i = 0; i < G_N_ELEMENTS (panes); i++)
-    wabiz_pane_set_database (panes[i], db);
+    wabiz_pane_set_on_hold (panes[i], panes[i] != current && !current_loaded);
 }
 
 static void
@@ -121,77 +126,9 @@ update_loaded (WabizWindow *self)
 }
 
 static void
-listener_notification_cb (WabizWindow *self,
-                          const char  *channel,
-                          const char  *payload)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
-  JsonNode *root;
-  JsonObject *object;
-  const char *table;
-  const char *phone;
-  const char *id;
-  WabizPane *panes[4];
-
-  if (payload == NULL || !json_parser_load_from_data (parser, payload, -1, &error))
-    {
-      g_debug ("Ignoring a notification that is not JSON");
-      return;
-    }
-
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return;
-
-  object = json_node_get_object (root);
-  table = json_object_get_string_member_with_default (object, "t", NULL);
-  phone = json_object_get_string_member_with_default (object, "phone", NULL);
-  id = json_object_get_string_member_with_default (object, "id", NULL);
-  if (table == NULL)
-    return;
-
-  get_panes (self, panes);
-  for (guint i = 0; i < G_N_ELEMENTS (panes); i++)
-    wabiz_pane_notification (panes[i], table, phone, id);
-}
-
-static void
-listener_reconnected_cb (WabizWindow *self)
-{
-  WabizPane *panes[4];
-
-  /* Notifications may have been missed: load everything again. */
-  get_panes (self, panes);
-  for (guint i = 0; i < G_N_ELEMENTS (panes); i++)
-    wabiz_pane_reload (panes[i]);
-}
-
-static void
-set_listener (WabizWindow     *self,
-              WabizDbListener *listener)
-{
-  if (self->listener == listener)
-    return;
-
-  if (self->listener != NULL)
-    g_signal_handlers_disconnect_by_data (self->listener, self);
-  g_set_object (&self->listener, listener);
-  if (listener != NULL)
-    {
-      g_signal_connect_swapped (listener, "notification",
-                                G_CALLBACK (listener_notification_cb), self);
-      g_signal_connect_swapped (listener, "reconnected",
-                                G_CALLBACK (listener_reconnected_cb), self);
-    }
-}
-
-static void
 database_state_changed_cb (WabizWindow *self)
 {
   WabizApplication *app = WABIZ_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
-  WabizDb *db = NULL;
-  WabizPane *current;
 
   if (app == NULL)
     return;
@@ -228,7 +165,6 @@ database_state_changed_cb (WabizWindow *self)
       break;
 
     case WABIZ_DATABASE_STATE_READY:
-      db = wabiz_application_get_database (app);
       gtk_stack_set_visible_child_name (self->main_stack, "ready");
       break;
 
@@ -236,20 +172,20 @@ database_state_changed_cb (WabizWindow *self)
       g_assert_not_reached ();
     }
 
-  set_listener (self, db != NULL ? wabiz_application_get_listener (app) : NULL);
-
-  /* The pane in view loads first; the others once it has, so that their
-   * queries do not compete with the one the user is waiting for. */
-  g_clear_object (&self->pending_db);
-  current = wabiz_window_get_pane (self, self->pane_name);
-  if (current != NULL)
-    wabiz_pane_set_database (current, db);
-  if (db != NULL && current != NULL && !wabiz_pane_get_loaded (current))
-    self->pending_db = g_object_ref (db);
-  else
-    hand_out_database (self, db);
-
+  update_holds (self);
   update_loaded (self);
+}
+
+/* Meta not set up, say: messages stay queued, and where to fix it */
+static void
+notice_changed_cb (WabizWindow *self)
+{
+  WabizApplication *app = WABIZ_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+  const char *notice = app != NULL ? wabiz_application_get_notice (app) : NULL;
+
+  if (notice != NULL)
+    gtk_label_set_label (self->notice_label, notice);
+  gtk_revealer_set_reveal_child (self->notice_revealer, notice != NULL);
 }
 
 static void
@@ -385,14 +321,7 @@ build_leaflet (WabizWindow *self)
 static void
 pane_loaded_cb (WabizWindow *self)
 {
-  WabizPane *current = wabiz_window_get_pane (self, self->pane_name);
-
-  if (self->pending_db != NULL && (current == NULL || wabiz_pane_get_loaded (current)))
-    {
-      g_autoptr(WabizDb) db = g_steal_pointer (&self->pending_db);
-
-      hand_out_database (self, db);
-    }
+  update_holds (self);
   update_loaded (self);
 }
 
@@ -408,12 +337,17 @@ attach_to_application (WabizWindow      *self,
   g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "last-pane", self, "pane", G_SETTINGS_BIND_DEFAULT);
 
+  /* the panes follow the window's services */
+  g_object_bind_property (app, "services", self, "services", G_BINDING_SYNC_CREATE);
   g_signal_connect_object (app, "notify::database-state",
                            G_CALLBACK (database_state_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (app, "notify::demo", G_CALLBACK (demo_changed_cb), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (app, "notify::notice", G_CALLBACK (notice_changed_cb), self,
+                           G_CONNECT_SWAPPED);
   database_state_changed_cb (self);
   demo_changed_cb (self);
+  notice_changed_cb (self);
 }
 
 static void
@@ -426,6 +360,9 @@ wabiz_window_get_property (GObject    *object,
 
   switch (prop_id)
     {
+    case PROP_SERVICES:
+      g_value_set_object (value, self->services);
+      break;
     case PROP_PANE:
       g_value_set_string (value, self->pane_name);
       break;
@@ -447,6 +384,10 @@ wabiz_window_set_property (GObject      *object,
 
   switch (prop_id)
     {
+    case PROP_SERVICES:
+      if (g_set_object (&self->services, g_value_get_object (value)))
+        g_object_notify_by_pspec (object, pspec);
+      break;
     case PROP_PANE:
       wabiz_window_set_pane_name (self, g_value_get_string (value));
       break;
@@ -460,14 +401,13 @@ wabiz_window_dispose (GObject *object)
 {
   WabizWindow *self = WABIZ_WINDOW (object);
 
-  set_listener (self, NULL);
-  g_clear_object (&self->pending_db);
   g_clear_handle_id (&self->back_idle, g_source_remove);
   if (self->settings != NULL)
     g_settings_unbind (self, "pane");
   g_clear_object (&self->settings);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), WABIZ_TYPE_WINDOW);
+  g_clear_object (&self->services);
 
   G_OBJECT_CLASS (wabiz_window_parent_class)->dispose (object);
 }
@@ -493,6 +433,15 @@ wabiz_window_class_init (WabizWindowClass *klass)
   object_class->dispose = wabiz_window_dispose;
   object_class->finalize = wabiz_window_finalize;
 
+  /**
+   * WabizWindow:services:
+   *
+   * The application's services, which the panes follow (bound to
+   * #WabizApplication:services).
+   */
+  properties[PROP_SERVICES] =
+    g_param_spec_object ("services", NULL, NULL, WABIZ_TYPE_SERVICES,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_PANE] =
     g_param_spec_string ("pane", NULL, NULL, "conversations",
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -519,6 +468,8 @@ wabiz_window_class_init (WabizWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, WabizWindow, content_header);
   gtk_widget_class_bind_template_child (widget_class, WabizWindow, back_button);
   gtk_widget_class_bind_template_child (widget_class, WabizWindow, pane_title);
+  gtk_widget_class_bind_template_child (widget_class, WabizWindow, notice_revealer);
+  gtk_widget_class_bind_template_child (widget_class, WabizWindow, notice_label);
   gtk_widget_class_bind_template_child (widget_class, WabizWindow, pane_stack);
   gtk_widget_class_bind_template_child (widget_class, WabizWindow, leads_pane);
   gtk_widget_class_bind_template_child (widget_class, WabizWindow, conversations_pane);
@@ -566,6 +517,7 @@ wabiz_window_init (WabizWindow *self)
   adw_window_title_set_title (self->pane_title, wabiz_pane_get_title (self->conversations_pane));
   gtk_stack_set_visible_child_name (self->pane_stack, "conversations");
   select_sidebar_row (self);
+  update_holds (self);
 }
 
 WabizWindow *
@@ -614,12 +566,8 @@ wabiz_window_set_pane_name (WabizWindow *self,
       self->pane_name = g_strdup (name);
 
       pane = wabiz_window_get_pane (self, name);
-      if (self->pending_db != NULL)
-        {
-          g_autoptr(WabizDb) db = g_steal_pointer (&self->pending_db);
-
-          hand_out_database (self, db);
-        }
+      /* the pane now in view loads first */
+      update_holds (self);
       gtk_stack_set_visible_child_name (self->pane_stack, name);
       adw_window_title_set_title (self->pane_title, wabiz_pane_get_title (pane));
       select_sidebar_row (self);
@@ -657,75 +605,4 @@ wabiz_window_get_loaded (WabizWindow *self)
   g_return_val_if_fail (WABIZ_IS_WINDOW (self), FALSE);
 
   return self->loaded;
-}
-
-/**
- * wabiz_window_save_screenshot:
- * @path: a PNG file to write
- *
- * Renders the window as it is now into @path (tests and the
- * WABIZ_SCREENSHOT hook).
- */
-gboolean
-wabiz_window_save_screenshot (WabizWindow  *self,
-                              const char   *path,
-                              GError      **error)
-{
-  g_return_val_if_fail (WABIZ_IS_WINDOW (self), FALSE);
-
-  return wabiz_save_screenshot (GTK_WIDGET (self), path, error);
-}
-
-/**
- * wabiz_save_screenshot:
- * @widget: a shown toplevel (a #GtkNative)
- * @path: a PNG file to write
- *
- * Renders @widget as it is now into @path.
- */
-gboolean
-wabiz_save_screenshot (GtkWidget    *widget,
-                       const char   *path,
-                       GError      **error)
-{
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  GtkSnapshot *snapshot;
-  GskRenderer *renderer;
-  int width;
-  int height;
-
-  g_return_val_if_fail (GTK_IS_NATIVE (widget), FALSE);
-  g_return_val_if_fail (path != NULL, FALSE);
-
-  width = gtk_widget_get_width (widget);
-  height = gtk_widget_get_height (widget);
-  renderer = gtk_native_get_renderer (GTK_NATIVE (widget));
-  if (width <= 0 || height <= 0 || renderer == NULL)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
-                           "The window is not shown");
-      return FALSE;
-    }
-
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  if (node == NULL)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Nothing to render");
-      return FALSE;
-    }
-
-  texture = gsk_renderer_render_texture (renderer, node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  if (!gdk_texture_save_to_png (texture, path))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot write %s", path);
-      return FALSE;
-    }
-
-  return TRUE;
 }

@@ -22,11 +22,5 @@ void         wabiz_window_set_pane_name   (WabizWindow       *self,
 WabizPane   *wabiz_window_get_pane        (WabizWindow       *self,
                                            const char        *name);
 gboolean     wabiz_window_get_loaded      (WabizWindow       *self);
-gboolean     wabiz_window_save_screenshot (WabizWindow       *self,
-                                           const char        *path,
-                                           GError           **error);
-gboolean     wabiz_save_screenshot        (GtkWidget         *widget,
-                                           const char        *path,
-                                           GError           **error);
 
 G_END_DECLS
