@@ -566,6 +566,53 @@ fixture_pages_cb (SoupServer        *server,
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, contents, len);
 }
 
+/* Meta refusing a template says why in error_user_msg alone, as its
+ * template endpoints do: the reason reaches the error's details. */
+static void
+refuse_template_cb (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    const char        *path,
+                    GHashTable        *query,
+                    gpointer           user_data)
+{
+  const char *body = "{\"error\":{\"message\":\"Invalid parameter\",\"type\":\"OAuthException\",\"code\":100,"
+                     "\"error_subcode\":2388299,\"is_transient\":false,"
+                     "\"error_user_title\":\"Variables can't be at the start or end of the template\","
+                     "\"error_user_msg\":\"Your template body has a variable at the end; add text after it.\","
+                     "\"fbtrace_id\":\"AbC\"}}";
+
+  soup_server_message_set_status (msg, 400, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, body, strlen (body));
+}
+
+static void
+test_error_user_msg (void)
+{
+  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr(WabizGraphClient) client = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(JsonArray) list = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSList) uris = NULL;
+  g_autofree char *url = NULL;
+
+  soup_server_add_handler (server, NULL, refuse_template_cb, NULL, NULL);
+  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  uris = soup_server_get_uris (server);
+  url = g_uri_to_string (uris->data);
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+
+  client = wabiz_graph_client_new (url, "v19.0", "106540352242922", "108233722174550", "t");
+  wabiz_graph_client_list_templates_async (client, NULL, wabiz_test_store_result_cb, &result);
+  wabiz_test_wait_result (&result, 30);
+  list = wabiz_graph_client_list_templates_finish (client, result, &error);
+  g_assert_null (list);
+  g_assert_error (error, WABIZ_GRAPH_ERROR, 100);
+  g_assert_cmpstr (wabiz_graph_error_get_title (error), ==, "Variables can't be at the start or end of the template");
+  g_assert_cmpstr (wabiz_graph_error_get_details (error), ==,
+                   "Your template body has a variable at the end; add text after it.");
+}
+
 static void
 test_templates_paging (void)
 {
@@ -782,6 +829,7 @@ main (int   argc,
   g_test_add ("/graph/media/streamed", Fixture, NULL, fixture_setup, test_media_streamed, fixture_teardown);
   g_test_add ("/graph/templates", Fixture, NULL, fixture_setup, test_templates, fixture_teardown);
   g_test_add_func ("/graph/templates/paging", test_templates_paging);
+  g_test_add_func ("/graph/error/user-msg", test_error_user_msg);
   g_test_add_data_func ("/graph/token/media-other-host", "other", test_media_other_host);
   g_test_add_data_func ("/graph/token/media-redirect", "redirect", test_media_other_host);
   g_test_add_func ("/graph/token/plaintext-url", test_plaintext_graph_url);

@@ -283,6 +283,9 @@ _wabiz_graph_error_new_response (SoupMessage *msg,
       const char *user_title = _wabiz_graph_json_get_string (err, "error_user_title");
       const char *details = _wabiz_graph_json_get_string (_wabiz_graph_json_get_object (err, "error_data"),
                                                           "details");
+      /* a refused template says why in error_user_msg, without error_data */
+      if (details == NULL)
+        details = _wabiz_graph_json_get_string (err, "error_user_msg");
       g_autofree char *title = NULL;
       JsonNode *transient;
 

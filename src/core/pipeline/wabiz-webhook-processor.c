@@ -694,9 +694,7 @@ run_batch (WabizDbConn  *conn,
       g_string_append_c (phones, '}');
       notify_params[0] = phones->str;
       res = wabiz_db_conn_exec_prepared (conn,
-                                "SELECT pg_notify('" WABIZ_STORE_CHANNEL "',"
-                                " json_build_object('t', 'messages', 'phone', p)::text)"
-                                " FROM unnest($1::text[]) p",
+                                "SELECT wabiz_notify('messages', p) FROM unnest($1::text[]) p",
                                 1, notify_params, error);
       if (res == NULL)
         return FALSE;
