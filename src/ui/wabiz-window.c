@@ -289,12 +289,14 @@ update_back_button_idle_cb (gpointer user_data)
 }
 
 /* A pane's leaflet folds while the window is allocated, after our header
- * bar was: changing the header bar then would leave it unallocated. */
+ * bar was: changing the header bar then would leave it unallocated. Done
+ * before the next frame, so that no frame shows two back buttons (and a
+ * busy frame clock cannot hold it back). */
 static void
 pane_own_back_cb (WabizWindow *self)
 {
   if (self->back_idle == 0)
-    self->back_idle = g_idle_add (update_back_button_idle_cb, self);
+    self->back_idle = g_idle_add_full (G_PRIORITY_HIGH_IDLE, update_back_button_idle_cb, self, NULL);
 }
 
 static GtkWidget *
