@@ -195,24 +195,33 @@ reply_analytics_error (SoupServerMessage *msg,
     }
 }
 
+/* "YYYY-MM-DD" and nothing else (g_date_set_parse() follows the locale) */
 static gboolean
 parse_day (const char *text,
            GDate      *date)
 {
+  guint year = 0, month = 0, day = 0;
+
   g_date_clear (date, 1);
   if (text == NULL || strlen (text) != 10 || text[4] != '-' || text[7] != '-')
     return FALSE;
-  g_date_set_parse (date, text);
-  if (!g_date_valid (date))
+  for (guint i = 0; i < 10; i++)
+    {
+      if (i == 4 || i == 7)
+        continue;
+      if (!g_ascii_isdigit (text[i]))
+        return FALSE;
+      if (i < 4)
+        year = year * 10 + g_ascii_digit_value (text[i]);
+      else if (i < 7)
+        month = month * 10 + g_ascii_digit_value (text[i]);
+      else
+        day = day * 10 + g_ascii_digit_value (text[i]);
+    }
+  if (!g_date_valid_dmy (day, month, year))
     return FALSE;
-  /* g_date_set_parse() reads many forms: only YYYY-MM-DD is one */
-  {
-    char back[11];
-
-    g_snprintf (back, sizeof back, "%04u-%02u-%02u", g_date_get_year (date), g_date_get_month (date),
-                g_date_get_day (date));
-    return g_str_equal (back, text);
-  }
+  g_date_set_dmy (date, day, month, year);
+  return TRUE;
 }
 
 /* The query of ?period= (today, 7d, 30d, all, custom; all when absent,
