@@ -1,0 +1,768 @@
+/* wabiz-campaign-runner.c
+ *
+ * SPDX-License-Identifier: MIT
+ *
+ * Sends campaigns (data/sql/017-campaigns.sql, model/wabiz-campaign-model.c)
+ * through the outbox, as bulk templates, in rounds on the main loop:
+ *
+ *  1. on a worker thread, in one transaction: take back claims whose
+ *     runner died (state "queuing" for longer than the claim timeout,
+ *     never linked to a message), start the scheduled campaigns whose
+ *     time came, finish those with nobody left, and claim pending
+ *     recipients of running campaigns (FOR UPDATE SKIP LOCKED, a claim
+ *     token) — as many as the rate's tokens allow, as the messaging tier
+ *     leaves for the last 24 hours, and as keep the outbox's backlog of
+ *     this campaign short (so that a pause stops it within seconds). A
+ *     recipient whose lead opted out meanwhile is excluded instead;
+ *  2. each claimed recipient is queued with wabiz_outbox_queue_async();
+ *     the outbox's transaction links it to its message (the trigger
+ *     outbox_link), so a crash at any point leaves it either linked
+ *     (queued, never again) or a claim that is taken back and queued
+ *     later. A queueing that failed for good marks it failed with the
+ *     reason; one the database could not take goes back to pending.
+ *
+ * Several runners (desktops, wabizd) may share a database: claims skip
+ * each other's rows, and the link refuses a second message of the same
+ * campaign template to a number within the hour, so a claim taken over
+ * from a runner that was only slow never reaches the customer twice.
+ *
+ * Time for start times and the tier comes from the campaign model's
+ * clock (_wabiz_campaign_now()), which tests move.
+ */
+
+#define G_LOG_DOMAIN "wabiz-campaign-runner"
+
+#include "config.h"
+
+#include "wabiz-campaign-model-private.h"
+#include "wabiz-campaign-runner-private.h"
+#include "wabiz-error.h"
+#include "wabiz-outgoing.h"
+#include "wabiz-store.h"
+
+#include <glib/gi18n-lib.h>
+
+#define DEFAULT_CLAIM_TIMEOUT_S 120
+#define POLL_INTERVAL_S 5
+#define MAX_BATCH 200
+/* while the outbox holds this campaign's earlier messages */
+#define BACKLOG_WAIT_MS 200
+#define DB_RETRY_MS 5000
+#define MAX_REASON 500
+
+struct _WabizCampaignRunner
+{
+  GObject       parent_instance;
+
+  WabizDb      *db;            /* (owned) */
+  WabizOutbox  *outbox;        /* (owned) */
+
+  gboolean      started;
+  gboolean      stopping;
+  gboolean      in_round;      /* a round's job runs */
+  gboolean      wake_pending;  /* woken during a round */
+  guint         in_flight;     /* queue calls and their result writes */
+  guint         timer_id;
+  gint64        timer_due;     /* monotonic µs */
+  guint         poll_id;
+  guint         claim_timeout_s;
+  guint         n_rounds;
+
+  double        rate;          /* of the running campaigns, per second */
+  double        tokens;
+  gint64        refilled_at;   /* monotonic µs */
+  double        next_delay_s;  /* what the round found: when to look again */
+
+  GPtrArray    *stop_tasks;    /* (owned) of GTask */
+};
+
+G_DEFINE_FINAL_TYPE (WabizCampaignRunner, wabiz_campaign_runner, G_TYPE_OBJECT)
+
+/* ceil(), without libm */
+static gint64
+round_up (double x)
+{
+  gint64 whole = (gint64) x;
+
+  return whole + (x > (double) whole);
+}
+
+typedef struct
+{
+  char  *id;             /* (owned) the recipient's row */
+  char  *phone;          /* (owned) */
+  char  *template_name;  /* (owned) */
+  char  *language;       /* (owned) */
+  char  *campaign_id;    /* (owned) */
+  GStrv  params;         /* (owned) */
+} Claim;
+
+static void
+claim_free (Claim *claim)
+{
+  g_free (claim->id);
+  g_free (claim->phone);
+  g_free (claim->template_name);
+  g_free (claim->language);
+  g_free (claim->campaign_id);
+  g_strfreev (claim->params);
+  g_free (claim);
+}
+
+typedef struct
+{
+  /* in */
+  guint      want;
+  guint      claim_timeout_s;
+  char      *token;       /* (owned) */
+  char      *now;         /* (owned) the campaigns' clock */
+  /* out */
+  GPtrArray *claims;      /* (owned) of Claim */
+  double     rate;        /* 0: nothing runs */
+  double     delay_s;     /* < 0: nothing waits */
+  gboolean   more;        /* recipients wait, only tokens are missing */
+} Round;
+
+static void
+round_free (Round *round)
+{
+  g_free (round->token);
+  g_free (round->now);
+  g_clear_pointer (&round->claims, g_ptr_array_unref);
+  g_free (round);
+}
+
+static void run_round (WabizCampaignRunner *self);
+
+static void
+finish_stop_if_idle (WabizCampaignRunner *self)
+{
+  g_autoptr(GPtrArray) tasks = NULL;
+
+  if (!self->stopping || self->in_round || self->in_flight > 0)
+    return;
+  tasks = g_steal_pointer (&self->stop_tasks);
+  self->stop_tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < tasks->len; i++)
+    g_task_return_boolean (g_ptr_array_index (tasks, i), TRUE);
+}
+
+static gboolean
+timer_cb (gpointer user_data)
+{
+  WabizCampaignRunner *self = user_data;
+
+  self->timer_id = 0;
+  run_round (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_round (WabizCampaignRunner *self,
+                double               delay_s)
+{
+  gint64 due;
+  guint delay_ms;
+
+  if (self->stopping || !self->started)
+    return;
+  delay_s = CLAMP (delay_s, 0, POLL_INTERVAL_S);
+  delay_ms = (guint) round_up (delay_s * 1000);
+  due = g_get_monotonic_time () + (gint64) delay_ms * 1000;
+  if (self->timer_id != 0 && self->timer_due <= due)
+    return;
+  g_clear_handle_id (&self->timer_id, g_source_remove);
+  self->timer_due = due;
+  self->timer_id = g_timeout_add (delay_ms, timer_cb, self);
+}
+
+static void
+refill (WabizCampaignRunner *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  double burst = MAX (1.0, MIN (self->rate, (double) MAX_BATCH));
+
+  if (self->refilled_at != 0 && self->rate > 0)
+    self->tokens = MIN (burst, self->tokens + (now - self->refilled_at) / (double) G_USEC_PER_SEC * self->rate);
+  else if (self->refilled_at == 0)
+    self->tokens = 1;
+  self->refilled_at = now;
+}
+
+/* ------------------------------------------------------------------ */
+/* the round's job (worker thread) */
+
+#define CLAIM_SQL                                                                          \
+  "WITH due AS ("                                                                          \
+  "  SELECT r.id FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id"      \
+  "   WHERE c.state = 'running' AND r.state = 'pending'"                                   \
+  "   ORDER BY c.created_at, c.id, r.id"                                                   \
+  "   LIMIT $1::int FOR UPDATE OF r SKIP LOCKED),"                                          \
+  " flagged AS ("                                                                          \
+  "  SELECT d.id, EXISTS (SELECT 1 FROM leads l"                                           \
+  "                        WHERE (l.id = r.lead_id OR l.phone = r.phone)"                  \
+  "                          AND l.opted_out_at IS NOT NULL) AS out"                       \
+  "   FROM due d JOIN campaign_recipients r ON r.id = d.id)"                               \
+  " UPDATE campaign_recipients r SET"                                                      \
+  "   state = CASE WHEN f.out THEN 'excluded' ELSE 'queuing' END,"                         \
+  "   reason = CASE WHEN f.out THEN 'opted_out' ELSE r.reason END,"                        \
+  "   claim_token = CASE WHEN f.out THEN NULL ELSE $2::uuid END,"                          \
+  "   claimed_at = now(), tier_at = CASE WHEN f.out THEN NULL ELSE $3::timestamptz END"    \
+  "  FROM flagged f, campaigns c"                                                          \
+  "  WHERE r.id = f.id AND c.id = r.campaign_id"                                           \
+  "  RETURNING r.id::text AS id, r.phone, r.params::text AS params, f.out,"                \
+  "    c.id::text AS campaign_id, c.template_name, c.template_language"
+
+static gboolean
+round_on_conn (WabizDbConn *conn,
+               gpointer     user_data,
+               GError     **error)
+{
+  Round *round = user_data;
+  g_autofree char *timeout = g_strdup_printf ("%u", round->claim_timeout_s);
+  g_autoptr(WabizDbResult) res = NULL;
+  g_autoptr(WabizDbResult) state = NULL;
+  g_autoptr(GHashTable) touched = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  const char *now_p[] = { round->now };
+  gint64 limit;
+  gint64 used;
+  gint64 backlog;
+  guint want = round->want;
+
+  /* claims whose runner died */
+  {
+    const char *p[] = { timeout };
+
+    res = wabiz_db_conn_exec (conn,
+                              "UPDATE campaign_recipients SET state = 'pending', claim_token = NULL,"
+                              "  tier_at = NULL"
+                              " WHERE state = 'queuing' AND message_uuid IS NULL"
+                              "   AND claimed_at <= now() - make_interval(secs => $1::int)",
+                              1, p, error);
+    if (res == NULL)
+      return FALSE;
+    if (wabiz_db_result_get_n_affected (res) > 0)
+      g_message ("Took back %" G_GINT64_FORMAT " campaign recipients a stopped runner had claimed",
+                 wabiz_db_result_get_n_affected (res));
+    g_clear_pointer (&res, wabiz_db_result_unref);
+  }
+
+  /* start what is due, finish what has nobody left */
+  res = wabiz_db_conn_exec (conn,
+                            "UPDATE campaigns SET state = 'running', started_at = $1::timestamptz,"
+                            "  updated_at = now()"
+                            " WHERE state = 'scheduled' AND coalesce(start_at, '-infinity') <= $1::timestamptz",
+                            1, now_p, error);
+  if (res == NULL)
+    return FALSE;
+  g_clear_pointer (&res, wabiz_db_result_unref);
+  res = wabiz_db_conn_exec (conn,
+                            "UPDATE campaigns c SET state = 'done', finished_at = $1::timestamptz,"
+                            "  updated_at = now()"
+                            " WHERE c.state = 'running' AND NOT EXISTS ("
+                            "   SELECT 1 FROM campaign_recipients r WHERE r.campaign_id = c.id"
+                            "     AND r.state IN ('pending', 'queuing'))",
+                            1, now_p, error);
+  if (res == NULL)
+    return FALSE;
+  g_clear_pointer (&res, wabiz_db_result_unref);
+
+  /* the rate, the tier, the backlog, the next start */
+  state = wabiz_db_conn_exec (conn,
+                              "SELECT s.tier,"
+                              "  (SELECT min(coalesce(c.rate, s.rate)) FROM campaigns c"
+                              "    WHERE c.state = 'running') AS rate,"
+                              "  (" WABIZ_CAMPAIGN_TIER_USED_SQL ") AS used,"
+                              "  (SELECT extract(epoch FROM min(r.tier_at) + interval '24 hours'"
+                              "                             - $1::timestamptz)"
+                              "    FROM campaign_recipients r"
+                              "    WHERE r.tier_at > $1::timestamptz - interval '24 hours'"
+                              "      AND r.tier_at <= $1::timestamptz"
+                              "      AND r.state IN ('queuing', 'queued')) AS tier_free_in,"
+                              "  (SELECT count(*) FROM campaign_recipients r"
+                              "    JOIN campaigns c ON c.id = r.campaign_id"
+                              "    JOIN messages m ON m.id = r.message_uuid"
+                              "    WHERE c.state = 'running' AND r.state = 'queued'"
+                              "      AND m.status = 'queued') AS backlog,"
+                              "  (SELECT extract(epoch FROM min(c.start_at) - $1::timestamptz)"
+                              "    FROM campaigns c WHERE c.state = 'scheduled') AS start_in"
+                              " FROM campaign_settings s WHERE s.id = 1",
+                              1, now_p, error);
+  if (state == NULL)
+    return FALSE;
+  round->delay_s = -1;
+  if (wabiz_db_result_get (state, 0, "start_in") != NULL)
+    round->delay_s = MAX (0, g_ascii_strtod (wabiz_db_result_get (state, 0, "start_in"), NULL));
+  if (wabiz_db_result_get (state, 0, "rate") == NULL)
+    return TRUE;   /* nothing runs */
+
+  round->rate = g_ascii_strtod (wabiz_db_result_get (state, 0, "rate"), NULL);
+  limit = wabiz_messaging_tier_get_limit (wabiz_db_result_get (state, 0, "tier"));
+  used = wabiz_db_result_get_int (state, 0, "used");
+  backlog = wabiz_db_result_get_int (state, 0, "backlog");
+
+  if (limit >= 0 && used >= limit)
+    {
+      const char *free_in = wabiz_db_result_get (state, 0, "tier_free_in");
+      double wait = free_in != NULL ? MAX (0, g_ascii_strtod (free_in, NULL)) : POLL_INTERVAL_S;
+
+      g_debug ("Messaging tier reached (%" G_GINT64_FORMAT "); room again in %.0f s", limit, wait);
+      round->delay_s = round->delay_s < 0 ? wait : MIN (round->delay_s, wait);
+      return TRUE;
+    }
+  if (limit >= 0)
+    want = (guint) MIN ((gint64) want, limit - used);
+  /* keep about two seconds' worth waiting in the outbox */
+  if (backlog >= MAX (20, (gint64) (round->rate * 2)))
+    {
+      round->delay_s = BACKLOG_WAIT_MS / 1000.0;
+      return TRUE;
+    }
+  if (want == 0)
+    {
+      round->more = TRUE;
+      return TRUE;
+    }
+
+  {
+    g_autofree char *want_text = g_strdup_printf ("%u", want);
+    const char *p[] = { want_text, round->token, round->now };
+    guint n;
+
+    res = wabiz_db_conn_exec (conn, CLAIM_SQL, 3, p, error);
+    if (res == NULL)
+      return FALSE;
+    n = wabiz_db_result_get_n_rows (res);
+    for (guint i = 0; i < n; i++)
+      {
+        g_autoptr(JsonNode) params = NULL;
+        Claim *claim;
+
+        g_hash_table_add (touched, g_strdup (wabiz_db_result_get (res, i, "campaign_id")));
+        if (wabiz_db_result_get_bool (res, i, "out"))
+          continue;
+        claim = g_new0 (Claim, 1);
+        claim->id = g_strdup (wabiz_db_result_get (res, i, "id"));
+        claim->phone = g_strdup (wabiz_db_result_get (res, i, "phone"));
+        claim->campaign_id = g_strdup (wabiz_db_result_get (res, i, "campaign_id"));
+        claim->template_name = g_strdup (wabiz_db_result_get (res, i, "template_name"));
+        claim->language = g_strdup (wabiz_db_result_get (res, i, "template_language"));
+        params = json_from_string (wabiz_db_result_get (res, i, "params"), NULL);
+        if (params != NULL && JSON_NODE_HOLDS_ARRAY (params))
+          {
+            JsonArray *array = json_node_get_array (params);
+            g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+            for (guint k = 0; k < json_array_get_length (array); k++)
+              g_strv_builder_add (builder, json_array_get_string_element (array, k));
+            claim->params = g_strv_builder_end (builder);
+          }
+        g_ptr_array_add (round->claims, claim);
+      }
+    /* as many as asked: more wait */
+    round->more = n == want;
+  }
+
+  {
+    GHashTableIter iter;
+    const char *id;
+
+    g_hash_table_iter_init (&iter, touched);
+    while (g_hash_table_iter_next (&iter, (gpointer *) &id, NULL))
+      if (!wabiz_store_notify_on_conn (conn, "campaigns", NULL, id, error))
+        return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+round_job (WabizDb      *db,
+           WabizDbConn  *conn,
+           GTask        *task,
+           gpointer      task_data,
+           GCancellable *cancellable)
+{
+  Round *round = task_data;
+  GError *error = NULL;
+
+  if (!wabiz_db_conn_transaction (conn, round_on_conn, round, &error))
+    {
+      /* the claims were rolled back */
+      g_ptr_array_set_size (round->claims, 0);
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+/* ------------------------------------------------------------------ */
+/* queueing what was claimed */
+
+typedef struct
+{
+  WabizCampaignRunner *self;    /* (owned) */
+  Claim               *claim;   /* (owned) */
+  char                *token;   /* (owned) */
+  char                *state;   /* (owned) pending or failed */
+  char                *reason;  /* (owned) (nullable) */
+} Outcome;
+
+static void
+outcome_free (Outcome *outcome)
+{
+  g_clear_object (&outcome->self);
+  g_clear_pointer (&outcome->claim, claim_free);
+  g_free (outcome->token);
+  g_free (outcome->state);
+  g_free (outcome->reason);
+  g_free (outcome);
+}
+
+static void
+outcome_job (WabizDb      *db,
+             WabizDbConn  *conn,
+             GTask        *task,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  Outcome *outcome = task_data;
+  const char *p[] = { outcome->claim->id, outcome->token, outcome->state, outcome->reason };
+  g_autoptr(WabizDbResult) res = NULL;
+  GError *error = NULL;
+
+  /* only a claim still ours and never linked */
+  res = wabiz_db_conn_exec (conn,
+                            "UPDATE campaign_recipients SET state = $3,"
+                            "  reason = CASE WHEN $3 = 'failed' THEN 'not_queued' ELSE reason END,"
+                            "  detail = CASE WHEN $3 = 'failed' THEN $4 ELSE detail END,"
+                            "  claim_token = NULL, tier_at = CASE WHEN $3 = 'pending' THEN NULL ELSE tier_at END"
+                            " WHERE id = $1::bigint AND claim_token = $2::uuid AND state = 'queuing'"
+                            "   AND message_uuid IS NULL",
+                            4, p, &error);
+  if (res == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+outcome_done_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  WabizCampaignRunner *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    g_warning ("Cannot write what queueing a campaign recipient came to: %s", error->message);
+  self->in_flight--;
+  if (self->in_flight == 0 && !self->in_round)
+    {
+      finish_stop_if_idle (self);
+      schedule_round (self, self->next_delay_s);
+    }
+  g_object_unref (self);
+}
+
+static void
+write_outcome (WabizCampaignRunner *self,
+               Claim               *claim,
+               const char          *token,
+               const char          *state,
+               const char          *reason)
+{
+  g_autoptr(GTask) task = NULL;
+  Outcome *outcome = g_new0 (Outcome, 1);
+
+  outcome->self = g_object_ref (self);
+  outcome->claim = claim;
+  outcome->token = g_strdup (token);
+  outcome->state = g_strdup (state);
+  outcome->reason = reason != NULL ? g_utf8_substring (reason, 0, MAX_REASON) : NULL;
+  task = g_task_new (NULL, NULL, outcome_done_cb, g_object_ref (self));
+  g_task_set_task_data (task, outcome, (GDestroyNotify) outcome_free);
+  self->in_flight++;
+  wabiz_db_run_in_thread (self->db, task, outcome_job);
+}
+
+typedef struct
+{
+  WabizCampaignRunner *self;   /* (owned) */
+  Claim               *claim;  /* (owned) */
+  char                *token;  /* (owned) */
+} Queueing;
+
+static void
+queued_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Queueing *q = user_data;
+  WabizCampaignRunner *self = q->self;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uuid = wabiz_outbox_queue_finish (WABIZ_OUTBOX (object), result, &error);
+
+  self->in_flight--;
+  if (uuid == NULL)
+    {
+      gboolean retry = g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE) ||
+                       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+
+      g_debug ("Campaign recipient %s not queued: %s", q->claim->id, error->message);
+      /* a refused duplicate (the link) is already queued: no row changes */
+      write_outcome (self, g_steal_pointer (&q->claim), q->token, retry ? "pending" : "failed",
+                     error->message);
+    }
+  else if (self->in_flight == 0 && !self->in_round)
+    {
+      finish_stop_if_idle (self);
+      schedule_round (self, self->next_delay_s);
+    }
+
+  g_clear_pointer (&q->claim, claim_free);
+  g_free (q->token);
+  g_object_unref (q->self);
+  g_free (q);
+}
+
+static void
+queue_claim (WabizCampaignRunner *self,
+             Claim               *claim,
+             const char          *token)
+{
+  g_autoptr(WabizOutgoing) message = NULL;
+  Queueing *q;
+
+  message = wabiz_outgoing_new_template (claim->phone, claim->template_name, claim->language,
+                                         (const char * const *) claim->params);
+  wabiz_outgoing_set_bulk (message, TRUE);
+  q = g_new0 (Queueing, 1);
+  q->self = g_object_ref (self);
+  q->claim = claim;
+  q->token = g_strdup (token);
+  self->in_flight++;
+  wabiz_outbox_queue_async (self->outbox, message, NULL, queued_cb, q);
+}
+
+static void
+round_done_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(WabizCampaignRunner) self = user_data;
+  Round *round = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  guint n;
+
+  self->in_round = FALSE;
+  self->n_rounds++;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_warning ("Cannot look at the campaigns: %s", error->message);
+      self->next_delay_s = DB_RETRY_MS / 1000.0;
+      finish_stop_if_idle (self);
+      schedule_round (self, self->next_delay_s);
+      return;
+    }
+
+  if (round->rate > 0 && round->rate != self->rate)
+    {
+      self->rate = round->rate;
+      self->tokens = MIN (self->tokens, MAX (1.0, MIN (self->rate, (double) MAX_BATCH)));
+    }
+
+  n = round->claims->len;
+  self->tokens = MAX (0, self->tokens - n);
+  if (round->more)
+    self->next_delay_s = self->tokens >= 1 ? 0 : (1 - self->tokens) / MAX (self->rate, 0.01);
+  else
+    self->next_delay_s = round->delay_s >= 0 ? round->delay_s : POLL_INTERVAL_S;
+
+  for (guint i = 0; i < n; i++)
+    {
+      Claim *claim = g_ptr_array_steal_index (round->claims, 0);
+
+      if (self->stopping)
+        write_outcome (self, claim, round->token, "pending", NULL);
+      else
+        queue_claim (self, claim, round->token);
+    }
+
+  if (self->wake_pending)
+    {
+      self->wake_pending = FALSE;
+      self->next_delay_s = 0;
+    }
+  if (self->in_flight == 0)
+    {
+      finish_stop_if_idle (self);
+      schedule_round (self, self->next_delay_s);
+    }
+}
+
+static void
+run_round (WabizCampaignRunner *self)
+{
+  g_autoptr(GTask) task = NULL;
+  Round *round;
+
+  if (!self->started || self->stopping)
+    return;
+  if (self->in_round || self->in_flight > 0)
+    {
+      self->wake_pending = TRUE;
+      return;
+    }
+  g_clear_handle_id (&self->timer_id, g_source_remove);
+
+  refill (self);
+  round = g_new0 (Round, 1);
+  round->want = (guint) MIN ((gint64) self->tokens, (gint64) MAX_BATCH);
+  round->claim_timeout_s = self->claim_timeout_s;
+  round->token = g_uuid_string_random ();
+  round->now = _wabiz_campaign_now_iso ();
+  round->claims = g_ptr_array_new_with_free_func ((GDestroyNotify) claim_free);
+  round->delay_s = -1;
+
+  self->in_round = TRUE;
+  self->wake_pending = FALSE;
+  task = g_task_new (NULL, NULL, round_done_cb, g_object_ref (self));
+  g_task_set_task_data (task, round, (GDestroyNotify) round_free);
+  wabiz_db_run_in_thread (self->db, task, round_job);
+}
+
+static gboolean
+poll_cb (gpointer user_data)
+{
+  WabizCampaignRunner *self = user_data;
+
+  if (self->timer_id == 0)
+    run_round (self);
+  return G_SOURCE_CONTINUE;
+}
+
+/* ------------------------------------------------------------------ */
+
+static void
+wabiz_campaign_runner_dispose (GObject *object)
+{
+  WabizCampaignRunner *self = (WabizCampaignRunner *) object;
+
+  self->stopping = TRUE;
+  g_clear_handle_id (&self->timer_id, g_source_remove);
+  g_clear_handle_id (&self->poll_id, g_source_remove);
+
+  G_OBJECT_CLASS (wabiz_campaign_runner_parent_class)->dispose (object);
+}
+
+static void
+wabiz_campaign_runner_finalize (GObject *object)
+{
+  WabizCampaignRunner *self = (WabizCampaignRunner *) object;
+
+  g_clear_object (&self->db);
+  g_clear_object (&self->outbox);
+  g_clear_pointer (&self->stop_tasks, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (wabiz_campaign_runner_parent_class)->finalize (object);
+}
+
+static void
+wabiz_campaign_runner_class_init (WabizCampaignRunnerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = wabiz_campaign_runner_dispose;
+  object_class->finalize = wabiz_campaign_runner_finalize;
+}
+
+static void
+wabiz_campaign_runner_init (WabizCampaignRunner *self)
+{
+  self->claim_timeout_s = DEFAULT_CLAIM_TIMEOUT_S;
+  self->stop_tasks = g_ptr_array_new_with_free_func (g_object_unref);
+}
+
+WabizCampaignRunner *
+wabiz_campaign_runner_new (WabizDb     *db,
+                           WabizOutbox *outbox)
+{
+  WabizCampaignRunner *self;
+
+  g_return_val_if_fail (WABIZ_IS_DB (db), NULL);
+  g_return_val_if_fail (WABIZ_IS_OUTBOX (outbox), NULL);
+
+  self = g_object_new (WABIZ_TYPE_CAMPAIGN_RUNNER, NULL);
+  self->db = g_object_ref (db);
+  self->outbox = g_object_ref (outbox);
+  return self;
+}
+
+void
+wabiz_campaign_runner_start (WabizCampaignRunner *self)
+{
+  g_return_if_fail (WABIZ_IS_CAMPAIGN_RUNNER (self));
+
+  if (self->started || self->stopping)
+    return;
+  self->started = TRUE;
+  self->poll_id = g_timeout_add_seconds (POLL_INTERVAL_S, poll_cb, self);
+  run_round (self);
+}
+
+void
+wabiz_campaign_runner_wake (WabizCampaignRunner *self)
+{
+  g_return_if_fail (WABIZ_IS_CAMPAIGN_RUNNER (self));
+
+  run_round (self);
+}
+
+void
+wabiz_campaign_runner_stop_async (WabizCampaignRunner *self,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (WABIZ_IS_CAMPAIGN_RUNNER (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, wabiz_campaign_runner_stop_async);
+  self->stopping = TRUE;
+  g_clear_handle_id (&self->timer_id, g_source_remove);
+  g_clear_handle_id (&self->poll_id, g_source_remove);
+  g_ptr_array_add (self->stop_tasks, g_steal_pointer (&task));
+  finish_stop_if_idle (self);
+}
+
+gboolean
+wabiz_campaign_runner_stop_finish (WabizCampaignRunner *self,
+                                   GAsyncResult        *result,
+                                   GError             **error)
+{
+  g_return_val_if_fail (WABIZ_IS_CAMPAIGN_RUNNER (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_campaign_runner_stop_async), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+_wabiz_campaign_runner_set_claim_timeout (WabizCampaignRunner *self,
+                                          guint                seconds)
+{
+  g_return_if_fail (WABIZ_IS_CAMPAIGN_RUNNER (self));
+
+  self->claim_timeout_s = seconds;
+}
+
+guint
+_wabiz_campaign_runner_get_n_rounds (WabizCampaignRunner *self)
+{
+  g_return_val_if_fail (WABIZ_IS_CAMPAIGN_RUNNER (self), 0);
+
+  return self->n_rounds;
+}
