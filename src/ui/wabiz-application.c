@@ -489,6 +489,19 @@ start_services (WabizApplication *self,
   wabiz_services_start_async (services, self->opening, services_started_cb, g_object_ref (self));
 }
 
+/* One request answered: the services start after the last */
+static void
+secrets_found (SecretsLookup *lookup)
+{
+  if (--lookup->n_pending > 0)
+    return;
+
+  /* reopened or quitting meanwhile */
+  if (!g_cancellable_is_cancelled (lookup->cancellable))
+    start_services (lookup->self, lookup);
+  secrets_lookup_free (lookup);
+}
+
 static void
 secret_found_cb (GObject      *object,
                  GAsyncResult *result,
@@ -508,18 +521,43 @@ secret_found_cb (GObject      *object,
       lookup->failed = TRUE;
     }
   g_free (request);
-
-  if (--lookup->n_pending > 0)
-    return;
-
-  /* reopened or quitting meanwhile */
-  if (!g_cancellable_is_cancelled (lookup->cancellable))
-    start_services (lookup->self, lookup);
-  secrets_lookup_free (lookup);
+  secrets_found (lookup);
 }
 
-/* Everything the services read from the keyring, at once; a missing
- * secret is no error: what needs it does not run, and the window says so */
+/* Whether the services the settings ask for read @kind */
+static gboolean
+needs_secret (WabizApplication *self,
+              WabizSecretKind   kind)
+{
+  g_autofree char *phone_number_id = NULL;
+  const char *env_url;
+
+  if (self->demo)
+    return FALSE;
+
+  switch (kind)
+    {
+    case WABIZ_SECRET_ACCESS_TOKEN:
+      phone_number_id = g_settings_get_string (self->settings, "phone-number-id");
+      return *phone_number_id != '\0';
+    case WABIZ_SECRET_APP_SECRET:
+    case WABIZ_SECRET_VERIFY_TOKEN:
+    case WABIZ_SECRET_API_KEY:
+      return g_settings_get_boolean (self->settings, "http-enabled");
+    case WABIZ_SECRET_DATABASE_PASSWORD:
+      env_url = g_getenv ("WABIZ_DATABASE_URL");
+      return (env_url == NULL || *env_url == '\0') &&
+             g_settings_get_enum (self->settings, "database-mode") == 1;
+    case WABIZ_SECRET_GEMINI_KEY:
+    default:
+      return FALSE;
+    }
+}
+
+/* What the services read from the keyring, at once (opening a session
+ * with the keyring takes a while: nothing is asked that nothing needs);
+ * a missing secret is no error: what needs it does not run, and the
+ * window says so */
 static void
 look_up_secrets (WabizApplication *self)
 {
@@ -529,15 +567,21 @@ look_up_secrets (WabizApplication *self)
 
   lookup->self = g_object_ref (self);
   lookup->cancellable = g_object_ref (self->opening);
-  lookup->n_pending = G_N_ELEMENTS (service_secrets);
+  /* one more than the requests, until they are all sent */
+  lookup->n_pending = 1;
   for (guint i = 0; i < G_N_ELEMENTS (service_secrets); i++)
     {
-      SecretRequest *request = g_new0 (SecretRequest, 1);
+      SecretRequest *request;
 
+      if (!needs_secret (self, service_secrets[i]))
+        continue;
+      request = g_new0 (SecretRequest, 1);
       request->lookup = lookup;
       request->index = i;
+      lookup->n_pending++;
       wabiz_secrets_lookup_async (service_secrets[i], lookup->cancellable, secret_found_cb, request);
     }
+  secrets_found (lookup);
 }
 
 /**
