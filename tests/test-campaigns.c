@@ -16,6 +16,7 @@
 #include "wabiz-error.h"
 #include "wabiz-graph-client.h"
 #include "wabiz-migrations.h"
+#include "wabiz-opt-out.h"
 #include "wabiz-outbox.h"
 #include "wabiz-outbox-private.h"
 #include "wabiz-sim-server.h"
@@ -776,6 +777,216 @@ test_crash (Fixture       *f,
   g_assert_cmpint (unknown_unsent, <=, 256);
 }
 
+/* ------------------------------------------------------------------ */
+/* opt-outs */
+
+/* What the customer wrote, stored as the processor stores it (with an
+ * open window) */
+static void
+inbound (Fixture    *f,
+         const char *phone,
+         const char *text)
+{
+  const char *p[] = { phone, text };
+  g_autoptr(WabizDbResult) lead = NULL;
+  g_autoptr(WabizDbResult) message = NULL;
+
+  lead = sql (f, "INSERT INTO leads (phone, name, last_inbound_at) VALUES ($1, 'Customer', now())"
+                 " ON CONFLICT (phone) DO UPDATE SET last_inbound_at = now()", 1, p);
+  message = sql (f, "INSERT INTO messages (phone, message, sender, direction, status, type, \"timestamp\")"
+                    " VALUES ($1, $2, 'Customer', 'inbound', 'received', 'text', now())", 2, p);
+}
+
+static gboolean
+opted_out (Fixture    *f,
+           const char *phone)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean out;
+
+  wabiz_opt_out_check_async (f->db, phone, NULL, wabiz_test_store_result_cb, &result);
+  wabiz_test_wait_result (&result, 30);
+  out = wabiz_opt_out_check_finish (result, &error);
+  g_assert_no_error (error);
+  return out;
+}
+
+static void
+wait_checked (Fixture     *f,
+              WabizOptOut *detector)
+{
+  wabiz_opt_out_wake (detector);
+  wait_for_sql (f, "SELECT count(*) = 0 FROM messages m WHERE direction = 'inbound'"
+                   " AND NOT EXISTS (SELECT 1 FROM opt_out_checks c WHERE c.message_uuid = m.id)", 30);
+}
+
+static void
+stop_detector (WabizOptOut *detector)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  wabiz_opt_out_stop_async (detector, NULL, wabiz_test_store_result_cb, &result);
+  wabiz_test_wait_result (&result, 30);
+  g_assert_true (wabiz_opt_out_stop_finish (detector, result, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_normalize (void)
+{
+  static const struct
+  {
+    const char *text;
+    const char *word;
+  } cases[] = {
+    { "STOP", "stop" },
+    { "  Stop!!  ", "stop" },
+    { "s.t.o.p", "stop" },
+    { "Arrêt", "arret" },
+    { "ＳＴＯＰ", "stop" },
+    { "¡BAJA!", "baja" },
+    { "Parar 🙏", "parar" },
+    { "Please  stop\nsending", "please stop sending" },
+    { "...", NULL },
+    { "", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *word = wabiz_opt_out_normalize (cases[i].text);
+
+      g_assert_cmpstr (word, ==, cases[i].word);
+    }
+}
+
+/* Stop words in several languages opt out, whatever the case, accents,
+ * punctuation and space; sentences that only contain one do not; START
+ * opts back in; a confirmation goes once, inside the window */
+static void
+test_opt_out_words (Fixture       *f,
+                    gconstpointer  data)
+{
+  static const char * const stops[][2] = {
+    { "15550000001", "STOP" },
+    { "15550000002", "  parar. " },
+    { "15550000003", "Sair!" },
+    { "15550000004", "baja" },
+    { "15550000005", "Unsubscribe" },
+    { "15550000006", "CANCELAR" },
+    { "15550000007", "Arrêt" },
+    { "15550000008", "ＳＴＯＰ" },
+  };
+  static const char * const sentences[][2] = {
+    { "15550000011", "Please don't stop sending me the offers" },
+    { "15550000012", "Can I cancelar my order?" },
+    { "15550000013", "stop by tomorrow" },
+    { "15550000014", "Hola, quiero darme de baja mañana no" },
+  };
+  g_autoptr(WabizOptOut) detector = wabiz_opt_out_new (f->db, f->outbox);
+  g_autoptr(JsonArray) ledger = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  set_settings (f, "{\"opt_out_reply\": \"You will get no more offers. Send START to get them again.\"}");
+  for (guint i = 0; i < G_N_ELEMENTS (stops); i++)
+    wabiz_sim_server_set_window (f->sim, stops[i][0], TRUE);
+  for (guint i = 0; i < G_N_ELEMENTS (stops); i++)
+    inbound (f, stops[i][0], stops[i][1]);
+  for (guint i = 0; i < G_N_ELEMENTS (sentences); i++)
+    inbound (f, sentences[i][0], sentences[i][1]);
+
+  wabiz_outbox_start (f->outbox);
+  wabiz_opt_out_start (detector);
+  wait_checked (f, detector);
+
+  for (guint i = 0; i < G_N_ELEMENTS (stops); i++)
+    {
+      g_test_message ("%s", stops[i][1]);
+      g_assert_true (opted_out (f, stops[i][0]));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (sentences); i++)
+    g_assert_false (opted_out (f, sentences[i][0]));
+  g_assert_false (opted_out (f, "15559999999"));   /* nobody */
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM opt_out_events WHERE action = 'opt_out'"
+                               " AND source = 'message'"), ==, G_N_ELEMENTS (stops));
+  /* when: the message's time */
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM leads l JOIN messages m ON m.phone = l.phone"
+                               " WHERE l.opted_out_at = m.\"timestamp\""), ==, G_N_ELEMENTS (stops));
+
+  /* each confirmed once, through the outbox */
+  wait_for_sql (f, "SELECT count(*) = 8 FROM outbox WHERE state = 'done'", 30);
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM messages WHERE direction = 'outbound'"
+                               " AND message LIKE 'You will get no more offers%'"), ==, G_N_ELEMENTS (stops));
+
+  /* STOP again changes nothing and is not confirmed again; START opts
+   * back in; a configured word opts out */
+  inbound (f, "15550000001", "stop");
+  inbound (f, "15550000002", "Start");
+  set_settings (f, "{\"stop_words\": [\"STOP\", \"BASTA\"], \"opt_out_reply\": null}");
+  inbound (f, "15550000011", "Basta!");
+  inbound (f, "15550000012", "PARAR");   /* no longer a stop word */
+  wait_checked (f, detector);
+  g_assert_true (opted_out (f, "15550000001"));
+  g_assert_false (opted_out (f, "15550000002"));
+  g_assert_true (opted_out (f, "15550000011"));
+  g_assert_false (opted_out (f, "15550000012"));
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM opt_out_events WHERE action = 'opt_in'"), ==, 1);
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM leads WHERE phone = '15550000002'"
+                               " AND opted_in_at IS NOT NULL"), ==, 1);
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM messages WHERE direction = 'outbound'"), ==, G_N_ELEMENTS (stops));
+
+  /* by hand */
+  wabiz_opt_out_set_async (f->db, "+1 555 000 0013", TRUE, NULL, wabiz_test_store_result_cb, &result);
+  wabiz_test_wait_result (&result, 30);
+  g_assert_true (wabiz_opt_out_set_finish (result, &error));
+  g_assert_no_error (error);
+  g_assert_true (opted_out (f, "15550000013"));
+  g_clear_object (&result);
+  wabiz_opt_out_set_async (f->db, "15550000013", FALSE, NULL, wabiz_test_store_result_cb, &result);
+  wabiz_test_wait_result (&result, 30);
+  g_assert_true (wabiz_opt_out_set_finish (result, &error));
+  g_assert_false (opted_out (f, "15550000013"));
+  g_clear_object (&result);
+  wabiz_opt_out_set_async (f->db, "15559999999", TRUE, NULL, wabiz_test_store_result_cb, &result);
+  wabiz_test_wait_result (&result, 30);
+  g_assert_false (wabiz_opt_out_set_finish (result, &error));
+  g_assert_error (error, WABIZ_ERROR, WABIZ_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_clear_object (&result);
+  wabiz_opt_out_set_async (f->db, "not a number", TRUE, NULL, wabiz_test_store_result_cb, &result);
+  wabiz_test_wait_result (&result, 30);
+  g_assert_false (wabiz_opt_out_set_finish (result, &error));
+  g_assert_error (error, WABIZ_ERROR, WABIZ_ERROR_INVALID_PHONE);
+
+  stop_detector (detector);
+}
+
+/* A lead who opts out while a campaign runs gets nothing more of it */
+static void
+test_opt_out_campaign (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(WabizDbResult) res = NULL;
+  g_autofree char *id = NULL;
+
+  seed_leads (f, 50);
+  res = sql (f, "UPDATE leads SET opted_out_at = NULL, custom_fields = '{\"order\": \"#1\"}'", 0, NULL);
+  set_settings (f, "{\"tier\": \"unlimited\"}");
+  id = create (f, "{\"name\": \"Orders\", \"segment\": {}, \"rate\": 1000, " ORDER_READY_JSON "}");
+  /* after it was created, before it runs */
+  g_clear_pointer (&res, wabiz_db_result_unref);
+  res = sql (f, "UPDATE leads SET opted_out_at = now() WHERE phone IN ('16315550020', '16315550021')", 0, NULL);
+  wabiz_outbox_start (f->outbox);
+  wabiz_campaign_runner_start (f->runner);
+  wait_for_sql (f, "SELECT state = 'done' FROM campaigns", 60);
+  wait_for_sql (f, "SELECT count(*) = 0 FROM outbox WHERE state IN ('pending', 'sending')", 60);
+  g_assert_cmpuint (json_array_get_length (wabiz_sim_server_dup_ledger (f->sim, 0)), ==, 48);
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM campaign_recipients WHERE state = 'excluded'"
+                               " AND reason = 'opted_out'"), ==, 2);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -793,6 +1004,9 @@ main (int   argc,
   g_test_add ("/campaigns/start-at", Fixture, NULL, fixture_setup, test_start_at, fixture_teardown);
   g_test_add ("/campaigns/tier", Fixture, NULL, fixture_setup, test_tier, fixture_teardown);
   g_test_add ("/campaigns/crash", Fixture, NULL, fixture_setup, test_crash, fixture_teardown);
+  g_test_add ("/campaigns/opt-out/campaign", Fixture, NULL, fixture_setup, test_opt_out_campaign, fixture_teardown);
+  g_test_add_func ("/opt-out/normalize", test_normalize);
+  g_test_add ("/opt-out/words", Fixture, NULL, fixture_setup, test_opt_out_words, fixture_teardown);
 
   return g_test_run ();
 }

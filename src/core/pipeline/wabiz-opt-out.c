@@ -1,0 +1,700 @@
+/* wabiz-opt-out.c
+ *
+ * SPDX-License-Identifier: MIT
+ *
+ * Finds opt-outs and opt-ins in what customers write, after the webhook
+ * processor stored their messages (never inside the webhook's request):
+ * an inbound text that is, once normalised (wabiz_opt_out_normalize()),
+ * exactly one of campaign_settings.stop_words marks its lead opted out
+ * (leads.opted_out_at, the message's time) and records an
+ * opt_out_events row; one of start_words opts it back in. A sentence
+ * that merely contains the word ("please don't stop") changes nothing.
+ *
+ * Each message is looked at once, by whichever process gets there
+ * first: a round inserts the ids it looks at into opt_out_checks (ON
+ * CONFLICT DO NOTHING) in the same transaction as the changes it makes.
+ * When the settings have a confirmation text, it is queued through the
+ * outbox after that commit (at most once: a crash in between sends
+ * none), and only while the customer's 24-hour window is open.
+ */
+
+#define G_LOG_DOMAIN "wabiz-opt-out"
+
+#include "config.h"
+
+#include "wabiz-error.h"
+#include "wabiz-opt-out.h"
+#include "wabiz-outgoing.h"
+#include "wabiz-phone.h"
+#include "wabiz-store.h"
+
+#include <glib/gi18n-lib.h>
+
+#define BATCH 500
+/* the longest message that can still be one word */
+#define MAX_WORD_MESSAGE 64
+/* how far back a round looks: at start (catching up), when woken */
+#define START_LOOKBACK_S (7 * 86400)
+#define WAKE_LOOKBACK_S 3600
+#define RETRY_S 10
+#define POLL_S 300
+
+struct _WabizOptOut
+{
+  GObject      parent_instance;
+
+  WabizDb     *db;        /* (owned) */
+  WabizOutbox *outbox;    /* (owned) (nullable) */
+
+  gboolean     started;
+  gboolean     stopping;
+  gboolean     scanning;
+  gboolean     wake_pending;
+  gboolean     full_pending;
+  guint        in_flight; /* confirmations being queued */
+  guint        timer_id;
+  guint        poll_id;
+  GPtrArray   *stop_tasks; /* (owned) of GTask */
+};
+
+G_DEFINE_FINAL_TYPE (WabizOptOut, wabiz_opt_out, G_TYPE_OBJECT)
+
+typedef struct
+{
+  char *phone;  /* (owned) */
+  char *text;   /* (owned) */
+} Reply;
+
+static void
+reply_free (Reply *reply)
+{
+  g_free (reply->phone);
+  g_free (reply->text);
+  g_free (reply);
+}
+
+typedef struct
+{
+  guint      lookback_s;
+  GPtrArray *replies;   /* (owned) of Reply */
+  gboolean   full;      /* a whole batch: more may wait */
+} Scan;
+
+static void
+scan_free (Scan *scan)
+{
+  g_clear_pointer (&scan->replies, g_ptr_array_unref);
+  g_free (scan);
+}
+
+char *
+wabiz_opt_out_normalize (const char *text)
+{
+  g_autofree char *decomposed = NULL;
+  g_autoptr(GString) out = NULL;
+  gboolean space = FALSE;
+
+  if (text == NULL || !g_utf8_validate (text, -1, NULL))
+    return NULL;
+
+  /* compatibility forms too: full-width letters are letters */
+  decomposed = g_utf8_normalize (text, -1, G_NORMALIZE_ALL);
+  if (decomposed == NULL)
+    return NULL;
+  out = g_string_new (NULL);
+  for (const char *p = decomposed; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      switch (g_unichar_type (c))
+        {
+        case G_UNICODE_NON_SPACING_MARK:
+        case G_UNICODE_SPACING_MARK:
+        case G_UNICODE_ENCLOSING_MARK:
+        case G_UNICODE_CONNECT_PUNCTUATION:
+        case G_UNICODE_DASH_PUNCTUATION:
+        case G_UNICODE_CLOSE_PUNCTUATION:
+        case G_UNICODE_FINAL_PUNCTUATION:
+        case G_UNICODE_INITIAL_PUNCTUATION:
+        case G_UNICODE_OTHER_PUNCTUATION:
+        case G_UNICODE_OPEN_PUNCTUATION:
+        case G_UNICODE_CURRENCY_SYMBOL:
+        case G_UNICODE_MODIFIER_SYMBOL:
+        case G_UNICODE_MATH_SYMBOL:
+        case G_UNICODE_OTHER_SYMBOL:
+        case G_UNICODE_FORMAT:
+        case G_UNICODE_CONTROL:
+          if (c == '\n' || c == '\t' || c == '\r')
+            space = out->len > 0;
+          continue;
+        default:
+          break;
+        }
+      if (g_unichar_isspace (c))
+        {
+          space = out->len > 0;
+          continue;
+        }
+      if (space)
+        g_string_append_c (out, ' ');
+      space = FALSE;
+      g_string_append_unichar (out, c);
+    }
+  if (out->len == 0)
+    return NULL;
+  return g_utf8_casefold (out->str, -1);
+}
+
+/* @words: a text[] as PostgreSQL writes it; the set of their normal forms */
+static GHashTable *
+word_set (WabizDbResult *res,
+          const char    *column)
+{
+  GHashTable *set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(JsonNode) node = json_from_string (wabiz_db_result_get (res, 0, column), NULL);
+
+  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          char *word = wabiz_opt_out_normalize (json_array_get_string_element (array, i));
+
+          if (word != NULL)
+            g_hash_table_add (set, word);
+        }
+    }
+  return set;
+}
+
+static gboolean
+exec_ok (WabizDbConn        *conn,
+         const char         *sql,
+         int                 n,
+         const char * const *params,
+         GError            **error)
+{
+  g_autoptr(WabizDbResult) res = wabiz_db_conn_exec (conn, sql, n, params, error);
+
+  return res != NULL;
+}
+
+/* Opts @phone out (@out) or back in at @at; FALSE in @changed when it
+ * already was. Records the event. */
+static gboolean
+change_lead (WabizDbConn *conn,
+             const char  *phone,
+             gboolean     out,
+             const char  *at,
+             const char  *source,
+             const char  *word,
+             const char  *message_uuid,
+             gboolean    *changed,
+             GError     **error)
+{
+  const char *p[] = { phone, at };
+  g_autoptr(WabizDbResult) res = NULL;
+
+  res = wabiz_db_conn_exec (conn,
+                            out ? "UPDATE leads SET opted_out_at = coalesce($2::timestamptz, now()),"
+                                  "  updated_at = now()"
+                                  " WHERE phone = $1 AND opted_out_at IS NULL RETURNING id::text AS id"
+                                : "UPDATE leads SET opted_out_at = NULL,"
+                                  "  opted_in_at = coalesce($2::timestamptz, now()), updated_at = now()"
+                                  " WHERE phone = $1 AND opted_out_at IS NOT NULL RETURNING id::text AS id",
+                            2, p, error);
+  if (res == NULL)
+    return FALSE;
+  *changed = wabiz_db_result_get_n_rows (res) > 0;
+  if (!*changed)
+    return TRUE;
+
+  {
+    const char *e[] = { phone, wabiz_db_result_get (res, 0, "id"), out ? "opt_out" : "opt_in", source,
+                        word, message_uuid, at };
+
+    if (!exec_ok (conn,
+                  "INSERT INTO opt_out_events (phone, lead_id, action, source, word, message_uuid, at)"
+                  " VALUES ($1, $2::uuid, $3, $4, $5, $6::uuid, coalesce($7::timestamptz, now()))",
+                  7, e, error))
+      return FALSE;
+  }
+  return wabiz_store_notify_on_conn (conn, "leads", phone, wabiz_db_result_get (res, 0, "id"), error);
+}
+
+static gboolean
+scan_on_conn (WabizDbConn *conn,
+              gpointer     user_data,
+              GError     **error)
+{
+  Scan *scan = user_data;
+  g_autofree char *lookback = g_strdup_printf ("%u", scan->lookback_s);
+  g_autofree char *batch = g_strdup_printf ("%d", BATCH);
+  g_autofree char *longest = g_strdup_printf ("%d", MAX_WORD_MESSAGE);
+  const char *p[] = { lookback, batch, longest };
+  g_autoptr(WabizDbResult) settings = NULL;
+  g_autoptr(WabizDbResult) res = NULL;
+  g_autoptr(GHashTable) stop = NULL;
+  g_autoptr(GHashTable) start = NULL;
+  guint n;
+
+  res = wabiz_db_conn_exec (conn,
+                            "WITH cand AS ("
+                            "  SELECT m.id, m.phone, m.message, m.\"timestamp\","
+                            "    m.\"timestamp\" > now() - interval '24 hours' AS in_window"
+                            "   FROM messages m"
+                            "   WHERE m.direction = 'inbound'"
+                            "     AND m.created_at > now() - make_interval(secs => $1::int)"
+                            "     AND m.message IS NOT NULL AND char_length(m.message) <= $3::int"
+                            "     AND NOT EXISTS (SELECT 1 FROM opt_out_checks c WHERE c.message_uuid = m.id)"
+                            "   ORDER BY m.created_at, m.id LIMIT $2::int),"
+                            " ins AS (INSERT INTO opt_out_checks (message_uuid) SELECT id FROM cand"
+                            "         ON CONFLICT DO NOTHING RETURNING message_uuid)"
+                            " SELECT cand.id::text AS id, cand.phone, cand.message, cand.in_window,"
+                            "   to_char(cand.\"timestamp\" AT TIME ZONE 'UTC',"
+                            "           'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS at,"
+                            "   (SELECT count(*) FROM cand) AS n"
+                            " FROM cand JOIN ins ON ins.message_uuid = cand.id"
+                            " ORDER BY cand.\"timestamp\", cand.id",
+                            3, p, error);
+  if (res == NULL)
+    return FALSE;
+  n = wabiz_db_result_get_n_rows (res);
+  scan->full = n > 0 && wabiz_db_result_get_int (res, 0, "n") >= BATCH;
+  if (n == 0)
+    return TRUE;
+
+  settings = wabiz_db_conn_exec (conn,
+                                 "SELECT to_json(stop_words)::text AS stop, to_json(start_words)::text AS start,"
+                                 "  opt_out_reply, opt_in_reply FROM campaign_settings WHERE id = 1",
+                                 0, NULL, error);
+  if (settings == NULL)
+    return FALSE;
+  if (wabiz_db_result_get_n_rows (settings) == 0)
+    return TRUE;
+  stop = word_set (settings, "stop");
+  start = word_set (settings, "start");
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *word = wabiz_opt_out_normalize (wabiz_db_result_get (res, i, "message"));
+      const char *phone = wabiz_db_result_get (res, i, "phone");
+      gboolean out;
+      gboolean changed = FALSE;
+      const char *reply;
+
+      if (word == NULL)
+        continue;
+      if (g_hash_table_contains (stop, word))
+        out = TRUE;
+      else if (g_hash_table_contains (start, word))
+        out = FALSE;
+      else
+        continue;
+
+      if (!change_lead (conn, phone, out, wabiz_db_result_get (res, i, "at"), "message", word,
+                        wabiz_db_result_get (res, i, "id"), &changed, error))
+        return FALSE;
+      g_debug ("Message %s: %s%s", wabiz_db_result_get (res, i, "id"), out ? "opt-out" : "opt-in",
+               changed ? "" : " (already)");
+      reply = wabiz_db_result_get (settings, 0, out ? "opt_out_reply" : "opt_in_reply");
+      if (changed && reply != NULL && *reply != '\0' && wabiz_db_result_get_bool (res, i, "in_window"))
+        {
+          Reply *r = g_new0 (Reply, 1);
+
+          r->phone = g_strdup (phone);
+          r->text = g_strdup (reply);
+          g_ptr_array_add (scan->replies, r);
+        }
+    }
+  return TRUE;
+}
+
+static void
+scan_job (WabizDb      *db,
+          WabizDbConn  *conn,
+          GTask        *task,
+          gpointer      task_data,
+          GCancellable *cancellable)
+{
+  Scan *scan = task_data;
+  GError *error = NULL;
+
+  if (!wabiz_db_conn_transaction (conn, scan_on_conn, scan, &error))
+    {
+      g_ptr_array_set_size (scan->replies, 0);
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void run_scan (WabizOptOut *self);
+
+static void
+finish_stop_if_idle (WabizOptOut *self)
+{
+  g_autoptr(GPtrArray) tasks = NULL;
+
+  if (!self->stopping || self->scanning || self->in_flight > 0)
+    return;
+  tasks = g_steal_pointer (&self->stop_tasks);
+  self->stop_tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < tasks->len; i++)
+    g_task_return_boolean (g_ptr_array_index (tasks, i), TRUE);
+}
+
+static gboolean
+timer_cb (gpointer user_data)
+{
+  WabizOptOut *self = user_data;
+
+  self->timer_id = 0;
+  run_scan (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+reply_queued_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(WabizOptOut) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uuid = wabiz_outbox_queue_finish (WABIZ_OUTBOX (object), result, &error);
+
+  if (uuid == NULL)
+    g_message ("The opt-out confirmation was not queued: %s", error->message);
+  self->in_flight--;
+  finish_stop_if_idle (self);
+}
+
+static void
+scan_done_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(WabizOptOut) self = user_data;
+  Scan *scan = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  guint delay_s = 0;
+
+  self->scanning = FALSE;
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_warning ("Cannot look for opt-outs: %s", error->message);
+      self->full_pending = self->full_pending || scan->lookback_s == START_LOOKBACK_S;
+      delay_s = RETRY_S;
+    }
+
+  for (guint i = 0; self->outbox != NULL && i < scan->replies->len; i++)
+    {
+      Reply *r = g_ptr_array_index (scan->replies, i);
+      g_autoptr(WabizOutgoing) message = wabiz_outgoing_new_text (r->phone, r->text);
+
+      self->in_flight++;
+      wabiz_outbox_queue_async (self->outbox, message, NULL, reply_queued_cb, g_object_ref (self));
+    }
+
+  if (self->stopping)
+    {
+      finish_stop_if_idle (self);
+      return;
+    }
+  if (scan->full || self->wake_pending || self->full_pending || delay_s > 0)
+    {
+      self->wake_pending = FALSE;
+      g_clear_handle_id (&self->timer_id, g_source_remove);
+      self->timer_id = g_timeout_add_seconds (delay_s, timer_cb, self);
+    }
+}
+
+static void
+run_scan (WabizOptOut *self)
+{
+  g_autoptr(GTask) task = NULL;
+  Scan *scan;
+
+  if (!self->started || self->stopping)
+    return;
+  if (self->scanning)
+    {
+      self->wake_pending = TRUE;
+      return;
+    }
+  scan = g_new0 (Scan, 1);
+  scan->lookback_s = self->full_pending ? START_LOOKBACK_S : WAKE_LOOKBACK_S;
+  scan->replies = g_ptr_array_new_with_free_func ((GDestroyNotify) reply_free);
+  self->full_pending = FALSE;
+  self->scanning = TRUE;
+  task = g_task_new (NULL, NULL, scan_done_cb, g_object_ref (self));
+  g_task_set_task_data (task, scan, (GDestroyNotify) scan_free);
+  wabiz_db_run_in_thread (self->db, task, scan_job);
+}
+
+static gboolean
+poll_cb (gpointer user_data)
+{
+  WabizOptOut *self = user_data;
+
+  self->full_pending = TRUE;
+  run_scan (self);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+wabiz_opt_out_dispose (GObject *object)
+{
+  WabizOptOut *self = (WabizOptOut *) object;
+
+  self->stopping = TRUE;
+  g_clear_handle_id (&self->timer_id, g_source_remove);
+  g_clear_handle_id (&self->poll_id, g_source_remove);
+
+  G_OBJECT_CLASS (wabiz_opt_out_parent_class)->dispose (object);
+}
+
+static void
+wabiz_opt_out_finalize (GObject *object)
+{
+  WabizOptOut *self = (WabizOptOut *) object;
+
+  g_clear_object (&self->db);
+  g_clear_object (&self->outbox);
+  g_clear_pointer (&self->stop_tasks, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (wabiz_opt_out_parent_class)->finalize (object);
+}
+
+static void
+wabiz_opt_out_class_init (WabizOptOutClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = wabiz_opt_out_dispose;
+  object_class->finalize = wabiz_opt_out_finalize;
+}
+
+static void
+wabiz_opt_out_init (WabizOptOut *self)
+{
+  self->stop_tasks = g_ptr_array_new_with_free_func (g_object_unref);
+}
+
+WabizOptOut *
+wabiz_opt_out_new (WabizDb     *db,
+                   WabizOutbox *outbox)
+{
+  WabizOptOut *self;
+
+  g_return_val_if_fail (WABIZ_IS_DB (db), NULL);
+  g_return_val_if_fail (outbox == NULL || WABIZ_IS_OUTBOX (outbox), NULL);
+
+  self = g_object_new (WABIZ_TYPE_OPT_OUT, NULL);
+  self->db = g_object_ref (db);
+  self->outbox = outbox != NULL ? g_object_ref (outbox) : NULL;
+  return self;
+}
+
+void
+wabiz_opt_out_start (WabizOptOut *self)
+{
+  g_return_if_fail (WABIZ_IS_OPT_OUT (self));
+
+  if (self->started || self->stopping)
+    return;
+  self->started = TRUE;
+  self->full_pending = TRUE;
+  self->poll_id = g_timeout_add_seconds (POLL_S, poll_cb, self);
+  run_scan (self);
+}
+
+void
+wabiz_opt_out_wake (WabizOptOut *self)
+{
+  g_return_if_fail (WABIZ_IS_OPT_OUT (self));
+
+  run_scan (self);
+}
+
+void
+wabiz_opt_out_stop_async (WabizOptOut         *self,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (WABIZ_IS_OPT_OUT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, wabiz_opt_out_stop_async);
+  self->stopping = TRUE;
+  g_clear_handle_id (&self->timer_id, g_source_remove);
+  g_clear_handle_id (&self->poll_id, g_source_remove);
+  g_ptr_array_add (self->stop_tasks, g_steal_pointer (&task));
+  finish_stop_if_idle (self);
+}
+
+gboolean
+wabiz_opt_out_stop_finish (WabizOptOut   *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (WABIZ_IS_OPT_OUT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_opt_out_stop_async), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ------------------------------------------------------------------ */
+/* the check, and by hand */
+
+typedef struct
+{
+  char     *phone;  /* (owned) normalised */
+  gboolean  out;
+} SetData;
+
+static void
+set_data_free (SetData *data)
+{
+  g_free (data->phone);
+  g_free (data);
+}
+
+static gboolean
+normalize_phone (GTask       *task,
+                 const char  *phone,
+                 char       **out)
+{
+  *out = wabiz_phone_normalize (phone, NULL);
+  if (*out != NULL)
+    return TRUE;
+  g_task_return_new_error (task, WABIZ_ERROR, WABIZ_ERROR_INVALID_PHONE,
+                           _("This is not a valid WhatsApp phone number"));
+  return FALSE;
+}
+
+static void
+check_job (WabizDb      *db,
+           WabizDbConn  *conn,
+           GTask        *task,
+           gpointer      task_data,
+           GCancellable *cancellable)
+{
+  SetData *data = task_data;
+  const char *p[] = { data->phone };
+  g_autoptr(WabizDbResult) res = NULL;
+  GError *error = NULL;
+
+  res = wabiz_db_conn_exec (conn, "SELECT wabiz_is_opted_out($1) AS out", 1, p, &error);
+  if (res == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, wabiz_db_result_get_bool (res, 0, "out"));
+}
+
+void
+wabiz_opt_out_check_async (WabizDb             *db,
+                           const char          *phone,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  SetData *data;
+
+  g_return_if_fail (WABIZ_IS_DB (db));
+  g_return_if_fail (phone != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, wabiz_opt_out_check_async);
+  data = g_new0 (SetData, 1);
+  g_task_set_task_data (task, data, (GDestroyNotify) set_data_free);
+  if (!normalize_phone (task, phone, &data->phone))
+    return;
+  wabiz_db_run_in_thread (db, task, check_job);
+}
+
+gboolean
+wabiz_opt_out_check_finish (GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_opt_out_check_async), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static gboolean
+set_on_conn (WabizDbConn *conn,
+             gpointer     user_data,
+             GError     **error)
+{
+  SetData *data = user_data;
+  const char *p[] = { data->phone };
+  g_autoptr(WabizDbResult) lead = NULL;
+  gboolean changed;
+
+  lead = wabiz_db_conn_exec (conn, "SELECT 1 FROM leads WHERE phone = $1", 1, p, error);
+  if (lead == NULL)
+    return FALSE;
+  if (wabiz_db_result_get_n_rows (lead) == 0)
+    {
+      g_set_error_literal (error, WABIZ_ERROR, WABIZ_ERROR_NOT_FOUND, _("There is no lead with this phone number"));
+      return FALSE;
+    }
+  return change_lead (conn, data->phone, data->out, NULL, "manual", NULL, NULL, &changed, error);
+}
+
+static void
+set_job (WabizDb      *db,
+         WabizDbConn  *conn,
+         GTask        *task,
+         gpointer      task_data,
+         GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (!wabiz_db_conn_transaction (conn, set_on_conn, task_data, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+wabiz_opt_out_set_async (WabizDb             *db,
+                         const char          *phone,
+                         gboolean             opted_out,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  SetData *data;
+
+  g_return_if_fail (WABIZ_IS_DB (db));
+  g_return_if_fail (phone != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, wabiz_opt_out_set_async);
+  data = g_new0 (SetData, 1);
+  data->out = !!opted_out;
+  g_task_set_task_data (task, data, (GDestroyNotify) set_data_free);
+  if (!normalize_phone (task, phone, &data->phone))
+    return;
+  wabiz_db_run_in_thread (db, task, set_job);
+}
+
+gboolean
+wabiz_opt_out_set_finish (GAsyncResult  *result,
+                          GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_opt_out_set_async), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
