@@ -54,6 +54,7 @@ struct _WabizServices
   WabizOutbox           *outbox;    /* (owned) (nullable) */
   WabizWebhookProcessor *processor; /* (owned) (nullable) */
   WabizMediaFetcher     *media;     /* (owned) (nullable) */
+  WabizAiJobs           *ai;        /* (owned) (nullable) */
   WabizWebhook          *webhook;   /* (owned) (nullable) */
   WabizRestApi          *rest;      /* (owned) (nullable) */
   WabizHttpServer       *http;      /* (owned) (nullable) */
@@ -220,6 +221,27 @@ start_services (WabizServices *self)
     g_signal_connect_object (self->listener, "changed::messages",
                              G_CALLBACK (wabiz_media_fetcher_wake), self->media, G_CONNECT_SWAPPED);
 
+  /* what WaBiz does by itself once messages are stored (analysis,
+   * greeting and away messages, auto-replies), never inside receiving */
+  {
+    g_autoptr (WabizGeminiClient) gemini = NULL;
+
+    if (config->gemini_api_key != NULL && *config->gemini_api_key != '\0')
+      gemini = wabiz_gemini_client_new (config->gemini_url, config->gemini_api_key,
+                                        config->gemini_model);
+    self->ai = wabiz_ai_jobs_new (self->db, self->outbox, gemini);
+    if (self->processor != NULL)
+      g_signal_connect_object (self->processor, "processed", G_CALLBACK (wabiz_ai_jobs_wake),
+                               self->ai, G_CONNECT_SWAPPED);
+    if (self->listener != NULL)
+      {
+        g_signal_connect_object (self->listener, "changed::messages",
+                                 G_CALLBACK (wabiz_ai_jobs_wake), self->ai, G_CONNECT_SWAPPED);
+        g_signal_connect_object (self->listener, "reconnected", G_CALLBACK (wabiz_ai_jobs_wake),
+                                 self->ai, G_CONNECT_SWAPPED);
+      }
+  }
+
   if (self->flags & WABIZ_SERVICES_LISTEN)
     {
       if (config->app_secret == NULL || *config->app_secret == '\0')
@@ -236,6 +258,7 @@ start_services (WabizServices *self)
     {
       wabiz_webhook_processor_start (self->processor);
       wabiz_media_fetcher_start (self->media);
+      wabiz_ai_jobs_start (self->ai);
     }
   if (self->graph != NULL && (self->flags & WABIZ_SERVICES_SEND))
     wabiz_outbox_start (self->outbox);
@@ -390,6 +413,7 @@ typedef enum
   STOP_OUTBOX,
   STOP_PROCESSOR,
   STOP_MEDIA,
+  STOP_AI,
   STOP_DATABASE,
   STOP_DONE,
 } StopStep;
@@ -420,6 +444,7 @@ finish_stop (WabizServices *self,
   g_clear_object (&self->webhook);
   g_clear_object (&self->processor);
   g_clear_object (&self->media);
+  g_clear_object (&self->ai);
   g_clear_object (&self->outbox);
   g_clear_object (&self->graph);
   g_clear_object (&self->listener);
@@ -527,6 +552,17 @@ media_stopped_cb (GObject      *object,
 }
 
 static void
+ai_stopped_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr (WabizServices) self = user_data;
+
+  wabiz_ai_jobs_stop_finish (WABIZ_AI_JOBS (object), result, NULL);
+  step_done (self, STOP_AI);
+}
+
+static void
 stop_next (WabizServices *self)
 {
   StopStep step = GPOINTER_TO_UINT (g_task_get_task_data (self->stopping));
@@ -570,6 +606,16 @@ stop_next (WabizServices *self)
           return;
         }
       step_done (self, STOP_MEDIA);
+      return;
+
+    case STOP_AI:
+      /* Gemini's calls in flight are cancelled, their jobs handed back */
+      if (self->ai != NULL)
+        {
+          wabiz_ai_jobs_stop_async (self->ai, NULL, ai_stopped_cb, g_object_ref (self));
+          return;
+        }
+      step_done (self, STOP_AI);
       return;
 
     case STOP_DATABASE:
@@ -635,6 +681,7 @@ wabiz_services_dispose (GObject *object)
   g_clear_object (&self->webhook);
   g_clear_object (&self->processor);
   g_clear_object (&self->media);
+  g_clear_object (&self->ai);
   g_clear_object (&self->outbox);
   g_clear_object (&self->graph);
   g_clear_object (&self->listener);
@@ -939,6 +986,15 @@ wabiz_services_get_media_fetcher (WabizServices *self)
 {
   g_return_val_if_fail (WABIZ_IS_SERVICES (self), NULL);
   return self->media;
+}
+
+/* What WaBiz does by itself after a customer writes, and the
+ * composer's suggestions */
+WabizAiJobs *
+wabiz_services_get_ai_jobs (WabizServices *self)
+{
+  g_return_val_if_fail (WABIZ_IS_SERVICES (self), NULL);
+  return self->ai;
 }
 
 WabizWebhook *

@@ -7,6 +7,7 @@
 
 #include <gio/gio.h>
 
+#include "wabiz-ai-jobs.h"
 #include "wabiz-config.h"
 #include "wabiz-db-listener.h"
 #include "wabiz-db.h"
@@ -94,6 +95,7 @@ WabizGraphClient      *wabiz_services_get_graph          (WabizServices        *
 WabizOutbox           *wabiz_services_get_outbox         (WabizServices        *self);
 WabizWebhookProcessor *wabiz_services_get_processor      (WabizServices        *self);
 WabizMediaFetcher     *wabiz_services_get_media_fetcher  (WabizServices        *self);
+WabizAiJobs           *wabiz_services_get_ai_jobs        (WabizServices        *self);
 WabizWebhook          *wabiz_services_get_webhook        (WabizServices        *self);
 WabizRestApi          *wabiz_services_get_rest           (WabizServices        *self);
 WabizHttpServer       *wabiz_services_get_http           (WabizServices        *self);
