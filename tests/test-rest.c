@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "wabiz-campaign-runner.h"
 #include "wabiz-db.h"
 #include "wabiz-graph-client.h"
 #include "wabiz-http-server.h"
@@ -1718,6 +1719,243 @@ test_docs (Fixture       *f,
   assert_error (&post_docs, 405, "method_not_allowed");
   g_assert_cmpstr (soup_message_headers_get_one (post_docs.headers, "Allow"), ==, "GET");
 }
+/* ------------------------------------------------------------------ */
+/* campaigns */
+
+#define CAMPAIGN_JSON                                                                     \
+  "{\"name\": \"Orders\", \"template_name\": \"order_ready\", \"language\": \"en_US\","   \
+  " \"segment\": {\"tags\": [\"orders\"]},"                                               \
+  " \"parameters\": [{\"field\": \"name\", \"fallback\": \"there\"}, {\"field\": \"custom.order\"}]"
+
+/* An approved template and five tagged leads: three receive it, one
+ * opted out, one has no order number */
+static void
+seed_campaign_leads (Fixture *f)
+{
+  g_autoptr(WabizDbResult) t = NULL;
+  g_autoptr(WabizDbResult) l = NULL;
+
+  t = sql (f, "INSERT INTO templates (name, language, category, status, body_text, parameter_format)"
+              " VALUES ('order_ready', 'en_US', 'UTILITY', 'APPROVED', 'Hi {{1}}, your order {{2}} is ready.',"
+              "         'POSITIONAL') ON CONFLICT DO NOTHING", 0, NULL);
+  l = sql (f, "INSERT INTO leads (phone, name, tags, custom_fields, opted_out_at) VALUES"
+              " ('15551230001', 'Ana', '{orders}', '{\"order\": \"#1\"}', NULL),"
+              " ('15551230002', NULL, '{orders}', '{\"order\": \"#2\"}', NULL),"
+              " ('15551230003', 'Bo', '{orders}', '{\"order\": \"#3\"}', NULL),"
+              " ('15551230004', 'Cy', '{orders}', '{\"order\": \"#4\"}', now()),"
+              " ('15551230005', 'Di', '{orders}', '{}', NULL)"
+              " ON CONFLICT DO NOTHING", 0, NULL);
+}
+
+static char *
+create_campaign (Fixture    *f,
+                 const char *extra)
+{
+  g_auto(Reply) created = { 0 };
+  g_autofree char *body = g_strconcat (CAMPAIGN_JSON, extra, "}", NULL);
+
+  seed_campaign_leads (f);
+  post (f, "/campaigns", body, &created);
+  g_assert_cmpuint (created.status, ==, 201);
+  return g_strdup (jstring (created.body, "campaign.id"));
+}
+
+static gint64
+progress_of (Reply      *reply,
+             const char *result)
+{
+  JsonObject *campaign = json_object_get_object_member (object (reply), "campaign");
+
+  return json_object_get_int_member (json_object_get_object_member (campaign, "progress"), result);
+}
+
+static gboolean
+campaign_sent (Fixture    *f,
+               const char *path)
+{
+  g_auto(Reply) reply = { 0 };
+
+  process (f);
+  get (f, path, &reply);
+  return progress_of (&reply, "sent") + progress_of (&reply, "delivered") + progress_of (&reply, "read") == 3;
+}
+
+/* POST /campaigns (dry run and real), GET /campaigns, GET /campaigns/{id}
+ * with progress and per-recipient results, and the state changes */
+static void
+test_campaigns (Fixture       *f,
+                gconstpointer  data)
+{
+  g_auto(Reply) dry = { 0 }, created = { 0 }, list = { 0 }, one = { 0 }, page = { 0 };
+  g_auto(Reply) paused = { 0 }, resumed = { 0 }, cancelled = { 0 }, again = { 0 }, late = { 0 };
+  g_autoptr(WabizCampaignRunner) runner = NULL;
+  g_autoptr(GAsyncResult) stopped = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *later = NULL;
+  g_autofree char *later_path = NULL;
+  const char *id;
+  JsonArray *results;
+  const char *fields[] = { "success", "campaign", NULL };
+
+  seed_campaign_leads (f);
+  before = written (f);
+
+  /* the preview writes nothing */
+  post (f, "/campaigns", CAMPAIGN_JSON ", \"dry_run\": true}", &dry);
+  g_assert_cmpuint (dry.status, ==, 200);
+  g_assert_cmpint (json_node_get_int (jpath (dry.body, "preview.recipients")), ==, 3);
+  g_assert_cmpint (json_node_get_int (jpath (dry.body, "preview.excluded.opted_out")), ==, 1);
+  g_assert_cmpint (json_node_get_int (jpath (dry.body, "preview.excluded.missing_parameter")), ==, 1);
+  g_assert_cmpint (json_node_get_int (jpath (dry.body, "preview.days")), ==, 1);
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM campaigns"), ==, 0);
+
+  post (f, "/campaigns", CAMPAIGN_JSON "}", &created);
+  g_assert_cmpuint (created.status, ==, 201);
+  assert_members (&created, fields);
+  g_assert_true (json_object_get_boolean_member (object (&created), "success"));
+  id = jstring (created.body, "campaign.id");
+  g_assert_true (g_uuid_string_is_valid (id));
+  g_assert_cmpstr (jstring (created.body, "campaign.state"), ==, "scheduled");
+  g_assert_cmpint (json_node_get_int (jpath (created.body, "campaign.recipients")), ==, 3);
+  g_assert_cmpint (json_node_get_int (jpath (created.body, "campaign.excluded")), ==, 2);
+  g_assert_cmpint (json_node_get_int (jpath (created.body, "campaign.preview.recipients")), ==, 3);
+  path = g_strconcat ("/campaigns/", id, NULL);
+
+  get (f, "/campaigns", &list);
+  g_assert_cmpuint (list.status, ==, 200);
+  g_assert_cmpint (json_node_get_int (jpath (list.body, "total")), ==, 1);
+  g_assert_cmpstr (jstring (list.body, "campaigns[0].id"), ==, id);
+
+  /* it runs; Meta's status webhooks move the results on */
+  runner = wabiz_campaign_runner_new (f->db, f->outbox);
+  wabiz_campaign_runner_start (runner);
+  WABIZ_TEST_WAIT (campaign_sent (f, path), 60);
+  WABIZ_TEST_WAIT (ledger_length (f) == 3, 30);
+
+  get (f, path, &one);
+  g_assert_cmpuint (one.status, ==, 200);
+  g_assert_cmpint (progress_of (&one, "excluded"), ==, 2);
+  g_assert_cmpint (progress_of (&one, "pending"), ==, 0);
+  results = json_node_get_array (jpath (one.body, "campaign.recipient_results"));
+  g_assert_cmpuint (json_array_get_length (results), ==, 5);
+  for (guint i = 0; i < 5; i++)
+    {
+      JsonObject *r = json_array_get_object_element (results, i);
+      const char *phone = json_object_get_string_member (r, "phone");
+
+      if (g_str_equal (phone, "15551230004"))
+        g_assert_cmpstr (json_object_get_string_member (r, "reason"), ==, "opted_out");
+      else if (g_str_equal (phone, "15551230005"))
+        g_assert_cmpstr (json_object_get_string_member (r, "reason"), ==, "missing_parameter");
+      else
+        g_assert_true (g_str_has_prefix (json_object_get_string_member (r, "message_id"), "wamid."));
+    }
+  get (f, "/campaigns/", &page);   /* the list's path with a slash: no campaign "" */
+  g_assert_cmpuint (page.status, ==, 404);
+  g_clear_pointer (&page.body, json_node_unref);
+  reply_clear (&page);
+  {
+    g_autofree char *paged = g_strconcat (path, "?limit=2&offset=3", NULL);
+
+    get (f, paged, &page);
+    g_assert_cmpuint (page.status, ==, 200);
+    g_assert_cmpuint (json_array_get_length (json_node_get_array (jpath (page.body, "campaign.recipient_results"))), ==, 2);
+  }
+
+  /* a finished campaign cannot be paused or resumed */
+  {
+    g_autofree char *pause = g_strconcat (path, "/pause", NULL);
+
+    WABIZ_TEST_WAIT (sql_int (f, "SELECT count(*) FROM campaigns WHERE state = 'done'") == 1, 30);
+    post (f, pause, NULL, &again);
+    assert_error (&again, 409, "invalid_state");
+  }
+
+  /* one that has not started: pause, resume, cancel, and no resuming it */
+  later = create_campaign (f, ", \"start_at\": \"2099-01-01T09:00:00Z\"");
+  later_path = g_strconcat ("/campaigns/", later, NULL);
+  {
+    g_autofree char *pause = g_strconcat (later_path, "/pause", NULL);
+    g_autofree char *resume = g_strconcat (later_path, "/resume", NULL);
+    g_autofree char *cancel = g_strconcat (later_path, "/cancel", NULL);
+
+    post (f, pause, NULL, &paused);
+    g_assert_cmpuint (paused.status, ==, 200);
+    g_assert_cmpstr (jstring (paused.body, "campaign.state"), ==, "paused");
+    post (f, resume, NULL, &resumed);
+    g_assert_cmpuint (resumed.status, ==, 200);
+    g_assert_cmpstr (jstring (resumed.body, "campaign.state"), ==, "scheduled");
+    post (f, cancel, NULL, &cancelled);
+    g_assert_cmpuint (cancelled.status, ==, 200);
+    g_assert_cmpstr (jstring (cancelled.body, "campaign.state"), ==, "cancelled");
+    g_assert_cmpint (progress_of (&cancelled, "cancelled"), ==, 3);
+    post (f, resume, NULL, &late);
+    assert_error (&late, 409, "invalid_state");
+  }
+
+  wabiz_campaign_runner_stop_async (runner, NULL, wabiz_test_store_result_cb, &stopped);
+  wabiz_test_wait_result (&stopped, 30);
+  g_assert_true (wabiz_campaign_runner_stop_finish (runner, stopped, NULL));
+}
+
+/* Bad input: its status and code, and nothing written */
+static void
+test_campaigns_bad_input (Fixture       *f,
+                          gconstpointer  data)
+{
+  static const struct
+  {
+    const char *method;
+    const char *path;
+    const char *body;
+    guint       status;
+    const char *code;
+  } cases[] = {
+    { "POST", "/campaigns", "{\"template_name\": \"order_ready\", \"language\": \"en_US\", \"segment\": {}}", 422, "invalid_input" },
+    { "POST", "/campaigns", CAMPAIGN_JSON ", \"segment\": {\"status\": \"SLEEPING\"}}", 422, "invalid_input" },
+    { "POST", "/campaigns", CAMPAIGN_JSON ", \"start_at\": \"soon\"}", 422, "invalid_input" },
+    { "POST", "/campaigns", CAMPAIGN_JSON ", \"dry_run\": \"yes\"}", 422, "invalid_input" },
+    { "POST", "/campaigns", CAMPAIGN_JSON ", \"rate\": -1}", 422, "invalid_input" },
+    { "POST", "/campaigns", "{\"name\": \"x\", \"template_name\": \"nope\", \"language\": \"en_US\", \"segment\": {}}", 404, "not_found" },
+    { "POST", "/campaigns", "{\"name\": \"x\", \"template_name\": \"order_ready\", \"language\": \"en_US\","
+                            " \"segment\": {}, \"parameters\": [{\"text\": \"a\"}]}", 422, "invalid_input" },
+    { "POST", "/campaigns", "[1, 2]", 400, NULL },
+    { "POST", "/campaigns", "{\"name\": ", 400, NULL },
+    { "GET", "/campaigns?limit=0", NULL, 422, NULL },
+    { "GET", "/campaigns/not-a-campaign", NULL, 404, "campaign_not_found" },
+    { "GET", "/campaigns/00000000-0000-4000-8000-000000000000", NULL, 404, "campaign_not_found" },
+    { "GET", "/campaigns/00000000-0000-4000-8000-000000000000?limit=-1", NULL, 422, NULL },
+    { "POST", "/campaigns/00000000-0000-4000-8000-000000000000/pause", NULL, 404, "campaign_not_found" },
+    { "POST", "/campaigns/00000000-0000-4000-8000-000000000000/resume", NULL, 404, "campaign_not_found" },
+    { "POST", "/campaigns/00000000-0000-4000-8000-000000000000/cancel", NULL, 404, "campaign_not_found" },
+    { "POST", "/campaigns/00000000-0000-4000-8000-000000000000/restart", NULL, 404, "not_found" },
+    { "GET", "/campaigns/00000000-0000-4000-8000-000000000000/pause", NULL, 405, "method_not_allowed" },
+    { "DELETE", "/campaigns", NULL, 405, "method_not_allowed" },
+  };
+  g_autofree char *before = NULL;
+  g_auto(Reply) no_key = { 0 }, wrong_type = { 0 };
+
+  seed_campaign_leads (f);
+  before = written (f);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(Reply) reply = { 0 };
+      g_autofree char *after = NULL;
+
+      call (f, cases[i].method, cases[i].path, API_KEY, cases[i].body ? "application/json" : NULL,
+            cases[i].body, &reply);
+      assert_error (&reply, cases[i].status, cases[i].code);
+      after = written (f);
+      g_assert_cmpstr (after, ==, before);
+    }
+  call (f, "POST", "/campaigns", NULL, "application/json", CAMPAIGN_JSON "}", &no_key);
+  assert_error (&no_key, 401, "unauthorized");
+  call (f, "POST", "/campaigns", API_KEY, "text/plain", CAMPAIGN_JSON "}", &wrong_type);
+  assert_error (&wrong_type, 415, "unsupported_media_type");
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM campaigns"), ==, 0);
+}
+
 
 /* The route table and the document agree: every operation the document
  * has is routed (whatever its answer to an empty call, never 404 or 405);
@@ -1730,7 +1968,10 @@ test_routes (Fixture       *f,
   g_autoptr(GPtrArray) operations = document_operations (f);
   g_auto(Reply) deeper = { 0 }, deeper_no_key = { 0 }, wrong_method = { 0 }, leads = { 0 };
 
+  g_autofree char *campaign = NULL;
+
   customer_writes (f, CUSTOMER, "John Doe");
+  campaign = create_campaign (f, "");
   for (guint i = 0; i < operations->len; i++)
     {
       g_auto(GStrv) parts = g_strsplit (g_ptr_array_index (operations, i), " ", 2);
@@ -1738,6 +1979,7 @@ test_routes (Fixture       *f,
       g_auto(Reply) reply = { 0 };
 
       g_string_replace (path, "{phone}", CUSTOMER, 0);
+      g_string_replace (path, "{id}", campaign, 0);
       call (f, parts[0], path->str, API_KEY, NULL, NULL, &reply);
       if (reply.status == 404 || reply.status == 405)
         g_error ("%s is in the document but not routed: %u %s", (char *) g_ptr_array_index (operations, i),
@@ -1764,6 +2006,7 @@ test_routes (Fixture       *f,
   g_assert_cmpuint (leads.status, ==, 200);
   wabiz_rest_api_set_rate_limit (f->rest, 100, 200);
 }
+
 
 static void
 test_bad_input (Fixture       *f,
@@ -2386,6 +2629,9 @@ main (int   argc,
   g_test_add ("/wabiz/rest/docs", Fixture, NULL, fixture_setup, test_docs, fixture_teardown);
   g_test_add ("/wabiz/rest/routes", Fixture, NULL, fixture_setup, test_routes, fixture_teardown);
   g_test_add ("/wabiz/rest/bad-input", Fixture, NULL, fixture_setup, test_bad_input, fixture_teardown);
+  g_test_add ("/wabiz/rest/campaigns", Fixture, NULL, fixture_setup, test_campaigns, fixture_teardown);
+  g_test_add ("/wabiz/rest/campaigns-bad-input", Fixture, NULL, fixture_setup, test_campaigns_bad_input,
+              fixture_teardown);
   g_test_add ("/wabiz/rest/analytics", Fixture, NULL, fixture_setup, test_analytics, fixture_teardown);
   g_test_add ("/wabiz/rest/sent/text", Fixture, NULL, fixture_setup, test_sent_text, fixture_teardown);
   g_test_add ("/wabiz/rest/sent/media", Fixture, NULL, fixture_setup, test_sent_media, fixture_teardown);

@@ -143,5 +143,11 @@ void _wabiz_rest_handle_send_media       (WabizRestApi *self, SoupServerMessage 
 void _wabiz_rest_handle_send_template    (WabizRestApi *self, SoupServerMessage *msg, GHashTable *query, const char *param);
 void _wabiz_rest_handle_template_send    (WabizRestApi *self, SoupServerMessage *msg, GHashTable *query, const char *param);
 void _wabiz_rest_handle_template_create  (WabizRestApi *self, SoupServerMessage *msg, GHashTable *query, const char *param);
+void _wabiz_rest_handle_campaigns_create (WabizRestApi *self, SoupServerMessage *msg, GHashTable *query, const char *param);
+void _wabiz_rest_handle_campaigns_list   (WabizRestApi *self, SoupServerMessage *msg, GHashTable *query, const char *param);
+void _wabiz_rest_handle_campaign_get     (WabizRestApi *self, SoupServerMessage *msg, GHashTable *query, const char *param);
+void _wabiz_rest_handle_campaign_pause   (WabizRestApi *self, SoupServerMessage *msg, GHashTable *query, const char *param);
+void _wabiz_rest_handle_campaign_resume  (WabizRestApi *self, SoupServerMessage *msg, GHashTable *query, const char *param);
+void _wabiz_rest_handle_campaign_cancel  (WabizRestApi *self, SoupServerMessage *msg, GHashTable *query, const char *param);
 
 G_END_DECLS
