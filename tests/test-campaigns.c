@@ -19,6 +19,7 @@
 #include "wabiz-opt-out.h"
 #include "wabiz-outbox.h"
 #include "wabiz-outbox-private.h"
+#include "wabiz-scheduler.h"
 #include "wabiz-sim-server.h"
 #include "wabiz-test-pg.h"
 
@@ -987,6 +988,192 @@ test_opt_out_campaign (Fixture       *f,
                                " AND reason = 'opted_out'"), ==, 2);
 }
 
+/* ------------------------------------------------------------------ */
+/* scheduled messages */
+
+static char *
+schedule (Fixture            *f,
+          const char         *phone,
+          const char         *text,
+          const char         *template_name,
+          const char * const *params,
+          const char         *when,
+          const char         *timezone,
+          GError            **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  wabiz_scheduled_message_create_async (f->db, phone, text, template_name, template_name ? "en_US" : NULL,
+                                        params, when, timezone, NULL, wabiz_test_store_result_cb, &result);
+  wabiz_test_wait_result (&result, 30);
+  return wabiz_scheduled_message_create_finish (result, error);
+}
+
+static char *
+schedule_ok (Fixture            *f,
+             const char         *phone,
+             const char         *text,
+             const char         *template_name,
+             const char * const *params,
+             const char         *when)
+{
+  g_autoptr(GError) error = NULL;
+  char *id = schedule (f, phone, text, template_name, params, when, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (g_uuid_string_is_valid (id));
+  return id;
+}
+
+static char *
+scheduled_state (Fixture    *f,
+                 const char *id)
+{
+  const char *p[] = { id };
+  g_autoptr(WabizDbResult) res = sql (f, "SELECT state || ' ' || to_char(send_at AT TIME ZONE 'UTC',"
+                                         " 'YYYY-MM-DD HH24:MI') FROM scheduled_messages WHERE id = $1::uuid", 1, p);
+
+  return g_strdup (wabiz_db_result_get_nth (res, 0, 0));
+}
+
+static void
+stop_scheduler (WabizScheduler *scheduler)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  wabiz_scheduler_stop_async (scheduler, NULL, wabiz_test_store_result_cb, &result);
+  wabiz_test_wait_result (&result, 30);
+  g_assert_true (wabiz_scheduler_stop_finish (scheduler, result, &error));
+  g_assert_no_error (error);
+}
+
+static void
+set_now (const char *iso)
+{
+  g_autoptr(GDateTime) at = g_date_time_new_from_iso8601 (iso, NULL);
+
+  g_assert_nonnull (at);
+  _wabiz_campaign_set_now (g_date_time_to_unix (at) * G_USEC_PER_SEC);
+}
+
+/* At 9:00 in the customer's timezone (the lead's, else the business's,
+ * or an explicit offset); cancellable; kept across a restart */
+static void
+test_scheduled (Fixture       *f,
+                gconstpointer  data)
+{
+  static const char * const params[] = { "Ana", "#7", NULL };
+  g_autoptr(WabizDbResult) res = NULL;
+  g_autoptr(WabizScheduler) scheduler = NULL;
+  g_autoptr(WabizScheduler) restarted = NULL;
+  g_autoptr(GAsyncResult) cancelled = NULL;
+  g_autoptr(GAsyncResult) unknown = NULL;
+  g_autoptr(GAsyncResult) listed = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) list = NULL;
+  g_autofree char *ny = NULL, *lisbon = NULL, *offset = NULL, *dropped = NULL;
+  g_autofree char *state = NULL;
+
+  set_settings (f, "{\"timezone\": \"Europe/Lisbon\"}");
+  res = sql (f, "INSERT INTO leads (phone, name, timezone, last_inbound_at) VALUES"
+                " ('15557770001', 'Ana', 'America/New_York', NULL),"
+                " ('15557770002', 'Bo', NULL, now())", 0, NULL);
+  wabiz_sim_server_set_window (f->sim, "15557770002", TRUE);
+  set_now ("2030-01-14T12:00:00Z");
+
+  ny = schedule_ok (f, "15557770001", NULL, "order_ready", params, "2030-01-15T09:00");
+  lisbon = schedule_ok (f, "+1 555 777 0002", "See you tomorrow at the shop", NULL, NULL, "2030-01-15T09:00");
+  offset = schedule_ok (f, "15557770003", NULL, "order_ready", params, "2030-01-15T10:00:00+02:00");
+  dropped = schedule_ok (f, "15557770001", NULL, "order_ready", params, "2030-01-15T15:00");
+  g_free (state), state = scheduled_state (f, ny);
+  g_assert_cmpstr (state, ==, "scheduled 2030-01-15 14:00");
+  g_free (state), state = scheduled_state (f, lisbon);
+  g_assert_cmpstr (state, ==, "scheduled 2030-01-15 09:00");
+  g_free (state), state = scheduled_state (f, offset);
+  g_assert_cmpstr (state, ==, "scheduled 2030-01-15 08:00");
+
+  /* what cannot be scheduled */
+  {
+    static const struct
+    {
+      const char *phone;
+      const char *text;
+      const char *when;
+      const char *timezone;
+      int         code;
+    } bad[] = {
+      { "15557770001", "Hi", "tomorrow at nine", NULL, WABIZ_ERROR_INVALID_INPUT },
+      { "15557770001", "Hi", "2030-01-01T09:00", NULL, WABIZ_ERROR_INVALID_INPUT },
+      { "15557770001", "Hi", "2030-01-15T09:00", "Mars/Olympus", WABIZ_ERROR_INVALID_INPUT },
+      { "15557770001", NULL, "2030-01-15T09:00", NULL, WABIZ_ERROR_INVALID_INPUT },
+      { "123", "Hi", "2030-01-15T09:00", NULL, WABIZ_ERROR_INVALID_PHONE },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_autoptr(GError) e = NULL;
+        g_autofree char *id = schedule (f, bad[i].phone, bad[i].text, NULL, NULL, bad[i].when, bad[i].timezone, &e);
+
+        g_assert_null (id);
+        g_assert_error (e, WABIZ_ERROR, bad[i].code);
+      }
+    g_assert_cmpint (sql_int (f, "SELECT count(*) FROM scheduled_messages"), ==, 4);
+  }
+
+  wabiz_scheduled_message_cancel_async (f->db, dropped, NULL, wabiz_test_store_result_cb, &cancelled);
+  wabiz_test_wait_result (&cancelled, 30);
+  g_assert_true (wabiz_scheduled_message_cancel_finish (cancelled, &error));
+  g_assert_no_error (error);
+  wabiz_scheduled_message_cancel_async (f->db, "00000000-0000-4000-8000-000000000000", NULL,
+                                        wabiz_test_store_result_cb, &unknown);
+  wabiz_test_wait_result (&unknown, 30);
+  g_assert_false (wabiz_scheduled_message_cancel_finish (unknown, &error));
+  g_assert_error (error, WABIZ_ERROR, WABIZ_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* 08:30 UTC: only the one due at 08:00 */
+  wabiz_outbox_start (f->outbox);
+  scheduler = wabiz_scheduler_new (f->db, f->outbox);
+  set_now ("2030-01-15T08:30:00Z");
+  wabiz_scheduler_start (scheduler);
+  wait_for_sql (f, "SELECT count(*) = 1 FROM scheduled_messages WHERE state = 'queued'", 30);
+  g_free (state), state = scheduled_state (f, offset);
+  g_assert_cmpstr (state, ==, "queued 2030-01-15 08:00");
+  g_free (state), state = scheduled_state (f, lisbon);
+  g_assert_cmpstr (state, ==, "scheduled 2030-01-15 09:00");
+
+  /* a restart: another scheduler takes what is left at its time */
+  stop_scheduler (scheduler);
+  restarted = wabiz_scheduler_new (f->db, f->outbox);
+  set_now ("2030-01-15T09:30:00Z");
+  wabiz_scheduler_start (restarted);
+  wait_for_sql (f, "SELECT count(*) = 2 FROM scheduled_messages WHERE state = 'queued'", 30);
+  g_free (state), state = scheduled_state (f, ny);
+  g_assert_cmpstr (state, ==, "scheduled 2030-01-15 14:00");
+  set_now ("2030-01-15T16:00:00Z");
+  wabiz_scheduler_wake (restarted);
+  wait_for_sql (f, "SELECT count(*) = 3 FROM scheduled_messages WHERE state = 'queued'", 30);
+  wait_for_sql (f, "SELECT count(*) = 0 FROM outbox WHERE state IN ('pending', 'sending')", 30);
+  g_free (state), state = scheduled_state (f, dropped);
+  g_assert_cmpstr (state, ==, "cancelled 2030-01-15 20:00");
+
+  /* each linked to its message, sent once; the cancelled one never */
+  g_assert_cmpuint (json_array_get_length (wabiz_sim_server_dup_ledger (f->sim, 0)), ==, 3);
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM scheduled_messages s JOIN messages m ON m.id = s.message_uuid"
+                               " WHERE m.status IN ('sent', 'accepted')"), ==, 3);
+  wabiz_scheduled_message_list_async (f->db, "15557770001", NULL, wabiz_test_store_result_cb, &listed);
+  wabiz_test_wait_result (&listed, 30);
+  list = wabiz_scheduled_message_list_finish (listed, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (list), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (list, 0), "timezone"), ==,
+                   "America/New_York");
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (json_array_get_object_element (list, 0), "message_id"),
+                                   "wamid."));
+  stop_scheduler (restarted);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1007,6 +1194,7 @@ main (int   argc,
   g_test_add ("/campaigns/opt-out/campaign", Fixture, NULL, fixture_setup, test_opt_out_campaign, fixture_teardown);
   g_test_add_func ("/opt-out/normalize", test_normalize);
   g_test_add ("/opt-out/words", Fixture, NULL, fixture_setup, test_opt_out_words, fixture_teardown);
+  g_test_add ("/scheduled/send-at", Fixture, NULL, fixture_setup, test_scheduled, fixture_teardown);
 
   return g_test_run ();
 }
