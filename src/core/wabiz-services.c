@@ -55,6 +55,10 @@ struct _WabizServices
   WabizWebhookProcessor *processor; /* (owned) (nullable) */
   WabizMediaFetcher     *media;     /* (owned) (nullable) */
   WabizAiJobs           *ai;        /* (owned) (nullable) */
+  WabizCampaignRunner   *campaigns; /* (owned) (nullable) */
+  WabizScheduler        *scheduler; /* (owned) (nullable) */
+  WabizOptOut           *opt_out;   /* (owned) (nullable) */
+  guint                  n_campaign_stops;
   WabizWebhook          *webhook;   /* (owned) (nullable) */
   WabizRestApi          *rest;      /* (owned) (nullable) */
   WabizHttpServer       *http;      /* (owned) (nullable) */
@@ -242,6 +246,24 @@ start_services (WabizServices *self)
       }
   }
 
+  /* campaigns and scheduled messages, queued through the outbox; stop
+   * words in what customers write, once it is stored */
+  self->campaigns = wabiz_campaign_runner_new (self->db, self->outbox);
+  self->scheduler = wabiz_scheduler_new (self->db, self->outbox);
+  self->opt_out = wabiz_opt_out_new (self->db, self->outbox);
+  if (self->processor != NULL)
+    g_signal_connect_object (self->processor, "processed", G_CALLBACK (wabiz_opt_out_wake),
+                             self->opt_out, G_CONNECT_SWAPPED);
+  if (self->listener != NULL)
+    {
+      g_signal_connect_object (self->listener, "changed::campaigns",
+                               G_CALLBACK (wabiz_campaign_runner_wake), self->campaigns, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->listener, "changed::scheduled_messages",
+                               G_CALLBACK (wabiz_scheduler_wake), self->scheduler, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->listener, "changed::messages",
+                               G_CALLBACK (wabiz_opt_out_wake), self->opt_out, G_CONNECT_SWAPPED);
+    }
+
   if (self->flags & WABIZ_SERVICES_LISTEN)
     {
       if (config->app_secret == NULL || *config->app_secret == '\0')
@@ -259,6 +281,13 @@ start_services (WabizServices *self)
       wabiz_webhook_processor_start (self->processor);
       wabiz_media_fetcher_start (self->media);
       wabiz_ai_jobs_start (self->ai);
+    }
+  if (self->flags & WABIZ_SERVICES_PROCESS)
+    wabiz_opt_out_start (self->opt_out);
+  if (self->flags & WABIZ_SERVICES_SEND)
+    {
+      wabiz_campaign_runner_start (self->campaigns);
+      wabiz_scheduler_start (self->scheduler);
     }
   if (self->graph != NULL && (self->flags & WABIZ_SERVICES_SEND))
     wabiz_outbox_start (self->outbox);
@@ -410,6 +439,7 @@ static void stop_next (WabizServices *self);
 typedef enum
 {
   STOP_HTTP,
+  STOP_CAMPAIGNS,
   STOP_OUTBOX,
   STOP_PROCESSOR,
   STOP_MEDIA,
@@ -445,6 +475,9 @@ finish_stop (WabizServices *self,
   g_clear_object (&self->processor);
   g_clear_object (&self->media);
   g_clear_object (&self->ai);
+  g_clear_object (&self->campaigns);
+  g_clear_object (&self->scheduler);
+  g_clear_object (&self->opt_out);
   g_clear_object (&self->outbox);
   g_clear_object (&self->graph);
   g_clear_object (&self->listener);
@@ -563,6 +596,18 @@ ai_stopped_cb (GObject      *object,
 }
 
 static void
+campaigns_stopped_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr (WabizServices) self = user_data;
+
+  g_task_propagate_boolean (G_TASK (result), NULL);
+  if (--self->n_campaign_stops == 0)
+    step_done (self, STOP_CAMPAIGNS);
+}
+
+static void
 stop_next (WabizServices *self)
 {
   StopStep step = GPOINTER_TO_UINT (g_task_get_task_data (self->stopping));
@@ -578,6 +623,28 @@ stop_next (WabizServices *self)
           return;
         }
       step_done (self, STOP_HTTP);
+      return;
+
+    case STOP_CAMPAIGNS:
+      /* nothing more is queued; what is being queued finishes */
+      self->n_campaign_stops = 1;   /* this step's own, dropped below */
+      if (self->campaigns != NULL)
+        {
+          self->n_campaign_stops++;
+          wabiz_campaign_runner_stop_async (self->campaigns, NULL, campaigns_stopped_cb, g_object_ref (self));
+        }
+      if (self->scheduler != NULL)
+        {
+          self->n_campaign_stops++;
+          wabiz_scheduler_stop_async (self->scheduler, NULL, campaigns_stopped_cb, g_object_ref (self));
+        }
+      if (self->opt_out != NULL)
+        {
+          self->n_campaign_stops++;
+          wabiz_opt_out_stop_async (self->opt_out, NULL, campaigns_stopped_cb, g_object_ref (self));
+        }
+      if (--self->n_campaign_stops == 0)
+        step_done (self, STOP_CAMPAIGNS);
       return;
 
     case STOP_OUTBOX:
@@ -682,6 +749,9 @@ wabiz_services_dispose (GObject *object)
   g_clear_object (&self->processor);
   g_clear_object (&self->media);
   g_clear_object (&self->ai);
+  g_clear_object (&self->campaigns);
+  g_clear_object (&self->scheduler);
+  g_clear_object (&self->opt_out);
   g_clear_object (&self->outbox);
   g_clear_object (&self->graph);
   g_clear_object (&self->listener);
@@ -995,6 +1065,31 @@ wabiz_services_get_ai_jobs (WabizServices *self)
 {
   g_return_val_if_fail (WABIZ_IS_SERVICES (self), NULL);
   return self->ai;
+}
+
+/* Sends campaigns (the calls: wabiz-campaign-model.h) */
+WabizCampaignRunner *
+wabiz_services_get_campaign_runner (WabizServices *self)
+{
+  g_return_val_if_fail (WABIZ_IS_SERVICES (self), NULL);
+  return self->campaigns;
+}
+
+/* Queues scheduled messages at their time (wabiz-scheduler.h) */
+WabizScheduler *
+wabiz_services_get_scheduler (WabizServices *self)
+{
+  g_return_val_if_fail (WABIZ_IS_SERVICES (self), NULL);
+  return self->scheduler;
+}
+
+/* Finds stop words in what customers write (the check:
+ * wabiz_opt_out_check_async()) */
+WabizOptOut *
+wabiz_services_get_opt_out (WabizServices *self)
+{
+  g_return_val_if_fail (WABIZ_IS_SERVICES (self), NULL);
+  return self->opt_out;
 }
 
 WabizWebhook *

@@ -8,14 +8,17 @@
 #include <gio/gio.h>
 
 #include "wabiz-ai-jobs.h"
+#include "wabiz-campaign-runner.h"
 #include "wabiz-config.h"
 #include "wabiz-db-listener.h"
 #include "wabiz-db.h"
 #include "wabiz-graph-client.h"
 #include "wabiz-http-server.h"
 #include "wabiz-media-fetcher.h"
+#include "wabiz-opt-out.h"
 #include "wabiz-outbox.h"
 #include "wabiz-rest-api.h"
+#include "wabiz-scheduler.h"
 #include "wabiz-webhook-processor.h"
 #include "wabiz-webhook.h"
 
@@ -96,6 +99,9 @@ WabizOutbox           *wabiz_services_get_outbox         (WabizServices        *
 WabizWebhookProcessor *wabiz_services_get_processor      (WabizServices        *self);
 WabizMediaFetcher     *wabiz_services_get_media_fetcher  (WabizServices        *self);
 WabizAiJobs           *wabiz_services_get_ai_jobs        (WabizServices        *self);
+WabizCampaignRunner   *wabiz_services_get_campaign_runner (WabizServices       *self);
+WabizScheduler        *wabiz_services_get_scheduler      (WabizServices        *self);
+WabizOptOut           *wabiz_services_get_opt_out        (WabizServices        *self);
 WabizWebhook          *wabiz_services_get_webhook        (WabizServices        *self);
 WabizRestApi          *wabiz_services_get_rest           (WabizServices        *self);
 WabizHttpServer       *wabiz_services_get_http           (WabizServices        *self);
