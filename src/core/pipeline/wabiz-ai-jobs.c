@@ -11,7 +11,7 @@
  * "analyze" for a text while the analysis is on, "reply" while the
  * greeting, the away message or the auto-reply is on. Only messages
  * that came after a switch was turned on are concerned, and only those
- * of the last day; at start, on a reconnect and every poll it looks at
+ * of the last day; a round looks at the last hour, the first one at
  * the whole day.
  *
  * Several processes (desktops, wabizd) may share a database: a job is
@@ -122,6 +122,8 @@ static const char *discover_sql =
   " SELECT m.id, m.phone, k.kind"
   "   FROM s, messages m, (VALUES ('analyze'), ('reply')) AS k (kind)"
   "  WHERE m.direction = 'inbound' AND m.created_at > now() - make_interval(secs => $1::int)"
+  /* nothing to look at while every switch is off (the default) */
+  "    AND m.created_at >= coalesce(least(s.analyze_since, s.reply_since), 'infinity')"
   "    AND CASE k.kind"
   "          WHEN 'analyze' THEN m.created_at >= s.analyze_since AND m.type = 'text'"
   "                              AND coalesce(btrim(m.message), '') <> ''"
@@ -451,12 +453,13 @@ schedule_in (WabizAiJobs *self,
   self->timer_source = g_timeout_add (delay_ms, timer_cb, self);
 }
 
+/* For messages other processors stored without a NOTIFY that reached
+ * us; the whole day is looked at on start only. */
 static gboolean
 poll_cb (gpointer user_data)
 {
   WabizAiJobs *self = user_data;
 
-  self->full_pending = TRUE;
   run_round (self);
   return G_SOURCE_CONTINUE;
 }
