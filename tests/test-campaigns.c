@@ -19,6 +19,7 @@
 #include "wabiz-opt-out.h"
 #include "wabiz-outbox.h"
 #include "wabiz-outbox-private.h"
+#include "wabiz-outgoing.h"
 #include "wabiz-scheduler.h"
 #include "wabiz-sim-server.h"
 #include "wabiz-test-pg.h"
@@ -364,6 +365,31 @@ test_preview (Fixture       *f,
   g_assert_cmpint (json_object_get_int_member (p, "recipients"), ==, 2);
   g_assert_cmpint (json_object_get_int_member (p, "days"), ==, 1);
   g_assert_cmpint (sql_int (f, "SELECT count(*) FROM campaigns"), ==, 0);
+
+  /* the same filter saved by name, and used by its id */
+  {
+    g_autoptr(JsonObject) filter = parse ("{\"tags\": [\"vip\"]}");
+    g_autoptr(WabizSegment) segment = wabiz_segment_new_from_json (filter, NULL);
+    g_autoptr(GAsyncResult) saved = NULL;
+    g_autoptr(GAsyncResult) counted = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *segment_id = NULL;
+    g_autofree char *json = NULL;
+    g_autoptr(JsonObject) by_id = NULL;
+
+    g_assert_nonnull (segment);
+    wabiz_segment_save_async (segment, f->db, "VIP customers", NULL, wabiz_test_store_result_cb, &saved);
+    wabiz_test_wait_result (&saved, 30);
+    segment_id = wabiz_segment_save_finish (saved, &error);
+    g_assert_no_error (error);
+    wabiz_segment_count_async (segment, f->db, NULL, wabiz_test_store_result_cb, &counted);
+    wabiz_test_wait_result (&counted, 30);
+    g_assert_cmpint (wabiz_segment_count_finish (counted, &error), ==, 2);
+    json = g_strdup_printf ("{\"name\": \"VIP\", \"segment_id\": \"%s\", " ORDER_READY_JSON "}", segment_id);
+    by_id = preview (f, json, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (json_object_get_int_member (by_id, "recipients"), ==, 2);
+  }
   g_assert_cmpint (sql_int (f, "SELECT count(*) FROM campaign_recipients"), ==, 0);
 }
 
@@ -686,6 +712,43 @@ test_tier (Fixture       *f,
   g_assert_cmpuint (ledger_unique (f, phones), ==, 600);
   /* the tier counted on the campaigns' clock: three days of sends */
   g_assert_cmpint (sql_int (f, "SELECT count(DISTINCT date_trunc('day', tier_at)) FROM campaign_recipients"), ==, 3);
+}
+
+/* The link refuses a second bulk message of a campaign's template to a
+ * number that got it within the hour; other messages go */
+static void
+test_link_refuses_duplicate (Fixture       *f,
+                             gconstpointer  data)
+{
+  static const char * const params[] = { "Ana", "#1", NULL };
+  g_autoptr(WabizDbResult) res = NULL;
+  g_autoptr(WabizOutgoing) again = wabiz_outgoing_new_template ("16315550001", "order_ready", "en_US", params);
+  g_autoptr(WabizOutgoing) manual = wabiz_outgoing_new_template ("16315550001", "order_ready", "en_US", params);
+  g_autoptr(GAsyncResult) refused = NULL;
+  g_autoptr(GAsyncResult) accepted = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uuid = NULL;
+  g_autofree char *id = NULL;
+
+  seed_leads (f, 2);
+  set_settings (f, "{\"tier\": \"unlimited\"}");
+  id = create (f, "{\"name\": \"Orders\", \"segment\": {}, " ORDER_READY_JSON "}");
+  wabiz_outbox_start (f->outbox);
+  wabiz_campaign_runner_start (f->runner);
+  wait_for_sql (f, "SELECT state = 'done' FROM campaigns", 60);
+
+  wabiz_outgoing_set_bulk (again, TRUE);
+  wabiz_outbox_queue_async (f->outbox, again, NULL, wabiz_test_store_result_cb, &refused);
+  wabiz_test_wait_result (&refused, 30);
+  g_assert_null (wabiz_outbox_queue_finish (f->outbox, refused, &error));
+  g_assert_error (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_CONSTRAINT);
+
+  wabiz_outbox_queue_async (f->outbox, manual, NULL, wabiz_test_store_result_cb, &accepted);
+  wabiz_test_wait_result (&accepted, 30);
+  uuid = wabiz_outbox_queue_finish (f->outbox, accepted, NULL);
+  g_assert_nonnull (uuid);
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM campaign_recipients WHERE message_uuid IS NOT NULL"), ==, 2);
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM messages WHERE phone = '16315550001'"), ==, 2);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1191,6 +1254,8 @@ main (int   argc,
   g_test_add ("/campaigns/start-at", Fixture, NULL, fixture_setup, test_start_at, fixture_teardown);
   g_test_add ("/campaigns/tier", Fixture, NULL, fixture_setup, test_tier, fixture_teardown);
   g_test_add ("/campaigns/crash", Fixture, NULL, fixture_setup, test_crash, fixture_teardown);
+  g_test_add ("/campaigns/link-refuses-duplicate", Fixture, NULL, fixture_setup, test_link_refuses_duplicate,
+              fixture_teardown);
   g_test_add ("/campaigns/opt-out/campaign", Fixture, NULL, fixture_setup, test_opt_out_campaign, fixture_teardown);
   g_test_add_func ("/opt-out/normalize", test_normalize);
   g_test_add ("/opt-out/words", Fixture, NULL, fixture_setup, test_opt_out_words, fixture_teardown);
