@@ -291,6 +291,14 @@ ledger_unique (Fixture    *f,
   return json_array_get_length (ledger);
 }
 
+static guint
+ledger_length (Fixture *f)
+{
+  g_autoptr(JsonArray) ledger = wabiz_sim_server_dup_ledger (f->sim, 0);
+
+  return json_array_get_length (ledger);
+}
+
 static void
 wait_rounds (Fixture *f,
              guint    n)
@@ -359,6 +367,7 @@ test_preview (Fixture       *f,
 
   /* a segment narrows it; nothing was written */
   g_clear_pointer (&p, json_object_unref);
+  g_clear_pointer (&res, wabiz_db_result_unref);
   res = sql (f, "UPDATE leads SET tags = '{vip}' WHERE phone IN ('16315550011', '16315550012')", 0, NULL);
   p = preview (f, "{\"name\": \"VIP\", \"segment\": {\"tags\": [\"vip\"], \"status\": \"new\"}, "
                   ORDER_READY_JSON "}", NULL);
@@ -656,7 +665,7 @@ test_start_at (Fixture       *f,
   wait_for_sql (f, "SELECT state = 'done' FROM campaigns", 60);
   wait_for_sql (f, "SELECT count(*) = 0 FROM outbox WHERE state IN ('pending', 'sending')", 60);
   /* 10 leads: one opted out, one without an order number */
-  g_assert_cmpuint (json_array_get_length (wabiz_sim_server_dup_ledger (f->sim, 0)), ==, 8);
+  g_assert_cmpuint (ledger_length (f), ==, 8);
 }
 
 /* The 250 tier: 600 recipients go over three simulated days */
@@ -696,7 +705,7 @@ test_tier (Fixture       *f,
       /* the day's share and no more, however often it looks */
       wait_rounds (f, 3);
       g_assert_cmpint (sql_int (f, "SELECT count(*) FROM campaign_recipients WHERE state = 'queued'"), ==, expected);
-      g_assert_cmpuint (json_array_get_length (wabiz_sim_server_dup_ledger (f->sim, 0)), ==, expected);
+      g_assert_cmpuint (ledger_length (f), ==, expected);
       if (day < 3)
         {
           g_clear_pointer (&campaign, json_object_unref);
@@ -827,6 +836,7 @@ test_crash (Fixture       *f,
   n = ledger_unique (f, phones);   /* never twice */
   g_assert_cmpint (sql_int (f, "SELECT count(*) FROM campaign_recipients WHERE state = 'queued'"), ==, 2000);
   g_assert_cmpint (sql_int (f, "SELECT count(*) FROM messages WHERE direction = 'outbound'"), ==, 2000);
+  g_clear_pointer (&res, wabiz_db_result_unref);
   res = sql (f, "SELECT r.phone, m.status FROM campaign_recipients r JOIN messages m ON m.id = r.message_uuid",
              0, NULL);
   for (guint i = 0; i < wabiz_db_result_get_n_rows (res); i++)
@@ -1046,7 +1056,7 @@ test_opt_out_campaign (Fixture       *f,
   wabiz_campaign_runner_start (f->runner);
   wait_for_sql (f, "SELECT state = 'done' FROM campaigns", 60);
   wait_for_sql (f, "SELECT count(*) = 0 FROM outbox WHERE state IN ('pending', 'sending')", 60);
-  g_assert_cmpuint (json_array_get_length (wabiz_sim_server_dup_ledger (f->sim, 0)), ==, 48);
+  g_assert_cmpuint (ledger_length (f), ==, 48);
   g_assert_cmpint (sql_int (f, "SELECT count(*) FROM campaign_recipients WHERE state = 'excluded'"
                                " AND reason = 'opted_out'"), ==, 2);
 }
@@ -1222,7 +1232,7 @@ test_scheduled (Fixture       *f,
   g_assert_cmpstr (state, ==, "cancelled 2030-01-15 20:00");
 
   /* each linked to its message, sent once; the cancelled one never */
-  g_assert_cmpuint (json_array_get_length (wabiz_sim_server_dup_ledger (f->sim, 0)), ==, 3);
+  g_assert_cmpuint (ledger_length (f), ==, 3);
   g_assert_cmpint (sql_int (f, "SELECT count(*) FROM scheduled_messages s JOIN messages m ON m.id = s.message_uuid"
                                " WHERE m.status IN ('sent', 'accepted')"), ==, 3);
   wabiz_scheduled_message_list_async (f->db, "15557770001", NULL, wabiz_test_store_result_cb, &listed);
