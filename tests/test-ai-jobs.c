@@ -1074,6 +1074,33 @@ test_auto_reply_window_closed (Fixture      *f,
   g_assert_cmpuint (n_gemini (f, NULL), ==, 0);
 }
 
+/* A customer who asked to hear nothing more (opted out, issue 16) gets
+ * no automatic message: no greeting, no auto-reply, no Gemini call. */
+static void
+test_auto_reply_opted_out (Fixture      *f,
+                           gconstpointer data)
+{
+  g_autoptr (WabizBusinessSettings) settings = NULL;
+  g_autoptr (WabizDbResult) res = NULL;
+  g_autofree char *wamid = NULL;
+  g_autofree char *end = NULL;
+
+  start_services (f);
+  settings = auto_reply_settings (f, WABIZ_AUTO_REPLY_ALWAYS);
+  wabiz_business_settings_set_greeting_text (settings, GREETING);
+  wabiz_business_settings_set_greeting_enabled (settings, TRUE);
+  save_settings (f->db, settings);
+  res = sql (f, "INSERT INTO leads (phone, name, status, opted_out_at) VALUES ($1, 'Ana', 'NEW', now())",
+             1, (const char *[]){ ANA });
+
+  wamid = inbound_text (f, ANA, "Is the cake ready?");
+  end = wait_job (f, wamid, "reply");
+  g_assert_cmpstr (end, ==, "done:opted_out");
+  g_assert_cmpint (n_outbound (f, ANA), ==, 0);
+  g_assert_cmpuint (n_sent_to (f, ANA), ==, 0);
+  g_assert_cmpuint (n_gemini (f, NULL), ==, 0);
+}
+
 /* A customer who asks for a person: the conversation is flagged, no
  * auto-reply (nor Gemini) until someone clears the flag. */
 static void
@@ -1510,6 +1537,7 @@ main (int   argc,
   ADD ("auto-reply/always", test_auto_reply_always);
   ADD ("auto-reply/window-closed", test_auto_reply_window_closed);
   ADD ("auto-reply/human", test_auto_reply_human);
+  ADD ("auto-reply/opted-out", test_auto_reply_opted_out);
   ADD ("auto-reply/complaint", test_auto_reply_complaint);
   ADD ("auto-reply/reaction", test_auto_reply_reaction);
   ADD ("auto-reply/keywords", test_auto_reply_keywords);

@@ -76,6 +76,7 @@ static const char *context_sql =
   "   coalesce(greatest(l.last_inbound_at, c.last_inbound_at) > now() - interval '24 hours',"
   "            false) AS window_open,"
   "   coalesce(c.needs_human, false) AS needs_human,"
+  "   wabiz_is_opted_out(m.phone) AS opted_out,"
   "   EXISTS (SELECT 1 FROM messages p WHERE p.phone = m.phone AND p.id <> m.id"
   "            AND (p.\"timestamp\", p.created_at, p.id) < (m.\"timestamp\", m.created_at, m.id)"
   "            AND p.\"timestamp\" > m.\"timestamp\" - make_interval(mins => $2::int)) AS active,"
@@ -798,6 +799,12 @@ context_cb (GObject      *object,
   if (job->answered)
     {
       _wabiz_ai_jobs_end (job, AI_JOB_DONE, "answered", NULL);
+      return;
+    }
+  if (wabiz_db_result_get_bool (context, 0, "opted_out"))
+    {
+      /* who asked to hear nothing more gets nothing automatic */
+      _wabiz_ai_jobs_end (job, AI_JOB_DONE, "opted_out", NULL);
       return;
     }
   greeting_step (job);
