@@ -488,6 +488,9 @@ test_sigterm (void)
   env = g_environ_unsetenv (env, "XDG_CACHE_HOME");
   env = g_environ_unsetenv (env, "WABIZ_DATABASE_URL");
   env = g_environ_unsetenv (env, "WABIZ_TEST_PG");
+  /* our buses are not its to use: it makes its own */
+  env = g_environ_unsetenv (env, "DBUS_SESSION_BUS_ADDRESS");
+  env = g_environ_unsetenv (env, "AT_SPI_BUS_ADDRESS");
   if (xauthority != NULL)
     env = g_environ_setenv (env, "XAUTHORITY", xauthority, TRUE);
   if (pw != NULL)

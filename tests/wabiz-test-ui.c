@@ -79,6 +79,31 @@ keyring_on_bus (GDBusConnection *bus)
   return has_owner;
 }
 
+/* The accessibility bus of the session we run in, or NULL: GTK talks to
+ * the one every program shares rather than start one for each bus */
+static char *
+dup_a11y_address (void)
+{
+  const char *session = g_getenv ("DBUS_SESSION_BUS_ADDRESS");
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  char *address = NULL;
+
+  if (session == NULL || g_getenv ("AT_SPI_BUS_ADDRESS") != NULL)
+    return NULL;
+  bus = g_dbus_connection_new_for_address_sync (session, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                NULL, NULL, NULL);
+  if (bus == NULL)
+    return NULL;
+  reply = g_dbus_connection_call_sync (bus, "org.a11y.Bus", "/org/a11y/bus", "org.a11y.Bus", "GetAddress",
+                                       NULL, G_VARIANT_TYPE ("(s)"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL, NULL);
+  if (reply != NULL)
+    g_variant_get (reply, "(s)", &address);
+  g_dbus_connection_close_sync (bus, NULL, NULL);
+  return address;
+}
+
 /* UI test programs run in parallel, and the app reads its secrets from
  * the keyring: each program gets a session bus and a new, unlocked
  * keyring of its own, so that what one stores is not what another
@@ -98,6 +123,7 @@ start_session (void)
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) env = NULL;
   g_autofree char *password = NULL;
+  g_autofree char *a11y = NULL;
   int out_fd = -1;
   int in_fd = -1;
   const char *bus_argv[] = { dbus_daemon, "--session", "--nofork", "--print-address=1", NULL };
@@ -109,6 +135,11 @@ start_session (void)
       return;
     }
 
+  /* accessibility stays the session's, as before */
+  a11y = dup_a11y_address ();
+  if (a11y != NULL)
+    g_setenv ("AT_SPI_BUS_ADDRESS", a11y, TRUE);
+
   session_dir = wabiz_test_make_tmpdir ("wzses");
   runtime = g_build_filename (session_dir, "run", NULL);
   data = g_build_filename (session_dir, "data", NULL);
@@ -116,7 +147,14 @@ start_session (void)
   g_assert_cmpint (g_mkdir (data, 0700), ==, 0);
   atexit (stop_session);
 
-  g_assert_true (g_spawn_async_with_pipes (NULL, (char **) bus_argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+  /* what the bus starts (the accessibility bus, whose socket is named
+   * after the display) keeps to folders of this program's too: another
+   * program's must not take it away */
+  env = g_get_environ ();
+  env = g_environ_setenv (env, "XDG_RUNTIME_DIR", runtime, TRUE);
+  env = g_environ_setenv (env, "XDG_DATA_HOME", data, TRUE);
+  env = g_environ_setenv (env, "HOME", session_dir, TRUE);
+  g_assert_true (g_spawn_async_with_pipes (NULL, (char **) bus_argv, env, G_SPAWN_DO_NOT_REAP_CHILD,
                                            die_with_parent, NULL, &bus_pid, NULL, &out_fd, NULL, &error));
   g_assert_no_error (error);
   /* the daemon prints its address once it listens, or exits */
@@ -128,11 +166,8 @@ start_session (void)
   g_setenv ("DBUS_SESSION_BUS_ADDRESS", address, TRUE);
 
   /* a new keyring, unlocked by the password on its input; its control
-   * socket and files in folders of its own */
-  env = g_get_environ ();
-  env = g_environ_setenv (env, "XDG_RUNTIME_DIR", runtime, TRUE);
-  env = g_environ_setenv (env, "XDG_DATA_HOME", data, TRUE);
-  env = g_environ_setenv (env, "HOME", session_dir, TRUE);
+   * socket and files in those folders */
+  env = g_environ_setenv (env, "DBUS_SESSION_BUS_ADDRESS", address, TRUE);
   password = g_build_filename (session_dir, "password", NULL);
   g_assert_true (g_file_set_contents (password, "x", -1, NULL));
   in_fd = open (password, O_RDONLY | O_CLOEXEC);
