@@ -916,6 +916,8 @@ close_with_draft_cb (WabizApplication *app,
   w.model = messages;
   w.n = 3;
   wabiz_test_wait_until (has_n_messages, &w, 30);
+  /* opening the chat read it */
+  WABIZ_TEST_WAIT (sql_int (f, "SELECT unread_count AS n FROM conversations WHERE phone = '" BRUNO "'") == 0, 60);
 
   /* the database goes away: the text is not queued anywhere, it stays in
    * the composer, and the view says why */

@@ -140,7 +140,11 @@ mark_read_cb (GObject      *object,
   wamid = wabiz_conversations_model_mark_read_finish (WABIZ_CONVERSATIONS_MODEL (object), result, &error);
   if (error != NULL)
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      /* the database away for a while: the badge stays, and the chat is
+       * marked read the next time it is open */
+      if (g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE))
+        g_debug ("Cannot mark the conversation read: %s", error->message);
+      else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_warning ("Cannot mark the conversation read: %s", error->message);
       return;
     }
