@@ -647,6 +647,115 @@ test_idle_closed (void)
   g_clear_object (&server.http);
 }
 
+/* A route that answers at once, as the webhook does once it stored */
+static void
+ping_cb (SoupServer        *server,
+         SoupServerMessage *msg,
+         const char        *path,
+         GHashTable        *query,
+         gpointer           user_data)
+{
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC, "pong", 4);
+}
+
+static void
+keepalive_start (InProcess *server,
+                 guint      idle_ms)
+{
+  g_autoptr(GError) error = NULL;
+
+  server->http = wabiz_http_server_new ("127.0.0.1", 0);
+  _wabiz_http_server_set_limits (server->http, 256, TRUE, 10000, 60);
+  _wabiz_http_server_set_keepalive_idle (server->http, idle_ms);
+  soup_server_add_handler (wabiz_http_server_get_soup_server (server->http), "/ping", ping_cb, NULL, NULL);
+  g_assert_true (wabiz_http_server_start (server->http, &error));
+  g_assert_no_error (error);
+  server->port = wabiz_http_server_get_port (server->http);
+}
+
+typedef struct
+{
+  Reader *reader;
+  guint   n_answers;    /* whole answers of "pong" expected */
+} Answers;
+
+/* TRUE once @n_answers whole answers are in (or the server closed) */
+static gboolean
+answers_in (gpointer user_data)
+{
+  Answers *answers = user_data;
+  const char *p = answers->reader->received->str;
+  guint n = 0;
+
+  reader_poll (answers->reader);
+  while ((p = strstr (p, "\r\n\r\npong")) != NULL)
+    {
+      n++;
+      p += 8;
+    }
+  return n >= answers->n_answers || answers->reader->closed;
+}
+
+/* A connection is kept alive between requests: the second request goes
+ * on the first one's connection, and when the client hangs up while it
+ * waits for the next, the server lets go of it (its descriptor is not
+ * left behind, as libsoup 3.2 leaves it). */
+static void
+test_keep_alive (void)
+{
+  const char *ping = "GET /ping HTTP/1.1\r\nHost: wabiz\r\n\r\n";
+  InProcess server = { 0 };
+  Reader *reader;
+  Answers answers;
+
+  keepalive_start (&server, 60 * 1000);
+  reader = reader_new (server.port);
+  answers.reader = reader;
+
+  client_send_all (reader->socket, ping, strlen (ping));
+  answers.n_answers = 1;
+  wabiz_test_wait_until (answers_in, &answers, 30);
+  g_assert_false (reader->closed);
+  g_assert_cmpuint (status_of (reader->received->str), ==, 200);
+  g_assert_null (strstr (reader->received->str, "Connection: close"));
+
+  /* the next request, on the same connection */
+  client_send_all (reader->socket, ping, strlen (ping));
+  answers.n_answers = 2;
+  wabiz_test_wait_until (answers_in, &answers, 30);
+  g_assert_false (reader->closed);
+  g_assert_nonnull (strstr (strstr (reader->received->str, "pong") + 4, "HTTP/1.1 200"));
+  g_assert_cmpuint (_wabiz_http_server_get_n_connections (server.http), ==, 1);
+
+  /* the client hangs up while the connection waits */
+  reader_free (reader);
+  WABIZ_TEST_WAIT (_wabiz_http_server_get_n_connections (server.http) == 0, 30);
+  g_clear_object (&server.http);
+}
+
+/* A kept-alive connection that sends no next request is closed after a
+ * while, by the server. */
+static void
+test_keep_alive_idle (void)
+{
+  const char *ping = "GET /ping HTTP/1.1\r\nHost: wabiz\r\n\r\n";
+  g_autoptr(GPtrArray) readers = g_ptr_array_new_with_free_func ((GDestroyNotify) reader_free);
+  InProcess server = { 0 };
+  Reader *reader;
+
+  keepalive_start (&server, 200);
+  reader = reader_new (server.port);
+  g_ptr_array_add (readers, reader);
+  client_send_all (reader->socket, ping, strlen (ping));
+
+  wabiz_test_wait_until (all_closed, readers, 30);
+  g_assert_cmpuint (status_of (reader->received->str), ==, 200);
+  g_assert_nonnull (strstr (reader->received->str, "\r\n\r\npong"));
+  WABIZ_TEST_WAIT (_wabiz_http_server_get_n_connections (server.http) == 0, 30);
+  g_clear_object (&server.http);
+}
+
 /* ------------------------------------------------------------------ */
 /* file descriptors */
 
@@ -1283,6 +1392,8 @@ main (int   argc,
   g_test_add_func ("/wabiz/http-server/header-timeout", test_header_timeout);
   g_test_add_func ("/wabiz/http-server/stalled-body", test_stalled_body);
   g_test_add_func ("/wabiz/http-server/idle-closed", test_idle_closed);
+  g_test_add_func ("/wabiz/http-server/keep-alive", test_keep_alive);
+  g_test_add_func ("/wabiz/http-server/keep-alive-idle", test_keep_alive_idle);
   g_test_add_func ("/wabiz/http-server/file-limit-raised", test_file_limit_raised);
   g_test_add_func ("/wabiz/http-server/fd-exhaustion", test_fd_exhaustion);
   g_test_add_func ("/wabiz/http-server/fd-exhaustion-accept-fails", test_fd_exhaustion_accept_fails);

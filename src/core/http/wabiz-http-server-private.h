@@ -18,6 +18,10 @@ void  _wabiz_http_server_set_limits          (WabizHttpServer *self,
                                               gboolean         within_file_limit,
                                               guint            header_timeout_ms,
                                               guint            io_timeout_s);
+/* How long a kept-alive connection may wait for its next request
+ * (default 4 s). */
+void  _wabiz_http_server_set_keepalive_idle  (WabizHttpServer *self,
+                                              guint            idle_ms);
 /* Connections accepted and not yet let go of. */
 guint _wabiz_http_server_get_n_connections   (WabizHttpServer *self);
 

@@ -19,9 +19,19 @@
  *    ends the connection (so does one that never sends anything). When the
  *    server is full, the connection idle the longest without having sent
  *    a byte is let go to make room.
- *  - Every answer closes its connection: libsoup 3.2 never closes a
- *    kept-alive connection that its client closed while idle (the
- *    descriptor stays in CLOSE_WAIT), so none is kept alive.
+ *  - A connection is kept alive between requests, but not by libsoup:
+ *    libsoup 3.2 never closes a kept-alive connection that its client
+ *    closed while idle (the descriptor stays in CLOSE_WAIT; and it keeps
+ *    none alive without a listener of its own). Once an answer is
+ *    written, the connection is taken back and handed to libsoup again
+ *    as if just accepted, so that waiting for the next request is
+ *    waiting for a first request: a client that hangs up ends it, the
+ *    I/O timeout ends it, and when the server is full it is the first
+ *    let go. When the server is full or draining, an answer closes its
+ *    connection instead. (A request sent before the previous answer was
+ *    read, HTTP pipelining, is lost with libsoup's read buffer: its
+ *    client sees the connection close without an answer, and sends it
+ *    again.)
  *  - A body is counted as it arrives and refused (413) past its route's
  *    limit; a request refused from its head (unknown path, bad
  *    signature header, body declared too large) is answered without
@@ -38,12 +48,16 @@
 
 #include <glib/gi18n.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/resource.h>
 
 #define LISTEN_BACKLOG 4096
 #define DEFAULT_MAX_CONNECTIONS 512
 #define DEFAULT_HEADER_TIMEOUT_MS (10 * 1000)
 #define DEFAULT_IO_TIMEOUT_S 60
+/* a kept-alive connection with no next request for this long is closed */
+#define DEFAULT_KEEPALIVE_IDLE_MS (4 * 1000)
 /* connections taken from the backlog in one turn of the main loop */
 #define ACCEPT_BATCH 64
 /* after accept() failed (no file descriptor left, say) */
@@ -61,6 +75,7 @@
 #define IN_FLIGHT_KEY "wabiz-in-flight"
 #define MAX_BODY_KEY "wabiz-http-max-body"
 #define RECEIVED_KEY "wabiz-http-received"
+#define GOT_BODY_KEY "wabiz-http-got-body"
 
 struct _WabizHttpServer
 {
@@ -85,6 +100,7 @@ struct _WabizHttpServer
   gboolean      within_file_limit;
   guint         header_timeout_ms;
   guint         io_timeout_s;
+  guint         keepalive_idle_ms;
 };
 
 G_DEFINE_FINAL_TYPE (WabizHttpServer, wabiz_http_server, G_TYPE_OBJECT)
@@ -97,9 +113,11 @@ typedef struct
   WabizHttpServer *self;         /* (unowned) the server clears its connections first */
   GSocket         *socket;       /* (owned) */
   GSocketAddress  *remote;       /* (owned) */
+  GSocketAddress  *local;        /* (owned) */
   GIOStream       *stream;       /* (unowned) weak: owned by libsoup, then by a refusal */
   GSource         *first_byte;   /* (owned) (nullable) until the request's first byte */
   GSource         *deadline;     /* (owned) (nullable) for the rest of the head */
+  GSource         *idle;         /* (owned) (nullable) kept alive, until the next request's first byte */
   gint64           accepted_at;
   gboolean         head_in;
   gboolean         let_go;
@@ -156,8 +174,10 @@ connection_free (Connection *conn)
 {
   clear_source (&conn->first_byte);
   clear_source (&conn->deadline);
+  clear_source (&conn->idle);
   g_object_set_data (G_OBJECT (conn->remote), CONNECTION_KEY, NULL);
   g_clear_object (&conn->remote);
+  g_clear_object (&conn->local);
   g_clear_object (&conn->socket);
   g_free (conn);
 }
@@ -185,6 +205,7 @@ first_byte_cb (GSocket      *socket,
   Connection *conn = user_data;
 
   g_clear_pointer (&conn->first_byte, g_source_unref);
+  clear_source (&conn->idle);
   if (!conn->head_in)
     {
       conn->deadline = g_timeout_source_new (conn->self->header_timeout_ms);
@@ -264,6 +285,48 @@ stream_finalized_cb (gpointer  user_data,
   arm_accept (self);
 }
 
+/* A kept-alive connection idle too long: closed as one whose head is
+ * late, unless the next request has just begun. */
+static gboolean
+keepalive_idle_cb (gpointer user_data)
+{
+  Connection *conn = user_data;
+
+  g_clear_pointer (&conn->idle, g_source_unref);
+  if (g_socket_condition_check (conn->socket, G_IO_IN) != 0)
+    return G_SOURCE_REMOVE;
+  g_debug ("Closing a kept-alive connection idle for %u ms", conn->self->keepalive_idle_ms);
+  g_socket_shutdown (conn->socket, TRUE, TRUE, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* @conn waits for a request (its first, or with @kept_alive the next one
+ * on a kept-alive connection, for a while): libsoup reads it as from a
+ * connection just accepted. */
+static void
+hand_to_libsoup (Connection *conn,
+                 gboolean    kept_alive)
+{
+  WabizHttpServer *self = conn->self;
+
+  clear_source (&conn->idle);
+  if (kept_alive)
+    {
+      conn->idle = g_timeout_source_new (self->keepalive_idle_ms);
+      g_source_set_callback (conn->idle, keepalive_idle_cb, conn, NULL);
+      g_source_attach (conn->idle, self->context);
+    }
+  conn->head_in = FALSE;
+  conn->accepted_at = g_get_monotonic_time ();
+  clear_source (&conn->deadline);
+  clear_source (&conn->first_byte);
+  conn->first_byte = g_socket_create_source (conn->socket, G_IO_IN, NULL);
+  g_source_set_callback (conn->first_byte, (GSourceFunc) (void (*) (void)) first_byte_cb, conn, NULL);
+  g_source_attach (conn->first_byte, self->context);
+
+  soup_server_accept_iostream (self->server, conn->stream, conn->local, conn->remote, NULL);
+}
+
 static void
 add_connection (WabizHttpServer *self,
                 GSocket         *socket)
@@ -282,23 +345,21 @@ add_connection (WabizHttpServer *self,
 
   /* a read or write that waits longer fails, and the connection ends */
   g_socket_set_timeout (socket, self->io_timeout_s);
+  /* answers are small and written whole: never held back for an ACK */
+  g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
   stream = g_socket_connection_factory_create_connection (socket);
 
   conn = g_new0 (Connection, 1);
   conn->self = self;
   conn->socket = g_object_ref (socket);
   conn->remote = g_object_ref (remote);
+  conn->local = g_object_ref (local);
   conn->stream = G_IO_STREAM (stream);
   g_object_set_data (G_OBJECT (remote), CONNECTION_KEY, conn);
   g_object_weak_ref (G_OBJECT (stream), stream_finalized_cb, conn);
   g_hash_table_add (self->connections, conn);
 
-  conn->accepted_at = g_get_monotonic_time ();
-  conn->first_byte = g_socket_create_source (socket, G_IO_IN, NULL);
-  g_source_set_callback (conn->first_byte, (GSourceFunc) (void (*) (void)) first_byte_cb, conn, NULL);
-  g_source_attach (conn->first_byte, self->context);
-
-  soup_server_accept_iostream (self->server, G_IO_STREAM (stream), local, remote, NULL);
+  hand_to_libsoup (conn, FALSE);
 }
 
 /* ------------------------------------------------------------------ */
@@ -646,10 +707,13 @@ got_headers_cb (SoupServerMessage *msg,
       conn->head_in = TRUE;
       clear_source (&conn->first_byte);
       clear_source (&conn->deadline);
+      clear_source (&conn->idle);
     }
 
-  /* one request per connection (see the top of this file) */
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
+  /* kept alive unless the server needs the room or is going away (see
+   * the top of this file) */
+  if (conn == NULL || self->draining || g_hash_table_size (self->connections) >= self->connection_cap)
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
   g_object_set_data (G_OBJECT (msg), IN_FLIGHT_KEY, GINT_TO_POINTER (TRUE));
   self->n_in_flight++;
 
@@ -664,6 +728,54 @@ got_headers_cb (SoupServerMessage *msg,
 }
 
 static void
+got_body_cb (SoupServerMessage *msg,
+             WabizHttpServer   *self)
+{
+  g_object_set_data (G_OBJECT (msg), GOT_BODY_KEY, GINT_TO_POINTER (TRUE));
+}
+
+/* HTTP/1.1, and neither side said close */
+static gboolean
+is_keepalive (SoupServerMessage *msg)
+{
+  return soup_server_message_get_http_version (msg) == SOUP_HTTP_1_1 &&
+         !soup_message_headers_header_contains (soup_server_message_get_request_headers (msg),
+                                                "Connection", "close") &&
+         !soup_message_headers_header_contains (soup_server_message_get_response_headers (msg),
+                                                "Connection", "close");
+}
+
+/* The answer is written, whole (libsoup writes a Content-Length body
+ * before this; the webhook's and the API's answers have no other
+ * encoding): a connection to keep is taken back from libsoup and handed
+ * to it again, to wait for its next request as a new one. */
+static void
+wrote_body_cb (SoupServerMessage *msg,
+               WabizHttpServer   *self)
+{
+  Connection *conn = connection_for_message (msg);
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  g_autoptr(GIOStream) stolen = NULL;
+  g_autoptr(GIOStream) stream = NULL;
+
+  if (conn == NULL || self->draining || g_socket_is_closed (conn->socket) || conn->let_go ||
+      g_object_get_data (G_OBJECT (msg), GOT_BODY_KEY) == NULL ||
+      soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CONTENT_LENGTH ||
+      !is_keepalive (msg))
+    return;
+
+  /* libsoup lets go of the connection (its own wrapper of our stream),
+   * and says nothing more about this message */
+  stream = g_object_ref (conn->stream);
+  stolen = soup_server_message_steal_connection (msg);
+  message_done (self, msg);
+  if (stolen == NULL || g_socket_is_closed (conn->socket))
+    return;
+
+  hand_to_libsoup (conn, TRUE);
+}
+
+static void
 request_started_cb (SoupServer        *server,
                     SoupServerMessage *msg,
                     WabizHttpServer   *self)
@@ -671,6 +783,8 @@ request_started_cb (SoupServer        *server,
   /* the server (and so its messages) goes before self does */
   g_signal_connect (msg, "got-headers", G_CALLBACK (got_headers_cb), self);
   g_signal_connect (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self);
+  g_signal_connect (msg, "got-body", G_CALLBACK (got_body_cb), self);
+  g_signal_connect (msg, "wrote-body", G_CALLBACK (wrote_body_cb), self);
 }
 
 static void
@@ -792,6 +906,7 @@ wabiz_http_server_init (WabizHttpServer *self)
   self->within_file_limit = TRUE;
   self->header_timeout_ms = DEFAULT_HEADER_TIMEOUT_MS;
   self->io_timeout_s = DEFAULT_IO_TIMEOUT_S;
+  self->keepalive_idle_ms = DEFAULT_KEEPALIVE_IDLE_MS;
 }
 
 WabizHttpServer *
@@ -986,6 +1101,16 @@ _wabiz_http_server_set_limits (WabizHttpServer *self,
   self->within_file_limit = within_file_limit;
   self->header_timeout_ms = header_timeout_ms;
   self->io_timeout_s = io_timeout_s;
+}
+
+void
+_wabiz_http_server_set_keepalive_idle (WabizHttpServer *self,
+                                       guint            idle_ms)
+{
+  g_return_if_fail (WABIZ_IS_HTTP_SERVER (self));
+  g_return_if_fail (idle_ms > 0);
+
+  self->keepalive_idle_ms = idle_ms;
 }
 
 guint
