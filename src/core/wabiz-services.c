@@ -55,6 +55,7 @@ struct _WabizServices
   WabizWebhookProcessor *processor; /* (owned) (nullable) */
   WabizMediaFetcher     *media;     /* (owned) (nullable) */
   WabizAiJobs           *ai;        /* (owned) (nullable) */
+  WabizGeminiClient     *gemini;    /* (owned) (nullable): with a Gemini key */
   WabizCampaignRunner   *campaigns; /* (owned) (nullable) */
   WabizScheduler        *scheduler; /* (owned) (nullable) */
   WabizOptOut           *opt_out;   /* (owned) (nullable) */
@@ -228,12 +229,10 @@ start_services (WabizServices *self)
   /* what WaBiz does by itself once messages are stored (analysis,
    * greeting and away messages, auto-replies), never inside receiving */
   {
-    g_autoptr (WabizGeminiClient) gemini = NULL;
-
     if (config->gemini_api_key != NULL && *config->gemini_api_key != '\0')
-      gemini = wabiz_gemini_client_new (config->gemini_url, config->gemini_api_key,
-                                        config->gemini_model);
-    self->ai = wabiz_ai_jobs_new (self->db, self->outbox, gemini);
+      self->gemini = wabiz_gemini_client_new (config->gemini_url, config->gemini_api_key,
+                                              config->gemini_model);
+    self->ai = wabiz_ai_jobs_new (self->db, self->outbox, self->gemini);
     if (self->processor != NULL)
       g_signal_connect_object (self->processor, "processed", G_CALLBACK (wabiz_ai_jobs_wake),
                                self->ai, G_CONNECT_SWAPPED);
@@ -475,6 +474,7 @@ finish_stop (WabizServices *self,
   g_clear_object (&self->processor);
   g_clear_object (&self->media);
   g_clear_object (&self->ai);
+  g_clear_object (&self->gemini);
   g_clear_object (&self->campaigns);
   g_clear_object (&self->scheduler);
   g_clear_object (&self->opt_out);
@@ -749,6 +749,7 @@ wabiz_services_dispose (GObject *object)
   g_clear_object (&self->processor);
   g_clear_object (&self->media);
   g_clear_object (&self->ai);
+  g_clear_object (&self->gemini);
   g_clear_object (&self->campaigns);
   g_clear_object (&self->scheduler);
   g_clear_object (&self->opt_out);
@@ -1065,6 +1066,14 @@ wabiz_services_get_ai_jobs (WabizServices *self)
 {
   g_return_val_if_fail (WABIZ_IS_SERVICES (self), NULL);
   return self->ai;
+}
+
+/* Gemini, when a key is set (the template editor's "Write with AI") */
+WabizGeminiClient *
+wabiz_services_get_gemini (WabizServices *self)
+{
+  g_return_val_if_fail (WABIZ_IS_SERVICES (self), NULL);
+  return self->gemini;
 }
 
 /* Sends campaigns (the calls: wabiz-campaign-model.h) */

@@ -99,6 +99,7 @@ WabizOutbox           *wabiz_services_get_outbox         (WabizServices        *
 WabizWebhookProcessor *wabiz_services_get_processor      (WabizServices        *self);
 WabizMediaFetcher     *wabiz_services_get_media_fetcher  (WabizServices        *self);
 WabizAiJobs           *wabiz_services_get_ai_jobs        (WabizServices        *self);
+WabizGeminiClient     *wabiz_services_get_gemini         (WabizServices        *self);
 WabizCampaignRunner   *wabiz_services_get_campaign_runner (WabizServices       *self);
 WabizScheduler        *wabiz_services_get_scheduler      (WabizServices        *self);
 WabizOptOut           *wabiz_services_get_opt_out        (WabizServices        *self);
