@@ -16,6 +16,7 @@
 #include "wabiz-rest-api-private.h"
 #include "wabiz-store.h"
 #include "wabiz-webhook-processor.h"
+#include "wabiz-webhook-status.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -617,6 +618,7 @@ typedef struct
   gint64 pending;
   gint64 failed;
   gint64 outbox;
+  gint64 silent_since;  /* unix seconds: sent messages and no webhook event since */
 } Health;
 
 static void
@@ -683,6 +685,12 @@ reply_health (WabizRestRequest *request,
 
       json_builder_add_string_value (builder, text);
     }
+  if (health != NULL && health->silent_since > 0)
+    {
+      g_autofree char *text = wabiz_webhook_status_dup_warning (health->silent_since);
+
+      json_builder_add_string_value (builder, text);
+    }
   json_builder_end_array (builder);
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
@@ -725,6 +733,7 @@ health_cb (GObject      *object,
   health->pending = wabiz_db_result_get_int (res, 0, "pending");
   health->failed = wabiz_db_result_get_int (res, 0, "failed");
   health->outbox = wabiz_db_result_get_int (res, 0, "outbox");
+  health->silent_since = wabiz_db_result_get_int (res, 0, "silent_since");
   request->data = health;
   request->data_free = g_free;
   wabiz_webhook_processor_count_foreign_async (db, NULL, health_foreign_cb, g_steal_pointer (&request));
@@ -740,6 +749,7 @@ _wabiz_rest_handle_health (WabizRestApi      *self,
                         "SELECT (SELECT count(*) FROM webhook_events"
                         "         WHERE processed_at IS NULL AND error IS NULL AND skipped_reason IS NULL) AS pending,"
                         " (SELECT count(*) FROM webhook_events WHERE processed_at IS NULL AND error IS NOT NULL) AS failed,"
-                        " (SELECT count(*) FROM outbox WHERE state IN ('pending', 'sending')) AS outbox",
+                        " (SELECT count(*) FROM outbox WHERE state IN ('pending', 'sending')) AS outbox,"
+                        " extract(epoch from " WABIZ_WEBHOOK_SILENT_SINCE_SQL ")::bigint AS silent_since",
                         0, NULL, NULL, health_cb, _wabiz_rest_request_new (self, msg));
 }
