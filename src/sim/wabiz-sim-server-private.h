@@ -92,6 +92,9 @@ typedef struct
   GSource        *review;           /* (owned) (nullable) pending review */
 } WabizSimTemplate;
 
+/* a session of the Resumable Upload API (wabiz-sim-uploads.c) */
+typedef struct _WabizSimUpload WabizSimUpload;
+
 struct _WabizSimServer
 {
   GObject           parent_instance;
@@ -106,6 +109,7 @@ struct _WabizSimServer
   char             *phone_number_id;
   char             *waba_id;
   char             *gemini_key;
+  char             *app_id;                 /* the Meta app of the token */
   char             *display_phone_number;
 
   SoupServer       *soup;                   /* (owned) (nullable) */
@@ -125,6 +129,8 @@ struct _WabizSimServer
   guint64           template_seq;
   GHashTable       *conversations;          /* "wa_id|category" → JsonObject * */
   GHashTable       *deferred;               /* SoupServerMessage * → Deferred * */
+  GHashTable       *uploads;                /* "upload:…" → WabizSimUpload * */
+  GHashTable       *upload_handles;         /* handles given, a set */
 
   guint64           n_accepted;
   guint64           n_rejected;
@@ -219,6 +225,20 @@ guint             _wabiz_sim_template_count_params      (WabizSimTemplate  *tpl,
                                                          GPtrArray         *named_out);
 JsonObject       *_wabiz_sim_template_get_component     (WabizSimTemplate  *tpl,
                                                          const char        *type);
+
+/* wabiz-sim-uploads.c */
+void              _wabiz_sim_upload_free                (WabizSimUpload    *upload);
+void              _wabiz_sim_server_handle_app          (WabizSimServer    *self,
+                                                         SoupServerMessage *msg);
+void              _wabiz_sim_server_open_upload         (WabizSimServer    *self,
+                                                         SoupServerMessage *msg,
+                                                         GHashTable        *query);
+void              _wabiz_sim_server_handle_upload_session (WabizSimServer  *self,
+                                                         SoupServerMessage *msg,
+                                                         const char        *id,
+                                                         GHashTable        *query);
+gboolean          _wabiz_sim_server_knows_handle        (WabizSimServer    *self,
+                                                         const char        *handle);
 
 /* wabiz-sim-inbound.c */
 JsonObject       *_wabiz_sim_server_inject             (WabizSimServer    *self,

@@ -732,6 +732,9 @@ _wabiz_sim_server_check_token (WabizSimServer    *self,
 
   if (auth != NULL && g_ascii_strncasecmp (auth, "Bearer ", 7) == 0)
     token = g_strstrip (g_strdup (auth + 7));
+  /* the Resumable Upload API's form */
+  else if (auth != NULL && g_ascii_strncasecmp (auth, "OAuth ", 6) == 0)
+    token = g_strstrip (g_strdup (auth + 6));
 
   uri_query = g_uri_get_query (soup_server_message_get_uri (msg));
   if (token == NULL && uri_query != NULL)
@@ -1026,6 +1029,12 @@ handle_graph (WabizSimServer    *self,
     handle_phone_number (self, msg, edge, edge != NULL ? edge : "");
   else if (g_str_equal (id, self->waba_id))
     handle_waba (self, msg, edge, edge != NULL ? edge : "", version, query);
+  else if (g_str_equal (id, "app") && edge == NULL)
+    _wabiz_sim_server_handle_app (self, msg);
+  else if (g_str_equal (id, self->app_id) && g_strcmp0 (edge, "uploads") == 0)
+    _wabiz_sim_server_open_upload (self, msg, query);
+  else if (g_str_has_prefix (id, "upload:") && edge == NULL)
+    _wabiz_sim_server_handle_upload_session (self, msg, id, query);
   else if ((media = g_hash_table_lookup (self->media, id)) != NULL && edge == NULL)
     _wabiz_sim_server_handle_media (self, msg, media);
   else if ((tpl = _wabiz_sim_server_find_template_by_id (self, id)) != NULL && edge == NULL)
@@ -1532,6 +1541,9 @@ wabiz_sim_server_finalize (GObject *object)
   g_clear_pointer (&self->templates, g_ptr_array_unref);
   g_clear_pointer (&self->conversations, g_hash_table_unref);
   g_clear_pointer (&self->deferred, g_hash_table_unref);
+  g_clear_pointer (&self->uploads, g_hash_table_unref);
+  g_clear_pointer (&self->upload_handles, g_hash_table_unref);
+  g_clear_pointer (&self->app_id, g_free);
 
   g_clear_pointer (&self->host, g_free);
   g_clear_pointer (&self->base_url, g_free);
@@ -1626,6 +1638,10 @@ wabiz_sim_server_init (WabizSimServer *self)
   self->conversations = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                (GDestroyNotify) json_object_unref);
   self->deferred = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) deferred_free);
+  self->app_id = g_strdup (WABIZ_SIM_DEFAULT_APP_ID);
+  self->uploads = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                         (GDestroyNotify) _wabiz_sim_upload_free);
+  self->upload_handles = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   _wabiz_sim_server_seed_templates (self);
 }
@@ -2036,6 +2052,8 @@ wabiz_sim_server_reset (WabizSimServer *self)
   g_hash_table_remove_all (self->media);
   g_ptr_array_set_size (self->templates, 0);
   _wabiz_sim_server_seed_templates (self);
+  g_hash_table_remove_all (self->uploads);
+  g_hash_table_remove_all (self->upload_handles);
   g_hash_table_remove_all (self->conversations);
   _wabiz_sim_server_gemini_reset (self);
 

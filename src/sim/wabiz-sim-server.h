@@ -20,6 +20,7 @@ G_BEGIN_DECLS
 #define WABIZ_SIM_DEFAULT_WABA_ID              "108233722174550"
 #define WABIZ_SIM_DEFAULT_DISPLAY_PHONE_NUMBER "15550783881"
 #define WABIZ_SIM_DEFAULT_ACCESS_TOKEN         "sim-access-token"
+#define WABIZ_SIM_DEFAULT_APP_ID               "1185316642193457"
 #define WABIZ_SIM_DEFAULT_APP_SECRET           "sim-app-secret"
 #define WABIZ_SIM_DEFAULT_GEMINI_KEY           "sim-gemini-key"
 

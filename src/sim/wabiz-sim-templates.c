@@ -499,6 +499,8 @@ validate_buttons (JsonObject          *component,
   JsonArray *buttons = wabiz_sim_object_get_array (component, "buttons");
   guint n_url = 0;
   guint n_phone = 0;
+  guint n_groups = 0;
+  gboolean last_quick = FALSE;
   guint n;
 
   if (buttons == NULL || json_array_get_length (buttons) == 0)
@@ -523,6 +525,22 @@ validate_buttons (JsonObject          *component,
 
       if (type == NULL)
         return fail (error, 2388043, "Button %u has no type.", i);
+      /* quick replies together, the others together */
+      if (i == 0 || last_quick != (g_ascii_strcasecmp (type, "QUICK_REPLY") == 0))
+        n_groups++;
+      last_quick = g_ascii_strcasecmp (type, "QUICK_REPLY") == 0;
+      if (n_groups > 2)
+        return fail (error, 2388043, "Quick reply buttons must be grouped together.");
+      /* a copy-code button's label is Meta's own; it needs the code's example */
+      if (g_ascii_strcasecmp (type, "COPY_CODE") == 0)
+        {
+          const char *example = wabiz_sim_object_get_string (button, "example");
+
+          if (example == NULL || *example == '\0' || g_utf8_strlen (example, -1) > 15)
+            return fail (error, 2388043, "Button %u needs an example code of at most 15 "
+                         "characters.", i);
+          continue;
+        }
       if (text == NULL || *text == '\0' || g_utf8_strlen (text, -1) > 25)
         return fail (error, 2388043, "Button %u needs a text of at most 25 characters.", i);
 
@@ -542,7 +560,6 @@ validate_buttons (JsonObject          *component,
             return fail (error, 2388043, "Button %u needs a phone_number.", i);
         }
       else if (g_ascii_strcasecmp (type, "QUICK_REPLY") != 0 &&
-               g_ascii_strcasecmp (type, "COPY_CODE") != 0 &&
                g_ascii_strcasecmp (type, "OTP") != 0 &&
                g_ascii_strcasecmp (type, "FLOW") != 0)
         {
@@ -559,7 +576,8 @@ validate_buttons (JsonObject          *component,
 }
 
 static gboolean
-validate_components (JsonArray           *components,
+validate_components (WabizSimServer      *self,
+                     JsonArray           *components,
                      gboolean             named,
                      WabizSimGraphError  *error)
 {
@@ -610,9 +628,15 @@ validate_components (JsonArray           *components,
                    g_ascii_strcasecmp (format, "DOCUMENT") == 0)
             {
               JsonObject *example = wabiz_sim_object_get_object (component, "example");
+              JsonArray *handles = wabiz_sim_object_get_array (example, "header_handle");
 
-              if (wabiz_sim_object_get_array (example, "header_handle") == NULL)
+              if (handles == NULL || json_array_get_length (handles) == 0)
                 return fail (error, 2388043, "A media HEADER needs example.header_handle.");
+              /* a handle of the Resumable Upload API, not a /media id */
+              if (!_wabiz_sim_server_knows_handle (self,
+                                                   json_array_get_string_element (handles, 0)))
+                return fail (error, 2388043, "The header_handle is not a file uploaded with "
+                             "the Resumable Upload API.");
             }
           else if (g_ascii_strcasecmp (format, "LOCATION") != 0)
             {
@@ -711,7 +735,7 @@ reply_create (WabizSimServer    *self,
     }
 
   named = g_strcmp0 (format, "NAMED") == 0;
-  if (!validate_components (components, named, &error))
+  if (!validate_components (self, components, named, &error))
     {
       wabiz_sim_reply_graph_error (msg, &error);
       return;
@@ -1035,7 +1059,7 @@ _wabiz_sim_server_handle_template (WabizSimServer    *self,
           return;
         }
       if (components != NULL &&
-          !validate_components (components, g_str_equal (tpl->parameter_format, "NAMED"),
+          !validate_components (self, components, g_str_equal (tpl->parameter_format, "NAMED"),
                                 &error))
         {
           wabiz_sim_reply_graph_error (msg, &error);
