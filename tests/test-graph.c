@@ -9,7 +9,7 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
-#include "wabiz-graph-client.h"
+#include "wabiz-graph-client-private.h"
 #include "wabiz-sim-server.h"
 #include "wabiz-test-pg.h"
 
@@ -544,6 +544,118 @@ test_templates (Fixture       *f,
   g_assert_no_error (error);
 }
 
+/* Many pages from the simulator: the client follows paging.next (the
+ * simulator's own address) until there is none, and gets every
+ * template once */
+static void
+test_templates_next (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(JsonArray) list = NULL;
+  g_autoptr(GError) error = NULL;
+
+  _wabiz_graph_client_set_template_page_size (f->client, 2);
+  wabiz_graph_client_list_templates_async (f->client, NULL, wabiz_test_store_result_cb, &result);
+  wabiz_test_wait_result (&result, 30);
+  list = wabiz_graph_client_list_templates_finish (f->client, result, &error);
+  g_assert_no_error (error);
+  /* the simulator's seven samples, in four pages */
+  g_assert_cmpuint (json_array_get_length (list), ==, 7);
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonObject *t = json_array_get_object_element (list, i);
+
+      g_assert_true (g_hash_table_add (seen, g_strdup (json_object_get_string_member (t, "id"))));
+      g_assert_nonnull (json_object_get_string_member (t, "status"));
+    }
+}
+
+/* A media header's example goes through the Resumable Upload API: the
+ * app the token belongs to, a session, the bytes; the handle it gives
+ * makes a template Meta takes, one it did not give does not. */
+static void
+test_templates_resumable (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "media", "photo.jpg", NULL);
+  g_autofree char *pdf_path = g_test_build_filename (G_TEST_DIST, "data", "media", "document.pdf", NULL);
+  g_autofree char *audio_path = g_test_build_filename (G_TEST_DIST, "data", "media", "audio.mp3", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFile) pdf = g_file_new_for_path (pdf_path);
+  g_autoptr(GFile) audio = g_file_new_for_path (audio_path);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) created = NULL;
+  g_autoptr(JsonObject) tmpl = NULL;
+  g_autofree char *handle = NULL;
+  g_autofree char *pdf_handle = NULL;
+  g_autofree char *mime = NULL;
+  g_autofree char *json = NULL;
+  const char *component_format =
+    "{\"name\": \"%s\", \"language\": \"en_US\", \"category\": \"MARKETING\","
+    " \"components\": [{\"type\": \"HEADER\", \"format\": \"IMAGE\","
+    " \"example\": {\"header_handle\": [\"%s\"]}},"
+    " {\"type\": \"BODY\", \"text\": \"New cakes are in, {{1}}. Come and taste them!\","
+    " \"example\": {\"body_text\": [[\"Maria\"]]}}]}";
+
+  g_assert_null (wabiz_graph_client_get_app_id (f->client));
+  wabiz_graph_client_upload_resumable_async (f->client, file, "image", NULL, wabiz_test_store_result_cb, &result);
+  handle = wabiz_graph_client_upload_resumable_finish (f->client, wabiz_test_wait_result (&result, 30), &mime, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (handle);
+  g_assert_true (g_str_has_prefix (handle, "4::"));
+  g_assert_cmpstr (mime, ==, "image/jpeg");
+  /* asked once, of GET /app */
+  g_assert_cmpstr (wabiz_graph_client_get_app_id (f->client), ==, WABIZ_SIM_DEFAULT_APP_ID);
+  g_clear_object (&result);
+
+  /* a second one (the app known now), a document */
+  wabiz_graph_client_upload_resumable_async (f->client, pdf, "document", NULL, wabiz_test_store_result_cb, &result);
+  pdf_handle = wabiz_graph_client_upload_resumable_finish (f->client, wabiz_test_wait_result (&result, 30), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (pdf_handle, !=, handle);
+  g_clear_object (&result);
+
+  /* audio is no header: refused before anything is sent */
+  wabiz_graph_client_upload_resumable_async (f->client, audio, NULL, NULL, wabiz_test_store_result_cb, &result);
+  g_assert_null (wabiz_graph_client_upload_resumable_finish (f->client, wabiz_test_wait_result (&result, 30), NULL, &error));
+  g_assert_error (error, WABIZ_GRAPH_ERROR, WABIZ_GRAPH_ERROR_INVALID_PARAMETER);
+  g_clear_error (&error);
+  g_clear_object (&result);
+
+  json = g_strdup_printf (component_format, "cake_news", handle);
+  tmpl = object_from (json);
+  wabiz_graph_client_create_template_async (f->client, tmpl, NULL, wabiz_test_store_result_cb, &result);
+  created = wabiz_graph_client_create_template_finish (f->client, wabiz_test_wait_result (&result, 30), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (created, "status"), ==, "PENDING");
+  g_clear_object (&result);
+  g_clear_pointer (&tmpl, json_object_unref);
+  g_clear_pointer (&json, g_free);
+
+  /* a /media id or a made-up handle is not an example */
+  json = g_strdup_printf (component_format, "cake_news_two", "4::aW1hZ2UvanBlZw==:madeup");
+  tmpl = object_from (json);
+  wabiz_graph_client_create_template_async (f->client, tmpl, NULL, wabiz_test_store_result_cb, &result);
+  g_assert_null (wabiz_graph_client_create_template_finish (f->client, wabiz_test_wait_result (&result, 30), &error));
+  g_assert_error (error, WABIZ_GRAPH_ERROR, 100);
+  g_assert_nonnull (strstr (wabiz_graph_error_get_details (error), "Resumable Upload"));
+  g_clear_error (&error);
+  g_clear_object (&result);
+
+  /* an edit sends it back to review */
+  {
+    g_autoptr(JsonObject) changes = object_from ("{\"category\": \"UTILITY\"}");
+
+    wabiz_graph_client_edit_template_async (f->client, json_object_get_string_member (created, "id"), changes,
+                                            NULL, wabiz_test_store_result_cb, &result);
+    g_assert_true (wabiz_graph_client_edit_template_finish (f->client, wabiz_test_wait_result (&result, 30), &error));
+    g_assert_no_error (error);
+  }
+}
+
 /* Paging with the fixtures: the client follows cursors.after until
  * there is no "next". */
 static void
@@ -829,6 +941,8 @@ main (int   argc,
   g_test_add ("/graph/media/streamed", Fixture, NULL, fixture_setup, test_media_streamed, fixture_teardown);
   g_test_add ("/graph/templates", Fixture, NULL, fixture_setup, test_templates, fixture_teardown);
   g_test_add_func ("/graph/templates/paging", test_templates_paging);
+  g_test_add ("/graph/templates/next", Fixture, NULL, fixture_setup, test_templates_next, fixture_teardown);
+  g_test_add ("/graph/templates/resumable", Fixture, NULL, fixture_setup, test_templates_resumable, fixture_teardown);
   g_test_add_func ("/graph/error/user-msg", test_error_user_msg);
   g_test_add_data_func ("/graph/token/media-other-host", "other", test_media_other_host);
   g_test_add_data_func ("/graph/token/media-redirect", "redirect", test_media_other_host);

@@ -42,6 +42,13 @@ typedef struct
   GFileInputStream *stream;
 } CheckResult;
 
+/* upload_resumable's task state */
+typedef struct
+{
+  Upload       upload;    /* the file, as with upload_media */
+  CheckResult *checked;   /* (owned) (nullable) once checked */
+} Resumable;
+
 /* download_media's task state */
 typedef struct
 {
@@ -292,6 +299,195 @@ wabiz_graph_client_upload_media_finish (WabizGraphClient *self,
       *out_mime = g_strdup (upload->mime);
     }
   return id;
+}
+
+/* ------------------------------------------------------------------ */
+/* the resumable upload (examples of templates' media headers) */
+
+static void
+resumable_free (Resumable *resumable)
+{
+  g_clear_object (&resumable->upload.file);
+  g_free (resumable->upload.kind);
+  g_free (resumable->upload.mime);
+  g_clear_pointer (&resumable->checked, check_result_free);
+  g_free (resumable);
+}
+
+static void
+handle_reply (GTask      *task,
+              JsonObject *reply)
+{
+  const char *handle = _wabiz_graph_json_get_string (reply, "h");
+
+  if (handle == NULL || *handle == '\0')
+    {
+      g_task_return_error (task, _wabiz_graph_error_new_local (WABIZ_GRAPH_ERROR_BAD_RESPONSE, FALSE,
+                                                               _("WhatsApp accepted the example file without giving its handle")));
+      return;
+    }
+  g_debug ("Uploaded an example file");
+  g_task_return_pointer (task, g_strdup (handle), g_free);
+}
+
+/* POST /{upload-id} with the bytes, from offset 0 */
+static void
+session_reply (GTask      *task,
+               JsonObject *reply)
+{
+  WabizGraphClient *self = g_task_get_source_object (task);
+  Resumable *resumable = _wabiz_graph_client_get_state (task);
+  const char *session = _wabiz_graph_json_get_string (reply, "id");
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *auth = NULL;
+  SoupMessageHeaders *headers;
+  GError *error = NULL;
+
+  if (session == NULL || !g_str_has_prefix (session, "upload:"))
+    {
+      g_task_return_error (task, _wabiz_graph_error_new_local (WABIZ_GRAPH_ERROR_BAD_RESPONSE, FALSE,
+                                                               _("WhatsApp opened no upload session for the example file")));
+      return;
+    }
+
+  /* the id is "upload:…?sig=…": its query goes as a query */
+  path = g_uri_escape_string (session, ":?=&", FALSE);
+  msg = _wabiz_graph_client_new_request (self, "POST", path, &error);
+  if (msg == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  headers = soup_message_get_request_headers (msg);
+  /* as Meta documents this call: the token as OAuth, the offset */
+  auth = g_strdup_printf ("OAuth %s", self->access_token);
+  soup_message_headers_replace (headers, "Authorization", auth);
+  soup_message_headers_replace (headers, "file_offset", "0");
+  soup_message_set_request_body (msg, resumable->checked->mime,
+                                 G_INPUT_STREAM (resumable->checked->stream),
+                                 (gssize) resumable->checked->size);
+  _wabiz_graph_client_send (g_object_ref (task), msg, handle_reply);
+}
+
+/* POST /{app-id}/uploads?file_length=&file_type= */
+static void
+open_session (GTask *task)
+{
+  WabizGraphClient *self = g_task_get_source_object (task);
+  Resumable *resumable = _wabiz_graph_client_get_state (task);
+  g_autofree char *app = g_uri_escape_string (self->app_id, NULL, FALSE);
+  g_autofree char *type = g_uri_escape_string (resumable->checked->mime, NULL, FALSE);
+
+  _wabiz_graph_client_call (task, "POST", NULL, session_reply,
+                            "%s/uploads?file_length=%" G_GOFFSET_FORMAT "&file_type=%s",
+                            app, resumable->checked->size, type);
+}
+
+static void
+app_reply (GTask      *task,
+           JsonObject *reply)
+{
+  WabizGraphClient *self = g_task_get_source_object (task);
+  const char *id = _wabiz_graph_json_get_string (reply, "id");
+
+  if (id == NULL || *id == '\0')
+    {
+      g_task_return_error (task, _wabiz_graph_error_new_local (WABIZ_GRAPH_ERROR_BAD_RESPONSE, FALSE,
+                                                               _("WhatsApp did not say which app the access token belongs to")));
+      return;
+    }
+  g_debug ("The access token belongs to app %s", id);
+  wabiz_graph_client_set_app_id (self, id);
+  open_session (g_object_ref (task));
+}
+
+static void
+resumable_checked_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  WabizGraphClient *self = g_task_get_source_object (task);
+  Resumable *resumable = _wabiz_graph_client_get_state (task);
+  CheckResult *r;
+  GError *error = NULL;
+
+  r = g_task_propagate_pointer (G_TASK (result), &error);
+  if (r == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (!g_str_equal (r->kind, "image") && !g_str_equal (r->kind, "video") &&
+      !g_str_equal (r->kind, "document"))
+    {
+      check_result_free (r);
+      g_task_return_new_error (task, WABIZ_GRAPH_ERROR, WABIZ_GRAPH_ERROR_INVALID_PARAMETER,
+                               _("A template’s header takes an image, a video or a document; choose one of those"));
+      return;
+    }
+
+  resumable->checked = r;
+  g_free (resumable->upload.kind);
+  resumable->upload.kind = g_strdup (r->kind);
+  g_free (resumable->upload.mime);
+  resumable->upload.mime = g_strdup (r->mime);
+
+  if (self->app_id != NULL)
+    open_session (g_steal_pointer (&task));
+  else
+    _wabiz_graph_client_call (g_steal_pointer (&task), "GET", NULL, app_reply, "app?fields=id,name");
+}
+
+void
+wabiz_graph_client_upload_resumable_async (WabizGraphClient    *self,
+                                           GFile               *file,
+                                           const char          *kind,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data)
+{
+  g_autoptr(GTask) check = NULL;
+  Resumable *resumable;
+  GTask *task;
+
+  g_return_if_fail (WABIZ_IS_GRAPH_CLIENT (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  task = _wabiz_graph_client_new_call (self, wabiz_graph_client_upload_resumable_async,
+                                       cancellable, callback, user_data);
+  resumable = g_new0 (Resumable, 1);
+  resumable->upload.file = g_object_ref (file);
+  resumable->upload.kind = g_strdup (kind);
+  _wabiz_graph_client_set_state (task, resumable, (GDestroyNotify) resumable_free);
+
+  check = g_task_new (self, cancellable, resumable_checked_cb, task);
+  g_task_set_task_data (check, &resumable->upload, NULL);
+  g_task_run_in_thread (check, check_thread);
+}
+
+char *
+wabiz_graph_client_upload_resumable_finish (WabizGraphClient *self,
+                                            GAsyncResult     *result,
+                                            char            **out_mime,
+                                            GError          **error)
+{
+  char *handle;
+
+  g_return_val_if_fail (WABIZ_IS_GRAPH_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == wabiz_graph_client_upload_resumable_async,
+                        NULL);
+
+  handle = g_task_propagate_pointer (G_TASK (result), error);
+  if (handle != NULL && out_mime != NULL)
+    {
+      Resumable *resumable = _wabiz_graph_client_get_state (G_TASK (result));
+
+      *out_mime = g_strdup (resumable->upload.mime);
+    }
+  return handle;
 }
 
 /* ------------------------------------------------------------------ */

@@ -36,6 +36,9 @@ struct _WabizGraphClient
   char        *phone_number_id;  /* (owned) */
   char        *waba_id;          /* (owned) (nullable) */
   char        *access_token;     /* (owned): never logged */
+  char        *app_id;           /* (owned) (nullable): Meta's app, for the
+                                  * resumable upload; asked of GET /app */
+  guint        template_page_size;
 };
 
 /* What a call makes of Meta's 2xx answer (a JSON object): returns on
@@ -91,6 +94,11 @@ void          _wabiz_graph_client_call_node          (GTask               *task,
                                                       const char          *method,
                                                       const char          *node_id,
                                                       WabizGraphReplyFunc  reply);
+
+/* How many templates one page of the list asks for (tests: a small
+ * page, to go through many) */
+void          _wabiz_graph_client_set_template_page_size (WabizGraphClient *self,
+                                                          guint             page_size);
 
 /* Sends @msg and gives @done the task back as user data once the
  * answer's headers are in, to read its body as a stream. */

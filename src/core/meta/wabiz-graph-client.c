@@ -22,6 +22,7 @@
 #include <string.h>
 
 #define MAX_PAGES 1000
+#define DEFAULT_TEMPLATE_PAGE_SIZE 100
 
 /* A call's task data */
 typedef struct
@@ -438,6 +439,7 @@ wabiz_graph_client_finalize (GObject *object)
   g_clear_pointer (&self->api_version, g_free);
   g_clear_pointer (&self->phone_number_id, g_free);
   g_clear_pointer (&self->waba_id, g_free);
+  g_clear_pointer (&self->app_id, g_free);
   clear_access_token (self);
 
   G_OBJECT_CLASS (wabiz_graph_client_parent_class)->finalize (object);
@@ -463,6 +465,7 @@ wabiz_graph_client_init (WabizGraphClient *self)
                                                  "max-conns-per-host", 32,
                                                  "user-agent", agent,
                                                  NULL);
+  self->template_page_size = DEFAULT_TEMPLATE_PAGE_SIZE;
 }
 
 /**
@@ -530,6 +533,40 @@ wabiz_graph_client_set_timeout (WabizGraphClient *self,
   g_return_if_fail (WABIZ_IS_GRAPH_CLIENT (self));
 
   soup_session_set_timeout (self->session, timeout_s);
+}
+
+/**
+ * wabiz_graph_client_set_app_id:
+ * @app_id: (nullable): the Meta app's id; %NULL: ask Graph (GET /app)
+ *
+ * The resumable upload (examples of media headers) goes to the app
+ * the access token belongs to.
+ */
+void
+wabiz_graph_client_set_app_id (WabizGraphClient *self,
+                               const char       *app_id)
+{
+  g_return_if_fail (WABIZ_IS_GRAPH_CLIENT (self));
+
+  g_free (self->app_id);
+  self->app_id = app_id != NULL && *app_id != '\0' ? g_strdup (app_id) : NULL;
+}
+
+const char *
+wabiz_graph_client_get_app_id (WabizGraphClient *self)
+{
+  g_return_val_if_fail (WABIZ_IS_GRAPH_CLIENT (self), NULL);
+
+  return self->app_id;
+}
+
+void
+_wabiz_graph_client_set_template_page_size (WabizGraphClient *self,
+                                            guint             page_size)
+{
+  g_return_if_fail (WABIZ_IS_GRAPH_CLIENT (self));
+
+  self->template_page_size = CLAMP (page_size, 1, 1000);
 }
 
 
@@ -783,6 +820,7 @@ template_pages_free (TemplatePages *pages)
 
 static void template_page_reply (GTask *task, JsonObject *reply);
 
+/* The first page, or the one after the cursor @after */
 static void
 request_page (GTask      *task,
               const char *after)
@@ -792,8 +830,46 @@ request_page (GTask      *task,
 
   _wabiz_graph_client_call (task, "GET", NULL, template_page_reply,
                             "%s/message_templates?fields=name,status,category,language,components,"
-                            "quality_score,parameter_format,rejected_reason&limit=100%s%s",
-                            self->waba_id, escaped ? "&after=" : "", escaped ? escaped : "");
+                            "quality_score,parameter_format,rejected_reason&limit=%u%s%s",
+                            self->waba_id, self->template_page_size,
+                            escaped ? "&after=" : "", escaped ? escaped : "");
+}
+
+/* The next page is where Meta's paging.next says when that is the
+ * Graph API's own address; else (a proxy, a relay in front of Graph)
+ * the page after the cursor, asked of our own address: the token goes
+ * nowhere else either way */
+static void
+request_next_page (GTask      *task,
+                   const char *next,
+                   const char *after)
+{
+  WabizGraphClient *self = g_task_get_source_object (task);
+  g_autoptr(GUri) next_uri = parse_http_uri (next);
+  g_autoptr(SoupMessage) msg = NULL;
+  GError *error = NULL;
+
+  if (next_uri == NULL || self->base_uri == NULL || !same_origin (next_uri, self->base_uri))
+    {
+      if (after == NULL)
+        {
+          g_task_return_error (task, _wabiz_graph_error_new_local (WABIZ_GRAPH_ERROR_BAD_RESPONSE, FALSE,
+                                                                   _("WhatsApp gave the next page of templates without saying where it is")));
+          g_object_unref (task);
+          return;
+        }
+      request_page (task, after);
+      return;
+    }
+
+  msg = _wabiz_graph_client_new_message (self, "GET", next, &error);
+  if (msg == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  _wabiz_graph_client_send (task, msg, template_page_reply);
 }
 
 static void
@@ -803,23 +879,29 @@ template_page_reply (GTask      *task,
   TemplatePages *pages = _wabiz_graph_client_get_state (task);
   JsonNode *items = json_object_get_member (reply, "data");
   JsonObject *paging;
+  const char *next;
   const char *after;
+  guint n_items = 0;
 
   if (items != NULL && JSON_NODE_HOLDS_ARRAY (items))
     {
       JsonArray *array = json_node_get_array (items);
 
-      for (guint i = 0; i < json_array_get_length (array); i++)
+      n_items = json_array_get_length (array);
+      for (guint i = 0; i < n_items; i++)
         if (JSON_NODE_HOLDS_OBJECT (json_array_get_element (array, i)))
           json_array_add_element (pages->items, json_node_copy (json_array_get_element (array, i)));
     }
 
   paging = _wabiz_graph_json_get_object (reply, "paging");
+  next = _wabiz_graph_json_get_string (paging, "next");
   after = _wabiz_graph_json_get_string (_wabiz_graph_json_get_object (paging, "cursors"), "after");
   pages->pages++;
-  if (_wabiz_graph_json_get_string (paging, "next") != NULL && after != NULL && pages->pages < MAX_PAGES)
+  g_debug ("Template page %u: %u templates%s", pages->pages, n_items, next != NULL ? ", more" : "");
+  /* an empty page with a next one would go round for ever */
+  if (next != NULL && n_items > 0 && pages->pages < MAX_PAGES)
     {
-      request_page (g_object_ref (task), after);
+      request_next_page (g_object_ref (task), next, after);
       return;
     }
 
@@ -890,6 +972,48 @@ wabiz_graph_client_create_template_finish (WabizGraphClient *self,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == wabiz_graph_client_create_template_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * wabiz_graph_client_edit_template_async:
+ * @template_id: Meta's id of the template (one language)
+ * @changes: new `components` and/or `category`
+ *
+ * POST /{template-id}: the template goes back to review (PENDING).
+ */
+void
+wabiz_graph_client_edit_template_async (WabizGraphClient    *self,
+                                        const char          *template_id,
+                                        JsonObject          *changes,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  g_autoptr(JsonNode) body = NULL;
+  g_autofree char *escaped = NULL;
+  GTask *task;
+
+  g_return_if_fail (WABIZ_IS_GRAPH_CLIENT (self));
+  g_return_if_fail (template_id != NULL);
+  g_return_if_fail (changes != NULL);
+
+  task = _wabiz_graph_client_new_call (self, wabiz_graph_client_edit_template_async,
+                                       cancellable, callback, user_data);
+  body = json_node_init_object (json_node_alloc (), changes);
+  escaped = g_uri_escape_string (template_id, NULL, FALSE);
+  _wabiz_graph_client_call (task, "POST", body, NULL, "%s", escaped);
+}
+
+gboolean
+wabiz_graph_client_edit_template_finish (WabizGraphClient *self,
+                                         GAsyncResult     *result,
+                                         GError          **error)
+{
+  g_return_val_if_fail (WABIZ_IS_GRAPH_CLIENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == wabiz_graph_client_edit_template_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 void

@@ -65,6 +65,11 @@ void              wabiz_graph_client_set_access_token (WabizGraphClient  *self,
 /* seconds for one request's I/O (default 30); 0: none */
 void              wabiz_graph_client_set_timeout    (WabizGraphClient    *self,
                                                      guint                timeout_s);
+/* The Meta app's id, for the resumable upload; NULL (the default):
+ * asked of Graph (GET /app) the first time it is needed */
+void              wabiz_graph_client_set_app_id     (WabizGraphClient    *self,
+                                                     const char          *app_id);
+const char       *wabiz_graph_client_get_app_id     (WabizGraphClient    *self);
 
 /* POST /{phone-number-id}/messages with any message object (to, type
  * and the object named after the type; messaging_product is added). */
@@ -112,6 +117,23 @@ char             *wabiz_graph_client_upload_media_finish  (WabizGraphClient    *
                                                            char               **out_mime,
                                                            GError             **error);
 
+/* The Resumable Upload API: checks @file as media of @kind (image,
+ * video, document), opens an upload session of the app
+ * (POST /{app-id}/uploads) and sends the file to it
+ * (POST /{upload-id}, file_offset 0). Returns the file's handle, for
+ * `example.header_handle` of a template's media header; @out_mime
+ * gets the MIME type it went as. */
+void              wabiz_graph_client_upload_resumable_async  (WabizGraphClient    *self,
+                                                           GFile               *file,
+                                                           const char          *kind,
+                                                           GCancellable        *cancellable,
+                                                           GAsyncReadyCallback  callback,
+                                                           gpointer             user_data);
+char             *wabiz_graph_client_upload_resumable_finish (WabizGraphClient   *self,
+                                                           GAsyncResult        *result,
+                                                           char               **out_mime,
+                                                           GError             **error);
+
 void              wabiz_graph_client_get_phone_number_async  (WabizGraphClient    *self,
                                                            GCancellable        *cancellable,
                                                            GAsyncReadyCallback  callback,
@@ -152,8 +174,8 @@ gboolean          wabiz_graph_client_delete_media_finish  (WabizGraphClient    *
                                                            GAsyncResult        *result,
                                                            GError             **error);
 
-/* Every template of the WABA, following the paging cursors: an array
- * of Meta's template objects. */
+/* Every template of the WABA, page after page (Meta's paging.next): an
+ * array of Meta's template objects. */
 void              wabiz_graph_client_list_templates_async (WabizGraphClient    *self,
                                                            GCancellable        *cancellable,
                                                            GAsyncReadyCallback  callback,
@@ -169,6 +191,17 @@ void              wabiz_graph_client_create_template_async (WabizGraphClient   *
                                                            GAsyncReadyCallback  callback,
                                                            gpointer             user_data);
 JsonObject       *wabiz_graph_client_create_template_finish (WabizGraphClient  *self,
+                                                           GAsyncResult        *result,
+                                                           GError             **error);
+/* POST /{template-id} with new components and/or category: the
+ * template goes back to review. */
+void              wabiz_graph_client_edit_template_async   (WabizGraphClient   *self,
+                                                           const char          *template_id,
+                                                           JsonObject          *changes,
+                                                           GCancellable        *cancellable,
+                                                           GAsyncReadyCallback  callback,
+                                                           gpointer             user_data);
+gboolean          wabiz_graph_client_edit_template_finish  (WabizGraphClient  *self,
                                                            GAsyncResult        *result,
                                                            GError             **error);
 /* All languages of @name, or only @hsm_id when given. */
