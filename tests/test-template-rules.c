@@ -170,6 +170,44 @@ test_header_footer_buttons (void)
   g_assert_false (wabiz_template_check_button_url ("https://shop.example/{{1}}/track", problems));
   g_assert_false (wabiz_template_check_button_url ("https://shop.example/{{1}}/{{2}}", problems));
   g_assert_cmpuint (problems->len, ==, 3);
+  g_ptr_array_set_size (problems, 0);
+
+  /* the buttons together */
+  g_assert_true (wabiz_template_check_button_types (NULL, problems));
+  g_assert_true (wabiz_template_check_button_types ((const char *[]){ "QUICK_REPLY", "QUICK_REPLY", "URL",
+                                                                      "PHONE_NUMBER", "COPY_CODE", NULL },
+                                                    problems));
+  g_assert_true (wabiz_template_check_button_types ((const char *[]){ "URL", "URL", "QUICK_REPLY", NULL },
+                                                    problems));
+  g_assert_cmpuint (problems->len, ==, 0);
+  g_assert_false (wabiz_template_check_button_types ((const char *[]){ "QUICK_REPLY", "URL", "QUICK_REPLY", NULL },
+                                                     problems));
+  g_assert_cmpint (((WabizTemplateProblem *) g_ptr_array_index (problems, 0))->kind, ==,
+                   WABIZ_TEMPLATE_PROBLEM_BUTTONS_NOT_GROUPED);
+  g_assert_false (wabiz_template_check_button_types ((const char *[]){ "URL", "URL", "URL", NULL }, problems));
+  g_assert_false (wabiz_template_check_button_types ((const char *[]){ "PHONE_NUMBER", "PHONE_NUMBER", NULL },
+                                                     problems));
+  g_assert_false (wabiz_template_check_button_types ((const char *[]){ "QUICK_REPLY", "QUICK_REPLY", "QUICK_REPLY",
+                                                                       "QUICK_REPLY", "QUICK_REPLY", "QUICK_REPLY",
+                                                                       "QUICK_REPLY", "QUICK_REPLY", "QUICK_REPLY",
+                                                                       "QUICK_REPLY", "QUICK_REPLY", NULL },
+                                                     problems));
+  g_assert_cmpuint (problems->len, ==, 4);
+  g_assert_cmpstr (((WabizTemplateProblem *) g_ptr_array_index (problems, 3))->field, ==, "buttons");
+  g_assert_cmpint (((WabizTemplateProblem *) g_ptr_array_index (problems, 3))->kind, ==,
+                   WABIZ_TEMPLATE_PROBLEM_TOO_MANY_BUTTONS);
+  g_ptr_array_set_size (problems, 0);
+
+  g_assert_true (wabiz_template_check_button_phone ("+15550100200", problems));
+  g_assert_true (wabiz_template_check_button_phone ("+55 11 99999-0003", problems));
+  g_assert_false (wabiz_template_check_button_phone ("15550100200", problems));
+  g_assert_false (wabiz_template_check_button_phone ("+1555", problems));
+  g_assert_false (wabiz_template_check_button_phone ("+1555010020x", problems));
+  g_assert_true (wabiz_template_check_copy_code ("SAVE15", problems));
+  g_assert_false (wabiz_template_check_copy_code ("", problems));
+  g_assert_false (wabiz_template_check_copy_code ("SIXTEEN_LETTERS_", problems));
+  g_assert_false (wabiz_template_check_copy_code ("SAVE 15", problems));
+  g_assert_cmpuint (problems->len, ==, 6);
 }
 
 static void

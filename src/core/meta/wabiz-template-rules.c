@@ -523,6 +523,92 @@ wabiz_template_check_button_url (const char *url,
   return TRUE;
 }
 
+gboolean
+wabiz_template_check_button_types (const char *const *types,
+                                   GPtrArray         *problems)
+{
+  guint    n = types != NULL ? g_strv_length ((char **) types) : 0;
+  guint    n_url = 0;
+  guint    n_phone = 0;
+  guint    n_code = 0;
+  guint    n_groups = 0;
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (problems != NULL, FALSE);
+
+  for (guint i = 0; i < n; i++)
+    {
+      gboolean quick = g_str_equal (types[i], "QUICK_REPLY");
+
+      n_url += g_str_equal (types[i], "URL");
+      n_phone += g_str_equal (types[i], "PHONE_NUMBER");
+      n_code += g_str_equal (types[i], "COPY_CODE");
+      if (i == 0 || quick != g_str_equal (types[i - 1], "QUICK_REPLY"))
+        n_groups++;
+    }
+
+  if (n > WABIZ_TEMPLATE_BUTTONS_MAX)
+    ok = add_problem (problems, "buttons", WABIZ_TEMPLATE_PROBLEM_TOO_MANY_BUTTONS,
+                      g_strdup_printf (ngettext ("A template has at most %u button; remove one.",
+                                                 "A template has at most %u buttons; remove some.",
+                                                 WABIZ_TEMPLATE_BUTTONS_MAX),
+                                       WABIZ_TEMPLATE_BUTTONS_MAX));
+  if (n_url > WABIZ_TEMPLATE_URL_BUTTONS_MAX)
+    ok = add_problem (problems, "buttons", WABIZ_TEMPLATE_PROBLEM_TOO_MANY_BUTTONS,
+                      g_strdup_printf (ngettext ("A template has at most %u link button; remove one.",
+                                                 "A template has at most %u link buttons; remove one.",
+                                                 WABIZ_TEMPLATE_URL_BUTTONS_MAX),
+                                       WABIZ_TEMPLATE_URL_BUTTONS_MAX));
+  if (n_phone > WABIZ_TEMPLATE_PHONE_BUTTONS_MAX)
+    ok = add_problem (problems, "buttons", WABIZ_TEMPLATE_PROBLEM_TOO_MANY_BUTTONS,
+                      g_strdup (_ ("A template has at most one call button; remove the others.")));
+  if (n_code > 1)
+    ok = add_problem (problems, "buttons", WABIZ_TEMPLATE_PROBLEM_TOO_MANY_BUTTONS,
+                      g_strdup (_ ("A template has at most one copy-code button; remove the others.")));
+  if (n_groups > 2)
+    ok = add_problem (problems, "buttons", WABIZ_TEMPLATE_PROBLEM_BUTTONS_NOT_GROUPED,
+                      g_strdup (_ ("Put the quick replies side by side, before or after the other buttons.")));
+  return ok;
+}
+
+gboolean
+wabiz_template_check_button_phone (const char *phone,
+                                   GPtrArray  *problems)
+{
+  gsize digits = 0;
+
+  g_return_val_if_fail (problems != NULL, FALSE);
+
+  if (phone != NULL && phone[0] == '+' && strlen (phone) <= WABIZ_TEMPLATE_PHONE_MAX)
+    {
+      const char *c;
+
+      for (c = phone + 1; *c != '\0' && (g_ascii_isdigit (*c) || *c == ' ' || *c == '-'); c++)
+        digits += g_ascii_isdigit (*c) != 0;
+      if (*c == '\0' && digits >= 7 && digits <= 15)
+        return TRUE;
+    }
+  return add_problem (problems, "buttons", WABIZ_TEMPLATE_PROBLEM_EXAMPLE_INVALID,
+                      g_strdup (_ ("Write the call button's number with its country code, such as "
+                                   "+15550100200.")));
+}
+
+gboolean
+wabiz_template_check_copy_code (const char *code,
+                                GPtrArray  *problems)
+{
+  g_return_val_if_fail (problems != NULL, FALSE);
+
+  if (code == NULL || *code == '\0')
+    return add_problem (problems, "buttons", WABIZ_TEMPLATE_PROBLEM_EXAMPLE_MISSING,
+                        g_strdup (_ ("Give an example code for the copy-code button, such as SAVE15.")));
+  if (g_utf8_strlen (code, -1) > WABIZ_TEMPLATE_COPY_CODE_MAX || strchr (code, ' ') != NULL)
+    return add_problem (problems, "buttons", WABIZ_TEMPLATE_PROBLEM_EXAMPLE_INVALID,
+                        g_strdup_printf (_ ("The example code must be one word of at most %u characters."),
+                                         WABIZ_TEMPLATE_COPY_CODE_MAX));
+  return TRUE;
+}
+
 char *
 wabiz_template_problems_to_string (GPtrArray *problems)
 {

@@ -18,6 +18,9 @@ G_BEGIN_DECLS
 #define WABIZ_TEMPLATE_BUTTONS_MAX     10
 #define WABIZ_TEMPLATE_URL_BUTTONS_MAX 2
 #define WABIZ_TEMPLATE_URL_MAX         2000
+#define WABIZ_TEMPLATE_PHONE_BUTTONS_MAX 1
+#define WABIZ_TEMPLATE_COPY_CODE_MAX   15
+#define WABIZ_TEMPLATE_PHONE_MAX       20
 
 typedef enum
 {
@@ -36,6 +39,8 @@ typedef enum
   WABIZ_TEMPLATE_PROBLEM_PLACEHOLDER_NOT_ALLOWED,
   WABIZ_TEMPLATE_PROBLEM_EXAMPLE_MISSING,
   WABIZ_TEMPLATE_PROBLEM_EXAMPLE_INVALID,
+  WABIZ_TEMPLATE_PROBLEM_TOO_MANY_BUTTONS,
+  WABIZ_TEMPLATE_PROBLEM_BUTTONS_NOT_GROUPED,
 } WabizTemplateProblemKind;
 
 /* One broken rule: which part of the template (“name”, “header”,
@@ -100,6 +105,19 @@ gboolean   wabiz_template_check_button_text      (const char  *text,
 /* A URL button's address: http(s), at most 2,000 characters, at most
  * one placeholder, and only at its very end. */
 gboolean   wabiz_template_check_button_url       (const char  *url,
+                                                  GPtrArray   *problems);
+
+/* The buttons together, by type (QUICK_REPLY, URL, PHONE_NUMBER,
+ * COPY_CODE; NULL-terminated, in their order): at most 10, 2 URL, 1
+ * phone number and 1 copy code, and the quick replies side by side. */
+gboolean   wabiz_template_check_button_types     (const char * const *types,
+                                                  GPtrArray          *problems);
+/* A phone button's number: international, with its +, at most 20
+ * characters. */
+gboolean   wabiz_template_check_button_phone     (const char  *phone,
+                                                  GPtrArray   *problems);
+/* A copy-code button's example code: 1 to 15 characters, no spaces. */
+gboolean   wabiz_template_check_copy_code        (const char  *code,
                                                   GPtrArray   *problems);
 
 /* All of @problems as one text, a line each, for a log or a retry
