@@ -443,6 +443,8 @@ check_template (WabizDbConn   *conn,
         }
       *preview = wabiz_template_fill_placeholders (body, (const char * const *) m->template_params);
     }
+  else if (m->preview != NULL)
+    *preview = g_strdup (m->preview);  /* a named template, filled by its sender */
   else
     *preview = g_strdup_printf ("[%s]", m->template_name);
   return TRUE;

@@ -28,6 +28,7 @@ struct _WabizOutgoing
   char            *template_name;
   char            *template_language;
   GStrv            template_params;
+  JsonArray       *template_components; /* (owned) (nullable) in Meta's shape */
   char            *reply_to;
   gboolean         bulk;
   GFile           *file;           /* (owned) (nullable) media from a local file */

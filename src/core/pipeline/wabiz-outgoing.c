@@ -133,6 +133,20 @@ wabiz_outgoing_new_raw (const char *to,
 }
 
 void
+wabiz_outgoing_set_template_components (WabizOutgoing *self,
+                                        JsonArray     *components,
+                                        const char    *preview)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (g_str_equal (self->type, "template"));
+
+  g_clear_pointer (&self->template_components, json_array_unref);
+  self->template_components = components != NULL ? json_array_ref (components) : NULL;
+  g_free (self->preview);
+  self->preview = g_strdup (preview);
+}
+
+void
 wabiz_outgoing_set_reply_to (WabizOutgoing *self,
                              const char    *wamid)
 {
@@ -189,6 +203,7 @@ wabiz_outgoing_unref (WabizOutgoing *self)
   g_free (self->template_name);
   g_free (self->template_language);
   g_strfreev (self->template_params);
+  g_clear_pointer (&self->template_components, json_array_unref);
   g_free (self->reply_to);
   g_clear_object (&self->file);
   g_free (self);
@@ -312,7 +327,18 @@ _wabiz_outgoing_build_object (WabizOutgoing *self,
       json_builder_set_member_name (b, "code");
       json_builder_add_string_value (b, self->template_language);
       json_builder_end_object (b);
-      if (n > 0)
+      if (self->template_components != NULL)
+        {
+          g_autoptr(JsonNode) components = json_node_new (JSON_NODE_ARRAY);
+
+          json_node_set_array (components, self->template_components);
+          if (json_array_get_length (self->template_components) > 0)
+            {
+              json_builder_set_member_name (b, "components");
+              json_builder_add_value (b, json_node_copy (components));
+            }
+        }
+      else if (n > 0)
         {
           json_builder_set_member_name (b, "components");
           json_builder_begin_array (b);

@@ -40,6 +40,13 @@ WabizOutgoing *wabiz_outgoing_new_template      (const char         *to,
                                                  const char         *name,
                                                  const char         *language,
                                                  const char * const *body_params);
+/* A template's components in Meta's shape (header media or text,
+ * body, buttons; wabiz_template_build_components()) instead of the body
+ * parameters alone, which stay for the message's row; @preview: the
+ * text the chat shows for it (nullable). */
+void           wabiz_outgoing_set_template_components (WabizOutgoing *self,
+                                                 JsonArray          *components,
+                                                 const char         *preview);
 /* Any Graph message object: @type and the object named after it
  * (interactive, location, contacts, reaction, …). */
 WabizOutgoing *wabiz_outgoing_new_raw           (const char         *to,
