@@ -14,6 +14,7 @@
 
 #include "wabiz-chat-view-private.h"
 #include "wabiz-export.h"
+#include "wabiz-media-util.h"
 
 #include <glib/gi18n.h>
 
@@ -78,6 +79,13 @@ retry_action (GtkWidget  *widget,
   _wabiz_chat_view_queue_outgoing (self, outgoing);
 }
 
+/* (nullable): where the customers' files are */
+static WabizMediaFetcher *
+get_media_fetcher (WabizChatView *self)
+{
+  return self->services != NULL ? wabiz_services_get_media_fetcher (self->services) : NULL;
+}
+
 static void
 open_media_action (GtkWidget  *widget,
                    const char *action_name,
@@ -85,6 +93,7 @@ open_media_action (GtkWidget  *widget,
 {
   WabizChatView *self = WABIZ_CHAT_VIEW (widget);
   GtkRoot *root = gtk_widget_get_root (widget);
+  WabizMediaFetcher *fetcher = get_media_fetcher (self);
   WabizMessage *m;
   g_autofree char *uri = NULL;
   double lat, lon;
@@ -95,9 +104,7 @@ open_media_action (GtkWidget  *widget,
   if (m == NULL)
     return;
 
-  if (wabiz_message_get_media_path (m) != NULL)
-    uri = g_filename_to_uri (wabiz_message_get_media_path (m), NULL, NULL);
-  else if (wabiz_message_get_location (m, &lat, &lon))
+  if (wabiz_message_get_location (m, &lat, &lon))
     {
       char la[G_ASCII_DTOSTR_BUF_SIZE], lo[G_ASCII_DTOSTR_BUF_SIZE];
 
@@ -105,15 +112,55 @@ open_media_action (GtkWidget  *widget,
       g_ascii_dtostr (lo, sizeof lo, lon);
       uri = g_strdup_printf ("https://www.openstreetmap.org/?mlat=%s&mlon=%s#map=17/%s/%s", la, lo, la, lo);
     }
-  else if (wabiz_message_get_media_url (m) != NULL && g_str_has_prefix (wabiz_message_get_media_url (m), "http"))
+  else if (wabiz_message_get_media_path (m) == NULL && wabiz_message_get_media_id (m) == NULL &&
+           wabiz_message_get_media_url (m) != NULL && g_str_has_prefix (wabiz_message_get_media_url (m), "http"))
     uri = g_strdup (wabiz_message_get_media_url (m));
 
-  if (uri == NULL)
+  if (uri != NULL)
     {
-      _wabiz_chat_view_toast (self, _("This file is not on this computer yet"));
+      gtk_show_uri (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, uri, GDK_CURRENT_TIME);
       return;
     }
-  gtk_show_uri (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, uri, GDK_CURRENT_TIME);
+  /* pictures in the viewer, anything else with its application */
+  wabiz_media_open (widget, m, fetcher != NULL ? wabiz_media_fetcher_get_store (fetcher) : NULL);
+}
+
+static void
+save_media_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  WabizChatView *self = WABIZ_CHAT_VIEW (widget);
+  WabizMediaFetcher *fetcher = get_media_fetcher (self);
+  WabizMessage *m;
+
+  if (self->messages == NULL)
+    return;
+  m = wabiz_messages_model_find (self->messages, g_variant_get_string (parameter, NULL), NULL);
+  if (m != NULL)
+    wabiz_media_save_as (widget, m, fetcher != NULL ? wabiz_media_fetcher_get_store (fetcher) : NULL);
+}
+
+static void
+retry_media_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  WabizChatView *self = WABIZ_CHAT_VIEW (widget);
+  WabizMediaFetcher *fetcher = get_media_fetcher (self);
+  WabizMessage *m;
+
+  if (self->messages == NULL)
+    return;
+  m = wabiz_messages_model_find (self->messages, g_variant_get_string (parameter, NULL), NULL);
+  if (m == NULL || wabiz_message_get_media_id (m) == NULL)
+    return;
+  if (fetcher == NULL)
+    {
+      _wabiz_chat_view_toast (self, _("The database is not open yet; try again in a moment"));
+      return;
+    }
+  wabiz_media_retry (widget, fetcher, wabiz_message_get_media_id (m));
 }
 
 static void
@@ -291,6 +338,8 @@ _wabiz_chat_view_class_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "chat.reply", "s", reply_action);
   gtk_widget_class_install_action (widget_class, "chat.retry", "s", retry_action);
   gtk_widget_class_install_action (widget_class, "chat.open-media", "s", open_media_action);
+  gtk_widget_class_install_action (widget_class, "chat.save-media", "s", save_media_action);
+  gtk_widget_class_install_action (widget_class, "chat.retry-media", "s", retry_media_action);
   gtk_widget_class_install_action (widget_class, "chat.mark-read", NULL, mark_read_action);
   gtk_widget_class_install_action (widget_class, "chat.export", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "chat.back", NULL, back_action);

@@ -239,6 +239,8 @@ bind_cb (GtkSignalListItemFactory *factory,
 {
   WabizMessageRow *row = WABIZ_MESSAGE_ROW (gtk_list_item_get_child (item));
 
+  /* where the customers' files are, before the bubble asks for one */
+  wabiz_message_row_set_services (row, self->services);
   wabiz_message_row_set_message (row, gtk_list_item_get_item (item));
   g_hash_table_insert (self->rows, row, item);
   update_day (self, row, item);

@@ -13,17 +13,27 @@
 
 #include "config.h"
 
+#include "wabiz-media-player.h"
+#include "wabiz-media-util.h"
 #include "wabiz-message-row.h"
 
 #include <glib/gi18n.h>
+
+/* the box a thumbnail fits in, in pixels */
+#define PHOTO_BOX 240
+#define STICKER_BOX 128
 
 struct _WabizMessageRow
 {
   GtkWidget     parent_instance;
 
   WabizMessage *message;        /* (owned) (nullable) */
-  GCancellable *cancellable;    /* (owned) (nullable) image load */
+  GCancellable *cancellable;    /* (owned) (nullable) the file's state, the file, its thumbnail */
   gboolean      show_day;
+  WabizServices   *services;    /* (owned) (nullable) where customers' files are */
+  WabizDbListener *listener;    /* (owned) (nullable) the services', followed for changed::media */
+  char         *media_id;       /* (owned) (nullable) the customer's file the bubble waits for */
+  char         *media_file;     /* (owned) (nullable) the file shown, on this computer */
 
   /* template children */
   GtkWidget    *box;
@@ -32,15 +42,22 @@ struct _WabizMessageRow
   GtkWidget    *quote_box;
   GtkLabel     *quote_author;
   GtkLabel     *quote_label;
+  GtkWidget    *thumb_button;
   GtkPicture   *picture;
+  WabizMediaPlayer *player;
   GtkWidget    *card_box;
   GtkImage     *card_icon;
   GtkLabel     *card_title;
   GtkLabel     *card_subtitle;
   GtkWidget    *open_button;
+  GtkWidget    *media_state_box;
+  GtkWidget    *media_spinner;
+  GtkLabel     *media_state_label;
+  GtkWidget    *media_retry_button;
   GtkLabel     *text_label;
   GtkLabel     *error_label;
   GtkWidget    *retry_button;
+  GtkWidget    *save_button;
   GtkWidget    *reply_button;
   GtkLabel     *time_label;
   GtkLabel     *status_label;
@@ -170,30 +187,282 @@ set_label (GtkLabel   *label,
   gtk_widget_set_visible (GTK_WIDGET (label), text != NULL && *text != '\0');
 }
 
+static WabizMediaStore *
+get_store (WabizMessageRow *self)
+{
+  WabizMediaFetcher *fetcher = self->services != NULL ? wabiz_services_get_media_fetcher (self->services) : NULL;
+
+  return fetcher != NULL ? wabiz_media_fetcher_get_store (fetcher) : NULL;
+}
+
+/* What the bubble says about a file it cannot show (yet): @text, with a
+ * spinner while @busy, and Retry */
 static void
-texture_loaded_cb (GObject      *object,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+set_media_state (WabizMessageRow *self,
+                 const char      *text,
+                 gboolean         busy,
+                 gboolean         retry)
+{
+  gtk_widget_set_visible (self->media_state_box, text != NULL);
+  set_label (self->media_state_label, text);
+  gtk_widget_set_visible (self->media_spinner, busy);
+  gtk_spinner_set_spinning (GTK_SPINNER (self->media_spinner), busy);
+  gtk_widget_set_visible (self->media_retry_button, retry);
+}
+
+static int
+thumbnail_box (WabizMessageRow *self)
+{
+  return wabiz_message_get_kind (self->message) == WABIZ_MESSAGE_KIND_STICKER ? STICKER_BOX : PHOTO_BOX;
+}
+
+/* The thumbnail, as large as its box allows, in place of the file's card */
+static void
+show_thumbnail (WabizMessageRow *self,
+                GdkTexture      *texture)
+{
+  int width = gdk_texture_get_width (texture);
+  int height = gdk_texture_get_height (texture);
+  double scale = MIN ((double) thumbnail_box (self) / width, (double) thumbnail_box (self) / height);
+
+  gtk_widget_set_size_request (GTK_WIDGET (self->picture), MAX (1, (int) (width * scale)),
+                               MAX (1, (int) (height * scale)));
+  gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (texture));
+  gtk_widget_set_visible (self->thumb_button, TRUE);
+  gtk_widget_set_visible (self->card_box, FALSE);
+}
+
+static void
+thumbnail_loaded_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
 {
   WabizMessageRow *self = user_data;
-  g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GdkTexture) texture = NULL;
   g_autoptr(GError) error = NULL;
 
-  bytes = g_file_load_bytes_finish (G_FILE (object), result, NULL, &error);
+  texture = wabiz_media_load_texture_finish (result, &error);
+  /* cancelled: the row is gone or shows another message */
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
-  if (bytes != NULL)
-    texture = gdk_texture_new_from_bytes (bytes, &error);
   if (texture == NULL)
     {
-      g_debug ("No thumbnail: %s", error->message);
+      /* Translators: %s says why */
+      g_autofree char *text = g_strdup_printf (_("Cannot show this picture: %s"), error->message);
+
+      set_media_state (self, text, FALSE, FALSE);
+      return;
+    }
+  show_thumbnail (self, texture);
+}
+
+/* The file is on this computer, at @path: shown as its kind wants */
+static void
+show_file (WabizMessageRow *self,
+           const char      *path)
+{
+  WabizMessageKind kind = wabiz_message_get_kind (self->message);
+
+  g_free (self->media_file);
+  self->media_file = g_strdup (path);
+  set_media_state (self, NULL, FALSE, FALSE);
+  gtk_widget_set_visible (self->save_button, TRUE);
+
+  switch (kind)
+    {
+    case WABIZ_MESSAGE_KIND_IMAGE:
+    case WABIZ_MESSAGE_KIND_STICKER:
+      {
+        int size = thumbnail_box (self) * gtk_widget_get_scale_factor (GTK_WIDGET (self));
+        GdkTexture *kept = wabiz_media_peek_texture (path, size);
+
+        if (kept != NULL)
+          show_thumbnail (self, kept);
+        else
+          wabiz_media_load_texture_async (path, size, self->cancellable, thumbnail_loaded_cb, self);
+      }
+      break;
+
+    case WABIZ_MESSAGE_KIND_AUDIO:
+    case WABIZ_MESSAGE_KIND_VIDEO:
+      {
+        g_autoptr(GFile) file = g_file_new_for_path (path);
+
+        wabiz_media_player_set_file (self->player, file, kind == WABIZ_MESSAGE_KIND_VIDEO);
+        gtk_widget_set_visible (GTK_WIDGET (self->player), TRUE);
+        gtk_widget_set_visible (self->card_box, FALSE);
+      }
+      break;
+
+    case WABIZ_MESSAGE_KIND_DOCUMENT:
+    default:
+      gtk_widget_set_visible (self->open_button, TRUE);
+      break;
+    }
+}
+
+static void request_media (WabizMessageRow *self);
+
+static void
+media_opened_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  WabizMessageRow *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+
+  path = wabiz_media_store_open_finish (WABIZ_MEDIA_STORE (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (path == NULL)
+    {
+      /* the store's sentence: why, and what to do */
+      set_media_state (self, error->message, FALSE,
+                       !g_error_matches (error, WABIZ_MEDIA_ERROR, WABIZ_MEDIA_ERROR_NOT_STORED));
+      return;
+    }
+  show_file (self, path);
+}
+
+static void
+update_card_subtitle (WabizMessageRow *self,
+                      gint64           size);
+
+static void
+media_info_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  WabizMessageRow *self = user_data;
+  g_autoptr(WabizMediaInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+
+  info = wabiz_media_store_get_info_finish (WABIZ_MEDIA_STORE (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (info == NULL)
+    {
+      /* Translators: %s says why */
+      g_autofree char *text = g_strdup_printf (_("Cannot look up this file: %s"), error->message);
+
+      set_media_state (self, text, FALSE, FALSE);
       return;
     }
 
-  /* the picture above its file row, which keeps the Open button */
-  gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (texture));
-  gtk_widget_set_visible (GTK_WIDGET (self->picture), TRUE);
+  if (wabiz_message_get_media_size (self->message) <= 0 && info->size > 0)
+    update_card_subtitle (self, info->size);
+
+  switch (info->state)
+    {
+    case WABIZ_MEDIA_STATE_STORED:
+      set_media_state (self, _("Opening the file…"), TRUE, FALSE);
+      wabiz_media_store_open_async (WABIZ_MEDIA_STORE (object), self->media_id, self->cancellable,
+                                    media_opened_cb, self);
+      break;
+    case WABIZ_MEDIA_STATE_FETCHING:
+      /* a fetcher has it: a spinner, until changed::media says how it went */
+      set_media_state (self, info->message, TRUE, FALSE);
+      break;
+    case WABIZ_MEDIA_STATE_FAILED:
+    case WABIZ_MEDIA_STATE_REMOVED:
+      set_media_state (self, info->message, FALSE, TRUE);
+      break;
+    case WABIZ_MEDIA_STATE_PENDING:
+    case WABIZ_MEDIA_STATE_GONE:
+    default:
+      set_media_state (self, info->message, FALSE, FALSE);
+      break;
+    }
+}
+
+/* The state of the customer's file, then the file */
+static void
+request_media (WabizMessageRow *self)
+{
+  WabizMediaStore *store = get_store (self);
+
+  if (self->media_id == NULL || store == NULL)
+    return;
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  wabiz_media_store_get_info_async (store, self->media_id, self->cancellable, media_info_cb, self);
+}
+
+static void
+media_changed_cb (WabizMessageRow *self,
+                  const char      *phone,
+                  const char      *id,
+                  WabizDbListener *listener)
+{
+  /* until the file shows, each change of its state shows */
+  if (self->media_id != NULL && self->media_file == NULL &&
+      (id == NULL || g_strcmp0 (id, self->media_id) == 0))
+    request_media (self);
+}
+
+/* The file of the message, wherever it is */
+static void
+start_media (WabizMessageRow *self)
+{
+  WabizMessage *m = self->message;
+  const char *local = wabiz_message_get_media_path (m);
+
+  /* a customer's: from the database, through this desktop's cache */
+  if (!wabiz_message_get_outbound (m) && wabiz_message_get_media_id (m) != NULL && get_store (self) != NULL)
+    {
+      self->media_id = g_strdup (wabiz_message_get_media_id (m));
+      request_media (self);
+      return;
+    }
+
+  /* ours: where it was sent from, on this computer */
+  if (local != NULL && g_file_test (local, G_FILE_TEST_IS_REGULAR))
+    show_file (self, local);
+  else if (wabiz_message_get_outbound (m) && local != NULL)
+    set_media_state (self, _("This file was sent from another computer and is not on this one."), FALSE, FALSE);
+}
+
+/* "PDF document" for a document, else its kind ("Photo") */
+static char *
+dup_media_description (WabizMessage *m)
+{
+  const char *mime = wabiz_message_get_media_mime (m);
+  g_autofree char *type = mime != NULL ? g_content_type_from_mime_type (mime) : NULL;
+
+  if (type != NULL && !g_content_type_is_unknown (type) &&
+      wabiz_message_get_kind (m) == WABIZ_MESSAGE_KIND_DOCUMENT)
+    return g_content_type_get_description (type);
+  return g_strdup (kind_name (wabiz_message_get_kind (m)));
+}
+
+static void
+update_card_subtitle (WabizMessageRow *self,
+                      gint64           size)
+{
+  g_autofree char *description = dup_media_description (self->message);
+  g_autofree char *subtitle = NULL;
+
+  /* a file without a name has its kind as the title already */
+  if (wabiz_message_get_media_filename (self->message) == NULL)
+    {
+      g_autofree char *formatted = size > 0 ? g_format_size (size) : NULL;
+
+      set_label (self->card_subtitle, formatted);
+      return;
+    }
+  if (size > 0)
+    {
+      g_autofree char *formatted = g_format_size (size);
+
+      /* Translators: kind of file and its size, "PDF document · 1.2 MB" */
+      subtitle = g_strdup_printf (_("%s · %s"), description, formatted);
+    }
+  else
+    subtitle = g_strdup (description);
+  set_label (self->card_subtitle, subtitle);
 }
 
 static char *
@@ -336,10 +605,20 @@ update_content (WabizMessageRow *self)
   gboolean card = FALSE;
   gboolean openable = FALSE;
 
+  gboolean media = FALSE;
+
+  /* what the previous message's file showed goes */
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  g_clear_pointer (&self->media_id, g_free);
+  g_clear_pointer (&self->media_file, g_free);
   gtk_picture_set_paintable (self->picture, NULL);
-  gtk_widget_set_visible (GTK_WIDGET (self->picture), FALSE);
+  gtk_widget_set_visible (self->thumb_button, FALSE);
+  wabiz_media_player_set_file (self->player, NULL, FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->player), FALSE);
+  gtk_widget_set_visible (self->save_button, FALSE);
+  set_media_state (self, NULL, FALSE, FALSE);
   gtk_widget_remove_css_class (GTK_WIDGET (self->text_label), "message-placeholder");
   gtk_widget_remove_css_class (GTK_WIDGET (self->text_label), "dim-label");
 
@@ -351,30 +630,16 @@ update_content (WabizMessageRow *self)
     case WABIZ_MESSAGE_KIND_AUDIO:
     case WABIZ_MESSAGE_KIND_DOCUMENT:
       {
-        gint64 size = wabiz_message_get_media_size (m);
         const char *filename = wabiz_message_get_media_filename (m);
+        const char *url = wabiz_message_get_media_url (m);
 
+        /* the card until the file shows (a document keeps it) */
         card = TRUE;
+        media = TRUE;
         title = g_strdup (filename != NULL ? filename : kind_name (kind));
-        if (size > 0)
-          {
-            g_autofree char *formatted = g_format_size (size);
-
-            /* Translators: kind of file and its size, "Document · 1.2 MB" */
-            subtitle = g_strdup_printf (_("%s · %s"), kind_name (kind), formatted);
-          }
-        else
-          subtitle = g_strdup (kind_name (kind));
-        openable = path != NULL || wabiz_message_get_media_url (m) != NULL;
-
-        /* a thumbnail for pictures we have on disk */
-        if ((kind == WABIZ_MESSAGE_KIND_IMAGE || kind == WABIZ_MESSAGE_KIND_STICKER) && path != NULL)
-          {
-            g_autoptr(GFile) file = g_file_new_for_path (path);
-
-            self->cancellable = g_cancellable_new ();
-            g_file_load_bytes_async (file, self->cancellable, texture_loaded_cb, self);
-          }
+        /* the old service's rows: a link to the file */
+        openable = path == NULL && wabiz_message_get_media_id (m) == NULL && url != NULL &&
+                   g_str_has_prefix (url, "http");
         /* the caption goes under the media; for the service's rows the text is the caption */
         if (caption == NULL && g_strcmp0 (text, filename) != 0)
           caption = text;
@@ -480,14 +745,32 @@ done_text:
   gtk_widget_set_visible (self->card_box, card);
   if (card)
     {
-      gtk_image_set_from_icon_name (self->card_icon, kind_icon (kind));
+      const char *mime = wabiz_message_get_media_mime (m);
+      g_autofree char *type = mime != NULL && kind == WABIZ_MESSAGE_KIND_DOCUMENT
+                              ? g_content_type_from_mime_type (mime) : NULL;
+
+      /* a document by its type: a PDF's icon for a PDF */
+      if (type != NULL && !g_content_type_is_unknown (type))
+        {
+          g_autoptr(GIcon) icon = g_content_type_get_symbolic_icon (type);
+
+          gtk_image_set_from_gicon (self->card_icon, icon);
+        }
+      else
+        gtk_image_set_from_icon_name (self->card_icon, kind_icon (kind));
       set_label (self->card_title, title);
-      set_label (self->card_subtitle, subtitle);
+      if (media)
+        update_card_subtitle (self, wabiz_message_get_media_size (m));
+      else
+        set_label (self->card_subtitle, subtitle);
     }
   gtk_widget_set_visible (self->open_button, openable);
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->open_button), "s", wabiz_message_get_id (m));
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->reply_button), "s", wabiz_message_get_id (m));
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->retry_button), "s", wabiz_message_get_id (m));
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->thumb_button), "s", wabiz_message_get_id (m));
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->save_button), "s", wabiz_message_get_id (m));
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->media_retry_button), "s", wabiz_message_get_id (m));
   gtk_widget_set_visible (self->reply_button, wabiz_message_get_wamid (m) != NULL);
 
   if (wabiz_message_get_reply_quote (m) != NULL)
@@ -500,6 +783,9 @@ done_text:
     gtk_widget_set_visible (self->quote_box, FALSE);
 
   update_accessible (self);
+
+  if (media)
+    start_media (self);
 }
 
 static void
@@ -540,6 +826,12 @@ wabiz_message_row_dispose (GObject *object)
   if (self->message != NULL)
     g_signal_handlers_disconnect_by_data (self->message, self);
   g_clear_object (&self->message);
+  if (self->listener != NULL)
+    g_signal_handlers_disconnect_by_data (self->listener, self);
+  g_clear_object (&self->listener);
+  g_clear_object (&self->services);
+  g_clear_pointer (&self->media_id, g_free);
+  g_clear_pointer (&self->media_file, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), WABIZ_TYPE_MESSAGE_ROW);
 
   G_OBJECT_CLASS (wabiz_message_row_parent_class)->dispose (object);
@@ -561,15 +853,22 @@ wabiz_message_row_class_init (WabizMessageRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, quote_box);
   gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, quote_author);
   gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, quote_label);
+  gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, thumb_button);
   gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, picture);
+  gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, player);
   gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, card_box);
   gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, card_icon);
   gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, card_title);
   gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, card_subtitle);
   gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, open_button);
+  gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, media_state_box);
+  gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, media_spinner);
+  gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, media_state_label);
+  gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, media_retry_button);
   gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, text_label);
   gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, error_label);
   gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, retry_button);
+  gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, save_button);
   gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, reply_button);
   gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, time_label);
   gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, status_label);
@@ -580,6 +879,7 @@ wabiz_message_row_class_init (WabizMessageRowClass *klass)
 static void
 wabiz_message_row_init (WabizMessageRow *self)
 {
+  g_type_ensure (WABIZ_TYPE_MEDIA_PLAYER);
   gtk_widget_init_template (GTK_WIDGET (self));
 }
 
@@ -615,7 +915,10 @@ wabiz_message_row_set_message (WabizMessageRow *self,
   g_set_object (&self->message, message);
   if (message == NULL)
     {
+      /* nothing plays or loads for a row out of sight */
       g_cancellable_cancel (self->cancellable);
+      g_clear_pointer (&self->media_id, g_free);
+      wabiz_media_player_set_file (self->player, NULL, FALSE);
       return;
     }
 
@@ -664,4 +967,45 @@ wabiz_message_row_get_status_text (WabizMessageRow *self)
 {
   g_return_val_if_fail (WABIZ_IS_MESSAGE_ROW (self), NULL);
   return gtk_label_get_label (self->status_label);
+}
+
+/**
+ * wabiz_message_row_set_services:
+ * @services: (nullable): where the customers' files are (the chat's)
+ *
+ * Without them, a customer's file shows as a card.
+ */
+void
+wabiz_message_row_set_services (WabizMessageRow *self,
+                                WabizServices   *services)
+{
+  WabizDbListener *listener;
+
+  g_return_if_fail (WABIZ_IS_MESSAGE_ROW (self));
+  g_return_if_fail (!services || WABIZ_IS_SERVICES (services));
+
+  if (self->services == services)
+    return;
+
+  g_set_object (&self->services, services);
+  listener = services != NULL ? wabiz_services_get_listener (services) : NULL;
+  if (self->listener != listener)
+    {
+      if (self->listener != NULL)
+        g_signal_handlers_disconnect_by_data (self->listener, self);
+      g_set_object (&self->listener, listener);
+      if (listener != NULL)
+        g_signal_connect_object (listener, "changed::media", G_CALLBACK (media_changed_cb), self,
+                                 G_CONNECT_SWAPPED);
+    }
+  if (self->message != NULL)
+    update_content (self);
+}
+
+/* (nullable): the file the bubble shows, on this computer */
+const char *
+wabiz_message_row_get_media_file (WabizMessageRow *self)
+{
+  g_return_val_if_fail (WABIZ_IS_MESSAGE_ROW (self), NULL);
+  return self->media_file;
 }

@@ -8,6 +8,7 @@
 #include <gtk/gtk.h>
 
 #include "wabiz-message.h"
+#include "wabiz-services.h"
 
 G_BEGIN_DECLS
 
@@ -22,6 +23,9 @@ void          wabiz_message_row_set_message   (WabizMessageRow *self,
 void          wabiz_message_row_set_show_day  (WabizMessageRow *self,
                                                gboolean         show_day);
 gboolean      wabiz_message_row_get_show_day  (WabizMessageRow *self);
+void          wabiz_message_row_set_services  (WabizMessageRow *self,
+                                               WabizServices   *services);
+const char   *wabiz_message_row_get_media_file (WabizMessageRow *self);
 /* What the row says about the delivery, in words ("Delivered"). */
 const char   *wabiz_message_row_get_status_text (WabizMessageRow *self);
 
