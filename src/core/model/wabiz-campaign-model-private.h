@@ -3,7 +3,8 @@
  * SPDX-License-Identifier: MIT
  *
  * What the campaign runner, the scheduler and the tests share with the
- * campaign model: the clock (a test hook moves it), the estimate.
+ * campaign model: the clock (a test hook moves it), the estimate, the
+ * template parameters as stored.
  */
 
 #pragma once
@@ -20,6 +21,10 @@ void     _wabiz_campaign_set_now        (gint64 unix_us);
 gint64   _wabiz_campaign_now            (void);
 /* The same as an ISO 8601 text, for a query */
 char    *_wabiz_campaign_now_iso        (void);
+
+/* A template's parameters as a row keeps them (a JSON array of
+ * strings); NULL for NULL or anything but an array */
+GStrv    _wabiz_campaign_params_from_json (const char *json);
 
 /* Seconds to queue @n recipients at @rate per second when the tier lets
  * @limit a day (-1: unlimited) and @used went out in the last 24 h;

@@ -100,6 +100,22 @@ _wabiz_campaign_now_iso (void)
   return g_date_time_format (at, "%Y-%m-%dT%H:%M:%S.%fZ");
 }
 
+GStrv
+_wabiz_campaign_params_from_json (const char *json)
+{
+  g_autoptr(JsonNode) node = json != NULL ? json_from_string (json, NULL) : NULL;
+  g_autoptr(GStrvBuilder) builder = NULL;
+  JsonArray *array;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return NULL;
+  array = json_node_get_array (node);
+  builder = g_strv_builder_new ();
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    g_strv_builder_add (builder, json_array_get_string_element (array, i));
+  return g_strv_builder_end (builder);
+}
+
 gint64
 wabiz_messaging_tier_get_limit (const char *tier)
 {

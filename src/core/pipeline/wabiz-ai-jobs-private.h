@@ -16,30 +16,14 @@ G_BEGIN_DECLS
 
 struct _WabizAiJobs
 {
-  GObject            parent_instance;
+  WabizWorker        parent_instance;
 
-  WabizDb           *db;              /* (owned) */
   WabizOutbox       *outbox;          /* (owned) */
   WabizGeminiClient *gemini;          /* (owned) (nullable) */
-  GCancellable      *cancellable;     /* (owned) Gemini's calls; cancelled by stop and dispose */
   GDateTime         *now;             /* (owned) (nullable) a test's "now" for business hours */
 
-  guint              poll_interval_s;
-  guint              backoff_initial_ms;
-  guint              backoff_max_ms;
-  guint              max_attempts;
-
-  gboolean           started;
-  gboolean           stopped;
-  gboolean           scanning;        /* a round is in flight */
-  gboolean           wake_pending;    /* woken during a round */
-  gboolean           full_pending;    /* the next round looks at the whole day */
   guint              n_analyzing;     /* analyze jobs in flight */
   guint              n_replying;      /* reply jobs in flight */
-  guint              timer_source;
-  gint64             timer_due;       /* monotonic µs */
-  guint              poll_source;
-  GPtrArray         *stop_waiters;    /* (owned) (element-type GTask) */
 
   guint64            n_analyzed;
   guint64            n_sent;

@@ -379,7 +379,8 @@ run_query (AiJob               *job,
            const char * const  *params,
            GAsyncReadyCallback  callback)
 {
-  wabiz_db_query_async (job->self->db, sql, n_params, params, NULL, callback, job);
+  wabiz_db_query_async (wabiz_worker_get_db (WABIZ_WORKER (job->self)), sql, n_params, params, NULL,
+                        callback, job);
 }
 
 /* Ends @job for an error of the database or the outbox: tried again
@@ -535,7 +536,8 @@ reserve (AiJob      *job,
   data->text = g_strdup (text);
   job->reserved_kind = g_strdup (kind);
   job->next = next;
-  wabiz_db_query_async (job->self->db, reserve_sql, 5, params, NULL, reserved_cb, data);
+  wabiz_db_query_async (wabiz_worker_get_db (WABIZ_WORKER (job->self)), reserve_sql, 5, params, NULL,
+                        reserved_cb, data);
 }
 
 static void
@@ -654,7 +656,7 @@ history_cb (GObject      *object,
       fail_job (job, error);
       return;
     }
-  if (job->self->stopped)
+  if (wabiz_worker_is_stopped (WABIZ_WORKER (job->self)))
     {
       release_reservation (job);
       _wabiz_ai_jobs_end (job, AI_JOB_RELEASE, NULL, NULL);
@@ -663,8 +665,9 @@ history_cb (GObject      *object,
 
   now = _wabiz_ai_jobs_dup_now (job->self);
   request = build_reply_request (job->settings, history, now, TRUE);
-  wabiz_gemini_client_generate_async (job->self->gemini, request, job->self->cancellable,
-                                      drafted_cb, job);
+  wabiz_gemini_client_generate_async (job->self->gemini, request,
+                                      wabiz_worker_get_cancellable (WABIZ_WORKER (job->self)), drafted_cb,
+                                      job);
 }
 
 /* The auto-reply's turn is held: draft it */
@@ -970,7 +973,7 @@ wabiz_ai_jobs_suggest_reply_async (WabizAiJobs         *self,
   load = g_task_new (self, cancellable, suggest_loaded_cb, g_steal_pointer (&task));
   g_task_set_source_tag (load, suggest_job);
   g_task_set_task_data (load, suggest, (GDestroyNotify) suggest_free);
-  wabiz_db_run_in_thread (self->db, load, suggest_job);
+  wabiz_db_run_in_thread (wabiz_worker_get_db (WABIZ_WORKER (self)), load, suggest_job);
 }
 
 /* Returns: (transfer full): the draft */
@@ -1021,8 +1024,8 @@ wabiz_ai_jobs_clear_needs_human_async (WabizAiJobs         *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, wabiz_ai_jobs_clear_needs_human_async);
-  wabiz_db_query_async (self->db, clear_flag_sql, 1, (const char *[]){ phone }, cancellable,
-                        cleared_cb, g_steal_pointer (&task));
+  wabiz_db_query_async (wabiz_worker_get_db (WABIZ_WORKER (self)), clear_flag_sql, 1,
+                        (const char *[]){ phone }, cancellable, cleared_cb, g_steal_pointer (&task));
 }
 
 gboolean

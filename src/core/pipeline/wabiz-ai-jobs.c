@@ -29,6 +29,7 @@
 #include "config.h"
 
 #include "wabiz-ai-jobs-private.h"
+#include "wabiz-worker-private.h"
 
 #include <json-glib/json-glib.h>
 
@@ -44,17 +45,14 @@
 #define DEFAULT_BACKOFF_INITIAL_MS 5000
 #define DEFAULT_BACKOFF_MAX_MS (3600 * 1000)
 #define DEFAULT_MAX_ATTEMPTS 8
-/* after the database failed a round */
-#define ROUND_RETRY_S 10
 #define MIN_TIMER_MS 200
 /* how far back a round looks, when woken and at start */
 #define RECENT_S 3600
 #define DAY_S (24 * 3600)
-#define MAX_ERROR_TEXT 500
 /* an inbound text as Gemini gets it */
 #define MAX_ANALYZED_CHARS 2000
 
-G_DEFINE_FINAL_TYPE (WabizAiJobs, wabiz_ai_jobs, G_TYPE_OBJECT)
+G_DEFINE_FINAL_TYPE (WabizAiJobs, wabiz_ai_jobs, WABIZ_TYPE_WORKER)
 
 static const char * const sentiments[] = { "positive", "neutral", "negative", NULL };
 static const char * const intents[] = {
@@ -84,24 +82,20 @@ typedef struct
 /* How a job ends (worker thread). */
 typedef struct
 {
-  char     *id;
-  char     *claim_token;
-  AiJobEnd  end;
-  char     *outcome;
-  char     *error;
-  char     *sentiment;   /* an analysis' result */
-  char     *intent;
-  char     *message_id;
-  char     *releases;    /* (nullable) uuid[] of auto_messages rows to hand back */
-  guint     max_attempts;
-  guint     initial_ms;
-  guint     max_ms;
+  char               *id;
+  char               *claim_token;
+  AiJobEnd            end;
+  char               *outcome;
+  char               *error;
+  char               *sentiment;   /* an analysis' result */
+  char               *intent;
+  char               *message_id;
+  char               *releases;    /* (nullable) uuid[] of auto_messages rows to hand back */
+  WabizWorkerBackoff  backoff;
   /* results */
-  gboolean  recorded;
-  double    due_in_s;
+  gboolean            recorded;
+  double              due_in_s;
 } EndJob;
-
-static void run_round (WabizAiJobs *self);
 
 /* ------------------------------------------------------------------ */
 /* SQL */
@@ -159,9 +153,7 @@ static const char *end_sql =
   "UPDATE ai_jobs SET"
   "   state = CASE $3::text WHEN 'retry' THEN 'failed' ELSE $3::text END,"
   "   outcome = $4::text, error = $5::text,"
-  "   next_attempt_at = CASE WHEN $3::text <> 'retry' OR attempts >= $6::int THEN NULL"
-  "     ELSE now() + least($8::float8, $7::float8 * 2 ^ greatest(attempts - 1, 0))"
-  "                  * (0.8 + random() * 0.4) * interval '1 millisecond' END,"
+  "   next_attempt_at = " WABIZ_WORKER_NEXT_TRY_SQL ("$3::text <> 'retry'", "$6", "$7", "$8") ","
   "   claim_token = NULL, claimed_until = NULL, updated_at = now()"
   " WHERE id = $1::bigint AND claim_token = $2::uuid"
   " RETURNING extract(epoch FROM next_attempt_at - now()) AS due_in";
@@ -264,61 +256,46 @@ claim_kind (WabizDbConn *conn,
   return TRUE;
 }
 
-static void
-round_job (WabizDb      *db,
-           WabizDbConn  *conn,
-           GTask        *task,
-           gpointer      task_data,
-           GCancellable *cancellable)
+/* A round's statements (worker thread) */
+static gboolean
+round_on_conn (WabizDbConn *conn,
+               gpointer     data,
+               GError     **error)
 {
-  Round *round = task_data;
+  Round *round = data;
   g_autoptr(WabizDbResult) discovered = NULL;
   g_autoptr(WabizDbResult) due = NULL;
   g_autofree char *since = g_strdup_printf ("%d", round->full ? DAY_S : RECENT_S);
   /* kinds without room left are looked at when a job of theirs ends */
   const char *due_params[] = { round->with_gemini && round->analyze_limit > 0 ? "true" : "false",
                                round->reply_limit > 0 ? "true" : "false" };
-  GError *error = NULL;
 
-  discovered = wabiz_db_conn_exec (conn, discover_sql, 1, (const char *[]){ since }, &error);
+  discovered = wabiz_db_conn_exec (conn, discover_sql, 1, (const char *[]){ since }, error);
   if (discovered == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
+    return FALSE;
   if (wabiz_db_result_get_n_affected (discovered) > 0)
     g_debug ("%" G_GINT64_FORMAT " new jobs", wabiz_db_result_get_n_affected (discovered));
 
-  round->jobs = g_ptr_array_new_with_free_func ((GDestroyNotify) ai_job_free);
-  if (!claim_kind (conn, round, "analyze", round->with_gemini ? round->analyze_limit : 0, &error) ||
-      !claim_kind (conn, round, "reply", round->reply_limit, &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
+  if (!claim_kind (conn, round, "analyze", round->with_gemini ? round->analyze_limit : 0, error) ||
+      !claim_kind (conn, round, "reply", round->reply_limit, error))
+    return FALSE;
 
   /* the settings the claimed jobs go by */
   if (round->jobs->len > 0)
     {
-      round->settings = _wabiz_business_settings_load_on_conn (conn, &error);
+      round->settings = _wabiz_business_settings_load_on_conn (conn, error);
       if (round->settings == NULL)
-        {
-          g_task_return_error (task, error);
-          return;
-        }
+        return FALSE;
     }
 
-  due = wabiz_db_conn_exec (conn, next_due_sql, 2, due_params, &error);
+  due = wabiz_db_conn_exec (conn, next_due_sql, 2, due_params, error);
   if (due == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
+    return FALSE;
   /* due already: at once (rows another process was claiming) */
   round->due_in_s = wabiz_db_result_get (due, 0, "due_in") != NULL
                       ? MAX (g_ascii_strtod (wabiz_db_result_get (due, 0, "due_in"), NULL), 0)
                       : -1;
-  g_task_return_boolean (task, TRUE);
+  return TRUE;
 }
 
 static gboolean
@@ -342,15 +319,13 @@ end_on_conn (WabizDbConn *conn,
     }
   else
     {
-      g_autofree char *max_attempts = g_strdup_printf ("%u", job->max_attempts);
-      g_autofree char *initial = g_strdup_printf ("%u", job->initial_ms);
-      g_autofree char *max_ms = g_strdup_printf ("%u", job->max_ms);
       const char *state = job->end == AI_JOB_DONE      ? "done"
                           : job->end == AI_JOB_SKIPPED ? "skipped"
                           : job->end == AI_JOB_RETRY   ? "retry"
                                                        : "failed";
       const char *params[] = { job->id, job->claim_token, state, job->outcome, job->error,
-                               max_attempts, initial, max_ms };
+                               job->backoff.max_attempts, job->backoff.initial_ms,
+                               job->backoff.max_ms };
 
       ended = wabiz_db_conn_exec (conn, end_sql, 8, params, error);
       if (ended == NULL)
@@ -408,69 +383,12 @@ end_job (WabizDb      *db,
 /* main loop */
 
 static void
-return_stop_waiters (WabizAiJobs *self)
-{
-  g_autoptr(GPtrArray) tasks = NULL;
-
-  if (!self->stopped || self->scanning || self->n_analyzing > 0 || self->n_replying > 0 ||
-      self->stop_waiters->len == 0)
-    return;
-
-  tasks = g_steal_pointer (&self->stop_waiters);
-  self->stop_waiters = g_ptr_array_new_with_free_func (g_object_unref);
-  for (guint i = 0; i < tasks->len; i++)
-    g_task_return_boolean (g_ptr_array_index (tasks, i), TRUE);
-}
-
-static gboolean
-timer_cb (gpointer user_data)
-{
-  WabizAiJobs *self = user_data;
-
-  self->timer_source = 0;
-  run_round (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* Looks again in @seconds, unless a look comes sooner already. */
-static void
-schedule_in (WabizAiJobs *self,
-             double       seconds)
-{
-  guint delay_ms;
-  gint64 due;
-
-  if (self->stopped || seconds < 0)
-    return;
-
-  delay_ms = (guint) CLAMP (seconds * 1000, MIN_TIMER_MS, 3600 * 1000);
-  due = g_get_monotonic_time () + (gint64) delay_ms * 1000;
-  if (self->timer_source != 0 && self->timer_due <= due)
-    return;
-
-  g_clear_handle_id (&self->timer_source, g_source_remove);
-  self->timer_due = due;
-  self->timer_source = g_timeout_add (delay_ms, timer_cb, self);
-}
-
-/* For messages other processors stored without a NOTIFY that reached
- * us; the whole day is looked at on start only. */
-static gboolean
-poll_cb (gpointer user_data)
-{
-  WabizAiJobs *self = user_data;
-
-  run_round (self);
-  return G_SOURCE_CONTINUE;
-}
-
-static void
 end_done_cb (GObject      *object,
              GAsyncResult *result,
              gpointer      user_data)
 {
   AiJob *job = user_data;
-  WabizAiJobs *self = g_object_ref (job->self);
+  g_autoptr(WabizAiJobs) self = g_object_ref (job->self);
   EndJob *end = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
   gboolean analysis = g_str_equal (job->kind, "analyze");
@@ -487,7 +405,7 @@ end_done_cb (GObject      *object,
     {
       if (analysis && end->end == AI_JOB_DONE)
         self->n_analyzed++;
-      schedule_in (self, end->due_in_s);
+      wabiz_worker_look_in (WABIZ_WORKER (self), end->due_in_s);
     }
 
   if (analysis)
@@ -496,9 +414,8 @@ end_done_cb (GObject      *object,
     self->n_replying--;
   ai_job_free (job);
 
-  return_stop_waiters (self);
-  run_round (self);
-  g_object_unref (self);
+  /* its room is free: anything else due? */
+  wabiz_worker_release (WABIZ_WORKER (self), TRUE);
 }
 
 static void
@@ -518,11 +435,7 @@ end_with_analysis (AiJob      *job,
   data->end = end;
   data->outcome = g_strdup (outcome != NULL && *outcome != '\0' ? outcome : NULL);
   if (error != NULL && end != AI_JOB_RELEASE)
-    {
-      data->error = g_utf8_make_valid (error->message, -1);
-      if (g_utf8_strlen (data->error, -1) > MAX_ERROR_TEXT)
-        *g_utf8_offset_to_pointer (data->error, MAX_ERROR_TEXT) = '\0';
-    }
+    data->error = wabiz_worker_error_text (error);
   data->sentiment = g_strdup (sentiment);
   data->intent = g_strdup (intent);
   data->message_id = g_strdup (job->message_id);
@@ -543,9 +456,7 @@ end_with_analysis (AiJob      *job,
       g_string_append_c (ids, '}');
       data->releases = g_string_free (g_steal_pointer (&ids), FALSE);
     }
-  data->max_attempts = self->max_attempts;
-  data->initial_ms = self->backoff_initial_ms;
-  data->max_ms = self->backoff_max_ms;
+  wabiz_worker_get_backoff (WABIZ_WORKER (self), &data->backoff);
 
   if (end == AI_JOB_RETRY || end == AI_JOB_FAILED)
     g_message ("Job %s (%s) failed%s: %s", job->id, job->kind,
@@ -557,7 +468,7 @@ end_with_analysis (AiJob      *job,
   task = g_task_new (NULL, NULL, end_done_cb, job);
   g_task_set_source_tag (task, end_with_analysis);
   g_task_set_task_data (task, data, (GDestroyNotify) end_job_free);
-  wabiz_db_run_in_thread (self->db, task, end_job);
+  wabiz_db_run_in_thread (wabiz_worker_get_db (WABIZ_WORKER (self)), task, end_job);
 }
 
 /* Records how @job ended, frees it, and looks for more work. */
@@ -695,7 +606,9 @@ start_analysis (AiJob *job)
     }
 
   request = build_analysis_request (job);
-  wabiz_gemini_client_generate_async (self->gemini, request, self->cancellable, analyzed_cb, job);
+  wabiz_gemini_client_generate_async (self->gemini, request,
+                                      wabiz_worker_get_cancellable (WABIZ_WORKER (self)), analyzed_cb,
+                                      job);
 }
 
 static void
@@ -710,8 +623,9 @@ start_job (WabizAiJobs           *self,
     self->n_analyzing++;
   else
     self->n_replying++;
+  wabiz_worker_hold (WABIZ_WORKER (self));
 
-  if (self->stopped)
+  if (wabiz_worker_is_stopped (WABIZ_WORKER (self)))
     {
       _wabiz_ai_jobs_end (job, AI_JOB_RELEASE, NULL, NULL);
       return;
@@ -724,91 +638,66 @@ start_job (WabizAiJobs           *self,
     _wabiz_ai_jobs_start_reply (job);
 }
 
-static void
-round_done_cb (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
+static gpointer
+new_round (WabizWorker *worker,
+           gboolean     all)
 {
-  g_autoptr(WabizAiJobs) self = user_data;
-  Round *round = g_task_get_task_data (G_TASK (result));
-  g_autoptr(GError) error = NULL;
+  WabizAiJobs *self = WABIZ_AI_JOBS (worker);
+  guint analyze_limit, reply_limit;
+  Round *round;
 
-  self->scanning = FALSE;
+  analyze_limit = self->gemini != NULL ? MAX_ANALYZING - MIN (self->n_analyzing, MAX_ANALYZING) : 0;
+  reply_limit = MAX_REPLYING - MIN (self->n_replying, MAX_REPLYING);
+  if (analyze_limit == 0 && reply_limit == 0)
+    return NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          g_warning ("Cannot look for work, trying again in %u s: %s", ROUND_RETRY_S,
-                     error->message);
-          if (round->full)
-            self->full_pending = TRUE;
-          schedule_in (self, ROUND_RETRY_S);
-        }
-      return_stop_waiters (self);
-      return;
-    }
+  round = g_new0 (Round, 1);
+  round->full = all;
+  round->with_gemini = self->gemini != NULL;
+  round->analyze_limit = analyze_limit;
+  round->reply_limit = reply_limit;
+  round->jobs = g_ptr_array_new_with_free_func ((GDestroyNotify) ai_job_free);
+  round->due_in_s = -1;
+  return round;
+}
+
+static double
+round_done (WabizWorker  *worker,
+            gpointer      data,
+            const GError *error)
+{
+  WabizAiJobs *self = WABIZ_AI_JOBS (worker);
+  Round *round = data;
+
+  if (error != NULL)
+    return -1;
 
   /* claimed while stopping: start_job() hands them back */
   while (round->jobs->len > 0)
     start_job (self, g_ptr_array_steal_index (round->jobs, 0), round->settings);
-
-  schedule_in (self, round->due_in_s);
-  return_stop_waiters (self);
-
-  if (self->wake_pending)
-    {
-      self->wake_pending = FALSE;
-      run_round (self);
-    }
-}
-
-static void
-run_round (WabizAiJobs *self)
-{
-  g_autoptr(GTask) task = NULL;
-  Round *round;
-  guint analyze_limit, reply_limit;
-
-  if (!self->started || self->stopped)
-    return;
-  analyze_limit = self->gemini != NULL ? MAX_ANALYZING - MIN (self->n_analyzing, MAX_ANALYZING) : 0;
-  reply_limit = MAX_REPLYING - MIN (self->n_replying, MAX_REPLYING);
-  if (self->scanning || (analyze_limit == 0 && reply_limit == 0))
-    {
-      self->wake_pending = TRUE;
-      return;
-    }
-
-  round = g_new0 (Round, 1);
-  round->full = self->full_pending;
-  round->with_gemini = self->gemini != NULL;
-  round->analyze_limit = analyze_limit;
-  round->reply_limit = reply_limit;
-  round->due_in_s = -1;
-  self->full_pending = FALSE;
-  self->wake_pending = FALSE;
-  self->scanning = TRUE;
-
-  task = g_task_new (NULL, NULL, round_done_cb, g_object_ref (self));
-  g_task_set_source_tag (task, run_round);
-  g_task_set_task_data (task, round, (GDestroyNotify) round_free);
-  wabiz_db_run_in_thread (self->db, task, round_job);
+  return round->due_in_s;
 }
 
 /* ------------------------------------------------------------------ */
+
+static void
+start_rounds (WabizWorker *worker)
+{
+  WabizAiJobs *self = WABIZ_AI_JOBS (worker);
+
+  if (self->gemini == NULL)
+    g_message ("No Gemini API key: only the greeting and away messages are sent from here");
+
+  WABIZ_WORKER_CLASS (wabiz_ai_jobs_parent_class)->start (worker);
+}
 
 static void
 wabiz_ai_jobs_dispose (GObject *object)
 {
   WabizAiJobs *self = WABIZ_AI_JOBS (object);
 
-  g_cancellable_cancel (self->cancellable);
-  g_clear_handle_id (&self->timer_source, g_source_remove);
-  g_clear_handle_id (&self->poll_source, g_source_remove);
   g_clear_object (&self->gemini);
   g_clear_object (&self->outbox);
-  g_clear_object (&self->db);
 
   G_OBJECT_CLASS (wabiz_ai_jobs_parent_class)->dispose (object);
 }
@@ -818,9 +707,7 @@ wabiz_ai_jobs_finalize (GObject *object)
 {
   WabizAiJobs *self = WABIZ_AI_JOBS (object);
 
-  g_clear_object (&self->cancellable);
   g_clear_pointer (&self->now, g_date_time_unref);
-  g_clear_pointer (&self->stop_waiters, g_ptr_array_unref);
 
   G_OBJECT_CLASS (wabiz_ai_jobs_parent_class)->finalize (object);
 }
@@ -829,21 +716,27 @@ static void
 wabiz_ai_jobs_class_init (WabizAiJobsClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  WabizWorkerClass *worker_class = WABIZ_WORKER_CLASS (klass);
 
   object_class->dispose = wabiz_ai_jobs_dispose;
   object_class->finalize = wabiz_ai_jobs_finalize;
+
+  worker_class->what = "the AI jobs";
+  worker_class->poll_interval_s = DEFAULT_POLL_INTERVAL_S;
+  worker_class->min_delay_ms = MIN_TIMER_MS;
+  worker_class->backoff_initial_ms = DEFAULT_BACKOFF_INITIAL_MS;
+  worker_class->backoff_max_ms = DEFAULT_BACKOFF_MAX_MS;
+  worker_class->backoff_max_attempts = DEFAULT_MAX_ATTEMPTS;
+  worker_class->start = start_rounds;
+  worker_class->new_round = new_round;
+  worker_class->round_free = (GDestroyNotify) round_free;
+  worker_class->round_on_conn = round_on_conn;
+  worker_class->round_done = round_done;
 }
 
 static void
 wabiz_ai_jobs_init (WabizAiJobs *self)
 {
-  self->cancellable = g_cancellable_new ();
-  self->stop_waiters = g_ptr_array_new_with_free_func (g_object_unref);
-  self->poll_interval_s = DEFAULT_POLL_INTERVAL_S;
-  self->backoff_initial_ms = DEFAULT_BACKOFF_INITIAL_MS;
-  self->backoff_max_ms = DEFAULT_BACKOFF_MAX_MS;
-  self->max_attempts = DEFAULT_MAX_ATTEMPTS;
-  self->full_pending = TRUE;
 }
 
 WabizAiJobs *
@@ -857,8 +750,7 @@ wabiz_ai_jobs_new (WabizDb           *db,
   g_return_val_if_fail (WABIZ_IS_OUTBOX (outbox), NULL);
   g_return_val_if_fail (gemini == NULL || WABIZ_IS_GEMINI_CLIENT (gemini), NULL);
 
-  self = g_object_new (WABIZ_TYPE_AI_JOBS, NULL);
-  self->db = g_object_ref (db);
+  self = g_object_new (WABIZ_TYPE_AI_JOBS, "db", db, NULL);
   self->outbox = g_object_ref (outbox);
   self->gemini = gemini != NULL ? g_object_ref (gemini) : NULL;
   return self;
@@ -870,73 +762,13 @@ wabiz_ai_jobs_set_poll_interval (WabizAiJobs *self,
 {
   g_return_if_fail (WABIZ_IS_AI_JOBS (self));
 
-  self->poll_interval_s = seconds;
-  g_clear_handle_id (&self->poll_source, g_source_remove);
-  if (self->started && !self->stopped && seconds > 0)
-    self->poll_source = g_timeout_add_seconds (seconds, poll_cb, self);
+  wabiz_worker_set_poll_interval (WABIZ_WORKER (self), seconds);
 }
 
-void
-wabiz_ai_jobs_start (WabizAiJobs *self)
-{
-  g_return_if_fail (WABIZ_IS_AI_JOBS (self));
-
-  if (self->started || self->stopped)
-    return;
-  if (self->gemini == NULL)
-    g_message ("No Gemini API key: only the greeting and away messages are sent from here");
-
-  self->started = TRUE;
-  self->full_pending = TRUE;
-  if (self->poll_interval_s > 0)
-    self->poll_source = g_timeout_add_seconds (self->poll_interval_s, poll_cb, self);
-  run_round (self);
-}
-
-/* A message was stored here or elsewhere (changed::messages); after a
- * reconnect too. */
-void
-wabiz_ai_jobs_wake (WabizAiJobs *self)
-{
-  g_return_if_fail (WABIZ_IS_AI_JOBS (self));
-
-  run_round (self);
-}
-
-void
-wabiz_ai_jobs_stop_async (WabizAiJobs         *self,
-                          GCancellable        *cancellable,
-                          GAsyncReadyCallback  callback,
-                          gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (WABIZ_IS_AI_JOBS (self));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, wabiz_ai_jobs_stop_async);
-
-  self->stopped = TRUE;
-  g_clear_handle_id (&self->timer_source, g_source_remove);
-  g_clear_handle_id (&self->poll_source, g_source_remove);
-  /* Gemini's calls end as cancelled, and their jobs go back to pending */
-  g_cancellable_cancel (self->cancellable);
-
-  g_ptr_array_add (self->stop_waiters, g_steal_pointer (&task));
-  return_stop_waiters (self);
-}
-
-gboolean
-wabiz_ai_jobs_stop_finish (WabizAiJobs   *self,
-                           GAsyncResult  *result,
-                           GError       **error)
-{
-  g_return_val_if_fail (WABIZ_IS_AI_JOBS (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == wabiz_ai_jobs_stop_async, FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
+/* wabiz_ai_jobs_start(), _wake() (a message was stored here or
+ * elsewhere, or after a reconnect), _stop_async() (Gemini's calls in
+ * flight are cancelled, their jobs go back to pending), _stop_finish() */
+WABIZ_WORKER_DEFINE_API (WabizAiJobs, wabiz_ai_jobs, WABIZ_TYPE_AI_JOBS)
 
 guint64
 wabiz_ai_jobs_get_n_analyzed (WabizAiJobs *self)
@@ -975,11 +807,8 @@ _wabiz_ai_jobs_set_backoff (WabizAiJobs *self,
                             guint        max_attempts)
 {
   g_return_if_fail (WABIZ_IS_AI_JOBS (self));
-  g_return_if_fail (initial_ms > 0 && max_ms >= initial_ms && max_attempts > 0);
 
-  self->backoff_initial_ms = initial_ms;
-  self->backoff_max_ms = max_ms;
-  self->max_attempts = max_attempts;
+  _wabiz_worker_set_backoff (WABIZ_WORKER (self), initial_ms, max_ms, max_attempts);
 }
 
 WabizGeminiClient *

@@ -17,11 +17,12 @@
 #include "wabiz-db.h"
 #include "wabiz-gemini-client.h"
 #include "wabiz-outbox.h"
+#include "wabiz-worker.h"
 
 G_BEGIN_DECLS
 
 #define WABIZ_TYPE_AI_JOBS (wabiz_ai_jobs_get_type ())
-G_DECLARE_FINAL_TYPE (WabizAiJobs, wabiz_ai_jobs, WABIZ, AI_JOBS, GObject)
+G_DECLARE_FINAL_TYPE (WabizAiJobs, wabiz_ai_jobs, WABIZ, AI_JOBS, WabizWorker)
 
 /* @gemini: (nullable): without it (no API key) only the canned messages
  * are sent; the analyses wait for a process that has a key, and there

@@ -27,7 +27,8 @@
  * from a runner that was only slow never reaches the customer twice.
  *
  * Time for start times and the tier comes from the campaign model's
- * clock (_wabiz_campaign_now()), which tests move.
+ * clock (_wabiz_campaign_now()), which tests move. The rounds, their
+ * timer and the stop are WabizWorker's.
  */
 
 #define G_LOG_DOMAIN "wabiz-campaign-runner"
@@ -39,6 +40,7 @@
 #include "wabiz-error.h"
 #include "wabiz-outgoing.h"
 #include "wabiz-store.h"
+#include "wabiz-worker-private.h"
 
 #include <glib/gi18n-lib.h>
 
@@ -47,67 +49,49 @@
 #define MAX_BATCH 200
 /* while the outbox holds this campaign's earlier messages */
 #define BACKLOG_WAIT_MS 200
-#define DB_RETRY_MS 5000
-#define MAX_REASON 500
+#define DB_RETRY_S 5
 
 struct _WabizCampaignRunner
 {
-  GObject       parent_instance;
+  WabizWorker   parent_instance;
 
-  WabizDb      *db;            /* (owned) */
   WabizOutbox  *outbox;        /* (owned) */
-
-  gboolean      started;
-  gboolean      stopping;
-  gboolean      in_round;      /* a round's job runs */
-  gboolean      wake_pending;  /* woken during a round */
-  guint         in_flight;     /* queue calls and their result writes */
-  guint         timer_id;
-  gint64        timer_due;     /* monotonic µs */
-  guint         poll_id;
   guint         claim_timeout_s;
-  guint         n_rounds;
 
   double        rate;          /* of the running campaigns, per second */
   double        tokens;
   gint64        refilled_at;   /* monotonic µs */
-  double        next_delay_s;  /* what the round found: when to look again */
-
-  GPtrArray    *stop_tasks;    /* (owned) of GTask */
 };
 
-G_DEFINE_FINAL_TYPE (WabizCampaignRunner, wabiz_campaign_runner, G_TYPE_OBJECT)
-
-/* ceil(), without libm */
-static gint64
-round_up (double x)
-{
-  gint64 whole = (gint64) x;
-
-  return whole + (x > (double) whole);
-}
+G_DEFINE_FINAL_TYPE (WabizCampaignRunner, wabiz_campaign_runner, WABIZ_TYPE_WORKER)
 
 typedef struct
 {
-  char  *id;             /* (owned) the recipient's row */
-  char  *phone;          /* (owned) */
-  char  *template_name;  /* (owned) */
-  char  *language;       /* (owned) */
-  char  *campaign_id;    /* (owned) */
-  GStrv  params;         /* (owned) */
+  char                *id;             /* (owned) the recipient's row */
+  char                *token;          /* (owned) the round's claim token */
+  char                *phone;          /* (owned) */
+  char                *template_name;  /* (owned) */
+  char                *language;       /* (owned) */
+  char                *campaign_id;    /* (owned) */
+  GStrv                params;         /* (owned) */
+  WabizCampaignRunner *runner;         /* (owned) (nullable) while queued */
 } Claim;
 
 static void
 claim_free (Claim *claim)
 {
   g_free (claim->id);
+  g_free (claim->token);
   g_free (claim->phone);
   g_free (claim->template_name);
   g_free (claim->language);
   g_free (claim->campaign_id);
   g_strfreev (claim->params);
+  g_clear_object (&claim->runner);
   g_free (claim);
 }
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Claim, claim_free)
 
 typedef struct
 {
@@ -132,50 +116,6 @@ round_free (Round *round)
   g_free (round);
 }
 
-static void run_round (WabizCampaignRunner *self);
-
-static void
-finish_stop_if_idle (WabizCampaignRunner *self)
-{
-  g_autoptr(GPtrArray) tasks = NULL;
-
-  if (!self->stopping || self->in_round || self->in_flight > 0)
-    return;
-  tasks = g_steal_pointer (&self->stop_tasks);
-  self->stop_tasks = g_ptr_array_new_with_free_func (g_object_unref);
-  for (guint i = 0; i < tasks->len; i++)
-    g_task_return_boolean (g_ptr_array_index (tasks, i), TRUE);
-}
-
-static gboolean
-timer_cb (gpointer user_data)
-{
-  WabizCampaignRunner *self = user_data;
-
-  self->timer_id = 0;
-  run_round (self);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-schedule_round (WabizCampaignRunner *self,
-                double               delay_s)
-{
-  gint64 due;
-  guint delay_ms;
-
-  if (self->stopping || !self->started)
-    return;
-  delay_s = CLAMP (delay_s, 0, POLL_INTERVAL_S);
-  delay_ms = (guint) round_up (delay_s * 1000);
-  due = g_get_monotonic_time () + (gint64) delay_ms * 1000;
-  if (self->timer_id != 0 && self->timer_due <= due)
-    return;
-  g_clear_handle_id (&self->timer_id, g_source_remove);
-  self->timer_due = due;
-  self->timer_id = g_timeout_add (delay_ms, timer_cb, self);
-}
-
 static void
 refill (WabizCampaignRunner *self)
 {
@@ -190,7 +130,7 @@ refill (WabizCampaignRunner *self)
 }
 
 /* ------------------------------------------------------------------ */
-/* the round's job (worker thread) */
+/* the round's statements (worker thread) */
 
 #define CLAIM_SQL                                                                          \
   "WITH due AS ("                                                                          \
@@ -213,6 +153,7 @@ refill (WabizCampaignRunner *self)
   "  RETURNING r.id::text AS id, r.phone, r.params::text AS params, f.out,"                \
   "    c.id::text AS campaign_id, c.template_name, c.template_language"
 
+/* The round's statements, in one transaction */
 static gboolean
 round_on_conn (WabizDbConn *conn,
                gpointer     user_data,
@@ -335,7 +276,6 @@ round_on_conn (WabizDbConn *conn,
     n = wabiz_db_result_get_n_rows (res);
     for (guint i = 0; i < n; i++)
       {
-        g_autoptr(JsonNode) params = NULL;
         Claim *claim;
 
         g_hash_table_add (touched, g_strdup (wabiz_db_result_get (res, i, "campaign_id")));
@@ -343,20 +283,12 @@ round_on_conn (WabizDbConn *conn,
           continue;
         claim = g_new0 (Claim, 1);
         claim->id = g_strdup (wabiz_db_result_get (res, i, "id"));
+        claim->token = g_strdup (round->token);
         claim->phone = g_strdup (wabiz_db_result_get (res, i, "phone"));
         claim->campaign_id = g_strdup (wabiz_db_result_get (res, i, "campaign_id"));
         claim->template_name = g_strdup (wabiz_db_result_get (res, i, "template_name"));
         claim->language = g_strdup (wabiz_db_result_get (res, i, "template_language"));
-        params = json_from_string (wabiz_db_result_get (res, i, "params"), NULL);
-        if (params != NULL && JSON_NODE_HOLDS_ARRAY (params))
-          {
-            JsonArray *array = json_node_get_array (params);
-            g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-
-            for (guint k = 0; k < json_array_get_length (array); k++)
-              g_strv_builder_add (builder, json_array_get_string_element (array, k));
-            claim->params = g_strv_builder_end (builder);
-          }
+        claim->params = _wabiz_campaign_params_from_json (wabiz_db_result_get (res, i, "params"));
         g_ptr_array_add (round->claims, claim);
       }
     /* as many as asked: more wait */
@@ -375,246 +307,81 @@ round_on_conn (WabizDbConn *conn,
   return TRUE;
 }
 
-static void
-round_job (WabizDb      *db,
-           WabizDbConn  *conn,
-           GTask        *task,
-           gpointer      task_data,
-           GCancellable *cancellable)
-{
-  Round *round = task_data;
-  GError *error = NULL;
-
-  if (!wabiz_db_conn_transaction (conn, round_on_conn, round, &error))
-    {
-      /* the claims were rolled back */
-      g_ptr_array_set_size (round->claims, 0);
-      g_task_return_error (task, error);
-      return;
-    }
-  g_task_return_boolean (task, TRUE);
-}
-
 /* ------------------------------------------------------------------ */
 /* queueing what was claimed */
 
-typedef struct
-{
-  WabizCampaignRunner *self;    /* (owned) */
-  Claim               *claim;   /* (owned) */
-  char                *token;   /* (owned) */
-  char                *state;   /* (owned) pending or failed */
-  char                *reason;  /* (owned) (nullable) */
-} Outcome;
+/* only a claim still ours and never linked */
+static const char outcome_sql[] =
+  "UPDATE campaign_recipients SET state = $3,"
+  "  reason = CASE WHEN $3 = 'failed' THEN 'not_queued' ELSE reason END,"
+  "  detail = CASE WHEN $3 = 'failed' THEN $4 ELSE detail END,"
+  "  claim_token = NULL, tier_at = CASE WHEN $3 = 'pending' THEN NULL ELSE tier_at END"
+  " WHERE id = $1::bigint AND claim_token = $2::uuid AND state = 'queuing'"
+  "   AND message_uuid IS NULL";
 
-static void
-outcome_free (Outcome *outcome)
-{
-  g_clear_object (&outcome->self);
-  g_clear_pointer (&outcome->claim, claim_free);
-  g_free (outcome->token);
-  g_free (outcome->state);
-  g_free (outcome->reason);
-  g_free (outcome);
-}
-
-static void
-outcome_job (WabizDb      *db,
-             WabizDbConn  *conn,
-             GTask        *task,
-             gpointer      task_data,
-             GCancellable *cancellable)
-{
-  Outcome *outcome = task_data;
-  const char *p[] = { outcome->claim->id, outcome->token, outcome->state, outcome->reason };
-  g_autoptr(WabizDbResult) res = NULL;
-  GError *error = NULL;
-
-  /* only a claim still ours and never linked */
-  res = wabiz_db_conn_exec (conn,
-                            "UPDATE campaign_recipients SET state = $3,"
-                            "  reason = CASE WHEN $3 = 'failed' THEN 'not_queued' ELSE reason END,"
-                            "  detail = CASE WHEN $3 = 'failed' THEN $4 ELSE detail END,"
-                            "  claim_token = NULL, tier_at = CASE WHEN $3 = 'pending' THEN NULL ELSE tier_at END"
-                            " WHERE id = $1::bigint AND claim_token = $2::uuid AND state = 'queuing'"
-                            "   AND message_uuid IS NULL",
-                            4, p, &error);
-  if (res == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-static void
-outcome_done_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  WabizCampaignRunner *self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    g_warning ("Cannot write what queueing a campaign recipient came to: %s", error->message);
-  self->in_flight--;
-  if (self->in_flight == 0 && !self->in_round)
-    {
-      finish_stop_if_idle (self);
-      schedule_round (self, self->next_delay_s);
-    }
-  g_object_unref (self);
-}
-
+/* @state: pending (queued later) or failed, for @error */
 static void
 write_outcome (WabizCampaignRunner *self,
                Claim               *claim,
-               const char          *token,
                const char          *state,
-               const char          *reason)
+               const GError        *error)
 {
-  g_autoptr(GTask) task = NULL;
-  Outcome *outcome = g_new0 (Outcome, 1);
+  g_autofree char *reason = error != NULL ? wabiz_worker_error_text (error) : NULL;
+  const char *p[] = { claim->id, claim->token, state, reason };
 
-  outcome->self = g_object_ref (self);
-  outcome->claim = claim;
-  outcome->token = g_strdup (token);
-  outcome->state = g_strdup (state);
-  outcome->reason = reason != NULL ? g_utf8_substring (reason, 0, MAX_REASON) : NULL;
-  task = g_task_new (NULL, NULL, outcome_done_cb, g_object_ref (self));
-  g_task_set_task_data (task, outcome, (GDestroyNotify) outcome_free);
-  self->in_flight++;
-  wabiz_db_run_in_thread (self->db, task, outcome_job);
+  wabiz_worker_write (WABIZ_WORKER (self), "what queueing a campaign recipient came to",
+                      outcome_sql, G_N_ELEMENTS (p), p);
 }
-
-typedef struct
-{
-  WabizCampaignRunner *self;   /* (owned) */
-  Claim               *claim;  /* (owned) */
-  char                *token;  /* (owned) */
-} Queueing;
 
 static void
 queued_cb (GObject      *object,
            GAsyncResult *result,
            gpointer      user_data)
 {
-  Queueing *q = user_data;
-  WabizCampaignRunner *self = q->self;
+  g_autoptr(Claim) claim = user_data;
+  g_autoptr(WabizCampaignRunner) self = g_steal_pointer (&claim->runner);
   g_autoptr(GError) error = NULL;
   g_autofree char *uuid = wabiz_outbox_queue_finish (WABIZ_OUTBOX (object), result, &error);
 
-  self->in_flight--;
   if (uuid == NULL)
     {
       gboolean retry = g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE) ||
                        g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 
-      g_debug ("Campaign recipient %s not queued: %s", q->claim->id, error->message);
+      g_debug ("Campaign recipient %s not queued: %s", claim->id, error->message);
       /* a refused duplicate (the link) is already queued: no row changes */
-      write_outcome (self, g_steal_pointer (&q->claim), q->token, retry ? "pending" : "failed",
-                     error->message);
+      write_outcome (self, claim, retry ? "pending" : "failed", error);
     }
-  else if (self->in_flight == 0 && !self->in_round)
-    {
-      finish_stop_if_idle (self);
-      schedule_round (self, self->next_delay_s);
-    }
-
-  g_clear_pointer (&q->claim, claim_free);
-  g_free (q->token);
-  g_object_unref (q->self);
-  g_free (q);
+  wabiz_worker_release (WABIZ_WORKER (self), FALSE);
 }
 
 static void
 queue_claim (WabizCampaignRunner *self,
-             Claim               *claim,
-             const char          *token)
+             Claim               *claim)
 {
   g_autoptr(WabizOutgoing) message = NULL;
-  Queueing *q;
 
   message = wabiz_outgoing_new_template (claim->phone, claim->template_name, claim->language,
                                          (const char * const *) claim->params);
   wabiz_outgoing_set_bulk (message, TRUE);
-  q = g_new0 (Queueing, 1);
-  q->self = g_object_ref (self);
-  q->claim = claim;
-  q->token = g_strdup (token);
-  self->in_flight++;
-  wabiz_outbox_queue_async (self->outbox, message, NULL, queued_cb, q);
+  claim->runner = g_object_ref (self);
+  wabiz_worker_hold (WABIZ_WORKER (self));
+  wabiz_outbox_queue_async (self->outbox, message, NULL, queued_cb, claim);
 }
 
-static void
-round_done_cb (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
+/* ------------------------------------------------------------------ */
+/* the rounds */
+
+static gpointer
+new_round (WabizWorker *worker,
+           gboolean     all)
 {
-  g_autoptr(WabizCampaignRunner) self = user_data;
-  Round *round = g_task_get_task_data (G_TASK (result));
-  g_autoptr(GError) error = NULL;
-  guint n;
-
-  self->in_round = FALSE;
-  self->n_rounds++;
-
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    {
-      g_warning ("Cannot look at the campaigns: %s", error->message);
-      self->next_delay_s = DB_RETRY_MS / 1000.0;
-      finish_stop_if_idle (self);
-      schedule_round (self, self->next_delay_s);
-      return;
-    }
-
-  if (round->rate > 0 && round->rate != self->rate)
-    {
-      self->rate = round->rate;
-      self->tokens = MIN (self->tokens, MAX (1.0, MIN (self->rate, (double) MAX_BATCH)));
-    }
-
-  n = round->claims->len;
-  self->tokens = MAX (0, self->tokens - n);
-  if (round->more)
-    self->next_delay_s = self->tokens >= 1 ? 0 : (1 - self->tokens) / MAX (self->rate, 0.01);
-  else
-    self->next_delay_s = round->delay_s >= 0 ? round->delay_s : POLL_INTERVAL_S;
-
-  for (guint i = 0; i < n; i++)
-    {
-      Claim *claim = g_ptr_array_steal_index (round->claims, 0);
-
-      if (self->stopping)
-        write_outcome (self, claim, round->token, "pending", NULL);
-      else
-        queue_claim (self, claim, round->token);
-    }
-
-  if (self->wake_pending)
-    {
-      self->wake_pending = FALSE;
-      self->next_delay_s = 0;
-    }
-  if (self->in_flight == 0)
-    {
-      finish_stop_if_idle (self);
-      schedule_round (self, self->next_delay_s);
-    }
-}
-
-static void
-run_round (WabizCampaignRunner *self)
-{
-  g_autoptr(GTask) task = NULL;
+  WabizCampaignRunner *self = WABIZ_CAMPAIGN_RUNNER (worker);
   Round *round;
 
-  if (!self->started || self->stopping)
-    return;
-  if (self->in_round || self->in_flight > 0)
-    {
-      self->wake_pending = TRUE;
-      return;
-    }
-  g_clear_handle_id (&self->timer_id, g_source_remove);
+  /* what the last round claimed is queued first */
+  if (wabiz_worker_get_n_busy (worker) > 0)
+    return NULL;
 
   refill (self);
   round = g_new0 (Round, 1);
@@ -624,22 +391,44 @@ run_round (WabizCampaignRunner *self)
   round->now = _wabiz_campaign_now_iso ();
   round->claims = g_ptr_array_new_with_free_func ((GDestroyNotify) claim_free);
   round->delay_s = -1;
-
-  self->in_round = TRUE;
-  self->wake_pending = FALSE;
-  task = g_task_new (NULL, NULL, round_done_cb, g_object_ref (self));
-  g_task_set_task_data (task, round, (GDestroyNotify) round_free);
-  wabiz_db_run_in_thread (self->db, task, round_job);
+  return round;
 }
 
-static gboolean
-poll_cb (gpointer user_data)
+static double
+round_done (WabizWorker  *worker,
+            gpointer      data,
+            const GError *error)
 {
-  WabizCampaignRunner *self = user_data;
+  WabizCampaignRunner *self = WABIZ_CAMPAIGN_RUNNER (worker);
+  Round *round = data;
 
-  if (self->timer_id == 0)
-    run_round (self);
-  return G_SOURCE_CONTINUE;
+  /* the claims were rolled back */
+  if (error != NULL)
+    return -1;
+
+  if (round->rate > 0 && round->rate != self->rate)
+    {
+      self->rate = round->rate;
+      self->tokens = MIN (self->tokens, MAX (1.0, MIN (self->rate, (double) MAX_BATCH)));
+    }
+  self->tokens = MAX (0, self->tokens - round->claims->len);
+
+  while (round->claims->len > 0)
+    {
+      Claim *claim = g_ptr_array_steal_index (round->claims, 0);
+
+      if (wabiz_worker_is_stopped (worker))
+        {
+          write_outcome (self, claim, "pending", NULL);
+          claim_free (claim);
+        }
+      else
+        queue_claim (self, claim);
+    }
+
+  if (round->more)
+    return self->tokens >= 1 ? 0 : (1 - self->tokens) / MAX (self->rate, 0.01);
+  return round->delay_s;
 }
 
 /* ------------------------------------------------------------------ */
@@ -649,39 +438,34 @@ wabiz_campaign_runner_dispose (GObject *object)
 {
   WabizCampaignRunner *self = (WabizCampaignRunner *) object;
 
-  self->stopping = TRUE;
-  g_clear_handle_id (&self->timer_id, g_source_remove);
-  g_clear_handle_id (&self->poll_id, g_source_remove);
+  g_clear_object (&self->outbox);
 
   G_OBJECT_CLASS (wabiz_campaign_runner_parent_class)->dispose (object);
-}
-
-static void
-wabiz_campaign_runner_finalize (GObject *object)
-{
-  WabizCampaignRunner *self = (WabizCampaignRunner *) object;
-
-  g_clear_object (&self->db);
-  g_clear_object (&self->outbox);
-  g_clear_pointer (&self->stop_tasks, g_ptr_array_unref);
-
-  G_OBJECT_CLASS (wabiz_campaign_runner_parent_class)->finalize (object);
 }
 
 static void
 wabiz_campaign_runner_class_init (WabizCampaignRunnerClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  WabizWorkerClass *worker_class = WABIZ_WORKER_CLASS (klass);
 
   object_class->dispose = wabiz_campaign_runner_dispose;
-  object_class->finalize = wabiz_campaign_runner_finalize;
+
+  worker_class->what = "the campaigns";
+  worker_class->poll_interval_s = POLL_INTERVAL_S;
+  worker_class->max_delay_ms = POLL_INTERVAL_S * 1000;
+  worker_class->retry_s = DB_RETRY_S;
+  worker_class->round_in_transaction = TRUE;
+  worker_class->new_round = new_round;
+  worker_class->round_free = (GDestroyNotify) round_free;
+  worker_class->round_on_conn = round_on_conn;
+  worker_class->round_done = round_done;
 }
 
 static void
 wabiz_campaign_runner_init (WabizCampaignRunner *self)
 {
   self->claim_timeout_s = DEFAULT_CLAIM_TIMEOUT_S;
-  self->stop_tasks = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 WabizCampaignRunner *
@@ -693,62 +477,13 @@ wabiz_campaign_runner_new (WabizDb     *db,
   g_return_val_if_fail (WABIZ_IS_DB (db), NULL);
   g_return_val_if_fail (WABIZ_IS_OUTBOX (outbox), NULL);
 
-  self = g_object_new (WABIZ_TYPE_CAMPAIGN_RUNNER, NULL);
-  self->db = g_object_ref (db);
+  self = g_object_new (WABIZ_TYPE_CAMPAIGN_RUNNER, "db", db, NULL);
   self->outbox = g_object_ref (outbox);
   return self;
 }
 
-void
-wabiz_campaign_runner_start (WabizCampaignRunner *self)
-{
-  g_return_if_fail (WABIZ_IS_CAMPAIGN_RUNNER (self));
-
-  if (self->started || self->stopping)
-    return;
-  self->started = TRUE;
-  self->poll_id = g_timeout_add_seconds (POLL_INTERVAL_S, poll_cb, self);
-  run_round (self);
-}
-
-void
-wabiz_campaign_runner_wake (WabizCampaignRunner *self)
-{
-  g_return_if_fail (WABIZ_IS_CAMPAIGN_RUNNER (self));
-
-  run_round (self);
-}
-
-void
-wabiz_campaign_runner_stop_async (WabizCampaignRunner *self,
-                                  GCancellable        *cancellable,
-                                  GAsyncReadyCallback  callback,
-                                  gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (WABIZ_IS_CAMPAIGN_RUNNER (self));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, wabiz_campaign_runner_stop_async);
-  self->stopping = TRUE;
-  g_clear_handle_id (&self->timer_id, g_source_remove);
-  g_clear_handle_id (&self->poll_id, g_source_remove);
-  g_ptr_array_add (self->stop_tasks, g_steal_pointer (&task));
-  finish_stop_if_idle (self);
-}
-
-gboolean
-wabiz_campaign_runner_stop_finish (WabizCampaignRunner *self,
-                                   GAsyncResult        *result,
-                                   GError             **error)
-{
-  g_return_val_if_fail (WABIZ_IS_CAMPAIGN_RUNNER (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_campaign_runner_stop_async), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
+/* wabiz_campaign_runner_start(), _wake(), _stop_async(), _stop_finish() */
+WABIZ_WORKER_DEFINE_API (WabizCampaignRunner, wabiz_campaign_runner, WABIZ_TYPE_CAMPAIGN_RUNNER)
 
 void
 _wabiz_campaign_runner_set_claim_timeout (WabizCampaignRunner *self,
@@ -764,5 +499,5 @@ _wabiz_campaign_runner_get_n_rounds (WabizCampaignRunner *self)
 {
   g_return_val_if_fail (WABIZ_IS_CAMPAIGN_RUNNER (self), 0);
 
-  return self->n_rounds;
+  return _wabiz_worker_get_n_rounds (WABIZ_WORKER (self));
 }

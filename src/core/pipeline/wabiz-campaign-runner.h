@@ -9,11 +9,12 @@
 
 #include "wabiz-db.h"
 #include "wabiz-outbox.h"
+#include "wabiz-worker.h"
 
 G_BEGIN_DECLS
 
 #define WABIZ_TYPE_CAMPAIGN_RUNNER (wabiz_campaign_runner_get_type ())
-G_DECLARE_FINAL_TYPE (WabizCampaignRunner, wabiz_campaign_runner, WABIZ, CAMPAIGN_RUNNER, GObject)
+G_DECLARE_FINAL_TYPE (WabizCampaignRunner, wabiz_campaign_runner, WABIZ, CAMPAIGN_RUNNER, WabizWorker)
 
 WabizCampaignRunner *wabiz_campaign_runner_new         (WabizDb              *db,
                                                         WabizOutbox          *outbox);

@@ -37,6 +37,7 @@
 #include "wabiz-media-rules.h"
 #include "wabiz-media-store-private.h"
 #include "wabiz-store.h"
+#include "wabiz-worker-private.h"
 
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
@@ -55,45 +56,26 @@
 #define DEFAULT_BACKOFF_INITIAL_MS 2000
 #define DEFAULT_BACKOFF_MAX_MS (3600 * 1000)
 #define DEFAULT_MAX_ATTEMPTS 10
-/* after the database failed a round */
-#define ROUND_RETRY_S 10
 /* the soonest a timer fires: rows due but locked by another fetcher */
 #define MIN_TIMER_MS 1000
-#define MAX_ERROR_TEXT 500
 
 struct _WabizMediaFetcher
 {
-  GObject           parent_instance;
+  WabizWorker       parent_instance;
 
-  WabizDb          *db;             /* (owned) */
   WabizGraphClient *graph;          /* (owned) (nullable) */
   WabizMediaStore  *store;          /* (owned) */
   char             *staging_dir;    /* (owned) downloads land here, then move to the cache */
-  GCancellable     *cancellable;    /* (owned) cancelled by stop and dispose */
-
   guint64           budget;
-  guint             poll_interval_s;
-  guint             backoff_initial_ms;
-  guint             backoff_max_ms;
-  guint             max_attempts;
 
-  gboolean          started;
-  gboolean          stopped;
-  gboolean          scanning;       /* a round is in flight */
-  gboolean          wake_pending;   /* woken during a round */
-  gboolean          full_pending;   /* the next round looks at every message */
   guint             n_fetching;
-  guint             timer_source;
-  gint64            timer_due;      /* monotonic µs */
-  guint             poll_source;
-  GPtrArray        *stop_waiters;   /* (owned) (element-type GTask) */
   GHashTable       *in_flight;      /* (owned) media id → Fetch *, fetched here now */
   GHashTable       *retries;        /* (owned) media id → GPtrArray of GTask: retries
                                      * waiting for its try to end */
   guint64           n_stored;
 };
 
-G_DEFINE_FINAL_TYPE (WabizMediaFetcher, wabiz_media_fetcher, G_TYPE_OBJECT)
+G_DEFINE_FINAL_TYPE (WabizMediaFetcher, wabiz_media_fetcher, WABIZ_TYPE_WORKER)
 
 enum
 {
@@ -162,22 +144,19 @@ typedef struct
 /* A failed try to record (worker thread). */
 typedef struct
 {
-  char     *row_id;
-  char     *claim_token;
-  gboolean  release;     /* cancelled: back to pending for anyone */
-  char     *state;
-  char     *failure;
-  char     *error;
-  gboolean  final;
-  guint     max_attempts;
-  guint     initial_ms;
-  guint     max_ms;
+  char               *row_id;
+  char               *claim_token;
+  gboolean            release;     /* cancelled: back to pending for anyone */
+  char               *state;
+  char               *failure;
+  char               *error;
+  gboolean            final;
+  WabizWorkerBackoff  backoff;
   /* results */
-  gboolean  recorded;
-  double    due_in_s;
+  gboolean            recorded;
+  double              due_in_s;
 } FailJob;
 
-static void run_round   (WabizMediaFetcher *self);
 static void start_fetch (WabizMediaFetcher *self,
                          Fetch             *fetch);
 
@@ -254,9 +233,7 @@ static const char *release_sql =
 
 static const char *fail_sql =
   "WITH u AS (UPDATE media SET state = $3::text, failure = $4::text, error = $5::text,"
-  "     next_attempt_at = CASE WHEN $6::boolean OR attempts >= $7::int THEN NULL"
-  "       ELSE now() + least($9::float8, $8::float8 * 2 ^ greatest(attempts - 1, 0))"
-  "                    * (0.8 + random() * 0.4) * interval '1 millisecond' END,"
+  "     next_attempt_at = " WABIZ_WORKER_NEXT_TRY_SQL ("$6::boolean", "$7", "$8", "$9") ","
   "     claim_token = NULL, claimed_until = NULL, updated_at = now()"
   "   WHERE id = $1::uuid AND claim_token = $2::uuid"
   "   RETURNING media_id, message_id, next_attempt_at)"
@@ -323,51 +300,39 @@ fail_job_free (FailJob *job)
 /* ------------------------------------------------------------------ */
 /* worker thread */
 
+/* A round's statements (worker thread): a round of the loop, or a
+ * retry's (@round->only) */
 static gboolean
-exec_ok (WabizDbConn        *conn,
-         const char         *sql,
-         int                 n_params,
-         const char * const *params,
-         GError            **error)
+round_on_conn (WabizDbConn *conn,
+               gpointer     data,
+               GError     **error)
 {
-  g_autoptr(WabizDbResult) res = wabiz_db_conn_exec (conn, sql, n_params, params, error);
-
-  return res != NULL;
-}
-
-static void
-round_job (WabizDb      *db,
-           WabizDbConn  *conn,
-           GTask        *task,
-           gpointer      task_data,
-           GCancellable *cancellable)
-{
-  Round *round = task_data;
+  Round *round = data;
+  g_autoptr(WabizDbResult) discovered = NULL;
+  g_autoptr(WabizDbResult) reset = NULL;
   g_autoptr(WabizDbResult) claimed = NULL;
   g_autoptr(WabizDbResult) due = NULL;
   g_autofree char *limit = g_strdup_printf ("%u", round->limit);
   g_autofree char *claim_seconds = g_strdup_printf ("%d", CLAIM_SECONDS);
   const char *discover_params[] = { round->full ? "true" : "false", round->only };
   const char *claim_params[] = { limit, round->only, claim_seconds };
-  GError *error = NULL;
 
-  if (!exec_ok (conn, discover_sql, 2, discover_params, &error) ||
-      (round->reset && !exec_ok (conn, reset_sql, 1, (const char *[]){ round->only }, &error)))
+  discovered = wabiz_db_conn_exec (conn, discover_sql, 2, discover_params, error);
+  if (discovered == NULL)
+    return FALSE;
+  if (round->reset)
     {
-      g_task_return_error (task, error);
-      return;
+      reset = wabiz_db_conn_exec (conn, reset_sql, 1, (const char *[]){ round->only }, error);
+      if (reset == NULL)
+        return FALSE;
     }
 
-  round->fetches = g_ptr_array_new_with_free_func ((GDestroyNotify) fetch_free);
   if (round->limit > 0)
     {
       claimed = wabiz_db_conn_exec (conn, round->only != NULL ? claim_one_sql : claim_due_sql, 3,
-                                    claim_params, &error);
+                                    claim_params, error);
       if (claimed == NULL)
-        {
-          g_task_return_error (task, error);
-          return;
-        }
+        return FALSE;
       for (guint i = 0; i < wabiz_db_result_get_n_rows (claimed); i++)
         {
           Fetch *fetch = g_new0 (Fetch, 1);
@@ -383,17 +348,45 @@ round_job (WabizDb      *db,
         }
     }
 
-  due = wabiz_db_conn_exec (conn, next_due_sql, 0, NULL, &error);
+  due = wabiz_db_conn_exec (conn, next_due_sql, 0, NULL, error);
   if (due == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
+    return FALSE;
   round->due_in_s = wabiz_db_result_get (due, 0, "due_in") != NULL
                       ? g_ascii_strtod (wabiz_db_result_get (due, 0, "due_in"), NULL)
                       : -1;
+  return TRUE;
+}
 
-  g_task_return_boolean (task, TRUE);
+/* A retry's claim */
+static void
+retry_job (WabizDb      *db,
+           WabizDbConn  *conn,
+           GTask        *task,
+           gpointer      task_data,
+           GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (round_on_conn (conn, task_data, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static Round *
+round_new (gboolean    full,
+           const char *only,
+           guint       limit)
+{
+  Round *round = g_new0 (Round, 1);
+
+  round->full = full;
+  round->only = g_strdup (only);
+  round->reset = only != NULL;
+  round->limit = limit;
+  round->fetches = g_ptr_array_new_with_free_func ((GDestroyNotify) fetch_free);
+  round->due_in_s = -1;
+  return round;
 }
 
 static gboolean
@@ -507,6 +500,7 @@ store_in_transaction (WabizDbConn  *conn,
   g_autofree char *budget = g_strdup_printf ("%" G_GUINT64_FORMAT, job->budget);
   const char *row_params[] = { job->row_id };
   const char *evict_params[] = { budget };
+  g_autoptr(WabizDbResult) notified = NULL;
 
   if (!_wabiz_media_store_save_on_conn (conn, job->row_id, job->claim_token, tx->mime, tx->sha256,
                                         tx->bytes, &job->stored, error))
@@ -514,7 +508,8 @@ store_in_transaction (WabizDbConn  *conn,
   if (!job->stored)
     return TRUE;
 
-  if (!exec_ok (conn, notify_sql, 1, row_params, error))
+  notified = wabiz_db_conn_exec (conn, notify_sql, 1, row_params, error);
+  if (notified == NULL)
     return FALSE;
   tx->removed = wabiz_db_conn_exec (conn, evict_sql, 1, evict_params, error);
   return tx->removed != NULL;
@@ -607,11 +602,9 @@ fail_job (WabizDb      *db,
     }
   else
     {
-      g_autofree char *max_attempts = g_strdup_printf ("%u", job->max_attempts);
-      g_autofree char *initial_ms = g_strdup_printf ("%u", job->initial_ms);
-      g_autofree char *max_ms = g_strdup_printf ("%u", job->max_ms);
       const char *params[] = { job->row_id, job->claim_token, job->state, job->failure, job->error,
-                               job->final ? "true" : "false", max_attempts, initial_ms, max_ms };
+                               job->final ? "true" : "false", job->backoff.max_attempts,
+                               job->backoff.initial_ms, job->backoff.max_ms };
 
       res = wabiz_db_conn_exec (conn, fail_sql, G_N_ELEMENTS (params), params, &error);
     }
@@ -635,61 +628,6 @@ fail_job (WabizDb      *db,
 
 /* ------------------------------------------------------------------ */
 /* the loop (main context) */
-
-static void
-return_stop_waiters (WabizMediaFetcher *self)
-{
-  g_autoptr(GPtrArray) tasks = NULL;
-
-  if (!self->stopped || self->scanning || self->n_fetching > 0 || self->stop_waiters->len == 0)
-    return;
-
-  tasks = g_steal_pointer (&self->stop_waiters);
-  self->stop_waiters = g_ptr_array_new_with_free_func (g_object_unref);
-  for (guint i = 0; i < tasks->len; i++)
-    g_task_return_boolean (g_ptr_array_index (tasks, i), TRUE);
-}
-
-static gboolean
-timer_cb (gpointer user_data)
-{
-  WabizMediaFetcher *self = user_data;
-
-  self->timer_source = 0;
-  run_round (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* Looks again in @seconds, unless a look comes sooner already. */
-static void
-schedule_in (WabizMediaFetcher *self,
-             double             seconds)
-{
-  guint delay_ms;
-  gint64 due;
-
-  if (self->stopped || seconds < 0)
-    return;
-
-  delay_ms = (guint) CLAMP (seconds * 1000, MIN_TIMER_MS, 3600 * 1000);
-  due = g_get_monotonic_time () + (gint64) delay_ms * 1000;
-  if (self->timer_source != 0 && self->timer_due <= due)
-    return;
-
-  g_clear_handle_id (&self->timer_source, g_source_remove);
-  self->timer_due = due;
-  self->timer_source = g_timeout_add (delay_ms, timer_cb, self);
-}
-
-static gboolean
-poll_cb (gpointer user_data)
-{
-  WabizMediaFetcher *self = user_data;
-
-  self->full_pending = TRUE;
-  run_round (self);
-  return G_SOURCE_CONTINUE;
-}
 
 static void
 retry_info_cb (GObject      *object,
@@ -765,9 +703,8 @@ finish_fetch (Fetch *fetch)
   return_retries (self, fetch->media_id);
   fetch_free (fetch);
 
-  return_stop_waiters (self);
   /* a free slot: anything else due? */
-  run_round (self);
+  wabiz_worker_release (WABIZ_WORKER (self), TRUE);
 }
 
 static void
@@ -803,7 +740,7 @@ fail_done_cb (GObject      *object,
 
       _wabiz_media_state_from_string (job->state, &state);
       emit_changed (self, fetch->media_id, state);
-      schedule_in (self, job->due_in_s);
+      wabiz_worker_look_in (WABIZ_WORKER (self), job->due_in_s);
     }
   finish_fetch (fetch);
 }
@@ -896,12 +833,8 @@ fail_fetch (Fetch        *fetch,
       classify_error (error, &state, &failure, &job->final);
       job->state = g_strdup (state);
       job->failure = g_strdup (failure);
-      job->error = g_utf8_make_valid (error->message, -1);
-      if (g_utf8_strlen (job->error, -1) > MAX_ERROR_TEXT)
-        *g_utf8_offset_to_pointer (job->error, MAX_ERROR_TEXT) = '\0';
-      job->max_attempts = self->max_attempts;
-      job->initial_ms = self->backoff_initial_ms;
-      job->max_ms = self->backoff_max_ms;
+      job->error = wabiz_worker_error_text (error);
+      wabiz_worker_get_backoff (WABIZ_WORKER (self), &job->backoff);
       g_message ("Media %s not fetched (%s, %s): %s", fetch->media_id, state, failure,
                  job->error);
     }
@@ -910,7 +843,7 @@ fail_fetch (Fetch        *fetch,
   task = g_task_new (NULL, NULL, fail_done_cb, fetch);
   g_task_set_source_tag (task, fail_fetch);
   g_task_set_task_data (task, job, (GDestroyNotify) fail_job_free);
-  wabiz_db_run_in_thread (self->db, task, fail_job);
+  wabiz_db_run_in_thread (wabiz_worker_get_db (WABIZ_WORKER (self)), task, fail_job);
 }
 
 static void
@@ -987,7 +920,7 @@ downloaded_cb (GObject      *object,
   task = g_task_new (NULL, NULL, store_done_cb, fetch);
   g_task_set_source_tag (task, downloaded_cb);
   g_task_set_task_data (task, job, (GDestroyNotify) store_job_free);
-  wabiz_db_run_in_thread (self->db, task, store_job);
+  wabiz_db_run_in_thread (wabiz_worker_get_db (WABIZ_WORKER (self)), task, store_job);
 }
 
 static void
@@ -1016,8 +949,9 @@ got_info_cb (GObject      *object,
   /* at once: the URL lives minutes (the download resolves it again and
    * checks the webhook's sha256) */
   wabiz_graph_client_download_media_async (self->graph, fetch->media_id, fetch->claimed_sha256,
-                                           self->staging_dir, self->cancellable, downloaded_cb,
-                                           fetch);
+                                           self->staging_dir,
+                                           wabiz_worker_get_cancellable (WABIZ_WORKER (self)),
+                                           downloaded_cb, fetch);
 }
 
 static void
@@ -1027,8 +961,9 @@ start_fetch (WabizMediaFetcher *self,
   fetch->self = g_object_ref (self);
   self->n_fetching++;
   g_hash_table_insert (self->in_flight, fetch->media_id, fetch);
+  wabiz_worker_hold (WABIZ_WORKER (self));
 
-  if (self->stopped)
+  if (wabiz_worker_is_stopped (WABIZ_WORKER (self)))
     {
       g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Stopped");
 
@@ -1038,80 +973,35 @@ start_fetch (WabizMediaFetcher *self,
 
   g_debug ("Fetching media %s (%s)", fetch->media_id, fetch->kind);
   emit_changed (self, fetch->media_id, WABIZ_MEDIA_STATE_FETCHING);
-  wabiz_graph_client_get_media_async (self->graph, fetch->media_id, self->cancellable, got_info_cb,
+  wabiz_graph_client_get_media_async (self->graph, fetch->media_id,
+                                      wabiz_worker_get_cancellable (WABIZ_WORKER (self)), got_info_cb,
                                       fetch);
 }
 
-static void
-round_done_cb (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
+static gpointer
+new_round (WabizWorker *worker,
+           gboolean     all)
 {
-  g_autoptr(WabizMediaFetcher) self = user_data;
-  Round *round = g_task_get_task_data (G_TASK (result));
-  g_autoptr(GError) error = NULL;
+  WabizMediaFetcher *self = WABIZ_MEDIA_FETCHER (worker);
 
-  self->scanning = FALSE;
-
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          /* the database was closed under us: nothing more to do */
-          return_unclaimed_retries (self);
-          return_stop_waiters (self);
-          return;
-        }
-      g_warning ("Cannot look for media to fetch, trying again in %u s: %s", ROUND_RETRY_S,
-                 error->message);
-      if (round->full)
-        self->full_pending = TRUE;
-      schedule_in (self, ROUND_RETRY_S);
-      return_unclaimed_retries (self);
-      return_stop_waiters (self);
-      return;
-    }
-
-  /* claimed while stopping: start_fetch() hands them back */
-  while (round->fetches->len > 0)
-    start_fetch (self, g_ptr_array_steal_index (round->fetches, 0));
-  return_unclaimed_retries (self);
-
-  schedule_in (self, round->due_in_s);
-  return_stop_waiters (self);
-
-  if (self->wake_pending)
-    {
-      self->wake_pending = FALSE;
-      run_round (self);
-    }
+  if (self->n_fetching >= MAX_IN_FLIGHT)
+    return NULL;
+  return round_new (all, NULL, MAX_IN_FLIGHT - self->n_fetching);
 }
 
-static void
-run_round (WabizMediaFetcher *self)
+static double
+round_done (WabizWorker  *worker,
+            gpointer      data,
+            const GError *error)
 {
-  g_autoptr(GTask) task = NULL;
-  Round *round;
+  WabizMediaFetcher *self = WABIZ_MEDIA_FETCHER (worker);
+  Round *round = data;
 
-  if (!self->started || self->stopped || self->graph == NULL)
-    return;
-  if (self->scanning || self->n_fetching >= MAX_IN_FLIGHT)
-    {
-      self->wake_pending = TRUE;
-      return;
-    }
-
-  round = g_new0 (Round, 1);
-  round->full = self->full_pending;
-  round->limit = MAX_IN_FLIGHT - self->n_fetching;
-  round->due_in_s = -1;
-  self->full_pending = FALSE;
-  self->scanning = TRUE;
-
-  task = g_task_new (NULL, NULL, round_done_cb, g_object_ref (self));
-  g_task_set_source_tag (task, run_round);
-  g_task_set_task_data (task, round, (GDestroyNotify) round_free);
-  wabiz_db_run_in_thread (self->db, task, round_job);
+  /* claimed while stopping: start_fetch() hands them back */
+  while (error == NULL && round->fetches->len > 0)
+    start_fetch (self, g_ptr_array_steal_index (round->fetches, 0));
+  return_unclaimed_retries (self);
+  return error == NULL ? round->due_in_s : -1;
 }
 
 static void
@@ -1136,23 +1026,35 @@ retry_claimed_cb (GObject      *object,
   add_retry (self, round->only, g_steal_pointer (&retry));
   if (round->fetches->len > 0)
     start_fetch (self, g_ptr_array_steal_index (round->fetches, 0));
-  else if (!g_hash_table_contains (self->in_flight, round->only) && !self->scanning)
+  else if (!g_hash_table_contains (self->in_flight, round->only) &&
+           !wabiz_worker_is_in_round (WABIZ_WORKER (self)))
     return_retries (self, round->only);
 }
 
 /* ------------------------------------------------------------------ */
 
 static void
+start_rounds (WabizWorker *worker)
+{
+  WabizMediaFetcher *self = WABIZ_MEDIA_FETCHER (worker);
+
+  if (self->graph == NULL)
+    {
+      g_message ("No access token or phone number: customers' files are not fetched until they "
+                 "are set up");
+      return;
+    }
+
+  WABIZ_WORKER_CLASS (wabiz_media_fetcher_parent_class)->start (worker);
+}
+
+static void
 wabiz_media_fetcher_dispose (GObject *object)
 {
   WabizMediaFetcher *self = WABIZ_MEDIA_FETCHER (object);
 
-  g_cancellable_cancel (self->cancellable);
-  g_clear_handle_id (&self->timer_source, g_source_remove);
-  g_clear_handle_id (&self->poll_source, g_source_remove);
   g_clear_object (&self->graph);
   g_clear_object (&self->store);
-  g_clear_object (&self->db);
 
   G_OBJECT_CLASS (wabiz_media_fetcher_parent_class)->dispose (object);
 }
@@ -1162,8 +1064,6 @@ wabiz_media_fetcher_finalize (GObject *object)
 {
   WabizMediaFetcher *self = WABIZ_MEDIA_FETCHER (object);
 
-  g_clear_object (&self->cancellable);
-  g_clear_pointer (&self->stop_waiters, g_ptr_array_unref);
   g_clear_pointer (&self->in_flight, g_hash_table_unref);
   g_clear_pointer (&self->retries, g_hash_table_unref);
   g_free (self->staging_dir);
@@ -1175,9 +1075,23 @@ static void
 wabiz_media_fetcher_class_init (WabizMediaFetcherClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  WabizWorkerClass *worker_class = WABIZ_WORKER_CLASS (klass);
 
   object_class->dispose = wabiz_media_fetcher_dispose;
   object_class->finalize = wabiz_media_fetcher_finalize;
+
+  worker_class->what = "media to fetch";
+  worker_class->poll_interval_s = DEFAULT_POLL_INTERVAL_S;
+  worker_class->poll_looks_at_all = TRUE;
+  worker_class->min_delay_ms = MIN_TIMER_MS;
+  worker_class->backoff_initial_ms = DEFAULT_BACKOFF_INITIAL_MS;
+  worker_class->backoff_max_ms = DEFAULT_BACKOFF_MAX_MS;
+  worker_class->backoff_max_attempts = DEFAULT_MAX_ATTEMPTS;
+  worker_class->start = start_rounds;
+  worker_class->new_round = new_round;
+  worker_class->round_free = (GDestroyNotify) round_free;
+  worker_class->round_on_conn = round_on_conn;
+  worker_class->round_done = round_done;
 
   /**
    * WabizMediaFetcher::media-changed:
@@ -1196,17 +1110,10 @@ wabiz_media_fetcher_class_init (WabizMediaFetcherClass *klass)
 static void
 wabiz_media_fetcher_init (WabizMediaFetcher *self)
 {
-  self->cancellable = g_cancellable_new ();
-  self->stop_waiters = g_ptr_array_new_with_free_func (g_object_unref);
   self->in_flight = g_hash_table_new (g_str_hash, g_str_equal);
   self->retries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) g_ptr_array_unref);
   self->budget = WABIZ_MEDIA_DEFAULT_BUDGET;
-  self->poll_interval_s = DEFAULT_POLL_INTERVAL_S;
-  self->backoff_initial_ms = DEFAULT_BACKOFF_INITIAL_MS;
-  self->backoff_max_ms = DEFAULT_BACKOFF_MAX_MS;
-  self->max_attempts = DEFAULT_MAX_ATTEMPTS;
-  self->full_pending = TRUE;
 }
 
 WabizMediaFetcher *
@@ -1219,8 +1126,7 @@ wabiz_media_fetcher_new (WabizDb          *db,
   g_return_val_if_fail (WABIZ_IS_DB (db), NULL);
   g_return_val_if_fail (graph == NULL || WABIZ_IS_GRAPH_CLIENT (graph), NULL);
 
-  self = g_object_new (WABIZ_TYPE_MEDIA_FETCHER, NULL);
-  self->db = g_object_ref (db);
+  self = g_object_new (WABIZ_TYPE_MEDIA_FETCHER, "db", db, NULL);
   self->graph = graph != NULL ? g_object_ref (graph) : NULL;
   self->store = wabiz_media_store_new (db, cache_dir);
   self->staging_dir = g_build_filename (wabiz_media_store_get_cache_dir (self->store), ".incoming",
@@ -1260,10 +1166,7 @@ wabiz_media_fetcher_set_poll_interval (WabizMediaFetcher *self,
 {
   g_return_if_fail (WABIZ_IS_MEDIA_FETCHER (self));
 
-  self->poll_interval_s = seconds;
-  g_clear_handle_id (&self->poll_source, g_source_remove);
-  if (self->started && !self->stopped && seconds > 0)
-    self->poll_source = g_timeout_add_seconds (seconds, poll_cb, self);
+  wabiz_worker_set_poll_interval (WABIZ_WORKER (self), seconds);
 }
 
 void
@@ -1273,79 +1176,15 @@ _wabiz_media_fetcher_set_backoff (WabizMediaFetcher *self,
                                   guint              max_attempts)
 {
   g_return_if_fail (WABIZ_IS_MEDIA_FETCHER (self));
-  g_return_if_fail (initial_ms > 0 && max_ms >= initial_ms && max_attempts > 0);
 
-  self->backoff_initial_ms = initial_ms;
-  self->backoff_max_ms = max_ms;
-  self->max_attempts = max_attempts;
+  _wabiz_worker_set_backoff (WABIZ_WORKER (self), initial_ms, max_ms, max_attempts);
 }
 
-void
-wabiz_media_fetcher_start (WabizMediaFetcher *self)
-{
-  g_return_if_fail (WABIZ_IS_MEDIA_FETCHER (self));
-
-  if (self->started || self->stopped)
-    return;
-  if (self->graph == NULL)
-    {
-      g_message ("No access token or phone number: customers' files are not fetched until they "
-                 "are set up");
-      return;
-    }
-
-  self->started = TRUE;
-  self->full_pending = TRUE;
-  if (self->poll_interval_s > 0)
-    self->poll_source = g_timeout_add_seconds (self->poll_interval_s, poll_cb, self);
-  run_round (self);
-}
-
-/* A message was stored here or elsewhere (changed::messages); after a
- * reconnect, call it too: it looks at every message then. */
-void
-wabiz_media_fetcher_wake (WabizMediaFetcher *self)
-{
-  g_return_if_fail (WABIZ_IS_MEDIA_FETCHER (self));
-
-  run_round (self);
-}
-
-void
-wabiz_media_fetcher_stop_async (WabizMediaFetcher   *self,
-                                GCancellable        *cancellable,
-                                GAsyncReadyCallback  callback,
-                                gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (WABIZ_IS_MEDIA_FETCHER (self));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, wabiz_media_fetcher_stop_async);
-
-  self->stopped = TRUE;
-  g_clear_handle_id (&self->timer_source, g_source_remove);
-  g_clear_handle_id (&self->poll_source, g_source_remove);
-  /* downloads end as cancelled, and their rows go back to pending */
-  g_cancellable_cancel (self->cancellable);
-
-  g_ptr_array_add (self->stop_waiters, g_steal_pointer (&task));
-  return_stop_waiters (self);
-}
-
-gboolean
-wabiz_media_fetcher_stop_finish (WabizMediaFetcher  *self,
-                                 GAsyncResult       *result,
-                                 GError            **error)
-{
-  g_return_val_if_fail (WABIZ_IS_MEDIA_FETCHER (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == wabiz_media_fetcher_stop_async,
-                        FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
+/* wabiz_media_fetcher_start() (catches up on every message), _wake() (a
+ * message was stored here or elsewhere; after a reconnect too),
+ * _stop_async() (the media being fetched is released: another fetcher
+ * takes it), _stop_finish() */
+WABIZ_WORKER_DEFINE_API (WabizMediaFetcher, wabiz_media_fetcher, WABIZ_TYPE_MEDIA_FETCHER)
 
 void
 wabiz_media_fetcher_retry_async (WabizMediaFetcher   *self,
@@ -1356,7 +1195,6 @@ wabiz_media_fetcher_retry_async (WabizMediaFetcher   *self,
 {
   g_autoptr(GTask) task = NULL;
   g_autoptr(GTask) claim = NULL;
-  Round *round;
 
   g_return_if_fail (WABIZ_IS_MEDIA_FETCHER (self));
   g_return_if_fail (media_id != NULL);
@@ -1378,23 +1216,17 @@ wabiz_media_fetcher_retry_async (WabizMediaFetcher   *self,
                                  "access token and the phone number id in Preferences."));
       return;
     }
-  if (self->stopped)
+  if (wabiz_worker_is_stopped (WABIZ_WORKER (self)))
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                "The media fetcher has stopped");
       return;
     }
 
-  round = g_new0 (Round, 1);
-  round->only = g_strdup (media_id);
-  round->reset = TRUE;
-  round->limit = 1;
-  round->due_in_s = -1;
-
   claim = g_task_new (NULL, NULL, retry_claimed_cb, g_steal_pointer (&task));
   g_task_set_source_tag (claim, wabiz_media_fetcher_retry_async);
-  g_task_set_task_data (claim, round, (GDestroyNotify) round_free);
-  wabiz_db_run_in_thread (self->db, claim, round_job);
+  g_task_set_task_data (claim, round_new (FALSE, media_id, 1), (GDestroyNotify) round_free);
+  wabiz_db_run_in_thread (wabiz_worker_get_db (WABIZ_WORKER (self)), claim, retry_job);
 }
 
 WabizMediaInfo *

@@ -10,6 +10,7 @@
 #include "wabiz-db.h"
 #include "wabiz-graph-client.h"
 #include "wabiz-media-store.h"
+#include "wabiz-worker.h"
 
 G_BEGIN_DECLS
 
@@ -18,7 +19,7 @@ G_BEGIN_DECLS
 #define WABIZ_MEDIA_DEFAULT_BUDGET ((guint64) 200 * 1024 * 1024)
 
 #define WABIZ_TYPE_MEDIA_FETCHER (wabiz_media_fetcher_get_type ())
-G_DECLARE_FINAL_TYPE (WabizMediaFetcher, wabiz_media_fetcher, WABIZ, MEDIA_FETCHER, GObject)
+G_DECLARE_FINAL_TYPE (WabizMediaFetcher, wabiz_media_fetcher, WABIZ, MEDIA_FETCHER, WabizWorker)
 
 /* @graph: (nullable): without it nothing is fetched, and files already
  * stored can still be opened (wabiz_media_fetcher_get_store())

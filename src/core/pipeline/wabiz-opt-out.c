@@ -41,23 +41,12 @@
 
 struct _WabizOptOut
 {
-  GObject      parent_instance;
+  WabizWorker  parent_instance;
 
-  WabizDb     *db;        /* (owned) */
   WabizOutbox *outbox;    /* (owned) (nullable) */
-
-  gboolean     started;
-  gboolean     stopping;
-  gboolean     scanning;
-  gboolean     wake_pending;
-  gboolean     full_pending;
-  guint        in_flight; /* confirmations being queued */
-  guint        timer_id;
-  guint        poll_id;
-  GPtrArray   *stop_tasks; /* (owned) of GTask */
 };
 
-G_DEFINE_FINAL_TYPE (WabizOptOut, wabiz_opt_out, G_TYPE_OBJECT)
+G_DEFINE_FINAL_TYPE (WabizOptOut, wabiz_opt_out, WABIZ_TYPE_WORKER)
 
 typedef struct
 {
@@ -168,18 +157,6 @@ word_set (WabizDbResult *res,
   return set;
 }
 
-static gboolean
-exec_ok (WabizDbConn        *conn,
-         const char         *sql,
-         int                 n,
-         const char * const *params,
-         GError            **error)
-{
-  g_autoptr(WabizDbResult) res = wabiz_db_conn_exec (conn, sql, n, params, error);
-
-  return res != NULL;
-}
-
 /* Opts @phone out (@out) or back in at @at; FALSE in @changed when it
  * already was. Records the event. */
 static gboolean
@@ -213,16 +190,19 @@ change_lead (WabizDbConn *conn,
   {
     const char *e[] = { phone, wabiz_db_result_get (res, 0, "id"), out ? "opt_out" : "opt_in", source,
                         word, message_uuid, at };
+    g_autoptr(WabizDbResult) event = NULL;
 
-    if (!exec_ok (conn,
-                  "INSERT INTO opt_out_events (phone, lead_id, action, source, word, message_uuid, at)"
-                  " VALUES ($1, $2::uuid, $3, $4, $5, $6::uuid, coalesce($7::timestamptz, now()))",
-                  7, e, error))
+    event = wabiz_db_conn_exec (conn,
+                                "INSERT INTO opt_out_events (phone, lead_id, action, source, word, message_uuid, at)"
+                                " VALUES ($1, $2::uuid, $3, $4, $5, $6::uuid, coalesce($7::timestamptz, now()))",
+                                7, e, error);
+    if (event == NULL)
       return FALSE;
   }
   return wabiz_store_notify_on_conn (conn, "leads", phone, wabiz_db_result_get (res, 0, "id"), error);
 }
 
+/* A round's statements, in one transaction (worker thread) */
 static gboolean
 scan_on_conn (WabizDbConn *conn,
               gpointer     user_data,
@@ -312,50 +292,6 @@ scan_on_conn (WabizDbConn *conn,
 }
 
 static void
-scan_job (WabizDb      *db,
-          WabizDbConn  *conn,
-          GTask        *task,
-          gpointer      task_data,
-          GCancellable *cancellable)
-{
-  Scan *scan = task_data;
-  GError *error = NULL;
-
-  if (!wabiz_db_conn_transaction (conn, scan_on_conn, scan, &error))
-    {
-      g_ptr_array_set_size (scan->replies, 0);
-      g_task_return_error (task, error);
-      return;
-    }
-  g_task_return_boolean (task, TRUE);
-}
-
-static void run_scan (WabizOptOut *self);
-
-static void
-finish_stop_if_idle (WabizOptOut *self)
-{
-  g_autoptr(GPtrArray) tasks = NULL;
-
-  if (!self->stopping || self->scanning || self->in_flight > 0)
-    return;
-  tasks = g_steal_pointer (&self->stop_tasks);
-  self->stop_tasks = g_ptr_array_new_with_free_func (g_object_unref);
-  for (guint i = 0; i < tasks->len; i++)
-    g_task_return_boolean (g_ptr_array_index (tasks, i), TRUE);
-}
-
-static gboolean
-timer_cb (gpointer user_data)
-{
-  WabizOptOut *self = user_data;
-
-  self->timer_id = 0;
-  run_scan (self);
-  return G_SOURCE_REMOVE;
-}
-
-static void
 reply_queued_cb (GObject      *object,
                  GAsyncResult *result,
                  gpointer      user_data)
@@ -366,81 +302,41 @@ reply_queued_cb (GObject      *object,
 
   if (uuid == NULL)
     g_message ("The opt-out confirmation was not queued: %s", error->message);
-  self->in_flight--;
-  finish_stop_if_idle (self);
+  wabiz_worker_release (WABIZ_WORKER (self), FALSE);
 }
 
-static void
-scan_done_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
+static gpointer
+new_round (WabizWorker *worker,
+           gboolean     all)
 {
-  g_autoptr(WabizOptOut) self = user_data;
-  Scan *scan = g_task_get_task_data (G_TASK (result));
-  g_autoptr(GError) error = NULL;
-  guint delay_s = 0;
+  Scan *scan = g_new0 (Scan, 1);
 
-  self->scanning = FALSE;
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    {
-      g_warning ("Cannot look for opt-outs: %s", error->message);
-      self->full_pending = self->full_pending || scan->lookback_s == START_LOOKBACK_S;
-      delay_s = RETRY_S;
-    }
+  scan->lookback_s = all ? START_LOOKBACK_S : WAKE_LOOKBACK_S;
+  scan->replies = g_ptr_array_new_with_free_func ((GDestroyNotify) reply_free);
+  return scan;
+}
+
+static double
+round_done (WabizWorker  *worker,
+            gpointer      data,
+            const GError *error)
+{
+  WabizOptOut *self = WABIZ_OPT_OUT (worker);
+  Scan *scan = data;
+
+  if (error != NULL)
+    return -1;
 
   for (guint i = 0; self->outbox != NULL && i < scan->replies->len; i++)
     {
       Reply *r = g_ptr_array_index (scan->replies, i);
       g_autoptr(WabizOutgoing) message = wabiz_outgoing_new_text (r->phone, r->text);
 
-      self->in_flight++;
+      wabiz_worker_hold (worker);
       wabiz_outbox_queue_async (self->outbox, message, NULL, reply_queued_cb, g_object_ref (self));
     }
-
-  if (self->stopping)
-    {
-      finish_stop_if_idle (self);
-      return;
-    }
-  if (scan->full || self->wake_pending || self->full_pending || delay_s > 0)
-    {
-      self->wake_pending = FALSE;
-      g_clear_handle_id (&self->timer_id, g_source_remove);
-      self->timer_id = g_timeout_add_seconds (delay_s, timer_cb, self);
-    }
-}
-
-static void
-run_scan (WabizOptOut *self)
-{
-  g_autoptr(GTask) task = NULL;
-  Scan *scan;
-
-  if (!self->started || self->stopping)
-    return;
-  if (self->scanning)
-    {
-      self->wake_pending = TRUE;
-      return;
-    }
-  scan = g_new0 (Scan, 1);
-  scan->lookback_s = self->full_pending ? START_LOOKBACK_S : WAKE_LOOKBACK_S;
-  scan->replies = g_ptr_array_new_with_free_func ((GDestroyNotify) reply_free);
-  self->full_pending = FALSE;
-  self->scanning = TRUE;
-  task = g_task_new (NULL, NULL, scan_done_cb, g_object_ref (self));
-  g_task_set_task_data (task, scan, (GDestroyNotify) scan_free);
-  wabiz_db_run_in_thread (self->db, task, scan_job);
-}
-
-static gboolean
-poll_cb (gpointer user_data)
-{
-  WabizOptOut *self = user_data;
-
-  self->full_pending = TRUE;
-  run_scan (self);
-  return G_SOURCE_CONTINUE;
+  /* a whole batch: more may wait */
+  return scan->full ? 0 : -1;
 }
 
 static void
@@ -448,38 +344,34 @@ wabiz_opt_out_dispose (GObject *object)
 {
   WabizOptOut *self = (WabizOptOut *) object;
 
-  self->stopping = TRUE;
-  g_clear_handle_id (&self->timer_id, g_source_remove);
-  g_clear_handle_id (&self->poll_id, g_source_remove);
+  g_clear_object (&self->outbox);
 
   G_OBJECT_CLASS (wabiz_opt_out_parent_class)->dispose (object);
-}
-
-static void
-wabiz_opt_out_finalize (GObject *object)
-{
-  WabizOptOut *self = (WabizOptOut *) object;
-
-  g_clear_object (&self->db);
-  g_clear_object (&self->outbox);
-  g_clear_pointer (&self->stop_tasks, g_ptr_array_unref);
-
-  G_OBJECT_CLASS (wabiz_opt_out_parent_class)->finalize (object);
 }
 
 static void
 wabiz_opt_out_class_init (WabizOptOutClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  WabizWorkerClass *worker_class = WABIZ_WORKER_CLASS (klass);
 
   object_class->dispose = wabiz_opt_out_dispose;
-  object_class->finalize = wabiz_opt_out_finalize;
+
+  worker_class->what = "the messages for opt-outs";
+  worker_class->poll_interval_s = POLL_S;
+  worker_class->poll_looks_at_all = TRUE;
+  worker_class->max_delay_ms = POLL_S * 1000;
+  worker_class->retry_s = RETRY_S;
+  worker_class->round_in_transaction = TRUE;
+  worker_class->new_round = new_round;
+  worker_class->round_free = (GDestroyNotify) scan_free;
+  worker_class->round_on_conn = scan_on_conn;
+  worker_class->round_done = round_done;
 }
 
 static void
 wabiz_opt_out_init (WabizOptOut *self)
 {
-  self->stop_tasks = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 WabizOptOut *
@@ -491,63 +383,13 @@ wabiz_opt_out_new (WabizDb     *db,
   g_return_val_if_fail (WABIZ_IS_DB (db), NULL);
   g_return_val_if_fail (outbox == NULL || WABIZ_IS_OUTBOX (outbox), NULL);
 
-  self = g_object_new (WABIZ_TYPE_OPT_OUT, NULL);
-  self->db = g_object_ref (db);
+  self = g_object_new (WABIZ_TYPE_OPT_OUT, "db", db, NULL);
   self->outbox = outbox != NULL ? g_object_ref (outbox) : NULL;
   return self;
 }
 
-void
-wabiz_opt_out_start (WabizOptOut *self)
-{
-  g_return_if_fail (WABIZ_IS_OPT_OUT (self));
-
-  if (self->started || self->stopping)
-    return;
-  self->started = TRUE;
-  self->full_pending = TRUE;
-  self->poll_id = g_timeout_add_seconds (POLL_S, poll_cb, self);
-  run_scan (self);
-}
-
-void
-wabiz_opt_out_wake (WabizOptOut *self)
-{
-  g_return_if_fail (WABIZ_IS_OPT_OUT (self));
-
-  run_scan (self);
-}
-
-void
-wabiz_opt_out_stop_async (WabizOptOut         *self,
-                          GCancellable        *cancellable,
-                          GAsyncReadyCallback  callback,
-                          gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (WABIZ_IS_OPT_OUT (self));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, wabiz_opt_out_stop_async);
-  self->stopping = TRUE;
-  g_clear_handle_id (&self->timer_id, g_source_remove);
-  g_clear_handle_id (&self->poll_id, g_source_remove);
-  g_ptr_array_add (self->stop_tasks, g_steal_pointer (&task));
-  finish_stop_if_idle (self);
-}
-
-gboolean
-wabiz_opt_out_stop_finish (WabizOptOut   *self,
-                           GAsyncResult  *result,
-                           GError       **error)
-{
-  g_return_val_if_fail (WABIZ_IS_OPT_OUT (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_opt_out_stop_async), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
+/* wabiz_opt_out_start(), _wake(), _stop_async(), _stop_finish() */
+WABIZ_WORKER_DEFINE_API (WabizOptOut, wabiz_opt_out, WABIZ_TYPE_OPT_OUT)
 
 /* ------------------------------------------------------------------ */
 /* the check, and by hand */

@@ -14,11 +14,12 @@
 
 #include "wabiz-db.h"
 #include "wabiz-outbox.h"
+#include "wabiz-worker.h"
 
 G_BEGIN_DECLS
 
 #define WABIZ_TYPE_OPT_OUT (wabiz_opt_out_get_type ())
-G_DECLARE_FINAL_TYPE (WabizOptOut, wabiz_opt_out, WABIZ, OPT_OUT, GObject)
+G_DECLARE_FINAL_TYPE (WabizOptOut, wabiz_opt_out, WABIZ, OPT_OUT, WabizWorker)
 
 /* @outbox: (nullable): without it no confirmation is sent */
 WabizOptOut *wabiz_opt_out_new           (WabizDb              *db,

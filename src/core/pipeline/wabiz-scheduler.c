@@ -11,7 +11,8 @@
  * queued or a claim that is taken back after a while and queued then.
  * It sleeps until the next time due, and wakes on changes.
  *
- * The clock is the campaigns' (_wabiz_campaign_now()), which tests move.
+ * The clock is the campaigns' (_wabiz_campaign_now()), which tests move;
+ * the rounds, their timer and the stop are WabizWorker's.
  */
 
 #define G_LOG_DOMAIN "wabiz-scheduler"
@@ -33,52 +34,45 @@
 #define BATCH 50
 #define RETRY_S 10
 #define MAX_TEXT 4096
-#define MAX_REASON 500
 
 struct _WabizScheduler
 {
-  GObject      parent_instance;
+  WabizWorker  parent_instance;
 
-  WabizDb     *db;          /* (owned) */
   WabizOutbox *outbox;      /* (owned) */
-
-  gboolean     started;
-  gboolean     stopping;
-  gboolean     in_round;
-  gboolean     wake_pending;
-  guint        in_flight;
-  guint        timer_id;
-  guint        poll_id;
-  GPtrArray   *stop_tasks;  /* (owned) of GTask */
 };
 
-G_DEFINE_FINAL_TYPE (WabizScheduler, wabiz_scheduler, G_TYPE_OBJECT)
+G_DEFINE_FINAL_TYPE (WabizScheduler, wabiz_scheduler, WABIZ_TYPE_WORKER)
 
 typedef struct
 {
-  char  *id;
-  char  *phone;
-  char  *type;
-  char  *body;
-  char  *template_name;
-  char  *language;
-  GStrv  params;
-  char  *token;
+  char           *id;             /* (owned) */
+  char           *token;          /* (owned) the round's claim token */
+  char           *phone;          /* (owned) */
+  char           *type;           /* (owned) */
+  char           *body;           /* (owned) */
+  char           *template_name;  /* (owned) */
+  char           *language;       /* (owned) */
+  GStrv           params;         /* (owned) */
+  WabizScheduler *scheduler;      /* (owned) (nullable) while queued */
 } Due;
 
 static void
 due_free (Due *due)
 {
   g_free (due->id);
+  g_free (due->token);
   g_free (due->phone);
   g_free (due->type);
   g_free (due->body);
   g_free (due->template_name);
   g_free (due->language);
   g_strfreev (due->params);
-  g_free (due->token);
+  g_clear_object (&due->scheduler);
   g_free (due);
 }
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Due, due_free)
 
 typedef struct
 {
@@ -98,42 +92,7 @@ round_free (Round *round)
   g_free (round);
 }
 
-static void run_round (WabizScheduler *self);
-
-static void
-finish_stop_if_idle (WabizScheduler *self)
-{
-  g_autoptr(GPtrArray) tasks = NULL;
-
-  if (!self->stopping || self->in_round || self->in_flight > 0)
-    return;
-  tasks = g_steal_pointer (&self->stop_tasks);
-  self->stop_tasks = g_ptr_array_new_with_free_func (g_object_unref);
-  for (guint i = 0; i < tasks->len; i++)
-    g_task_return_boolean (g_ptr_array_index (tasks, i), TRUE);
-}
-
-static gboolean
-timer_cb (gpointer user_data)
-{
-  WabizScheduler *self = user_data;
-
-  self->timer_id = 0;
-  run_round (self);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-schedule_round (WabizScheduler *self,
-                double          delay_s)
-{
-  if (self->stopping || !self->started)
-    return;
-  g_clear_handle_id (&self->timer_id, g_source_remove);
-  delay_s = CLAMP (delay_s, 0, POLL_S);
-  self->timer_id = g_timeout_add ((guint) (delay_s * 1000) + (delay_s > 0 ? 1 : 0), timer_cb, self);
-}
-
+/* The round's statements, in one transaction (worker thread) */
 static gboolean
 round_on_conn (WabizDbConn *conn,
                gpointer     user_data,
@@ -176,26 +135,15 @@ round_on_conn (WabizDbConn *conn,
   for (guint i = 0; i < wabiz_db_result_get_n_rows (res); i++)
     {
       Due *due = g_new0 (Due, 1);
-      g_autoptr(JsonNode) params = NULL;
-      const char *params_text = wabiz_db_result_get (res, i, "params");
 
       due->id = g_strdup (wabiz_db_result_get (res, i, "id"));
+      due->token = g_strdup (round->token);
       due->phone = g_strdup (wabiz_db_result_get (res, i, "phone"));
       due->type = g_strdup (wabiz_db_result_get (res, i, "type"));
       due->body = g_strdup (wabiz_db_result_get (res, i, "body"));
       due->template_name = g_strdup (wabiz_db_result_get (res, i, "template_name"));
       due->language = g_strdup (wabiz_db_result_get (res, i, "template_language"));
-      due->token = g_strdup (round->token);
-      if (params_text != NULL && (params = json_from_string (params_text, NULL)) != NULL &&
-          JSON_NODE_HOLDS_ARRAY (params))
-        {
-          JsonArray *array = json_node_get_array (params);
-          g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-
-          for (guint k = 0; k < json_array_get_length (array); k++)
-            g_strv_builder_add (builder, json_array_get_string_element (array, k));
-          due->params = g_strv_builder_end (builder);
-        }
+      due->params = _wabiz_campaign_params_from_json (wabiz_db_result_get (res, i, "params"));
       g_ptr_array_add (round->due, due);
     }
   round->more = wabiz_db_result_get_n_rows (res) == BATCH;
@@ -215,182 +163,76 @@ round_on_conn (WabizDbConn *conn,
   return TRUE;
 }
 
-static void
-round_job (WabizDb      *db,
-           WabizDbConn  *conn,
-           GTask        *task,
-           gpointer      task_data,
-           GCancellable *cancellable)
-{
-  Round *round = task_data;
-  GError *error = NULL;
-
-  if (!wabiz_db_conn_transaction (conn, round_on_conn, round, &error))
-    {
-      g_ptr_array_set_size (round->due, 0);
-      g_task_return_error (task, error);
-      return;
-    }
-  g_task_return_boolean (task, TRUE);
-}
-
-typedef struct
-{
-  WabizScheduler *self;   /* (owned) */
-  Due            *due;    /* (owned) */
-  char           *state;  /* (owned) */
-  char           *reason; /* (owned) (nullable) */
-} Outcome;
-
-static void
-outcome_free (Outcome *outcome)
-{
-  g_clear_object (&outcome->self);
-  g_clear_pointer (&outcome->due, due_free);
-  g_free (outcome->state);
-  g_free (outcome->reason);
-  g_free (outcome);
-}
-
-static void
-outcome_job (WabizDb      *db,
-             WabizDbConn  *conn,
-             GTask        *task,
-             gpointer      task_data,
-             GCancellable *cancellable)
-{
-  Outcome *outcome = task_data;
-  const char *p[] = { outcome->due->id, outcome->due->token, outcome->state, outcome->reason };
-  g_autoptr(WabizDbResult) res = NULL;
-  GError *error = NULL;
-
-  res = wabiz_db_conn_exec (conn,
-                            "UPDATE scheduled_messages SET state = $3, error = $4, claim_token = NULL,"
-                            "  updated_at = now()"
-                            " WHERE id = $1::uuid AND claim_token = $2::uuid AND state = 'queuing'"
-                            "   AND message_uuid IS NULL",
-                            4, p, &error);
-  if (res == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-static void
-outcome_done_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(WabizScheduler) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    g_warning ("Cannot write what queueing a scheduled message came to: %s", error->message);
-  self->in_flight--;
-  finish_stop_if_idle (self);
-}
+/* only a claim still ours and never linked */
+static const char outcome_sql[] =
+  "UPDATE scheduled_messages SET state = $3, error = $4, claim_token = NULL,"
+  "  updated_at = now()"
+  " WHERE id = $1::uuid AND claim_token = $2::uuid AND state = 'queuing'"
+  "   AND message_uuid IS NULL";
 
 static void
 queued_cb (GObject      *object,
            GAsyncResult *result,
            gpointer      user_data)
 {
-  Outcome *outcome = user_data;
-  WabizScheduler *self = outcome->self;
+  g_autoptr(Due) due = user_data;
+  g_autoptr(WabizScheduler) self = g_steal_pointer (&due->scheduler);
   g_autoptr(GError) error = NULL;
   g_autofree char *uuid = wabiz_outbox_queue_finish (WABIZ_OUTBOX (object), result, &error);
 
   if (uuid == NULL)
     {
-      g_autoptr(GTask) task = NULL;
       gboolean retry = g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE);
+      g_autofree char *reason = retry ? NULL : wabiz_worker_error_text (error);
+      const char *p[] = { due->id, due->token, retry ? "scheduled" : "failed", reason };
 
-      outcome->state = g_strdup (retry ? "scheduled" : "failed");
-      outcome->reason = retry ? NULL : g_utf8_substring (error->message, 0, MAX_REASON);
-      task = g_task_new (NULL, NULL, outcome_done_cb, g_object_ref (self));
-      g_task_set_task_data (task, outcome, (GDestroyNotify) outcome_free);
-      wabiz_db_run_in_thread (self->db, task, outcome_job);
+      wabiz_worker_write (WABIZ_WORKER (self), "what queueing a scheduled message came to",
+                          outcome_sql, G_N_ELEMENTS (p), p);
       if (retry)
-        schedule_round (self, RETRY_S);
-      return;
+        wabiz_worker_look_in (WABIZ_WORKER (self), RETRY_S);
     }
-  self->in_flight--;
-  finish_stop_if_idle (self);
-  outcome_free (outcome);
+  wabiz_worker_release (WABIZ_WORKER (self), FALSE);
 }
 
-static void
-round_done_cb (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
+static gpointer
+new_round (WabizWorker *worker,
+           gboolean     all)
 {
-  g_autoptr(WabizScheduler) self = user_data;
-  Round *round = g_task_get_task_data (G_TASK (result));
-  g_autoptr(GError) error = NULL;
-  double next;
+  Round *round = g_new0 (Round, 1);
 
-  self->in_round = FALSE;
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    {
-      g_warning ("Cannot look at the scheduled messages: %s", error->message);
-      finish_stop_if_idle (self);
-      schedule_round (self, RETRY_S);
-      return;
-    }
+  round->now = _wabiz_campaign_now_iso ();
+  round->token = g_uuid_string_random ();
+  round->due = g_ptr_array_new_with_free_func ((GDestroyNotify) due_free);
+  round->next_s = -1;
+  return round;
+}
+
+static double
+round_done (WabizWorker  *worker,
+            gpointer      data,
+            const GError *error)
+{
+  WabizScheduler *self = WABIZ_SCHEDULER (worker);
+  Round *round = data;
+
+  if (error != NULL)
+    return -1;
 
   while (round->due->len > 0)
     {
       Due *due = g_ptr_array_steal_index (round->due, 0);
       g_autoptr(WabizOutgoing) message = NULL;
-      Outcome *outcome = g_new0 (Outcome, 1);
 
       if (g_str_equal (due->type, "template"))
         message = wabiz_outgoing_new_template (due->phone, due->template_name, due->language,
                                                (const char * const *) due->params);
       else
         message = wabiz_outgoing_new_text (due->phone, due->body);
-      outcome->self = g_object_ref (self);
-      outcome->due = due;
-      self->in_flight++;
-      wabiz_outbox_queue_async (self->outbox, message, NULL, queued_cb, outcome);
+      due->scheduler = g_object_ref (self);
+      wabiz_worker_hold (worker);
+      wabiz_outbox_queue_async (self->outbox, message, NULL, queued_cb, due);
     }
-
-  next = round->more || self->wake_pending ? 0 : round->next_s >= 0 ? round->next_s : POLL_S;
-  self->wake_pending = FALSE;
-  finish_stop_if_idle (self);
-  schedule_round (self, next);
-}
-
-static void
-run_round (WabizScheduler *self)
-{
-  g_autoptr(GTask) task = NULL;
-  Round *round;
-
-  if (!self->started || self->stopping)
-    return;
-  if (self->in_round)
-    {
-      self->wake_pending = TRUE;
-      return;
-    }
-  g_clear_handle_id (&self->timer_id, g_source_remove);
-  round = g_new0 (Round, 1);
-  round->now = _wabiz_campaign_now_iso ();
-  round->token = g_uuid_string_random ();
-  round->due = g_ptr_array_new_with_free_func ((GDestroyNotify) due_free);
-  round->next_s = -1;
-  self->in_round = TRUE;
-  task = g_task_new (NULL, NULL, round_done_cb, g_object_ref (self));
-  g_task_set_task_data (task, round, (GDestroyNotify) round_free);
-  wabiz_db_run_in_thread (self->db, task, round_job);
-}
-
-static gboolean
-poll_cb (gpointer user_data)
-{
-  run_round (user_data);
-  return G_SOURCE_CONTINUE;
+  return round->more ? 0 : round->next_s;
 }
 
 static void
@@ -398,38 +240,33 @@ wabiz_scheduler_dispose (GObject *object)
 {
   WabizScheduler *self = (WabizScheduler *) object;
 
-  self->stopping = TRUE;
-  g_clear_handle_id (&self->timer_id, g_source_remove);
-  g_clear_handle_id (&self->poll_id, g_source_remove);
+  g_clear_object (&self->outbox);
 
   G_OBJECT_CLASS (wabiz_scheduler_parent_class)->dispose (object);
-}
-
-static void
-wabiz_scheduler_finalize (GObject *object)
-{
-  WabizScheduler *self = (WabizScheduler *) object;
-
-  g_clear_object (&self->db);
-  g_clear_object (&self->outbox);
-  g_clear_pointer (&self->stop_tasks, g_ptr_array_unref);
-
-  G_OBJECT_CLASS (wabiz_scheduler_parent_class)->finalize (object);
 }
 
 static void
 wabiz_scheduler_class_init (WabizSchedulerClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  WabizWorkerClass *worker_class = WABIZ_WORKER_CLASS (klass);
 
   object_class->dispose = wabiz_scheduler_dispose;
-  object_class->finalize = wabiz_scheduler_finalize;
+
+  worker_class->what = "the scheduled messages";
+  worker_class->poll_interval_s = POLL_S;
+  worker_class->max_delay_ms = POLL_S * 1000;
+  worker_class->retry_s = RETRY_S;
+  worker_class->round_in_transaction = TRUE;
+  worker_class->new_round = new_round;
+  worker_class->round_free = (GDestroyNotify) round_free;
+  worker_class->round_on_conn = round_on_conn;
+  worker_class->round_done = round_done;
 }
 
 static void
 wabiz_scheduler_init (WabizScheduler *self)
 {
-  self->stop_tasks = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 WabizScheduler *
@@ -441,62 +278,13 @@ wabiz_scheduler_new (WabizDb     *db,
   g_return_val_if_fail (WABIZ_IS_DB (db), NULL);
   g_return_val_if_fail (WABIZ_IS_OUTBOX (outbox), NULL);
 
-  self = g_object_new (WABIZ_TYPE_SCHEDULER, NULL);
-  self->db = g_object_ref (db);
+  self = g_object_new (WABIZ_TYPE_SCHEDULER, "db", db, NULL);
   self->outbox = g_object_ref (outbox);
   return self;
 }
 
-void
-wabiz_scheduler_start (WabizScheduler *self)
-{
-  g_return_if_fail (WABIZ_IS_SCHEDULER (self));
-
-  if (self->started || self->stopping)
-    return;
-  self->started = TRUE;
-  self->poll_id = g_timeout_add_seconds (POLL_S, poll_cb, self);
-  run_round (self);
-}
-
-void
-wabiz_scheduler_wake (WabizScheduler *self)
-{
-  g_return_if_fail (WABIZ_IS_SCHEDULER (self));
-
-  run_round (self);
-}
-
-void
-wabiz_scheduler_stop_async (WabizScheduler      *self,
-                            GCancellable        *cancellable,
-                            GAsyncReadyCallback  callback,
-                            gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (WABIZ_IS_SCHEDULER (self));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, wabiz_scheduler_stop_async);
-  self->stopping = TRUE;
-  g_clear_handle_id (&self->timer_id, g_source_remove);
-  g_clear_handle_id (&self->poll_id, g_source_remove);
-  g_ptr_array_add (self->stop_tasks, g_steal_pointer (&task));
-  finish_stop_if_idle (self);
-}
-
-gboolean
-wabiz_scheduler_stop_finish (WabizScheduler  *self,
-                             GAsyncResult    *result,
-                             GError         **error)
-{
-  g_return_val_if_fail (WABIZ_IS_SCHEDULER (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_scheduler_stop_async), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
+/* wabiz_scheduler_start(), _wake(), _stop_async(), _stop_finish() */
+WABIZ_WORKER_DEFINE_API (WabizScheduler, wabiz_scheduler, WABIZ_TYPE_SCHEDULER)
 
 /* ------------------------------------------------------------------ */
 /* scheduling, cancelling, listing */

@@ -14,11 +14,12 @@
 
 #include "wabiz-db.h"
 #include "wabiz-outbox.h"
+#include "wabiz-worker.h"
 
 G_BEGIN_DECLS
 
 #define WABIZ_TYPE_SCHEDULER (wabiz_scheduler_get_type ())
-G_DECLARE_FINAL_TYPE (WabizScheduler, wabiz_scheduler, WABIZ, SCHEDULER, GObject)
+G_DECLARE_FINAL_TYPE (WabizScheduler, wabiz_scheduler, WABIZ, SCHEDULER, WabizWorker)
 
 WabizScheduler *wabiz_scheduler_new          (WabizDb              *db,
                                               WabizOutbox          *outbox);
