@@ -17,6 +17,8 @@
 #include <glib/gi18n-lib.h>
 #include <libsecret/secret.h>
 
+#include <string.h>
+
 static const char *kind_names[] = {
   [WABIZ_SECRET_ACCESS_TOKEN] = "access-token",
   [WABIZ_SECRET_APP_SECRET] = "app-secret",
@@ -56,6 +58,16 @@ wabiz_secret_kind_to_string (WabizSecretKind kind)
   g_return_val_if_fail (kind <= WABIZ_SECRET_API_KEY, NULL);
 
   return kind_names[kind];
+}
+
+void
+wabiz_secret_wipe (char **secret)
+{
+  g_return_if_fail (secret != NULL);
+
+  if (*secret != NULL)
+    memset (*secret, 0, strlen (*secret));
+  g_clear_pointer (secret, g_free);
 }
 
 static void

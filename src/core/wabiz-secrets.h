@@ -21,6 +21,9 @@ typedef enum
 } WabizSecretKind;
 
 const char *wabiz_secret_kind_to_string (WabizSecretKind       kind);
+/* Overwrites the secret in *@secret with zeros, frees it and sets
+ * *@secret to NULL: the one way WaBiz lets go of a secret it holds */
+void        wabiz_secret_wipe           (char                **secret);
 
 void        wabiz_secrets_store_async   (WabizSecretKind       kind,
                                          const char           *value,

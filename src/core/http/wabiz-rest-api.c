@@ -30,6 +30,7 @@
 #include "wabiz-http-server.h"
 #include "wabiz-rest-api.h"
 #include "wabiz-rest-api-private.h"
+#include "wabiz-secrets.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -392,9 +393,7 @@ wabiz_rest_api_finalize (GObject *object)
 {
   WabizRestApi *self = (WabizRestApi *) object;
 
-  if (self->api_key != NULL)
-    memset (self->api_key, 0, strlen (self->api_key));
-  g_clear_pointer (&self->api_key, g_free);
+  wabiz_secret_wipe (&self->api_key);
   g_clear_pointer (&self->failures, g_hash_table_unref);
 
   G_OBJECT_CLASS (wabiz_rest_api_parent_class)->finalize (object);

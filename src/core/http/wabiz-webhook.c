@@ -24,6 +24,7 @@
 
 #include "wabiz-http-server.h"
 #include "wabiz-json.h"
+#include "wabiz-secrets.h"
 #include "wabiz-webhook.h"
 #include "wabiz-webhook-parser.h"
 #include "wabiz-webhook-private.h"
@@ -594,12 +595,8 @@ wabiz_webhook_finalize (GObject *object)
 {
   WabizWebhook *self = (WabizWebhook *) object;
 
-  if (self->app_secret != NULL)
-    memset (self->app_secret, 0, strlen (self->app_secret));
-  g_clear_pointer (&self->app_secret, g_free);
-  if (self->verify_token != NULL)
-    memset (self->verify_token, 0, strlen (self->verify_token));
-  g_clear_pointer (&self->verify_token, g_free);
+  wabiz_secret_wipe (&self->app_secret);
+  wabiz_secret_wipe (&self->verify_token);
   g_clear_pointer (&self->queue, g_ptr_array_unref);
 
   G_OBJECT_CLASS (wabiz_webhook_parent_class)->finalize (object);

@@ -23,6 +23,7 @@
 #include "config.h"
 
 #include "wabiz-gemini-client.h"
+#include "wabiz-secrets.h"
 
 #include <glib/gi18n-lib.h>
 #include <libsoup/soup.h>
@@ -1224,14 +1225,6 @@ start_call (WabizGeminiClient   *self,
 /* ------------------------------------------------------------------ */
 
 static void
-clear_api_key (WabizGeminiClient *self)
-{
-  if (self->api_key != NULL)
-    memset (self->api_key, 0, strlen (self->api_key));
-  g_clear_pointer (&self->api_key, g_free);
-}
-
-static void
 wabiz_gemini_client_dispose (GObject *object)
 {
   WabizGeminiClient *self = (WabizGeminiClient *) object;
@@ -1251,7 +1244,7 @@ wabiz_gemini_client_finalize (GObject *object)
   g_clear_pointer (&self->base_url, g_free);
   g_clear_pointer (&self->api_version, g_free);
   g_clear_pointer (&self->model, g_free);
-  clear_api_key (self);
+  wabiz_secret_wipe (&self->api_key);
 
   G_OBJECT_CLASS (wabiz_gemini_client_parent_class)->finalize (object);
 }
@@ -1321,7 +1314,7 @@ wabiz_gemini_client_set_api_key (WabizGeminiClient *self,
 {
   g_return_if_fail (WABIZ_IS_GEMINI_CLIENT (self));
 
-  clear_api_key (self);
+  wabiz_secret_wipe (&self->api_key);
   if (api_key != NULL && *api_key != '\0')
     self->api_key = g_strdup (api_key);
 }
