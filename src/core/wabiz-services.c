@@ -25,6 +25,7 @@
 #include "wabiz-embedded-pg.h"
 #include "wabiz-migrations.h"
 #include "wabiz-pg-server.h"
+#include "wabiz-secrets.h"
 #include "wabiz-store.h"
 
 #include <glib/gi18n.h>
@@ -59,7 +60,8 @@ struct _WabizServices
   WabizCampaignRunner   *campaigns; /* (owned) (nullable) */
   WabizScheduler        *scheduler; /* (owned) (nullable) */
   WabizOptOut           *opt_out;   /* (owned) (nullable) */
-  guint                  n_campaign_stops;
+  guint                  n_worker_stops;
+  guint                  worker_step; /* the StopStep the workers stopping end */
   WabizWebhook          *webhook;   /* (owned) (nullable) */
   WabizRestApi          *rest;      /* (owned) (nullable) */
   WabizHttpServer       *http;      /* (owned) (nullable) */
@@ -82,14 +84,6 @@ enum
 };
 
 static GParamSpec *properties[N_PROPS];
-
-static void
-wipe (char **secret)
-{
-  if (*secret != NULL)
-    memset (*secret, 0, strlen (*secret));
-  g_clear_pointer (secret, g_free);
-}
 
 static WabizConfig *
 config_copy (const WabizConfig *config)
@@ -131,6 +125,25 @@ set_state (WabizServices     *self,
       self->state = state;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
     }
+}
+
+/* Drops every service (stopped or not) but the database */
+static void
+clear_services (WabizServices *self)
+{
+  g_clear_object (&self->http);
+  g_clear_object (&self->rest);
+  g_clear_object (&self->webhook);
+  g_clear_object (&self->processor);
+  g_clear_object (&self->media);
+  g_clear_object (&self->ai);
+  g_clear_object (&self->gemini);
+  g_clear_object (&self->campaigns);
+  g_clear_object (&self->scheduler);
+  g_clear_object (&self->opt_out);
+  g_clear_object (&self->outbox);
+  g_clear_object (&self->graph);
+  g_clear_object (&self->listener);
 }
 
 /* ------------------------------------------------------------------ */
@@ -189,6 +202,17 @@ start_listening (WabizServices *self)
     }
 }
 
+/* @worker looks again whenever @instance (nullable) emits @detailed_signal */
+static void
+wake_on (gpointer    worker,
+         gpointer    instance,
+         const char *detailed_signal)
+{
+  if (instance != NULL)
+    g_signal_connect_object (instance, detailed_signal, G_CALLBACK (wabiz_worker_wake), worker,
+                             G_CONNECT_SWAPPED);
+}
+
 /* The database is ready: every service asked for, in order */
 static void
 start_services (WabizServices *self)
@@ -219,49 +243,28 @@ start_services (WabizServices *self)
   /* customers' files, fetched once their messages are stored (here or
    * by another processor) */
   self->media = wabiz_media_fetcher_new (self->db, self->graph, NULL);
-  if (self->processor != NULL)
-    g_signal_connect_object (self->processor, "processed", G_CALLBACK (wabiz_media_fetcher_wake),
-                             self->media, G_CONNECT_SWAPPED);
-  if (self->listener != NULL)
-    g_signal_connect_object (self->listener, "changed::messages",
-                             G_CALLBACK (wabiz_media_fetcher_wake), self->media, G_CONNECT_SWAPPED);
+  wake_on (self->media, self->processor, "processed");
+  wake_on (self->media, self->listener, "changed::messages");
 
   /* what WaBiz does by itself once messages are stored (analysis,
    * greeting and away messages, auto-replies), never inside receiving */
-  {
-    if (config->gemini_api_key != NULL && *config->gemini_api_key != '\0')
-      self->gemini = wabiz_gemini_client_new (config->gemini_url, config->gemini_api_key,
-                                              config->gemini_model);
-    self->ai = wabiz_ai_jobs_new (self->db, self->outbox, self->gemini);
-    if (self->processor != NULL)
-      g_signal_connect_object (self->processor, "processed", G_CALLBACK (wabiz_ai_jobs_wake),
-                               self->ai, G_CONNECT_SWAPPED);
-    if (self->listener != NULL)
-      {
-        g_signal_connect_object (self->listener, "changed::messages",
-                                 G_CALLBACK (wabiz_ai_jobs_wake), self->ai, G_CONNECT_SWAPPED);
-        g_signal_connect_object (self->listener, "reconnected", G_CALLBACK (wabiz_ai_jobs_wake),
-                                 self->ai, G_CONNECT_SWAPPED);
-      }
-  }
+  if (config->gemini_api_key != NULL && *config->gemini_api_key != '\0')
+    self->gemini = wabiz_gemini_client_new (config->gemini_url, config->gemini_api_key,
+                                            config->gemini_model);
+  self->ai = wabiz_ai_jobs_new (self->db, self->outbox, self->gemini);
+  wake_on (self->ai, self->processor, "processed");
+  wake_on (self->ai, self->listener, "changed::messages");
+  wake_on (self->ai, self->listener, "reconnected");
 
   /* campaigns and scheduled messages, queued through the outbox; stop
    * words in what customers write, once it is stored */
   self->campaigns = wabiz_campaign_runner_new (self->db, self->outbox);
   self->scheduler = wabiz_scheduler_new (self->db, self->outbox);
   self->opt_out = wabiz_opt_out_new (self->db, self->outbox);
-  if (self->processor != NULL)
-    g_signal_connect_object (self->processor, "processed", G_CALLBACK (wabiz_opt_out_wake),
-                             self->opt_out, G_CONNECT_SWAPPED);
-  if (self->listener != NULL)
-    {
-      g_signal_connect_object (self->listener, "changed::campaigns",
-                               G_CALLBACK (wabiz_campaign_runner_wake), self->campaigns, G_CONNECT_SWAPPED);
-      g_signal_connect_object (self->listener, "changed::scheduled_messages",
-                               G_CALLBACK (wabiz_scheduler_wake), self->scheduler, G_CONNECT_SWAPPED);
-      g_signal_connect_object (self->listener, "changed::messages",
-                               G_CALLBACK (wabiz_opt_out_wake), self->opt_out, G_CONNECT_SWAPPED);
-    }
+  wake_on (self->campaigns, self->listener, "changed::campaigns");
+  wake_on (self->scheduler, self->listener, "changed::scheduled_messages");
+  wake_on (self->opt_out, self->processor, "processed");
+  wake_on (self->opt_out, self->listener, "changed::messages");
 
   if (self->flags & WABIZ_SERVICES_LISTEN)
     {
@@ -468,19 +471,7 @@ finish_stop (WabizServices *self,
   g_autoptr (GTask) task = g_steal_pointer (&self->stopping);
 
   g_clear_handle_id (&self->deadline_source, g_source_remove);
-  g_clear_object (&self->http);
-  g_clear_object (&self->rest);
-  g_clear_object (&self->webhook);
-  g_clear_object (&self->processor);
-  g_clear_object (&self->media);
-  g_clear_object (&self->ai);
-  g_clear_object (&self->gemini);
-  g_clear_object (&self->campaigns);
-  g_clear_object (&self->scheduler);
-  g_clear_object (&self->opt_out);
-  g_clear_object (&self->outbox);
-  g_clear_object (&self->graph);
-  g_clear_object (&self->listener);
+  clear_services (self);
   set_state (self, WABIZ_SERVICES_STATE_STOPPED, NULL);
   if (task == NULL)
     return;
@@ -574,37 +565,36 @@ processor_stopped_cb (GObject      *object,
 }
 
 static void
-media_stopped_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+worker_stopped_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
 {
   g_autoptr (WabizServices) self = user_data;
 
-  wabiz_media_fetcher_stop_finish (WABIZ_MEDIA_FETCHER (object), result, NULL);
-  step_done (self, STOP_MEDIA);
+  wabiz_worker_stop_finish (WABIZ_WORKER (object), result, NULL);
+  if (--self->n_worker_stops == 0)
+    step_done (self, self->worker_step);
 }
 
+/* Stops the @n @workers (NULL ones are not there) together, then ends
+ * @step */
 static void
-ai_stopped_cb (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
+stop_workers (WabizServices *self,
+              StopStep       step,
+              WabizWorker  **workers,
+              guint          n)
 {
-  g_autoptr (WabizServices) self = user_data;
-
-  wabiz_ai_jobs_stop_finish (WABIZ_AI_JOBS (object), result, NULL);
-  step_done (self, STOP_AI);
-}
-
-static void
-campaigns_stopped_cb (GObject      *object,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  g_autoptr (WabizServices) self = user_data;
-
-  g_task_propagate_boolean (G_TASK (result), NULL);
-  if (--self->n_campaign_stops == 0)
-    step_done (self, STOP_CAMPAIGNS);
+  self->worker_step = step;
+  self->n_worker_stops = 1; /* this call's own, dropped below */
+  for (guint i = 0; i < n; i++)
+    {
+      if (workers[i] == NULL)
+        continue;
+      self->n_worker_stops++;
+      wabiz_worker_stop_async (workers[i], NULL, worker_stopped_cb, g_object_ref (self));
+    }
+  if (--self->n_worker_stops == 0)
+    step_done (self, step);
 }
 
 static void
@@ -626,26 +616,14 @@ stop_next (WabizServices *self)
       return;
 
     case STOP_CAMPAIGNS:
-      /* nothing more is queued; what is being queued finishes */
-      self->n_campaign_stops = 1;   /* this step's own, dropped below */
-      if (self->campaigns != NULL)
-        {
-          self->n_campaign_stops++;
-          wabiz_campaign_runner_stop_async (self->campaigns, NULL, campaigns_stopped_cb, g_object_ref (self));
-        }
-      if (self->scheduler != NULL)
-        {
-          self->n_campaign_stops++;
-          wabiz_scheduler_stop_async (self->scheduler, NULL, campaigns_stopped_cb, g_object_ref (self));
-        }
-      if (self->opt_out != NULL)
-        {
-          self->n_campaign_stops++;
-          wabiz_opt_out_stop_async (self->opt_out, NULL, campaigns_stopped_cb, g_object_ref (self));
-        }
-      if (--self->n_campaign_stops == 0)
-        step_done (self, STOP_CAMPAIGNS);
-      return;
+      {
+        /* nothing more is queued; what is being queued finishes */
+        WabizWorker *workers[] = { WABIZ_WORKER (self->campaigns), WABIZ_WORKER (self->scheduler),
+                                   WABIZ_WORKER (self->opt_out) };
+
+        stop_workers (self, step, workers, G_N_ELEMENTS (workers));
+        return;
+      }
 
     case STOP_OUTBOX:
       if (self->outbox != NULL)
@@ -667,22 +645,12 @@ stop_next (WabizServices *self)
 
     case STOP_MEDIA:
       /* downloads in flight are handed back for the next start */
-      if (self->media != NULL)
-        {
-          wabiz_media_fetcher_stop_async (self->media, NULL, media_stopped_cb, g_object_ref (self));
-          return;
-        }
-      step_done (self, STOP_MEDIA);
+      stop_workers (self, step, (WabizWorker *[]){ WABIZ_WORKER (self->media) }, 1);
       return;
 
     case STOP_AI:
       /* Gemini's calls in flight are cancelled, their jobs handed back */
-      if (self->ai != NULL)
-        {
-          wabiz_ai_jobs_stop_async (self->ai, NULL, ai_stopped_cb, g_object_ref (self));
-          return;
-        }
-      step_done (self, STOP_AI);
+      stop_workers (self, step, (WabizWorker *[]){ WABIZ_WORKER (self->ai) }, 1);
       return;
 
     case STOP_DATABASE:
@@ -743,19 +711,7 @@ wabiz_services_dispose (GObject *object)
    * without draining, as a test or a failed start does */
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->deadline_source, g_source_remove);
-  g_clear_object (&self->http);
-  g_clear_object (&self->rest);
-  g_clear_object (&self->webhook);
-  g_clear_object (&self->processor);
-  g_clear_object (&self->media);
-  g_clear_object (&self->ai);
-  g_clear_object (&self->gemini);
-  g_clear_object (&self->campaigns);
-  g_clear_object (&self->scheduler);
-  g_clear_object (&self->opt_out);
-  g_clear_object (&self->outbox);
-  g_clear_object (&self->graph);
-  g_clear_object (&self->listener);
+  clear_services (self);
   if (self->db != NULL)
     wabiz_db_close (self->db);
   g_clear_object (&self->db);
@@ -778,7 +734,7 @@ wabiz_services_finalize (GObject *object)
 
   g_clear_pointer (&self->config, wabiz_config_free);
   g_clear_object (&self->cancellable);
-  wipe (&self->db_password);
+  wabiz_secret_wipe (&self->db_password);
   g_free (self->embedded_dbname);
   g_free (self->error);
   g_free (self->listen_error);
@@ -850,7 +806,7 @@ wabiz_services_set_database (WabizServices *self,
   g_return_if_fail (WABIZ_IS_SERVICES (self));
   g_return_if_fail (self->state == WABIZ_SERVICES_STATE_STOPPED);
 
-  wipe (&self->db_password);
+  wabiz_secret_wipe (&self->db_password);
   self->db_password = g_strdup (password);
   g_free (self->embedded_dbname);
   self->embedded_dbname = g_strdup (embedded_dbname);
