@@ -11,6 +11,8 @@
 
 #include "wabiz-application.h"
 #include "wabiz-chat-view.h"
+#include "wabiz-conninfo.h"
+#include "wabiz-db.h"
 #include "wabiz-composer.h"
 #include "wabiz-conversations-pane.h"
 #include "wabiz-preferences-window.h"
@@ -243,11 +245,11 @@ first_run_cb (WabizApplication *app,
   shot = wabiz_test_ui_screenshot_widget (GTK_WIDGET (window), "ui-setup-meta.png");
   g_clear_pointer (&shot, g_free);
 
-  wabiz_setup_window_set_page (setup, "webhook");
-  shot = wabiz_test_ui_screenshot_widget (GTK_WIDGET (window), "ui-setup-webhook.png");
-  g_clear_pointer (&shot, g_free);
   wabiz_setup_window_set_page (setup, "database");
   shot = wabiz_test_ui_screenshot_widget (GTK_WIDGET (window), "ui-setup-database.png");
+  g_clear_pointer (&shot, g_free);
+  wabiz_setup_window_set_page (setup, "webhook");
+  shot = wabiz_test_ui_screenshot_widget (GTK_WIDGET (window), "ui-setup-webhook.png");
 }
 
 static void
@@ -488,11 +490,8 @@ connect_cb (WabizApplication *app,
   g_clear_pointer (&shot, g_free);
   /* the right one: on */
   set_row (GTK_WIDGET (window), "Access Token", WABIZ_SIM_DEFAULT_ACCESS_TOKEN);
-  g_assert_cmpstr (next_step (setup), ==, "webhook");
-  g_assert_null (wabiz_setup_window_get_error (setup));
-
-  set_row (GTK_WIDGET (window), "App Secret", WABIZ_SIM_DEFAULT_APP_SECRET);
   g_assert_cmpstr (next_step (setup), ==, "database");
+  g_assert_null (wabiz_setup_window_get_error (setup));
 
   /* a database that is not there: the step stays */
   g_assert_true (gtk_widget_activate (find_row (GTK_WIDGET (window),
@@ -503,6 +502,10 @@ connect_cb (WabizApplication *app,
   shot = wabiz_test_ui_screenshot_widget (GTK_WIDGET (window), "ui-setup-database-error.png");
   g_clear_pointer (&shot, g_free);
   set_row (GTK_WIDGET (window), "Connection String", f->conninfo);
+  g_assert_cmpstr (next_step (setup), ==, "webhook");
+  g_assert_null (wabiz_setup_window_get_error (setup));
+
+  set_row (GTK_WIDGET (window), "App Secret", WABIZ_SIM_DEFAULT_APP_SECRET);
   g_assert_cmpstr (next_step (setup), ==, "gemini");
   gtk_window_set_focus (window, NULL);
 
@@ -552,6 +555,302 @@ test_connect (Fixture       *f,
   g_settings_reset (settings, "database-conninfo");
 }
 
+
+/* The webhook step: the three ways Meta can reach WaBiz */
+
+#define SUPABASE_REF "abcdefghijklmnopqrst"
+
+/* Meta's and the database's steps, as a user goes through them, up to
+ * the webhook step (the database: the test's, over its socket) */
+static WabizSetupWindow *
+reach_webhook_step (WabizApplication *app,
+                    Fixture          *f)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+  WabizSetupWindow *setup;
+
+  g_assert_true (WABIZ_IS_SETUP_WINDOW (window));
+  setup = WABIZ_SETUP_WINDOW (window);
+  gtk_window_set_default_size (window, 640, 900);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "setup.connect", NULL));
+  set_row (GTK_WIDGET (window), "Phone Number ID", WABIZ_SIM_DEFAULT_PHONE_NUMBER_ID);
+  set_row (GTK_WIDGET (window), "WhatsApp Business Account ID", WABIZ_SIM_DEFAULT_WABA_ID);
+  set_row (GTK_WIDGET (window), "Access Token", WABIZ_SIM_DEFAULT_ACCESS_TOKEN);
+  g_assert_cmpstr (next_step (setup), ==, "database");
+  g_assert_true (gtk_widget_activate (find_row (GTK_WIDGET (window),
+                                                "Supabase or Another PostgreSQL Server")));
+  set_row (GTK_WIDGET (window), "Connection String", f->conninfo);
+  g_assert_cmpstr (next_step (setup), ==, "webhook");
+  g_assert_null (wabiz_setup_window_get_error (setup));
+  set_row (GTK_WIDGET (window), "App Secret", WABIZ_SIM_DEFAULT_APP_SECRET);
+  return setup;
+}
+
+static void
+sql_on (const char *conninfo,
+        const char *query,
+        const char *param)
+{
+  g_autoptr(WabizDb) db = wabiz_db_new (conninfo, NULL, 1);
+  g_autoptr(WabizDbResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *params[] = { param };
+
+  res = wabiz_db_query_sync (db, query, param != NULL ? 1 : 0, params, NULL, &error);
+  g_assert_no_error (error);
+  wabiz_db_close (db);
+}
+
+static gboolean
+relay_verified (gpointer data)
+{
+  return wabiz_webhook_ways_get_relay_verified (data) != NULL;
+}
+
+static gboolean
+relay_event (gpointer data)
+{
+  return wabiz_webhook_ways_get_relay_event (data) != NULL;
+}
+
+static void
+webhook_relay_cb (WabizApplication *app,
+                  Fixture          *f)
+{
+  WabizSetupWindow *setup = reach_webhook_step (app, f);
+  WabizWebhookWays *ways = wabiz_setup_window_get_webhook_ways (setup);
+  g_autofree char *shot = NULL;
+  g_autofree char *verify_token = NULL;
+  g_autofree char *supabase = NULL;
+  const char *commands;
+
+  /* the relay is the first way offered */
+  g_assert_cmpint (wabiz_webhook_ways_get_way (ways), ==, WABIZ_WEBHOOK_WAY_RELAY);
+  /* this database is not a Supabase project's: the relay says so */
+  g_assert_nonnull (wabiz_webhook_ways_get_relay_problem (ways));
+  g_assert_nonnull (strstr (wabiz_webhook_ways_get_relay_problem (ways), "not a Supabase"));
+  g_assert_null (wabiz_webhook_ways_get_relay_url (ways));
+  shot = wabiz_test_ui_screenshot_widget (GTK_WIDGET (setup), "ui-setup-relay-not-supabase.png");
+  g_clear_pointer (&shot, g_free);
+
+  /* a Supabase project's connection string (the pooler's): the commands
+   * and the Callback URL for its ref; what the relay records is read
+   * from the test's database, where the relay would write */
+  supabase = g_strdup ("postgresql://postgres." SUPABASE_REF
+                       "@aws-0-eu-central-1.pooler.supabase.com:5432/postgres?sslmode=verify-full");
+  wabiz_webhook_ways_set_conninfo (ways, supabase);
+  {
+    g_autoptr(WabizDb) db = wabiz_db_new (f->conninfo, NULL, 1);
+
+    wabiz_webhook_ways_set_database (ways, db, NULL);
+    g_assert_null (wabiz_webhook_ways_get_relay_problem (ways));
+    g_assert_cmpstr (wabiz_webhook_ways_get_relay_url (ways), ==,
+                     "https://" SUPABASE_REF ".supabase.co/functions/v1/wabiz-webhook");
+    commands = wabiz_webhook_ways_get_relay_commands (ways);
+    g_assert_nonnull (strstr (commands, "supabase functions deploy wabiz-webhook --project-ref "
+                                        SUPABASE_REF " --no-verify-jwt"));
+    g_assert_nonnull (strstr (commands, "supabase secrets set --project-ref " SUPABASE_REF));
+    g_assert_nonnull (strstr (commands, "APP_SECRET='<paste the App Secret>'"));
+    /* the function installed with WaBiz */
+    g_assert_nonnull (strstr (commands, PKGDATADIR "/supabase"));
+    /* the verify token the assistant made, never the App Secret typed */
+    verify_token = g_strdup (gtk_editable_get_text (GTK_EDITABLE (find_row (GTK_WIDGET (setup),
+                                                                            "Webhook Verify Token"))));
+    g_assert_cmpuint (strlen (verify_token), ==, 32);
+    g_assert_nonnull (strstr (commands, verify_token));
+    g_assert_null (strstr (commands, WABIZ_SIM_DEFAULT_APP_SECRET));
+    g_assert_null (wabiz_webhook_ways_get_relay_verified (ways));
+    g_assert_null (wabiz_webhook_ways_get_relay_event (ways));
+    wabiz_test_ui_wait_frames (GTK_WIDGET (setup), 2);
+    shot = wabiz_test_ui_screenshot_widget (GTK_WIDGET (setup), "ui-setup-relay-waiting.png");
+    g_clear_pointer (&shot, g_free);
+
+    /* Meta's verification request, as the relay records it */
+    sql_on (f->conninfo, "SELECT wabiz_relay_verified ()", NULL);
+    wabiz_test_wait_until (relay_verified, ways, 30);
+    g_assert_true (g_str_has_prefix (wabiz_webhook_ways_get_relay_verified (ways), "Arrived"));
+    g_assert_null (wabiz_webhook_ways_get_relay_event (ways));
+
+    /* the first delivery, stored as the relay stores it */
+    sql_on (f->conninfo, "SELECT * FROM wabiz_relay_store ($1)",
+            "{\"object\":\"whatsapp_business_account\",\"entry\":[]}");
+    wabiz_test_wait_until (relay_event, ways, 30);
+    g_assert_true (g_str_has_prefix (wabiz_webhook_ways_get_relay_event (ways), "Arrived"));
+    wabiz_test_ui_wait_frames (GTK_WIDGET (setup), 2);
+    shot = wabiz_test_ui_screenshot_widget (GTK_WIDGET (setup), "ui-setup-relay-arrived.png");
+    g_clear_pointer (&shot, g_free);
+    wabiz_webhook_ways_set_database (ways, NULL, NULL);
+    wabiz_db_close (db);
+  }
+
+  /* on to Gemini with the relay chosen, kept in the settings */
+  g_assert_cmpstr (next_step (setup), ==, "gemini");
+  g_assert_cmpint (g_settings_get_enum (wabiz_application_get_settings (app), "webhook-way"), ==,
+                   WABIZ_WEBHOOK_WAY_RELAY);
+  gtk_window_set_focus (GTK_WINDOW (setup), NULL);
+}
+
+static void
+webhook_server_cb (WabizApplication *app,
+                   Fixture          *f)
+{
+  WabizSetupWindow *setup = reach_webhook_step (app, f);
+  WabizWebhookWays *ways = wabiz_setup_window_get_webhook_ways (setup);
+  g_autofree char *shot = NULL;
+  g_autofree char *clean = NULL;
+  g_autofree char *password = NULL;
+  const char *env;
+  const char *unit;
+
+  g_assert_true (gtk_widget_activate (find_row (GTK_WIDGET (setup),
+                                                "WaBiz Server on an Always-On Machine")));
+  g_assert_cmpint (wabiz_webhook_ways_get_way (ways), ==, WABIZ_WEBHOOK_WAY_SERVER);
+  g_assert_cmpint (g_settings_get_enum (wabiz_application_get_settings (app), "webhook-way"), ==,
+                   WABIZ_WEBHOOK_WAY_SERVER);
+
+  /* filled in with this setup's values; the secrets left to paste */
+  env = wabiz_webhook_ways_get_env_file (ways);
+  g_assert_nonnull (strstr (env, "PHONE_NUMBER_ID=" WABIZ_SIM_DEFAULT_PHONE_NUMBER_ID "\n"));
+  g_assert_nonnull (strstr (env, "WABA_ID=" WABIZ_SIM_DEFAULT_WABA_ID "\n"));
+  g_assert_nonnull (strstr (env, "ACCESS_TOKEN=<paste the access token>\n"));
+  g_assert_nonnull (strstr (env, "APP_SECRET=<paste the App Secret>\n"));
+  g_assert_nonnull (strstr (env, "VERIFY_TOKEN=<paste the verify token>\n"));
+  g_assert_nonnull (strstr (env, "WABIZ_API_KEY=<paste"));
+  g_assert_nonnull (strstr (env, "WABIZ_GRAPH_URL=" ));
+  clean = wabiz_conninfo_clean (f->conninfo, &password);
+  g_assert_null (password);
+  g_assert_nonnull (strstr (env, "DATABASE_URL="));
+  g_assert_nonnull (strstr (env, clean));
+  g_assert_nonnull (strstr (env, "password=<paste the database password>"));
+  g_assert_null (strstr (env, WABIZ_SIM_DEFAULT_ACCESS_TOKEN));
+  g_assert_null (strstr (env, WABIZ_SIM_DEFAULT_APP_SECRET));
+  /* the unit wabizd installs, with its program's place */
+  unit = wabiz_webhook_ways_get_unit (ways);
+  g_assert_nonnull (strstr (unit, "[Service]"));
+  g_assert_nonnull (strstr (unit, "/bin/wabizd --env-file %d/wabizd.env"));
+  g_assert_null (strstr (unit, "@bindir@"));
+  wabiz_test_ui_wait_frames (GTK_WIDGET (setup), 2);
+  shot = wabiz_test_ui_screenshot_widget (GTK_WIDGET (setup), "ui-setup-server.png");
+  gtk_window_set_focus (GTK_WINDOW (setup), NULL);
+}
+
+static gboolean
+not_checking (gpointer data)
+{
+  return !wabiz_webhook_ways_get_checking (data);
+}
+
+static const char *
+check_tunnel (WabizWebhookWays *ways,
+              const char       *url)
+{
+  wabiz_webhook_ways_check_tunnel (ways, url);
+  wabiz_test_wait_until (not_checking, ways, 60);
+  g_assert_nonnull (wabiz_webhook_ways_get_tunnel_result (ways));
+  return wabiz_webhook_ways_get_tunnel_result (ways);
+}
+
+static void
+webhook_tunnel_cb (WabizApplication *app,
+                   Fixture          *f)
+{
+  WabizSetupWindow *setup = reach_webhook_step (app, f);
+  WabizWebhookWays *ways = wabiz_setup_window_get_webhook_ways (setup);
+  GSettings *settings = wabiz_application_get_settings (app);
+  g_autoptr(GSocket) closed = NULL;
+  g_autofree char *shot = NULL;
+  g_autofree char *nobody = NULL;
+  g_autofree char *wrong_path = NULL;
+  g_autofree char *good = NULL;
+  guint port = g_settings_get_uint (settings, "http-port");
+  guint16 closed_port;
+
+  g_assert_true (gtk_widget_activate (find_row (GTK_WIDGET (setup), "A Tunnel You Already Have")));
+  g_assert_cmpint (wabiz_webhook_ways_get_way (ways), ==, WABIZ_WEBHOOK_WAY_TUNNEL);
+
+  /* what is not a tunnel's address, before anything is sent */
+  g_assert_nonnull (strstr (check_tunnel (ways, ""), "Enter the public address"));
+  g_assert_nonnull (strstr (check_tunnel (ways, "my tunnel"), "not a web address"));
+  g_assert_nonnull (strstr (check_tunnel (ways, "http://example.com/webhook"), "https://"));
+  g_assert_false (wabiz_webhook_ways_get_tunnel_ok (ways));
+
+  /* nothing there */
+  closed = wabiz_test_closed_port (&closed_port);
+  nobody = g_strdup_printf ("http://127.0.0.1:%u/webhook", closed_port);
+  g_assert_nonnull (strstr (check_tunnel (ways, nobody), "Nothing answers at this address"));
+  shot = wabiz_test_ui_screenshot_widget (GTK_WIDGET (setup), "ui-setup-tunnel-error.png");
+  g_clear_pointer (&shot, g_free);
+
+  /* the tunnel leads to this computer's server (answered by the
+   * assistant while it checks), but the address lacks /webhook */
+  wrong_path = g_strdup_printf ("http://127.0.0.1:%u/hooks", port);
+  g_assert_nonnull (strstr (check_tunnel (ways, wrong_path), "must end in /webhook"));
+  g_assert_false (wabiz_webhook_ways_get_tunnel_ok (ways));
+
+  /* the handshake goes through with the verify token */
+  good = g_strdup_printf ("http://127.0.0.1:%u/webhook", port);
+  g_assert_nonnull (strstr (check_tunnel (ways, good), "The tunnel works"));
+  g_assert_true (wabiz_webhook_ways_get_tunnel_ok (ways));
+  wabiz_test_ui_wait_frames (GTK_WIDGET (setup), 2);
+  shot = wabiz_test_ui_screenshot_widget (GTK_WIDGET (setup), "ui-setup-tunnel.png");
+  g_clear_pointer (&shot, g_free);
+
+  g_socket_close (closed, NULL);
+  gtk_window_set_focus (GTK_WINDOW (setup), NULL);
+}
+
+static void
+run_webhook_way (Fixture *f,
+                 AppFunc  func)
+{
+  g_autoptr(GSettings) settings = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  guint16 port;
+
+  if (wabiz_test_ui_skip_without_display ())
+    return;
+
+  f->sim = wabiz_sim_server_new ();
+  g_assert_true (wabiz_sim_server_start (f->sim, &error));
+  g_assert_no_error (error);
+  settings = g_settings_new ("org.example.WaBiz");
+  g_settings_set_string (settings, "graph-url", wabiz_sim_server_get_base_url (f->sim));
+  /* a free port for this computer's webhook server */
+  socket = wabiz_test_closed_port (&port);
+  g_socket_close (socket, NULL);
+  g_settings_set_uint (settings, "http-port", port);
+
+  run_app (func, f, NULL);
+
+  g_settings_reset (settings, "graph-url");
+  g_settings_reset (settings, "http-port");
+  g_settings_reset (settings, "webhook-way");
+  g_settings_reset (settings, "database-mode");
+  g_settings_reset (settings, "database-conninfo");
+}
+
+static void
+test_webhook_relay (Fixture       *f,
+                    gconstpointer  data)
+{
+  run_webhook_way (f, webhook_relay_cb);
+}
+
+static void
+test_webhook_server (Fixture       *f,
+                     gconstpointer  data)
+{
+  run_webhook_way (f, webhook_server_cb);
+}
+
+static void
+test_webhook_tunnel (Fixture       *f,
+                     gconstpointer  data)
+{
+  run_webhook_way (f, webhook_tunnel_cb);
+}
+
 static void
 test_demo_option (Fixture       *f,
                   gconstpointer  data)
@@ -572,6 +871,9 @@ main (int   argc,
   g_test_add ("/wabiz/ui/setup/demo", Fixture, NULL, fixture_setup, test_demo, fixture_teardown);
   g_test_add ("/wabiz/ui/setup/connect", Fixture, NULL, fixture_setup, test_connect, fixture_teardown);
   g_test_add ("/wabiz/ui/setup/demo-option", Fixture, NULL, fixture_setup, test_demo_option, fixture_teardown);
+  g_test_add ("/wabiz/ui/setup/webhook-relay", Fixture, NULL, fixture_setup, test_webhook_relay, fixture_teardown);
+  g_test_add ("/wabiz/ui/setup/webhook-server", Fixture, NULL, fixture_setup, test_webhook_server, fixture_teardown);
+  g_test_add ("/wabiz/ui/setup/webhook-tunnel", Fixture, NULL, fixture_setup, test_webhook_tunnel, fixture_teardown);
 
   return g_test_run ();
 }

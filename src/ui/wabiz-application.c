@@ -91,7 +91,8 @@ static GParamSpec *properties[N_PROPS];
 
 static const GOptionEntry option_entries[] = {
   { "demo", 0, 0, G_OPTION_ARG_NONE, NULL,
-    N_("Start in demo mode, with simulated WhatsApp and Gemini services and sample data"), NULL },
+    N_("Start the demo: sample customers write to you through a WhatsApp and a Gemini simulated "
+       "on this computer, with a database of its own; nothing reaches WhatsApp"), NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the version and exit"), NULL },
   { NULL }
 };
@@ -275,6 +276,16 @@ stop_services (WabizApplication *self)
 /* starting: the secrets, then the services */
 
 static void
+media_budget_changed_cb (WabizApplication *self)
+{
+  WabizMediaFetcher *media = self->services != NULL ? wabiz_services_get_media_fetcher (self->services) : NULL;
+
+  if (media != NULL)
+    wabiz_media_fetcher_set_budget (media, (guint64) g_settings_get_uint (self->settings, "media-budget")
+                                           * 1024 * 1024);
+}
+
+static void
 send_rate_changed_cb (WabizApplication *self)
 {
   WabizOutbox *outbox = self->services != NULL ? wabiz_services_get_outbox (self->services) : NULL;
@@ -341,6 +352,7 @@ services_started_cb (GObject      *object,
   if ((gpointer) object != (gpointer) self->services)
     return;
 
+  media_budget_changed_cb (self);
   if (wabiz_services_get_listen_error (self->services) != NULL)
     g_message ("Not receiving webhooks on this computer: %s",
                wabiz_services_get_listen_error (self->services));
@@ -355,6 +367,7 @@ static const WabizSecretKind service_secrets[] = {
   WABIZ_SECRET_VERIFY_TOKEN,
   WABIZ_SECRET_API_KEY,
   WABIZ_SECRET_DATABASE_PASSWORD,
+  WABIZ_SECRET_GEMINI_KEY,
 };
 
 typedef struct
@@ -409,6 +422,9 @@ build_config (WabizApplication *self,
   config->app_secret = g_steal_pointer (&lookup->values[1]);
   config->verify_token = g_steal_pointer (&lookup->values[2]);
   config->api_key = g_steal_pointer (&lookup->values[3]);
+  config->gemini_api_key = g_steal_pointer (&lookup->values[5]);
+  config->gemini_url = g_settings_get_string (self->settings, "gemini-url");
+  config->gemini_model = g_settings_get_string (self->settings, "gemini-model");
 
   if (env_url != NULL && *env_url != '\0')
     config->database_url = g_strdup (env_url);
@@ -435,6 +451,10 @@ build_demo_config (WabizApplication *self)
   config->host = g_strdup ("127.0.0.1");
   config->port = 0;
   config->send_rate = g_settings_get_uint (self->settings, "send-rate");
+  /* the simulator answers Gemini's calls too */
+  config->gemini_api_key = g_strdup (WABIZ_SIM_DEFAULT_GEMINI_KEY);
+  config->gemini_url = g_strdup (wabiz_sim_server_get_base_url (self->sim));
+  config->gemini_model = g_settings_get_string (self->settings, "gemini-model");
   if (env_url != NULL && *env_url != '\0')
     config->database_url = g_strdup (env_url);
   return config;
@@ -549,6 +569,8 @@ needs_secret (WabizApplication *self,
       return (env_url == NULL || *env_url == '\0') &&
              g_settings_get_enum (self->settings, "database-mode") == 1;
     case WABIZ_SECRET_GEMINI_KEY:
+      /* optional: without it, what Gemini does says it needs a key */
+      return TRUE;
     default:
       return FALSE;
     }
@@ -848,6 +870,8 @@ wabiz_application_startup (GApplication *app)
 
   g_signal_connect_object (self->settings, "changed::send-rate",
                            G_CALLBACK (send_rate_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::media-budget",
+                           G_CALLBACK (media_budget_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->settings, "changed::color-scheme",
                            G_CALLBACK (apply_color_scheme), self, G_CONNECT_SWAPPED);
   apply_color_scheme (self);

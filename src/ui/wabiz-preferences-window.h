@@ -18,5 +18,9 @@ WabizPreferencesWindow *wabiz_preferences_window_new        (GtkApplication     
 gboolean                wabiz_preferences_window_get_saving (WabizPreferencesWindow *self);
 GtkWidget              *wabiz_preferences_window_get_child  (WabizPreferencesWindow *self,
                                                              const char             *id);
+void                    wabiz_preferences_window_show_page  (WabizPreferencesWindow *self,
+                                                             const char             *name);
+const char             *wabiz_preferences_window_get_last_message (WabizPreferencesWindow *self);
+gboolean                wabiz_preferences_window_get_settled (WabizPreferencesWindow *self);
 
 G_END_DECLS

@@ -2,12 +2,15 @@
  *
  * SPDX-License-Identifier: MIT
  *
- * The setup assistant of the first run, and the same steps later as
- * Preferences: the Meta ids and access token (checked by asking Graph
- * for the phone number), the App Secret and webhook verify token, the
- * database (checked by connecting) and the Gemini key. Secrets go to the
- * keyring only, through wabiz_secrets_store_async(); everything else to
- * GSettings. "finished" says whether the user chose the demo.
+ * The setup assistant of the first run: the Meta ids and access token
+ * (checked by asking Graph for the phone number), the database (checked
+ * by connecting; a remote one gets WaBiz's tables, so that the relay
+ * can write to it), how Meta's webhooks reach WaBiz (the App Secret, the
+ * verify token and the three ways of WabizWebhookWays, each checked)
+ * and Gemini (the key, checked with Gemini, and the model). Secrets go
+ * to the keyring only, through wabiz_secrets_store_async(); everything
+ * else to GSettings. "finished" says whether the user chose the demo.
+ * Preferences (WabizPreferencesWindow) holds the same and more later.
  */
 
 #define G_LOG_DOMAIN "wabiz-setup-window"
@@ -15,9 +18,12 @@
 #include "config.h"
 
 #include "wabiz-conninfo.h"
+#include "wabiz-gemini-client.h"
 #include "wabiz-graph-client.h"
+#include "wabiz-migrations.h"
 #include "wabiz-secrets.h"
 #include "wabiz-setup-window.h"
+#include "wabiz-webhook-ways.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -30,6 +36,7 @@ struct _WabizSetupWindow
   GCancellable         *cancellable;        /* (owned) */
   GPtrArray            *pending_secrets;    /* (owned) (nullable): (kind, value) pairs to store */
   char                 *conninfo;           /* (owned) (nullable): checked, without password */
+  WabizDb              *db;                 /* (owned) (nullable): the checked remote database */
   GtkWidget            *last_focus;         /* (unowned) (nullable): while checking */
   gboolean              checking;
 
@@ -58,6 +65,8 @@ struct _WabizSetupWindow
   AdwEntryRow          *conninfo_row;
   AdwEntryRow          *db_password_row;
   AdwEntryRow          *gemini_row;
+  AdwComboRow          *gemini_model_row;
+  WabizWebhookWays     *webhook_ways;
 };
 
 G_DEFINE_FINAL_TYPE (WabizSetupWindow, wabiz_setup_window, ADW_TYPE_WINDOW)
@@ -77,7 +86,8 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-static const char * const steps[] = { "welcome", "meta", "webhook", "database", "gemini" };
+static const char * const steps[] = { "welcome", "meta", "database", "webhook", "gemini" };
+static const char * const models[] = { WABIZ_GEMINI_DEFAULT_MODEL, WABIZ_GEMINI_FAST_MODEL };
 
 typedef struct
 {
@@ -257,7 +267,7 @@ phone_number_checked_cb (GObject      *object,
   g_debug ("Phone number confirmed by Graph");
   token = row_text (self->token_row);
   queue_secret (self, WABIZ_SECRET_ACCESS_TOKEN, token);
-  go_to (self, step_index ("webhook"));
+  go_to (self, step_index ("database"));
 }
 
 static void
@@ -288,7 +298,47 @@ check_meta (WabizSetupWindow *self)
                                              g_object_ref (self));
 }
 
-/* database step: connect */
+/* database step: connect, then set up the tables */
+
+static void
+show_webhook_step (WabizSetupWindow *self)
+{
+  g_autofree char *phone_number_id = row_text (self->phone_number_id_row);
+  g_autofree char *waba_id = row_text (self->waba_id_row);
+
+  wabiz_webhook_ways_set_account (self->webhook_ways, phone_number_id, waba_id);
+  wabiz_webhook_ways_set_conninfo (self->webhook_ways, self->conninfo);
+  wabiz_webhook_ways_set_database (self->webhook_ways, self->conninfo != NULL ? self->db : NULL,
+                                   NULL);
+  go_to (self, step_index ("webhook"));
+}
+
+static void
+database_migrated_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(WabizSetupWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!wabiz_migrations_apply_finish (WABIZ_DB (object), result, NULL, &error))
+    {
+      g_autofree char *message = NULL;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      set_checking (self, FALSE);
+      /* Translators: %s is the database server's own message */
+      message = g_strdup_printf (_("WaBiz cannot set up its tables in this database: %s. The "
+                                   "database user needs the right to create tables."),
+                                 error->message);
+      show_error (self, message);
+      return;
+    }
+
+  set_checking (self, FALSE);
+  show_webhook_step (self);
+}
 
 static void
 database_checked_cb (GObject      *object,
@@ -303,19 +353,21 @@ database_checked_cb (GObject      *object,
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
-  set_checking (self, FALSE);
   if (!ok)
     {
       /* Translators: %s is the database server's own message */
       g_autofree char *message = g_strdup_printf (_("Cannot connect to the database: %s"),
                                                   error->message);
 
+      set_checking (self, FALSE);
       g_clear_pointer (&self->conninfo, g_free);
       show_error (self, message);
       return;
     }
 
-  go_to (self, step_index ("gemini"));
+  /* WaBiz's tables, which the relay writes to, before the webhook step */
+  wabiz_migrations_apply_async (self->db, self->cancellable, database_migrated_cb,
+                                g_object_ref (self));
 }
 
 static void
@@ -328,7 +380,7 @@ check_database (WabizSetupWindow *self)
   if (!gtk_check_button_get_active (self->remote_check))
     {
       g_clear_pointer (&self->conninfo, g_free);
-      go_to (self, step_index ("gemini"));
+      show_webhook_step (self);
       return;
     }
 
@@ -359,6 +411,10 @@ check_database (WabizSetupWindow *self)
     gtk_editable_set_text (GTK_EDITABLE (self->db_password_row), password);
 
   queue_secret (self, WABIZ_SECRET_DATABASE_PASSWORD, password);
+  if (self->db != NULL)
+    wabiz_db_close (self->db);
+  g_clear_object (&self->db);
+  self->db = wabiz_db_new (self->conninfo, *password != '\0' ? password : NULL, 1);
   set_checking (self, TRUE);
   wabiz_conninfo_check_async (self->conninfo, password, self->cancellable, database_checked_cb,
                               g_object_ref (self));
@@ -409,6 +465,9 @@ save_settings (WabizSetupWindow *self)
   g_settings_set_enum (self->settings, "database-mode", remote ? 1 : 0);
   if (remote && self->conninfo != NULL)
     g_settings_set_string (self->settings, "database-conninfo", self->conninfo);
+  g_settings_set_string (self->settings, "gemini-model",
+                         models[MIN (adw_combo_row_get_selected (self->gemini_model_row),
+                                     G_N_ELEMENTS (models) - 1)]);
   g_settings_set_boolean (self->settings, "demo-mode", FALSE);
   g_settings_set_boolean (self->settings, "setup-complete", TRUE);
   g_settings_apply (self->settings);
@@ -435,7 +494,7 @@ store_next_secret (WabizSetupWindow *self)
 }
 
 static void
-finish (WabizSetupWindow *self)
+store_all (WabizSetupWindow *self)
 {
   g_autofree char *app_secret = row_text (self->app_secret_row);
   g_autofree char *verify_token = row_text (self->verify_token_row);
@@ -448,6 +507,72 @@ finish (WabizSetupWindow *self)
   queue_secret (self, WABIZ_SECRET_API_KEY, api_key);
   set_checking (self, TRUE);
   store_next_secret (self);
+}
+
+static void
+gemini_checked_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(WabizSetupWindow) self = user_data;
+  g_autoptr(WabizGeminiResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+
+  response = wabiz_gemini_client_generate_finish (WABIZ_GEMINI_CLIENT (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  set_checking (self, FALSE);
+
+  /* an answer, even one cut short or refused, means the key works */
+  if (response != NULL ||
+      g_error_matches (error, WABIZ_GEMINI_ERROR, WABIZ_GEMINI_ERROR_TRUNCATED) ||
+      g_error_matches (error, WABIZ_GEMINI_ERROR, WABIZ_GEMINI_ERROR_BLOCKED) ||
+      g_error_matches (error, WABIZ_GEMINI_ERROR, WABIZ_GEMINI_ERROR_DECLINED) ||
+      g_error_matches (error, WABIZ_GEMINI_ERROR, WABIZ_GEMINI_ERROR_QUOTA))
+    {
+      store_all (self);
+      return;
+    }
+
+  if (g_error_matches (error, WABIZ_GEMINI_ERROR, WABIZ_GEMINI_ERROR_INVALID_KEY) ||
+      g_error_matches (error, WABIZ_GEMINI_ERROR, WABIZ_GEMINI_ERROR_PERMISSION_DENIED))
+    message = g_strdup (_("Gemini did not accept this key. Copy it again from Google AI Studio "
+                          "(Get API key), or leave the field empty and add it later."));
+  else
+    /* Translators: %s is why, from Gemini or the network */
+    message = g_strdup_printf (_("The key could not be checked with Gemini: %s. Try again, or "
+                                 "leave the field empty and add it later in Preferences."),
+                               error->message);
+  show_error (self, message);
+}
+
+static void
+finish (WabizSetupWindow *self)
+{
+  g_autofree char *gemini = row_text (self->gemini_row);
+  g_autofree char *url = NULL;
+  g_autoptr(WabizGeminiClient) client = NULL;
+  g_autoptr(WabizGeminiRequest) request = NULL;
+
+  if (*gemini == '\0')
+    {
+      store_all (self);
+      return;
+    }
+
+  /* the key is checked with Gemini before it is kept */
+  url = g_settings_get_string (self->settings, "gemini-url");
+  client = wabiz_gemini_client_new (url, gemini, WABIZ_GEMINI_FAST_MODEL);
+  wabiz_gemini_client_set_timeout (client, 30);
+  wabiz_gemini_client_set_retry (client, 1, 0, 0);
+  request = wabiz_gemini_request_new ();
+  wabiz_gemini_request_add_text (request, WABIZ_GEMINI_ROLE_USER, "Reply with the word OK.");
+  wabiz_gemini_request_set_max_output_tokens (request, 16);
+  wabiz_gemini_request_set_thinking_budget (request, 0);
+  set_checking (self, TRUE);
+  wabiz_gemini_client_generate_async (client, request, self->cancellable, gemini_checked_cb,
+                                      g_object_ref (self));
 }
 
 /* actions */
@@ -465,10 +590,10 @@ next_action (GtkWidget  *widget,
 
   if (g_str_equal (page, "meta"))
     check_meta (self);
-  else if (g_str_equal (page, "webhook"))
-    go_to (self, step_index ("database"));
   else if (g_str_equal (page, "database"))
     check_database (self);
+  else if (g_str_equal (page, "webhook"))
+    go_to (self, step_index ("gemini"));
   else if (g_str_equal (page, "gemini"))
     finish (self);
 }
@@ -525,8 +650,10 @@ load_settings (WabizSetupWindow *self)
 
     /* Translators: %s:%u is this computer's webhook server, e.g. 127.0.0.1:10000.
      * REST API is the programming interface other programs call. */
-    description = g_strdup_printf (_("Your tunnel forwards Meta’s webhooks to http://%s:%u/webhook. "
-                                     "Scripts that call the REST API there send the key below as "
+    description = g_strdup_printf (_("This computer’s server listens on http://%s:%u: a tunnel "
+                                     "forwards Meta’s webhooks to /webhook there. Scripts written "
+                                     "for the old WhatsApp Business API service keep working "
+                                     "against it once they send the key below as "
                                      "“Authorization: Bearer …”; without a key it refuses every "
                                      "call."),
                                    host, g_settings_get_uint (self->settings, "http-port"));
@@ -540,6 +667,25 @@ load_settings (WabizSetupWindow *self)
   g_string_replace (token, "-", "", 0);
   verify_token = g_string_free (token, FALSE);
   gtk_editable_set_text (GTK_EDITABLE (self->verify_token_row), verify_token);
+
+  wabiz_webhook_ways_set_settings (self->webhook_ways, self->settings);
+  wabiz_webhook_ways_set_verify_token (self->webhook_ways, verify_token);
+  wabiz_webhook_ways_set_answer_locally (self->webhook_ways, TRUE);
+  {
+    g_autofree char *model = g_settings_get_string (self->settings, "gemini-model");
+
+    for (guint i = 0; i < G_N_ELEMENTS (models); i++)
+      if (g_str_equal (model, models[i]))
+        adw_combo_row_set_selected (self->gemini_model_row, i);
+  }
+}
+
+static void
+verify_token_changed_cb (WabizSetupWindow *self)
+{
+  g_autofree char *token = row_text (self->verify_token_row);
+
+  wabiz_webhook_ways_set_verify_token (self->webhook_ways, token);
 }
 
 static void
@@ -570,6 +716,9 @@ wabiz_setup_window_dispose (GObject *object)
   g_clear_weak_pointer (&self->last_focus);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->pending_secrets, g_ptr_array_unref);
+  if (self->db != NULL)
+    wabiz_db_close (self->db);
+  g_clear_object (&self->db);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), WABIZ_TYPE_SETUP_WINDOW);
 
@@ -636,6 +785,8 @@ wabiz_setup_window_class_init (WabizSetupWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, WabizSetupWindow, conninfo_row);
   gtk_widget_class_bind_template_child (widget_class, WabizSetupWindow, db_password_row);
   gtk_widget_class_bind_template_child (widget_class, WabizSetupWindow, gemini_row);
+  gtk_widget_class_bind_template_child (widget_class, WabizSetupWindow, gemini_model_row);
+  gtk_widget_class_bind_template_child (widget_class, WabizSetupWindow, webhook_ways);
 
   gtk_widget_class_install_action (widget_class, "setup.next", NULL, next_action);
   gtk_widget_class_install_action (widget_class, "setup.back", NULL, back_action);
@@ -647,6 +798,7 @@ wabiz_setup_window_class_init (WabizSetupWindowClass *klass)
 static void
 wabiz_setup_window_init (WabizSetupWindow *self)
 {
+  g_type_ensure (WABIZ_TYPE_WEBHOOK_WAYS);
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->cancellable = g_cancellable_new ();
@@ -658,6 +810,8 @@ wabiz_setup_window_init (WabizSetupWindow *self)
   g_signal_connect_object (self->remote_check, "notify::active", G_CALLBACK (update_page), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->stack, "notify::visible-child-name", G_CALLBACK (update_page),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->verify_token_row, "changed", G_CALLBACK (verify_token_changed_cb),
                            self, G_CONNECT_SWAPPED);
 }
 
@@ -679,7 +833,7 @@ wabiz_setup_window_new (GtkApplication *application,
   return self;
 }
 
-/* The step shown: "welcome", "meta", "webhook", "database" or "gemini" */
+/* The step shown: "welcome", "meta", "database", "webhook" or "gemini" */
 const char *
 wabiz_setup_window_get_page (WabizSetupWindow *self)
 {
@@ -708,6 +862,14 @@ wabiz_setup_window_get_busy (WabizSetupWindow *self)
 }
 
 /* What the step says went wrong, or NULL */
+/* The webhook step's ways, for tests */
+WabizWebhookWays *
+wabiz_setup_window_get_webhook_ways (WabizSetupWindow *self)
+{
+  g_return_val_if_fail (WABIZ_IS_SETUP_WINDOW (self), NULL);
+  return self->webhook_ways;
+}
+
 const char *
 wabiz_setup_window_get_error (WabizSetupWindow *self)
 {

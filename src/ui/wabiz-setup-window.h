@@ -7,6 +7,8 @@
 
 #include <adwaita.h>
 
+#include "wabiz-webhook-ways.h"
+
 G_BEGIN_DECLS
 
 #define WABIZ_TYPE_SETUP_WINDOW (wabiz_setup_window_get_type ())
@@ -19,5 +21,6 @@ void              wabiz_setup_window_set_page  (WabizSetupWindow *self,
                                                 const char       *page);
 gboolean          wabiz_setup_window_get_busy  (WabizSetupWindow *self);
 const char       *wabiz_setup_window_get_error (WabizSetupWindow *self);
+WabizWebhookWays *wabiz_setup_window_get_webhook_ways (WabizSetupWindow *self);
 
 G_END_DECLS

@@ -16,6 +16,7 @@
 #include "wabiz-conversations-pane.h"
 #include "wabiz-leads-pane.h"
 #include "wabiz-templates-pane.h"
+#include "wabiz-webhook-banner.h"
 #include "wabiz-window.h"
 
 #include <glib/gi18n.h>
@@ -456,6 +457,7 @@ wabiz_window_class_init (WabizWindowClass *klass)
   g_type_ensure (WABIZ_TYPE_CONVERSATIONS_PANE);
   g_type_ensure (WABIZ_TYPE_TEMPLATES_PANE);
   g_type_ensure (WABIZ_TYPE_ANALYTICS_PANE);
+  g_type_ensure (WABIZ_TYPE_WEBHOOK_BANNER);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/example/WaBiz/ui/wabiz-window.ui");
   gtk_widget_class_bind_template_child (widget_class, WabizWindow, toast_overlay);

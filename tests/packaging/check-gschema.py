@@ -4,7 +4,8 @@
 # check-gschema.py GSCHEMA-XML
 #
 # Checks the org.example.WaBiz schema: every key the app and the core rely on is there with its
-# documented default, and every key has a summary and a description. With GSETTINGS_SCHEMA_DIR
+# documented default, every key has a summary and a description, and every key is read by
+# something under src/ (a key nothing reads promises what the app does not do). With GSETTINGS_SCHEMA_DIR
 # pointing at the compiled schema (<builddir>/data) the defaults are also read back through
 # gsettings, which proves the compiled schema loads.
 
@@ -35,9 +36,9 @@ EXPECTED = {
     'http-port': 'uint32 10000',
     'http-enabled': 'true',
     'send-rate': 'uint32 80',
+    'webhook-way': "'relay'",
+    'media-budget': 'uint32 200',
     'demo-mode': 'false',
-    'ai-auto-reply': 'false',
-    'ai-sentiment': 'false',
     'setup-complete': 'false',
     'color-scheme': "'default'",
     'notifications': 'true',
@@ -47,7 +48,20 @@ CHOICES = {
     'last-pane': {'leads', 'conversations', 'templates', 'analytics'},
     'database-mode': {'embedded', 'remote'},
     'color-scheme': {'default', 'light', 'dark'},
+    'webhook-way': {'relay', 'server', 'tunnel'},
 }
+
+
+def unread_keys(names):
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'src')
+    texts = []
+    for top, _, files in os.walk(src):
+        for name in files:
+            if name.endswith('.c'):
+                with open(os.path.join(top, name), encoding='utf-8') as f:
+                    texts.append(f.read())
+    text = '\n'.join(texts)
+    return [n for n in names if '"%s"' % n not in text]
 
 
 def main():
@@ -77,6 +91,9 @@ def main():
                     nicks = {c.get('value') for c in choices.findall('choice')}
             if nicks != CHOICES[name]:
                 errors.append('%s allows %r, expected %r' % (name, nicks, sorted(CHOICES[name])))
+
+    for name in unread_keys(sorted(keys)):
+        errors.append('nothing under src/ reads the key %s: remove it, or make it work' % name)
 
     gsettings = shutil.which('gsettings')
     if gsettings and os.environ.get('GSETTINGS_SCHEMA_DIR'):
