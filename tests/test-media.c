@@ -725,6 +725,8 @@ test_not_in_the_webhook (Fixture      *f,
   g_assert_true (holds (f, "SELECT state = 'pending' AND attempts = 0 AND claim_token IS NULL"
                            " FROM media WHERE media_id = $1",
                         id));
+  /* the simulator sees the stopped fetcher's download go away */
+  WABIZ_TEST_WAIT (wabiz_sim_server_get_n_held_downloads (f->sim, id) == 0, 60);
   g_assert_true (wabiz_sim_server_release_media (f->sim, id));
 
   b = add_desktop (f, "b", TRUE);

@@ -25,7 +25,9 @@
 #include "wabiz-sim-resources.h"
 #include "wabiz-sim-server-private.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #define KB ((gsize) 1024)
 #define MB (1024 * KB)
@@ -517,6 +519,15 @@ _wabiz_sim_server_handle_media (WabizSimServer    *self,
 }
 
 static void
+download_written_cb (SoupServerMessage *msg,
+                     gpointer           user_data)
+{
+  WabizSimServer *self = user_data;
+
+  self->n_media_downloads++;
+}
+
+static void
 serve_media (WabizSimServer    *self,
              SoupServerMessage *msg,
              WabizSimMedia     *media)
@@ -534,8 +545,9 @@ serve_media (WabizSimServer    *self,
 
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
   soup_message_body_append_bytes (soup_server_message_get_response_body (msg), media->data);
-  media->n_downloads++;
-  self->n_media_downloads++;
+  /* counted once the body is written whole: a client that went away
+   * while its download was held has downloaded nothing */
+  g_signal_connect_object (msg, "wrote-body", G_CALLBACK (download_written_cb), self, 0);
 }
 
 static void
@@ -563,6 +575,25 @@ hold_download (WabizSimMedia     *media,
   soup_server_message_pause (msg);
 }
 
+/* Whether the client of a held download has closed its side: a paused
+ * message does not always hear of it by itself. */
+static gboolean
+client_gone (SoupServerMessage *msg)
+{
+  GSocket *socket = soup_server_message_get_socket (msg);
+  char byte;
+  gssize n;
+
+  if (socket == NULL || g_socket_is_closed (socket))
+    return TRUE;
+  if (!(g_socket_condition_check (socket, G_IO_IN | G_IO_HUP | G_IO_ERR) & (G_IO_IN | G_IO_HUP | G_IO_ERR)))
+    return FALSE;
+
+  /* 0: end of stream; -1 with nothing to read is still a live client */
+  n = recv (g_socket_get_fd (socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
 /* Answers the held downloads with the bytes. */
 static void
 release_downloads (WabizSimServer *self,
@@ -575,7 +606,8 @@ release_downloads (WabizSimServer *self,
       SoupServerMessage *msg = g_ptr_array_index (waiting, i);
 
       g_signal_handlers_disconnect_by_data (msg, media);
-      serve_media (self, msg, media);
+      if (!client_gone (msg))
+        serve_media (self, msg, media);
       soup_server_message_unpause (msg);
     }
 }
@@ -679,4 +711,33 @@ wabiz_sim_server_release_media (WabizSimServer *self,
   media->held = FALSE;
   release_downloads (self, media);
   return TRUE;
+}
+
+/**
+ * wabiz_sim_server_get_n_held_downloads:
+ * @media_id: a media made by an inbound message with `"hold": true`
+ *
+ * Returns: how many downloads of the media wait, held, for a client
+ *   still connected
+ */
+guint
+wabiz_sim_server_get_n_held_downloads (WabizSimServer *self,
+                                       const char     *media_id)
+{
+  WabizSimMedia *media;
+  guint n = 0;
+
+  g_return_val_if_fail (WABIZ_IS_SIM_SERVER (self), 0);
+  g_return_val_if_fail (media_id != NULL, 0);
+
+  media = g_hash_table_lookup (self->media, media_id);
+
+  if (media == NULL || media->waiting == NULL)
+    return 0;
+
+  for (guint i = 0; i < media->waiting->len; i++)
+    if (!client_gone (g_ptr_array_index (media->waiting, i)))
+      n++;
+
+  return n;
 }

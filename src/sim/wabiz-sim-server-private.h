@@ -74,7 +74,6 @@ typedef struct
   GArray *fail_next;      /* (owned) (nullable) of guint: statuses for the next downloads */
   gboolean held;          /* downloads wait until wabiz_sim_server_release_media() */
   GPtrArray *waiting;     /* (owned) (nullable) of SoupServerMessage: held downloads */
-  guint   n_downloads;    /* served whole */
 } WabizSimMedia;
 
 typedef struct

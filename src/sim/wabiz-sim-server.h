@@ -71,6 +71,8 @@ void              wabiz_sim_server_clear_ledger          (WabizSimServer  *self)
 JsonObject       *wabiz_sim_server_dup_stats             (WabizSimServer  *self);
 gboolean          wabiz_sim_server_release_media         (WabizSimServer  *self,
                                                           const char      *media_id);
+guint             wabiz_sim_server_get_n_held_downloads  (WabizSimServer  *self,
+                                                          const char      *media_id);
 void              wabiz_sim_server_reset                 (WabizSimServer  *self);
 
 G_END_DECLS
