@@ -685,10 +685,12 @@ static gboolean
 answers_in (gpointer user_data)
 {
   Answers *answers = user_data;
-  const char *p = answers->reader->received->str;
+  const char *p;
   guint n = 0;
 
+  /* the poll may move the string: read where it is after */
   reader_poll (answers->reader);
+  p = answers->reader->received->str;
   while ((p = strstr (p, "\r\n\r\npong")) != NULL)
     {
       n++;
