@@ -18,7 +18,6 @@ struct _WabizAiJobs
 {
   WabizWorker        parent_instance;
 
-  WabizOutbox       *outbox;          /* (owned) */
   WabizGeminiClient *gemini;          /* (owned) (nullable) */
   GDateTime         *now;             /* (owned) (nullable) a test's "now" for business hours */
 

@@ -466,7 +466,8 @@ queue_reserved (AiJob      *job,
   g_autoptr(WabizOutgoing) message = wabiz_outgoing_new_text (job->phone, text);
 
   /* not cancellable: once asked for, the row is written or not at all */
-  wabiz_outbox_queue_async (job->self->outbox, message, NULL, queued_cb, job);
+  wabiz_outbox_queue_async (wabiz_worker_get_outbox (WABIZ_WORKER (job->self)), message, NULL,
+                            queued_cb, job);
 }
 
 typedef struct

@@ -697,7 +697,6 @@ wabiz_ai_jobs_dispose (GObject *object)
   WabizAiJobs *self = WABIZ_AI_JOBS (object);
 
   g_clear_object (&self->gemini);
-  g_clear_object (&self->outbox);
 
   G_OBJECT_CLASS (wabiz_ai_jobs_parent_class)->dispose (object);
 }
@@ -750,8 +749,7 @@ wabiz_ai_jobs_new (WabizDb           *db,
   g_return_val_if_fail (WABIZ_IS_OUTBOX (outbox), NULL);
   g_return_val_if_fail (gemini == NULL || WABIZ_IS_GEMINI_CLIENT (gemini), NULL);
 
-  self = g_object_new (WABIZ_TYPE_AI_JOBS, "db", db, NULL);
-  self->outbox = g_object_ref (outbox);
+  self = g_object_new (WABIZ_TYPE_AI_JOBS, "db", db, "outbox", outbox, NULL);
   self->gemini = gemini != NULL ? g_object_ref (gemini) : NULL;
   return self;
 }

@@ -14,7 +14,8 @@
  *     leaves for the last 24 hours, and as keep the outbox's backlog of
  *     this campaign short (so that a pause stops it within seconds). A
  *     recipient whose lead opted out meanwhile is excluded instead;
- *  2. each claimed recipient is queued with wabiz_outbox_queue_async();
+ *  2. each claimed recipient is queued with wabiz_outbox_queue_async()
+ *     (wabiz_worker_queue_claims());
  *     the outbox's transaction links it to its message (the trigger
  *     outbox_link), so a crash at any point leaves it either linked
  *     (queued, never again) or a claim that is taken back and queued
@@ -55,7 +56,6 @@ struct _WabizCampaignRunner
 {
   WabizWorker   parent_instance;
 
-  WabizOutbox  *outbox;        /* (owned) */
   guint         claim_timeout_s;
 
   double        rate;          /* of the running campaigns, per second */
@@ -67,41 +67,13 @@ G_DEFINE_FINAL_TYPE (WabizCampaignRunner, wabiz_campaign_runner, WABIZ_TYPE_WORK
 
 typedef struct
 {
-  char                *id;             /* (owned) the recipient's row */
-  char                *token;          /* (owned) the round's claim token */
-  char                *phone;          /* (owned) */
-  char                *template_name;  /* (owned) */
-  char                *language;       /* (owned) */
-  char                *campaign_id;    /* (owned) */
-  GStrv                params;         /* (owned) */
-  WabizCampaignRunner *runner;         /* (owned) (nullable) while queued */
-} Claim;
-
-static void
-claim_free (Claim *claim)
-{
-  g_free (claim->id);
-  g_free (claim->token);
-  g_free (claim->phone);
-  g_free (claim->template_name);
-  g_free (claim->language);
-  g_free (claim->campaign_id);
-  g_strfreev (claim->params);
-  g_clear_object (&claim->runner);
-  g_free (claim);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Claim, claim_free)
-
-typedef struct
-{
   /* in */
   guint      want;
   guint      claim_timeout_s;
   char      *token;       /* (owned) */
   char      *now;         /* (owned) the campaigns' clock */
   /* out */
-  GPtrArray *claims;      /* (owned) of Claim */
+  GPtrArray *claims;      /* (owned) of WabizWorkerClaim */
   double     rate;        /* 0: nothing runs */
   double     delay_s;     /* < 0: nothing waits */
   gboolean   more;        /* recipients wait, only tokens are missing */
@@ -276,20 +248,21 @@ round_on_conn (WabizDbConn *conn,
     n = wabiz_db_result_get_n_rows (res);
     for (guint i = 0; i < n; i++)
       {
-        Claim *claim;
+        g_autoptr(WabizOutgoing) message = NULL;
+        g_auto(GStrv) params = NULL;
 
         g_hash_table_add (touched, g_strdup (wabiz_db_result_get (res, i, "campaign_id")));
         if (wabiz_db_result_get_bool (res, i, "out"))
           continue;
-        claim = g_new0 (Claim, 1);
-        claim->id = g_strdup (wabiz_db_result_get (res, i, "id"));
-        claim->token = g_strdup (round->token);
-        claim->phone = g_strdup (wabiz_db_result_get (res, i, "phone"));
-        claim->campaign_id = g_strdup (wabiz_db_result_get (res, i, "campaign_id"));
-        claim->template_name = g_strdup (wabiz_db_result_get (res, i, "template_name"));
-        claim->language = g_strdup (wabiz_db_result_get (res, i, "template_language"));
-        claim->params = _wabiz_campaign_params_from_json (wabiz_db_result_get (res, i, "params"));
-        g_ptr_array_add (round->claims, claim);
+        params = _wabiz_campaign_params_from_json (wabiz_db_result_get (res, i, "params"));
+        message = wabiz_outgoing_new_template (wabiz_db_result_get (res, i, "phone"),
+                                               wabiz_db_result_get (res, i, "template_name"),
+                                               wabiz_db_result_get (res, i, "template_language"),
+                                               (const char * const *) params);
+        wabiz_outgoing_set_bulk (message, TRUE);
+        g_ptr_array_add (round->claims,
+                         wabiz_worker_claim_new (wabiz_db_result_get (res, i, "id"), round->token,
+                                                 g_steal_pointer (&message)));
       }
     /* as many as asked: more wait */
     round->more = n == want;
@@ -307,9 +280,6 @@ round_on_conn (WabizDbConn *conn,
   return TRUE;
 }
 
-/* ------------------------------------------------------------------ */
-/* queueing what was claimed */
-
 /* only a claim still ours and never linked */
 static const char outcome_sql[] =
   "UPDATE campaign_recipients SET state = $3,"
@@ -318,56 +288,6 @@ static const char outcome_sql[] =
   "  claim_token = NULL, tier_at = CASE WHEN $3 = 'pending' THEN NULL ELSE tier_at END"
   " WHERE id = $1::bigint AND claim_token = $2::uuid AND state = 'queuing'"
   "   AND message_uuid IS NULL";
-
-/* @state: pending (queued later) or failed, for @error */
-static void
-write_outcome (WabizCampaignRunner *self,
-               Claim               *claim,
-               const char          *state,
-               const GError        *error)
-{
-  g_autofree char *reason = error != NULL ? wabiz_worker_error_text (error) : NULL;
-  const char *p[] = { claim->id, claim->token, state, reason };
-
-  wabiz_worker_write (WABIZ_WORKER (self), "what queueing a campaign recipient came to",
-                      outcome_sql, G_N_ELEMENTS (p), p);
-}
-
-static void
-queued_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr(Claim) claim = user_data;
-  g_autoptr(WabizCampaignRunner) self = g_steal_pointer (&claim->runner);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *uuid = wabiz_outbox_queue_finish (WABIZ_OUTBOX (object), result, &error);
-
-  if (uuid == NULL)
-    {
-      gboolean retry = g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE) ||
-                       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-
-      g_debug ("Campaign recipient %s not queued: %s", claim->id, error->message);
-      /* a refused duplicate (the link) is already queued: no row changes */
-      write_outcome (self, claim, retry ? "pending" : "failed", error);
-    }
-  wabiz_worker_release (WABIZ_WORKER (self), FALSE);
-}
-
-static void
-queue_claim (WabizCampaignRunner *self,
-             Claim               *claim)
-{
-  g_autoptr(WabizOutgoing) message = NULL;
-
-  message = wabiz_outgoing_new_template (claim->phone, claim->template_name, claim->language,
-                                         (const char * const *) claim->params);
-  wabiz_outgoing_set_bulk (message, TRUE);
-  claim->runner = g_object_ref (self);
-  wabiz_worker_hold (WABIZ_WORKER (self));
-  wabiz_outbox_queue_async (self->outbox, message, NULL, queued_cb, claim);
-}
 
 /* ------------------------------------------------------------------ */
 /* the rounds */
@@ -389,7 +309,7 @@ new_round (WabizWorker *worker,
   round->claim_timeout_s = self->claim_timeout_s;
   round->token = g_uuid_string_random ();
   round->now = _wabiz_campaign_now_iso ();
-  round->claims = g_ptr_array_new_with_free_func ((GDestroyNotify) claim_free);
+  round->claims = g_ptr_array_new_with_free_func ((GDestroyNotify) wabiz_worker_claim_free);
   round->delay_s = -1;
   return round;
 }
@@ -412,19 +332,7 @@ round_done (WabizWorker  *worker,
       self->tokens = MIN (self->tokens, MAX (1.0, MIN (self->rate, (double) MAX_BATCH)));
     }
   self->tokens = MAX (0, self->tokens - round->claims->len);
-
-  while (round->claims->len > 0)
-    {
-      Claim *claim = g_ptr_array_steal_index (round->claims, 0);
-
-      if (wabiz_worker_is_stopped (worker))
-        {
-          write_outcome (self, claim, "pending", NULL);
-          claim_free (claim);
-        }
-      else
-        queue_claim (self, claim);
-    }
+  wabiz_worker_queue_claims (worker, round->claims);
 
   if (round->more)
     return self->tokens >= 1 ? 0 : (1 - self->tokens) / MAX (self->rate, 0.01);
@@ -434,28 +342,17 @@ round_done (WabizWorker  *worker,
 /* ------------------------------------------------------------------ */
 
 static void
-wabiz_campaign_runner_dispose (GObject *object)
-{
-  WabizCampaignRunner *self = (WabizCampaignRunner *) object;
-
-  g_clear_object (&self->outbox);
-
-  G_OBJECT_CLASS (wabiz_campaign_runner_parent_class)->dispose (object);
-}
-
-static void
 wabiz_campaign_runner_class_init (WabizCampaignRunnerClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   WabizWorkerClass *worker_class = WABIZ_WORKER_CLASS (klass);
-
-  object_class->dispose = wabiz_campaign_runner_dispose;
 
   worker_class->what = "the campaigns";
   worker_class->poll_interval_s = POLL_INTERVAL_S;
   worker_class->max_delay_ms = POLL_INTERVAL_S * 1000;
   worker_class->retry_s = DB_RETRY_S;
   worker_class->round_in_transaction = TRUE;
+  worker_class->outcome_sql = outcome_sql;
+  worker_class->unclaimed_state = "pending";
   worker_class->new_round = new_round;
   worker_class->round_free = (GDestroyNotify) round_free;
   worker_class->round_on_conn = round_on_conn;
@@ -472,14 +369,10 @@ WabizCampaignRunner *
 wabiz_campaign_runner_new (WabizDb     *db,
                            WabizOutbox *outbox)
 {
-  WabizCampaignRunner *self;
-
   g_return_val_if_fail (WABIZ_IS_DB (db), NULL);
   g_return_val_if_fail (WABIZ_IS_OUTBOX (outbox), NULL);
 
-  self = g_object_new (WABIZ_TYPE_CAMPAIGN_RUNNER, "db", db, NULL);
-  self->outbox = g_object_ref (outbox);
-  return self;
+  return g_object_new (WABIZ_TYPE_CAMPAIGN_RUNNER, "db", db, "outbox", outbox, NULL);
 }
 
 /* wabiz_campaign_runner_start(), _wake(), _stop_async(), _stop_finish() */

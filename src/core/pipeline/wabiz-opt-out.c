@@ -41,9 +41,7 @@
 
 struct _WabizOptOut
 {
-  WabizWorker  parent_instance;
-
-  WabizOutbox *outbox;    /* (owned) (nullable) */
+  WabizWorker parent_instance;
 };
 
 G_DEFINE_FINAL_TYPE (WabizOptOut, wabiz_opt_out, WABIZ_TYPE_WORKER)
@@ -322,40 +320,28 @@ round_done (WabizWorker  *worker,
             const GError *error)
 {
   WabizOptOut *self = WABIZ_OPT_OUT (worker);
+  WabizOutbox *outbox = wabiz_worker_get_outbox (worker);
   Scan *scan = data;
 
   if (error != NULL)
     return -1;
 
-  for (guint i = 0; self->outbox != NULL && i < scan->replies->len; i++)
+  for (guint i = 0; outbox != NULL && i < scan->replies->len; i++)
     {
       Reply *r = g_ptr_array_index (scan->replies, i);
       g_autoptr(WabizOutgoing) message = wabiz_outgoing_new_text (r->phone, r->text);
 
       wabiz_worker_hold (worker);
-      wabiz_outbox_queue_async (self->outbox, message, NULL, reply_queued_cb, g_object_ref (self));
+      wabiz_outbox_queue_async (outbox, message, NULL, reply_queued_cb, g_object_ref (self));
     }
   /* a whole batch: more may wait */
   return scan->full ? 0 : -1;
 }
 
 static void
-wabiz_opt_out_dispose (GObject *object)
-{
-  WabizOptOut *self = (WabizOptOut *) object;
-
-  g_clear_object (&self->outbox);
-
-  G_OBJECT_CLASS (wabiz_opt_out_parent_class)->dispose (object);
-}
-
-static void
 wabiz_opt_out_class_init (WabizOptOutClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   WabizWorkerClass *worker_class = WABIZ_WORKER_CLASS (klass);
-
-  object_class->dispose = wabiz_opt_out_dispose;
 
   worker_class->what = "the messages for opt-outs";
   worker_class->poll_interval_s = POLL_S;
@@ -378,14 +364,10 @@ WabizOptOut *
 wabiz_opt_out_new (WabizDb     *db,
                    WabizOutbox *outbox)
 {
-  WabizOptOut *self;
-
   g_return_val_if_fail (WABIZ_IS_DB (db), NULL);
   g_return_val_if_fail (outbox == NULL || WABIZ_IS_OUTBOX (outbox), NULL);
 
-  self = g_object_new (WABIZ_TYPE_OPT_OUT, "db", db, NULL);
-  self->outbox = outbox != NULL ? g_object_ref (outbox) : NULL;
-  return self;
+  return g_object_new (WABIZ_TYPE_OPT_OUT, "db", db, "outbox", outbox, NULL);
 }
 
 /* wabiz_opt_out_start(), _wake(), _stop_async(), _stop_finish() */

@@ -37,48 +37,16 @@
 
 struct _WabizScheduler
 {
-  WabizWorker  parent_instance;
-
-  WabizOutbox *outbox;      /* (owned) */
+  WabizWorker parent_instance;
 };
 
 G_DEFINE_FINAL_TYPE (WabizScheduler, wabiz_scheduler, WABIZ_TYPE_WORKER)
 
 typedef struct
 {
-  char           *id;             /* (owned) */
-  char           *token;          /* (owned) the round's claim token */
-  char           *phone;          /* (owned) */
-  char           *type;           /* (owned) */
-  char           *body;           /* (owned) */
-  char           *template_name;  /* (owned) */
-  char           *language;       /* (owned) */
-  GStrv           params;         /* (owned) */
-  WabizScheduler *scheduler;      /* (owned) (nullable) while queued */
-} Due;
-
-static void
-due_free (Due *due)
-{
-  g_free (due->id);
-  g_free (due->token);
-  g_free (due->phone);
-  g_free (due->type);
-  g_free (due->body);
-  g_free (due->template_name);
-  g_free (due->language);
-  g_strfreev (due->params);
-  g_clear_object (&due->scheduler);
-  g_free (due);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Due, due_free)
-
-typedef struct
-{
   char      *now;      /* (owned) */
   char      *token;    /* (owned) */
-  GPtrArray *due;      /* (owned) of Due */
+  GPtrArray *due;      /* (owned) of WabizWorkerClaim */
   double     next_s;   /* < 0: nothing scheduled */
   gboolean   more;
 } Round;
@@ -134,17 +102,18 @@ round_on_conn (WabizDbConn *conn,
   }
   for (guint i = 0; i < wabiz_db_result_get_n_rows (res); i++)
     {
-      Due *due = g_new0 (Due, 1);
+      const char *phone = wabiz_db_result_get (res, i, "phone");
+      g_auto(GStrv) params = _wabiz_campaign_params_from_json (wabiz_db_result_get (res, i, "params"));
+      WabizOutgoing *message;
 
-      due->id = g_strdup (wabiz_db_result_get (res, i, "id"));
-      due->token = g_strdup (round->token);
-      due->phone = g_strdup (wabiz_db_result_get (res, i, "phone"));
-      due->type = g_strdup (wabiz_db_result_get (res, i, "type"));
-      due->body = g_strdup (wabiz_db_result_get (res, i, "body"));
-      due->template_name = g_strdup (wabiz_db_result_get (res, i, "template_name"));
-      due->language = g_strdup (wabiz_db_result_get (res, i, "template_language"));
-      due->params = _wabiz_campaign_params_from_json (wabiz_db_result_get (res, i, "params"));
-      g_ptr_array_add (round->due, due);
+      if (g_strcmp0 (wabiz_db_result_get (res, i, "type"), "template") == 0)
+        message = wabiz_outgoing_new_template (phone, wabiz_db_result_get (res, i, "template_name"),
+                                               wabiz_db_result_get (res, i, "template_language"),
+                                               (const char * const *) params);
+      else
+        message = wabiz_outgoing_new_text (phone, wabiz_db_result_get (res, i, "body"));
+      g_ptr_array_add (round->due,
+                       wabiz_worker_claim_new (wabiz_db_result_get (res, i, "id"), round->token, message));
     }
   round->more = wabiz_db_result_get_n_rows (res) == BATCH;
 
@@ -170,30 +139,6 @@ static const char outcome_sql[] =
   " WHERE id = $1::uuid AND claim_token = $2::uuid AND state = 'queuing'"
   "   AND message_uuid IS NULL";
 
-static void
-queued_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr(Due) due = user_data;
-  g_autoptr(WabizScheduler) self = g_steal_pointer (&due->scheduler);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *uuid = wabiz_outbox_queue_finish (WABIZ_OUTBOX (object), result, &error);
-
-  if (uuid == NULL)
-    {
-      gboolean retry = g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE);
-      g_autofree char *reason = retry ? NULL : wabiz_worker_error_text (error);
-      const char *p[] = { due->id, due->token, retry ? "scheduled" : "failed", reason };
-
-      wabiz_worker_write (WABIZ_WORKER (self), "what queueing a scheduled message came to",
-                          outcome_sql, G_N_ELEMENTS (p), p);
-      if (retry)
-        wabiz_worker_look_in (WABIZ_WORKER (self), RETRY_S);
-    }
-  wabiz_worker_release (WABIZ_WORKER (self), FALSE);
-}
-
 static gpointer
 new_round (WabizWorker *worker,
            gboolean     all)
@@ -202,7 +147,7 @@ new_round (WabizWorker *worker,
 
   round->now = _wabiz_campaign_now_iso ();
   round->token = g_uuid_string_random ();
-  round->due = g_ptr_array_new_with_free_func ((GDestroyNotify) due_free);
+  round->due = g_ptr_array_new_with_free_func ((GDestroyNotify) wabiz_worker_claim_free);
   round->next_s = -1;
   return round;
 }
@@ -212,52 +157,27 @@ round_done (WabizWorker  *worker,
             gpointer      data,
             const GError *error)
 {
-  WabizScheduler *self = WABIZ_SCHEDULER (worker);
   Round *round = data;
 
   if (error != NULL)
     return -1;
 
-  while (round->due->len > 0)
-    {
-      Due *due = g_ptr_array_steal_index (round->due, 0);
-      g_autoptr(WabizOutgoing) message = NULL;
-
-      if (g_str_equal (due->type, "template"))
-        message = wabiz_outgoing_new_template (due->phone, due->template_name, due->language,
-                                               (const char * const *) due->params);
-      else
-        message = wabiz_outgoing_new_text (due->phone, due->body);
-      due->scheduler = g_object_ref (self);
-      wabiz_worker_hold (worker);
-      wabiz_outbox_queue_async (self->outbox, message, NULL, queued_cb, due);
-    }
+  wabiz_worker_queue_claims (worker, round->due);
   return round->more ? 0 : round->next_s;
-}
-
-static void
-wabiz_scheduler_dispose (GObject *object)
-{
-  WabizScheduler *self = (WabizScheduler *) object;
-
-  g_clear_object (&self->outbox);
-
-  G_OBJECT_CLASS (wabiz_scheduler_parent_class)->dispose (object);
 }
 
 static void
 wabiz_scheduler_class_init (WabizSchedulerClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   WabizWorkerClass *worker_class = WABIZ_WORKER_CLASS (klass);
-
-  object_class->dispose = wabiz_scheduler_dispose;
 
   worker_class->what = "the scheduled messages";
   worker_class->poll_interval_s = POLL_S;
   worker_class->max_delay_ms = POLL_S * 1000;
   worker_class->retry_s = RETRY_S;
   worker_class->round_in_transaction = TRUE;
+  worker_class->outcome_sql = outcome_sql;
+  worker_class->unclaimed_state = "scheduled";
   worker_class->new_round = new_round;
   worker_class->round_free = (GDestroyNotify) round_free;
   worker_class->round_on_conn = round_on_conn;
@@ -273,14 +193,10 @@ WabizScheduler *
 wabiz_scheduler_new (WabizDb     *db,
                      WabizOutbox *outbox)
 {
-  WabizScheduler *self;
-
   g_return_val_if_fail (WABIZ_IS_DB (db), NULL);
   g_return_val_if_fail (WABIZ_IS_OUTBOX (outbox), NULL);
 
-  self = g_object_new (WABIZ_TYPE_SCHEDULER, "db", db, NULL);
-  self->outbox = g_object_ref (outbox);
-  return self;
+  return g_object_new (WABIZ_TYPE_SCHEDULER, "db", db, "outbox", outbox, NULL);
 }
 
 /* wabiz_scheduler_start(), _wake(), _stop_async(), _stop_finish() */

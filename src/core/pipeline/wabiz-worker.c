@@ -33,6 +33,7 @@
 typedef struct
 {
   WabizDb      *db;                    /* (owned) */
+  WabizOutbox  *outbox;                /* (owned) (nullable) */
   GCancellable *cancellable;           /* (owned) cancelled by a stop and by dispose */
   guint         poll_interval_s;
   guint         backoff_initial_ms;
@@ -58,6 +59,7 @@ enum
 {
   PROP_0,
   PROP_DB,
+  PROP_OUTBOX,
   N_PROPS
 };
 
@@ -78,6 +80,14 @@ round_free (Round *round)
     round->klass->round_free (round->data);
   g_free (round);
 }
+
+struct _WabizWorkerClaim
+{
+  char          *id;       /* (owned) */
+  char          *token;    /* (owned) */
+  WabizOutgoing *message;  /* (owned) */
+  WabizWorker   *worker;   /* (owned) (nullable) while queued */
+};
 
 /* A statement written as a piece of work */
 typedef struct
@@ -232,6 +242,47 @@ written_cb (GObject      *object,
   g_free (write);
 }
 
+/* @state: "failed" (for @error) or the class's unclaimed_state */
+static void
+write_outcome (WabizWorker      *self,
+               WabizWorkerClaim *claim,
+               const char       *state,
+               const GError     *error)
+{
+  g_autofree char *reason = error != NULL ? wabiz_worker_error_text (error) : NULL;
+  const char *p[] = { claim->id, claim->token, state, reason };
+
+  wabiz_worker_write (self, "what queueing a claimed row came to",
+                      WABIZ_WORKER_GET_CLASS (self)->outcome_sql, G_N_ELEMENTS (p), p);
+}
+
+static void
+claim_queued_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  WabizWorkerClaim *claim = user_data;
+  g_autoptr(WabizWorker) self = g_steal_pointer (&claim->worker);
+  WabizWorkerClass *klass = WABIZ_WORKER_GET_CLASS (self);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uuid = wabiz_outbox_queue_finish (WABIZ_OUTBOX (object), result, &error);
+
+  if (uuid == NULL)
+    {
+      /* the database was away: claimed again later; a refused duplicate
+       * (the link) is queued already, and its row changes no more */
+      gboolean again = g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE) ||
+                       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+
+      g_debug ("Claimed row %s not queued: %s", claim->id, error->message);
+      write_outcome (self, claim, again ? klass->unclaimed_state : "failed", again ? NULL : error);
+      if (again)
+        wabiz_worker_look_in (self, klass->retry_s);
+    }
+  wabiz_worker_claim_free (claim);
+  wabiz_worker_release (self, FALSE);
+}
+
 static void
 wabiz_worker_real_start (WabizWorker *self)
 {
@@ -259,6 +310,9 @@ wabiz_worker_get_property (GObject    *object,
     case PROP_DB:
       g_value_set_object (value, priv->db);
       break;
+    case PROP_OUTBOX:
+      g_value_set_object (value, priv->outbox);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -277,6 +331,9 @@ wabiz_worker_set_property (GObject      *object,
     {
     case PROP_DB:
       priv->db = g_value_dup_object (value);
+      break;
+    case PROP_OUTBOX:
+      priv->outbox = g_value_dup_object (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -310,6 +367,7 @@ wabiz_worker_dispose (GObject *object)
   g_clear_handle_id (&priv->timer_id, g_source_remove);
   g_clear_handle_id (&priv->poll_id, g_source_remove);
   g_clear_object (&priv->db);
+  g_clear_object (&priv->outbox);
 
   G_OBJECT_CLASS (wabiz_worker_parent_class)->dispose (object);
 }
@@ -343,6 +401,9 @@ wabiz_worker_class_init (WabizWorkerClass *klass)
 
   properties[PROP_DB] =
     g_param_spec_object ("db", NULL, NULL, WABIZ_TYPE_DB,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_OUTBOX] =
+    g_param_spec_object ("outbox", NULL, NULL, WABIZ_TYPE_OUTBOX,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -435,6 +496,16 @@ wabiz_worker_get_db (WabizWorker *self)
   g_return_val_if_fail (WABIZ_IS_WORKER (self), NULL);
 
   return priv->db;
+}
+
+WabizOutbox *
+wabiz_worker_get_outbox (WabizWorker *self)
+{
+  WabizWorkerPrivate *priv = wabiz_worker_get_instance_private (self);
+
+  g_return_val_if_fail (WABIZ_IS_WORKER (self), NULL);
+
+  return priv->outbox;
 }
 
 GCancellable *
@@ -563,6 +634,61 @@ wabiz_worker_get_backoff (WabizWorker        *self,
   g_snprintf (backoff->max_attempts, sizeof backoff->max_attempts, "%u", priv->backoff_max_attempts);
   g_snprintf (backoff->initial_ms, sizeof backoff->initial_ms, "%u", priv->backoff_initial_ms);
   g_snprintf (backoff->max_ms, sizeof backoff->max_ms, "%u", priv->backoff_max_ms);
+}
+
+WabizWorkerClaim *
+wabiz_worker_claim_new (const char    *id,
+                        const char    *token,
+                        WabizOutgoing *message)
+{
+  WabizWorkerClaim *claim;
+
+  g_return_val_if_fail (id != NULL && token != NULL && message != NULL, NULL);
+
+  claim = g_new0 (WabizWorkerClaim, 1);
+  claim->id = g_strdup (id);
+  claim->token = g_strdup (token);
+  claim->message = message;
+  return claim;
+}
+
+void
+wabiz_worker_claim_free (WabizWorkerClaim *claim)
+{
+  g_free (claim->id);
+  g_free (claim->token);
+  g_clear_pointer (&claim->message, wabiz_outgoing_unref);
+  g_clear_object (&claim->worker);
+  g_free (claim);
+}
+
+void
+wabiz_worker_queue_claims (WabizWorker *self,
+                           GPtrArray   *claims)
+{
+  WabizWorkerPrivate *priv = wabiz_worker_get_instance_private (self);
+  WabizWorkerClass *klass = WABIZ_WORKER_GET_CLASS (self);
+
+  g_return_if_fail (WABIZ_IS_WORKER (self));
+  g_return_if_fail (WABIZ_IS_OUTBOX (priv->outbox));
+  g_return_if_fail (klass->outcome_sql != NULL && klass->unclaimed_state != NULL);
+
+  while (claims->len > 0)
+    {
+      WabizWorkerClaim *claim = g_ptr_array_steal_index (claims, 0);
+
+      if (priv->stopped)
+        {
+          /* claimed again after the next start */
+          write_outcome (self, claim, klass->unclaimed_state, NULL);
+          wabiz_worker_claim_free (claim);
+          continue;
+        }
+      claim->worker = g_object_ref (self);
+      wabiz_worker_hold (self);
+      /* not cancellable: once asked for, the message is queued or not at all */
+      wabiz_outbox_queue_async (priv->outbox, claim->message, NULL, claim_queued_cb, claim);
+    }
 }
 
 char *

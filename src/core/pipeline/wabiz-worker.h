@@ -8,6 +8,8 @@
 #include <gio/gio.h>
 
 #include "wabiz-db.h"
+#include "wabiz-outbox.h"
+#include "wabiz-outgoing.h"
 
 G_BEGIN_DECLS
 
@@ -29,6 +31,12 @@ G_DECLARE_DERIVABLE_TYPE (WabizWorker, wabiz_worker, WABIZ, WORKER, GObject)
  * @backoff_max_ms: the longest wait between tries
  * @backoff_max_attempts: the tries before a job waits for good (see
  *   _wabiz_worker_set_backoff())
+ * @outcome_sql: for wabiz_worker_queue_claims(): records what queueing
+ *   a claimed row came to, for a claim still held: $1 the row's id, $2
+ *   the claim token, $3 "failed" or @unclaimed_state, $4 the error text
+ *   (%NULL unless failed)
+ * @unclaimed_state: the state of a claimed row that goes back to be
+ *   claimed again (its message could not be queued for now)
  * @start: starts the rounds; a subclass that cannot work (nothing set
  *   up) does not chain up
  * @new_round: the data of the next round, or %NULL when there is no
@@ -60,6 +68,8 @@ struct _WabizWorkerClass
   guint                  backoff_initial_ms;
   guint                  backoff_max_ms;
   guint                  backoff_max_attempts;
+  const char            *outcome_sql;
+  const char            *unclaimed_state;
 
   void                   (*start)         (WabizWorker  *self);
   gpointer               (*new_round)     (WabizWorker  *self,
@@ -91,6 +101,8 @@ void          wabiz_worker_set_poll_interval (WabizWorker         *self,
 
 /* for subclasses */
 WabizDb      *wabiz_worker_get_db            (WabizWorker         *self);
+/* (nullable): where the messages it sends go */
+WabizOutbox  *wabiz_worker_get_outbox        (WabizWorker         *self);
 /* Cancelled by a stop and by dispose */
 GCancellable *wabiz_worker_get_cancellable   (WabizWorker         *self);
 gboolean      wabiz_worker_is_stopped        (WabizWorker         *self);
@@ -113,6 +125,21 @@ void          wabiz_worker_write             (WabizWorker         *self,
                                               const char          *sql,
                                               int                  n_params,
                                               const char * const  *params);
+
+/* A row a round claimed, with the message to queue for it */
+typedef struct _WabizWorkerClaim WabizWorkerClaim;
+
+/* @message: (transfer full) */
+WabizWorkerClaim *wabiz_worker_claim_new     (const char          *id,
+                                              const char          *token,
+                                              WabizOutgoing       *message);
+void          wabiz_worker_claim_free        (WabizWorkerClaim    *claim);
+/* Queues the message of each of @claims (taken out of the array)
+ * through the outbox, each a piece of work; what failed is recorded
+ * with the class's outcome_sql. A stopped worker queues nothing more:
+ * it hands the rows back instead. */
+void          wabiz_worker_queue_claims      (WabizWorker         *self,
+                                              GPtrArray           *claims);
 
 /* The back-off of failed jobs (the class's, or a test's: see
  * _wabiz_worker_set_backoff()) as WABIZ_WORKER_NEXT_TRY_SQL takes it */
