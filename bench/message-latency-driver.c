@@ -1,0 +1,442 @@
+/* message-latency-driver.c: from Meta's POST to the message in an open app's models
+ *
+ * SPDX-License-Identifier: MIT
+ *
+ * Starts wabizd (the built one, a process of its own) on a fresh
+ * database, opens what an app window holds: the conversations list and
+ * one conversation (WabizConversationsModel and WabizMessagesModel,
+ * following a WabizDbListener, as the app's panes do), then POSTs signed
+ * webhook deliveries of one text message each at RATE a second (an open
+ * loop: each POST leaves at its time on the schedule, whatever the
+ * answers before it) from a thread of its own, spread over PHONES
+ * customers, the first of them the open conversation. Each message is
+ * timed from the start of its POST to:
+ *
+ *  - the 200 (stored, committed);
+ *  - the items-changed of the conversations list that shows it (the
+ *    row of its customer with that message, or a later one, as the last);
+ *  - for the open conversation's messages, the items-changed of the
+ *    messages model that adds it.
+ *
+ * and p50, p99 and the maximum of each are printed. Run through
+ * bench/message-latency.
+ */
+
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libsoup/soup.h>
+
+#include "wabiz-conversation.h"
+#include "wabiz-conversations-model.h"
+#include "wabiz-db-listener.h"
+#include "wabiz-message.h"
+#include "wabiz-messages-model.h"
+#include "wabiz-migrations.h"
+#include "wabiz-store.h"
+#include "wabiz-test-pg.h"
+#include "wabiz-webhook-parser.h"
+
+#define APP_SECRET "latency-app-secret"
+#define PHONE_NUMBER_ID "106540352242922"
+#define WAMID_PREFIX "wamid.latency."
+#define TEXT_PREFIX "Latency "
+
+static guint rate = 1000;
+static guint seconds = 10;
+static guint n_phones = 20;
+static guint warmup = 500;    /* deliveries before the timed ones */
+
+typedef struct
+{
+  gint64 sent;      /* monotonic us; 0: not sent */
+  gint64 answered;
+  gint64 listed;    /* in the conversations list */
+  gint64 shown;     /* in the open conversation (phone 0 only) */
+  guint  status;
+} Sample;
+
+static Sample  *samples;
+static guint    n_total;
+static char   **phones;
+static gint     n_answered;          /* atomic */
+static gint     n_failed;            /* atomic */
+static guint    n_listed;
+static guint    n_shown;
+static guint   *listed_upto;         /* per phone: messages below this index are listed */
+
+/* ------------------------------------------------------------------ */
+/* the sender, on a thread and main context of its own */
+
+typedef struct
+{
+  char         *url;
+  GMainContext *context;
+  SoupSession  *session;
+  guint         next;
+  gint64        start;
+} Sender;
+
+static char *
+delivery_body (guint i)
+{
+  const char *phone = phones[i % n_phones];
+
+  return g_strdup_printf ("{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"108233722174550\","
+                          "\"changes\":[{\"value\":{\"messaging_product\":\"whatsapp\",\"metadata\":"
+                          "{\"display_phone_number\":\"15550783881\",\"phone_number_id\":\"" PHONE_NUMBER_ID "\"},"
+                          "\"contacts\":[{\"profile\":{\"name\":\"Customer %u\"},\"wa_id\":\"%s\"}],"
+                          "\"messages\":[{\"from\":\"%s\",\"id\":\"" WAMID_PREFIX "%u\",\"timestamp\":\"%" G_GINT64_FORMAT "\","
+                          "\"text\":{\"body\":\"" TEXT_PREFIX "%u\"},\"type\":\"text\"}]},\"field\":\"messages\"}]}]}",
+                          i % n_phones, phone, phone, i, g_get_real_time () / G_USEC_PER_SEC, i);
+}
+
+static void
+sent_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  guint i = GPOINTER_TO_UINT (user_data);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (object), result);
+
+  samples[i].answered = g_get_monotonic_time ();
+  samples[i].status = error == NULL ? soup_message_get_status (msg) : 0;
+  if (samples[i].status != SOUP_STATUS_OK)
+    g_atomic_int_inc (&n_failed);
+  g_atomic_int_inc (&n_answered);
+}
+
+static void
+send_one (Sender *sender,
+          guint   i)
+{
+  g_autofree char *body = delivery_body (i);
+  g_autofree char *signature = wabiz_webhook_sign (APP_SECRET, (const guint8 *) body, strlen (body));
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", sender->url);
+  g_autoptr(GBytes) bytes = g_bytes_new_take (g_steal_pointer (&body), strlen (body));
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "X-Hub-Signature-256", signature);
+  soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+  samples[i].sent = g_get_monotonic_time ();
+  soup_session_send_and_read_async (sender->session, msg, G_PRIORITY_DEFAULT, NULL, sent_cb,
+                                    GUINT_TO_POINTER (i));
+}
+
+/* every millisecond: the POSTs whose time has come */
+static gboolean
+tick_cb (gpointer user_data)
+{
+  Sender *sender = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  while (sender->next < n_total &&
+         sender->start + (gint64) sender->next * G_USEC_PER_SEC / rate <= now)
+    send_one (sender, sender->next++);
+  return sender->next < n_total ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+static gpointer
+sender_thread (gpointer data)
+{
+  Sender *sender = data;
+  g_autoptr(GSource) tick = g_timeout_source_new (1);
+
+  g_main_context_push_thread_default (sender->context);
+  sender->session = soup_session_new_with_options ("max-conns", 256, "max-conns-per-host", 256,
+                                                   "timeout", 30, NULL);
+  sender->start = g_get_monotonic_time ();
+  g_source_set_callback (tick, tick_cb, sender, NULL);
+  g_source_attach (tick, sender->context);
+  while (sender->next < n_total || (guint) g_atomic_int_get (&n_answered) < sender->next)
+    g_main_context_iteration (sender->context, TRUE);
+  g_clear_object (&sender->session);
+  g_main_context_pop_thread_default (sender->context);
+  return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* the app's side, on the main thread */
+
+static guint
+index_of (const char *text,
+          const char *prefix)
+{
+  if (text == NULL || !g_str_has_prefix (text, prefix))
+    return G_MAXUINT;
+  return (guint) g_ascii_strtoull (text + strlen (prefix), NULL, 10);
+}
+
+static void
+conversations_changed_cb (GListModel *model,
+                          guint       position,
+                          guint       removed,
+                          guint       added,
+                          gpointer    user_data)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  for (guint k = position; k < position + added; k++)
+    {
+      g_autoptr(WabizConversation) conv = g_list_model_get_item (model, k);
+      guint last = index_of (wabiz_conversation_get_last_message (conv), TEXT_PREFIX);
+      guint p;
+
+      if (last == G_MAXUINT || last >= n_total)
+        continue;
+      p = last % n_phones;
+      /* this message and every earlier one of its customer is listed */
+      for (guint i = listed_upto[p]; i <= last; i += n_phones)
+        if (samples[i].sent != 0 && samples[i].listed == 0)
+          {
+            samples[i].listed = now;
+            n_listed++;
+          }
+      listed_upto[p] = MAX (listed_upto[p], last + n_phones);
+    }
+}
+
+static void
+messages_changed_cb (GListModel *model,
+                     guint       position,
+                     guint       removed,
+                     guint       added,
+                     gpointer    user_data)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  for (guint k = position; k < position + added; k++)
+    {
+      g_autoptr(WabizMessage) message = g_list_model_get_item (model, k);
+      guint i = index_of (wabiz_message_get_wamid (message), WAMID_PREFIX);
+
+      if (i < n_total && samples[i].sent != 0 && samples[i].shown == 0)
+        {
+          samples[i].shown = now;
+          n_shown++;
+        }
+    }
+}
+
+static gboolean
+listener_connected (gpointer data)
+{
+  return wabiz_db_listener_get_connected (data);
+}
+
+static gboolean
+flag_set (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static void
+loaded_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  *(gboolean *) user_data = TRUE;
+}
+
+typedef struct
+{
+  guint first;      /* the timed ones start here */
+  guint expect_shown;
+} Progress;
+
+static gboolean
+all_seen (gpointer data)
+{
+  Progress *progress = data;
+
+  return (guint) g_atomic_int_get (&n_answered) >= n_total && n_listed >= n_total &&
+         n_shown >= progress->expect_shown;
+}
+
+static int
+compare_gint64 (gconstpointer a,
+                gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+static void
+print_latencies (const char *what,
+                 GArray     *ms)
+{
+  gint64 *v = (gint64 *) ms->data;
+
+  if (ms->len == 0)
+    {
+      printf ("   %-44s no samples\n", what);
+      return;
+    }
+  g_array_sort (ms, compare_gint64);
+  printf ("   %-44s p50 %6.1f ms   p99 %6.1f ms   max %6.1f ms   (%u messages)\n", what,
+          v[ms->len / 2] / 1000.0, v[MIN (ms->len - 1, ms->len * 99 / 100)] / 1000.0,
+          v[ms->len - 1] / 1000.0, ms->len);
+}
+
+static char *
+start_wabizd (const char   *wabizd,
+              const char   *conninfo,
+              GSubprocess **process)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GDataInputStream) err = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *keys[] = { "ACCESS_TOKEN", "bench", "PHONE_NUMBER_ID", PHONE_NUMBER_ID, "WABA_ID", "108233722174550",
+                         "VERIFY_TOKEN", "bench", "APP_SECRET", APP_SECRET,
+                         "WABIZ_API_KEY", "bench-key-0123456789abcdef0123456789ab", "DATABASE_URL", conninfo,
+                         "WABIZ_GRAPH_URL", "http://127.0.0.1:9", "HOST", "127.0.0.1", "PORT", "0",
+                         "LC_ALL", "C.UTF-8", NULL };
+
+  g_subprocess_launcher_set_environ (launcher, NULL);
+  g_subprocess_launcher_setenv (launcher, "PATH", g_getenv ("PATH"), TRUE);
+  for (guint k = 0; keys[k] != NULL; k += 2)
+    g_subprocess_launcher_setenv (launcher, keys[k], keys[k + 1], TRUE);
+  *process = g_subprocess_launcher_spawn (launcher, &error, wabizd, NULL);
+  if (*process == NULL)
+    g_error ("wabizd: %s", error->message);
+  err = g_data_input_stream_new (g_subprocess_get_stderr_pipe (*process));
+  for (;;)
+    {
+      g_autofree char *line = g_data_input_stream_read_line_utf8 (err, NULL, NULL, &error);
+
+      if (line == NULL)
+        g_error ("wabizd ended before it listened%s%s", error ? ": " : "", error ? error->message : "");
+      if (g_str_has_prefix (line, "wabizd: listening on "))
+        {
+          /* its log is not read from here on: let it go nowhere */
+          g_autoptr(GFile) null = g_file_new_for_path ("/dev/null");
+          g_autoptr(GOutputStream) sink = G_OUTPUT_STREAM (g_file_append_to (null, 0, NULL, NULL));
+
+          if (sink != NULL)
+            g_output_stream_splice_async (sink, g_subprocess_get_stderr_pipe (*process),
+                                          G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE, G_PRIORITY_LOW,
+                                          NULL, NULL, NULL);
+          return g_strdup_printf ("%s/webhook", line + strlen ("wabizd: listening on "));
+        }
+    }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *wabizd = NULL;
+  g_autofree char *conninfo = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(WabizDb) db = NULL;
+  g_autoptr(WabizDbListener) listener = NULL;
+  g_autoptr(WabizConversationsModel) conversations = NULL;
+  g_autoptr(WabizMessagesModel) messages = NULL;
+  g_autoptr(GArray) answer_ms = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) listed_ms = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) shown_ms = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GThread) thread = NULL;
+  gboolean loaded_list = FALSE, loaded_chat = FALSE;
+  Sender sender = { 0 };
+  Progress progress = { 0 };
+  GOptionEntry entries[] = {
+    { "wabizd", 0, 0, G_OPTION_ARG_FILENAME, &wabizd, "The wabizd to run", "PATH" },
+    { "rate", 0, 0, G_OPTION_ARG_INT, &rate, "Deliveries a second (1000)", "N" },
+    { "seconds", 0, 0, G_OPTION_ARG_INT, &seconds, "For how long (10)", "S" },
+    { "phones", 0, 0, G_OPTION_ARG_INT, &n_phones, "Customers writing (20)", "N" },
+    { "warmup", 0, 0, G_OPTION_ARG_INT, &warmup, "Deliveries before the timed ones (500)", "N" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) options = g_option_context_new ("- time messages from POST to the app's models");
+
+  g_option_context_add_main_entries (options, entries, NULL);
+  if (!g_option_context_parse (options, &argc, &argv, &error))
+    g_error ("%s", error->message);
+  if (wabizd == NULL || rate == 0 || seconds == 0 || n_phones == 0)
+    g_error ("--wabizd is needed, and --rate, --seconds, --phones above 0");
+
+  n_total = warmup + rate * seconds;
+  samples = g_new0 (Sample, n_total);
+  listed_upto = g_new0 (guint, n_phones);
+  phones = g_new0 (char *, n_phones + 1);
+  for (guint p = 0; p < n_phones; p++)
+    {
+      phones[p] = g_strdup_printf ("1555900%05u", p);
+      listed_upto[p] = p;
+    }
+
+  conninfo = wabiz_test_pg_new_database ();
+  db = wabiz_db_new (conninfo, NULL, 4);
+  if (!wabiz_migrations_apply_sync (db, NULL, &error))
+    g_error ("migrations: %s", error->message);
+  url = start_wabizd (wabizd, conninfo, &process);
+
+  /* the app: a list of conversations and one of them open, both
+   * following the LISTEN connection */
+  listener = wabiz_db_listener_new (conninfo, NULL, WABIZ_STORE_CHANNEL);
+  wabiz_db_listener_start (listener);
+  wabiz_test_wait_until (listener_connected, listener, 30);
+  conversations = wabiz_conversations_model_new (db);
+  messages = wabiz_messages_model_new (db, phones[0]);
+  wabiz_paged_model_set_listener (WABIZ_PAGED_MODEL (conversations), listener);
+  wabiz_paged_model_set_listener (WABIZ_PAGED_MODEL (messages), listener);
+  wabiz_conversations_model_load_more_async (conversations, NULL, loaded_cb, &loaded_list);
+  wabiz_messages_model_load_older_async (messages, NULL, loaded_cb, &loaded_chat);
+  wabiz_test_wait_until (flag_set, &loaded_list, 30);
+  wabiz_test_wait_until (flag_set, &loaded_chat, 30);
+  g_signal_connect (conversations, "items-changed", G_CALLBACK (conversations_changed_cb), NULL);
+  g_signal_connect (messages, "items-changed", G_CALLBACK (messages_changed_cb), NULL);
+
+  printf ("== POST to the app's models: %u deliveries/s for %u s (after %u to warm up), %u customers, one conversation open\n",
+          rate, seconds, warmup, n_phones);
+  progress.first = warmup;
+  for (guint i = 0; i < n_total; i++)
+    if (i % n_phones == 0)
+      progress.expect_shown++;
+  sender.url = url;
+  sender.context = g_main_context_new ();
+  thread = g_thread_new ("sender", sender_thread, &sender);
+  wabiz_test_wait_until (all_seen, &progress, seconds + 120);
+  g_thread_join (g_steal_pointer (&thread));
+  g_main_context_unref (sender.context);
+
+  for (guint i = warmup; i < n_total; i++)
+    {
+      gint64 d;
+
+      d = samples[i].answered - samples[i].sent;
+      g_array_append_val (answer_ms, d);
+      d = samples[i].listed - samples[i].sent;
+      g_array_append_val (listed_ms, d);
+      if (samples[i].shown != 0)
+        {
+          d = samples[i].shown - samples[i].sent;
+          g_array_append_val (shown_ms, d);
+        }
+    }
+  printf ("   sent in %.1f s (%.0f/s); answers other than 200: %d\n",
+          (samples[n_total - 1].sent - samples[warmup].sent) / 1e6,
+          (n_total - warmup - 1) * 1e6 / MAX (1, samples[n_total - 1].sent - samples[warmup].sent),
+          g_atomic_int_get (&n_failed));
+  print_latencies ("POST to its 200 (stored):", answer_ms);
+  print_latencies ("POST to the conversations list:", listed_ms);
+  print_latencies ("POST to the open conversation:", shown_ms);
+  printf ("   target: p99 under 100 ms to the open conversation: %s\n",
+          shown_ms->len > 0 && ((gint64 *) shown_ms->data)[MIN (shown_ms->len - 1, shown_ms->len * 99 / 100)] < 100000
+          ? "met" : "NOT MET");
+
+  g_clear_object (&conversations);
+  g_clear_object (&messages);
+  g_subprocess_send_signal (process, SIGTERM);
+  g_subprocess_wait (process, NULL, NULL);
+  wabiz_db_close (db);
+  return 0;
+}
