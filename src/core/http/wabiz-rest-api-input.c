@@ -17,6 +17,7 @@
 #include "wabiz-rest-api-private.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 #include <string.h>
 
 WabizRestRequest *
@@ -350,8 +351,8 @@ _wabiz_rest_get_query_int (SoupServerMessage *msg,
   *out = g_ascii_strtoll (value, &end, 10);
   if (end == value || *end != '\0' || *out < min || *out > max)
     {
-      g_autofree char *text = g_strdup_printf (_("“%s” must be a whole number from %" G_GINT64_FORMAT
-                                                 " to %" G_GINT64_FORMAT), name, min, max);
+      g_autofree char *text = g_strdup_printf (_("“%s” must be a whole number from %" PRId64 " to %" PRId64), name,
+                                                 (int64_t) min, (int64_t) max);
 
       wabiz_http_reply_error (msg, 422, "invalid_parameter", text);
       return FALSE;

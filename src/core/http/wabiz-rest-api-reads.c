@@ -19,6 +19,7 @@
 #include "wabiz-webhook-status.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 #include <string.h>
 
 #define ISO_UTC(col) WABIZ_REST_ISO_UTC (col)
@@ -674,14 +675,14 @@ reply_health (WabizRestRequest *request,
     {
       g_autofree char *ids = g_strjoinv (", ", foreign_ids);
       /* Translators: %s is one id, or several separated by commas */
-      g_autofree char *text = g_strdup_printf (ngettext ("%" G_GUINT64_FORMAT " message arrived for another "
+      g_autofree char *text = g_strdup_printf (ngettext ("%" PRIu64 " message arrived for another "
                                                          "WhatsApp number, ID %s; check the phone number ID "
                                                          "setting (PHONE_NUMBER_ID)",
-                                                         "%" G_GUINT64_FORMAT " messages arrived for another "
+                                                         "%" PRIu64 " messages arrived for another "
                                                          "WhatsApp number, ID %s; check the phone number ID "
                                                          "setting (PHONE_NUMBER_ID)",
                                                          (unsigned long) n_foreign),
-                                               n_foreign, ids);
+                                               (uint64_t) n_foreign, ids);
 
       json_builder_add_string_value (builder, text);
     }
