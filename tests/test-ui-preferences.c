@@ -16,6 +16,7 @@
 #include "wabiz-conninfo.h"
 #include "wabiz-preferences-window.h"
 #include "wabiz-secrets.h"
+#include "wabiz-sim-server.h"
 #include "wabiz-test-pg.h"
 #include "wabiz-test-ui.h"
 #include "wabiz-window.h"
@@ -234,6 +235,279 @@ test_preferences (Fixture       *f,
   wabiz_test_ui_run (preferences_cb, f);
 }
 
+
+/* What the business, Gemini and campaigns do: kept in the database, or
+ * refused beside the field with what to do, losing nothing typed */
+
+static gboolean
+settled (gpointer data)
+{
+  return wabiz_preferences_window_get_settled (data);
+}
+
+static void
+apply_settled (WabizPreferencesWindow *window,
+               const char             *id,
+               const char             *text)
+{
+  GtkWidget *row = wabiz_preferences_window_get_child (window, id);
+
+  g_assert_true (ADW_IS_ENTRY_ROW (row));
+  gtk_editable_set_text (GTK_EDITABLE (row), text);
+  g_signal_emit_by_name (row, "apply");
+  wabiz_test_wait_until (settled, window, 30);
+}
+
+/* The database's value of @query (one text column), or NULL */
+static char *
+db_text (Fixture    *f,
+         const char *query)
+{
+  g_autoptr(WabizDb) db = wabiz_db_new (f->conninfo, NULL, 1);
+  g_autoptr(WabizDbResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+  char *value = NULL;
+
+  res = wabiz_db_query_sync (db, query, 0, NULL, NULL, &error);
+  g_assert_no_error (error);
+  if (wabiz_db_result_get_n_rows (res) > 0 && wabiz_db_result_get_nth (res, 0, 0) != NULL)
+    value = g_strdup (wabiz_db_result_get_nth (res, 0, 0));
+  wabiz_db_close (db);
+  return value;
+}
+
+static void
+assert_error_shown (WabizPreferencesWindow *window,
+                    const char             *id,
+                    const char             *words)
+{
+  GtkWidget *row = wabiz_preferences_window_get_child (window, id);
+  const char *message = wabiz_preferences_window_get_last_message (window);
+
+  g_assert_nonnull (message);
+  if (strstr (message, words) == NULL)
+    g_error ("“%s” does not say “%s”", message, words);
+  g_assert_true (gtk_widget_has_css_class (row, "error"));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (row), ==, message);
+}
+
+/* A switch turned on and refused: off again, and the row says why */
+static void
+assert_switch_refused (WabizPreferencesWindow *window,
+                       const char             *id,
+                       const char             *words)
+{
+  GtkWidget *widget = wabiz_preferences_window_get_child (window, id);
+  GtkWidget *row = gtk_widget_get_ancestor (widget, ADW_TYPE_ACTION_ROW);
+  const char *message;
+
+  gtk_switch_set_active (GTK_SWITCH (widget), TRUE);
+  wabiz_test_wait_until (settled, window, 30);
+  message = wabiz_preferences_window_get_last_message (window);
+  g_assert_nonnull (message);
+  if (strstr (message, words) == NULL)
+    g_error ("“%s” does not say “%s”", message, words);
+  g_assert_false (gtk_switch_get_active (GTK_SWITCH (widget)));
+  g_assert_true (gtk_widget_has_css_class (row, "error"));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (row), ==, message);
+}
+
+static gboolean
+database_ready (gpointer data)
+{
+  GtkWidget *page = data;
+
+  return gtk_widget_get_sensitive (page);
+}
+
+static void
+business_cb (WabizApplication *app,
+             WabizWindow      *main_window,
+             gpointer          data)
+{
+  Fixture *f = data;
+  GSettings *settings = wabiz_application_get_settings (app);
+  WabizPreferencesWindow *window;
+  GtkWidget *row;
+  g_autofree char *value = NULL;
+  g_autofree char *shot = NULL;
+  g_autofree char *key = NULL;
+  GtkTextBuffer *buffer;
+
+  window = wabiz_preferences_window_new (GTK_APPLICATION (app), settings);
+  gtk_window_set_transient_for (GTK_WINDOW (window), GTK_WINDOW (main_window));
+  gtk_window_set_default_size (GTK_WINDOW (window), 760, 1100);
+  gtk_window_present (GTK_WINDOW (window));
+  wabiz_test_wait_until (database_ready, wabiz_preferences_window_get_child (window, "campaigns_page"), 30);
+
+  /* Gemini: a key Gemini refuses is not kept */
+  wabiz_preferences_window_show_page (window, "ai");
+  apply_settled (window, "gemini_key_row", "not-the-gemini-key");
+  assert_error_shown (window, "gemini_key_row", "did not accept this key");
+  key = lookup_secret (WABIZ_SECRET_GEMINI_KEY);
+  g_assert_null (key);
+  /* the right one: checked, then in the keyring only */
+  apply_settled (window, "gemini_key_row", WABIZ_SIM_DEFAULT_GEMINI_KEY);
+  key = lookup_secret (WABIZ_SECRET_GEMINI_KEY);
+  g_assert_cmpstr (key, ==, WABIZ_SIM_DEFAULT_GEMINI_KEY);
+  assert_not_in_settings (settings, WABIZ_SIM_DEFAULT_GEMINI_KEY);
+  g_assert_false (gtk_widget_has_css_class (wabiz_preferences_window_get_child (window, "gemini_key_row"), "error"));
+  /* the faster model */
+  adw_combo_row_set_selected (ADW_COMBO_ROW (wabiz_preferences_window_get_child (window, "gemini_model_row")), 1);
+  value = g_settings_get_string (settings, "gemini-model");
+  g_assert_cmpstr (value, ==, "gemini-2.5-flash");
+  g_clear_pointer (&value, g_free);
+
+  /* analysis: on, in the database */
+  gtk_switch_set_active (GTK_SWITCH (wabiz_preferences_window_get_child (window, "analysis_switch")), TRUE);
+  wabiz_test_wait_until (settled, window, 30);
+  value = db_text (f, "SELECT value::text FROM business_settings WHERE key = 'analysis_enabled'");
+  g_assert_cmpstr (value, ==, "true");
+  g_clear_pointer (&value, g_free);
+
+  /* auto-reply on keywords without a keyword: refused, back to Never */
+  row = wabiz_preferences_window_get_child (window, "auto_reply_mode_row");
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row), 3);
+  wabiz_test_wait_until (settled, window, 30);
+  assert_error_shown (window, "auto_reply_mode_row", "Add at least one keyword");
+  g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (row)), ==, 0);
+  apply_settled (window, "auto_reply_keywords_row", "price,  opening hours, Price");
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row), 3);
+  wabiz_test_wait_until (settled, window, 30);
+  g_assert_false (gtk_widget_has_css_class (row, "error"));
+  value = db_text (f, "SELECT value::text FROM business_settings WHERE key = 'auto_reply_mode'");
+  g_assert_cmpstr (value, ==, "\"keywords\"");
+  g_clear_pointer (&value, g_free);
+  value = db_text (f, "SELECT value::text FROM business_settings WHERE key = 'auto_reply_keywords'");
+  g_assert_cmpstr (value, ==, "[\"price\", \"opening hours\"]");
+  g_clear_pointer (&value, g_free);
+  /* and the field shows them as kept */
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (wabiz_preferences_window_get_child (window, "auto_reply_keywords_row"))),
+                   ==, "price, opening hours");
+  shot = wabiz_test_ui_screenshot_widget (GTK_WIDGET (window), "ui-preferences-gemini.png");
+  g_clear_pointer (&shot, g_free);
+
+  /* the business: the away message needs its text, then the hours */
+  wabiz_preferences_window_show_page (window, "business");
+  assert_switch_refused (window, "away_switch", "Write the away message");
+  apply_settled (window, "away_text_row", "We are closed now; we answer at 9:00.");
+  assert_switch_refused (window, "away_switch", "business hours first");
+
+  /* hours a person types wrong: said, and kept in the field */
+  apply_settled (window, "hours_mon_row", "9 to 6");
+  assert_error_shown (window, "hours_mon_row", "is not a time range");
+  row = wabiz_preferences_window_get_child (window, "hours_mon_row");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, "9 to 6");
+  shot = wabiz_test_ui_screenshot_widget (GTK_WIDGET (window), "ui-preferences-business-error.png");
+  g_clear_pointer (&shot, g_free);
+  apply_settled (window, "hours_mon_row", "09:00-13:00,14:30-19:00");
+  g_assert_false (gtk_widget_has_css_class (row, "error"));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, "09:00-13:00, 14:30-19:00");
+  value = db_text (f, "SELECT value->>'mon' FROM business_settings WHERE key = 'hours'");
+  g_assert_cmpstr (value, ==, "09:00-13:00, 14:30-19:00");
+  g_clear_pointer (&value, g_free);
+
+  /* now the away message may go */
+  gtk_switch_set_active (GTK_SWITCH (wabiz_preferences_window_get_child (window, "away_switch")), TRUE);
+  wabiz_test_wait_until (settled, window, 30);
+  value = db_text (f, "SELECT value::text FROM business_settings WHERE key = 'away_enabled'");
+  g_assert_cmpstr (value, ==, "true");
+  g_clear_pointer (&value, g_free);
+
+  /* a time zone: checked, and campaigns count days in it too */
+  apply_settled (window, "time_zone_row", "Mars/Olympus_Mons");
+  assert_error_shown (window, "time_zone_row", "is not a time zone");
+  apply_settled (window, "time_zone_row", "Europe/Lisbon");
+  value = db_text (f, "SELECT value #>> '{}' FROM business_settings WHERE key = 'time_zone'");
+  g_assert_cmpstr (value, ==, "Europe/Lisbon");
+  g_clear_pointer (&value, g_free);
+  WABIZ_TEST_WAIT (({ g_autofree char *tz = db_text (f, "SELECT timezone FROM campaign_settings");
+                      g_strcmp0 (tz, "Europe/Lisbon") == 0; }), 30);
+
+  /* what Gemini reads about the business */
+  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (wabiz_preferences_window_get_child (window, "profile_view")));
+  gtk_text_buffer_set_text (buffer, "Bakery in Lisbon. Croissants €1.20. Friendly, short answers.", -1);
+  /* a click (activating a button clicks it only after a short delay) */
+  g_signal_emit_by_name (wabiz_preferences_window_get_child (window, "profile_save_button"), "clicked");
+  wabiz_test_wait_until (settled, window, 30);
+  value = db_text (f, "SELECT value #>> '{}' FROM business_settings WHERE key = 'profile'");
+  g_assert_cmpstr (value, ==, "Bakery in Lisbon. Croissants €1.20. Friendly, short answers.");
+  g_clear_pointer (&value, g_free);
+  shot = wabiz_test_ui_screenshot_widget (GTK_WIDGET (window), "ui-preferences-business.png");
+  g_clear_pointer (&shot, g_free);
+
+  /* campaigns */
+  wabiz_preferences_window_show_page (window, "campaigns");
+  adw_combo_row_set_selected (ADW_COMBO_ROW (wabiz_preferences_window_get_child (window, "tier_row")), 2);
+  wabiz_test_wait_until (settled, window, 30);
+  value = db_text (f, "SELECT tier FROM campaign_settings");
+  g_assert_cmpstr (value, ==, "10K");
+  g_clear_pointer (&value, g_free);
+  apply_settled (window, "stop_words_row", "STOP, PARAR, basta");
+  value = db_text (f, "SELECT array_to_string (stop_words, '|') FROM campaign_settings");
+  g_assert_nonnull (value);
+  g_assert_nonnull (strstr (value, "PARAR"));
+  g_assert_nonnull (strstr (value, "STOP"));
+  g_clear_pointer (&value, g_free);
+  apply_settled (window, "opt_out_reply_row", "You will get no more offers. Write START to come back.");
+  value = db_text (f, "SELECT opt_out_reply FROM campaign_settings");
+  g_assert_cmpstr (value, ==, "You will get no more offers. Write START to come back.");
+  g_clear_pointer (&value, g_free);
+  /* empty: no confirmation at all */
+  apply_settled (window, "opt_out_reply_row", "");
+  value = db_text (f, "SELECT opt_out_reply FROM campaign_settings");
+  g_assert_null (value);
+  shot = wabiz_test_ui_screenshot_widget (GTK_WIDGET (window), "ui-preferences-campaigns.png");
+  g_clear_pointer (&shot, g_free);
+
+  /* the Graph address: an http:// one elsewhere is refused, unsaved */
+  wabiz_preferences_window_show_page (window, "whatsapp");
+  value = g_settings_get_string (settings, "graph-url");
+  apply_settled (window, "graph_url_row", "http://graph.example.com");
+  assert_error_shown (window, "graph_url_row", "https://");
+  {
+    g_autofree char *after = g_settings_get_string (settings, "graph-url");
+
+    g_assert_cmpstr (after, ==, value);
+  }
+  g_clear_pointer (&value, g_free);
+
+  /* the space for customers' files: the running fetcher follows */
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (wabiz_preferences_window_get_child (window, "media_budget_spin")), 500);
+  g_assert_cmpuint (g_settings_get_uint (settings, "media-budget"), ==, 500);
+  g_assert_cmpuint (wabiz_media_fetcher_get_budget (wabiz_services_get_media_fetcher (wabiz_application_get_services (app))),
+                    ==, (guint64) 500 * 1024 * 1024);
+
+  gtk_window_set_focus (GTK_WINDOW (window), NULL);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+test_business (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(WabizSimServer) sim = NULL;
+  g_autoptr(GSettings) settings = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (wabiz_test_ui_skip_without_display ())
+    return;
+
+  /* Gemini is the simulator's */
+  sim = wabiz_sim_server_new ();
+  g_assert_true (wabiz_sim_server_start (sim, &error));
+  g_assert_no_error (error);
+  settings = g_settings_new ("org.example.WaBiz");
+  g_settings_set_string (settings, "gemini-url", wabiz_sim_server_get_base_url (sim));
+
+  wabiz_test_ui_run (business_cb, f);
+
+  g_settings_reset (settings, "gemini-url");
+  g_settings_reset (settings, "gemini-model");
+  g_settings_reset (settings, "media-budget");
+  wabiz_sim_server_stop (sim);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -242,6 +516,8 @@ main (int   argc,
 
   g_test_add ("/wabiz/ui/preferences/save", Fixture, NULL, wabiz_test_ui_fixture_setup,
               test_preferences, wabiz_test_ui_fixture_teardown);
+  g_test_add ("/wabiz/ui/preferences/business", Fixture, NULL, wabiz_test_ui_fixture_setup,
+              test_business, wabiz_test_ui_fixture_teardown);
 
   return g_test_run ();
 }

@@ -50,6 +50,7 @@ struct _WabizPreferencesWindow
   GCancellable         *cancellable;   /* (owned) */
   GCancellable         *check_cancellable; /* (owned) (nullable): while checking a connection string */
   AdwToast             *reconnect;     /* (unowned) (nullable): shown */
+  AdwToast             *error_toast;   /* (unowned) (nullable): shown, what a field refused */
   guint                 n_saving;
   gboolean              loading;
   WabizServices        *services;      /* (owned) (nullable): the application's, when ready */
@@ -89,6 +90,7 @@ struct _WabizPreferencesWindow
   WabizWebhookWays     *webhook_ways;
   GtkWidget            *business_page;
   GtkTextView          *profile_view;
+  GtkWidget            *profile_save_button;
   AdwEntryRow          *time_zone_row;
   AdwEntryRow          *hours_mon_row;
   AdwEntryRow          *hours_tue_row;
@@ -156,21 +158,41 @@ toast (WabizPreferencesWindow *self,
   adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (title));
 }
 
-/* What is wrong with a field: on it (its tooltip and red) and in a toast;
- * NULL clears it. What was typed stays. */
+static void
+error_toast_dismissed_cb (WabizPreferencesWindow *self,
+                          AdwToast               *t)
+{
+  if (self->error_toast == t)
+    self->error_toast = NULL;
+}
+
+/* What is wrong with a field: on it (its tooltip and red) and in a toast
+ * shown at once, in place of the one about an earlier refusal; NULL
+ * clears it. What was typed stays. */
 static void
 set_row_error (WabizPreferencesWindow *self,
                GtkWidget              *row,
                const char             *message)
 {
+  AdwToast *t;
+
   gtk_widget_set_tooltip_text (row, message);
-  if (message != NULL)
+  if (message == NULL)
     {
-      gtk_widget_add_css_class (row, "error");
-      toast (self, message);
+      gtk_widget_remove_css_class (row, "error");
+      return;
     }
-  else
-    gtk_widget_remove_css_class (row, "error");
+
+  gtk_widget_add_css_class (row, "error");
+  if (self->error_toast != NULL)
+    adw_toast_dismiss (self->error_toast);
+  remember (self, message);
+  t = adw_toast_new (message);
+  adw_toast_set_priority (t, ADW_TOAST_PRIORITY_HIGH);
+  g_signal_connect_object (t, "dismissed", G_CALLBACK (error_toast_dismissed_cb), self,
+                           G_CONNECT_SWAPPED);
+  self->error_toast = t;
+  adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), t);
 }
 
 static void
@@ -915,9 +937,20 @@ business_switch_cb (WabizPreferencesWindow *self,
                     GtkSwitch              *widget)
 {
   gboolean active = gtk_switch_get_active (widget);
+  gboolean before;
   GtkWidget *row;
 
   if (self->loading || self->business == NULL)
+    return;
+  if (widget == self->greeting_switch)
+    before = wabiz_business_settings_get_greeting_enabled (self->business);
+  else if (widget == self->away_switch)
+    before = wabiz_business_settings_get_away_enabled (self->business);
+  else
+    before = wabiz_business_settings_get_analysis_enabled (self->business);
+  /* already in force (a switch put back after a refusal): saving it
+   * would clear the error beside the row */
+  if (active == before)
     return;
   row = gtk_widget_get_ancestor (GTK_WIDGET (widget), ADW_TYPE_ACTION_ROW);
   if (widget == self->greeting_switch)
@@ -996,6 +1029,11 @@ auto_reply_mode_cb (WabizPreferencesWindow *self)
   if (self->loading || self->business == NULL || mode > WABIZ_AUTO_REPLY_KEYWORDS)
     return;
   before = wabiz_business_settings_get_auto_reply_mode (self->business);
+  /* already in force: also the row put back after a refusal, whose
+   * notification may come after loading ends; saving it would clear the
+   * error beside the row */
+  if (mode == before)
+    return;
   wabiz_business_settings_set_auto_reply_mode (self->business, mode);
   if (!save_business (self, GTK_WIDGET (self->auto_reply_mode_row)))
     {
@@ -1013,13 +1051,21 @@ keywords_apply_cb (WabizPreferencesWindow *self,
   g_autofree char *text = row_text (row);
   g_auto(GStrv) words = split_words (text);
   g_auto(GStrv) before = NULL;
+  g_autofree char *kept = NULL;
 
   if (self->business == NULL)
     return;
   before = g_strdupv ((char **) wabiz_business_settings_get_auto_reply_keywords (self->business));
   wabiz_business_settings_set_auto_reply_keywords (self->business, (const char * const *) words);
   if (!save_business (self, GTK_WIDGET (row)))
-    wabiz_business_settings_set_auto_reply_keywords (self->business, (const char * const *) before);
+    {
+      wabiz_business_settings_set_auto_reply_keywords (self->business,
+                                                       (const char * const *) before);
+      return;
+    }
+  /* as saved: each keyword once, whatever its case */
+  kept = join_words (wabiz_business_settings_get_auto_reply_keywords (self->business));
+  gtk_editable_set_text (GTK_EDITABLE (row), kept);
 }
 
 /* campaign settings */
@@ -1524,6 +1570,7 @@ wabiz_preferences_window_dispose (GObject *object)
     g_cancellable_cancel (self->gemini_cancellable);
   g_clear_object (&self->gemini_cancellable);
   self->reconnect = NULL;
+  self->error_toast = NULL;
   if (self->outbox != NULL)
     g_signal_handlers_disconnect_by_data (self->outbox, self);
   g_clear_object (&self->outbox);
@@ -1598,6 +1645,7 @@ wabiz_preferences_window_class_init (WabizPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, WabizPreferencesWindow, webhook_ways);
   gtk_widget_class_bind_template_child (widget_class, WabizPreferencesWindow, business_page);
   gtk_widget_class_bind_template_child (widget_class, WabizPreferencesWindow, profile_view);
+  gtk_widget_class_bind_template_child (widget_class, WabizPreferencesWindow, profile_save_button);
   gtk_widget_class_bind_template_child (widget_class, WabizPreferencesWindow, time_zone_row);
   gtk_widget_class_bind_template_child (widget_class, WabizPreferencesWindow, hours_mon_row);
   gtk_widget_class_bind_template_child (widget_class, WabizPreferencesWindow, hours_tue_row);
