@@ -112,7 +112,7 @@ gboolean
 wabiz_alerts_set_muted_finish (GAsyncResult  *result,
                                GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (G_IS_TASK (result), FALSE);
   g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_alerts_set_muted_async), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
@@ -170,7 +170,7 @@ wabiz_alerts_get_muted_finish (GAsyncResult  *result,
 {
   gssize value;
 
-  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (G_IS_TASK (result), FALSE);
   g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_alerts_get_muted_async), FALSE);
 
   value = g_task_propagate_int (G_TASK (result), error);
@@ -311,7 +311,7 @@ wabiz_alerts_collect_finish (GAsyncResult  *result,
   Collected *collected;
   GPtrArray *alerts;
 
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (G_IS_TASK (result), NULL);
   g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_alerts_collect_async), NULL);
 
   collected = g_task_propagate_pointer (G_TASK (result), error);
@@ -379,7 +379,7 @@ GPtrArray *
 wabiz_alerts_load_templates_finish (GAsyncResult  *result,
                                     GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (G_IS_TASK (result), NULL);
   g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_alerts_load_templates_async), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
