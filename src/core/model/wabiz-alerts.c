@@ -252,6 +252,7 @@ collected_cb (GObject      *object,
           alert->type = dup_member (row, "type");
           alert->text = dup_member (row, "text");
           alert->error = dup_member (row, "error");
+          alert->muted = json_object_get_boolean_member_with_default (row, "muted", FALSE);
           if (alert->type == NULL)
             alert->type = g_strdup ("text");
           g_ptr_array_add (collected->alerts, alert);
@@ -275,25 +276,28 @@ wabiz_alerts_collect_async (WabizDb             *db,
   task = g_task_new (db, cancellable, callback, user_data);
   g_task_set_source_tag (task, wabiz_alerts_collect_async);
 
-  /* two looks by index: the customers' new messages, our failed sends */
+  /* two looks by index: the customers' new messages (those of a muted
+   * conversation too, so that the caller knows them as seen and an unmute
+   * does not tell them late), our failed sends */
   wabiz_db_query_async (db,
                         "SELECT now()::text AS now,"
                         " (SELECT json_agg (a ORDER BY a.created_at, a.id)::text FROM ("
                         "   SELECT m.id::text AS id, m.phone, m.direction, m.type, m.created_at,"
                         "     coalesce (nullif (m.message, ''), m.caption, m.media_filename) AS text,"
                         "     NULL::text AS error,"
-                        "     coalesce (nullif (l.name, ''), nullif (l.profile_name, '')) AS name"
+                        "     coalesce (nullif (l.name, ''), nullif (l.profile_name, '')) AS name,"
+                        "     coalesce (c.muted, false) AS muted"
                         "   FROM messages m"
                         "   LEFT JOIN leads l ON l.phone = m.phone"
                         "   LEFT JOIN conversations c ON c.phone = m.phone"
                         "   WHERE $1::timestamptz IS NOT NULL AND m.direction = 'inbound'"
                         "     AND m.created_at > $1::timestamptz - interval '2 minutes'"
-                        "     AND m.type NOT IN ('reaction', 'system') AND NOT coalesce (c.muted, false)"
+                        "     AND m.type NOT IN ('reaction', 'system')"
                         "   UNION ALL"
                         "   SELECT m.id::text, m.phone, m.direction, m.type, m.created_at,"
                         "     coalesce (nullif (m.message, ''), m.caption, m.media_filename, m.template_name),"
                         "     m.error_title,"
-                        "     coalesce (nullif (l.name, ''), nullif (l.profile_name, ''))"
+                        "     coalesce (nullif (l.name, ''), nullif (l.profile_name, '')), false"
                         "   FROM messages m"
                         "   LEFT JOIN leads l ON l.phone = m.phone"
                         "   WHERE $1::timestamptz IS NOT NULL AND m.status = 'failed'"

@@ -13,7 +13,7 @@ G_BEGIN_DECLS
 
 /**
  * WabizAlertKind:
- * @WABIZ_ALERT_MESSAGE: a customer wrote (not in a muted conversation)
+ * @WABIZ_ALERT_MESSAGE: a customer wrote (in a muted conversation too: its muted is set)
  * @WABIZ_ALERT_SEND_FAILED: WhatsApp did not deliver a message of ours
  *
  * What the desktop tells its owner of while they look elsewhere.
@@ -33,6 +33,7 @@ typedef struct
   char           *type;        /* the message's type: text, image, … */
   char           *text;        /* (nullable) its text, caption or file name */
   char           *error;       /* (nullable) Meta's reason, for a failed send */
+  gboolean        muted;       /* its conversation is muted: not to be told */
 } WabizAlert;
 
 void wabiz_alert_free (WabizAlert *alert);
@@ -69,7 +70,7 @@ gboolean   wabiz_alerts_get_muted_finish      (GAsyncResult        *result,
                                                gboolean            *muted,
                                                GError             **error);
 
-/* The messages customers sent (outside muted conversations) and our
+/* The messages customers sent (those of muted conversations marked) and our
  * sends that failed since @since (the database's clock, as the previous
  * call's @now gave it; NULL: none, only @now), oldest first. Rows of the
  * two minutes before @since come again (a transaction that committed
