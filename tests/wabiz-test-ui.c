@@ -188,6 +188,118 @@ start_session (void)
   g_dbus_connection_close_sync (bus, NULL, NULL);
 }
 
+/* the desktop's notification server ---------------------------------------- */
+
+static GDBusConnection *notifications_bus;  /* (owned) (nullable) the server's */
+static GPtrArray       *notifications;      /* (owned) (nullable) (element-type WabizTestUiNotification) */
+
+static const char notifications_xml[] =
+  "<node><interface name='org.gtk.Notifications'>"
+  "<method name='AddNotification'><arg type='s' direction='in'/><arg type='s' direction='in'/>"
+  "<arg type='a{sv}' direction='in'/></method>"
+  "<method name='RemoveNotification'><arg type='s' direction='in'/><arg type='s' direction='in'/></method>"
+  "</interface></node>";
+
+static void
+notification_free (WabizTestUiNotification *n)
+{
+  g_free (n->method);
+  g_free (n->id);
+  g_free (n->title);
+  g_free (n->body);
+  g_free (n->action);
+  g_free (n->target);
+  g_free (n);
+}
+
+/* what a desktop's notification server gets, kept for the test */
+static void
+notifications_method_call_cb (GDBusConnection       *connection,
+                              const char            *sender,
+                              const char            *path,
+                              const char            *interface,
+                              const char            *method,
+                              GVariant              *parameters,
+                              GDBusMethodInvocation *invocation,
+                              gpointer               user_data)
+{
+  WabizTestUiNotification *n = g_new0 (WabizTestUiNotification, 1);
+
+  n->method = g_strdup (method);
+  if (g_str_equal (method, "AddNotification"))
+    {
+      g_autoptr(GVariant) notification = NULL;
+      g_autoptr(GVariant) target = NULL;
+
+      g_variant_get (parameters, "(&ss@a{sv})", NULL, &n->id, &notification);
+      g_variant_lookup (notification, "title", "s", &n->title);
+      g_variant_lookup (notification, "body", "s", &n->body);
+      g_variant_lookup (notification, "default-action", "s", &n->action);
+      target = g_variant_lookup_value (notification, "default-action-target", NULL);
+      if (target != NULL && g_variant_is_of_type (target, G_VARIANT_TYPE_STRING))
+        n->target = g_variant_dup_string (target, NULL);
+    }
+  else
+    g_variant_get (parameters, "(&ss)", NULL, &n->id);
+  g_test_message ("notification server: %s %s", n->method, n->id);
+  g_ptr_array_add (notifications, n);
+  g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+/* GLib sends a GApplication's notifications to org.gtk.Notifications
+ * when that name has an owner, as on a GNOME desktop, else to
+ * org.freedesktop.Notifications (and warns once when nobody has that):
+ * the test's bus gets a server, so that every UI test runs as on a
+ * desktop and can see what the app told. On a bus where another server
+ * has the name already, that one gets them. */
+static void
+start_notification_server (void)
+{
+  static const GDBusInterfaceVTable vtable = { notifications_method_call_cb, NULL, NULL, { 0 } };
+  const char *address = g_getenv ("DBUS_SESSION_BUS_ADDRESS");
+  g_autoptr(GDBusNodeInfo) node = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  guint32 answer = 0;
+  guint object_id;
+
+  if (address == NULL)
+    return;
+
+  /* a connection of its own, as the server's process would have */
+  notifications_bus = g_dbus_connection_new_for_address_sync (address,
+                                                              G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                              G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                              NULL, NULL, &error);
+  g_assert_no_error (error);
+  node = g_dbus_node_info_new_for_xml (notifications_xml, &error);
+  g_assert_no_error (error);
+  object_id = g_dbus_connection_register_object (notifications_bus, "/org/gtk/Notifications",
+                                                 node->interfaces[0], &vtable, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  reply = g_dbus_connection_call_sync (notifications_bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "RequestName",
+                                       g_variant_new ("(su)", "org.gtk.Notifications",
+                                                      (guint32) G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE),
+                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(u)", &answer);
+  if (answer != 1 /* DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER */)
+    {
+      g_test_message ("org.gtk.Notifications is another server's: the app's notifications go there");
+      g_dbus_connection_unregister_object (notifications_bus, object_id);
+      return;
+    }
+  notifications = g_ptr_array_new_with_free_func ((GDestroyNotify) notification_free);
+}
+
+GPtrArray *
+wabiz_test_ui_get_notifications (void)
+{
+  return notifications;
+}
+
 void
 wabiz_test_ui_init (void)
 {
@@ -220,7 +332,10 @@ wabiz_test_ui_test_init (int    *argc,
 
   /* before anything connects to the session bus (GTK's accessibility) */
   if (g_getenv ("DISPLAY") != NULL || g_getenv ("WAYLAND_DISPLAY") != NULL)
-    start_session ();
+    {
+      start_session ();
+      start_notification_server ();
+    }
 
   wabiz_test_ui_init ();
 }
@@ -376,6 +491,10 @@ wabiz_test_ui_run (WabizTestUiFunc func,
     g_settings_set_boolean (settings, "setup-complete", TRUE);
     g_settings_set_boolean (settings, "http-enabled", app_listens);
   }
+
+  /* what the desktop was told is this run's */
+  if (notifications != NULL)
+    g_ptr_array_set_size (notifications, 0);
 
   app = wabiz_application_new (G_APPLICATION_NON_UNIQUE);
   g_signal_connect_after (app, "activate", G_CALLBACK (activated_cb), &run);

@@ -54,6 +54,24 @@ void         wabiz_test_ui_fixture_teardown     (WabizTestUiFixture *f,
 void         wabiz_test_ui_set_meta             (const char         *graph_url,
                                                  gboolean            with_token);
 
+/* The desktop's notification server ------------------------------------------
+ * A UI test program owns org.gtk.Notifications on its session bus, as a
+ * GNOME desktop does, so that the app's GNotifications go there. */
+typedef struct
+{
+  char *method;  /* "AddNotification" or "RemoveNotification" */
+  char *id;      /* the app's id of the notification */
+  char *title;   /* (nullable) */
+  char *body;    /* (nullable) */
+  char *action;  /* (nullable) the default action, as "app.name" */
+  char *target;  /* (nullable) its target, when a string */
+} WabizTestUiNotification;
+
+/* (element-type WabizTestUiNotification): what the server got since the
+ * current wabiz_test_ui_run() started, oldest first; NULL when another
+ * server owns the name (without a session bus of the program's own). */
+GPtrArray   *wabiz_test_ui_get_notifications    (void);
+
 typedef void (*WabizTestUiFunc) (WabizApplication *app,
                                  WabizWindow      *window,
                                  gpointer          data);
