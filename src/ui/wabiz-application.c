@@ -23,8 +23,10 @@
 
 #include "config.h"
 
-#include "wabiz-application.h"
+#include "wabiz-application-private.h"
+#include "wabiz-conversations-pane.h"
 #include "wabiz-demo.h"
+#include "wabiz-phone.h"
 #include "wabiz-preferences-window.h"
 #include "wabiz-secrets.h"
 #include "wabiz-setup-window.h"
@@ -48,6 +50,7 @@ struct _WabizApplication
   AdwApplication      parent_instance;
 
   GSettings          *settings;      /* (owned) */
+  WabizNotifier      *notifier;      /* (owned) desktop notifications */
   WabizServices      *services;      /* (owned) (nullable): the current ones */
   WabizSimServer     *sim;           /* (owned) (nullable): the demo's, with them */
   WabizServices      *stopping;      /* (owned) (nullable): the previous ones, draining */
@@ -207,6 +210,7 @@ set_services (WabizApplication *self,
   if (self->services != NULL)
     g_signal_handlers_disconnect_by_data (self->services, self);
   g_set_object (&self->services, services);
+  wabiz_notifier_set_services (self->notifier, services);
   if (services != NULL)
     {
       g_signal_connect_object (services, "notify::state", G_CALLBACK (update_state), self,
@@ -781,11 +785,39 @@ retry_database_action_cb (GSimpleAction *action,
   wabiz_application_open_database (WABIZ_APPLICATION (user_data));
 }
 
+/* A notification was activated: its conversation, in the main window */
+static void
+open_conversation_action_cb (GSimpleAction *action,
+                             GVariant      *parameter,
+                             gpointer       user_data)
+{
+  WabizApplication *self = user_data;
+  g_autofree char *phone = wabiz_phone_normalize (g_variant_get_string (parameter, NULL), NULL);
+  WabizWindow *window = NULL;
+  WabizPane *pane;
+
+  if (phone == NULL || self->quitting)
+    return;
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL && window == NULL; l = l->next)
+    if (WABIZ_IS_WINDOW (l->data))
+      window = l->data;
+  if (window == NULL)
+    window = wabiz_window_new (self);
+
+  wabiz_window_set_pane_name (window, "conversations");
+  pane = wabiz_window_get_pane (window, "conversations");
+  if (WABIZ_IS_CONVERSATIONS_PANE (pane))
+    wabiz_conversations_pane_open (WABIZ_CONVERSATIONS_PANE (pane), phone);
+  gtk_window_present (GTK_WINDOW (window));
+  wabiz_notifier_withdraw_conversation (self->notifier, phone);
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", quit_action_cb },
   { "about", about_action_cb },
   { "preferences", preferences_action_cb },
   { "retry-database", retry_database_action_cb },
+  { "open-conversation", open_conversation_action_cb, "s" },
 };
 
 static void
@@ -981,6 +1013,7 @@ wabiz_application_dispose (GObject *object)
     wabiz_sim_server_stop (self->stopping_sim);
   g_clear_object (&self->stopping_sim);
   self->db = NULL;
+  g_clear_object (&self->notifier);
   g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (wabiz_application_parent_class)->dispose (object);
@@ -1060,6 +1093,7 @@ static void
 wabiz_application_init (WabizApplication *self)
 {
   self->settings = g_settings_new ("org.example.WaBiz");
+  self->notifier = wabiz_notifier_new (GTK_APPLICATION (self), self->settings);
   self->db_state = WABIZ_DATABASE_STATE_STARTING;
   g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
 }
@@ -1149,4 +1183,12 @@ wabiz_application_get_simulator (WabizApplication *self)
   g_return_val_if_fail (WABIZ_IS_APPLICATION (self), NULL);
 
   return self->sim;
+}
+
+WabizNotifier *
+_wabiz_application_get_notifier (WabizApplication *self)
+{
+  g_return_val_if_fail (WABIZ_IS_APPLICATION (self), NULL);
+
+  return self->notifier;
 }
