@@ -1218,6 +1218,369 @@ test_business_hours (Fixture       *f,
   }
 }
 
+/* ------------------------------------------------------------------ */
+/* Campaigns: each with the figures of the whole campaign */
+
+typedef struct
+{
+  const char *name;
+  const char *state;
+  int         created[6];
+  int         finished[6];   /* year 0: not finished */
+  guint       n_excluded;    /* recipients without a message, excluded */
+  guint       n_pending;     /* and not queued yet */
+  char        id[37];
+} SeedCampaign;
+
+typedef struct
+{
+  guint       campaign;      /* index in the campaigns */
+  const char *phone;
+  const char *status;
+  int         at[6];
+  char        id[37];
+} CampaignMsg;
+
+typedef struct
+{
+  const char *phone;
+  int         at[6];
+} Inbound;
+
+typedef struct
+{
+  const char *phone;
+  const char *action;
+  int         at[6];
+} OptEvent;
+
+#define CAMPAIGN_HOURS_S (WABIZ_ANALYTICS_CAMPAIGN_HOURS * 3600)
+
+/* Runs @sql's statements, each ended by ";\n", one by one */
+static void
+exec_each (Fixture    *f,
+           const char *sql)
+{
+  g_auto(GStrv) statements = g_strsplit (sql, ";\n", -1);
+
+  for (guint i = 0; statements[i] != NULL; i++)
+    if (statements[i][0] != '\0')
+      exec (f, statements[i]);
+}
+
+static gint64
+utc6 (const int t[6])
+{
+  return utc (t[0], t[1], t[2], t[3], t[4], t[5]);
+}
+
+static char *
+iso_or_null (const int t[6])
+{
+  g_autoptr(GDateTime) dt = NULL;
+
+  if (t[0] == 0)
+    return NULL;
+  dt = g_date_time_new_utc (t[0], t[1], t[2], t[3], t[4], t[5]);
+  return g_date_time_format (dt, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+/* Whether a message of @status got as far as @step */
+static gboolean
+reached (const char *status,
+         const char *step)
+{
+  static const char * const steps[] = { "sent", "delivered", "read" };
+  int have = -1, want = -1;
+
+  for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
+    {
+      if (g_str_equal (status, steps[i]))
+        have = i;
+      if (g_str_equal (step, steps[i]))
+        want = i;
+    }
+  g_assert (want >= 0);
+  return have >= want;
+}
+
+static void
+assert_campaign_rate (JsonObject *object,
+                      const char *name,
+                      gint64      num,
+                      gint64      den)
+{
+  g_assert_true (json_object_has_member (object, name));
+  if (den == 0)
+    g_assert_true (json_object_get_null_member (object, name));
+  else
+    g_assert_cmpfloat_with_epsilon (json_object_get_double_member (object, name), (double) num / den, 1e-9);
+}
+
+/* The campaigns of a period, newest first, with what each reached;
+ * a recipient who wrote (or opted out) in the hours after the
+ * campaign's message counts once, however often; a message before it,
+ * or a second after those hours, does not. */
+static void
+test_campaigns (Fixture       *f,
+                gconstpointer  data)
+{
+  SeedCampaign campaigns[] = {
+    /* in the period */
+    { "Spring offer", "done", { 2024, 3, 12, 8, 0, 0 }, { 2024, 3, 12, 9, 0, 0 }, 1, 1, "" },
+    /* before it, still running: listed, nothing sent yet */
+    { "Slow start", "running", { 2024, 3, 5, 8, 0, 0 }, { 0 }, 0, 2, "" },
+    /* ended before it */
+    { "Winter sale", "done", { 2024, 3, 1, 8, 0, 0 }, { 2024, 3, 2, 8, 0, 0 }, 0, 0, "" },
+    /* ended as it starts: listed */
+    { "Night owl", "done", { 2024, 3, 9, 20, 0, 0 }, { 2024, 3, 10, 0, 0, 0 }, 0, 0, "" },
+    /* in it, to a number the spring offer also reached */
+    { "Reminder", "paused", { 2024, 3, 14, 10, 0, 0 }, { 0 }, 0, 0, "" },
+    /* after it */
+    { "Easter", "scheduled", { 2024, 3, 25, 8, 0, 0 }, { 0 }, 0, 0, "" },
+  };
+  CampaignMsg msgs[] = {
+    { 0, "491701000001", "read", { 2024, 3, 12, 8, 0, 0 }, "" },
+    { 0, "491701000002", "delivered", { 2024, 3, 12, 8, 0, 1 }, "" },
+    { 0, "491701000003", "sent", { 2024, 3, 12, 8, 0, 2 }, "" },
+    { 0, "12125550104", "failed", { 2024, 3, 12, 8, 0, 3 }, "" },
+    { 0, "12125550105", "accepted", { 2024, 3, 12, 8, 0, 4 }, "" },
+    { 2, "491701000001", "read", { 2024, 3, 1, 8, 0, 0 }, "" },
+    { 3, "491701000003", "read", { 2024, 3, 9, 20, 0, 0 }, "" },
+    { 4, "491701000001", "read", { 2024, 3, 14, 10, 0, 0 }, "" },
+    { 4, "491701000002", "delivered", { 2024, 3, 14, 10, 0, 1 }, "" },
+  };
+  static const Inbound inbound[] = {
+    /* twice within the spring offer's hours: one reply (and one for
+     * the reminder, 52 hours after the first) */
+    { "491701000001", { 2024, 3, 12, 9, 0, 0 } },
+    { "491701000001", { 2024, 3, 14, 12, 0, 0 } },
+    /* a second after the spring offer's hours: the reminder's */
+    { "491701000002", { 2024, 3, 15, 8, 0, 2 } },
+    /* at the last second of them */
+    { "491701000003", { 2024, 3, 15, 8, 0, 2 } },
+    /* before its message */
+    { "12125550104", { 2024, 3, 12, 7, 0, 0 } },
+    /* a message that was not sent yet is answered all the same */
+    { "12125550105", { 2024, 3, 12, 10, 0, 0 } },
+    /* someone no campaign wrote to */
+    { "919800000006", { 2024, 3, 12, 9, 0, 0 } },
+  };
+  static const OptEvent opt_events[] = {
+    { "491701000002", "opt_out", { 2024, 3, 12, 18, 0, 0 } },
+    /* coming back is no opt-out */
+    { "12125550104", "opt_in", { 2024, 3, 12, 9, 0, 0 } },
+    /* four days after the spring offer, two after the reminder */
+    { "491701000001", "opt_out", { 2024, 3, 16, 8, 0, 0 } },
+  };
+  const char *listed[] = { "Reminder", "Spring offer", "Night owl", "Slow start" };
+  g_autoptr(GString) sql = g_string_new (NULL);
+  g_autoptr(WabizAnalyticsQuery) query = NULL;
+  g_autoptr(JsonObject) report = NULL;
+  g_autoptr(JsonObject) everything = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(Ref) ref = { 0 };
+  gint64 start = utc (2024, 3, 10, 0, 0, 0), end = utc (2024, 3, 21, 0, 0, 0);
+  JsonArray *rows;
+  guint n_listed = 0;
+
+  for (guint c = 0; c < G_N_ELEMENTS (campaigns); c++)
+    {
+      g_autofree char *uuid = g_uuid_string_random ();
+      g_autofree char *created = sql_time (utc6 (campaigns[c].created));
+      g_autofree char *finished = campaigns[c].finished[0] != 0 ? sql_time (utc6 (campaigns[c].finished))
+                                                                : g_strdup ("NULL");
+      guint n_msgs = 0;
+
+      memcpy (campaigns[c].id, uuid, 36);
+      for (guint i = 0; i < G_N_ELEMENTS (msgs); i++)
+        n_msgs += msgs[i].campaign == c;
+      g_string_append_printf (sql, "INSERT INTO campaigns (id, name, template_name, template_language, state,"
+                                   " n_recipients, n_excluded, created_at, started_at, finished_at)"
+                                   " VALUES ('%s', '%s', 'promo_%u', 'en', '%s', %u, %u, %s, %s, %s);\n",
+                              campaigns[c].id, campaigns[c].name, c, campaigns[c].state,
+                              n_msgs + campaigns[c].n_pending, campaigns[c].n_excluded, created, created, finished);
+      for (guint i = 0; i < campaigns[c].n_excluded; i++)
+        g_string_append_printf (sql, "INSERT INTO campaign_recipients (campaign_id, lead_phone, phone, state, reason)"
+                                     " VALUES ('%s', '4477009%05u', '4477009%05u', 'excluded', 'opted_out');\n",
+                                campaigns[c].id, i, i);
+      for (guint i = 0; i < campaigns[c].n_pending; i++)
+        g_string_append_printf (sql, "INSERT INTO campaign_recipients (campaign_id, lead_phone, phone, state)"
+                                     " VALUES ('%s', '4477008%05u', '4477008%05u', 'pending');\n",
+                                campaigns[c].id, i, i);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (msgs); i++)
+    {
+      g_autofree char *uuid = g_uuid_string_random ();
+      g_autofree char *at = sql_time (utc6 (msgs[i].at));
+
+      memcpy (msgs[i].id, uuid, 36);
+      g_string_append_printf (sql, "INSERT INTO messages (id, message_id, phone, direction, type, status,"
+                                   " template_name, \"timestamp\") VALUES ('%s', 'wamid.c%u', '%s', 'outbound',"
+                                   " 'template', '%s', 'promo_%u', %s);\n",
+                              msgs[i].id, i, msgs[i].phone, msgs[i].status, msgs[i].campaign, at);
+      g_string_append_printf (sql, "INSERT INTO campaign_recipients (campaign_id, lead_phone, phone, state,"
+                                   " message_uuid) VALUES ('%s', '%s', '%s', 'queued', '%s');\n",
+                              campaigns[msgs[i].campaign].id, msgs[i].phone, msgs[i].phone, msgs[i].id);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (inbound); i++)
+    {
+      g_autofree char *at = sql_time (utc6 (inbound[i].at));
+
+      g_string_append_printf (sql, "INSERT INTO messages (id, message_id, phone, direction, type, status,"
+                                   " \"timestamp\") VALUES (gen_random_uuid (), 'wamid.in%u', '%s', 'inbound',"
+                                   " 'text', 'received', %s);\n",
+                              i, inbound[i].phone, at);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (opt_events); i++)
+    {
+      g_autofree char *at = sql_time (utc6 (opt_events[i].at));
+
+      g_string_append_printf (sql, "INSERT INTO opt_out_events (phone, action, source, at)"
+                                   " VALUES ('%s', '%s', 'message', %s);\n",
+                              opt_events[i].phone, opt_events[i].action, at);
+    }
+  exec_each (f, sql->str);
+
+  ref_init (&ref, "UTC", 2024, 3, 10, 2024, 3, 20);
+  query = custom_query (&ref, "UTC");
+  report = run (f, query, WABIZ_ANALYTICS_CAMPAIGNS, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (report);
+  /* only what was asked for */
+  g_assert_false (json_object_has_member (report, "total_messages"));
+  rows = json_object_get_array_member (report, "campaigns");
+  g_assert_nonnull (rows);
+
+  for (guint c = 0; c < G_N_ELEMENTS (campaigns); c++)
+    {
+      gint64 created = utc6 (campaigns[c].created);
+      gint64 finished = campaigns[c].finished[0] != 0 ? utc6 (campaigns[c].finished) : G_MAXINT64;
+      gint64 messages = 0, sent = 0, delivered = 0, read = 0, failed = 0, replied = 0, opted_out = 0;
+      g_autofree char *created_iso = iso_or_null (campaigns[c].created);
+      g_autofree char *finished_iso = iso_or_null (campaigns[c].finished);
+      g_autofree char *template_name = g_strdup_printf ("promo_%u", c);
+      JsonObject *row = NULL;
+      guint position = G_MAXUINT;
+
+      if (!(created < end && finished >= start))
+        {
+          for (guint i = 0; i < json_array_get_length (rows); i++)
+            g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (rows, i), "id"), !=,
+                             campaigns[c].id);
+          continue;
+        }
+
+      /* newest first, as the list says */
+      for (guint i = 0; i < G_N_ELEMENTS (listed); i++)
+        if (g_str_equal (listed[i], campaigns[c].name))
+          position = i;
+      g_assert_cmpuint (position, <, json_array_get_length (rows));
+      row = json_array_get_object_element (rows, position);
+      n_listed++;
+
+      for (guint i = 0; i < G_N_ELEMENTS (msgs); i++)
+        {
+          const CampaignMsg *m = &msgs[i];
+          gint64 at = utc6 (m->at);
+          gboolean did_reply = FALSE, did_opt_out = FALSE;
+
+          if (m->campaign != c)
+            continue;
+          messages++;
+          sent += reached (m->status, "sent");
+          delivered += reached (m->status, "delivered");
+          read += reached (m->status, "read");
+          failed += g_str_equal (m->status, "failed");
+          for (guint j = 0; j < G_N_ELEMENTS (inbound); j++)
+            {
+              gint64 r = utc6 (inbound[j].at);
+
+              if (g_str_equal (inbound[j].phone, m->phone) && r > at && r <= at + CAMPAIGN_HOURS_S)
+                did_reply = TRUE;
+            }
+          for (guint j = 0; j < G_N_ELEMENTS (opt_events); j++)
+            {
+              gint64 o = utc6 (opt_events[j].at);
+
+              if (g_str_equal (opt_events[j].phone, m->phone) && g_str_equal (opt_events[j].action, "opt_out") &&
+                  o >= at && o <= at + CAMPAIGN_HOURS_S)
+                did_opt_out = TRUE;
+            }
+          replied += did_reply;
+          opted_out += did_opt_out;
+        }
+
+      g_test_message ("%s: %" G_GINT64_FORMAT " messages, %" G_GINT64_FORMAT " replied, %" G_GINT64_FORMAT
+                      " opted out", campaigns[c].name, messages, replied, opted_out);
+      g_assert_cmpstr (json_object_get_string_member (row, "id"), ==, campaigns[c].id);
+      g_assert_cmpstr (json_object_get_string_member (row, "name"), ==, campaigns[c].name);
+      g_assert_cmpstr (json_object_get_string_member (row, "template_name"), ==, template_name);
+      g_assert_cmpstr (json_object_get_string_member (row, "state"), ==, campaigns[c].state);
+      g_assert_cmpstr (json_object_get_string_member (row, "created_at"), ==, created_iso);
+      g_assert_cmpstr (json_object_get_string_member (row, "started_at"), ==, created_iso);
+      if (finished_iso == NULL)
+        g_assert_true (json_object_get_null_member (row, "finished_at"));
+      else
+        g_assert_cmpstr (json_object_get_string_member (row, "finished_at"), ==, finished_iso);
+      g_assert_cmpint (json_object_get_int_member (row, "recipients"), ==,
+                       messages + campaigns[c].n_pending);
+      g_assert_cmpint (json_object_get_int_member (row, "excluded"), ==, campaigns[c].n_excluded);
+      g_assert_cmpint (json_object_get_int_member (row, "messages"), ==, messages);
+      g_assert_cmpint (json_object_get_int_member (row, "sent"), ==, sent);
+      g_assert_cmpint (json_object_get_int_member (row, "delivered"), ==, delivered);
+      g_assert_cmpint (json_object_get_int_member (row, "read"), ==, read);
+      g_assert_cmpint (json_object_get_int_member (row, "failed"), ==, failed);
+      g_assert_cmpint (json_object_get_int_member (row, "replied"), ==, replied);
+      g_assert_cmpint (json_object_get_int_member (row, "opted_out"), ==, opted_out);
+      assert_campaign_rate (row, "delivered_rate", delivered, sent);
+      assert_campaign_rate (row, "read_rate", read, delivered);
+      assert_campaign_rate (row, "reply_rate", replied, messages);
+      assert_campaign_rate (row, "opt_out_rate", opted_out, messages);
+
+      /* what the seed is there to show */
+      if (g_str_equal (campaigns[c].name, "Spring offer"))
+        {
+          /* 491701000001 twice, 491701000003 at the last second,
+           * 12125550105 before its message was sent */
+          g_assert_cmpint (replied, ==, 3);
+          g_assert_cmpint (opted_out, ==, 1);
+          g_assert_cmpint (sent, ==, 3);
+          g_assert_cmpint (failed, ==, 1);
+        }
+      else if (g_str_equal (campaigns[c].name, "Reminder"))
+        {
+          g_assert_cmpint (replied, ==, 2);
+          g_assert_cmpint (opted_out, ==, 1);
+        }
+      else if (g_str_equal (campaigns[c].name, "Slow start"))
+        g_assert_cmpint (messages, ==, 0);
+    }
+  g_assert_cmpuint (n_listed, ==, G_N_ELEMENTS (listed));
+  g_assert_cmpuint (json_array_get_length (rows), ==, G_N_ELEMENTS (listed));
+
+  /* all the figures hold the same campaigns */
+  everything = run (f, query, WABIZ_ANALYTICS_ALL, &error);
+  g_assert_no_error (error);
+  rows = json_object_get_array_member (everything, "campaigns");
+  g_assert_cmpuint (json_array_get_length (rows), ==, G_N_ELEMENTS (listed));
+  for (guint i = 0; i < G_N_ELEMENTS (listed); i++)
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (rows, i), "name"), ==, listed[i]);
+
+  /* a period with none */
+  {
+    g_auto(Ref) empty_ref = { 0 };
+    g_autoptr(WabizAnalyticsQuery) empty_query = NULL;
+    g_autoptr(JsonObject) empty = NULL;
+
+    ref_init (&empty_ref, "UTC", 2023, 1, 1, 2023, 1, 31);
+    empty_query = custom_query (&empty_ref, "UTC");
+    empty = run (f, empty_query, WABIZ_ANALYTICS_CAMPAIGNS, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (empty, "campaigns")), ==, 0);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1232,6 +1595,7 @@ main (int   argc,
   ADD ("/wabiz/analytics/failed-messages", test_failed_messages);
   ADD ("/wabiz/analytics/business-hours", test_business_hours);
   ADD ("/wabiz/analytics/bad-input", test_bad_input);
+  ADD ("/wabiz/analytics/campaigns", test_campaigns);
 #undef ADD
 
   return g_test_run ();

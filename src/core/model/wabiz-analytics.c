@@ -40,6 +40,57 @@ G_DEFINE_QUARK (wabiz-analytics-error-quark, wabiz_analytics_error)
  * whose sort is the longest step of a year's figures, beside the rest */
 #define REPLY_TIMES (1 << 8)
 
+/* A campaign message's steps, as wabiz_analytics_cube() counts them */
+#define REACHED_SENT_SQL                                                               \
+  "(m.sent_at IS NOT NULL OR m.delivered_at IS NOT NULL OR m.read_at IS NOT NULL"      \
+  " OR coalesce(m.status IN ('sent', 'delivered', 'read', 'played'), false))"
+#define REACHED_DELIVERED_SQL                                                          \
+  "(m.delivered_at IS NOT NULL OR m.read_at IS NOT NULL"                               \
+  " OR coalesce(m.status IN ('delivered', 'read', 'played'), false))"
+#define REACHED_READ_SQL "(m.read_at IS NOT NULL OR coalesce(m.status IN ('read', 'played'), false))"
+#define ISO_UTC(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#define RATE_SQL(num, den) "CASE WHEN " den " > 0 THEN " num "::float8 / " den " END"
+
+/* The campaigns of the period ($1, $2: its instants), each with the
+ * figures of the whole campaign: a recipient replied when its number
+ * wrote within the hours after the campaign's message, and opted out
+ * when an opt-out of its number (as the lead's or as Meta's wa_id) was
+ * recorded in them. */
+#define CAMPAIGNS_SQL                                                                  \
+  "WITH c AS (SELECT * FROM campaigns"                                                  \
+  "            WHERE created_at < $2::timestamptz"                                      \
+  "              AND coalesce(finished_at, 'infinity') >= $1::timestamptz"              \
+  "            ORDER BY created_at DESC, id LIMIT " G_STRINGIFY (WABIZ_ANALYTICS_MAX_CAMPAIGNS) ")," \
+  " f AS (SELECT c.id, x.* FROM c CROSS JOIN LATERAL ("                                 \
+  "   SELECT count(m.id) AS messages,"                                                  \
+  "     count(*) FILTER (WHERE " REACHED_SENT_SQL ") AS sent,"                          \
+  "     count(*) FILTER (WHERE " REACHED_DELIVERED_SQL ") AS delivered,"                \
+  "     count(*) FILTER (WHERE " REACHED_READ_SQL ") AS read,"                          \
+  "     count(*) FILTER (WHERE m.status = 'failed') AS failed,"                         \
+  "     count(*) FILTER (WHERE EXISTS (SELECT 1 FROM messages i"                        \
+  "        WHERE i.phone = m.phone AND i.direction = 'inbound'"                         \
+  "          AND i.\"timestamp\" > m.\"timestamp\""                                       \
+  "          AND i.\"timestamp\" <= m.\"timestamp\" + make_interval(hours => $3::int))) AS replied," \
+  "     count(*) FILTER (WHERE EXISTS (SELECT 1 FROM opt_out_events o"                  \
+  "        WHERE o.phone IN (r.phone, m.phone) AND o.action = 'opt_out'"                \
+  "          AND o.at >= m.\"timestamp\""                                                \
+  "          AND o.at <= m.\"timestamp\" + make_interval(hours => $3::int))) AS opted_out" \
+  "   FROM campaign_recipients r JOIN messages m ON m.id = r.message_uuid"              \
+  "   WHERE r.campaign_id = c.id) x)"                                                   \
+  " SELECT json_build_object('campaigns', coalesce(json_agg(json_build_object("         \
+  "   'id', c.id, 'name', c.name, 'template_name', c.template_name, 'state', c.state,"  \
+  "   'created_at', " ISO_UTC ("c.created_at") ", 'started_at', " ISO_UTC ("c.started_at") "," \
+  "   'finished_at', " ISO_UTC ("c.finished_at") ","                                    \
+  "   'recipients', c.n_recipients, 'excluded', c.n_excluded, 'messages', f.messages,"  \
+  "   'sent', f.sent, 'delivered', f.delivered, 'read', f.read, 'failed', f.failed,"    \
+  "   'replied', f.replied, 'opted_out', f.opted_out,"                                  \
+  "   'delivered_rate', " RATE_SQL ("f.delivered", "f.sent") ","                        \
+  "   'read_rate', " RATE_SQL ("f.read", "f.delivered") ","                             \
+  "   'reply_rate', " RATE_SQL ("f.replied", "f.messages") ","                          \
+  "   'opt_out_rate', " RATE_SQL ("f.opted_out", "f.messages") ")"                      \
+  "   ORDER BY c.created_at DESC, c.id), '[]'))::text"                                  \
+  " FROM c JOIN f ON f.id = c.id"
+
 static const char * const period_names[] = { "today", "7d", "30d", "all", "custom" };
 static const char * const day_names[] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun" };
 
@@ -446,6 +497,12 @@ group_job (WabizDb      *db,
     case REPLY_TIMES:
       sql = "SELECT json_build_object('replies', wabiz_analytics_reply_times($1::date, $2::date, $3))::text";
       break;
+    case WABIZ_ANALYTICS_CAMPAIGNS:
+      sql = CAMPAIGNS_SQL;
+      params[0] = run->period.start;
+      params[1] = run->period.end;
+      params[2] = G_STRINGIFY (WABIZ_ANALYTICS_CAMPAIGN_HOURS);
+      break;
     case WABIZ_ANALYTICS_ALL:
     default:
       g_assert_not_reached ();
@@ -556,6 +613,7 @@ period_done_cb (GObject      *source,
     { WABIZ_ANALYTICS_MESSAGES, WABIZ_ANALYTICS_MESSAGES },
     { WABIZ_ANALYTICS_REPLIES, WABIZ_ANALYTICS_REPLIES },
     { WABIZ_ANALYTICS_LEADS, WABIZ_ANALYTICS_LEADS },
+    { WABIZ_ANALYTICS_CAMPAIGNS, WABIZ_ANALYTICS_CAMPAIGNS },
   };
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
@@ -703,6 +761,7 @@ list_failed_job (WabizDb      *db,
                         " ORDER BY \"timestamp\" DESC, id DESC LIMIT $7::int)"
                         " SELECT json_build_object('messages', coalesce(json_agg(json_build_object("
                         "   'id', id, 'phone', phone,"
+                        "   'lead_name', (SELECT l.name FROM leads l WHERE l.phone = page.phone LIMIT 1),"
                         "   'timestamp', to_char(\"timestamp\" AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
                         "   'type', type, 'template_name', template_name, 'error_details', error_details)"
                         "   ORDER BY \"timestamp\" DESC, id DESC), '[]'),"

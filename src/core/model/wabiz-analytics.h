@@ -37,6 +37,7 @@ typedef enum
  * @WABIZ_ANALYTICS_LEADS: total_leads, leads_by_status, new_leads,
  *   new_leads_by_status, new_leads_per_day, total_conversations
  * @WABIZ_ANALYTICS_REPLIES: replies
+ * @WABIZ_ANALYTICS_CAMPAIGNS: campaigns
  * @WABIZ_ANALYTICS_ALL: all of them
  *
  * The groups of figures; each is one statement, and the groups asked
@@ -47,7 +48,8 @@ typedef enum
   WABIZ_ANALYTICS_MESSAGES = 1 << 0,
   WABIZ_ANALYTICS_LEADS = 1 << 1,
   WABIZ_ANALYTICS_REPLIES = 1 << 2,
-  WABIZ_ANALYTICS_ALL = 0x7,
+  WABIZ_ANALYTICS_CAMPAIGNS = 1 << 3,
+  WABIZ_ANALYTICS_ALL = 0xf,
 } WabizAnalyticsFigures;
 
 /**
@@ -72,6 +74,13 @@ GQuark wabiz_analytics_error_quark (void);
 
 /* The longest custom period, in days */
 #define WABIZ_ANALYTICS_MAX_DAYS (3 * 366)
+
+/* How long after its campaign message a recipient's reply or opt-out
+ * counts as caused by the campaign, in hours */
+#define WABIZ_ANALYTICS_CAMPAIGN_HOURS 72
+
+/* The most campaigns the figures list, newest first */
+#define WABIZ_ANALYTICS_MAX_CAMPAIGNS 50
 
 /* What to compute: a period of local days in a time zone, and the
  * business hours replies are measured against. */
@@ -143,7 +152,19 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (WabizAnalyticsQuery, wabiz_analytics_query_free)
  *   and `p90_seconds` (their time since the turn started, interpolated;
  *   null without replies), `within_business_hours` and
  *   `within_business_hours_share` (of those replies, how many were sent
- *   within the business hours; null without replies).
+ *   within the business hours; null without replies);
+ * - CAMPAIGNS: `campaigns`: the campaigns created before the period's
+ *   end and not finished before its start, newest first (at most
+ *   %WABIZ_ANALYTICS_MAX_CAMPAIGNS), each `{id, name, template_name,
+ *   state, created_at, started_at, finished_at}` with the figures of the
+ *   whole campaign: `recipients` and `excluded` (as created), `messages`
+ *   (recipients whose message was queued), how many of those reached
+ *   `sent`, `delivered`, `read` (as in `funnel`), `failed`, `replied`
+ *   (the customer wrote within %WABIZ_ANALYTICS_CAMPAIGN_HOURS hours
+ *   after the campaign's message) and `opted_out` (opted out within the
+ *   same hours), and `delivered_rate` (delivered / sent), `read_rate`
+ *   (read / delivered), `reply_rate` and `opt_out_rate` (of `messages`),
+ *   each null when it would divide by zero.
  *
  * Figures are as of the call: the database's summary tables are brought
  * up to date first. Errors: %WABIZ_ANALYTICS_ERROR for a query that
@@ -166,8 +187,9 @@ JsonObject *wabiz_analytics_run_finish   (GAsyncResult              *result,
  * @limit: 1 … 500 messages a page
  *
  * The outbound messages of the period that failed for one reason, newest
- * first: `{"messages": [{id, phone, timestamp, type, template_name,
- * error_details}], "next": cursor or null}`.
+ * first: `{"messages": [{id, phone, lead_name, timestamp, type,
+ * template_name, error_details}], "next": cursor or null}`; `lead_name`
+ * is the name of the lead with that number, or null.
  */
 void        wabiz_analytics_list_failed_async  (WabizDb                   *db,
                                                 const WabizAnalyticsQuery *query,
