@@ -20,7 +20,8 @@ void           wabiz_webhook_banner_set_services     (WabizWebhookBanner *self,
                                                       WabizServices      *services);
 /* Looks again now (it also looks when an event arrives, and every minute) */
 void           wabiz_webhook_banner_refresh          (WabizWebhookBanner *self);
-/* (nullable): the warning shown, or NULL while hidden */
+/* (nullable): the warning shown, or NULL while hidden: deliveries from
+ * Meta kept aside for another phone number id, else Meta's silence */
 const char    *wabiz_webhook_banner_get_message      (WabizWebhookBanner *self);
 /* Unix seconds of the last webhook event from any receiver; 0: none yet
  * (or not looked yet) */

@@ -4,7 +4,8 @@
  *
  * The main window: a sidebar with the four panes, which shows what the
  * database is doing until it is ready, and what keeps messages from
- * going once it is. Its "services" are the application's; the panes
+ * going once it is (Meta not set up, or what stops the outbox's sender,
+ * in the notice bar). Its "services" are the application's; the panes
  * follow them, the one in view loading first.
  */
 
@@ -27,6 +28,8 @@ struct _WabizWindow
 
   GSettings            *settings;          /* (owned) */
   WabizServices        *services;          /* (owned) (nullable): the application's */
+  WabizOutbox          *outbox;            /* (owned) (nullable): the services', followed for
+                                            * its sender problem */
   char                 *pane_name;         /* (owned) */
   AdwLeaflet           *leaflet;           /* (unowned): in layout_slot */
   guint                 back_idle;
@@ -47,6 +50,7 @@ struct _WabizWindow
   AdwWindowTitle       *pane_title;
   GtkRevealer          *notice_revealer;
   GtkLabel             *notice_label;
+  WabizWebhookBanner   *webhook_banner;
   GtkStack             *pane_stack;
   WabizPane            *leads_pane;
   WabizPane            *conversations_pane;
@@ -177,16 +181,59 @@ database_state_changed_cb (WabizWindow *self)
   update_loaded (self);
 }
 
-/* Meta not set up, say: messages stay queued, and where to fix it */
+/* Meta not set up, say: messages stay queued, and where to fix it; else
+ * what stops the sender (a lost database session, a Graph address the
+ * token may not go to), which says what to do */
 static void
 notice_changed_cb (WabizWindow *self)
 {
   WabizApplication *app = WABIZ_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
   const char *notice = app != NULL ? wabiz_application_get_notice (app) : NULL;
 
+  if (notice == NULL && self->outbox != NULL)
+    notice = wabiz_outbox_get_sender_problem (self->outbox);
   if (notice != NULL)
     gtk_label_set_label (self->notice_label, notice);
   gtk_revealer_set_reveal_child (self->notice_revealer, notice != NULL);
+}
+
+/* The outbox of the services while they are ready */
+static void
+follow_outbox (WabizWindow *self)
+{
+  WabizOutbox *outbox = NULL;
+
+  if (self->services != NULL &&
+      wabiz_services_get_state (self->services) == WABIZ_SERVICES_STATE_READY)
+    outbox = wabiz_services_get_outbox (self->services);
+
+  if (self->outbox != outbox)
+    {
+      if (self->outbox != NULL)
+        g_signal_handlers_disconnect_by_data (self->outbox, self);
+      g_set_object (&self->outbox, outbox);
+      if (outbox != NULL)
+        g_signal_connect_object (outbox, "notify::sender-problem",
+                                 G_CALLBACK (notice_changed_cb), self, G_CONNECT_SWAPPED);
+    }
+  notice_changed_cb (self);
+}
+
+static void
+set_services (WabizWindow   *self,
+              WabizServices *services)
+{
+  if (self->services == services)
+    return;
+
+  if (self->services != NULL)
+    g_signal_handlers_disconnect_by_data (self->services, self);
+  g_set_object (&self->services, services);
+  if (services != NULL)
+    g_signal_connect_object (services, "notify::state", G_CALLBACK (follow_outbox), self,
+                             G_CONNECT_SWAPPED);
+  follow_outbox (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVICES]);
 }
 
 static void
@@ -388,8 +435,7 @@ wabiz_window_set_property (GObject      *object,
   switch (prop_id)
     {
     case PROP_SERVICES:
-      if (g_set_object (&self->services, g_value_get_object (value)))
-        g_object_notify_by_pspec (object, pspec);
+      set_services (self, g_value_get_object (value));
       break;
     case PROP_PANE:
       wabiz_window_set_pane_name (self, g_value_get_string (value));
@@ -408,6 +454,13 @@ wabiz_window_dispose (GObject *object)
   if (self->settings != NULL)
     g_settings_unbind (self, "pane");
   g_clear_object (&self->settings);
+
+  /* nothing tells the notice bar any more: it goes */
+  if (self->outbox != NULL)
+    g_signal_handlers_disconnect_by_data (self->outbox, self);
+  g_clear_object (&self->outbox);
+  if (self->services != NULL)
+    g_signal_handlers_disconnect_by_data (self->services, self);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), WABIZ_TYPE_WINDOW);
   g_clear_object (&self->services);
@@ -474,6 +527,7 @@ wabiz_window_class_init (WabizWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, WabizWindow, pane_title);
   gtk_widget_class_bind_template_child (widget_class, WabizWindow, notice_revealer);
   gtk_widget_class_bind_template_child (widget_class, WabizWindow, notice_label);
+  gtk_widget_class_bind_template_child (widget_class, WabizWindow, webhook_banner);
   gtk_widget_class_bind_template_child (widget_class, WabizWindow, pane_stack);
   gtk_widget_class_bind_template_child (widget_class, WabizWindow, leads_pane);
   gtk_widget_class_bind_template_child (widget_class, WabizWindow, conversations_pane);
