@@ -10,6 +10,8 @@
 
 #include "config.h"
 
+#include "wabiz-campaign-dialog.h"
+#include "wabiz-campaigns-window.h"
 #include "wabiz-import-dialog.h"
 #include "wabiz-lead-editor.h"
 #include "wabiz-lead-row.h"
@@ -660,6 +662,35 @@ show_list_action (GtkWidget  *widget,
   adw_leaflet_set_visible_child (self->leaflet, self->list_side);
 }
 
+/* A campaign to the leads of the status and tag filters */
+static void
+send_campaign_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  WabizLeadsPane *self = WABIZ_LEADS_PANE (widget);
+  WabizCampaignDialog *dialog;
+
+  if (self->model == NULL || wabiz_pane_get_database (WABIZ_PANE (self)) == NULL)
+    return;
+  dialog = wabiz_campaign_dialog_new_for_leads (get_window (self), wabiz_pane_get_services (WABIZ_PANE (self)),
+                                                wabiz_leads_model_get_status (self->model),
+                                                wabiz_leads_model_get_tag (self->model),
+                                                wabiz_leads_model_get_search (self->model));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+campaigns_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  GtkWindow *window = get_window (WABIZ_LEADS_PANE (widget));
+
+  if (window != NULL)
+    wabiz_campaigns_window_present (window, NULL);
+}
+
 static void
 import_response_cb (GtkNativeDialog *chooser,
                     int              response,
@@ -994,6 +1025,8 @@ wabiz_leads_pane_class_init (WabizLeadsPaneClass *klass)
   gtk_widget_class_install_action (widget_class, "leads.open-conversation", NULL,
                                    open_conversation_action);
   gtk_widget_class_install_action (widget_class, "leads.show-list", NULL, show_list_action);
+  gtk_widget_class_install_action (widget_class, "leads.send-campaign", NULL, send_campaign_action);
+  gtk_widget_class_install_action (widget_class, "leads.campaigns", NULL, campaigns_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "leads.search", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "leads.new", NULL);
