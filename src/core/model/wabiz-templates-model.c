@@ -440,6 +440,26 @@ FILTER_SETTER (search)
 FILTER_SETTER (status)
 FILTER_SETTER (category)
 
+/**
+ * wabiz_templates_model_watch:
+ *
+ * The template @name in @language was just submitted: Meta's answer
+ * about it is news even when the model never saw it pending (Meta may
+ * review it before the model looks).
+ */
+void
+wabiz_templates_model_watch (WabizTemplatesModel *self,
+                             const char          *name,
+                             const char          *language)
+{
+  g_return_if_fail (WABIZ_IS_TEMPLATES_MODEL (self));
+  g_return_if_fail (name != NULL && language != NULL);
+
+  if (self->statuses == NULL)
+    self->statuses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_hash_table_insert (self->statuses, g_strdup_printf ("%s\n%s", name, language), g_strdup ("PENDING"));
+}
+
 int
 wabiz_templates_model_find (WabizTemplatesModel *self,
                             const char          *name,

@@ -33,6 +33,9 @@ void                 wabiz_templates_model_set_category (WabizTemplatesModel *se
                                                          const char          *category);
 /* Empties the list and loads the first page */
 void                 wabiz_templates_model_reload       (WabizTemplatesModel *self);
+void                 wabiz_templates_model_watch        (WabizTemplatesModel *self,
+                                                         const char          *name,
+                                                         const char          *language);
 /* Position of the template @name in @language, -1 when not loaded */
 int                  wabiz_templates_model_find         (WabizTemplatesModel *self,
                                                          const char          *name,
