@@ -16,10 +16,14 @@
 #include "wabiz-chat-view.h"
 #include "wabiz-composer.h"
 #include "wabiz-conversations-pane.h"
+#include "wabiz-graph-client-private.h"
 #include "wabiz-message-row.h"
 #include "wabiz-sim-server.h"
 #include "wabiz-template-dialog.h"
+#include "wabiz-template-editor.h"
+#include "wabiz-template-row.h"
 #include "wabiz-template.h"
+#include "wabiz-templates-pane.h"
 #include "wabiz-test-pg.h"
 #include "wabiz-test-ui.h"
 #include "wabiz-window.h"
@@ -253,6 +257,61 @@ bubble_label (WabizConversationsPane *pane,
   return row != NULL ? wabiz_test_ui_row_label (row, name) : "(no bubble)";
 }
 
+/* The child @name of the dialog's template */
+static GtkWidget *
+find_child (GtkWidget  *dialog,
+            const char *name)
+{
+  GObject *child = gtk_widget_get_template_child (dialog, WABIZ_TYPE_TEMPLATE_DIALOG, name);
+
+  g_assert_nonnull (child);
+  return GTK_WIDGET (child);
+}
+
+/* What the dialog asks for, a row title a line */
+static void
+assert_titles (WabizTemplateDialog *dialog,
+               const char          *expected)
+{
+  g_autofree char *titles = wabiz_template_dialog_dup_value_titles (dialog);
+
+  g_assert_cmpstr (titles, ==, expected);
+}
+
+/* The component @type (with @sub_type) of a Graph request's template */
+static JsonObject *
+ledger_component (JsonObject *entry,
+                  const char *type)
+{
+  JsonObject *body = json_object_get_object_member (entry, "body");
+  JsonObject *template = json_object_get_object_member (body, "template");
+  JsonArray *components = json_object_get_array_member (template, "components");
+
+  for (guint i = 0; components != NULL && i < json_array_get_length (components); i++)
+    {
+      JsonObject *component = json_array_get_object_element (components, i);
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (component, "type", NULL), type) == 0)
+        return component;
+    }
+  return NULL;
+}
+
+/* The first parameter of the component @type */
+static JsonObject *
+ledger_first_param (JsonObject *entry,
+                    const char *type)
+{
+  JsonObject *component = ledger_component (entry, type);
+  JsonArray *params;
+
+  g_assert_nonnull (component);
+  params = json_object_get_array_member (component, "parameters");
+  g_assert_nonnull (params);
+  g_assert_cmpuint (json_array_get_length (params), >=, 1);
+  return json_array_get_object_element (params, 0);
+}
+
 /* send: pick, fill, preview, queue, and Meta gets it */
 
 static void
@@ -293,11 +352,22 @@ send_cb (WabizApplication *app,
   wabiz_test_wait_until (dialog_lists, dialog, 30);
   assert_sql (f, "SELECT status FROM templates WHERE name = 'order_ready' AND language = 'en_US'",
               "APPROVED");
-  /* a media header or a URL parameter cannot be filled here: not offered */
-  g_assert_false (wabiz_template_dialog_select (dialog, "weekend_offer", "en_US"));
-  g_assert_false (wabiz_template_dialog_select (dialog, "order_tracking", "en_US"));
+  /* every approved template is offered, each asking for what it needs:
+   * a media header's file, a header's text value, a link's end, named
+   * values; a rejected one is not */
+  g_assert_true (wabiz_template_dialog_select (dialog, "weekend_offer", "en_US"));
+  assert_titles (dialog, "{{1}}, for example “15”");
+  g_assert_true (gtk_widget_get_mapped (find_child (GTK_WIDGET (dialog), "header_group")));
+  g_assert_true (wabiz_template_dialog_select (dialog, "order_tracking", "en_US"));
+  assert_titles (dialog, "{{1}} of the header, for example “#4521”\n"
+                         "{{1}}, for example “#4521”\n"
+                         "{{2}}, for example “tomorrow”\n"
+                         "The end of the “Track order” link, for example “4521”");
+  g_assert_true (wabiz_template_dialog_select (dialog, "appointment_reminder", "en_US"));
+  assert_titles (dialog, "{{first_name}}, for example “Maria”\n{{when}}, for example “Friday 7pm”");
   g_assert_false (wabiz_template_dialog_select (dialog, "summer_promo_2024", "pt_BR"));
   g_assert_true (wabiz_template_dialog_select (dialog, "order_ready", "en_US"));
+  assert_titles (dialog, "{{1}}, for example “Maria”\n{{2}}, for example “#4521”");
 
   /* the preview follows the values; Send waits for all of them */
   wabiz_template_dialog_set_value (dialog, 0, "Carla");
@@ -379,6 +449,527 @@ test_send (Fixture       *f,
 
   wabiz_test_ui_set_meta (wabiz_sim_server_get_base_url (f->sim), TRUE);
   wabiz_test_ui_run (send_cb, f);
+}
+
+/* media: a header's file uploaded first, then a link's end; Meta gets
+ * each in its component */
+
+/* Opens the dialog, picks @name, and waits until it is listed */
+static WabizTemplateDialog *
+open_dialog_with (WabizConversationsPane *pane,
+                  const char             *name)
+{
+  WabizTemplateDialog *dialog = open_dialog (pane);
+
+  wabiz_test_wait_until (dialog_lists, dialog, 30);
+  g_assert_true (wabiz_template_dialog_select (dialog, name, "en_US"));
+  return dialog;
+}
+
+/* The button of @action under @widget, or NULL */
+static GtkWidget *
+find_action_button (GtkWidget  *widget,
+                    const char *action)
+{
+  if (GTK_IS_BUTTON (widget) &&
+      g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_action_button (child, action);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Whether the button of @action shows under @widget */
+static gboolean
+button_shown (GtkWidget  *widget,
+              const char *action)
+{
+  GtkWidget *button = find_action_button (widget, action);
+
+  return button != NULL && gtk_widget_get_mapped (button);
+}
+
+/* Whether the user can press Send */
+static gboolean
+can_send (WabizTemplateDialog *dialog)
+{
+  GtkWidget *button = find_action_button (GTK_WIDGET (dialog), "template.send");
+
+  g_assert_nonnull (button);
+  return gtk_widget_get_mapped (button) && gtk_widget_is_sensitive (button);
+}
+
+static void
+media_cb (WabizApplication *app,
+          WabizWindow      *window,
+          gpointer          data)
+{
+  Fixture *f = data;
+  WabizConversationsPane *pane;
+  WabizTemplateDialog *dialog;
+  g_autoptr(JsonObject) offer = NULL;
+  g_autoptr(JsonObject) tracking = NULL;
+  g_autoptr(GFile) photo = NULL;
+  g_autofree char *preview = NULL;
+  g_autofree char *shot = NULL;
+  JsonObject *param;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 720);
+  pane = open_carla (window);
+
+  /* an image header: Send waits for the file, which goes to WhatsApp
+   * first, and the message carries its media id */
+  dialog = open_dialog_with (pane, "weekend_offer");
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
+  wabiz_template_dialog_set_value (dialog, 0, "20");
+  preview = wabiz_template_dialog_dup_preview (dialog);
+  g_assert_cmpstr (preview, ==, "This weekend only: 20% off all pastries. See you soon!");
+  g_assert_false (can_send (dialog));
+  /* a link WhatsApp cannot fetch is no header either */
+  wabiz_template_dialog_set_header_value (dialog, "ftp://shop.example/offer.jpg");
+  g_assert_false (can_send (dialog));
+  wabiz_template_dialog_set_header_value (dialog, "");
+  photo = g_file_new_build_filename (g_getenv ("G_TEST_SRCDIR"), "data", "media", "photo.jpg", NULL);
+  wabiz_template_dialog_set_header_file (dialog, photo);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (find_child (GTK_WIDGET (dialog), "header_file_row"))),
+                   ==, "photo.jpg");
+  g_assert_true (can_send (dialog));
+  wabiz_test_ui_wait_frames (GTK_WIDGET (dialog), 3);
+  shot = wabiz_test_ui_screenshot_widget (GTK_WIDGET (dialog), "ui-templates-dialog-media.png");
+  g_clear_pointer (&shot, g_free);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "template.send", NULL));
+  WABIZ_TEST_WAIT (dialog == NULL, 60);
+
+  WABIZ_TEST_WAIT ((offer = ledger_find_template (f, "weekend_offer")) != NULL, 60);
+  g_assert_cmpstr (json_object_get_string_member (offer, "to"), ==, CARLA);
+  g_assert_cmpstr (json_object_get_string_member (offer, "result"), ==, "accepted");
+  param = ledger_first_param (offer, "header");
+  g_assert_cmpstr (json_object_get_string_member (param, "type"), ==, "image");
+  /* the id the upload gave, not a link */
+  g_assert_false (json_object_has_member (json_object_get_object_member (param, "image"), "link"));
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (param, "image"), "id"), !=, "");
+  g_assert_cmpstr (json_object_get_string_member (ledger_first_param (offer, "body"), "text"), ==, "20");
+
+  /* a header's text value, the body's and a link's end, each where
+   * Meta wants it */
+  dialog = open_dialog_with (pane, "order_tracking");
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
+  wabiz_template_dialog_set_header_value (dialog, "#4522");
+  wabiz_template_dialog_set_value (dialog, 0, "#4522");
+  wabiz_template_dialog_set_value (dialog, 1, "on Friday");
+  g_assert_false (can_send (dialog));
+  wabiz_template_dialog_set_button_value (dialog, 0, "4522");
+  g_assert_true (can_send (dialog));
+  g_clear_pointer (&preview, g_free);
+  preview = wabiz_template_dialog_dup_preview (dialog);
+  g_assert_cmpstr (preview, ==, "Your order #4522 has shipped and arrives on Friday. Thank you!");
+  wabiz_test_ui_wait_frames (GTK_WIDGET (dialog), 3);
+  shot = wabiz_test_ui_screenshot_widget (GTK_WIDGET (dialog), "ui-templates-dialog-link.png");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "template.send", NULL));
+  WABIZ_TEST_WAIT (dialog == NULL, 60);
+
+  WABIZ_TEST_WAIT ((tracking = ledger_find_template (f, "order_tracking")) != NULL, 60);
+  g_assert_cmpstr (json_object_get_string_member (tracking, "result"), ==, "accepted");
+  g_assert_cmpstr (json_object_get_string_member (ledger_first_param (tracking, "header"), "text"), ==, "#4522");
+  g_assert_cmpstr (json_object_get_string_member (ledger_component (tracking, "button"), "sub_type"), ==, "url");
+  g_assert_cmpstr (json_object_get_string_member (ledger_component (tracking, "button"), "index"), ==, "0");
+  g_assert_cmpstr (json_object_get_string_member (ledger_first_param (tracking, "button"), "text"), ==, "4522");
+  assert_sql (f, "SELECT count(*) FROM messages WHERE type = 'template'", "2");
+}
+
+static void
+test_media (Fixture       *f,
+            gconstpointer  data)
+{
+  if (wabiz_test_ui_skip_without_display ())
+    return;
+
+  wabiz_test_ui_set_meta (wabiz_sim_server_get_base_url (f->sim), TRUE);
+  wabiz_test_ui_run (media_cb, f);
+}
+
+/* pane: the list from Meta, page by page; a template written in the
+ * editor, checked as typed, reviewed by Meta; a rejected one with its
+ * reason; deletion */
+
+/* Whether a label under @widget shows @text (a toast's, a row's) */
+static gboolean
+shows_label (GtkWidget  *widget,
+             const char *text)
+{
+  if (!gtk_widget_get_mapped (widget))
+    return FALSE;
+  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (shows_label (child, text))
+      return TRUE;
+  return FALSE;
+}
+
+static WabizTemplateEditor *
+find_editor (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();  /* (transfer none) */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (WABIZ_IS_TEMPLATE_EDITOR (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return WABIZ_TEMPLATE_EDITOR (window);
+    }
+  return NULL;
+}
+
+static AdwMessageDialog *
+find_message_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();  /* (transfer none) */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return ADW_MESSAGE_DIALOG (window);
+    }
+  return NULL;
+}
+
+static GObject *
+editor_child (WabizTemplateEditor *editor,
+              const char          *name)
+{
+  GObject *child = gtk_widget_get_template_child (GTK_WIDGET (editor), WABIZ_TYPE_TEMPLATE_EDITOR, name);
+
+  g_assert_nonnull (child);
+  return child;
+}
+
+static void
+editor_type (WabizTemplateEditor *editor,
+             const char          *name,
+             const char          *text)
+{
+  gtk_editable_set_text (GTK_EDITABLE (editor_child (editor, name)), text);
+}
+
+static void
+editor_type_body (WabizTemplateEditor *editor,
+                  const char          *text)
+{
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (editor_child (editor, "body_view"))), text, -1);
+}
+
+/* Whether the user can press Submit */
+static gboolean
+can_submit (WabizTemplateEditor *editor)
+{
+  GtkWidget *button = find_action_button (GTK_WIDGET (editor), "editor.submit");
+
+  g_assert_nonnull (button);
+  return gtk_widget_is_sensitive (button);
+}
+
+/* The position of @name in @language in the pane's list, -1 if absent */
+static int
+pane_find (WabizTemplatesPane *pane,
+           const char         *name,
+           const char         *status)
+{
+  GListModel *model = G_LIST_MODEL (wabiz_templates_pane_get_model (pane));
+
+  for (guint i = 0; model != NULL && i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(WabizTemplate) t = g_list_model_get_item (model, i);
+
+      if (g_str_equal (wabiz_template_get_name (t), name) &&
+          (status == NULL || g_strcmp0 (wabiz_template_get_status (t), status) == 0))
+        return i;
+    }
+  return -1;
+}
+
+/* The template row under @widget that shows @name, or NULL */
+static GtkWidget *
+find_template_row (GtkWidget  *widget,
+                   const char *name)
+{
+  if (WABIZ_IS_TEMPLATE_ROW (widget))
+    return g_strcmp0 (wabiz_test_ui_row_label (widget, "name_label"), name) == 0 ? widget : NULL;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_template_row (child, name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The row of the list that shows @name, as the user sees it */
+static GtkWidget *
+pane_row (WabizTemplatesPane *pane,
+          const char         *name)
+{
+  g_assert_cmpint (pane_find (pane, name, NULL), >=, 0);
+  return find_template_row (GTK_WIDGET (pane), name);
+}
+
+static const char *
+pane_label (WabizTemplatesPane *pane,
+            const char         *name)
+{
+  GObject *label = gtk_widget_get_template_child (GTK_WIDGET (pane), WABIZ_TYPE_TEMPLATES_PANE, name);
+
+  g_assert_nonnull (label);
+  return gtk_widget_get_mapped (GTK_WIDGET (label)) ? gtk_label_get_text (GTK_LABEL (label)) : NULL;
+}
+
+static guint
+language_index (const char *code)
+{
+  const char * const *languages = wabiz_template_get_languages ();
+
+  for (guint i = 0; languages[i] != NULL; i++)
+    if (g_str_equal (languages[i], code))
+      return i;
+  g_assert_not_reached ();
+}
+
+/* Opens the editor with New, and fills a template with an image header,
+ * a numbered body, a footer and a link and quick reply buttons */
+static WabizTemplateEditor *
+write_template (WabizTemplatesPane *pane,
+                const char         *name)
+{
+  WabizTemplateEditor *editor;
+  g_autoptr(GFile) photo = NULL;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (pane), "templates.new", NULL));
+  WABIZ_TEST_WAIT ((editor = find_editor ()) != NULL, 30);
+  editor_type (editor, "name_row", name);
+  adw_combo_row_set_selected (ADW_COMBO_ROW (editor_child (editor, "category_row")), 0);  /* MARKETING */
+  adw_combo_row_set_selected (ADW_COMBO_ROW (editor_child (editor, "language_row")), language_index ("en_US"));
+  adw_combo_row_set_selected (ADW_COMBO_ROW (editor_child (editor, "header_type_row")), 2);  /* IMAGE */
+  photo = g_file_new_build_filename (g_getenv ("G_TEST_SRCDIR"), "data", "media", "photo.jpg", NULL);
+  wabiz_template_editor_set_example_file (editor, photo);
+  editor_type_body (editor, "Hi {{1}}, brunch is on us this Sunday with the code below.");
+  gtk_editable_set_text (wabiz_template_editor_get_example_entry (editor, 0), "Maria");
+  editor_type (editor, "footer_row", "Reply STOP to opt out");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.add-button", "s", "URL"));
+  gtk_editable_set_text (wabiz_template_editor_get_button_entry (editor, 0, "text"), "See the menu");
+  gtk_editable_set_text (wabiz_template_editor_get_button_entry (editor, 0, "url"), "https://shop.example/m/{{1}}");
+  gtk_editable_set_text (wabiz_template_editor_get_button_entry (editor, 0, "example"), "sunday");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.add-button", "s", "QUICK_REPLY"));
+  gtk_editable_set_text (wabiz_template_editor_get_button_entry (editor, 1, "text"), "Book a table");
+  /* no entry keeps blinking once the form goes insensitive or away */
+  gtk_window_set_focus (GTK_WINDOW (editor), NULL);
+  return editor;
+}
+
+static void
+pane_cb (WabizApplication *app,
+         WabizWindow      *window,
+         gpointer          data)
+{
+  Fixture *f = data;
+  WabizServices *services = wabiz_application_get_services (app);
+  WabizTemplatesPane *pane;
+  WabizTemplateEditor *editor;
+  AdwMessageDialog *question;
+  GtkWidget *row;
+  g_autofree char *url = NULL;
+  g_autofree char *webhook_url = NULL;
+  g_autofree char *shot = NULL;
+  g_autoptr(WabizTemplate) made = NULL;
+  int position;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 720);
+  url = wabiz_http_server_dup_url (wabiz_services_get_http (services));
+  webhook_url = g_strconcat (url, "/webhook", NULL);
+  g_object_set (f->sim, "webhook-url", webhook_url, NULL);
+
+  /* the list: every template Meta has, asked three at a time */
+  _wabiz_graph_client_set_template_page_size (wabiz_services_get_graph (services), 3);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.pane", "s", "templates"));
+  pane = WABIZ_TEMPLATES_PANE (wabiz_window_get_pane (window, "templates"));
+  WABIZ_TEST_WAIT (!wabiz_templates_pane_get_syncing (pane) && pane_find (pane, "weekend_offer", NULL) >= 0 &&
+                   pane_find (pane, "hello_world", NULL) >= 0 &&
+                   g_list_model_get_n_items (G_LIST_MODEL (wabiz_templates_pane_get_model (pane))) == 7, 60);
+  assert_sql (f, "SELECT count(*) FROM templates", "7");
+  wabiz_test_ui_wait_frames (GTK_WIDGET (window), 4);
+  /* each row says the name, language and category, Meta's status and
+   * quality; a rejected one why */
+  row = pane_row (pane, "order_ready");
+  g_assert_nonnull (row);
+  g_assert_cmpstr (wabiz_test_ui_row_label (row, "name_label"), ==, "order_ready");
+  g_assert_cmpstr (wabiz_test_ui_row_label (row, "status_label"), ==, wabiz_template_status_to_label ("APPROVED"));
+  row = pane_row (pane, "summer_promo_2024");
+  g_assert_nonnull (row);
+  g_assert_cmpstr (wabiz_test_ui_row_label (row, "status_label"), ==, wabiz_template_status_to_label ("REJECTED"));
+  g_assert_true (shows_label (GTK_WIDGET (pane), "7 Templates"));
+  shot = wabiz_test_ui_screenshot (window, "ui-templates-pane.png");
+  g_clear_pointer (&shot, g_free);
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+  wabiz_test_ui_wait_frames (GTK_WIDGET (window), 2);
+  shot = wabiz_test_ui_screenshot (window, "ui-templates-pane-dark.png");
+  g_clear_pointer (&shot, g_free);
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+
+  /* filtered by status: the rejected one, with Meta's reason opened */
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (gtk_widget_get_template_child (GTK_WIDGET (pane), WABIZ_TYPE_TEMPLATES_PANE,
+                                                                            "status_filter")), 3);  /* REJECTED */
+  WABIZ_TEST_WAIT (g_list_model_get_n_items (G_LIST_MODEL (wabiz_templates_pane_get_model (pane))) == 1 &&
+                   pane_find (pane, "summer_promo_2024", "REJECTED") == 0, 30);
+  wabiz_templates_pane_open (pane, 0);
+  wabiz_test_ui_wait_frames (GTK_WIDGET (window), 2);
+  g_assert_cmpstr (pane_label (pane, "details_name"), ==, "summer_promo_2024");
+  g_assert_nonnull (pane_label (pane, "details_reason"));
+  g_assert_true (button_shown (GTK_WIDGET (pane), "templates.fix"));
+  g_assert_false (button_shown (GTK_WIDGET (pane), "templates.send"));
+  shot = wabiz_test_ui_screenshot (window, "ui-templates-pane-rejected.png");
+  g_clear_pointer (&shot, g_free);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (gtk_widget_get_template_child (GTK_WIDGET (pane), WABIZ_TYPE_TEMPLATES_PANE,
+                                                                            "status_filter")), 0);
+  WABIZ_TEST_WAIT (g_list_model_get_n_items (G_LIST_MODEL (wabiz_templates_pane_get_model (pane))) == 7, 30);
+
+  /* the editor: each broken rule shown where it is, before submitting */
+  editor = write_template (pane, "brunch_sunday");
+  g_object_add_weak_pointer (G_OBJECT (editor), (gpointer *) &editor);
+  wabiz_test_ui_wait_frames (GTK_WIDGET (editor), 2);
+  g_assert_null (wabiz_template_editor_get_problem (editor, "name"));
+  g_assert_null (wabiz_template_editor_get_problem (editor, "body"));
+  g_assert_null (wabiz_template_editor_get_problem (editor, "header"));
+  g_assert_null (wabiz_template_editor_get_problem (editor, "buttons"));
+  g_assert_true (can_submit (editor));
+  /* without a Gemini key, Write with AI says where one goes */
+  g_assert_true (button_shown (GTK_WIDGET (editor), "app.preferences"));
+  g_assert_true (gtk_widget_is_sensitive (find_action_button (GTK_WIDGET (editor), "app.preferences")));
+  editor_type (editor, "name_row", "Brunch Sunday");
+  g_assert_nonnull (wabiz_template_editor_get_problem (editor, "name"));
+  g_assert_false (can_submit (editor));
+  editor_type (editor, "name_row", "brunch_sunday");
+  /* a placeholder at the start, at the end (before a full stop only),
+   * two side by side */
+  editor_type_body (editor, "{{1}}, brunch is on us this Sunday with the code below.");
+  g_assert_nonnull (wabiz_template_editor_get_problem (editor, "body"));
+  editor_type_body (editor, "Brunch is on us this Sunday, {{1}}.");
+  g_assert_nonnull (wabiz_template_editor_get_problem (editor, "body"));
+  editor_type_body (editor, "Hi {{1}}{{2}}, brunch is on us this Sunday with the code below.");
+  g_assert_nonnull (wabiz_template_editor_get_problem (editor, "body"));
+  g_assert_false (can_submit (editor));
+  editor_type_body (editor, "Hi {{1}}, brunch is on us this Sunday with the code below.");
+  gtk_editable_set_text (wabiz_template_editor_get_example_entry (editor, 0), "Maria");
+  /* the footer's 60 characters */
+  editor_type (editor, "footer_row", "Reply STOP to opt out of these messages about our weekend brunch");
+  g_assert_nonnull (wabiz_template_editor_get_problem (editor, "footer"));
+  g_assert_false (can_submit (editor));
+  editor_type (editor, "footer_row", "Reply STOP to opt out");
+  /* a link's {{1}} needs its example */
+  gtk_editable_set_text (wabiz_template_editor_get_button_entry (editor, 0, "example"), "");
+  g_assert_nonnull (wabiz_template_editor_get_problem (editor, "buttons"));
+  g_assert_false (can_submit (editor));
+  shot = wabiz_test_ui_screenshot_widget (GTK_WIDGET (editor), "ui-templates-editor-problems.png");
+  g_clear_pointer (&shot, g_free);
+  gtk_editable_set_text (wabiz_template_editor_get_button_entry (editor, 0, "example"), "sunday");
+  g_assert_null (wabiz_template_editor_get_problem (editor, "buttons"));
+  g_assert_null (wabiz_template_editor_get_problem (editor, "footer"));
+  g_assert_null (wabiz_template_editor_get_problem (editor, "body"));
+  g_assert_null (wabiz_template_editor_get_problem (editor, "name"));
+  /* the preview shows it as the customer's phone will */
+  g_assert_cmpstr (wabiz_template_preview_get_body (wabiz_template_editor_get_preview (editor)), ==,
+                   "Hi Maria, brunch is on us this Sunday with the code below.");
+  g_assert_cmpstr (wabiz_template_preview_get_footer (wabiz_template_editor_get_preview (editor)), ==,
+                   "Reply STOP to opt out");
+  wabiz_test_ui_wait_frames (GTK_WIDGET (editor), 2);
+  shot = wabiz_test_ui_screenshot_widget (GTK_WIDGET (editor), "ui-templates-editor.png");
+  g_clear_pointer (&shot, g_free);
+
+  /* submitted: the file goes up first, Meta has it pending, then its
+   * review's webhook approves it, with a toast */
+  g_assert_true (can_submit (editor));
+  gtk_window_set_focus (GTK_WINDOW (editor), NULL);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.submit", NULL));
+  WABIZ_TEST_WAIT (editor == NULL, 60);
+  WABIZ_TEST_WAIT (shows_label (GTK_WIDGET (window), "Meta approved “brunch_sunday”: it can be sent now"), 60);
+  WABIZ_TEST_WAIT ((position = pane_find (pane, "brunch_sunday", "APPROVED")) >= 0, 60);
+  wabiz_templates_pane_open (pane, position);
+  wabiz_test_ui_wait_frames (GTK_WIDGET (window), 2);
+  g_assert_cmpstr (pane_label (pane, "details_name"), ==, "brunch_sunday");
+  g_assert_cmpstr (pane_label (pane, "details_status"), ==, wabiz_template_status_to_label ("APPROVED"));
+  g_assert_true (button_shown (GTK_WIDGET (pane), "templates.send"));
+  g_assert_false (button_shown (GTK_WIDGET (pane), "templates.fix"));
+  /* as Meta has it: asked again, the image header and both buttons */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (pane), "templates.refresh", NULL));
+  WABIZ_TEST_WAIT (!wabiz_templates_pane_get_syncing (pane), 60);
+  made = g_object_ref (wabiz_templates_pane_get_shown (pane));
+  g_assert_cmpstr (wabiz_template_get_header_format (made), ==, "IMAGE");
+  g_assert_cmpuint (wabiz_template_get_n_buttons (made), ==, 2);
+  assert_sql (f, "SELECT status FROM templates WHERE name = 'brunch_sunday'", "APPROVED");
+  shot = wabiz_test_ui_screenshot (window, "ui-templates-pane-approved.png");
+  g_clear_pointer (&shot, g_free);
+
+  /* one Meta rejects: the toast, then the reason by the field */
+  editor = write_template (pane, "brunch_reject");
+  g_object_add_weak_pointer (G_OBJECT (editor), (gpointer *) &editor);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.submit", NULL));
+  WABIZ_TEST_WAIT (editor == NULL, 60);
+  WABIZ_TEST_WAIT (shows_label (GTK_WIDGET (window), "Meta rejected “brunch_reject”: open it to see why"), 60);
+  WABIZ_TEST_WAIT ((position = pane_find (pane, "brunch_reject", "REJECTED")) >= 0, 60);
+  wabiz_templates_pane_open (pane, position);
+  g_assert_cmpstr (pane_label (pane, "details_reason"), ==,
+                   "Meta found the format not valid: check the placeholders (numbered in order, not at the "
+                   "start or the end, with an example each) and the buttons, then submit again.");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (pane), "templates.fix", NULL));
+  WABIZ_TEST_WAIT ((editor = find_editor ()) != NULL, 30);
+  g_object_add_weak_pointer (G_OBJECT (editor), (gpointer *) &editor);
+  g_assert_nonnull (strstr (wabiz_template_editor_get_problem (editor, "body"), "Meta found the format not valid"));
+  wabiz_test_ui_wait_frames (GTK_WIDGET (editor), 2);
+  shot = wabiz_test_ui_screenshot_widget (GTK_WIDGET (editor), "ui-templates-editor-fix.png");
+  g_clear_pointer (&shot, g_free);
+  gtk_window_set_focus (GTK_WINDOW (editor), NULL);
+  gtk_window_close (GTK_WINDOW (editor));
+  WABIZ_TEST_WAIT (editor == NULL, 30);
+
+  /* deletion: the consequences said; then gone from Meta and the list */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (pane), "templates.delete", NULL));
+  WABIZ_TEST_WAIT ((question = find_message_dialog ()) != NULL, 30);
+  g_assert_cmpstr (adw_message_dialog_get_heading (question), ==, "Delete “brunch_reject”?");
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (question), "30 days"));
+  g_object_add_weak_pointer (G_OBJECT (question), (gpointer *) &question);
+  /* as its Delete button does: the response, then it closes */
+  adw_message_dialog_response (question, "delete");
+  gtk_window_close (GTK_WINDOW (question));
+  WABIZ_TEST_WAIT (question == NULL, 30);
+  WABIZ_TEST_WAIT (pane_find (pane, "brunch_reject", NULL) < 0, 60);
+  WABIZ_TEST_WAIT (shows_label (GTK_WIDGET (window), "“brunch_reject” deleted"), 60);
+  assert_sql (f, "SELECT count(*) FROM templates WHERE name = 'brunch_reject'", "0");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (pane), "templates.refresh", NULL));
+  WABIZ_TEST_WAIT (!wabiz_templates_pane_get_syncing (pane), 60);
+  g_assert_cmpint (pane_find (pane, "brunch_reject", NULL), <, 0);
+  g_assert_cmpint (pane_find (pane, "brunch_sunday", NULL), >=, 0);
+  g_object_set (f->sim, "webhook-url", NULL, NULL);
+}
+
+static void
+test_pane (Fixture       *f,
+           gconstpointer  data)
+{
+  if (wabiz_test_ui_skip_without_display ())
+    return;
+
+  wabiz_test_ui_set_meta (wabiz_sim_server_get_base_url (f->sim), TRUE);
+  wabiz_test_ui_run (pane_cb, f);
 }
 
 /* empty: no approved template, and no Meta to ask */
@@ -529,6 +1120,8 @@ main (int   argc,
   wabiz_test_ui_test_init (&argc, &argv);
 
   g_test_add ("/wabiz/ui/templates/send", Fixture, NULL, fixture_setup, test_send, fixture_teardown);
+  g_test_add ("/wabiz/ui/templates/media", Fixture, NULL, fixture_setup, test_media, fixture_teardown);
+  g_test_add ("/wabiz/ui/templates/pane", Fixture, NULL, fixture_setup, test_pane, fixture_teardown);
   g_test_add ("/wabiz/ui/templates/narrow", Fixture, NULL, fixture_setup, test_narrow, fixture_teardown);
   g_test_add ("/wabiz/ui/templates/empty", Fixture, NULL, fixture_setup, test_empty, fixture_teardown);
 

@@ -3,20 +3,38 @@
  * SPDX-License-Identifier: MIT
  *
  * "Send a Template": outside the 24-hour window WhatsApp only delivers
- * approved templates. The dialog lists those WaBiz can send (from the
- * `templates` table, refreshed from Graph when it opens), asks for one
- * value per {{n}} with a live preview, and queues the message through
- * the outbox like every other send. "sent" gives the message's uuid.
+ * approved templates. The dialog lists every approved template (from the
+ * `templates` table, refreshed from Graph when it opens) and asks for
+ * what each needs: the header's file (chosen, or its address) or text
+ * value, one value per placeholder of the body (numbered or named), the
+ * end of a link button's address, a code to copy. Each value can be
+ * typed or taken from the customer's lead (name, email, custom fields).
+ * A live preview shows the message as the customer will; the message is
+ * queued through the outbox like every other send, with Meta's
+ * components. "sent" gives the message's uuid.
  */
 
 #define G_LOG_DOMAIN "wabiz-template-dialog"
 
 #include "config.h"
 
-#include "wabiz-template.h"
+#include "wabiz-lead.h"
+#include "wabiz-phone.h"
 #include "wabiz-template-dialog.h"
+#include "wabiz-template-preview.h"
+#include "wabiz-template.h"
+#include "wabiz-templates-pane.h"
+#include "wabiz-window.h"
 
 #include <glib/gi18n.h>
+
+/* One value the template needs: its row */
+typedef struct
+{
+  char        *id;       /* (owned) "header", "body:N", "button:N" */
+  AdwEntryRow *row;      /* (unowned) the group owns it */
+  GtkWidget   *menu;     /* (unowned) its "use a lead field" button */
+} ValueRow;
 
 struct _WabizTemplateDialog
 {
@@ -27,8 +45,13 @@ struct _WabizTemplateDialog
   WabizGraphClient    *graph;         /* (owned) (nullable) */
   GCancellable        *cancellable;   /* (owned) */
   GListModel          *templates;     /* (owned) (nullable) of WabizTemplate */
-  GPtrArray           *value_rows;    /* (owned) of AdwEntryRow */
-  char                *phone;         /* (owned) */
+  GPtrArray           *value_rows;    /* (owned) of ValueRow */
+  GPtrArray           *fields;        /* (owned) of char*: key, label, value, … of the lead */
+  GFile               *header_file;   /* (owned) (nullable) */
+  char                *phone;         /* (owned) (nullable): NULL until typed */
+  gboolean             fixed_phone;   /* given, not typed */
+  char                *recipient;     /* (owned) (nullable) */
+  char                *preselect;     /* (owned) (nullable) "name\nlanguage" */
   char                *state;         /* (owned) */
   char                *error;         /* (owned) (nullable) */
   WabizTemplate       *shown;         /* (owned) (nullable): whose rows are built */
@@ -40,11 +63,14 @@ struct _WabizTemplateDialog
   GtkRevealer         *error_revealer;
   GtkLabel            *error_label;
   GtkStack            *stack;
+  AdwPreferencesGroup *customer_group;
+  AdwEntryRow         *phone_row;
   AdwComboRow         *template_row;
+  AdwPreferencesGroup *header_group;
+  AdwActionRow        *header_file_row;
+  AdwEntryRow         *header_link_row;
   AdwPreferencesGroup *params_group;
-  GtkLabel            *preview_header;
-  GtkLabel            *preview_body;
-  GtkLabel            *preview_footer;
+  WabizTemplatePreview *preview;
 };
 
 G_DEFINE_FINAL_TYPE (WabizTemplateDialog, wabiz_template_dialog, ADW_TYPE_WINDOW)
@@ -65,6 +91,14 @@ enum {
 static guint signals[N_SIGNALS];
 
 static void load_templates (WabizTemplateDialog *self);
+static void update_preview (WabizTemplateDialog *self);
+
+static void
+value_row_free (ValueRow *value)
+{
+  g_free (value->id);
+  g_free (value);
+}
 
 static WabizTemplate *
 get_selected (WabizTemplateDialog *self)
@@ -74,32 +108,100 @@ get_selected (WabizTemplateDialog *self)
   return WABIZ_IS_TEMPLATE (item) ? item : NULL;
 }
 
-static GStrv
-dup_values (WabizTemplateDialog *self)
+static gboolean
+is_media_header (WabizTemplate *template)
 {
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  const char *format = template != NULL ? wabiz_template_get_header_format (template) : NULL;
 
-  for (guint i = 0; i < self->value_rows->len; i++)
-    {
-      GtkEditable *row = g_ptr_array_index (self->value_rows, i);
-      g_autofree char *value = g_strstrip (g_strdup (gtk_editable_get_text (row)));
-
-      g_strv_builder_add (builder, value);
-    }
-  return g_strv_builder_end (builder);
+  return format != NULL && !g_str_equal (format, "TEXT") && !g_str_equal (format, "LOCATION");
 }
 
-static gboolean
-values_complete (WabizTemplateDialog *self)
+static ValueRow *
+find_value (WabizTemplateDialog *self,
+            const char          *id)
 {
   for (guint i = 0; i < self->value_rows->len; i++)
     {
-      g_autofree char *value = g_strstrip (g_strdup (gtk_editable_get_text (g_ptr_array_index (self->value_rows, i))));
+      ValueRow *value = g_ptr_array_index (self->value_rows, i);
 
-      if (*value == '\0')
-        return FALSE;
+      if (g_str_equal (value->id, id))
+        return value;
     }
-  return TRUE;
+  return NULL;
+}
+
+static char *
+dup_value (WabizTemplateDialog *self,
+           const char          *id)
+{
+  ValueRow *value = find_value (self, id);
+
+  if (value == NULL)
+    return NULL;
+  return g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (value->row))));
+}
+
+/* What the rows say, as a send's values */
+static WabizTemplateValues *
+dup_values (WabizTemplateDialog *self)
+{
+  WabizTemplate *template = get_selected (self);
+  WabizTemplateValues *values = wabiz_template_values_new ();
+  g_autoptr(GStrvBuilder) body = g_strv_builder_new ();
+  g_autoptr(GStrvBuilder) buttons = g_strv_builder_new ();
+
+  if (template == NULL)
+    return values;
+
+  if (is_media_header (template))
+    {
+      values->header_link = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->header_link_row))));
+      if (self->header_file != NULL)
+        values->header_filename = g_file_get_basename (self->header_file);
+    }
+  else
+    values->header_text = dup_value (self, "header");
+
+  for (guint i = 0; i < wabiz_template_get_n_params (template); i++)
+    {
+      g_autofree char *id = g_strdup_printf ("body:%u", i);
+      g_autofree char *value = dup_value (self, id);
+
+      g_strv_builder_add (body, value != NULL ? value : "");
+    }
+  values->body = g_strv_builder_end (body);
+  for (guint i = 0; i < wabiz_template_get_n_buttons (template); i++)
+    {
+      g_autofree char *id = g_strdup_printf ("button:%u", i);
+      g_autofree char *value = dup_value (self, id);
+
+      g_strv_builder_add (buttons, value != NULL ? value : "");
+    }
+  values->buttons = g_strv_builder_end (buttons);
+  return values;
+}
+
+/* Whether everything a send needs is there: the check of what Meta gets */
+static gboolean
+values_complete (WabizTemplateDialog  *self,
+                 GError              **error)
+{
+  WabizTemplate *template = get_selected (self);
+  g_autoptr(WabizTemplateValues) values = NULL;
+  g_autoptr(JsonArray) components = NULL;
+
+  if (template == NULL)
+    return FALSE;
+  values = dup_values (self);
+  /* a file chosen gets its id when uploaded */
+  if (self->header_file != NULL && is_media_header (template) &&
+      (values->header_link == NULL || *values->header_link == '\0'))
+    {
+      g_free (values->header_media_id);
+      values->header_media_id = g_strdup ("upload");
+    }
+  components = wabiz_template_build_components (template, values, error);
+  return components != NULL;
 }
 
 static void
@@ -120,11 +222,9 @@ update_actions (WabizTemplateDialog *self)
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "template.send",
                                  form && self->outbox != NULL && get_selected (self) != NULL &&
-                                 values_complete (self));
-  gtk_widget_set_visible (GTK_WIDGET (self->send_stack),
-                          form || g_str_equal (self->state, "sending"));
-  gtk_stack_set_visible_child_name (self->send_stack,
-                                    g_str_equal (self->state, "sending") ? "sending" : "button");
+                                 self->phone != NULL && values_complete (self, NULL));
+  gtk_widget_set_visible (GTK_WIDGET (self->send_stack), form || g_str_equal (self->state, "sending"));
+  gtk_stack_set_visible_child_name (self->send_stack, g_str_equal (self->state, "sending") ? "sending" : "button");
 }
 
 static void
@@ -148,25 +248,198 @@ static void
 update_preview (WabizTemplateDialog *self)
 {
   WabizTemplate *template = get_selected (self);
-  g_auto(GStrv) values = NULL;
-  g_autofree char *body = NULL;
-  const char *header;
-  const char *footer;
+  g_autoptr(WabizTemplateValues) values = NULL;
+  g_autofree char *name = NULL;
 
   if (template == NULL)
     return;
 
   values = dup_values (self);
-  body = wabiz_template_fill (wabiz_template_get_body (template), (const char * const *) values);
-  header = wabiz_template_get_header (template);
-  footer = wabiz_template_get_footer (template);
-  gtk_label_set_text (self->preview_body, body);
-  gtk_label_set_text (self->preview_header, header != NULL ? header : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->preview_header), header != NULL && *header != '\0');
-  gtk_label_set_text (self->preview_footer, footer != NULL ? footer : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->preview_footer), footer != NULL && *footer != '\0');
+  wabiz_template_preview_set_template (self->preview, template, values, self->header_file);
+  if (self->header_file != NULL)
+    name = g_file_get_basename (self->header_file);
+  adw_action_row_set_subtitle (self->header_file_row, name != NULL ? name : _("None chosen"));
   update_actions (self);
 }
+
+static void
+values_changed_cb (WabizTemplateDialog *self)
+{
+  update_preview (self);
+}
+
+/* the lead's fields ----------------------------------------------------------- */
+
+/* The menu of the lead's fields, for the row @id */
+static GMenuModel *
+build_fields_menu (WabizTemplateDialog *self,
+                   const char          *id)
+{
+  GMenu *menu = g_menu_new ();
+
+  for (guint i = 0; i + 2 < self->fields->len; i += 3)
+    {
+      const char *key = g_ptr_array_index (self->fields, i);
+      const char *label = g_ptr_array_index (self->fields, i + 1);
+      const char *value = g_ptr_array_index (self->fields, i + 2);
+      g_autofree char *text = NULL;
+      g_autoptr(GMenuItem) item = NULL;
+
+      /* Translators: a lead's field and its value, e.g. “Name: Carla Dias” */
+      text = g_strdup_printf (_("%s: %s"), label, value);
+      item = g_menu_item_new (text, NULL);
+      g_menu_item_set_action_and_target (item, "template.fill", "(ss)", id, key);
+      g_menu_append_item (menu, item);
+    }
+  return G_MENU_MODEL (menu);
+}
+
+static void
+update_field_menus (WabizTemplateDialog *self)
+{
+  for (guint i = 0; i < self->value_rows->len; i++)
+    {
+      ValueRow *value = g_ptr_array_index (self->value_rows, i);
+      g_autoptr(GMenuModel) menu = build_fields_menu (self, value->id);
+
+      gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (value->menu), menu);
+      gtk_widget_set_sensitive (value->menu, self->fields->len > 0);
+      gtk_widget_set_tooltip_text (value->menu, self->fields->len > 0
+                                                ? _("Use the Customer’s Details")
+                                                : _("The customer has no details saved yet"));
+    }
+}
+
+static void
+add_field (WabizTemplateDialog *self,
+           const char          *key,
+           const char          *label,
+           const char          *value)
+{
+  g_autofree char *trimmed = value != NULL ? g_strstrip (g_strdup (value)) : NULL;
+
+  if (trimmed == NULL || *trimmed == '\0')
+    return;
+  g_ptr_array_add (self->fields, g_strdup (key));
+  g_ptr_array_add (self->fields, g_strdup (label));
+  g_ptr_array_add (self->fields, g_steal_pointer (&trimmed));
+}
+
+static void
+lead_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(WabizTemplateDialog) self = user_data;
+  g_autoptr(WabizDbResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WabizLead) lead = NULL;
+  g_autoptr(JsonNode) custom = NULL;
+  const char *custom_text;
+
+  res = wabiz_db_query_finish (WABIZ_DB (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (res == NULL)
+    {
+      g_debug ("Cannot read the customer's details: %s", error->message);
+      return;
+    }
+  /* the number changed since: its own answer follows */
+  if (wabiz_db_result_get_n_rows (res) > 0 &&
+      g_strcmp0 (wabiz_db_result_get (res, 0, "phone"), self->phone) != 0)
+    return;
+
+  g_ptr_array_set_size (self->fields, 0);
+  if (wabiz_db_result_get_n_rows (res) > 0)
+    {
+      lead = wabiz_lead_new_from_result (res, 0);
+      add_field (self, "name", _("Name"), wabiz_lead_get_name (lead));
+      add_field (self, "email", _("Email"), wabiz_lead_get_email (lead));
+      custom_text = wabiz_lead_get_custom_fields (lead);
+      if (custom_text != NULL)
+        custom = json_from_string (custom_text, NULL);
+      if (custom != NULL && JSON_NODE_HOLDS_OBJECT (custom))
+        {
+          JsonObject *object_fields = json_node_get_object (custom);
+          g_autoptr(GList) members = json_object_get_members (object_fields);
+
+          for (GList *l = members; l != NULL; l = l->next)
+            {
+              JsonNode *node = json_object_get_member (object_fields, l->data);
+              g_autofree char *key = g_strconcat ("custom:", (const char *) l->data, NULL);
+
+              if (JSON_NODE_HOLDS_VALUE (node))
+                {
+                  g_auto(GValue) value = G_VALUE_INIT;
+                  g_auto(GValue) text = G_VALUE_INIT;
+
+                  json_node_get_value (node, &value);
+                  g_value_init (&text, G_TYPE_STRING);
+                  if (g_value_transform (&value, &text))
+                    add_field (self, key, l->data, g_value_get_string (&text));
+                }
+            }
+        }
+    }
+  update_field_menus (self);
+}
+
+static void
+load_lead (WabizTemplateDialog *self)
+{
+  const char *params[] = { self->phone };
+
+  g_ptr_array_set_size (self->fields, 0);
+  update_field_menus (self);
+  if (self->phone == NULL)
+    return;
+  wabiz_db_query_async (self->db, "SELECT " WABIZ_LEAD_COLUMNS " FROM leads WHERE phone = $1", 1, params,
+                        self->cancellable, lead_cb, g_object_ref (self));
+}
+
+static void
+fill_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  WabizTemplateDialog *self = WABIZ_TEMPLATE_DIALOG (widget);
+  const char *id;
+  const char *key;
+  ValueRow *value;
+
+  g_variant_get (parameter, "(&s&s)", &id, &key);
+  value = find_value (self, id);
+  if (value == NULL)
+    return;
+  for (guint i = 0; i + 2 < self->fields->len; i += 3)
+    if (g_str_equal (g_ptr_array_index (self->fields, i), key))
+      {
+        gtk_editable_set_text (GTK_EDITABLE (value->row), g_ptr_array_index (self->fields, i + 2));
+        return;
+      }
+}
+
+static void
+phone_changed_cb (WabizTemplateDialog *self)
+{
+  g_autofree char *phone = NULL;
+
+  if (self->fixed_phone)
+    return;
+  phone = wabiz_phone_normalize (gtk_editable_get_text (GTK_EDITABLE (self->phone_row)), NULL);
+  if (g_strcmp0 (phone, self->phone) == 0)
+    {
+      update_actions (self);
+      return;
+    }
+  g_free (self->phone);
+  self->phone = g_steal_pointer (&phone);
+  load_lead (self);
+  update_actions (self);
+}
+
+/* the rows --------------------------------------------------------------------- */
 
 static gboolean
 same_template (WabizTemplate *a,
@@ -179,9 +452,46 @@ same_template (WabizTemplate *a,
 }
 
 static void
+add_value_row (WabizTemplateDialog *self,
+               const char          *id,
+               const char          *title)
+{
+  ValueRow *value = g_new0 (ValueRow, 1);
+  GtkWidget *row = adw_entry_row_new ();
+
+  value->id = g_strdup (id);
+  value->row = ADW_ENTRY_ROW (row);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_preferences_row_set_use_underline (ADW_PREFERENCES_ROW (row), FALSE);
+  value->menu = gtk_menu_button_new ();
+  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (value->menu), "avatar-default-symbolic");
+  gtk_widget_set_valign (value->menu, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (value->menu, "flat");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (value->menu), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Use the Customer’s Details"), -1);
+  adw_entry_row_add_suffix (value->row, value->menu);
+  g_signal_connect_object (row, "changed", G_CALLBACK (update_preview), self, G_CONNECT_SWAPPED);
+  adw_preferences_group_add (self->params_group, row);
+  g_ptr_array_add (self->value_rows, value);
+}
+
+static char *
+example_title (const char *place,
+               const char *example)
+{
+  if (example != NULL && *example != '\0')
+    /* Translators: a place of a template and its example, e.g.
+     * “{{1}}, for example “Maria”” */
+    return g_strdup_printf (_("%s, for example “%s”"), place, example);
+  /* Translators: a place of a template, e.g. “Value for {{1}}” */
+  return g_strdup_printf (_("Value for %s"), place);
+}
+
+static void
 build_value_rows (WabizTemplateDialog *self)
 {
   WabizTemplate *template = get_selected (self);
+  const char * const *names;
   guint n;
 
   /* the same template again (after a refresh): keep what was typed */
@@ -193,32 +503,58 @@ build_value_rows (WabizTemplateDialog *self)
     }
 
   for (guint i = 0; i < self->value_rows->len; i++)
-    adw_preferences_group_remove (self->params_group, g_ptr_array_index (self->value_rows, i));
+    adw_preferences_group_remove (self->params_group,
+                                  GTK_WIDGET (((ValueRow *) g_ptr_array_index (self->value_rows, i))->row));
   g_ptr_array_set_size (self->value_rows, 0);
+  g_clear_object (&self->header_file);
+  gtk_editable_set_text (GTK_EDITABLE (self->header_link_row), "");
   g_set_object (&self->shown, template);
-
-  n = template != NULL ? wabiz_template_get_n_params (template) : 0;
-  gtk_widget_set_visible (GTK_WIDGET (self->params_group), n > 0);
-  for (guint i = 0; i < n; i++)
+  if (template == NULL)
     {
-      GtkWidget *row = adw_entry_row_new ();
-      const char *example = wabiz_template_get_example (template, i);
-      g_autofree char *title = NULL;
-
-      if (example != NULL)
-        /* Translators: {{%u}} is a numbered place in a message template,
-         * e.g. “{{1}}, for example “Maria”” */
-        title = g_strdup_printf (_("{{%u}}, for example “%s”"), i + 1, example);
-      else
-        /* Translators: {{%u}} is a numbered place in a message template */
-        title = g_strdup_printf (_("Value for {{%u}}"), i + 1);
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-      adw_preferences_row_set_use_underline (ADW_PREFERENCES_ROW (row), FALSE);
-      g_signal_connect_object (row, "changed", G_CALLBACK (update_preview), self, G_CONNECT_SWAPPED);
-      adw_preferences_group_add (self->params_group, row);
-      g_ptr_array_add (self->value_rows, row);
+      gtk_widget_set_visible (GTK_WIDGET (self->params_group), FALSE);
+      gtk_widget_set_visible (GTK_WIDGET (self->header_group), FALSE);
+      return;
     }
 
+  gtk_widget_set_visible (GTK_WIDGET (self->header_group), is_media_header (template));
+  if (wabiz_template_header_takes_value (template) && !is_media_header (template))
+    {
+      g_autofree char *title = example_title (_("{{1}} of the header"), wabiz_template_get_header_example (template));
+
+      add_value_row (self, "header", title);
+    }
+
+  n = wabiz_template_get_n_params (template);
+  names = wabiz_template_get_param_names (template);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("body:%u", i);
+      g_autofree char *place = names != NULL ? g_strdup_printf ("{{%s}}", names[i]) : g_strdup_printf ("{{%u}}", i + 1);
+      g_autofree char *title = example_title (place, wabiz_template_get_example (template, i));
+
+      add_value_row (self, id, title);
+    }
+
+  for (guint i = 0; i < wabiz_template_get_n_buttons (template); i++)
+    {
+      const WabizTemplateButton *button = wabiz_template_get_button (template, i);
+      g_autofree char *id = g_strdup_printf ("button:%u", i);
+      g_autofree char *place = NULL;
+      g_autofree char *title = NULL;
+
+      if (!wabiz_template_button_takes_value (button))
+        continue;
+      if (g_strcmp0 (button->type, "COPY_CODE") == 0)
+        place = g_strdup (_("The code to copy"));
+      else
+        /* Translators: %s is a button's label */
+        place = g_strdup_printf (_("The end of the “%s” link"), button->text != NULL ? button->text : "");
+      title = example_title (place, button->example);
+      add_value_row (self, id, title);
+    }
+
+  gtk_widget_set_visible (GTK_WIDGET (self->params_group), self->value_rows->len > 0);
+  update_field_menus (self);
   set_error (self, NULL);
   update_preview (self);
 }
@@ -233,7 +569,26 @@ template_label (WabizTemplate *template)
                           wabiz_template_get_language (template));
 }
 
-/* loading */
+/* loading --------------------------------------------------------------------- */
+
+static gboolean
+select_template (WabizTemplateDialog *self,
+                 const char          *name,
+                 const char          *language)
+{
+  for (guint i = 0; self->templates != NULL && i < g_list_model_get_n_items (self->templates); i++)
+    {
+      g_autoptr(WabizTemplate) t = g_list_model_get_item (self->templates, i);
+
+      if (g_str_equal (wabiz_template_get_name (t), name) &&
+          (language == NULL || g_str_equal (wabiz_template_get_language (t), language)))
+        {
+          adw_combo_row_set_selected (self->template_row, i);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
 
 static void
 list_cb (GObject      *object,
@@ -246,7 +601,7 @@ list_cb (GObject      *object,
   g_autoptr(WabizTemplate) previous = NULL;
   guint n;
 
-  templates = wabiz_template_list_sendable_finish (result, &error);
+  templates = wabiz_template_list_approved_finish (result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
@@ -268,19 +623,21 @@ list_cb (GObject      *object,
 
   if (self->shown != NULL)
     previous = g_object_ref (self->shown);
+  /* a refresh while the owner types: the combo passes through the first
+   * template on its way back, which must not rebuild (and empty) the
+   * rows; they are built once, for where it ends */
+  g_signal_handlers_block_by_func (self->template_row, build_value_rows, self);
   g_set_object (&self->templates, templates);
   adw_combo_row_set_model (self->template_row, templates);
-  for (guint i = 0; previous != NULL && i < n; i++)
+  if (previous != NULL)
+    select_template (self, wabiz_template_get_name (previous), wabiz_template_get_language (previous));
+  else if (self->preselect != NULL)
     {
-      g_autoptr(WabizTemplate) t = g_list_model_get_item (templates, i);
+      g_auto(GStrv) parts = g_strsplit (self->preselect, "\n", 2);
 
-      if (g_strcmp0 (wabiz_template_get_name (t), wabiz_template_get_name (previous)) == 0 &&
-          g_strcmp0 (wabiz_template_get_language (t), wabiz_template_get_language (previous)) == 0)
-        {
-          adw_combo_row_set_selected (self->template_row, i);
-          break;
-        }
+      select_template (self, parts[0], parts[1]);
     }
+  g_signal_handlers_unblock_by_func (self->template_row, build_value_rows, self);
   build_value_rows (self);
 
   if (!g_str_equal (self->state, "sending"))
@@ -309,7 +666,7 @@ sync_cb (GObject      *object,
 static void
 load_templates (WabizTemplateDialog *self)
 {
-  wabiz_template_list_sendable_async (self->db, self->cancellable, list_cb, g_object_ref (self));
+  wabiz_template_list_approved_async (self->db, self->cancellable, list_cb, g_object_ref (self));
 }
 
 static void
@@ -321,13 +678,12 @@ refresh (WabizTemplateDialog *self)
   if (self->graph != NULL && !self->syncing)
     {
       self->syncing = TRUE;
-      wabiz_template_sync_async (self->db, self->graph, self->cancellable, sync_cb,
-                                 g_object_ref (self));
+      wabiz_template_sync_async (self->db, self->graph, self->cancellable, sync_cb, g_object_ref (self));
     }
   load_templates (self);
 }
 
-/* sending */
+/* sending --------------------------------------------------------------------- */
 
 static void
 queued_cb (GObject      *object,
@@ -354,6 +710,69 @@ queued_cb (GObject      *object,
   gtk_window_destroy (GTK_WINDOW (self));
 }
 
+/* Queues the template with @values (the header's media id in them) */
+static void
+queue (WabizTemplateDialog *self,
+       WabizTemplateValues *values)
+{
+  WabizTemplate *template = get_selected (self);
+  g_autoptr(WabizOutgoing) outgoing = NULL;
+  g_autoptr(JsonArray) components = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *preview = NULL;
+
+  components = wabiz_template_build_components (template, values, &error);
+  if (components == NULL)
+    {
+      set_state (self, "form");
+      set_error (self, error->message);
+      return;
+    }
+
+  preview = wabiz_template_fill_body (template, values);
+  outgoing = wabiz_outgoing_new_template (self->phone, wabiz_template_get_name (template),
+                                          wabiz_template_get_language (template),
+                                          values->body != NULL && *values->body != NULL
+                                          ? (const char * const *) values->body : NULL);
+  wabiz_outgoing_set_template_components (outgoing, components, preview);
+  wabiz_outbox_queue_async (self->outbox, outgoing, self->cancellable, queued_cb, g_object_ref (self));
+}
+
+typedef struct
+{
+  WabizTemplateDialog *self;    /* (owned) */
+  WabizTemplateValues *values;  /* (owned) */
+} Upload;
+
+static void
+uploaded_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Upload *upload = user_data;
+  g_autoptr(WabizTemplateDialog) self = upload->self;
+  g_autoptr(WabizTemplateValues) values = upload->values;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+
+  g_free (upload);
+  id = wabiz_graph_client_upload_media_finish (WABIZ_GRAPH_CLIENT (object), result, NULL, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (id == NULL)
+    {
+      /* Translators: %s says why */
+      g_autofree char *message = g_strdup_printf (_("The header’s file did not go to WhatsApp: %s"),
+                                                  error->message);
+
+      set_state (self, "form");
+      set_error (self, message);
+      return;
+    }
+  values->header_media_id = g_steal_pointer (&id);
+  queue (self, values);
+}
+
 static void
 send_action (GtkWidget  *widget,
              const char *action_name,
@@ -361,26 +780,50 @@ send_action (GtkWidget  *widget,
 {
   WabizTemplateDialog *self = WABIZ_TEMPLATE_DIALOG (widget);
   WabizTemplate *template = get_selected (self);
-  g_autoptr(WabizOutgoing) outgoing = NULL;
-  g_auto(GStrv) values = NULL;
+  g_autoptr(WabizTemplateValues) values = NULL;
+  g_autoptr(GError) error = NULL;
 
   if (template == NULL || self->outbox == NULL || !g_str_equal (self->state, "form"))
     return;
-  if (!values_complete (self))
+  if (self->phone == NULL)
     {
-      set_error (self, _("Fill in every value of the template."));
+      set_error (self, _("Type the customer’s WhatsApp number, with its country code."));
+      return;
+    }
+  if (!values_complete (self, &error))
+    {
+      set_error (self, error->message);
       return;
     }
 
   values = dup_values (self);
-  outgoing = wabiz_outgoing_new_template (self->phone, wabiz_template_get_name (template),
-                                          wabiz_template_get_language (template),
-                                          g_strv_length (values) > 0
-                                          ? (const char * const *) values : NULL);
   set_error (self, NULL);
   set_state (self, "sending");
-  wabiz_outbox_queue_async (self->outbox, outgoing, self->cancellable, queued_cb,
-                            g_object_ref (self));
+
+  /* a file chosen goes to WhatsApp first; its id goes in the message */
+  if (is_media_header (template) && self->header_file != NULL &&
+      (values->header_link == NULL || *values->header_link == '\0'))
+    {
+      Upload *upload;
+      g_autofree char *kind = NULL;
+
+      if (self->graph == NULL)
+        {
+          set_state (self, "form");
+          set_error (self, _("Sending a file needs a WhatsApp account: give the file’s https:// address "
+                             "instead, or open Preferences and enter your account."));
+          return;
+        }
+      upload = g_new0 (Upload, 1);
+      upload->self = g_object_ref (self);
+      upload->values = g_steal_pointer (&values);
+      kind = g_ascii_strdown (wabiz_template_get_header_format (template), -1);
+      wabiz_graph_client_upload_media_async (self->graph, self->header_file, kind, self->cancellable,
+                                             uploaded_cb, upload);
+      return;
+    }
+
+  queue (self, values);
 }
 
 static void
@@ -396,14 +839,55 @@ open_templates_action (GtkWidget  *widget,
                        const char *action_name,
                        GVariant   *parameter)
 {
+  WabizTemplateDialog *self = WABIZ_TEMPLATE_DIALOG (widget);
   GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (widget));
 
   if (parent != NULL)
-    gtk_widget_activate_action (GTK_WIDGET (parent), "win.pane", "s", "templates");
+    {
+      gtk_widget_activate_action (GTK_WIDGET (parent), "win.pane", "s", "templates");
+      /* the pane knows whom a template is for: "Send…" goes to them */
+      if (WABIZ_IS_WINDOW (parent))
+        {
+          WabizPane *pane = wabiz_window_get_pane (WABIZ_WINDOW (parent), "templates");
+
+          if (WABIZ_IS_TEMPLATES_PANE (pane))
+            wabiz_templates_pane_set_recipient (WABIZ_TEMPLATES_PANE (pane), self->phone, self->recipient);
+        }
+    }
   gtk_window_destroy (GTK_WINDOW (widget));
 }
 
-/* GObject */
+static void
+file_chosen_cb (GtkNativeDialog     *chooser,
+                int                  response,
+                WabizTemplateDialog *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+
+      wabiz_template_dialog_set_header_file (self, file);
+    }
+  gtk_native_dialog_destroy (chooser);
+  g_object_unref (chooser);
+}
+
+static void
+choose_file_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  WabizTemplateDialog *self = WABIZ_TEMPLATE_DIALOG (widget);
+  GtkFileChooserNative *chooser;
+
+  chooser = gtk_file_chooser_native_new (_("Choose the Header’s File"), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Choose"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect_object (chooser, "response", G_CALLBACK (file_chosen_cb), self, 0);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+/* GObject --------------------------------------------------------------------- */
 
 static void
 wabiz_template_dialog_get_property (GObject    *object,
@@ -435,7 +919,9 @@ wabiz_template_dialog_dispose (GObject *object)
   g_clear_object (&self->graph);
   g_clear_object (&self->templates);
   g_clear_object (&self->shown);
+  g_clear_object (&self->header_file);
   g_clear_pointer (&self->value_rows, g_ptr_array_unref);
+  g_clear_pointer (&self->fields, g_ptr_array_unref);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), WABIZ_TYPE_TEMPLATE_DIALOG);
 
@@ -448,6 +934,8 @@ wabiz_template_dialog_finalize (GObject *object)
   WabizTemplateDialog *self = WABIZ_TEMPLATE_DIALOG (object);
 
   g_free (self->phone);
+  g_free (self->recipient);
+  g_free (self->preselect);
   g_free (self->state);
   g_free (self->error);
 
@@ -478,6 +966,8 @@ wabiz_template_dialog_class_init (WabizTemplateDialogClass *klass)
   signals[SIGNAL_SENT] = g_signal_new ("sent", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                        NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
+  g_type_ensure (WABIZ_TYPE_TEMPLATE_PREVIEW);
+
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/example/WaBiz/ui/wabiz-template-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, WabizTemplateDialog, window_title);
@@ -485,16 +975,23 @@ wabiz_template_dialog_class_init (WabizTemplateDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, WabizTemplateDialog, error_revealer);
   gtk_widget_class_bind_template_child (widget_class, WabizTemplateDialog, error_label);
   gtk_widget_class_bind_template_child (widget_class, WabizTemplateDialog, stack);
+  gtk_widget_class_bind_template_child (widget_class, WabizTemplateDialog, customer_group);
+  gtk_widget_class_bind_template_child (widget_class, WabizTemplateDialog, phone_row);
   gtk_widget_class_bind_template_child (widget_class, WabizTemplateDialog, template_row);
+  gtk_widget_class_bind_template_child (widget_class, WabizTemplateDialog, header_group);
+  gtk_widget_class_bind_template_child (widget_class, WabizTemplateDialog, header_file_row);
+  gtk_widget_class_bind_template_child (widget_class, WabizTemplateDialog, header_link_row);
   gtk_widget_class_bind_template_child (widget_class, WabizTemplateDialog, params_group);
-  gtk_widget_class_bind_template_child (widget_class, WabizTemplateDialog, preview_header);
-  gtk_widget_class_bind_template_child (widget_class, WabizTemplateDialog, preview_body);
-  gtk_widget_class_bind_template_child (widget_class, WabizTemplateDialog, preview_footer);
+  gtk_widget_class_bind_template_child (widget_class, WabizTemplateDialog, preview);
+  gtk_widget_class_bind_template_callback (widget_class, phone_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, values_changed_cb);
 
   gtk_widget_class_install_action (widget_class, "template.send", NULL, send_action);
   gtk_widget_class_install_action (widget_class, "template.refresh", NULL, refresh_action);
   gtk_widget_class_install_action (widget_class, "template.open-templates", NULL,
                                    open_templates_action);
+  gtk_widget_class_install_action (widget_class, "template.fill", "(ss)", fill_action);
+  gtk_widget_class_install_action (widget_class, "template.choose-file", NULL, choose_file_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
 
@@ -506,7 +1003,8 @@ wabiz_template_dialog_init (WabizTemplateDialog *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->cancellable = g_cancellable_new ();
-  self->value_rows = g_ptr_array_new ();
+  self->value_rows = g_ptr_array_new_with_free_func ((GDestroyNotify) value_row_free);
+  self->fields = g_ptr_array_new_with_free_func (g_free);
   self->state = g_strdup ("loading");
 
   expression = gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 0, NULL,
@@ -521,8 +1019,9 @@ wabiz_template_dialog_init (WabizTemplateDialog *self)
  * wabiz_template_dialog_new:
  * @parent: (nullable): the window it belongs to
  * @outbox: (nullable): without it nothing can be sent (no account set up)
- * @graph: (nullable): to refresh the templates from Meta
- * @phone: the customer, E.164 digits
+ * @graph: (nullable): to refresh the templates from Meta, and to upload
+ *   a header's file
+ * @phone: (nullable): the customer, E.164 digits; %NULL: the dialog asks
  * @recipient: (nullable): the customer's name, shown in the title
  */
 WabizTemplateDialog *
@@ -539,14 +1038,16 @@ wabiz_template_dialog_new (GtkWindow        *parent,
   g_return_val_if_fail (WABIZ_IS_DB (db), NULL);
   g_return_val_if_fail (!outbox || WABIZ_IS_OUTBOX (outbox), NULL);
   g_return_val_if_fail (!graph || WABIZ_IS_GRAPH_CLIENT (graph), NULL);
-  g_return_val_if_fail (phone != NULL, NULL);
 
   self = g_object_new (WABIZ_TYPE_TEMPLATE_DIALOG, "transient-for", parent, NULL);
   self->db = g_object_ref (db);
   self->outbox = outbox != NULL ? g_object_ref (outbox) : NULL;
   self->graph = graph != NULL ? g_object_ref (graph) : NULL;
   self->phone = g_strdup (phone);
-  if (recipient != NULL && *recipient != '\0')
+  self->fixed_phone = phone != NULL;
+  self->recipient = g_strdup (recipient != NULL && *recipient != '\0' ? recipient : NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->customer_group), phone == NULL);
+  if (self->recipient != NULL)
     {
       /* Translators: the subtitle of “Send a Template”; %s is the customer */
       g_autofree char *subtitle = g_strdup_printf (_("To %s"), recipient);
@@ -556,6 +1057,7 @@ wabiz_template_dialog_new (GtkWindow        *parent,
   if (outbox == NULL)
     set_error (self, _("Sending needs a WhatsApp account: open Preferences and enter your "
                        "phone number ID and access token."));
+  load_lead (self);
   refresh (self);
 
   return self;
@@ -584,37 +1086,134 @@ wabiz_template_dialog_select (WabizTemplateDialog *self,
   g_return_val_if_fail (WABIZ_IS_TEMPLATE_DIALOG (self), FALSE);
   g_return_val_if_fail (name != NULL && language != NULL, FALSE);
 
-  for (guint i = 0; self->templates != NULL && i < g_list_model_get_n_items (self->templates); i++)
-    {
-      g_autoptr(WabizTemplate) t = g_list_model_get_item (self->templates, i);
-
-      if (g_str_equal (wabiz_template_get_name (t), name) &&
-          g_str_equal (wabiz_template_get_language (t), language))
-        {
-          adw_combo_row_set_selected (self->template_row, i);
-          return TRUE;
-        }
-    }
-  return FALSE;
+  return select_template (self, name, language);
 }
 
-/* Types @value into the row of {{@index + 1}} */
+/* Selects @name in @language once the templates are in */
+void
+wabiz_template_dialog_preselect (WabizTemplateDialog *self,
+                                 const char          *name,
+                                 const char          *language)
+{
+  g_return_if_fail (WABIZ_IS_TEMPLATE_DIALOG (self));
+  g_return_if_fail (name != NULL);
+
+  g_free (self->preselect);
+  self->preselect = g_strdup_printf ("%s\n%s", name, language != NULL ? language : "");
+  if (self->templates != NULL)
+    select_template (self, name, language);
+}
+
+static void
+set_row_text (WabizTemplateDialog *self,
+              const char          *id,
+              const char          *value)
+{
+  ValueRow *row = find_value (self, id);
+
+  g_return_if_fail (row != NULL);
+  gtk_editable_set_text (GTK_EDITABLE (row->row), value);
+}
+
+/* Types @value into the row of the body's value @index */
 void
 wabiz_template_dialog_set_value (WabizTemplateDialog *self,
                                  guint                index,
                                  const char          *value)
 {
-  g_return_if_fail (WABIZ_IS_TEMPLATE_DIALOG (self));
-  g_return_if_fail (index < self->value_rows->len);
+  g_autofree char *id = g_strdup_printf ("body:%u", index);
 
-  gtk_editable_set_text (g_ptr_array_index (self->value_rows, index), value);
+  g_return_if_fail (WABIZ_IS_TEMPLATE_DIALOG (self));
+  set_row_text (self, id, value);
+}
+
+/* Types @value into the row of button @index (a link's end, a code) */
+void
+wabiz_template_dialog_set_button_value (WabizTemplateDialog *self,
+                                        guint                index,
+                                        const char          *value)
+{
+  g_autofree char *id = g_strdup_printf ("button:%u", index);
+
+  g_return_if_fail (WABIZ_IS_TEMPLATE_DIALOG (self));
+  set_row_text (self, id, value);
+}
+
+/* Types @value as the header's: its text value, or its media's address */
+void
+wabiz_template_dialog_set_header_value (WabizTemplateDialog *self,
+                                        const char          *value)
+{
+  g_return_if_fail (WABIZ_IS_TEMPLATE_DIALOG (self));
+
+  if (is_media_header (get_selected (self)))
+    gtk_editable_set_text (GTK_EDITABLE (self->header_link_row), value);
+  else
+    set_row_text (self, "header", value);
+}
+
+/* The header's file, as the file chooser gives it */
+void
+wabiz_template_dialog_set_header_file (WabizTemplateDialog *self,
+                                       GFile               *file)
+{
+  g_return_if_fail (WABIZ_IS_TEMPLATE_DIALOG (self));
+  g_return_if_fail (!file || G_IS_FILE (file));
+
+  g_set_object (&self->header_file, file);
+  update_preview (self);
+}
+
+/* What the row @id ("header", "body:N", "button:N") says, or NULL */
+char *
+wabiz_template_dialog_dup_value (WabizTemplateDialog *self,
+                                 const char          *id)
+{
+  g_return_val_if_fail (WABIZ_IS_TEMPLATE_DIALOG (self), NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+
+  return dup_value (self, id);
+}
+
+/* The titles of the value rows, a line each (what the owner is asked) */
+char *
+wabiz_template_dialog_dup_value_titles (WabizTemplateDialog *self)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  g_return_val_if_fail (WABIZ_IS_TEMPLATE_DIALOG (self), NULL);
+
+  for (guint i = 0; i < self->value_rows->len; i++)
+    {
+      ValueRow *value = g_ptr_array_index (self->value_rows, i);
+
+      if (i > 0)
+        g_string_append_c (text, '\n');
+      g_string_append (text, adw_preferences_row_get_title (ADW_PREFERENCES_ROW (value->row)));
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+/* Whether the customer's details are in (the fields' menus filled) */
+guint
+wabiz_template_dialog_get_n_lead_fields (WabizTemplateDialog *self)
+{
+  g_return_val_if_fail (WABIZ_IS_TEMPLATE_DIALOG (self), 0);
+  return self->fields->len / 3;
 }
 
 char *
 wabiz_template_dialog_dup_preview (WabizTemplateDialog *self)
 {
   g_return_val_if_fail (WABIZ_IS_TEMPLATE_DIALOG (self), NULL);
-  return g_strdup (gtk_label_get_text (self->preview_body));
+  return g_strdup (wabiz_template_preview_get_body (self->preview));
+}
+
+WabizTemplatePreview *
+wabiz_template_dialog_get_preview (WabizTemplateDialog *self)
+{
+  g_return_val_if_fail (WABIZ_IS_TEMPLATE_DIALOG (self), NULL);
+  return self->preview;
 }
 
 const char *

@@ -10,6 +10,7 @@
 #include "wabiz-db.h"
 #include "wabiz-graph-client.h"
 #include "wabiz-outbox.h"
+#include "wabiz-template-preview.h"
 
 G_BEGIN_DECLS
 
@@ -28,10 +29,25 @@ GListModel          *wabiz_template_dialog_get_templates (WabizTemplateDialog *s
 gboolean             wabiz_template_dialog_select        (WabizTemplateDialog *self,
                                                           const char          *name,
                                                           const char          *language);
+void                 wabiz_template_dialog_preselect     (WabizTemplateDialog *self,
+                                                          const char          *name,
+                                                          const char          *language);
 void                 wabiz_template_dialog_set_value     (WabizTemplateDialog *self,
                                                           guint                index,
                                                           const char          *value);
+void                 wabiz_template_dialog_set_button_value (WabizTemplateDialog *self,
+                                                          guint                index,
+                                                          const char          *value);
+void                 wabiz_template_dialog_set_header_value (WabizTemplateDialog *self,
+                                                          const char          *value);
+void                 wabiz_template_dialog_set_header_file (WabizTemplateDialog *self,
+                                                          GFile               *file);
+char                *wabiz_template_dialog_dup_value     (WabizTemplateDialog *self,
+                                                          const char          *id);
+char                *wabiz_template_dialog_dup_value_titles (WabizTemplateDialog *self);
+guint                wabiz_template_dialog_get_n_lead_fields (WabizTemplateDialog *self);
 char                *wabiz_template_dialog_dup_preview   (WabizTemplateDialog *self);
+WabizTemplatePreview *wabiz_template_dialog_get_preview  (WabizTemplateDialog *self);
 /* Why the last send was refused, or NULL */
 const char          *wabiz_template_dialog_get_error     (WabizTemplateDialog *self);
 
