@@ -18,6 +18,8 @@
 #include "wabiz-conversations-pane.h"
 #include "wabiz-graph-client-private.h"
 #include "wabiz-message-row.h"
+#include "wabiz-secrets.h"
+#include "wabiz-sim-gemini.h"
 #include "wabiz-sim-server.h"
 #include "wabiz-template-dialog.h"
 #include "wabiz-template-editor.h"
@@ -35,6 +37,7 @@ typedef struct
   char           *conninfo;
   WabizSimServer *sim;
   WabizDb        *db;
+  gboolean        gemini;  /* the app has a Gemini key (the simulator's) */
 } Fixture;
 
 /* Carla wrote three days ago: the window is closed */
@@ -47,6 +50,25 @@ static const char *seed_sql =
   "                           last_direction, unread_count, last_inbound_at)"
   " SELECT '" CARLA "', id, 1, 'Thanks for the quote', now() - interval '3 days', 'inbound', 0,"
   "   now() - interval '3 days' FROM leads WHERE phone = '" CARLA "';";
+
+static void
+store_gemini_key (const char *key)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (key != NULL)
+    {
+      wabiz_secrets_store_async (WABIZ_SECRET_GEMINI_KEY, key, NULL, wabiz_test_store_result_cb, &result);
+      g_assert_true (wabiz_secrets_store_finish (wabiz_test_wait_result (&result, 30), &error));
+    }
+  else
+    {
+      wabiz_secrets_clear_async (WABIZ_SECRET_GEMINI_KEY, NULL, wabiz_test_store_result_cb, &result);
+      wabiz_secrets_clear_finish (wabiz_test_wait_result (&result, 30), &error);
+    }
+  g_assert_no_error (error);
+}
 
 static void
 fixture_setup (Fixture       *f,
@@ -71,7 +93,16 @@ fixture_teardown (Fixture       *f,
 {
   /* the next test starts with nothing set up */
   if (wabiz_test_ui_available ())
-    wabiz_test_ui_set_meta (NULL, FALSE);
+    {
+      wabiz_test_ui_set_meta (NULL, FALSE);
+      if (f->gemini)
+        {
+          g_autoptr(GSettings) settings = g_settings_new ("org.example.WaBiz");
+
+          g_settings_reset (settings, "gemini-url");
+          store_gemini_key (NULL);
+        }
+    }
   if (f->sim != NULL)
     wabiz_sim_server_stop (f->sim);
   g_clear_object (&f->sim);
@@ -669,6 +700,16 @@ editor_type_body (WabizTemplateEditor *editor,
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (editor_child (editor, "body_view"))), text, -1);
 }
 
+static char *
+editor_body (WabizTemplateEditor *editor)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (editor_child (editor, "body_view")));
+  GtkTextIter start, end;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+}
+
 /* Whether the user can press Submit */
 static gboolean
 can_submit (WabizTemplateEditor *editor)
@@ -972,6 +1013,119 @@ test_pane (Fixture       *f,
   wabiz_test_ui_run (pane_cb, f);
 }
 
+/* ai: Gemini writes the body into the editor, mending what broke a
+ * rule; Stop gives the owner's text back */
+
+static gboolean
+editor_writing (WabizTemplateEditor *editor)
+{
+  return g_str_equal (wabiz_template_editor_get_state (editor), "writing");
+}
+
+static void
+ai_cb (WabizApplication *app,
+       WabizWindow      *window,
+       gpointer          data)
+{
+  Fixture *f = data;
+  WabizTemplatesPane *pane;
+  WabizTemplateEditor *editor;
+  WabizTemplatePreview *preview;
+  g_autoptr(JsonNode) script = NULL;
+  g_autoptr(JsonNode) slow = NULL;
+  g_autoptr(JsonArray) asked = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *shot = NULL;
+  g_autofree char *body = NULL;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 720);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.pane", "s", "templates"));
+  pane = WABIZ_TEMPLATES_PANE (wabiz_window_get_pane (window, "templates"));
+  WABIZ_TEST_WAIT (!wabiz_templates_pane_get_syncing (pane) && pane_find (pane, "order_ready", NULL) >= 0, 60);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (pane), "templates.new", NULL));
+  WABIZ_TEST_WAIT ((editor = find_editor ()) != NULL, 30);
+  g_object_add_weak_pointer (G_OBJECT (editor), (gpointer *) &editor);
+  g_assert_true (button_shown (GTK_WIDGET (editor), "editor.write-ai"));
+  editor_type (editor, "name_row", "cake_ready");
+  adw_combo_row_set_selected (ADW_COMBO_ROW (editor_child (editor, "category_row")), 1);  /* UTILITY */
+  adw_combo_row_set_selected (ADW_COMBO_ROW (editor_child (editor, "language_row")), language_index ("en_US"));
+  editor_type_body (editor, "My own words");
+
+  /* without a description Gemini is not asked; the owner is told what to write */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.write-ai", NULL));
+  g_assert_cmpstr (wabiz_template_editor_get_state (editor), ==, "editing");
+  g_assert_nonnull (strstr (wabiz_template_editor_get_ai_status (editor), "Say what the message is for first"));
+  g_assert_cmpuint (json_array_get_length (asked = wabiz_sim_server_dup_gemini_requests (f->sim, 0)), ==, 0);
+  g_clear_pointer (&asked, json_array_unref);
+
+  /* its first draft starts with a placeholder: asked again, it mends it */
+  script = json_from_string ("[{\"fault\": \"placeholder_at_start\"}]", NULL);
+  g_assert_true (wabiz_sim_server_add_gemini_answers (f->sim, json_node_get_array (script), &error));
+  g_assert_no_error (error);
+  editor_type (editor, "ai_row", "tell customers their birthday cake is ready to pick up at the shop");
+  gtk_window_set_focus (GTK_WINDOW (editor), NULL);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.write-ai", NULL));
+  g_assert_true (editor_writing (editor));
+  g_assert_true (button_shown (GTK_WIDGET (editor), "editor.stop-ai"));
+  g_assert_false (can_submit (editor));
+  WABIZ_TEST_WAIT (!editor_writing (editor), 60);
+  g_assert_cmpstr (wabiz_template_editor_get_ai_status (editor), ==,
+                   "Gemini’s draft is in: read it and change what you like, then submit it.");
+  asked = wabiz_sim_server_dup_gemini_requests (f->sim, 0);
+  g_assert_cmpuint (json_array_get_length (asked), ==, 2);
+  body = editor_body (editor);
+  g_assert_cmpstr (body, !=, "");
+  g_assert_cmpstr (body, !=, "My own words");
+  g_assert_false (g_str_has_prefix (body, "{{"));
+  /* the draft keeps every rule, so it can be submitted as it is; the
+   * preview has the examples in its placeholders */
+  g_assert_null (wabiz_template_editor_get_problem (editor, "body"));
+  g_assert_null (wabiz_template_editor_get_problem (editor, "footer"));
+  g_assert_true (can_submit (editor));
+  preview = wabiz_template_editor_get_preview (editor);
+  g_assert_cmpstr (wabiz_template_preview_get_body (preview), !=, "");
+  g_assert_null (strstr (wabiz_template_preview_get_body (preview), "{{"));
+  g_assert_true (button_shown (GTK_WIDGET (editor), "editor.write-ai"));
+  wabiz_test_ui_wait_frames (GTK_WIDGET (editor), 2);
+  shot = wabiz_test_ui_screenshot_widget (GTK_WIDGET (editor), "ui-templates-editor-ai.png");
+  g_clear_pointer (&shot, g_free);
+
+  /* Stop while it writes: the text before it, as it was */
+  editor_type_body (editor, "My own words");
+  slow = json_from_string ("{\"gemini_stream_chunk_delay_ms\": 2000}", NULL);
+  g_assert_true (wabiz_sim_server_update_config (f->sim, json_node_get_object (slow), &error));
+  g_assert_no_error (error);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.write-ai", NULL));
+  g_assert_true (editor_writing (editor));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.stop-ai", NULL));
+  WABIZ_TEST_WAIT (!editor_writing (editor), 30);
+  g_assert_cmpstr (wabiz_template_editor_get_ai_status (editor), ==, "Stopped: your text is as it was.");
+  g_clear_pointer (&body, g_free);
+  body = editor_body (editor);
+  g_assert_cmpstr (body, ==, "My own words");
+
+  gtk_window_close (GTK_WINDOW (editor));
+  WABIZ_TEST_WAIT (editor == NULL, 30);
+}
+
+static void
+test_ai (Fixture       *f,
+         gconstpointer  data)
+{
+  g_autoptr(GSettings) settings = NULL;
+
+  if (wabiz_test_ui_skip_without_display ())
+    return;
+
+  wabiz_test_ui_set_meta (wabiz_sim_server_get_base_url (f->sim), TRUE);
+  settings = g_settings_new ("org.example.WaBiz");
+  g_settings_set_string (settings, "gemini-url", wabiz_sim_server_get_base_url (f->sim));
+  store_gemini_key (WABIZ_SIM_DEFAULT_GEMINI_KEY);
+  f->gemini = TRUE;
+  wabiz_test_ui_run (ai_cb, f);
+}
+
 /* empty: no approved template, and no Meta to ask */
 
 static void
@@ -1122,6 +1276,7 @@ main (int   argc,
   g_test_add ("/wabiz/ui/templates/send", Fixture, NULL, fixture_setup, test_send, fixture_teardown);
   g_test_add ("/wabiz/ui/templates/media", Fixture, NULL, fixture_setup, test_media, fixture_teardown);
   g_test_add ("/wabiz/ui/templates/pane", Fixture, NULL, fixture_setup, test_pane, fixture_teardown);
+  g_test_add ("/wabiz/ui/templates/ai", Fixture, NULL, fixture_setup, test_ai, fixture_teardown);
   g_test_add ("/wabiz/ui/templates/narrow", Fixture, NULL, fixture_setup, test_narrow, fixture_teardown);
   g_test_add ("/wabiz/ui/templates/empty", Fixture, NULL, fixture_setup, test_empty, fixture_teardown);
 
