@@ -1003,10 +1003,13 @@ test_failed_messages (Fixture       *f,
   g_autofree guint *order = g_new (guint, seed->len);
   g_auto(Ref) ref = { 0 };
   g_autoptr(WabizAnalyticsQuery) query = NULL;
+  guint all_named = 0;
 
   for (guint i = 0; i < seed->len; i++)
     order[i] = i;
   insert_messages (f, seed, order, 0, seed->len);
+  /* one number is a lead's: its messages carry the lead's name */
+  exec (f, "INSERT INTO leads (phone, name, status) VALUES ('491701000001', 'Anna Berg', 'NEW')");
   ref_init (&ref, "Europe/Berlin", 2024, 3, 15, 2024, 4, 1);
   query = custom_query (&ref, "Europe/Berlin");
 
@@ -1016,7 +1019,7 @@ test_failed_messages (Fixture       *f,
       const char *title = reason == 0 ? REASON_A_TITLE : REASON_B_TITLE;
       g_autoptr(GPtrArray) expected = g_ptr_array_new ();
       g_autofree char *cursor = NULL;
-      guint seen = 0, pages = 0;
+      guint seen = 0, pages = 0, named = 0;
 
       for (guint i = 0; i < seed->len; i++)
         {
@@ -1051,6 +1054,13 @@ test_failed_messages (Fixture       *f,
 
               g_assert_cmpstr (json_object_get_string_member (row, "id"), ==, m->id);
               g_assert_cmpstr (json_object_get_string_member (row, "phone"), ==, m->phone);
+              if (g_str_equal (m->phone, "491701000001"))
+                {
+                  g_assert_cmpstr (json_object_get_string_member (row, "lead_name"), ==, "Anna Berg");
+                  named++;
+                }
+              else
+                g_assert_true (json_object_get_null_member (row, "lead_name"));
               seen++;
             }
           g_clear_pointer (&cursor, g_free);
@@ -1061,7 +1071,11 @@ test_failed_messages (Fixture       *f,
       while (cursor != NULL);
       g_assert_cmpuint (seen, ==, expected->len);
       g_assert_cmpuint (pages, >=, (expected->len + 2) / 3);
+      g_assert_cmpuint (named, <, seen);
+      all_named += named;
     }
+
+  g_assert_cmpuint (all_named, >, 0);
 
   /* a reason with no failures lists nothing */
   {
