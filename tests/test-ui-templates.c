@@ -1211,7 +1211,9 @@ narrow_cb (WabizApplication *app,
 {
   WabizConversationsPane *pane;
   WabizPane *leads;
+  WabizTemplatesPane *templates;
   GtkWidget *back;
+  int position;
   g_autofree char *shot = NULL;
 
   /* a shown window keeps its size without a window manager: show it again */
@@ -1258,12 +1260,44 @@ narrow_cb (WabizApplication *app,
   back = the_back_button (window);
   g_assert_nonnull (back);
   g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (back)), ==, "win.show-sidebar");
+
+  /* Templates: the list with the window's, a template with its own */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.pane", "s", "templates"));
+  templates = WABIZ_TEMPLATES_PANE (wabiz_window_get_pane (window, "templates"));
+  WABIZ_TEST_WAIT (!wabiz_templates_pane_get_syncing (templates) &&
+                   (position = pane_find (templates, "order_tracking", NULL)) >= 0, 60);
+  back = the_back_button (window);
+  g_assert_nonnull (back);
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (back)), ==, "win.show-sidebar");
+  g_assert_nonnull (find_template_row (GTK_WIDGET (templates), "order_ready"));
+  g_clear_pointer (&shot, g_free);
+  shot = wabiz_test_ui_screenshot (window, "ui-templates-narrow-templates.png");
+  wabiz_templates_pane_open (templates, position);
+  back = the_back_button (window);
+  g_assert_nonnull (back);
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (back)), ==, "templates.show-list");
+  g_assert_cmpstr (pane_label (templates, "details_name"), ==, "order_tracking");
+  g_assert_true (button_shown (GTK_WIDGET (templates), "templates.send"));
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+  wabiz_test_ui_wait_frames (GTK_WIDGET (window), 2);
+  g_clear_pointer (&shot, g_free);
+  shot = wabiz_test_ui_screenshot (window, "ui-templates-narrow-template-dark.png");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+  g_signal_emit_by_name (back, "clicked");
+  back = the_back_button (window);
+  g_assert_nonnull (back);
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (back)), ==, "win.show-sidebar");
 }
 
 static void
 test_narrow (Fixture       *f,
              gconstpointer  data)
 {
+  if (wabiz_test_ui_skip_without_display ())
+    return;
+
+  /* the Templates pane lists the simulator's */
+  wabiz_test_ui_set_meta (wabiz_sim_server_get_base_url (f->sim), TRUE);
   wabiz_test_ui_run (narrow_cb, f);
 }
 
