@@ -61,29 +61,31 @@ _wabiz_analytics_format_day (const char *iso_day,
 char *
 _wabiz_analytics_format_duration (double seconds)
 {
-  gint64 total = (gint64) llround (MAX (0, seconds));
-  gint64 days = total / 86400, hours = total % 86400 / 3600, minutes = total % 3600 / 60, secs = total % 60;
+  /* clamped, so that the days fit an int */
+  gint64 total = (gint64) llround (CLAMP (seconds, 0, 100.0 * 365 * 86400));
+  int days = (int) (total / 86400), hours = (int) (total % 86400 / 3600), minutes = (int) (total % 3600 / 60),
+      secs = (int) (total % 60);
 
   if (total < 60)
     /* Translators: a duration in seconds */
-    return g_strdup_printf (_("%" G_GINT64_FORMAT " s"), total);
+    return g_strdup_printf (_("%d s"), (int) total);
   if (total < 3600)
     return secs == 0
            /* Translators: a duration in minutes */
-           ? g_strdup_printf (_("%" G_GINT64_FORMAT " min"), minutes)
+           ? g_strdup_printf (_("%d min"), minutes)
            /* Translators: a duration in minutes and seconds */
-           : g_strdup_printf (_("%" G_GINT64_FORMAT " min %" G_GINT64_FORMAT " s"), minutes, secs);
+           : g_strdup_printf (_("%d min %d s"), minutes, secs);
   if (total < 86400)
     return minutes == 0
            /* Translators: a duration in hours */
-           ? g_strdup_printf (_("%" G_GINT64_FORMAT " h"), hours)
+           ? g_strdup_printf (_("%d h"), hours)
            /* Translators: a duration in hours and minutes */
-           : g_strdup_printf (_("%" G_GINT64_FORMAT " h %" G_GINT64_FORMAT " min"), hours, minutes);
+           : g_strdup_printf (_("%d h %d min"), hours, minutes);
   return hours == 0
          /* Translators: a duration in days */
-         ? g_strdup_printf (_("%" G_GINT64_FORMAT " d"), days)
+         ? g_strdup_printf (_("%d d"), days)
          /* Translators: a duration in days and hours */
-         : g_strdup_printf (_("%" G_GINT64_FORMAT " d %" G_GINT64_FORMAT " h"), days, hours);
+         : g_strdup_printf (_("%d d %d h"), days, hours);
 }
 
 /* "93.3%" from 0.933 */
