@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "wabiz-chat-view.h"
+#include "wabiz-analytics-pane.h"
 #include "wabiz-conversations-pane.h"
 #include "wabiz-leads-pane.h"
 #include "wabiz-migrations.h"
@@ -32,6 +33,9 @@
 #define OTHER_PHONE "5511900000101"
 #define N_BIG 100000
 #define N_SMALL 2000
+/* a year of history beside them, to 1,000,000 messages in all, for the
+ * Analytics pane */
+#define N_HISTORY (1000000 - N_BIG - N_SMALL)
 
 static gint64 start_us;
 static gint64 window_built_us;
@@ -122,6 +126,26 @@ seed (const char *conninfo)
     " now() - i * interval '1 hour', 'wamid.bench.small.' || i "
     "FROM generate_series(1, %u) i", N_SMALL));
   exec_sql (db, insert);
+  /* a year of everyday traffic over 20,000 customers: their texts, and
+   * the business's answers, sent, delivered, read or failed */
+  insert = (g_free (insert), g_strdup_printf (
+    "INSERT INTO messages (phone, message, direction, sender, status, type, \"timestamp\", message_id,"
+    "                      error_code, error_title) "
+    "SELECT (5511900010000 + i %% 20000)::text, 'history ' || i, "
+    " CASE WHEN i %% 2 = 0 THEN 'outbound' ELSE 'inbound' END, "
+    " CASE WHEN i %% 2 = 0 THEN 'WaBiz' ELSE 'Customer' END, "
+    " CASE WHEN i %% 2 = 1 THEN 'received' "
+    "      ELSE (ARRAY['sent','delivered','read','read','failed'])[1 + (i / 2) %% 5] END, "
+    " (ARRAY['text','text','text','image','document','audio'])[1 + i %% 6], "
+    " now() - interval '365 days' + i * (interval '365 days' / %u), 'wamid.bench.history.' || i, "
+    " CASE WHEN i %% 2 = 0 AND (i / 2) %% 5 = 4 THEN 131026 END, "
+    " CASE WHEN i %% 2 = 0 AND (i / 2) %% 5 = 4 THEN 'Message undeliverable' END "
+    "FROM generate_series(1, %u) i", N_HISTORY, N_HISTORY));
+  exec_sql (db, insert);
+  /* the summaries the Analytics pane reads are kept current as messages
+   * arrive; bring them up to date once, as a running app finds them */
+  exec_sql (db, "SELECT wabiz_analytics_refresh ()");
+
   exec_sql (db, "INSERT INTO conversations (phone, total_messages, last_message, last_message_time, "
                 "  last_direction, last_inbound_at) "
                 "SELECT phone, count(*), (array_agg(message ORDER BY \"timestamp\" DESC))[1], "
@@ -131,8 +155,8 @@ seed (const char *conninfo)
   exec_sql (db, "VACUUM ANALYZE conversations");
   wabiz_db_close (db);
 
-  g_print ("seed: a conversation of %'u messages and %'u small ones in %.1f s\n", N_BIG, N_SMALL,
-           ms_since (t0) / 1000);
+  g_print ("seed: a conversation of %'u messages, %'u small ones and %'u over a year in %.1f s\n", N_BIG,
+           N_SMALL, N_HISTORY, ms_since (t0) / 1000);
 }
 
 static gboolean
@@ -302,6 +326,52 @@ bench_big_conversation (WabizWindow *window)
            g_list_model_get_n_items (G_LIST_MODEL (messages)));
 }
 
+static gboolean
+analytics_idle (gpointer data)
+{
+  return !wabiz_analytics_pane_get_busy (data);
+}
+
+/* The Analytics pane's first full frame for a period: from choosing it
+ * to the frame that shows its figures */
+static void
+bench_analytics (WabizWindow *window)
+{
+  WabizAnalyticsPane *pane = WABIZ_ANALYTICS_PANE (wabiz_window_get_pane (window, "analytics"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  GDate first, last;
+  gint64 t0;
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.pane", "s", "analytics");
+  wabiz_test_wait_until (analytics_idle, pane, 60);
+  wabiz_analytics_pane_set_period (pane, "today");
+  wabiz_test_wait_until (analytics_idle, pane, 60);
+  wabiz_test_ui_wait_frames (GTK_WIDGET (window), 2);
+
+  t0 = g_get_monotonic_time ();
+  wabiz_analytics_pane_set_period (pane, "30d");
+  wabiz_test_wait_until (analytics_idle, pane, 60);
+  wabiz_test_ui_wait_frames (GTK_WIDGET (window), 1);
+  g_print ("analytics, 30 days of 1,000,000 messages: first full frame %.1f ms\n", ms_since (t0));
+
+  g_date_set_dmy (&last, g_date_time_get_day_of_month (now), g_date_time_get_month (now),
+                  g_date_time_get_year (now));
+  first = last;
+  g_date_subtract_days (&first, 364);
+  wabiz_analytics_pane_set_period (pane, "custom");
+  wabiz_test_ui_wait_frames (GTK_WIDGET (window), 2);
+  t0 = g_get_monotonic_time ();
+  if (!wabiz_analytics_pane_set_custom_days (pane, &first, &last, &error))
+    g_error ("analytics: %s", error->message);
+  wabiz_test_wait_until (analytics_idle, pane, 60);
+  wabiz_test_ui_wait_frames (GTK_WIDGET (window), 1);
+  g_print ("analytics, a year of 1,000,000 messages: first full frame %.1f ms\n", ms_since (t0));
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.pane", "s", "leads");
+  wabiz_test_ui_wait_frames (GTK_WIDGET (window), 2);
+}
+
 static void
 bench_cb (WabizApplication *app,
           WabizWindow      *window,
@@ -334,6 +404,8 @@ bench_cb (WabizApplication *app,
       wabiz_test_ui_wait_frames (GTK_WIDGET (window), 1);
       g_print ("pane %s: first frame %.1f ms\n", panes[i], ms_since (t0));
     }
+
+  bench_analytics (window);
 
   for (guint i = 0; i < G_N_ELEMENTS (searches); i++)
     {
