@@ -355,6 +355,7 @@ send_cb (WabizApplication *app,
   WabizTemplateDialog *dialog;
   g_autoptr(JsonObject) entry = NULL;
   g_autofree char *preview = NULL;
+  g_autofree char *value = NULL;
   g_autofree char *shot = NULL;
   g_auto(GStrv) params = NULL;
   g_autoptr(GAsyncResult) stopped = NULL;
@@ -399,6 +400,15 @@ send_cb (WabizApplication *app,
   g_assert_false (wabiz_template_dialog_select (dialog, "summer_promo_2024", "pt_BR"));
   g_assert_true (wabiz_template_dialog_select (dialog, "order_ready", "en_US"));
   assert_titles (dialog, "{{1}}, for example “Maria”\n{{2}}, for example “#4521”");
+
+  /* a value can come from the customer's lead, through the menu beside it */
+  WABIZ_TEST_WAIT (wabiz_template_dialog_get_n_lead_fields (dialog) > 0, 30);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "template.fill", "(ss)", "body:0", "name"));
+  value = wabiz_template_dialog_dup_value (dialog, "body:0");
+  g_assert_cmpstr (value, ==, "Carla Dias");
+  preview = wabiz_template_dialog_dup_preview (dialog);
+  g_assert_cmpstr (preview, ==, "Hi Carla Dias, your order {{2}} is ready.");
+  g_clear_pointer (&preview, g_free);
 
   /* the preview follows the values; Send waits for all of them */
   wabiz_template_dialog_set_value (dialog, 0, "Carla");
