@@ -1115,8 +1115,13 @@ ai_cb (WabizApplication *app,
   body = editor_body (editor);
   g_assert_cmpstr (body, ==, "My own words");
 
+  /* closed while Gemini writes: it stops, and nothing touches the
+   * editor after */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.write-ai", NULL));
+  g_assert_true (editor_writing (editor));
   gtk_window_close (GTK_WINDOW (editor));
   WABIZ_TEST_WAIT (editor == NULL, 30);
+  wabiz_test_ui_wait_frames (GTK_WIDGET (window), 2);
 }
 
 static void

@@ -668,9 +668,12 @@ ai_progress_cb (const char *body,
                 guint       round,
                 gpointer    user_data)
 {
-  WabizTemplateEditor *self = user_data;
+  WabizTemplateEditor *self = user_data;  /* alive: ai_done_cb holds it */
   g_autofree char *status = NULL;
 
+  /* stopped, or the editor went (its widgets with it): nothing to show */
+  if (self->ai_cancellable == NULL || g_cancellable_is_cancelled (self->ai_cancellable))
+    return;
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->body_view), body, -1);
   if (round > 1)
     /* Translators: %u is how many times Gemini was asked, e.g. 2 */
@@ -689,8 +692,10 @@ ai_done_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   draft = wabiz_template_ai_stream_finish (WABIZ_TEMPLATE_AI (object), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && self->ai_cancellable == NULL)
-    return;   /* the editor went */
+  /* the editor went (disposed, its widgets with it), whatever Gemini said */
+  if (self->example_rows == NULL ||
+      (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && self->ai_cancellable == NULL))
+    return;
 
   g_clear_object (&self->ai_cancellable);
   if (draft == NULL)
