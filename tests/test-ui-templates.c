@@ -309,6 +309,15 @@ assert_titles (WabizTemplateDialog *dialog,
   g_assert_cmpstr (titles, ==, expected);
 }
 
+static gboolean
+titles_are (WabizTemplateDialog *dialog,
+            const char          *expected)
+{
+  g_autofree char *titles = wabiz_template_dialog_dup_value_titles (dialog);
+
+  return g_strcmp0 (titles, expected) == 0;
+}
+
 /* The component @type (with @sub_type) of a Graph request's template */
 static JsonObject *
 ledger_component (JsonObject *entry,
@@ -837,6 +846,7 @@ pane_cb (WabizApplication *app,
   WabizServices *services = wabiz_application_get_services (app);
   WabizTemplatesPane *pane;
   WabizTemplateEditor *editor;
+  WabizTemplateDialog *dialog;
   AdwMessageDialog *question;
   GtkWidget *row;
   g_autofree char *url = NULL;
@@ -969,6 +979,18 @@ pane_cb (WabizApplication *app,
   assert_sql (f, "SELECT status FROM templates WHERE name = 'brunch_sunday'", "APPROVED");
   shot = wabiz_test_ui_screenshot (window, "ui-templates-pane-approved.png");
   g_clear_pointer (&shot, g_free);
+
+  /* Send… opens the send dialog on it, asking for the customer too */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (pane), "templates.send", NULL));
+  WABIZ_TEST_WAIT ((dialog = find_dialog ()) != NULL, 30);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
+  WABIZ_TEST_WAIT (titles_are (dialog, "{{1}}, for example “Maria”\n"
+                                       "The end of the “See the menu” link, for example “sunday”"), 30);
+  g_assert_true (gtk_widget_get_mapped (find_child (GTK_WIDGET (dialog), "customer_group")));
+  g_assert_true (gtk_widget_get_mapped (find_child (GTK_WIDGET (dialog), "header_group")));
+  g_assert_false (can_send (dialog));
+  gtk_window_close (GTK_WINDOW (dialog));
+  WABIZ_TEST_WAIT (dialog == NULL, 30);
 
   /* one Meta rejects: the toast, then the reason by the field */
   editor = write_template (pane, "brunch_reject");
