@@ -16,6 +16,7 @@
 #include "wabiz-phone.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 
 struct _WabizCampaignResultRow
 {
@@ -72,7 +73,7 @@ dup_why (JsonObject *recipient)
 
       if (reason != NULL && code != 0)
         /* Translators: why Meta refused a message: its words and its error code */
-        return g_strdup_printf (_("%s (error %" G_GINT64_FORMAT ")"), reason, code);
+        return g_strdup_printf (_("%s (error %" PRId64 ")"), reason, (int64_t) code);
       if (reason != NULL)
         return g_strdup (reason);
       return g_strdup (g_strcmp0 (result, "unknown") == 0
