@@ -39,6 +39,9 @@ struct _WabizMessage
   char               *reply_quote;     /* (owned) (nullable) */
   char               *reactions;       /* (owned) (nullable) */
   char               *template_name;   /* (owned) (nullable) */
+  char               *sentiment;       /* (owned) (nullable) Gemini's reading of an inbound text */
+  char               *intent;          /* (owned) (nullable) */
+  char               *automatic;       /* (owned) (nullable) greeting, away, auto_reply */
   JsonNode           *content;         /* (owned) (nullable) */
   gint64              media_size;
   int                 error_code;
@@ -105,6 +108,9 @@ enum {
   PROP_REPLY_OUTBOUND,
   PROP_REACTIONS,
   PROP_TEMPLATE_NAME,
+  PROP_SENTIMENT,
+  PROP_INTENT,
+  PROP_AUTOMATIC,
   N_PROPS
 };
 
@@ -233,6 +239,9 @@ wabiz_message_get_property (GObject    *object,
     case PROP_REPLY_OUTBOUND: g_value_set_boolean (value, self->reply_outbound); break;
     case PROP_REACTIONS: g_value_set_string (value, self->reactions); break;
     case PROP_TEMPLATE_NAME: g_value_set_string (value, self->template_name); break;
+    case PROP_SENTIMENT: g_value_set_string (value, self->sentiment); break;
+    case PROP_INTENT: g_value_set_string (value, self->intent); break;
+    case PROP_AUTOMATIC: g_value_set_string (value, self->automatic); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -262,6 +271,9 @@ wabiz_message_finalize (GObject *object)
   g_free (self->reply_quote);
   g_free (self->reactions);
   g_free (self->template_name);
+  g_free (self->sentiment);
+  g_free (self->intent);
+  g_free (self->automatic);
   g_clear_pointer (&self->content, json_node_unref);
 
   G_OBJECT_CLASS (wabiz_message_parent_class)->finalize (object);
@@ -310,6 +322,9 @@ wabiz_message_class_init (WabizMessageClass *klass)
   properties[PROP_REPLY_OUTBOUND] = g_param_spec_boolean ("reply-outbound", NULL, NULL, FALSE, flags);
   properties[PROP_REACTIONS] = string_pspec ("reactions");
   properties[PROP_TEMPLATE_NAME] = string_pspec ("template-name");
+  properties[PROP_SENTIMENT] = string_pspec ("sentiment");
+  properties[PROP_INTENT] = string_pspec ("intent");
+  properties[PROP_AUTOMATIC] = string_pspec ("automatic");
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -375,6 +390,9 @@ wabiz_message_new_from_row (WabizDbResult *result,
   self->reply_outbound = g_strcmp0 (COL ("reply_direction"), "outbound") == 0;
   self->reactions = dup_nonempty (COL ("reactions"));
   self->template_name = dup_nonempty (COL ("template_name"));
+  self->sentiment = dup_nonempty (COL ("sentiment"));
+  self->intent = dup_nonempty (COL ("intent"));
+  self->automatic = dup_nonempty (COL ("automatic"));
   content = COL ("content");
   if (content != NULL)
     self->content = json_from_string (content, NULL);
@@ -420,6 +438,9 @@ wabiz_message_update_from (WabizMessage *self,
   replace_string (self, &self->media_path, other->media_path, PROP_MEDIA_PATH);
   replace_string (self, &self->reply_quote, other->reply_quote, PROP_REPLY_QUOTE);
   replace_string (self, &self->reactions, other->reactions, PROP_REACTIONS);
+  replace_string (self, &self->sentiment, other->sentiment, PROP_SENTIMENT);
+  replace_string (self, &self->intent, other->intent, PROP_INTENT);
+  replace_string (self, &self->automatic, other->automatic, PROP_AUTOMATIC);
 
   g_object_thaw_notify (G_OBJECT (self));
 }
@@ -471,6 +492,9 @@ GETTER (const char *, reply_quote, reply_quote)
 GETTER (gboolean, reply_outbound, reply_outbound)
 GETTER (const char *, reactions, reactions)
 GETTER (const char *, template_name, template_name)
+GETTER (const char *, sentiment, sentiment)
+GETTER (const char *, intent, intent)
+GETTER (const char *, automatic, automatic)
 GETTER (JsonNode *, content, content)
 
 #undef GETTER

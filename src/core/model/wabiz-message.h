@@ -74,7 +74,7 @@ G_DECLARE_FINAL_TYPE (WabizMessage, wabiz_message, WABIZ, MESSAGE, GObject)
   " (extract(epoch FROM m.\"timestamp\") * 1000000)::bigint AS ts_usec," \
   " m.type, m.reply_to, m.error_code, m.error_title, m.error_details, m.media_id," \
   " m.media_mime, m.media_filename, m.media_size, m.media_path, m.content::text AS content," \
-  " m.template_name," \
+  " m.template_name, m.sentiment, m.intent, m.automatic," \
   " (SELECT coalesce(nullif(q.message, ''), q.caption, q.media_filename, q.type)" \
   "    FROM messages q WHERE m.reply_to IS NOT NULL AND m.type <> 'reaction'" \
   "    AND q.message_id = m.reply_to LIMIT 1) AS reply_quote," \
@@ -124,6 +124,12 @@ const char         *wabiz_message_get_reply_quote    (WabizMessage  *self);
 gboolean            wabiz_message_get_reply_outbound (WabizMessage  *self);
 const char         *wabiz_message_get_reactions      (WabizMessage  *self);
 const char         *wabiz_message_get_template_name  (WabizMessage  *self);
+/* (nullable): Gemini's reading of an inbound text: positive, neutral or
+ * negative; question, order, complaint, opt_out, greeting or other */
+const char         *wabiz_message_get_sentiment      (WabizMessage  *self);
+const char         *wabiz_message_get_intent         (WabizMessage  *self);
+/* (nullable): greeting, away or auto_reply for what WaBiz sent by itself */
+const char         *wabiz_message_get_automatic      (WabizMessage  *self);
 /* the type's object as stored (location, contacts, …); (nullable) */
 JsonNode           *wabiz_message_get_content        (WabizMessage  *self);
 /* For location messages; FALSE when there are no coordinates. */
