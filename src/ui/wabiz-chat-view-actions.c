@@ -12,6 +12,7 @@
 
 #include "config.h"
 
+#include "wabiz-alerts.h"
 #include "wabiz-chat-view-private.h"
 #include "wabiz-export.h"
 #include "wabiz-media-util.h"
@@ -324,6 +325,83 @@ export_action (GtkWidget  *widget,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
 }
 
+/* mute: the conversation's notifications */
+
+static void
+set_mute_actions (WabizChatView *self,
+                  gboolean       known,
+                  gboolean       muted)
+{
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.mute", known && !muted);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.unmute", known && muted);
+}
+
+static void
+mute_read_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(WabizChatView) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean muted = FALSE;
+
+  if (!wabiz_alerts_get_muted_finish (result, &muted, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("Cannot read whether the conversation is muted: %s", error->message);
+      return;
+    }
+  set_mute_actions (self, TRUE, muted);
+}
+
+void
+_wabiz_chat_view_update_mute (WabizChatView *self)
+{
+  set_mute_actions (self, FALSE, FALSE);
+  if (self->conversation == NULL || self->conversations == NULL)
+    return;
+  wabiz_alerts_get_muted_async (wabiz_conversations_model_get_db (self->conversations),
+                                _wabiz_chat_view_get_phone (self), self->cancellable, mute_read_cb,
+                                g_object_ref (self));
+}
+
+static void
+mute_set_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(WabizChatView) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!wabiz_alerts_set_muted_finish (result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      /* Translators: %s says why */
+      g_autofree char *text = g_strdup_printf (_("Cannot change the notifications: %s"), error->message);
+
+      _wabiz_chat_view_toast (self, text);
+    }
+  _wabiz_chat_view_update_mute (self);
+}
+
+static void
+mute_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  WabizChatView *self = WABIZ_CHAT_VIEW (widget);
+  gboolean mute = g_str_equal (action_name, "chat.mute");
+
+  if (self->conversation == NULL || self->conversations == NULL)
+    return;
+  /* at once, as the database will have it */
+  set_mute_actions (self, TRUE, mute);
+  wabiz_alerts_set_muted_async (wabiz_conversations_model_get_db (self->conversations),
+                                _wabiz_chat_view_get_phone (self), mute, self->cancellable, mute_set_cb,
+                                g_object_ref (self));
+}
+
 static void
 back_action (GtkWidget  *widget,
              const char *action_name,
@@ -340,6 +418,8 @@ _wabiz_chat_view_class_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "chat.open-media", "s", open_media_action);
   gtk_widget_class_install_action (widget_class, "chat.save-media", "s", save_media_action);
   gtk_widget_class_install_action (widget_class, "chat.retry-media", "s", retry_media_action);
+  gtk_widget_class_install_action (widget_class, "chat.mute", NULL, mute_action);
+  gtk_widget_class_install_action (widget_class, "chat.unmute", NULL, mute_action);
   gtk_widget_class_install_action (widget_class, "chat.mark-read", NULL, mark_read_action);
   gtk_widget_class_install_action (widget_class, "chat.export", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "chat.back", NULL, back_action);

@@ -7,6 +7,7 @@
 
 #include <adwaita.h>
 
+#include "wabiz-chat-banners.h"
 #include "wabiz-chat-view.h"
 
 G_BEGIN_DECLS
@@ -57,6 +58,7 @@ struct _WabizChatView
   GtkRevealer             *unsent_revealer;
   GtkLabel                *unsent_label;
   WabizComposer           *composer;
+  WabizChatBanners        *banners;
 };
 
 void        _wabiz_chat_view_toast                  (WabizChatView  *self,
@@ -70,6 +72,8 @@ void        _wabiz_chat_view_queue_text             (WabizChatView  *self,
                                                      const char     *reply_to);
 void        _wabiz_chat_view_queue_outgoing         (WabizChatView  *self,
                                                      WabizOutgoing  *outgoing);
+/* Reads whether the open conversation is muted, for chat.mute and chat.unmute */
+void        _wabiz_chat_view_update_mute            (WabizChatView  *self);
 void        _wabiz_chat_view_class_install_actions  (GtkWidgetClass *widget_class);
 
 G_END_DECLS

@@ -144,6 +144,44 @@ update_header (WabizChatView *self)
     self->mark_read_idle = g_idle_add (mark_read_idle_cb, self);
 }
 
+/* the banners' flags, as the conversation menu offers them */
+static void
+banners_changed_cb (WabizChatView *self)
+{
+  gboolean open = self->conversation != NULL;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.mark-handled",
+                                 open && wabiz_chat_banners_get_needs_human (self->banners));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.opt-in",
+                                 open && wabiz_chat_banners_get_opted_out (self->banners));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.opt-out",
+                                 open && !wabiz_chat_banners_get_opted_out (self->banners));
+}
+
+static void
+mark_handled_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  wabiz_chat_banners_mark_handled (WABIZ_CHAT_VIEW (widget)->banners);
+}
+
+static void
+opt_in_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  wabiz_chat_banners_set_opted_out (WABIZ_CHAT_VIEW (widget)->banners, FALSE);
+}
+
+static void
+opt_out_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  wabiz_chat_banners_set_opted_out (WABIZ_CHAT_VIEW (widget)->banners, TRUE);
+}
+
 static gboolean
 window_timer_cb (gpointer user_data)
 {
@@ -1044,7 +1082,12 @@ wabiz_chat_view_set_property (GObject      *object,
       break;
     case PROP_SERVICES:
       if (g_set_object (&self->services, g_value_get_object (value)))
-        g_object_notify_by_pspec (object, pspec);
+        {
+          /* suggestions, scheduled messages and the banners' flags */
+          wabiz_composer_set_services (self->composer, self->services);
+          wabiz_chat_banners_set_services (self->banners, self->services);
+          g_object_notify_by_pspec (object, pspec);
+        }
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1140,6 +1183,7 @@ wabiz_chat_view_class_init (WabizChatViewClass *klass)
                                 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   g_type_ensure (WABIZ_TYPE_COMPOSER);
+  g_type_ensure (WABIZ_TYPE_CHAT_BANNERS);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/example/WaBiz/ui/wabiz-chat-view.ui");
@@ -1157,12 +1201,16 @@ wabiz_chat_view_class_init (WabizChatViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, WabizChatView, unsent_revealer);
   gtk_widget_class_bind_template_child (widget_class, WabizChatView, unsent_label);
   gtk_widget_class_bind_template_child (widget_class, WabizChatView, composer);
+  gtk_widget_class_bind_template_child (widget_class, WabizChatView, banners);
   gtk_widget_class_bind_template_callback (widget_class, composer_send_cb);
   gtk_widget_class_bind_template_callback (widget_class, composer_attach_cb);
   gtk_widget_class_bind_template_callback (widget_class, composer_send_template_cb);
   gtk_widget_class_bind_template_callback (widget_class, composer_text_changed_cb);
 
   _wabiz_chat_view_class_install_actions (widget_class);
+  gtk_widget_class_install_action (widget_class, "chat.mark-handled", NULL, mark_handled_action);
+  gtk_widget_class_install_action (widget_class, "chat.opt-in", NULL, opt_in_action);
+  gtk_widget_class_install_action (widget_class, "chat.opt-out", NULL, opt_out_action);
 }
 
 static void
@@ -1204,6 +1252,12 @@ wabiz_chat_view_init (WabizChatView *self)
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (self->drop_target));
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.mark-read", FALSE);
+  _wabiz_chat_view_update_mute (self);
+  g_signal_connect_object (self->banners, "notify::needs-human", G_CALLBACK (banners_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->banners, "notify::opted-out", G_CALLBACK (banners_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  banners_changed_cb (self);
 }
 
 GtkWidget *
@@ -1282,6 +1336,9 @@ wabiz_chat_view_set_conversation (WabizChatView     *self,
     g_signal_handlers_disconnect_by_data (self->messages, self);
   g_clear_object (&self->messages);
   g_set_object (&self->conversation, conversation);
+  wabiz_composer_set_conversation (self->composer, conversation);
+  wabiz_chat_banners_set_conversation (self->banners, conversation);
+  banners_changed_cb (self);
 
   if (conversation == NULL || self->conversations == NULL)
     return;
@@ -1310,6 +1367,7 @@ wabiz_chat_view_set_conversation (WabizChatView     *self,
 
   if (wabiz_conversation_get_unread_count (conversation) > 0)
     _wabiz_chat_view_mark_read (self);
+  _wabiz_chat_view_update_mute (self);
 
   wabiz_composer_focus (self->composer);
 }

@@ -62,6 +62,8 @@ struct _WabizMessageRow
   GtkLabel     *time_label;
   GtkLabel     *status_label;
   GtkLabel     *reactions_label;
+  GtkLabel     *analysis_label;
+  GtkLabel     *automatic_label;
 };
 
 G_DEFINE_FINAL_TYPE (WabizMessageRow, wabiz_message_row, GTK_TYPE_WIDGET)
@@ -788,6 +790,109 @@ done_text:
     start_media (self);
 }
 
+/* Gemini's reading of a customer's text, and what WaBiz sent by itself:
+ * in words, with a tooltip, and for a screen reader */
+static void
+update_marks (WabizMessageRow *self)
+{
+  const char *sentiment = wabiz_message_get_sentiment (self->message);
+  const char *intent = wabiz_message_get_intent (self->message);
+  const char *automatic = wabiz_message_get_automatic (self->message);
+  const char *feeling = NULL, *feeling_word = NULL, *intent_word = NULL, *kind_word = NULL;
+  static const char * const feelings[] = { "sentiment-positive", "sentiment-neutral", "sentiment-negative" };
+  const char *tooltip = NULL;
+  g_autofree char *chip = NULL;
+  g_autofree char *a11y = NULL;
+  g_autofree char *mark = NULL;
+  g_autofree char *mark_a11y = NULL;
+
+  if (g_strcmp0 (sentiment, "positive") == 0)
+    feeling = feelings[0], feeling_word = C_("sentiment", "Positive");
+  else if (g_strcmp0 (sentiment, "neutral") == 0)
+    feeling = feelings[1], feeling_word = C_("sentiment", "Neutral");
+  else if (g_strcmp0 (sentiment, "negative") == 0)
+    feeling = feelings[2], feeling_word = C_("sentiment", "Negative");
+
+  if (g_strcmp0 (intent, "question") == 0)
+    intent_word = C_("intent", "Question");
+  else if (g_strcmp0 (intent, "order") == 0)
+    intent_word = C_("intent", "Order");
+  else if (g_strcmp0 (intent, "complaint") == 0)
+    intent_word = C_("intent", "Complaint");
+  else if (g_strcmp0 (intent, "opt_out") == 0)
+    intent_word = C_("intent", "Opt-out");
+  else if (g_strcmp0 (intent, "greeting") == 0)
+    intent_word = C_("intent", "Greeting");
+  else if (g_strcmp0 (intent, "other") == 0)
+    intent_word = C_("intent", "Other");
+
+  if (!wabiz_message_get_outbound (self->message) && (feeling_word != NULL || intent_word != NULL))
+    {
+      if (feeling_word != NULL && intent_word != NULL)
+        {
+          /* Translators: a chip under a customer's message: its sentiment · its intent */
+          chip = g_strdup_printf (_("%s · %s"), feeling_word, intent_word);
+          /* Translators: what a screen reader says for the chip: sentiment, intent */
+          a11y = g_strdup_printf (_("Read by Gemini: %s, %s"), feeling_word, intent_word);
+        }
+      else if (feeling_word != NULL)
+        {
+          chip = g_strdup (feeling_word);
+          a11y = g_strdup_printf (_("Read by Gemini: %s"), feeling_word);
+        }
+      else
+        {
+          chip = g_strdup (intent_word);
+          a11y = g_strdup_printf (_("Read by Gemini: %s"), intent_word);
+        }
+    }
+  set_label (self->analysis_label, chip);
+  /* the tone in colour too (no emoji: not every desktop has their font) */
+  for (guint i = 0; i < G_N_ELEMENTS (feelings); i++)
+    if (feelings[i] != feeling || chip == NULL)
+      gtk_widget_remove_css_class (GTK_WIDGET (self->analysis_label), feelings[i]);
+  if (feeling != NULL && chip != NULL)
+    gtk_widget_add_css_class (GTK_WIDGET (self->analysis_label), feeling);
+  if (chip != NULL)
+    {
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->analysis_label),
+                                   _("How Gemini read this message: its tone and what the customer wants. "
+                                     "Turn it off in Preferences."));
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->analysis_label),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
+    }
+
+  if (g_strcmp0 (automatic, "greeting") == 0)
+    {
+      kind_word = C_("automatic message", "Greeting");
+      tooltip = _("WaBiz sent this greeting by itself, for the customer’s first message");
+    }
+  else if (g_strcmp0 (automatic, "away") == 0)
+    {
+      kind_word = C_("automatic message", "Away message");
+      tooltip = _("WaBiz sent this by itself, because the customer wrote outside business hours");
+    }
+  else if (g_strcmp0 (automatic, "auto_reply") == 0)
+    {
+      kind_word = C_("automatic message", "Auto-reply");
+      tooltip = _("Gemini wrote this reply and WaBiz sent it by itself");
+    }
+  if (kind_word != NULL)
+    {
+      /* Translators: the mark on a message WaBiz sent by itself; %s is its kind */
+      mark = g_strdup_printf (_("⚙ Automatic · %s"), kind_word);
+      /* Translators: what a screen reader says for that mark; %s is its kind */
+      mark_a11y = g_strdup_printf (_("Sent automatically: %s"), kind_word);
+    }
+  set_label (self->automatic_label, mark);
+  if (mark != NULL)
+    {
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->automatic_label), tooltip);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->automatic_label),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, mark_a11y, -1);
+    }
+}
+
 static void
 message_changed_cb (WabizMessageRow *self,
                     GParamSpec      *pspec)
@@ -802,6 +907,8 @@ message_changed_cb (WabizMessageRow *self,
     }
   else if (g_str_equal (name, "reactions"))
     update_reactions (self);
+  else if (g_str_equal (name, "sentiment") || g_str_equal (name, "intent") || g_str_equal (name, "automatic"))
+    update_marks (self);
   else if (!g_str_equal (name, "ticks"))
     update_content (self);
 }
@@ -873,6 +980,8 @@ wabiz_message_row_class_init (WabizMessageRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, time_label);
   gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, status_label);
   gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, reactions_label);
+  gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, analysis_label);
+  gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, automatic_label);
   gtk_widget_class_set_css_name (widget_class, "messagerow");
 }
 
@@ -942,6 +1051,7 @@ wabiz_message_row_set_message (WabizMessageRow *self,
   update_content (self);
   update_status (self);
   update_reactions (self);
+  update_marks (self);
   update_day (self);
 }
 
