@@ -43,7 +43,6 @@ struct _WabizComposer
   GCancellable  *quick_cancellable; /* (owned) (nullable) */
   GCancellable  *cancellable;     /* (owned) per conversation */
   GCancellable  *suggest_cancellable; /* (owned) (nullable) while Gemini writes */
-  char          *asked_text;      /* (owned) (nullable) what was typed when a suggestion was asked */
   char          *zone;            /* (owned) (nullable) the customer's timezone, for Send Later */
   GtkWidget     *confirm;         /* (unowned) (nullable) the opted-out question, while open */
   GtkWidget     *qr_dialog;       /* (unowned) (nullable) */
@@ -496,25 +495,24 @@ suggested_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autofree char *suggestion = NULL;
   g_autofree char *typed = NULL;
-  g_autofree char *asked = NULL;
 
   suggestion = wabiz_ai_jobs_suggest_reply_finish (WABIZ_AI_JOBS (object), result, &error);
   self->n_busy--;
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   g_clear_object (&self->suggest_cancellable);
-  asked = g_steal_pointer (&self->asked_text);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "composer.suggest", TRUE);
 
   if (suggestion != NULL)
     {
       g_autofree char *joined = NULL;
+      g_autofree char *stripped = NULL;
 
-      /* what was typed is never lost: the draft goes after it */
+      /* what was typed (before it was asked, or since) is never lost:
+       * the draft goes after it */
       typed = wabiz_composer_dup_text (self);
-      if (*g_strstrip (g_strdup (typed)) != '\0' && g_strcmp0 (typed, asked) != 0)
-        joined = g_strconcat (typed, "\n\n", suggestion, NULL);
-      else if (asked != NULL && *g_strstrip (g_strdup (asked)) != '\0' && g_strcmp0 (typed, asked) == 0)
+      stripped = g_strstrip (g_strdup (typed));
+      if (*stripped != '\0')
         joined = g_strconcat (typed, "\n\n", suggestion, NULL);
       wabiz_composer_set_text (self, joined != NULL ? joined : suggestion);
       show_notice (self, _("Gemini’s suggestion is in the message: read it, change what you like, then send it."),
@@ -577,8 +575,6 @@ suggest_action (GtkWidget  *widget,
     }
 
   self->suggest_cancellable = g_cancellable_new ();
-  g_free (self->asked_text);
-  self->asked_text = wabiz_composer_dup_text (self);
   gtk_widget_action_set_enabled (widget, "composer.suggest", FALSE);
   show_notice (self, _("Gemini is writing a suggestion from the conversation and your business profile…"),
                TRUE, _("_Stop"), "composer.dismiss-notice");
@@ -592,7 +588,6 @@ stop_suggesting (WabizComposer *self)
 {
   g_cancellable_cancel (self->suggest_cancellable);
   g_clear_object (&self->suggest_cancellable);
-  g_clear_pointer (&self->asked_text, g_free);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "composer.suggest", TRUE);
 }
 
@@ -1086,7 +1081,6 @@ wabiz_composer_finalize (GObject *object)
   WabizComposer *self = WABIZ_COMPOSER (object);
 
   g_clear_object (&self->cancellable);
-  g_free (self->asked_text);
   g_free (self->zone);
 
   G_OBJECT_CLASS (wabiz_composer_parent_class)->finalize (object);
