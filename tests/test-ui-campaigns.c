@@ -59,6 +59,10 @@
   " ('call me', 'Jia Wen', 'NEW', '{vip}', '{\"order\": \"#1010\"}', NULL),"                              \
   " ('+1 631 555 0001', 'Ana at work', 'NEW', '{vip}', '{\"order\": \"#1011\"}', NULL),"                  \
   " ('16315550012', 'Kai Sato', 'NEW', '{vip}', '{}', NULL);"                                             \
+  /* of two leads with one number, the campaign sends to the one whose   \
+   * id comes first: Ana's, here */                                      \
+  "UPDATE leads SET id = '00000000-0000-4000-8000-000000000001' WHERE phone = '" ANA "';"                  \
+  "UPDATE leads SET id = 'ffffffff-ffff-4fff-bfff-ffffffffffff' WHERE phone = '+1 631 555 0001';"          \
   "INSERT INTO leads (phone, name, status, custom_fields)"                                                \
   " SELECT '1631600' || lpad(g::text, 4, '0'), 'Lead ' || g, 'CONTACTED', jsonb_build_object('order', '#' || g)" \
   " FROM generate_series(1, 600) g;"
