@@ -303,10 +303,13 @@ save_response_cb (GtkNativeDialog *chooser,
 
   g_signal_handlers_disconnect_by_data (chooser, job);
   gtk_native_dialog_hide (chooser);
-  if (response != GTK_RESPONSE_ACCEPT)
-    return;
-
-  target = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+  if (response == GTK_RESPONSE_ACCEPT)
+    target = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+  /* let the chooser go now, while its window is there: not after the
+   * copy, which may end after the window has gone */
+  if (save_chooser == job->chooser)
+    save_chooser = NULL;
+  g_clear_object (&job->chooser);
   if (target == NULL)
     return;
   source = g_file_new_for_path (job->path);
