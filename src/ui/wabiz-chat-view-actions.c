@@ -18,6 +18,7 @@
 #include "wabiz-media-util.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 
 static void
 reply_action (GtkWidget  *widget,
@@ -244,8 +245,8 @@ export_done_cb (GObject      *object,
   else
     {
       g_autofree char *text =
-        g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Exported %" G_GINT64_FORMAT " message",
-                                      "Exported %" G_GINT64_FORMAT " messages", (gulong) n), n);
+        g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Exported %" PRId64 " message",
+                                      "Exported %" PRId64 " messages", (gulong) n), (int64_t) n);
 
       _wabiz_chat_view_toast (job->self, text);
     }
