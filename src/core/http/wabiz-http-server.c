@@ -665,8 +665,8 @@ message_max_body (SoupServerMessage *msg)
 static void
 reply_too_large (SoupServerMessage *msg)
 {
-  g_autofree char *text = g_strdup_printf (_("The body is larger than %" G_GSIZE_FORMAT " bytes; send less"),
-                                           message_max_body (msg));
+  g_autofree char *text = g_strdup_printf (_("The body is larger than %zu bytes; send less"),
+                                           (size_t) message_max_body (msg));
 
   wabiz_http_reply_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "body_too_large", text);
 }

@@ -245,8 +245,8 @@ _wabiz_rest_get_string (SoupServerMessage  *msg,
     goto missing;
   if (g_utf8_strlen (json_node_get_string (node), -1) > (glong) max_chars)
     {
-      g_autofree char *text = g_strdup_printf (_("“%s” is longer than %" G_GSIZE_FORMAT " characters"),
-                                               name, max_chars);
+      g_autofree char *text = g_strdup_printf (_("“%s” is longer than %zu characters"),
+                                               name, (size_t) max_chars);
 
       wabiz_http_reply_error (msg, 422, "too_long", text);
       return FALSE;

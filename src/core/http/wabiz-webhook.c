@@ -450,8 +450,8 @@ static void
 reply_too_large (WabizWebhook      *self,
                  SoupServerMessage *msg)
 {
-  g_autofree char *text = g_strdup_printf (_("The body is larger than %" G_GSIZE_FORMAT " bytes"),
-                                           self->max_body_size);
+  g_autofree char *text = g_strdup_printf (_("The body is larger than %zu bytes"),
+                                           (size_t) self->max_body_size);
 
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                 "Connection", "close");
