@@ -48,7 +48,6 @@ typedef struct
   guint         n_busy;                /* work held */
   guint         n_rounds;
   guint         timer_id;
-  gint64        round_started_us;      /* monotonic; 0: no round yet */
   gint64        timer_due;             /* monotonic µs */
   guint         poll_id;
   GPtrArray    *stop_tasks;            /* (owned) (element-type GTask) */
@@ -180,8 +179,14 @@ round_done_cb (GObject      *object,
       delay_s = -1;
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
-          g_warning ("Cannot look at %s, trying again in %u s: %s", round->klass->what,
-                     round->klass->retry_s, error->message);
+          /* the database away is said by those who watch it (the
+           * window, /health); here it is only a retry */
+          if (g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE))
+            g_message ("Cannot look at %s, trying again in %u s: %s", round->klass->what,
+                       round->klass->retry_s, error->message);
+          else
+            g_warning ("Cannot look at %s, trying again in %u s: %s", round->klass->what,
+                       round->klass->retry_s, error->message);
           priv->all_pending = priv->all_pending || round->all;
           delay_s = round->klass->retry_s;
         }
@@ -217,7 +222,6 @@ run_round (WabizWorker *self)
   priv->all_pending = FALSE;
   priv->wake_pending = FALSE;
   priv->in_round = TRUE;
-  priv->round_started_us = g_get_monotonic_time ();
   /* the round says when to look again */
   g_clear_handle_id (&priv->timer_id, g_source_remove);
 
@@ -434,18 +438,8 @@ wabiz_worker_start (WabizWorker *self)
 void
 wabiz_worker_wake (WabizWorker *self)
 {
-  WabizWorkerPrivate *priv = wabiz_worker_get_instance_private (self);
-  WabizWorkerClass *klass = WABIZ_WORKER_GET_CLASS (self);
-  gint64 since_ms;
-
   g_return_if_fail (WABIZ_IS_WORKER (self));
 
-  since_ms = (g_get_monotonic_time () - priv->round_started_us) / 1000;
-  if (klass->min_wake_interval_ms > 0 && priv->round_started_us != 0 && since_ms < klass->min_wake_interval_ms)
-    {
-      wabiz_worker_look_in (self, (klass->min_wake_interval_ms - since_ms) / 1000.0);
-      return;
-    }
   run_round (self);
 }
 
