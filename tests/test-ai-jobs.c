@@ -287,12 +287,50 @@ job_ended (Fixture    *f,
   return end != NULL;
 }
 
+/* What the jobs and the messages are, for a test that waited in vain */
+static void
+print_state (Fixture *f)
+{
+  const char *queries[] = {
+    "SELECT 'job ' || j.id || ' ' || j.kind || ' ' || j.state || ' ' || coalesce(j.outcome, '-')"
+    "   || ' attempts=' || j.attempts || ' next=' || coalesce(j.next_attempt_at::text, '-')"
+    "   || ' error=' || coalesce(j.error, '-') FROM ai_jobs j ORDER BY j.id",
+    "SELECT 'message ' || m.message_id || ' ' || m.direction || ' ' || m.type"
+    "   || ' created=' || m.created_at || ' ts=' || m.\"timestamp\" FROM messages m ORDER BY m.created_at",
+    "SELECT 'setting ' || key || '=' || value::text || ' updated=' || updated_at"
+    "   FROM business_settings ORDER BY key",
+    "SELECT 'event ' || id || ' ' || coalesce(processed_at::text, 'unprocessed')"
+    "   || ' ' || coalesce(error, '-') FROM webhook_events ORDER BY id",
+    "SELECT 'now ' || now()",
+  };
+
+  for (guint q = 0; q < G_N_ELEMENTS (queries); q++)
+    {
+      g_autoptr (WabizDbResult) res = sql (f, queries[q], 0, NULL);
+
+      for (guint i = 0; i < wabiz_db_result_get_n_rows (res); i++)
+        g_test_message ("%s", wabiz_db_result_get_nth (res, i, 0));
+    }
+}
+
 static char *
 wait_job (Fixture    *f,
           const char *wamid,
           const char *kind)
 {
-  WABIZ_TEST_WAIT (job_ended (f, wamid, kind), 60);
+  WabizTestDeadline deadline;
+
+  wabiz_test_deadline_start (&deadline, 60);
+  while (!job_ended (f, wamid, kind) && !deadline.expired)
+    g_main_context_iteration (NULL, TRUE);
+  wabiz_test_deadline_stop (&deadline);
+  if (!job_ended (f, wamid, kind))
+    {
+      g_test_message ("The %s job of %s did not end", kind, wamid);
+      print_state (f);
+      g_test_fail_printf ("timed out waiting for the %s job of %s", kind, wamid);
+      return NULL;
+    }
   return job_end (f, wamid, kind);
 }
 
