@@ -144,7 +144,7 @@ seed (const char *conninfo)
   exec_sql (db, insert);
   /* the summaries the Analytics pane reads are kept current as messages
    * arrive; bring them up to date once, as a running app finds them */
-  exec_sql (db, "SELECT wabiz_analytics_refresh ()");
+  exec_sql (db, "SELECT wabiz_analytics_refresh (), wabiz_analytics_refresh_leads ()");
 
   exec_sql (db, "INSERT INTO conversations (phone, total_messages, last_message, last_message_time, "
                 "  last_direction, last_inbound_at) "

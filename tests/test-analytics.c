@@ -946,6 +946,95 @@ test_migration_counts_history (Fixture       *f,
   check_zone (f, seed, TRUE, "Europe/Berlin", 2024, 3, 29, 2024, 4, 1);
 }
 
+/* The lead figures follow every change to the leads (a status changed, a
+ * lead added, one without a creation time, one moved in time, one
+ * deleted), each asserted against a count of the leads themselves. */
+static void
+check_leads (Fixture *f)
+{
+  static const char *statuses[] = { "NEW", "CONTACTED", "INTERESTED", "CONVERTED", "LOST" };
+  g_auto(Ref) ref = { 0 };
+  g_autoptr(WabizAnalyticsQuery) query = NULL;
+  g_autoptr(JsonObject) report = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *all;
+  JsonObject *fresh;
+  JsonArray *per_day;
+  const char *period = "created_at >= '2024-03-01 00:00+01' AND created_at < '2024-04-06 00:00+02'";
+
+  ref_init (&ref, "Europe/Berlin", 2024, 3, 1, 2024, 4, 5);
+  query = custom_query (&ref, "Europe/Berlin");
+  report = run (f, query, WABIZ_ANALYTICS_LEADS, &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpint (member_int (report, "total_leads"), ==, query_int (f, "SELECT count(*) FROM leads"));
+  all = json_object_get_object_member (report, "leads_by_status");
+  fresh = json_object_get_object_member (report, "new_leads_by_status");
+  for (guint s = 0; s < G_N_ELEMENTS (statuses); s++)
+    {
+      g_autofree char *count_all = g_strdup_printf ("SELECT count(*) FROM leads WHERE coalesce(status, 'NEW') = '%s'",
+                                                    statuses[s]);
+      g_autofree char *count_fresh = g_strdup_printf ("%s AND %s", count_all, period);
+
+      g_assert_cmpint (member_int (all, statuses[s]), ==, query_int (f, count_all));
+      g_assert_cmpint (member_int (fresh, statuses[s]), ==, query_int (f, count_fresh));
+    }
+  {
+    g_autofree char *count = g_strdup_printf ("SELECT count(*) FROM leads WHERE %s", period);
+
+    g_assert_cmpint (member_int (report, "new_leads"), ==, query_int (f, count));
+  }
+  per_day = json_object_get_array_member (report, "new_leads_per_day");
+  g_assert_cmpuint (json_array_get_length (per_day), ==, 36);
+  for (guint d = 0; d < 36; d++)
+    {
+      JsonObject *day = json_array_get_object_element (per_day, d);
+      g_autofree char *count = g_strdup_printf ("SELECT count(*) FROM leads"
+                                                " WHERE (created_at AT TIME ZONE 'Europe/Berlin')::date = '%s'",
+                                                json_object_get_string_member (day, "day"));
+
+      g_assert_cmpint (member_int (day, "count"), ==, query_int (f, count));
+    }
+  g_assert_cmpint (query_int (f, "SELECT count(*) FROM analytics_dirty_lead_quarters"), ==, 0);
+}
+
+static void
+test_leads_change (Fixture       *f,
+                   gconstpointer  data)
+{
+  insert_leads (f);
+  check_leads (f);
+
+  exec (f, "UPDATE leads SET status = 'CONVERTED' WHERE status = 'NEW'");
+  exec (f, "UPDATE leads SET name = 'Renamed'");
+  check_leads (f);
+
+  exec (f, "INSERT INTO leads (phone, name, status, created_at) VALUES"
+           " ('351910000001', 'Late', 'LOST', '2024-04-05 23:50+02'),"
+           " ('351910000002', 'Early', NULL, '2024-03-01 00:05+01'),"
+           " ('351910000003', 'Outside', 'NEW', '2024-04-06 00:00+02')");
+  exec (f, "INSERT INTO leads (phone, name, status, created_at) VALUES ('351910000004', 'No date', 'INTERESTED', NULL)");
+  check_leads (f);
+
+  exec (f, "UPDATE leads SET created_at = '2024-03-10 12:00+01' WHERE phone = '351910000003'");
+  exec (f, "UPDATE leads SET created_at = '2024-03-11 12:00+01', status = 'LOST' WHERE phone = '351910000004'");
+  exec (f, "DELETE FROM leads WHERE phone = '351910000001'");
+  check_leads (f);
+
+  /* as if the summary had never been kept: the migration counts them */
+  exec (f, "TRUNCATE analytics_lead_days, analytics_lead_quarters");
+  exec (f, "DELETE FROM schema_migrations WHERE version = 22");
+  {
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (wabiz_migrations_apply_sync (f->db, NULL, &error));
+    g_assert_no_error (error);
+  }
+  g_assert_cmpint (query_int (f, "SELECT count(*) FROM analytics_lead_days"), >, 0);
+  g_assert_cmpint (query_int (f, "SELECT count(*) FROM analytics_lead_quarters"), >, 0);
+  check_leads (f);
+}
+
 /* Today, 7 and 30 days are placed in the query's time zone; all starts on
  * the first message's day. */
 static void
@@ -1606,6 +1695,7 @@ main (int   argc,
   ADD ("/wabiz/analytics/figures", test_figures);
   ADD ("/wabiz/analytics/migration-counts-history", test_migration_counts_history);
   ADD ("/wabiz/analytics/presets", test_presets);
+  ADD ("/wabiz/analytics/leads-change", test_leads_change);
   ADD ("/wabiz/analytics/failed-messages", test_failed_messages);
   ADD ("/wabiz/analytics/business-hours", test_business_hours);
   ADD ("/wabiz/analytics/bad-input", test_bad_input);

@@ -382,8 +382,10 @@ place_period (WabizDbConn               *conn,
 
   if (refresh)
     {
-      g_autoptr(WabizDbResult) done = wabiz_db_conn_exec (conn, "SELECT wabiz_analytics_refresh()",
-                                                          0, NULL, error);
+      g_autoptr(WabizDbResult) done = NULL;
+
+      done = wabiz_db_conn_exec (conn, "SELECT wabiz_analytics_refresh(), wabiz_analytics_refresh_leads()",
+                                 0, NULL, error);
       if (done == NULL)
         return FALSE;
     }
