@@ -342,7 +342,7 @@ player_ready (gpointer data)
 {
   RowWait *w = data;
   GtkWidget *row = wabiz_test_ui_find_row (GTK_WIDGET (bubble_list (w->pane)), WABIZ_TYPE_MESSAGE_ROW, w->message);
-  WabizMediaPlayer *player = row != NULL ? row_child (row, "player") : NULL;
+  WabizMediaPlayer *player = row != NULL ? wabiz_message_row_get_player (WABIZ_MESSAGE_ROW (row)) : NULL;
   GtkMediaStream *stream = player != NULL ? wabiz_media_player_get_stream (player) : NULL;
 
   return stream != NULL && (gtk_media_stream_is_prepared (stream) || gtk_media_stream_get_error (stream) != NULL);
@@ -362,7 +362,7 @@ assert_player (WabizConversationsPane *pane,
   show_bubble (pane, message);
   wabiz_test_wait_until (player_ready, &w, 60);
   row = wabiz_test_ui_find_row (GTK_WIDGET (bubble_list (pane)), WABIZ_TYPE_MESSAGE_ROW, message);
-  player = row_child (row, "player");
+  player = wabiz_message_row_get_player (WABIZ_MESSAGE_ROW (row));
   stream = wabiz_media_player_get_stream (player);
   if (gtk_media_stream_get_error (stream) != NULL)
     g_error ("Cannot play %s: %s", wabiz_message_get_message_type (message),

@@ -21,6 +21,7 @@
 
 #include "wabiz-analytics-pane-private.h"
 #include "wabiz-phone.h"
+#include "wabiz-time.h"
 #include "wabiz-toast.h"
 
 #include <glib/gi18n.h>
@@ -513,7 +514,7 @@ make_failed_row (WabizAnalyticsPane *self,
       json_object_get_object_member (self->figures, "period"), "time_zone"));
   if (at != NULL)
     {
-      local = zone != NULL ? g_date_time_to_timezone (at, zone) : g_date_time_to_local (at);
+      local = zone != NULL ? g_date_time_to_timezone (at, zone) : wabiz_date_time_to_local (at);
       /* Translators: when a message failed, see g_date_time_format() */
       when = g_date_time_format (local, _("%-d %b %Y, %H:%M"));
     }

@@ -13,6 +13,7 @@
 #include "wabiz-campaign-format.h"
 #include "wabiz-campaign-model.h"
 #include "wabiz-lead.h"
+#include "wabiz-time.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -254,7 +255,7 @@ wabiz_campaign_format_time (const char *iso8601)
 
   if (iso8601 == NULL || (when = g_date_time_new_from_iso8601 (iso8601, NULL)) == NULL)
     return g_strdup ("");
-  local = g_date_time_to_local (when);
+  local = wabiz_date_time_to_local (when);
   if (g_date_time_get_year (local) != g_date_time_get_year (now))
     /* Translators: a date and time with its year, see the strftime manual */
     return g_date_time_format (local, _("%b %-d %Y, %H:%M"));

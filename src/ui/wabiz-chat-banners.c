@@ -15,6 +15,7 @@
 
 #include "wabiz-chat-banners.h"
 #include "wabiz-chat-state.h"
+#include "wabiz-time.h"
 #include "wabiz-toast.h"
 
 #include <glib/gi18n.h>
@@ -89,7 +90,7 @@ show_state (WabizChatBanners *self)
     }
   if (out)
     {
-      g_autoptr(GDateTime) local = g_date_time_to_local (self->state->opted_out_at);
+      g_autoptr(GDateTime) local = wabiz_date_time_to_local (self->state->opted_out_at);
       /* Translators: a date, see strftime(3) */
       g_autofree char *date = g_date_time_format (local, _("%e %B %Y"));
       /* Translators: the customer's name and the date they opted out */

@@ -22,6 +22,7 @@
 #include "wabiz-error.h"
 #include "wabiz-message-row.h"
 #include "wabiz-phone.h"
+#include "wabiz-time.h"
 #include "wabiz-toast.h"
 
 #include <adwaita.h>
@@ -251,8 +252,8 @@ update_day (WabizChatView   *self,
 
       if (prev != NULL)
         {
-          g_autoptr(GDateTime) a = g_date_time_to_local (wabiz_message_get_timestamp (prev));
-          g_autoptr(GDateTime) b = g_date_time_to_local (wabiz_message_get_timestamp (message));
+          g_autoptr(GDateTime) a = wabiz_date_time_to_local (wabiz_message_get_timestamp (prev));
+          g_autoptr(GDateTime) b = wabiz_date_time_to_local (wabiz_message_get_timestamp (message));
 
           show = g_date_time_get_year (a) != g_date_time_get_year (b) ||
                  g_date_time_get_day_of_year (a) != g_date_time_get_day_of_year (b);

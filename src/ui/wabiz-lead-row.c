@@ -12,6 +12,7 @@
 
 #include "wabiz-lead-row.h"
 #include "wabiz-phone.h"
+#include "wabiz-time.h"
 
 #include <glib/gi18n.h>
 
@@ -50,7 +51,7 @@ format_last_contact (GDateTime *when)
   if (when == NULL)
     return g_strdup (_("Never contacted"));
 
-  local = g_date_time_to_local (when);
+  local = wabiz_date_time_to_local (when);
   ago = g_date_time_difference (now, local);
   if (ago < G_TIME_SPAN_DAY && g_date_time_get_day_of_year (now) == g_date_time_get_day_of_year (local))
     /* Translators: a time of today, see the GDateTime format codes */

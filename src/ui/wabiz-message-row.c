@@ -16,6 +16,7 @@
 #include "wabiz-media-player.h"
 #include "wabiz-media-util.h"
 #include "wabiz-message-row.h"
+#include "wabiz-time.h"
 
 #include <glib/gi18n.h>
 
@@ -44,7 +45,7 @@ struct _WabizMessageRow
   GtkLabel     *quote_label;
   GtkWidget    *thumb_button;
   GtkPicture   *picture;
-  WabizMediaPlayer *player;
+  WabizMediaPlayer *player;       /* (nullable): made for the first audio or video */
   GtkWidget    *card_box;
   GtkImage     *card_icon;
   GtkLabel     *card_title;
@@ -99,7 +100,7 @@ wabiz_message_status_to_text (WabizMessageStatus status)
 char *
 wabiz_format_day (GDateTime *time)
 {
-  g_autoptr(GDateTime) local = g_date_time_to_local (time);
+  g_autoptr(GDateTime) local = wabiz_date_time_to_local (time);
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
   int days;
 
@@ -127,7 +128,7 @@ wabiz_format_list_time (GDateTime *time)
   if (time == NULL)
     return g_strdup ("");
 
-  local = g_date_time_to_local (time);
+  local = wabiz_date_time_to_local (time);
   now = g_date_time_new_now_local ();
   age = g_date_time_difference (now, local);
 
@@ -290,6 +291,13 @@ show_file (WabizMessageRow *self,
       {
         g_autoptr(GFile) file = g_file_new_for_path (path);
 
+        /* most bubbles are text: the player, with its scale and
+         * buttons, is made only for the rows that show a recording */
+        if (self->player == NULL)
+          {
+            self->player = WABIZ_MEDIA_PLAYER (wabiz_media_player_new ());
+            gtk_box_insert_child_after (GTK_BOX (self->bubble), GTK_WIDGET (self->player), self->thumb_button);
+          }
         wabiz_media_player_set_file (self->player, file, kind == WABIZ_MESSAGE_KIND_VIDEO);
         gtk_widget_set_visible (GTK_WIDGET (self->player), TRUE);
         gtk_widget_set_visible (self->card_box, FALSE);
@@ -557,7 +565,7 @@ static void
 update_accessible (WabizMessageRow *self)
 {
   WabizMessage *m = self->message;
-  g_autoptr(GDateTime) local = g_date_time_to_local (wabiz_message_get_timestamp (m));
+  g_autoptr(GDateTime) local = wabiz_date_time_to_local (wabiz_message_get_timestamp (m));
   g_autofree char *time = g_date_time_format (local, "%H:%M");
   const char *text = wabiz_message_get_text (m);
   g_autofree char *label = NULL;
@@ -617,8 +625,11 @@ update_content (WabizMessageRow *self)
   g_clear_pointer (&self->media_file, g_free);
   gtk_picture_set_paintable (self->picture, NULL);
   gtk_widget_set_visible (self->thumb_button, FALSE);
-  wabiz_media_player_set_file (self->player, NULL, FALSE);
-  gtk_widget_set_visible (GTK_WIDGET (self->player), FALSE);
+  if (self->player != NULL)
+    {
+      wabiz_media_player_set_file (self->player, NULL, FALSE);
+      gtk_widget_set_visible (GTK_WIDGET (self->player), FALSE);
+    }
   gtk_widget_set_visible (self->save_button, FALSE);
   set_media_state (self, NULL, FALSE, FALSE);
   gtk_widget_remove_css_class (GTK_WIDGET (self->text_label), "message-placeholder");
@@ -940,6 +951,8 @@ wabiz_message_row_dispose (GObject *object)
   g_clear_pointer (&self->media_id, g_free);
   g_clear_pointer (&self->media_file, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), WABIZ_TYPE_MESSAGE_ROW);
+  /* went with the bubble */
+  self->player = NULL;
 
   G_OBJECT_CLASS (wabiz_message_row_parent_class)->dispose (object);
 }
@@ -962,7 +975,6 @@ wabiz_message_row_class_init (WabizMessageRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, quote_label);
   gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, thumb_button);
   gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, picture);
-  gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, player);
   gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, card_box);
   gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, card_icon);
   gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, card_title);
@@ -988,7 +1000,6 @@ wabiz_message_row_class_init (WabizMessageRowClass *klass)
 static void
 wabiz_message_row_init (WabizMessageRow *self)
 {
-  g_type_ensure (WABIZ_TYPE_MEDIA_PLAYER);
   gtk_widget_init_template (GTK_WIDGET (self));
 }
 
@@ -1027,7 +1038,8 @@ wabiz_message_row_set_message (WabizMessageRow *self,
       /* nothing plays or loads for a row out of sight */
       g_cancellable_cancel (self->cancellable);
       g_clear_pointer (&self->media_id, g_free);
-      wabiz_media_player_set_file (self->player, NULL, FALSE);
+      if (self->player != NULL)
+        wabiz_media_player_set_file (self->player, NULL, FALSE);
       return;
     }
 
@@ -1044,7 +1056,7 @@ wabiz_message_row_set_message (WabizMessageRow *self,
   gtk_widget_set_margin_start (self->bubble, outbound ? 64 : 0);
   gtk_widget_set_margin_end (self->bubble, outbound ? 0 : 64);
 
-  local = g_date_time_to_local (wabiz_message_get_timestamp (message));
+  local = wabiz_date_time_to_local (wabiz_message_get_timestamp (message));
   time = g_date_time_format (local, "%H:%M");
   gtk_label_set_label (self->time_label, time);
 
@@ -1110,6 +1122,15 @@ wabiz_message_row_set_services (WabizMessageRow *self,
     }
   if (self->message != NULL)
     update_content (self);
+}
+
+/* (nullable): the player of an audio or video message, once the row has
+ * shown one */
+WabizMediaPlayer *
+wabiz_message_row_get_player (WabizMessageRow *self)
+{
+  g_return_val_if_fail (WABIZ_IS_MESSAGE_ROW (self), NULL);
+  return self->player;
 }
 
 /* (nullable): the file the bubble shows, on this computer */

@@ -7,6 +7,7 @@
 
 #include <gtk/gtk.h>
 
+#include "wabiz-media-player.h"
 #include "wabiz-message.h"
 #include "wabiz-services.h"
 
@@ -26,6 +27,7 @@ gboolean      wabiz_message_row_get_show_day  (WabizMessageRow *self);
 void          wabiz_message_row_set_services  (WabizMessageRow *self,
                                                WabizServices   *services);
 const char   *wabiz_message_row_get_media_file (WabizMessageRow *self);
+WabizMediaPlayer *wabiz_message_row_get_player (WabizMessageRow *self);
 /* What the row says about the delivery, in words ("Delivered"). */
 const char   *wabiz_message_row_get_status_text (WabizMessageRow *self);
 
