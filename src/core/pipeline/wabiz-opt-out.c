@@ -33,15 +33,25 @@
 #define BATCH 500
 /* the longest message that can still be one word */
 #define MAX_WORD_MESSAGE 64
-/* how far back a round looks: at start (catching up), when woken */
+/* how far back a round looks: at start and at each poll (catching up),
+ * and at the most when woken */
 #define START_LOOKBACK_S (7 * 86400)
 #define WAKE_LOOKBACK_S 3600
+/* A woken round looks back to the start of the last round that saw all
+ * it looked at, and this much before: a message whose transaction began
+ * earlier but committed after that round is seen by the next poll. */
+#define WAKE_MARGIN_S 2
+/* woken rounds: at most one a second */
+#define WAKE_INTERVAL_MS 1000
 #define RETRY_S 10
 #define POLL_S 300
 
 struct _WabizOptOut
 {
   WabizWorker parent_instance;
+
+  gint64      covered_us;   /* monotonic start of the last round that saw all it looked at; 0: none */
+  gboolean    catching_up;  /* a round that looked at everything stopped at a whole batch */
 };
 
 G_DEFINE_FINAL_TYPE (WabizOptOut, wabiz_opt_out, WABIZ_TYPE_WORKER)
@@ -63,6 +73,8 @@ reply_free (Reply *reply)
 typedef struct
 {
   guint      lookback_s;
+  gboolean   all;       /* looks back as far as at the start */
+  gint64     started_us;
   GPtrArray *replies;   /* (owned) of Reply */
   gboolean   full;      /* a whole batch: more may wait */
 } Scan;
@@ -307,9 +319,21 @@ static gpointer
 new_round (WabizWorker *worker,
            gboolean     all)
 {
+  WabizOptOut *self = WABIZ_OPT_OUT (worker);
   Scan *scan = g_new0 (Scan, 1);
 
-  scan->lookback_s = all ? START_LOOKBACK_S : WAKE_LOOKBACK_S;
+  /* Each woken round (one a batch of messages stored, thousands a
+   * second at peaks) looked at the whole last hour: only what came since
+   * the round before, now. */
+  scan->started_us = g_get_monotonic_time ();
+  scan->all = all || self->catching_up;
+  if (scan->all)
+    scan->lookback_s = START_LOOKBACK_S;
+  else if (self->covered_us == 0)
+    scan->lookback_s = WAKE_LOOKBACK_S;
+  else
+    scan->lookback_s = (guint) MIN ((scan->started_us - self->covered_us) / G_USEC_PER_SEC + 1 + WAKE_MARGIN_S,
+                                    WAKE_LOOKBACK_S);
   scan->replies = g_ptr_array_new_with_free_func ((GDestroyNotify) reply_free);
   return scan;
 }
@@ -325,6 +349,14 @@ round_done (WabizWorker  *worker,
 
   if (error != NULL)
     return -1;
+
+  if (!scan->full)
+    {
+      self->covered_us = scan->started_us;
+      self->catching_up = FALSE;
+    }
+  else if (scan->all)
+    self->catching_up = TRUE;
 
   for (guint i = 0; outbox != NULL && i < scan->replies->len; i++)
     {
@@ -345,6 +377,7 @@ wabiz_opt_out_class_init (WabizOptOutClass *klass)
 
   worker_class->what = "the messages for opt-outs";
   worker_class->poll_interval_s = POLL_S;
+  worker_class->min_wake_interval_ms = WAKE_INTERVAL_MS;
   worker_class->poll_looks_at_all = TRUE;
   worker_class->max_delay_ms = POLL_S * 1000;
   worker_class->retry_s = RETRY_S;

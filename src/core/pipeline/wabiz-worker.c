@@ -48,6 +48,7 @@ typedef struct
   guint         n_busy;                /* work held */
   guint         n_rounds;
   guint         timer_id;
+  gint64        round_started_us;      /* monotonic; 0: no round yet */
   gint64        timer_due;             /* monotonic µs */
   guint         poll_id;
   GPtrArray    *stop_tasks;            /* (owned) (element-type GTask) */
@@ -222,6 +223,7 @@ run_round (WabizWorker *self)
   priv->all_pending = FALSE;
   priv->wake_pending = FALSE;
   priv->in_round = TRUE;
+  priv->round_started_us = g_get_monotonic_time ();
   /* the round says when to look again */
   g_clear_handle_id (&priv->timer_id, g_source_remove);
 
@@ -438,8 +440,18 @@ wabiz_worker_start (WabizWorker *self)
 void
 wabiz_worker_wake (WabizWorker *self)
 {
+  WabizWorkerPrivate *priv = wabiz_worker_get_instance_private (self);
+  WabizWorkerClass *klass = WABIZ_WORKER_GET_CLASS (self);
+  gint64 since_ms;
+
   g_return_if_fail (WABIZ_IS_WORKER (self));
 
+  since_ms = (g_get_monotonic_time () - priv->round_started_us) / 1000;
+  if (klass->min_wake_interval_ms > 0 && priv->round_started_us != 0 && since_ms < klass->min_wake_interval_ms)
+    {
+      wabiz_worker_look_in (self, (klass->min_wake_interval_ms - since_ms) / 1000.0);
+      return;
+    }
   run_round (self);
 }
 

@@ -25,6 +25,8 @@ G_DECLARE_DERIVABLE_TYPE (WabizWorker, wabiz_worker, WABIZ, WORKER, GObject)
  *   only at what is recent (see @new_round)
  * @min_delay_ms: the soonest a round asked for by @round_done comes
  * @max_delay_ms: the latest (a later one comes with a poll or a wake)
+ * @min_wake_interval_ms: the least time from the start of a round to a
+ *   round a wake asks for (0: at once); wakes in between make one round
  * @retry_s: the wait after a round the database failed
  * @round_in_transaction: whether @round_on_conn runs in one transaction
  * @backoff_initial_ms: the wait before a failed job's second try
@@ -63,6 +65,7 @@ struct _WabizWorkerClass
   gboolean               poll_looks_at_all;
   guint                  min_delay_ms;
   guint                  max_delay_ms;
+  guint                  min_wake_interval_ms;
   guint                  retry_s;
   gboolean               round_in_transaction;
   guint                  backoff_initial_ms;
