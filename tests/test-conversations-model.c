@@ -568,6 +568,54 @@ typedef struct
 } LeadIs;
 
 static gboolean
+not_refreshing (gpointer data)
+{
+  return !wabiz_conversations_model_get_refreshing (data);
+}
+
+/* Conversations named while a re-read is on its way are re-read
+ * together: each gets its fresh row and its place, and one with no row
+ * any more leaves the list. */
+static void
+test_refresh_together (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(WabizConversationsModel) conversations = wabiz_conversations_model_new (f->db);
+  const char *phones[] = { "15550002222", "15550003333", "15550004444" };
+  const char *texts[] = { "two again", "three again", "four" };
+
+  insert_message (f, "15550001111", "one", "wamid.t1", TRUE);
+  insert_message (f, "15550002222", "two", "wamid.t2", TRUE);
+  insert_message (f, "15550003333", "three", "wamid.t3", TRUE);
+  insert_message (f, "15550004444", "four", "wamid.t4", TRUE);
+  g_assert_cmpint (load_more (conversations), ==, 4);
+
+  /* unannounced: two conversations move up, one goes */
+  exec (f, "UPDATE conversations SET last_message = 'two again',"
+           " last_message_time = now() + interval '2 minutes' WHERE phone = '15550002222'");
+  exec (f, "UPDATE conversations SET last_message = 'three again',"
+           " last_message_time = now() + interval '1 minute' WHERE phone = '15550003333'");
+  exec (f, "DELETE FROM conversations WHERE phone = '15550001111'");
+
+  /* the first named is read at once, the others after it, together */
+  wabiz_conversations_model_notification (conversations, "messages", "15550004444", NULL);
+  g_assert_true (wabiz_conversations_model_get_refreshing (conversations));
+  wabiz_conversations_model_notification (conversations, "messages", "15550003333", NULL);
+  wabiz_conversations_model_notification (conversations, "messages", "15550002222", NULL);
+  wabiz_conversations_model_notification (conversations, "messages", "15550001111", NULL);
+  wabiz_test_wait_until (not_refreshing, conversations, 30);
+
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (conversations)), ==, G_N_ELEMENTS (phones));
+  for (guint i = 0; i < G_N_ELEMENTS (phones); i++)
+    {
+      g_autoptr(WabizConversation) conv = g_list_model_get_item (G_LIST_MODEL (conversations), i);
+
+      g_assert_cmpstr (wabiz_conversation_get_phone (conv), ==, phones[i]);
+      g_assert_cmpstr (wabiz_conversation_get_last_message (conv), ==, texts[i]);
+    }
+}
+
+static gboolean
 lead_name_is (gpointer data)
 {
   LeadIs *want = data;
@@ -957,6 +1005,7 @@ main (int   argc,
   ADD ("/wabiz/conversations-model/search-old", test_search_old);
   ADD ("/wabiz/conversations-model/live", test_live);
   ADD ("/wabiz/conversations-model/listener", test_listener);
+  ADD ("/wabiz/conversations-model/refresh-together", test_refresh_together);
   ADD ("/wabiz/conversations-model/notify", test_notify);
   ADD ("/wabiz/messages-model/big", test_messages_big);
   ADD ("/wabiz/conversations-model/export", test_export);

@@ -7,7 +7,9 @@
  * NULLS LAST, id), so that no query ever reads more than a page. A search
  * matches every message ever stored through the full-text index, plus the
  * lead's name and number. A change re-reads only the conversation it
- * names and moves it to its place with exact items-changed signals.
+ * names and moves it to its place with exact items-changed signals; the
+ * conversations named while a re-read was on its way are re-read
+ * together, in one query.
  */
 
 #define G_LOG_DOMAIN "wabiz-conversations-model"
@@ -19,6 +21,9 @@
 #include "wabiz-store.h"
 
 #include <string.h>
+
+/* conversations re-read by one query at most */
+#define MAX_REFRESH 200
 
 struct _WabizConversationsModel
 {
@@ -114,7 +119,8 @@ typedef struct
   GPtrArray *params;  /* (element-type utf8) */
   guint      generation;
   guint      limit;
-  char      *phone;   /* (nullable) for a single refresh */
+  char      *phone;   /* (nullable) for a lookup */
+  GPtrArray *phones;  /* (element-type utf8) (nullable) for a refresh */
 } QueryData;
 
 static void
@@ -123,15 +129,39 @@ query_data_free (QueryData *data)
   g_free (data->sql);
   g_ptr_array_unref (data->params);
   g_free (data->phone);
+  g_clear_pointer (&data->phones, g_ptr_array_unref);
   g_free (data);
 }
 
-/* The page after @after (NULL: the first), or the single row of @phone;
- * its parameters go to @params. */
+/* a PostgreSQL array literal of texts */
+static char *
+text_array (GPtrArray *values)
+{
+  GString *out = g_string_new ("{");
+
+  for (guint i = 0; i < values->len; i++)
+    {
+      if (i > 0)
+        g_string_append_c (out, ',');
+      g_string_append_c (out, '"');
+      for (const char *p = g_ptr_array_index (values, i); *p != '\0'; p++)
+        {
+          if (*p == '"' || *p == '\\')
+            g_string_append_c (out, '\\');
+          g_string_append_c (out, *p);
+        }
+      g_string_append_c (out, '"');
+    }
+  g_string_append_c (out, '}');
+  return g_string_free (out, FALSE);
+}
+
+/* The page after @after (NULL: the first), or the rows of @phones, a
+ * PostgreSQL array literal; its parameters go to @params. */
 static char *
 build_sql (WabizConversationsModel *self,
            WabizConversation       *after,
-           const char              *phone,
+           const char              *phones,
            guint                    limit,
            GPtrArray               *params)
 {
@@ -142,15 +172,16 @@ build_sql (WabizConversationsModel *self,
   if (self->tsquery != NULL)
     {
       g_autofree char *q = add_param (params, self->tsquery);
-      g_autofree char *p = phone != NULL ? add_param (params, phone) : NULL;
+      g_autofree char *p = phones != NULL ? add_param (params, phones) : NULL;
 
       /* the newest matching message of each conversation */
       g_string_append_printf (sql,
                               "WITH h AS (SELECT DISTINCT ON (m.phone) m.phone,"
                               "   coalesce(nullif(m.message, ''), m.caption) AS match"
-                              " FROM messages m WHERE m.search @@ to_tsquery('simple', %s)%s%s"
+                              " FROM messages m WHERE m.search @@ to_tsquery('simple', %s)%s%s%s"
                               " ORDER BY m.phone, m.\"timestamp\" DESC, m.id DESC) ",
-                              q, p != NULL ? " AND m.phone = " : "", p != NULL ? p : "");
+                              q, p != NULL ? " AND m.phone = ANY (" : "", p != NULL ? p : "",
+                              p != NULL ? "::text[])" : "");
     }
 
   g_string_append (sql, "SELECT " WABIZ_CONVERSATION_COLUMNS);
@@ -180,11 +211,11 @@ build_sql (WabizConversationsModel *self,
       g_string_append (where, ")");
     }
 
-  if (phone != NULL)
+  if (phones != NULL)
     {
-      g_autofree char *p = add_param (params, phone);
+      g_autofree char *p = add_param (params, phones);
 
-      g_string_append_printf (where, " AND c.phone = %s", p);
+      g_string_append_printf (where, " AND c.phone = ANY (%s::text[])", p);
     }
   else if (after != NULL)
     {
@@ -211,19 +242,20 @@ build_sql (WabizConversationsModel *self,
   return g_string_free (g_steal_pointer (&sql), FALSE);
 }
 
-/* The first @limit conversations, or the single row of @phone. */
+/* The first @limit conversations, or the rows of @phones (taken). */
 static QueryData *
 build_query (WabizConversationsModel *self,
-             const char              *phone,
+             GPtrArray               *phones,
              guint                    limit)
 {
   QueryData *data = g_new0 (QueryData, 1);
+  g_autofree char *array = phones != NULL ? text_array (phones) : NULL;
 
   data->params = g_ptr_array_new_with_free_func (g_free);
   data->generation = wabiz_paged_model_get_generation (WABIZ_PAGED_MODEL (self));
   data->limit = limit;
-  data->phone = g_strdup (phone);
-  data->sql = build_sql (self, NULL, phone, limit, data->params);
+  data->phones = phones;
+  data->sql = build_sql (self, NULL, array, limit, data->params);
   return data;
 }
 
@@ -442,11 +474,20 @@ refresh_cb (GObject      *object,
     }
   else if (data->generation == wabiz_paged_model_get_generation (model))
     {
-      g_autoptr(WabizConversation) fresh = NULL;
+      g_autoptr(GHashTable) found = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      guint n = wabiz_db_result_get_n_rows (res);
 
-      if (wabiz_db_result_get_n_rows (res) > 0)
-        fresh = wabiz_conversation_new_from_row (res, 0);
-      apply_row (self, data->phone, fresh);
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr(WabizConversation) fresh = wabiz_conversation_new_from_row (res, i);
+
+          g_hash_table_add (found, g_strdup (wabiz_conversation_get_phone (fresh)));
+          apply_row (self, wabiz_conversation_get_phone (fresh), fresh);
+        }
+      /* those without a row no longer match */
+      for (guint k = 0; k < data->phones->len; k++)
+        if (!g_hash_table_contains (found, g_ptr_array_index (data->phones, k)))
+          apply_row (self, g_ptr_array_index (data->phones, k), NULL);
     }
 
   refresh_next (self);
@@ -496,18 +537,27 @@ refresh_next (WabizConversationsModel *self)
       return;
     }
 
-  g_hash_table_iter_init (&iter, self->pending);
-  if (!g_hash_table_iter_next (&iter, (gpointer *) &phone, NULL))
+  if (g_hash_table_size (self->pending) == 0)
     {
       wabiz_paged_model_set_refreshing (model, FALSE);
       return;
     }
 
+  /* every conversation named since the last re-read, in one query: one
+   * at a time, with many customers writing, the last named waited for
+   * a round trip per conversation before it */
   {
     g_autoptr(GTask) task = g_task_new (self, cancellable, NULL, NULL);
-    QueryData *data = build_query (self, phone, 1);
+    GPtrArray *phones = g_ptr_array_new_with_free_func (g_free);
+    QueryData *data;
 
-    g_hash_table_iter_remove (&iter);
+    g_hash_table_iter_init (&iter, self->pending);
+    while (phones->len < MAX_REFRESH && g_hash_table_iter_next (&iter, (gpointer *) &phone, NULL))
+      {
+        g_ptr_array_add (phones, g_strdup (phone));
+        g_hash_table_iter_remove (&iter);
+      }
+    data = build_query (self, phones, phones->len);
     wabiz_paged_model_set_refreshing (model, TRUE);
     run_query (self, data, cancellable, refresh_cb, g_steal_pointer (&task));
   }
