@@ -935,6 +935,33 @@ test_normalize (void)
     }
 }
 
+/* More messages than one round takes, waiting when the detector starts
+ * (the app was closed through a busy day): it works through all of them,
+ * each batch from where the last stopped, and the stop word near the end
+ * is found. */
+static void
+test_opt_out_backlog (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(WabizOptOut) detector = wabiz_opt_out_new (f->db, f->outbox);
+  g_autoptr(WabizDbResult) filler = NULL;
+
+  filler = sql (f, "INSERT INTO messages (phone, message, sender, direction, status, type, \"timestamp\","
+                   "   created_at)"
+                   " SELECT '1555200' || lpad(g::text, 4, '0'), 'ok', 'Customer', 'inbound', 'received',"
+                   "   'text', now() - interval '2 hours', now() - interval '2 hours' + g * interval '1 second'"
+                   " FROM generate_series(1, 1700) g", 0, NULL);
+  inbound (f, "15552009999", "STOP");
+
+  wabiz_opt_out_start (detector);
+  wait_checked (f, detector);
+
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM opt_out_checks"), ==, 1701);
+  g_assert_true (opted_out (f, "15552009999"));
+  g_assert_false (opted_out (f, "15552000001"));
+  stop_detector (detector);
+}
+
 /* Stop words in several languages opt out, whatever the case, accents,
  * punctuation and space; sentences that only contain one do not; START
  * opts back in; a confirmation goes once, inside the window */
@@ -1269,6 +1296,7 @@ main (int   argc,
   g_test_add ("/campaigns/opt-out/campaign", Fixture, NULL, fixture_setup, test_opt_out_campaign, fixture_teardown);
   g_test_add_func ("/opt-out/normalize", test_normalize);
   g_test_add ("/opt-out/words", Fixture, NULL, fixture_setup, test_opt_out_words, fixture_teardown);
+  g_test_add ("/opt-out/backlog", Fixture, NULL, fixture_setup, test_opt_out_backlog, fixture_teardown);
   g_test_add ("/scheduled/send-at", Fixture, NULL, fixture_setup, test_scheduled, fixture_teardown);
 
   return g_test_run ();
