@@ -1039,3 +1039,29 @@ wabiz_db_close (WabizDb *self)
   g_clear_pointer (&self->idle, g_async_queue_unref);
   g_clear_pointer (&self->conns, g_ptr_array_unref);
 }
+
+char *
+wabiz_db_text_array (const char * const *values,
+                     guint               n)
+{
+  GString *out;
+
+  g_return_val_if_fail (values != NULL || n == 0, NULL);
+
+  out = g_string_new ("{");
+  for (guint i = 0; i < n; i++)
+    {
+      if (i > 0)
+        g_string_append_c (out, ',');
+      g_string_append_c (out, '"');
+      for (const char *p = values[i]; *p != '\0'; p++)
+        {
+          if (*p == '"' || *p == '\\')
+            g_string_append_c (out, '\\');
+          g_string_append_c (out, *p);
+        }
+      g_string_append_c (out, '"');
+    }
+  g_string_append_c (out, '}');
+  return g_string_free (out, FALSE);
+}

@@ -153,4 +153,9 @@ WabizDbConn   *wabiz_db_open_connection  (WabizDb             *self,
                                           GError             **error);
 void           wabiz_db_close            (WabizDb             *self);
 
+/* A PostgreSQL array literal of the @n texts of @values, for a text[]
+ * (or uuid[]) parameter */
+char          *wabiz_db_text_array       (const char * const  *values,
+                                          guint                n);
+
 G_END_DECLS

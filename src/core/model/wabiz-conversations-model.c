@@ -133,29 +133,6 @@ query_data_free (QueryData *data)
   g_free (data);
 }
 
-/* a PostgreSQL array literal of texts */
-static char *
-text_array (GPtrArray *values)
-{
-  GString *out = g_string_new ("{");
-
-  for (guint i = 0; i < values->len; i++)
-    {
-      if (i > 0)
-        g_string_append_c (out, ',');
-      g_string_append_c (out, '"');
-      for (const char *p = g_ptr_array_index (values, i); *p != '\0'; p++)
-        {
-          if (*p == '"' || *p == '\\')
-            g_string_append_c (out, '\\');
-          g_string_append_c (out, *p);
-        }
-      g_string_append_c (out, '"');
-    }
-  g_string_append_c (out, '}');
-  return g_string_free (out, FALSE);
-}
-
 /* The page after @after (NULL: the first), or the rows of @phones, a
  * PostgreSQL array literal; its parameters go to @params. */
 static char *
@@ -249,7 +226,10 @@ build_query (WabizConversationsModel *self,
              guint                    limit)
 {
   QueryData *data = g_new0 (QueryData, 1);
-  g_autofree char *array = phones != NULL ? text_array (phones) : NULL;
+  g_autofree char *array = NULL;
+
+  if (phones != NULL)
+    array = wabiz_db_text_array ((const char * const *) phones->pdata, phones->len);
 
   data->params = g_ptr_array_new_with_free_func (g_free);
   data->generation = wabiz_paged_model_get_generation (WABIZ_PAGED_MODEL (self));

@@ -400,23 +400,7 @@ wabiz_lead_validate (WabizLead *self)
 char *
 wabiz_lead_strv_to_pg_array (const char * const *strv)
 {
-  GString *out = g_string_new ("{");
-
-  for (guint i = 0; strv != NULL && strv[i] != NULL; i++)
-    {
-      if (i > 0)
-        g_string_append_c (out, ',');
-      g_string_append_c (out, '"');
-      for (const char *p = strv[i]; *p != '\0'; p++)
-        {
-          if (*p == '"' || *p == '\\')
-            g_string_append_c (out, '\\');
-          g_string_append_c (out, *p);
-        }
-      g_string_append_c (out, '"');
-    }
-  g_string_append_c (out, '}');
-  return g_string_free (out, FALSE);
+  return wabiz_db_text_array (strv, strv != NULL ? g_strv_length ((char **) strv) : 0);
 }
 
 typedef struct

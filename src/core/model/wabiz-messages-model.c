@@ -68,31 +68,6 @@ is_uuid (const char *s)
   return TRUE;
 }
 
-/* a PostgreSQL array literal of texts */
-static char *
-text_array (GPtrArray *values)
-{
-  GString *out = g_string_new ("{");
-
-  for (guint i = 0; i < values->len; i++)
-    {
-      const char *v = g_ptr_array_index (values, i);
-
-      if (i > 0)
-        g_string_append_c (out, ',');
-      g_string_append_c (out, '"');
-      for (const char *p = v; *p != '\0'; p++)
-        {
-          if (*p == '"' || *p == '\\')
-            g_string_append_c (out, '\\');
-          g_string_append_c (out, *p);
-        }
-      g_string_append_c (out, '"');
-    }
-  g_string_append_c (out, '}');
-  return g_string_free (out, FALSE);
-}
-
 static gboolean
 may_still_change (WabizMessage *message)
 {
@@ -182,8 +157,8 @@ read_changes (WabizDbConn  *conn,
 
   if (data->uuids->len > 0 || data->wamids->len > 0)
     {
-      g_autofree char *uuids = text_array (data->uuids);
-      g_autofree char *wamids = text_array (data->wamids);
+      g_autofree char *uuids = wabiz_db_text_array ((const char * const *) data->uuids->pdata, data->uuids->len);
+      g_autofree char *wamids = wabiz_db_text_array ((const char * const *) data->wamids->pdata, data->wamids->len);
       const char *params[] = { data->phone, uuids, wamids };
       g_autoptr(WabizDbResult) res = NULL;
 
@@ -202,7 +177,7 @@ read_changes (WabizDbConn  *conn,
 
   if (data->watch->len > 0)
     {
-      g_autofree char *watch = text_array (data->watch);
+      g_autofree char *watch = wabiz_db_text_array ((const char * const *) data->watch->pdata, data->watch->len);
       const char *params[] = { data->phone, watch };
       g_autoptr(WabizDbResult) res = NULL;
 

@@ -81,7 +81,7 @@ typedef struct
   guint      lookback_s;
   gboolean   all;       /* looks back as far as at the start */
   gint64     started_us;
-  char      *after;     /* (owned) (nullable): catching up from this created_at */
+  char      *after;     /* (owned) (nullable): after a whole batch, from this created_at */
   GPtrArray *replies;   /* (owned) of Reply */
   gboolean   full;      /* a whole batch: more may wait */
   char      *reached;   /* (owned) (nullable): the last created_at of a whole batch */
@@ -246,7 +246,7 @@ scan_on_conn (WabizDbConn *conn,
                             "   FROM messages m"
                             "   WHERE m.direction = 'inbound'"
                             "     AND m.created_at > now() - make_interval(secs => $1::int)"
-                            /* catching up: from where the last whole batch
+                            /* after a whole batch: from where it
                              * stopped, and a margin for late commits */
                             "     AND ($4::timestamptz IS NULL OR m.created_at > $4::timestamptz"
                             "          - interval '" G_STRINGIFY (CURSOR_MARGIN_MS) " milliseconds')"
