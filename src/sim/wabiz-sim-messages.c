@@ -106,17 +106,31 @@ check_keys (JsonObject          *object,
 }
 
 static gboolean
-get_string (JsonObject          *object,
+node_is_object (JsonNode *node)
+{
+  return JSON_NODE_HOLDS_OBJECT (node);
+}
+
+static gboolean
+node_is_array (JsonNode *node)
+{
+  return JSON_NODE_HOLDS_ARRAY (node);
+}
+
+/* The member @key of @object in @out, NULL where it is missing or null
+ * (which fails where it is @required); it fails unless @is_kind holds,
+ * saying that it must be @kind ("a string"). */
+static gboolean
+get_member (JsonObject          *object,
             const char          *param,
             const char          *key,
             gboolean             required,
-            gboolean             allow_empty,
-            guint                max_chars,
-            const char         **out,
+            gboolean           (*is_kind) (JsonNode *node),
+            const char          *kind,
+            JsonNode           **out,
             WabizSimGraphError  *error)
 {
   JsonNode *node = json_object_get_member (object, key);
-  const char *value;
 
   *out = NULL;
 
@@ -127,8 +141,33 @@ get_string (JsonObject          *object,
       return TRUE;
     }
 
-  if (!wabiz_sim_node_is_string (node))
-    return fail (error, 100, "Param %s['%s'] must be a string.", param, key);
+  if (!is_kind (node))
+    return fail (error, 100, "Param %s['%s'] must be %s.", param, key, kind);
+
+  *out = node;
+  return TRUE;
+}
+
+static gboolean
+get_string (JsonObject          *object,
+            const char          *param,
+            const char          *key,
+            gboolean             required,
+            gboolean             allow_empty,
+            guint                max_chars,
+            const char         **out,
+            WabizSimGraphError  *error)
+{
+  JsonNode *node;
+  const char *value;
+
+  *out = NULL;
+
+  if (!get_member (object, param, key, required, wabiz_sim_node_is_string, "a string",
+                   &node, error))
+    return FALSE;
+  if (node == NULL)
+    return TRUE;
 
   value = json_node_get_string (node);
   if (!allow_empty && *value == '\0')
@@ -150,21 +189,12 @@ get_object (JsonObject          *object,
             JsonObject         **out,
             WabizSimGraphError  *error)
 {
-  JsonNode *node = json_object_get_member (object, key);
+  JsonNode *node;
 
-  *out = NULL;
+  if (!get_member (object, param, key, required, node_is_object, "an object", &node, error))
+    return FALSE;
 
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    {
-      if (required)
-        return fail (error, 131008, "The parameter %s['%s'] is required.", param, key);
-      return TRUE;
-    }
-
-  if (!JSON_NODE_HOLDS_OBJECT (node))
-    return fail (error, 100, "Param %s['%s'] must be an object.", param, key);
-
-  *out = json_node_get_object (node);
+  *out = node != NULL ? json_node_get_object (node) : NULL;
   return TRUE;
 }
 
@@ -176,21 +206,31 @@ get_array (JsonObject          *object,
            JsonArray          **out,
            WabizSimGraphError  *error)
 {
-  JsonNode *node = json_object_get_member (object, key);
+  JsonNode *node;
+
+  if (!get_member (object, param, key, required, node_is_array, "an array", &node, error))
+    return FALSE;
+
+  *out = node != NULL ? json_node_get_array (node) : NULL;
+  return TRUE;
+}
+
+/* Element @index of @array, named @param in errors, as an object. */
+static gboolean
+get_element_object (JsonArray           *array,
+                    guint                index,
+                    const char          *param,
+                    JsonObject         **out,
+                    WabizSimGraphError  *error)
+{
+  JsonNode *node = json_array_get_element (array, index);
 
   *out = NULL;
 
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    {
-      if (required)
-        return fail (error, 131008, "The parameter %s['%s'] is required.", param, key);
-      return TRUE;
-    }
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return fail (error, 100, "Param %s must be an object.", param);
 
-  if (!JSON_NODE_HOLDS_ARRAY (node))
-    return fail (error, 100, "Param %s['%s'] must be an array.", param, key);
-
-  *out = json_node_get_array (node);
+  *out = json_node_get_object (node);
   return TRUE;
 }
 
@@ -302,37 +342,43 @@ validate_media (WabizSimServer      *self,
   return validate_media_object (self, type, type, media, error);
 }
 
+/* location[@key], a number from -@limit to @limit. */
+static gboolean
+check_coordinate (JsonObject          *location,
+                  const char          *key,
+                  int                  limit,
+                  WabizSimGraphError  *error)
+{
+  JsonNode *node = json_object_get_member (location, key);
+  double value;
+
+  if (node == NULL)
+    return fail (error, 131008, "The parameter location['%s'] is required.", key);
+  if (!wabiz_sim_node_is_number (node))
+    return fail (error, 100, "Param location['%s'] must be a number.", key);
+  value = json_node_get_double (node);
+  if (value < -limit || value > limit)
+    return fail (error, 131009, "Param location['%s'] must be between -%d and %d.",
+                 key, limit, limit);
+
+  return TRUE;
+}
+
 static gboolean
 validate_location (JsonObject          *location,
                    WabizSimGraphError  *error)
 {
   static const char * const keys[] = { "latitude", "longitude", "name", "address", NULL };
   const char *text;
-  JsonNode *node;
-  double value;
 
   if (!check_keys (location, "location", keys, NULL, error) ||
       !get_string (location, "location", "name", FALSE, TRUE, 1000, &text, error) ||
       !get_string (location, "location", "address", FALSE, TRUE, 1000, &text, error))
     return FALSE;
 
-  node = json_object_get_member (location, "latitude");
-  if (node == NULL)
-    return fail (error, 131008, "The parameter location['latitude'] is required.");
-  if (!wabiz_sim_node_is_number (node))
-    return fail (error, 100, "Param location['latitude'] must be a number.");
-  value = json_node_get_double (node);
-  if (value < -90 || value > 90)
-    return fail (error, 131009, "Param location['latitude'] must be between -90 and 90.");
-
-  node = json_object_get_member (location, "longitude");
-  if (node == NULL)
-    return fail (error, 131008, "The parameter location['longitude'] is required.");
-  if (!wabiz_sim_node_is_number (node))
-    return fail (error, 100, "Param location['longitude'] must be a number.");
-  value = json_node_get_double (node);
-  if (value < -180 || value > 180)
-    return fail (error, 131009, "Param location['longitude'] must be between -180 and 180.");
+  if (!check_coordinate (location, "latitude", 90, error) ||
+      !check_coordinate (location, "longitude", 180, error))
+    return FALSE;
 
   return TRUE;
 }
@@ -351,15 +397,13 @@ validate_contacts (JsonArray           *contacts,
 
   for (guint i = 0; i < n; i++)
     {
-      JsonNode *node = json_array_get_element (contacts, i);
       g_autofree char *param = g_strdup_printf ("contacts[%u]", i);
       JsonObject *contact;
       JsonObject *name;
       const char *formatted;
 
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        return fail (error, 100, "Param %s must be an object.", param);
-      contact = json_node_get_object (node);
+      if (!get_element_object (contacts, i, param, &contact, error))
+        return FALSE;
 
       if (!check_keys (contact, param, keys, NULL, error) ||
           !get_object (contact, param, "name", TRUE, &name, error))
@@ -408,7 +452,6 @@ validate_reply_buttons (JsonObject          *action,
 
   for (guint i = 0; i < n; i++)
     {
-      JsonNode *node = json_array_get_element (buttons, i);
       g_autofree char *param = g_strdup_printf ("interactive['action']['buttons'][%u]", i);
       JsonObject *button;
       JsonObject *reply;
@@ -416,9 +459,8 @@ validate_reply_buttons (JsonObject          *action,
       const char *id;
       const char *title;
 
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        return fail (error, 100, "Param %s must be an object.", param);
-      button = json_node_get_object (node);
+      if (!get_element_object (buttons, i, param, &button, error))
+        return FALSE;
 
       if (!get_string (button, param, "type", TRUE, FALSE, 0, &type, error))
         return FALSE;
@@ -468,15 +510,13 @@ validate_list (JsonObject          *action,
 
   for (guint i = 0; i < n_sections; i++)
     {
-      JsonNode *node = json_array_get_element (sections, i);
       g_autofree char *param = g_strdup_printf ("interactive['action']['sections'][%u]", i);
       JsonObject *section;
       JsonArray *rows;
       const char *title;
 
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        return fail (error, 100, "Param %s must be an object.", param);
-      section = json_node_get_object (node);
+      if (!get_element_object (sections, i, param, &section, error))
+        return FALSE;
 
       if (!get_string (section, param, "title", n_sections > 1, FALSE, 24, &title, error) ||
           !get_array (section, param, "rows", TRUE, &rows, error))
@@ -484,14 +524,12 @@ validate_list (JsonObject          *action,
 
       for (guint j = 0; j < json_array_get_length (rows); j++)
         {
-          JsonNode *row_node = json_array_get_element (rows, j);
           g_autofree char *row_param = g_strdup_printf ("%s['rows'][%u]", param, j);
           JsonObject *row;
           const char *text;
 
-          if (!JSON_NODE_HOLDS_OBJECT (row_node))
-            return fail (error, 100, "Param %s must be an object.", row_param);
-          row = json_node_get_object (row_node);
+          if (!get_element_object (rows, j, row_param, &row, error))
+            return FALSE;
 
           if (!get_string (row, row_param, "id", TRUE, FALSE, 200, &text, error) ||
               !get_string (row, row_param, "title", TRUE, FALSE, 24, &text, error) ||
@@ -712,12 +750,11 @@ validate_parameters (WabizSimServer      *self,
 {
   for (guint i = 0; parameters != NULL && i < json_array_get_length (parameters); i++)
     {
-      JsonNode *node = json_array_get_element (parameters, i);
       g_autofree char *sub = g_strdup_printf ("%s['parameters'][%u]", param, i);
+      JsonObject *parameter;
 
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        return fail (error, 100, "Param %s must be an object.", sub);
-      if (!validate_template_parameter (self, json_node_get_object (node), sub, error))
+      if (!get_element_object (parameters, i, sub, &parameter, error) ||
+          !validate_template_parameter (self, parameter, sub, error))
         return FALSE;
     }
 
@@ -875,15 +912,13 @@ validate_template (WabizSimServer      *self,
 
   for (guint i = 0; components != NULL && i < json_array_get_length (components); i++)
     {
-      JsonNode *node = json_array_get_element (components, i);
       g_autofree char *param = g_strdup_printf ("template['components'][%u]", i);
       JsonObject *component;
       JsonArray *parameters;
       const char *type;
 
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        return fail (error, 100, "Param %s must be an object.", param);
-      component = json_node_get_object (node);
+      if (!get_element_object (components, i, param, &component, error))
+        return FALSE;
 
       if (!get_string (component, param, "type", TRUE, FALSE, 0, &type, error) ||
           !get_array (component, param, "parameters", FALSE, &parameters, error))
