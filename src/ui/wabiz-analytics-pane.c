@@ -74,23 +74,6 @@ clear_list (GtkListBox *list)
 }
 
 static void
-load_css (void)
-{
-  static gboolean loaded;
-  g_autoptr(GtkCssProvider) provider = NULL;
-  GdkDisplay *display = gdk_display_get_default ();
-
-  if (loaded || display == NULL)
-    return;
-  loaded = TRUE;
-
-  provider = gtk_css_provider_new ();
-  gtk_css_provider_load_from_resource (provider, "/org/example/WaBiz/ui/wabiz-analytics.css");
-  gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (provider),
-                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-}
-
-static void
 set_busy (WabizAnalyticsPane *self,
           gboolean            busy)
 {
@@ -99,14 +82,6 @@ set_busy (WabizAnalyticsPane *self,
   self->busy = busy;
   gtk_spinner_set_spinning (self->busy_spinner, busy);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
-}
-
-static GtkWindow *
-get_window (WabizAnalyticsPane *self)
-{
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-
-  return GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL;
 }
 
 /* @date as a GDateTime at local noon, for the calendars */
@@ -749,7 +724,8 @@ export_action (GtkWidget  *widget,
   name = g_strdup_printf (_("analytics-%s-%s.csv"), json_object_get_string_member (period, "first_day"),
                           json_object_get_string_member (period, "last_day"));
 
-  chooser = gtk_file_chooser_native_new (_("Export Figures"), get_window (self),
+  chooser = gtk_file_chooser_native_new (_("Export Figures"),
+                                         wabiz_pane_get_window (WABIZ_PANE (self)),
                                          GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
   gtk_file_filter_set_name (filter, _("CSV files"));
   gtk_file_filter_add_mime_type (filter, "text/csv");
@@ -970,7 +946,7 @@ wabiz_analytics_pane_class_init (WabizAnalyticsPaneClass *klass)
   gtk_widget_class_install_action (widget_class, "analytics.back", NULL, back_action);
   gtk_widget_class_install_action (widget_class, "analytics.more-failed", NULL, more_failed_action);
 
-  load_css ();
+  wabiz_pane_load_css ("/org/example/WaBiz/ui/wabiz-analytics.css");
 }
 
 static void

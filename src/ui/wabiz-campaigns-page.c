@@ -112,15 +112,6 @@ is_live (const char *state)
          g_strcmp0 (state, "paused") == 0;
 }
 
-/* (nullable): the window to put dialogs on */
-static GtkWindow *
-get_window (WabizCampaignsPage *self)
-{
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-
-  return GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL;
-}
-
 /* Remembers @campaign's state; a live one that is now done finished */
 static void
 note_state (WabizCampaignsPage *self,
@@ -664,7 +655,8 @@ cancel_action (GtkWidget  *widget,
 
   started = wabiz_campaign_get_string (self->campaign, "started_at") != NULL;
   body = describe_cancel (self->campaign);
-  dialog = adw_message_dialog_new (get_window (self), _("Cancel the Campaign?"), body);
+  dialog = adw_message_dialog_new (wabiz_pane_get_window (WABIZ_PANE (self)),
+                                   _("Cancel the Campaign?"), body);
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
                                     "keep", started ? _("_Keep Sending") : _("_Keep It"),
                                     "cancel", _("_Cancel Campaign"),
@@ -689,7 +681,8 @@ new_action (GtkWidget  *widget,
 
   if (services == NULL || wabiz_pane_get_database (WABIZ_PANE (self)) == NULL)
     return;
-  dialog = wabiz_campaign_dialog_new (get_window (self), services, NULL, NULL);
+  dialog = wabiz_campaign_dialog_new (wabiz_pane_get_window (WABIZ_PANE (self)), services, NULL,
+                                      NULL);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 

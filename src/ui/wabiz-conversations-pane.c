@@ -52,29 +52,11 @@ G_DEFINE_FINAL_TYPE (WabizConversationsPane, wabiz_conversations_pane, WABIZ_TYP
 static GSettings *
 get_settings (WabizConversationsPane *self)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  GtkApplication *app = root != NULL && GTK_IS_WINDOW (root)
-                        ? gtk_window_get_application (GTK_WINDOW (root)) : NULL;
+  GtkWindow *window = wabiz_pane_get_window (WABIZ_PANE (self));
+  GtkApplication *app = window != NULL ? gtk_window_get_application (window) : NULL;
 
   return app != NULL && WABIZ_IS_APPLICATION (app)
          ? wabiz_application_get_settings (WABIZ_APPLICATION (app)) : NULL;
-}
-
-static void
-load_css (void)
-{
-  static gboolean loaded;
-  g_autoptr(GtkCssProvider) provider = NULL;
-  GdkDisplay *display = gdk_display_get_default ();
-
-  if (loaded || display == NULL)
-    return;
-  loaded = TRUE;
-
-  provider = gtk_css_provider_new ();
-  gtk_css_provider_load_from_resource (provider, "/org/example/WaBiz/ui/wabiz-conversations.css");
-  gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (provider),
-                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
 }
 
 static void
@@ -299,7 +281,6 @@ send_template_cb (WabizConversationsPane *self)
   WabizConversation *conversation = wabiz_chat_view_get_conversation (self->chat_view);
   WabizDb *db = wabiz_pane_get_database (WABIZ_PANE (self));
   WabizServices *services = wabiz_pane_get_services (WABIZ_PANE (self));
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
   WabizTemplateDialog *dialog;
 
   if (conversation == NULL || db == NULL)
@@ -307,7 +288,7 @@ send_template_cb (WabizConversationsPane *self)
 
   /* without a Graph client (Meta not set up) templates cannot be
    * refreshed, but one already known is queued all the same */
-  dialog = wabiz_template_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, db,
+  dialog = wabiz_template_dialog_new (wabiz_pane_get_window (WABIZ_PANE (self)), db,
                                       wabiz_services_get_outbox (services),
                                       wabiz_services_get_graph (services),
                                       wabiz_conversation_get_phone (conversation),
@@ -331,31 +312,6 @@ folded_cb (WabizConversationsPane *self)
   /* the chat has its own back button, to the list */
   wabiz_pane_set_own_back (WABIZ_PANE (self),
                            folded && adw_leaflet_get_visible_child (self->leaflet) != self->list_side);
-}
-
-static void
-row_setup_cb (GtkSignalListItemFactory *factory,
-              GtkListItem              *item,
-              gpointer                  user_data)
-{
-  gtk_list_item_set_child (item, wabiz_conversation_row_new ());
-}
-
-static void
-row_bind_cb (GtkSignalListItemFactory *factory,
-             GtkListItem              *item,
-             gpointer                  user_data)
-{
-  wabiz_conversation_row_set_conversation (WABIZ_CONVERSATION_ROW (gtk_list_item_get_child (item)),
-                                           gtk_list_item_get_item (item));
-}
-
-static void
-row_unbind_cb (GtkSignalListItemFactory *factory,
-               GtkListItem              *item,
-               gpointer                  user_data)
-{
-  wabiz_conversation_row_set_conversation (WABIZ_CONVERSATION_ROW (gtk_list_item_get_child (item)), NULL);
 }
 
 /* WabizPane */
@@ -471,20 +427,13 @@ wabiz_conversations_pane_class_init (WabizConversationsPaneClass *klass)
 static void
 wabiz_conversations_pane_init (WabizConversationsPane *self)
 {
-  GtkListItemFactory *factory;
-
   gtk_widget_init_template (GTK_WIDGET (self));
-  load_css ();
+  wabiz_pane_load_css ("/org/example/WaBiz/ui/wabiz-conversations.css");
 
-  factory = gtk_signal_list_item_factory_new ();
-  g_signal_connect (factory, "setup", G_CALLBACK (row_setup_cb), NULL);
-  g_signal_connect (factory, "bind", G_CALLBACK (row_bind_cb), NULL);
-  g_signal_connect (factory, "unbind", G_CALLBACK (row_unbind_cb), NULL);
-  gtk_list_view_set_factory (self->conversation_list, factory);
-  g_object_unref (factory);
-
-  g_signal_connect_object (self->conversation_list, "activate", G_CALLBACK (list_activate_cb), self,
-                           G_CONNECT_SWAPPED);
+  wabiz_pane_set_up_list (WABIZ_PANE (self), self->conversation_list,
+                          G_CALLBACK (wabiz_conversation_row_new),
+                          G_CALLBACK (wabiz_conversation_row_set_conversation),
+                          G_CALLBACK (list_activate_cb));
   g_signal_connect_object (gtk_scrolled_window_get_vadjustment (self->list_scroller), "value-changed",
                            G_CALLBACK (list_scrolled_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->leaflet, "notify::folded", G_CALLBACK (folded_cb), self, G_CONNECT_SWAPPED);

@@ -33,7 +33,6 @@ struct _WabizLeadsPane
   gboolean           count_failed;
   GStrv              pending_delete;  /* (owned) (nullable): ids, until the toast goes */
   AdwToast          *delete_toast;    /* (unowned) (nullable) */
-  guint              changed_source;  /* counts and tags again after a burst of changes */
 
   /* template children */
   GtkStack          *stack;
@@ -63,15 +62,6 @@ G_DEFINE_FINAL_TYPE (WabizLeadsPane, wabiz_leads_pane, WABIZ_TYPE_PANE)
 
 static void reload_tags (WabizLeadsPane *self);
 static void reconcile_selection (WabizLeadsPane *self);
-
-/* (nullable): the window to put dialogs on */
-static GtkWindow *
-get_window (WabizLeadsPane *self)
-{
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-
-  return GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL;
-}
 
 static void
 toast (WabizLeadsPane *self,
@@ -159,33 +149,10 @@ update_loaded (WabizLeadsPane *self)
 }
 
 static void
-load_more_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!wabiz_leads_model_load_more_finish (WABIZ_LEADS_MODEL (object), result, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_warning ("Cannot load more leads: %s", error->message);
-}
-
-static void
 maybe_load_more (WabizLeadsPane *self)
 {
-  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
-  double left;
-
-  if (self->model == NULL || wabiz_leads_model_get_loading (self->model) ||
-      !wabiz_leads_model_get_has_more (self->model))
-    return;
-
-  /* less than two screens below: fetch the next page */
-  left = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_value (adj) -
-         gtk_adjustment_get_page_size (adj);
-  if (left < 2 * gtk_adjustment_get_page_size (adj))
-    wabiz_leads_model_load_more_async (self->model, wabiz_pane_get_cancellable (WABIZ_PANE (self)),
-                                       load_more_cb, NULL);
+  wabiz_pane_load_more_near_end (WABIZ_PANE (self), self->scroller, WABIZ_PAGED_MODEL (self->model),
+                                 "leads");
 }
 
 static void
@@ -336,31 +303,6 @@ dup_selected_ids (WabizLeadsPane *self)
     }
 
   return g_strv_builder_end (builder);
-}
-
-static void
-setup_row_cb (GtkSignalListItemFactory *factory,
-              GtkListItem              *item,
-              gpointer                  user_data)
-{
-  gtk_list_item_set_child (item, wabiz_lead_row_new ());
-}
-
-static void
-bind_row_cb (GtkSignalListItemFactory *factory,
-             GtkListItem              *item,
-             gpointer                  user_data)
-{
-  wabiz_lead_row_set_lead (WABIZ_LEAD_ROW (gtk_list_item_get_child (item)),
-                           gtk_list_item_get_item (item));
-}
-
-static void
-unbind_row_cb (GtkSignalListItemFactory *factory,
-               GtkListItem              *item,
-               gpointer                  user_data)
-{
-  wabiz_lead_row_set_lead (WABIZ_LEAD_ROW (gtk_list_item_get_child (item)), NULL);
 }
 
 /* After the list changed: the lead being edited stays selected when it is
@@ -644,24 +586,6 @@ search_action (GtkWidget  *widget,
     gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
 }
 
-/* Folded on the details: their back button is the one shown */
-static void
-update_own_back (WabizLeadsPane *self)
-{
-  wabiz_pane_set_own_back (WABIZ_PANE (self), adw_leaflet_get_folded (self->leaflet) &&
-                                              adw_leaflet_get_visible_child (self->leaflet) == self->details_side);
-}
-
-static void
-show_list_action (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *parameter)
-{
-  WabizLeadsPane *self = WABIZ_LEADS_PANE (widget);
-
-  adw_leaflet_set_visible_child (self->leaflet, self->list_side);
-}
-
 /* A campaign to the leads of the status and tag filters */
 static void
 send_campaign_action (GtkWidget  *widget,
@@ -673,7 +597,8 @@ send_campaign_action (GtkWidget  *widget,
 
   if (self->model == NULL || wabiz_pane_get_database (WABIZ_PANE (self)) == NULL)
     return;
-  dialog = wabiz_campaign_dialog_new_for_leads (get_window (self), wabiz_pane_get_services (WABIZ_PANE (self)),
+  dialog = wabiz_campaign_dialog_new_for_leads (wabiz_pane_get_window (WABIZ_PANE (self)),
+                                                wabiz_pane_get_services (WABIZ_PANE (self)),
                                                 wabiz_leads_model_get_status (self->model),
                                                 wabiz_leads_model_get_tag (self->model),
                                                 wabiz_leads_model_get_search (self->model));
@@ -685,7 +610,7 @@ campaigns_action (GtkWidget  *widget,
                   const char *action_name,
                   GVariant   *parameter)
 {
-  GtkWindow *window = get_window (WABIZ_LEADS_PANE (widget));
+  GtkWindow *window = wabiz_pane_get_window (WABIZ_PANE (widget));
 
   if (window != NULL)
     wabiz_campaigns_window_present (window, NULL);
@@ -716,7 +641,8 @@ import_action (GtkWidget  *widget,
   GtkFileChooserNative *chooser;
   g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
 
-  chooser = gtk_file_chooser_native_new (_("Import Leads"), get_window (self),
+  chooser = gtk_file_chooser_native_new (_("Import Leads"),
+                                         wabiz_pane_get_window (WABIZ_PANE (self)),
                                          GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
   gtk_file_filter_set_name (filter, _("CSV files"));
   gtk_file_filter_add_mime_type (filter, "text/csv");
@@ -792,7 +718,8 @@ export_action (GtkWidget  *widget,
   WabizLeadsPane *self = WABIZ_LEADS_PANE (widget);
   GtkFileChooserNative *chooser;
 
-  chooser = gtk_file_chooser_native_new (_("Export Leads"), get_window (self),
+  chooser = gtk_file_chooser_native_new (_("Export Leads"),
+                                         wabiz_pane_get_window (WABIZ_PANE (self)),
                                          GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
   /* Translators: the file name offered for an export */
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), _("leads.csv"));
@@ -904,35 +831,18 @@ wabiz_leads_pane_reload (WabizPane *pane)
   reload_tags (self);
 }
 
-static gboolean
-apply_changes_cb (gpointer user_data)
-{
-  WabizLeadsPane *self = user_data;
-
-  self->changed_source = 0;
-  /* the services went meanwhile */
-  if (self->model == NULL || wabiz_pane_get_database (WABIZ_PANE (self)) == NULL)
-    return G_SOURCE_REMOVE;
-
-  recount (self);
-  reload_tags (self);
-  return G_SOURCE_REMOVE;
-}
-
+/* the model follows the changes to its leads itself: the count and the
+ * tags again */
 static void
-wabiz_leads_pane_changed (WabizPane  *pane,
-                          const char *table,
-                          const char *phone,
-                          const char *id)
+wabiz_leads_pane_changes_done (WabizPane *pane)
 {
   WabizLeadsPane *self = WABIZ_LEADS_PANE (pane);
 
   if (self->model == NULL)
     return;
 
-  /* changes come in bursts (webhooks, imports): count once after them */
-  if (self->changed_source == 0)
-    self->changed_source = g_timeout_add (250, apply_changes_cb, self);
+  recount (self);
+  reload_tags (self);
 }
 
 static void
@@ -941,7 +851,6 @@ wabiz_leads_pane_dispose (GObject *object)
   WabizLeadsPane *self = WABIZ_LEADS_PANE (object);
 
   flush_delete (self);
-  g_clear_handle_id (&self->changed_source, g_source_remove);
   drop_model (self);
 
   gtk_widget_dispose_template (GTK_WIDGET (object), WABIZ_TYPE_LEADS_PANE);
@@ -973,7 +882,8 @@ wabiz_leads_pane_class_init (WabizLeadsPaneClass *klass)
 
   pane_class->reload = wabiz_leads_pane_reload;
   pane_class->tables = tables;
-  pane_class->changed = wabiz_leads_pane_changed;
+  pane_class->changes_delay = 250;
+  pane_class->changes_done = wabiz_leads_pane_changes_done;
 
   /**
    * WabizLeadsPane::exported:
@@ -1024,7 +934,8 @@ wabiz_leads_pane_class_init (WabizLeadsPaneClass *klass)
   gtk_widget_class_install_action (widget_class, "leads.remove-tag", "s", remove_tag_action);
   gtk_widget_class_install_action (widget_class, "leads.open-conversation", NULL,
                                    open_conversation_action);
-  gtk_widget_class_install_action (widget_class, "leads.show-list", NULL, show_list_action);
+  gtk_widget_class_install_action (widget_class, "leads.show-list", NULL,
+                                   wabiz_pane_show_list_action);
   gtk_widget_class_install_action (widget_class, "leads.send-campaign", NULL, send_campaign_action);
   gtk_widget_class_install_action (widget_class, "leads.campaigns", NULL, campaigns_action);
 
@@ -1037,7 +948,6 @@ static void
 wabiz_leads_pane_init (WabizLeadsPane *self)
 {
   g_autoptr(GtkStringList) statuses = gtk_string_list_new (NULL);
-  g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
   static const char * const sorts[] = {
     N_("Last Contact"), N_("Name"), N_("Date Added"),
   };
@@ -1058,21 +968,16 @@ wabiz_leads_pane_init (WabizLeadsPane *self)
     gtk_string_list_append (sort_list, _(sorts[i]));
   gtk_drop_down_set_model (self->sort_dropdown, G_LIST_MODEL (sort_list));
 
-  g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), NULL);
-  g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), NULL);
-  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row_cb), NULL);
-  gtk_list_view_set_factory (self->list_view, factory);
-  g_signal_connect_swapped (self->list_view, "activate", G_CALLBACK (list_activate_cb), self);
+  wabiz_pane_set_up_list (WABIZ_PANE (self), self->list_view, G_CALLBACK (wabiz_lead_row_new),
+                          G_CALLBACK (wabiz_lead_row_set_lead), G_CALLBACK (list_activate_cb));
 
   g_signal_connect_swapped (gtk_scrolled_window_get_vadjustment (self->scroller), "value-changed",
                             G_CALLBACK (maybe_load_more), self);
   g_signal_connect_swapped (gtk_scrolled_window_get_vadjustment (self->scroller), "changed",
                             G_CALLBACK (maybe_load_more), self);
 
-  g_object_bind_property (self->leaflet, "folded", self->back_button, "visible",
-                          G_BINDING_SYNC_CREATE);
-  g_signal_connect_swapped (self->leaflet, "notify::folded", G_CALLBACK (update_own_back), self);
-  g_signal_connect_swapped (self->leaflet, "notify::visible-child", G_CALLBACK (update_own_back), self);
+  wabiz_pane_follow_leaflet (WABIZ_PANE (self), self->leaflet, self->list_side, self->details_side,
+                             self->back_button);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "leads.delete", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "leads.set-status", FALSE);
@@ -1131,7 +1036,7 @@ wabiz_leads_pane_import_file (WabizLeadsPane *self,
   if (wabiz_pane_get_database (WABIZ_PANE (self)) == NULL)
     return NULL;
 
-  dialog = wabiz_import_dialog_new (get_window (self),
+  dialog = wabiz_import_dialog_new (wabiz_pane_get_window (WABIZ_PANE (self)),
                                     wabiz_pane_get_database (WABIZ_PANE (self)), file);
   gtk_window_present (GTK_WINDOW (dialog));
   return dialog;

@@ -36,6 +36,10 @@ typedef struct
   char            *summary;      /* (owned) (nullable) */
   gboolean         loaded;
   gboolean         own_back;
+  guint            changes_source;  /* calls changes_done after a burst of changes */
+  AdwLeaflet      *leaflet;       /* (unowned) (nullable): a template child, see follow_leaflet() */
+  GtkWidget       *list_side;     /* (unowned) (nullable): the leaflet's */
+  GtkWidget       *details_side;  /* (unowned) (nullable): the leaflet's */
 } WabizPanePrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (WabizPane, wabiz_pane, GTK_TYPE_WIDGET)
@@ -156,12 +160,31 @@ services_state_cb (WabizPane *self)
   update_database (self);
 }
 
+static gboolean
+changes_done_cb (gpointer user_data)
+{
+  WabizPane *self = user_data;
+  WabizPanePrivate *priv = wabiz_pane_get_instance_private (self);
+
+  priv->changes_source = 0;
+  /* the services went meanwhile */
+  if (priv->database != NULL)
+    WABIZ_PANE_GET_CLASS (self)->changes_done (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 wabiz_pane_real_changed (WabizPane  *self,
                          const char *table,
                          const char *phone,
                          const char *id)
 {
+  WabizPanePrivate *priv = wabiz_pane_get_instance_private (self);
+  WabizPaneClass *klass = WABIZ_PANE_GET_CLASS (self);
+
+  /* changes come in bursts (webhooks, imports): once after them */
+  if (klass->changes_done != NULL && priv->changes_source == 0)
+    priv->changes_source = g_timeout_add (klass->changes_delay, changes_done_cb, self);
 }
 
 /* Follows the "services" of the window the pane is in */
@@ -276,6 +299,7 @@ wabiz_pane_dispose (GObject *object)
   GtkWidget *child;
 
   g_cancellable_cancel (priv->cancellable);
+  g_clear_handle_id (&priv->changes_source, g_source_remove);
   if (priv->binding != NULL)
     g_binding_unbind (g_steal_pointer (&priv->binding));
   follow_listener (self, NULL);
@@ -627,4 +651,205 @@ char *
 wabiz_pane_format_count (gint64 count)
 {
   return g_strdup_printf ("%'" G_GINT64_FORMAT, count);
+}
+
+/* (nullable): the window to put dialogs on */
+GtkWindow *
+wabiz_pane_get_window (WabizPane *self)
+{
+  GtkRoot *root;
+
+  g_return_val_if_fail (WABIZ_IS_PANE (self), NULL);
+
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+  return GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL;
+}
+
+/**
+ * wabiz_pane_load_css:
+ * @resource: the path of a stylesheet in the GResource
+ *
+ * Adds @resource to the default display's styles, once (for a pane's
+ * init: until there is a display, it does nothing).
+ */
+void
+wabiz_pane_load_css (const char *resource)
+{
+  static GHashTable *loaded;  /* (owned): the resources */
+  g_autoptr(GtkCssProvider) provider = NULL;
+  GdkDisplay *display = gdk_display_get_default ();
+
+  g_return_if_fail (resource != NULL);
+
+  if (loaded == NULL)
+    loaded = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  if (display == NULL || g_hash_table_contains (loaded, resource))
+    return;
+  g_hash_table_add (loaded, g_strdup (resource));
+
+  provider = gtk_css_provider_new ();
+  gtk_css_provider_load_from_resource (provider, resource);
+  gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (provider),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+}
+
+/* Folded on the details: their back button is the one shown */
+static void
+update_own_back (WabizPane *self)
+{
+  WabizPanePrivate *priv = wabiz_pane_get_instance_private (self);
+
+  gboolean folded = adw_leaflet_get_folded (priv->leaflet);
+
+  wabiz_pane_set_own_back (self, folded && adw_leaflet_get_visible_child (priv->leaflet) == priv->details_side);
+}
+
+/**
+ * wabiz_pane_follow_leaflet:
+ * @leaflet: a template child of the pane: a list beside the details of
+ *   the chosen item
+ * @back_button: the details' back button, to the list
+ *
+ * Shows @back_button while @leaflet is folded, and keeps
+ * #WabizPane:own-back while it shows @details_side folded. The
+ * subclass's "show-list" action may be wabiz_pane_show_list_action().
+ */
+void
+wabiz_pane_follow_leaflet (WabizPane  *self,
+                           AdwLeaflet *leaflet,
+                           GtkWidget  *list_side,
+                           GtkWidget  *details_side,
+                           GtkWidget  *back_button)
+{
+  WabizPanePrivate *priv = wabiz_pane_get_instance_private (self);
+
+  g_return_if_fail (WABIZ_IS_PANE (self));
+  g_return_if_fail (ADW_IS_LEAFLET (leaflet));
+
+  priv->leaflet = leaflet;
+  priv->list_side = list_side;
+  priv->details_side = details_side;
+  g_object_bind_property (leaflet, "folded", back_button, "visible", G_BINDING_SYNC_CREATE);
+  g_signal_connect_object (leaflet, "notify::folded", G_CALLBACK (update_own_back), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (leaflet, "notify::visible-child", G_CALLBACK (update_own_back), self,
+                           G_CONNECT_SWAPPED);
+}
+
+/* A GtkWidgetActionActivateFunc: back to the list of the leaflet that
+ * wabiz_pane_follow_leaflet() follows */
+void
+wabiz_pane_show_list_action (GtkWidget  *widget,
+                             const char *action_name,
+                             GVariant   *parameter)
+{
+  WabizPanePrivate *priv = wabiz_pane_get_instance_private (WABIZ_PANE (widget));
+
+  g_return_if_fail (priv->leaflet != NULL);
+
+  adw_leaflet_set_visible_child (priv->leaflet, priv->list_side);
+}
+
+static void
+load_more_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  const char *what = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (wabiz_paged_model_load_more_finish (WABIZ_PAGED_MODEL (object), result, &error) < 0 &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING))
+    g_warning ("Cannot load more %s: %s", what, error->message);
+}
+
+/**
+ * wabiz_pane_load_more_near_end:
+ * @scroller: the list's
+ * @model: (nullable): what the list shows
+ * @what: (not nullable): a static string, what @model holds (for the log)
+ *
+ * Fetches the next page of @model when less than two screens of @scroller
+ * are left below and it is not loading one already.
+ */
+void
+wabiz_pane_load_more_near_end (WabizPane         *self,
+                               GtkScrolledWindow *scroller,
+                               WabizPagedModel   *model,
+                               const char        *what)
+{
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (scroller);
+  double left;
+
+  g_return_if_fail (WABIZ_IS_PANE (self));
+
+  if (model == NULL || wabiz_paged_model_get_loading (model) ||
+      !wabiz_paged_model_get_has_more (model))
+    return;
+
+  /* less than two screens below: fetch the next page */
+  left = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_value (adj) -
+         gtk_adjustment_get_page_size (adj);
+  if (left < 2 * gtk_adjustment_get_page_size (adj))
+    wabiz_paged_model_load_more_async (model, wabiz_pane_get_cancellable (self), load_more_cb,
+                                       (gpointer) what);
+}
+
+typedef GtkWidget *(*RowNewFunc)     (void);
+typedef void       (*RowSetItemFunc) (GtkWidget *row,
+                                      gpointer   item);
+
+static void
+setup_row_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *item,
+              RowNewFunc                row_new)
+{
+  gtk_list_item_set_child (item, row_new ());
+}
+
+static void
+bind_row_cb (GtkSignalListItemFactory *factory,
+             GtkListItem              *item,
+             RowSetItemFunc            row_set_item)
+{
+  row_set_item (gtk_list_item_get_child (item), gtk_list_item_get_item (item));
+}
+
+static void
+unbind_row_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *item,
+               RowSetItemFunc            row_set_item)
+{
+  row_set_item (gtk_list_item_get_child (item), NULL);
+}
+
+/**
+ * wabiz_pane_set_up_list:
+ * @list_view: a template child of the pane
+ * @row_new: makes a row: `GtkWidget *(*) (void)`, such as wabiz_lead_row_new()
+ * @row_set_item: gives a row its item, or %NULL: `void (*) (Row *, Item *)`,
+ *   such as wabiz_lead_row_set_lead()
+ * @activate: a handler of @list_view's "activate", called with the pane
+ *   first
+ *
+ * Gives @list_view a factory of rows that show their items.
+ */
+void
+wabiz_pane_set_up_list (WabizPane   *self,
+                        GtkListView *list_view,
+                        GCallback    row_new,
+                        GCallback    row_set_item,
+                        GCallback    activate)
+{
+  g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+
+  g_return_if_fail (WABIZ_IS_PANE (self));
+  g_return_if_fail (GTK_IS_LIST_VIEW (list_view));
+
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), row_new);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), row_set_item);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row_cb), row_set_item);
+  gtk_list_view_set_factory (list_view, factory);
+  g_signal_connect_object (list_view, "activate", activate, self, G_CONNECT_SWAPPED);
 }

@@ -40,7 +40,6 @@ struct _WabizTemplatesPane
   gint64               total;          /* -1: not counted */
   char                *phone;          /* (owned) (nullable): the customer to send to */
   char                *recipient;      /* (owned) (nullable): their name */
-  guint                changed_source;
 
   /* template children */
   GtkRevealer         *recipient_revealer;
@@ -77,32 +76,6 @@ static const char * const filter_statuses[] = { "APPROVED", "PENDING", "REJECTED
 static const char * const filter_categories[] = { "MARKETING", "UTILITY", "AUTHENTICATION" };
 
 static void sync_from_meta (WabizTemplatesPane *self);
-
-static void
-load_css (void)
-{
-  static gboolean loaded;
-  g_autoptr(GtkCssProvider) provider = NULL;
-  GdkDisplay *display = gdk_display_get_default ();
-
-  if (loaded || display == NULL)
-    return;
-  loaded = TRUE;
-
-  provider = gtk_css_provider_new ();
-  gtk_css_provider_load_from_resource (provider, "/org/example/WaBiz/ui/wabiz-templates.css");
-  gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (provider),
-                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-}
-
-/* (nullable): the window to put dialogs on */
-static GtkWindow *
-get_window (WabizTemplatesPane *self)
-{
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-
-  return GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL;
-}
 
 static WabizGraphClient *
 get_graph (WabizTemplatesPane *self)
@@ -328,68 +301,13 @@ list_activate_cb (WabizTemplatesPane *self,
   adw_leaflet_set_visible_child (self->leaflet, self->details_side);
 }
 
-/* Folded on the details: their back button is the one shown */
-static void
-update_own_back (WabizTemplatesPane *self)
-{
-  wabiz_pane_set_own_back (WABIZ_PANE (self), adw_leaflet_get_folded (self->leaflet) &&
-                                              adw_leaflet_get_visible_child (self->leaflet) == self->details_side);
-}
-
 /* the list ------------------------------------------------------------------ */
-
-static void
-setup_row_cb (GtkSignalListItemFactory *factory,
-              GtkListItem              *item,
-              gpointer                  user_data)
-{
-  gtk_list_item_set_child (item, wabiz_template_row_new ());
-}
-
-static void
-bind_row_cb (GtkSignalListItemFactory *factory,
-             GtkListItem              *item,
-             gpointer                  user_data)
-{
-  wabiz_template_row_set_template (WABIZ_TEMPLATE_ROW (gtk_list_item_get_child (item)),
-                                   gtk_list_item_get_item (item));
-}
-
-static void
-unbind_row_cb (GtkSignalListItemFactory *factory,
-               GtkListItem              *item,
-               gpointer                  user_data)
-{
-  wabiz_template_row_set_template (WABIZ_TEMPLATE_ROW (gtk_list_item_get_child (item)), NULL);
-}
-
-static void
-load_more_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (wabiz_paged_model_load_more_finish (WABIZ_PAGED_MODEL (object), result, &error) < 0 &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING))
-    g_warning ("Cannot load more templates: %s", error->message);
-}
 
 static void
 maybe_load_more (WabizTemplatesPane *self)
 {
-  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
-  WabizPagedModel *model = WABIZ_PAGED_MODEL (self->model);
-  double left;
-
-  if (self->model == NULL || wabiz_paged_model_get_loading (model) || !wabiz_paged_model_get_has_more (model))
-    return;
-
-  /* less than two screens below: fetch the next page */
-  left = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_value (adj) - gtk_adjustment_get_page_size (adj);
-  if (left < 2 * gtk_adjustment_get_page_size (adj))
-    wabiz_paged_model_load_more_async (model, wabiz_pane_get_cancellable (WABIZ_PANE (self)), load_more_cb, NULL);
+  wabiz_pane_load_more_near_end (WABIZ_PANE (self), self->scroller, WABIZ_PAGED_MODEL (self->model),
+                                 "templates");
 }
 
 static void
@@ -608,28 +526,14 @@ wabiz_templates_pane_reload (WabizPane *pane)
     sync_from_meta (self);
 }
 
-static gboolean
-apply_changes_cb (gpointer user_data)
-{
-  WabizTemplatesPane *self = user_data;
-
-  self->changed_source = 0;
-  recount (self);
-  return G_SOURCE_REMOVE;
-}
-
+/* the model follows the changes of templates itself: the count again */
 static void
-wabiz_templates_pane_changed (WabizPane  *pane,
-                              const char *table,
-                              const char *phone,
-                              const char *id)
+wabiz_templates_pane_changes_done (WabizPane *pane)
 {
   WabizTemplatesPane *self = WABIZ_TEMPLATES_PANE (pane);
 
-  if (self->model == NULL)
-    return;
-  if (self->changed_source == 0)
-    self->changed_source = g_timeout_add (150, apply_changes_cb, self);
+  if (self->model != NULL)
+    recount (self);
 }
 
 /* actions --------------------------------------------------------------------- */
@@ -656,7 +560,8 @@ open_editor (WabizTemplatesPane       *self,
 {
   WabizTemplateEditor *editor;
 
-  editor = wabiz_template_editor_new (get_window (self), wabiz_pane_get_services (WABIZ_PANE (self)),
+  editor = wabiz_template_editor_new (wabiz_pane_get_window (WABIZ_PANE (self)),
+                                      wabiz_pane_get_services (WABIZ_PANE (self)),
                                       mode == WABIZ_TEMPLATE_EDITOR_NEW ? NULL : self->shown, mode);
   g_signal_connect_object (editor, "submitted", G_CALLBACK (editor_submitted_cb), self, G_CONNECT_SWAPPED);
   gtk_window_present (GTK_WINDOW (editor));
@@ -719,7 +624,8 @@ send_action (GtkWidget  *widget,
   if (self->shown == NULL || db == NULL)
     return;
 
-  dialog = wabiz_template_dialog_new (get_window (self), db, wabiz_services_get_outbox (services),
+  dialog = wabiz_template_dialog_new (wabiz_pane_get_window (WABIZ_PANE (self)), db,
+                                      wabiz_services_get_outbox (services),
                                       wabiz_services_get_graph (services), self->phone, self->recipient);
   wabiz_template_dialog_preselect (dialog, wabiz_template_get_name (self->shown),
                                    wabiz_template_get_language (self->shown));
@@ -811,7 +717,7 @@ delete_action (GtkWidget  *widget,
   heading = g_strdup_printf (_("Delete “%s”?"), wabiz_template_get_name (self->shown));
   body = g_strdup (_("Meta deletes it in every language it has, not only this one, and the name "
                      "cannot be used again for 30 days. Messages already sent stay as they are."));
-  dialog = adw_message_dialog_new (get_window (self), heading, body);
+  dialog = adw_message_dialog_new (wabiz_pane_get_window (WABIZ_PANE (self)), heading, body);
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"), "delete",
                                     _("_Delete"), NULL);
   adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "delete",
@@ -822,16 +728,6 @@ delete_action (GtkWidget  *widget,
                           g_free);
   g_signal_connect_object (dialog, "response", G_CALLBACK (delete_response_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
-}
-
-static void
-show_list_action (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *parameter)
-{
-  WabizTemplatesPane *self = WABIZ_TEMPLATES_PANE (widget);
-
-  adw_leaflet_set_visible_child (self->leaflet, self->list_side);
 }
 
 static void
@@ -860,7 +756,6 @@ wabiz_templates_pane_dispose (GObject *object)
 {
   WabizTemplatesPane *self = WABIZ_TEMPLATES_PANE (object);
 
-  g_clear_handle_id (&self->changed_source, g_source_remove);
   if (self->syncing != NULL)
     g_cancellable_cancel (self->syncing);
   g_clear_object (&self->syncing);
@@ -897,7 +792,8 @@ wabiz_templates_pane_class_init (WabizTemplatesPaneClass *klass)
 
   pane_class->reload = wabiz_templates_pane_reload;
   pane_class->tables = tables;
-  pane_class->changed = wabiz_templates_pane_changed;
+  pane_class->changes_delay = 150;
+  pane_class->changes_done = wabiz_templates_pane_changes_done;
 
   /**
    * WabizTemplatesPane::synced:
@@ -943,7 +839,8 @@ wabiz_templates_pane_class_init (WabizTemplatesPaneClass *klass)
   gtk_widget_class_install_action (widget_class, "templates.send", NULL, send_action);
   gtk_widget_class_install_action (widget_class, "templates.delete", NULL, delete_action);
   gtk_widget_class_install_action (widget_class, "templates.refresh", NULL, refresh_action);
-  gtk_widget_class_install_action (widget_class, "templates.show-list", NULL, show_list_action);
+  gtk_widget_class_install_action (widget_class, "templates.show-list", NULL,
+                                   wabiz_pane_show_list_action);
   gtk_widget_class_install_action (widget_class, "templates.search", NULL, search_action);
   gtk_widget_class_install_action (widget_class, "templates.clear-recipient", NULL, clear_recipient_action);
 
@@ -956,9 +853,8 @@ wabiz_templates_pane_init (WabizTemplatesPane *self)
 {
   g_autoptr(GtkStringList) statuses = gtk_string_list_new (NULL);
   g_autoptr(GtkStringList) categories = gtk_string_list_new (NULL);
-  g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
 
-  load_css ();
+  wabiz_pane_load_css ("/org/example/WaBiz/ui/wabiz-templates.css");
   gtk_widget_init_template (GTK_WIDGET (self));
   self->total = -1;
 
@@ -971,20 +867,16 @@ wabiz_templates_pane_init (WabizTemplatesPane *self)
     gtk_string_list_append (categories, wabiz_template_category_to_label (filter_categories[i]));
   gtk_drop_down_set_model (self->category_filter, G_LIST_MODEL (categories));
 
-  g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), NULL);
-  g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), NULL);
-  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row_cb), NULL);
-  gtk_list_view_set_factory (self->list_view, factory);
-  g_signal_connect_swapped (self->list_view, "activate", G_CALLBACK (list_activate_cb), self);
+  wabiz_pane_set_up_list (WABIZ_PANE (self), self->list_view, G_CALLBACK (wabiz_template_row_new),
+                          G_CALLBACK (wabiz_template_row_set_template), G_CALLBACK (list_activate_cb));
 
   g_signal_connect_swapped (gtk_scrolled_window_get_vadjustment (self->scroller), "value-changed",
                             G_CALLBACK (maybe_load_more), self);
   g_signal_connect_swapped (gtk_scrolled_window_get_vadjustment (self->scroller), "changed",
                             G_CALLBACK (maybe_load_more), self);
 
-  g_object_bind_property (self->leaflet, "folded", self->back_button, "visible", G_BINDING_SYNC_CREATE);
-  g_signal_connect_swapped (self->leaflet, "notify::folded", G_CALLBACK (update_own_back), self);
-  g_signal_connect_swapped (self->leaflet, "notify::visible-child", G_CALLBACK (update_own_back), self);
+  wabiz_pane_follow_leaflet (WABIZ_PANE (self), self->leaflet, self->list_side, self->details_side,
+                             self->back_button);
 
   update_actions (self);
 }
