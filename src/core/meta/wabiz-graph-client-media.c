@@ -45,7 +45,8 @@ typedef struct
 /* upload_resumable's task state */
 typedef struct
 {
-  Upload       upload;    /* the file, as with upload_media */
+  Upload       upload;    /* the file, as with upload_media; first, so
+                           * that the state is an Upload too */
   CheckResult *checked;   /* (owned) (nullable) once checked */
 } Resumable;
 
@@ -98,11 +99,17 @@ wabiz_graph_media_info_free (WabizGraphMediaInfo *info)
 /* upload */
 
 static void
-upload_free (Upload *upload)
+upload_clear (Upload *upload)
 {
   g_clear_object (&upload->file);
-  g_free (upload->kind);
-  g_free (upload->mime);
+  g_clear_pointer (&upload->kind, g_free);
+  g_clear_pointer (&upload->mime, g_free);
+}
+
+static void
+upload_free (Upload *upload)
+{
+  upload_clear (upload);
   g_free (upload);
 }
 
@@ -178,6 +185,70 @@ check_thread (GTask        *task,
   g_task_return_pointer (task, r, (GDestroyNotify) check_result_free);
 }
 
+/* Starts @task, a call whose state is @state (an Upload first): checks
+ * @file on a thread, then calls @checked_cb with @task. */
+static void
+start_upload (GTask               *task,
+              gpointer             state,
+              GDestroyNotify       state_free,
+              GFile               *file,
+              const char          *kind,
+              GAsyncReadyCallback  checked_cb)
+{
+  Upload *upload = state;
+  g_autoptr(GTask) check = NULL;
+
+  upload->file = g_object_ref (file);
+  upload->kind = g_strdup (kind);
+  _wabiz_graph_client_set_state (task, state, state_free);
+
+  check = g_task_new (g_task_get_source_object (task), g_task_get_cancellable (task),
+                      checked_cb, task);
+  g_task_set_task_data (check, upload, NULL);
+  g_task_run_in_thread (check, check_thread);
+}
+
+/* (nullable): what the check of @task's file found (its kind and type
+ * also in @upload), or NULL with the error returned on @task */
+static CheckResult *
+finish_check (GTask        *task,
+              Upload       *upload,
+              GAsyncResult *result)
+{
+  CheckResult *r;
+  GError *error = NULL;
+
+  r = g_task_propagate_pointer (G_TASK (result), &error);
+  if (r == NULL)
+    {
+      g_task_return_error (task, error);
+      return NULL;
+    }
+
+  g_free (upload->kind);
+  upload->kind = g_strdup (r->kind);
+  g_free (upload->mime);
+  upload->mime = g_strdup (r->mime);
+  return r;
+}
+
+/* The id or handle an upload call returned, and in @out_mime its type */
+static char *
+finish_upload (GAsyncResult  *result,
+               char         **out_mime,
+               GError       **error)
+{
+  char *id = g_task_propagate_pointer (G_TASK (result), error);
+
+  if (id != NULL && out_mime != NULL)
+    {
+      Upload *upload = _wabiz_graph_client_get_state (G_TASK (result));
+
+      *out_mime = g_strdup (upload->mime);
+    }
+  return id;
+}
+
 static void
 check_done_cb (GObject      *object,
                GAsyncResult *result,
@@ -199,17 +270,9 @@ check_done_cb (GObject      *object,
   GBytes *tail_bytes;
   GError *error = NULL;
 
-  r = g_task_propagate_pointer (G_TASK (result), &error);
+  r = finish_check (task, upload, result);
   if (r == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
-  g_free (upload->kind);
-  upload->kind = g_strdup (r->kind);
-  g_free (upload->mime);
-  upload->mime = g_strdup (r->mime);
+    return;
 
   boundary = g_strdup_printf ("wabiz-%08x%08x%08x", g_random_int (), g_random_int (), g_random_int ());
   basename = g_file_get_basename (upload->file);
@@ -260,23 +323,12 @@ wabiz_graph_client_upload_media_async (WabizGraphClient    *self,
                                        GAsyncReadyCallback  callback,
                                        gpointer             user_data)
 {
-  g_autoptr(GTask) check = NULL;
-  Upload *upload;
-  GTask *task;
-
   g_return_if_fail (WABIZ_IS_GRAPH_CLIENT (self));
   g_return_if_fail (G_IS_FILE (file));
 
-  task = _wabiz_graph_client_new_call (self, wabiz_graph_client_upload_media_async,
-                                       cancellable, callback, user_data);
-  upload = g_new0 (Upload, 1);
-  upload->file = g_object_ref (file);
-  upload->kind = g_strdup (kind);
-  _wabiz_graph_client_set_state (task, upload, (GDestroyNotify) upload_free);
-
-  check = g_task_new (self, cancellable, check_done_cb, task);
-  g_task_set_task_data (check, upload, NULL);
-  g_task_run_in_thread (check, check_thread);
+  start_upload (_wabiz_graph_client_new_call (self, wabiz_graph_client_upload_media_async,
+                                              cancellable, callback, user_data),
+                g_new0 (Upload, 1), (GDestroyNotify) upload_free, file, kind, check_done_cb);
 }
 
 char *
@@ -285,20 +337,11 @@ wabiz_graph_client_upload_media_finish (WabizGraphClient *self,
                                         char            **out_mime,
                                         GError          **error)
 {
-  char *id;
-
   g_return_val_if_fail (WABIZ_IS_GRAPH_CLIENT (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == wabiz_graph_client_upload_media_async, NULL);
 
-  id = g_task_propagate_pointer (G_TASK (result), error);
-  if (id != NULL && out_mime != NULL)
-    {
-      Upload *upload = _wabiz_graph_client_get_state (G_TASK (result));
-
-      *out_mime = g_strdup (upload->mime);
-    }
-  return id;
+  return finish_upload (result, out_mime, error);
 }
 
 /* ------------------------------------------------------------------ */
@@ -307,9 +350,7 @@ wabiz_graph_client_upload_media_finish (WabizGraphClient *self,
 static void
 resumable_free (Resumable *resumable)
 {
-  g_clear_object (&resumable->upload.file);
-  g_free (resumable->upload.kind);
-  g_free (resumable->upload.mime);
+  upload_clear (&resumable->upload);
   g_clear_pointer (&resumable->checked, check_result_free);
   g_free (resumable);
 }
@@ -411,14 +452,10 @@ resumable_checked_cb (GObject      *object,
   WabizGraphClient *self = g_task_get_source_object (task);
   Resumable *resumable = _wabiz_graph_client_get_state (task);
   CheckResult *r;
-  GError *error = NULL;
 
-  r = g_task_propagate_pointer (G_TASK (result), &error);
+  r = finish_check (task, &resumable->upload, result);
   if (r == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
+    return;
   if (!g_str_equal (r->kind, "image") && !g_str_equal (r->kind, "video") &&
       !g_str_equal (r->kind, "document"))
     {
@@ -429,10 +466,6 @@ resumable_checked_cb (GObject      *object,
     }
 
   resumable->checked = r;
-  g_free (resumable->upload.kind);
-  resumable->upload.kind = g_strdup (r->kind);
-  g_free (resumable->upload.mime);
-  resumable->upload.mime = g_strdup (r->mime);
 
   if (self->app_id != NULL)
     open_session (g_steal_pointer (&task));
@@ -448,23 +481,13 @@ wabiz_graph_client_upload_resumable_async (WabizGraphClient    *self,
                                            GAsyncReadyCallback  callback,
                                            gpointer             user_data)
 {
-  g_autoptr(GTask) check = NULL;
-  Resumable *resumable;
-  GTask *task;
-
   g_return_if_fail (WABIZ_IS_GRAPH_CLIENT (self));
   g_return_if_fail (G_IS_FILE (file));
 
-  task = _wabiz_graph_client_new_call (self, wabiz_graph_client_upload_resumable_async,
-                                       cancellable, callback, user_data);
-  resumable = g_new0 (Resumable, 1);
-  resumable->upload.file = g_object_ref (file);
-  resumable->upload.kind = g_strdup (kind);
-  _wabiz_graph_client_set_state (task, resumable, (GDestroyNotify) resumable_free);
-
-  check = g_task_new (self, cancellable, resumable_checked_cb, task);
-  g_task_set_task_data (check, &resumable->upload, NULL);
-  g_task_run_in_thread (check, check_thread);
+  start_upload (_wabiz_graph_client_new_call (self, wabiz_graph_client_upload_resumable_async,
+                                              cancellable, callback, user_data),
+                g_new0 (Resumable, 1), (GDestroyNotify) resumable_free, file, kind,
+                resumable_checked_cb);
 }
 
 char *
@@ -473,21 +496,12 @@ wabiz_graph_client_upload_resumable_finish (WabizGraphClient *self,
                                             char            **out_mime,
                                             GError          **error)
 {
-  char *handle;
-
   g_return_val_if_fail (WABIZ_IS_GRAPH_CLIENT (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == wabiz_graph_client_upload_resumable_async,
                         NULL);
 
-  handle = g_task_propagate_pointer (G_TASK (result), error);
-  if (handle != NULL && out_mime != NULL)
-    {
-      Resumable *resumable = _wabiz_graph_client_get_state (G_TASK (result));
-
-      *out_mime = g_strdup (resumable->upload.mime);
-    }
-  return handle;
+  return finish_upload (result, out_mime, error);
 }
 
 /* ------------------------------------------------------------------ */
