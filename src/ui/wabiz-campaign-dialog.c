@@ -22,6 +22,7 @@
 #include "wabiz-campaigns-window.h"
 #include "wabiz-phone.h"
 #include "wabiz-segment.h"
+#include "wabiz-template-form.h"
 #include "wabiz-template.h"
 #include "wabiz-toast.h"
 
@@ -192,11 +193,7 @@ static void
 set_error (WabizCampaignDialog *self,
            const char          *message)
 {
-  g_free (self->error);
-  self->error = g_strdup (message);
-  if (message != NULL)
-    gtk_label_set_text (self->error_label, message);
-  gtk_revealer_set_reveal_child (self->error_revealer, message != NULL);
+  wabiz_template_form_show_error (&self->error, self->error_revealer, self->error_label, message);
 }
 
 static void
@@ -775,16 +772,6 @@ maybe_show_form (WabizCampaignDialog *self)
     }
 }
 
-static char *
-template_label (WabizTemplate *template)
-{
-  if (template == NULL)
-    return g_strdup ("");
-  /* Translators: a template's name and language, e.g. “order_ready (en_US)” */
-  return g_strdup_printf (_("%s (%s)"), wabiz_template_get_name (template),
-                          wabiz_template_get_language (template));
-}
-
 static void
 list_cb (GObject      *object,
          GAsyncResult *result,
@@ -821,17 +808,9 @@ list_cb (GObject      *object,
   g_set_object (&self->templates, templates);
   g_signal_handlers_block_by_func (self->template_row, build_param_rows, self);
   adw_combo_row_set_model (self->template_row, templates);
-  for (guint i = 0; previous != NULL && i < n; i++)
-    {
-      g_autoptr(WabizTemplate) t = g_list_model_get_item (templates, i);
-
-      if (g_strcmp0 (wabiz_template_get_name (t), wabiz_template_get_name (previous)) == 0 &&
-          g_strcmp0 (wabiz_template_get_language (t), wabiz_template_get_language (previous)) == 0)
-        {
-          adw_combo_row_set_selected (self->template_row, i);
-          break;
-        }
-    }
+  if (previous != NULL)
+    wabiz_template_form_select (self->template_row, wabiz_template_get_name (previous),
+                                wabiz_template_get_language (previous));
   g_signal_handlers_unblock_by_func (self->template_row, build_param_rows, self);
 
   self->templates_loaded = TRUE;
@@ -1288,7 +1267,6 @@ wabiz_campaign_dialog_class_init (WabizCampaignDialogClass *klass)
 static void
 wabiz_campaign_dialog_init (WabizCampaignDialog *self)
 {
-  g_autoptr(GtkExpression) expression = NULL;
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
   /* Translators: the name a new campaign gets until the user gives it
    * another; %x is today's date, see the strftime manual */
@@ -1306,9 +1284,7 @@ wabiz_campaign_dialog_init (WabizCampaignDialog *self)
   self->state = g_strdup ("loading");
 
   gtk_editable_set_text (GTK_EDITABLE (self->name_row), name);
-  expression = gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 0, NULL,
-                                            G_CALLBACK (template_label), NULL, NULL);
-  adw_combo_row_set_expression (self->template_row, expression);
+  wabiz_template_form_set_up_combo (self->template_row);
   g_signal_connect_object (self->template_row, "notify::selected", G_CALLBACK (build_param_rows),
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->audience_row, "notify::selected", G_CALLBACK (update_audience),
@@ -1418,18 +1394,7 @@ wabiz_campaign_dialog_select_template (WabizCampaignDialog *self,
   g_return_val_if_fail (WABIZ_IS_CAMPAIGN_DIALOG (self), FALSE);
   g_return_val_if_fail (name != NULL && language != NULL, FALSE);
 
-  for (guint i = 0; self->templates != NULL && i < g_list_model_get_n_items (self->templates); i++)
-    {
-      g_autoptr(WabizTemplate) t = g_list_model_get_item (self->templates, i);
-
-      if (g_str_equal (wabiz_template_get_name (t), name) &&
-          g_str_equal (wabiz_template_get_language (t), language))
-        {
-          adw_combo_row_set_selected (self->template_row, i);
-          return TRUE;
-        }
-    }
-  return FALSE;
+  return wabiz_template_form_select (self->template_row, name, language);
 }
 
 gboolean

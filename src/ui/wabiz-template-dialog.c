@@ -21,6 +21,7 @@
 #include "wabiz-lead.h"
 #include "wabiz-phone.h"
 #include "wabiz-template-dialog.h"
+#include "wabiz-template-form.h"
 #include "wabiz-template-preview.h"
 #include "wabiz-template.h"
 #include "wabiz-templates-pane.h"
@@ -208,11 +209,7 @@ static void
 set_error (WabizTemplateDialog *self,
            const char          *message)
 {
-  g_free (self->error);
-  self->error = g_strdup (message);
-  if (message != NULL)
-    gtk_label_set_text (self->error_label, message);
-  gtk_revealer_set_reveal_child (self->error_revealer, message != NULL);
+  wabiz_template_form_show_error (&self->error, self->error_revealer, self->error_label, message);
 }
 
 static void
@@ -559,16 +556,6 @@ build_value_rows (WabizTemplateDialog *self)
   update_preview (self);
 }
 
-static char *
-template_label (WabizTemplate *template)
-{
-  if (template == NULL)
-    return g_strdup ("");
-  /* Translators: a template's name and language, e.g. “order_ready (en_US)” */
-  return g_strdup_printf (_("%s (%s)"), wabiz_template_get_name (template),
-                          wabiz_template_get_language (template));
-}
-
 /* loading --------------------------------------------------------------------- */
 
 static gboolean
@@ -576,18 +563,7 @@ select_template (WabizTemplateDialog *self,
                  const char          *name,
                  const char          *language)
 {
-  for (guint i = 0; self->templates != NULL && i < g_list_model_get_n_items (self->templates); i++)
-    {
-      g_autoptr(WabizTemplate) t = g_list_model_get_item (self->templates, i);
-
-      if (g_str_equal (wabiz_template_get_name (t), name) &&
-          (language == NULL || g_str_equal (wabiz_template_get_language (t), language)))
-        {
-          adw_combo_row_set_selected (self->template_row, i);
-          return TRUE;
-        }
-    }
-  return FALSE;
+  return wabiz_template_form_select (self->template_row, name, language);
 }
 
 static void
@@ -858,33 +834,12 @@ open_templates_action (GtkWidget  *widget,
 }
 
 static void
-file_chosen_cb (GtkNativeDialog     *chooser,
-                int                  response,
-                WabizTemplateDialog *self)
-{
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-
-      wabiz_template_dialog_set_header_file (self, file);
-    }
-  gtk_native_dialog_destroy (chooser);
-  g_object_unref (chooser);
-}
-
-static void
 choose_file_action (GtkWidget  *widget,
                     const char *action_name,
                     GVariant   *parameter)
 {
-  WabizTemplateDialog *self = WABIZ_TEMPLATE_DIALOG (widget);
-  GtkFileChooserNative *chooser;
-
-  chooser = gtk_file_chooser_native_new (_("Choose the Header’s File"), GTK_WINDOW (self),
-                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Choose"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  g_signal_connect_object (chooser, "response", G_CALLBACK (file_chosen_cb), self, 0);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  wabiz_template_form_choose_file (GTK_WINDOW (widget), _("Choose the Header’s File"), NULL,
+                                   (WabizFileChosenFunc) wabiz_template_dialog_set_header_file);
 }
 
 /* GObject --------------------------------------------------------------------- */
@@ -998,7 +953,6 @@ wabiz_template_dialog_class_init (WabizTemplateDialogClass *klass)
 static void
 wabiz_template_dialog_init (WabizTemplateDialog *self)
 {
-  g_autoptr(GtkExpression) expression = NULL;
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
@@ -1007,9 +961,7 @@ wabiz_template_dialog_init (WabizTemplateDialog *self)
   self->fields = g_ptr_array_new_with_free_func (g_free);
   self->state = g_strdup ("loading");
 
-  expression = gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 0, NULL,
-                                            G_CALLBACK (template_label), NULL, NULL);
-  adw_combo_row_set_expression (self->template_row, expression);
+  wabiz_template_form_set_up_combo (self->template_row);
   g_signal_connect_object (self->template_row, "notify::selected", G_CALLBACK (build_value_rows),
                            self, G_CONNECT_SWAPPED);
   update_actions (self);

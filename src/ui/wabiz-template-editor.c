@@ -19,6 +19,7 @@
 #include "wabiz-graph-error.h"
 #include "wabiz-template-ai.h"
 #include "wabiz-template-editor.h"
+#include "wabiz-template-form.h"
 #include "wabiz-template-row.h"
 #include "wabiz-template-rules.h"
 
@@ -216,11 +217,7 @@ static void
 set_error (WabizTemplateEditor *self,
            const char          *message)
 {
-  g_free (self->error);
-  self->error = g_strdup (message);
-  if (message != NULL)
-    gtk_label_set_text (self->error_label, message);
-  gtk_revealer_set_reveal_child (self->error_revealer, message != NULL);
+  wabiz_template_form_show_error (&self->error, self->error_revealer, self->error_label, message);
 }
 
 /* the form <-> a spec --------------------------------------------------------- */
@@ -611,21 +608,6 @@ add_placeholder_action (GtkWidget  *widget,
 /* the example file ------------------------------------------------------------ */
 
 static void
-file_chosen_cb (GtkNativeDialog     *chooser,
-                int                  response,
-                WabizTemplateEditor *self)
-{
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-
-      wabiz_template_editor_set_example_file (self, file);
-    }
-  gtk_native_dialog_destroy (chooser);
-  g_object_unref (chooser);
-}
-
-static void
 choose_file_action (GtkWidget  *widget,
                     const char *action_name,
                     GVariant   *parameter)
@@ -633,7 +615,6 @@ choose_file_action (GtkWidget  *widget,
   WabizTemplateEditor *self = WABIZ_TEMPLATE_EDITOR (widget);
   const char *format = selected_header_format (self);
   g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
-  GtkFileChooserNative *chooser;
 
   if (g_strcmp0 (format, "IMAGE") == 0)
     {
@@ -653,12 +634,8 @@ choose_file_action (GtkWidget  *widget,
       gtk_file_filter_add_mime_type (filter, "application/pdf");
     }
 
-  chooser = gtk_file_chooser_native_new (_("Choose an Example File"), GTK_WINDOW (self),
-                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Choose"), _("_Cancel"));
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  g_signal_connect_object (chooser, "response", G_CALLBACK (file_chosen_cb), self, 0);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  wabiz_template_form_choose_file (GTK_WINDOW (self), _("Choose an Example File"), filter,
+                                   (WabizFileChosenFunc) wabiz_template_editor_set_example_file);
 }
 
 /* Write with AI --------------------------------------------------------------- */

@@ -1,0 +1,141 @@
+/* wabiz-template-form.c
+ *
+ * SPDX-License-Identifier: MIT
+ *
+ * What the windows that send or write templates share (the template
+ * dialog, the campaign dialog, the template editor): the combo row of
+ * templates, the error above the form, the file chooser of a header.
+ */
+
+#define G_LOG_DOMAIN "wabiz-template-form"
+
+#include "config.h"
+
+#include "wabiz-template-form.h"
+#include "wabiz-template.h"
+
+#include <glib/gi18n.h>
+
+static char *
+template_label (WabizTemplate *template)
+{
+  if (template == NULL)
+    return g_strdup ("");
+  /* Translators: a template's name and language, e.g. “order_ready (en_US)” */
+  return g_strdup_printf (_("%s (%s)"), wabiz_template_get_name (template),
+                          wabiz_template_get_language (template));
+}
+
+/* @row shows its templates (a model of #WabizTemplate) by name and language */
+void
+wabiz_template_form_set_up_combo (AdwComboRow *row)
+{
+  g_autoptr(GtkExpression) expression = NULL;
+
+  g_return_if_fail (ADW_IS_COMBO_ROW (row));
+
+  expression = gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 0, NULL,
+                                            G_CALLBACK (template_label), NULL, NULL);
+  adw_combo_row_set_expression (row, expression);
+}
+
+/**
+ * wabiz_template_form_select:
+ * @language: (nullable): %NULL: in any language
+ *
+ * Selects the template @name in @language in @row's model.
+ *
+ * Returns: %FALSE if it is not there
+ */
+gboolean
+wabiz_template_form_select (AdwComboRow *row,
+                            const char  *name,
+                            const char  *language)
+{
+  GListModel *templates;
+
+  g_return_val_if_fail (ADW_IS_COMBO_ROW (row), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  templates = adw_combo_row_get_model (row);
+  for (guint i = 0; templates != NULL && i < g_list_model_get_n_items (templates); i++)
+    {
+      g_autoptr(WabizTemplate) t = g_list_model_get_item (templates, i);
+
+      if (g_str_equal (wabiz_template_get_name (t), name) &&
+          (language == NULL || g_str_equal (wabiz_template_get_language (t), language)))
+        {
+          adw_combo_row_set_selected (row, i);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/**
+ * wabiz_template_form_show_error:
+ * @error: (inout) (nullable): where the window keeps the message shown
+ * @message: (nullable): %NULL: none
+ *
+ * Shows @message in @label, revealed by @revealer, above the form.
+ */
+void
+wabiz_template_form_show_error (char        **error,
+                                GtkRevealer  *revealer,
+                                GtkLabel     *label,
+                                const char   *message)
+{
+  g_return_if_fail (error != NULL);
+
+  g_free (*error);
+  *error = g_strdup (message);
+  if (message != NULL)
+    gtk_label_set_text (label, message);
+  gtk_revealer_set_reveal_child (revealer, message != NULL);
+}
+
+static void
+file_chosen_cb (GtkNativeDialog *chooser,
+                int              response,
+                GtkWindow       *window)
+{
+  WabizFileChosenFunc chosen = g_object_get_data (G_OBJECT (chooser), "wabiz-chosen");
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+
+      chosen (window, file);
+    }
+  gtk_native_dialog_destroy (chooser);
+  g_object_unref (chooser);
+}
+
+/**
+ * wabiz_template_form_choose_file:
+ * @filter: (nullable): the files offered
+ * @chosen: called with @window and the file, if the user chooses one
+ *   while @window is there
+ *
+ * Asks for a file to open, in a modal chooser on @window.
+ */
+void
+wabiz_template_form_choose_file (GtkWindow           *window,
+                                 const char          *title,
+                                 GtkFileFilter       *filter,
+                                 WabizFileChosenFunc  chosen)
+{
+  GtkFileChooserNative *chooser;
+
+  g_return_if_fail (GTK_IS_WINDOW (window));
+  g_return_if_fail (chosen != NULL);
+
+  chooser = gtk_file_chooser_native_new (title, window, GTK_FILE_CHOOSER_ACTION_OPEN, _("_Choose"),
+                                         _("_Cancel"));
+  if (filter != NULL)
+    gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_object_set_data (G_OBJECT (chooser), "wabiz-chosen", chosen);
+  g_signal_connect_object (chooser, "response", G_CALLBACK (file_chosen_cb), window, 0);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}

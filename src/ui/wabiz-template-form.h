@@ -1,0 +1,28 @@
+/* wabiz-template-form.h
+ *
+ * SPDX-License-Identifier: MIT
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+typedef void (*WabizFileChosenFunc) (gpointer  window,
+                                     GFile    *file);
+
+void     wabiz_template_form_set_up_combo (AdwComboRow         *row);
+gboolean wabiz_template_form_select       (AdwComboRow         *row,
+                                           const char          *name,
+                                           const char          *language);
+void     wabiz_template_form_show_error   (char               **error,
+                                           GtkRevealer         *revealer,
+                                           GtkLabel            *label,
+                                           const char          *message);
+void     wabiz_template_form_choose_file  (GtkWindow           *window,
+                                           const char          *title,
+                                           GtkFileFilter       *filter,
+                                           WabizFileChosenFunc  chosen);
+
+G_END_DECLS
