@@ -56,6 +56,16 @@ G_DEFINE_FINAL_TYPE (WabizDb, wabiz_db, G_TYPE_OBJECT)
 
 G_DEFINE_QUARK (wabiz-db-error-quark, wabiz_db_error)
 
+GLogLevelFlags
+wabiz_db_error_log_level (const GError *error)
+{
+  g_return_val_if_fail (error != NULL, G_LOG_LEVEL_WARNING);
+
+  if (g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE))
+    return G_LOG_LEVEL_DEBUG;
+  return G_LOG_LEVEL_WARNING;
+}
+
 G_DEFINE_BOXED_TYPE (WabizDbResult, wabiz_db_result, wabiz_db_result_ref, wabiz_db_result_unref)
 
 typedef struct

@@ -27,6 +27,11 @@ typedef enum
 #define WABIZ_DB_ERROR (wabiz_db_error_quark ())
 GQuark wabiz_db_error_quark (void);
 
+/* How loud a failed read of a list is: %G_LOG_LEVEL_DEBUG when the
+ * database is down or closed (transient: a reload follows the
+ * reconnect), else %G_LOG_LEVEL_WARNING. */
+GLogLevelFlags wabiz_db_error_log_level (const GError *error);
+
 /* A result of one statement: rows of text values (libpq text format). */
 typedef struct _WabizDbResult WabizDbResult;
 

@@ -446,11 +446,8 @@ refresh_cb (GObject      *object,
 
   if (res == NULL)
     {
-      /* the database is down or closed: transient, a reload follows the reconnect */
-      if (g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE))
-        g_debug ("Cannot refresh a conversation: %s", error->message);
-      else
-        g_warning ("Cannot refresh a conversation: %s", error->message);
+      g_log (G_LOG_DOMAIN, wabiz_db_error_log_level (error), "Cannot refresh a conversation: %s",
+             error->message);
     }
   else if (data->generation == wabiz_paged_model_get_generation (model))
     {
@@ -488,13 +485,8 @@ refresh_all_cb (GObject      *object,
           wabiz_paged_model_set_refreshing (WABIZ_PAGED_MODEL (self), FALSE);
           return;
         }
-      {
-        /* the database is down or closed: transient, a reload follows the reconnect */
-        if (g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE))
-          g_debug ("Cannot reload the conversations: %s", error->message);
-        else
-          g_warning ("Cannot reload the conversations: %s", error->message);
-      }
+      g_log (G_LOG_DOMAIN, wabiz_db_error_log_level (error), "Cannot reload the conversations: %s",
+             error->message);
     }
 
   refresh_next (self);

@@ -183,11 +183,8 @@ refresh_cb (GObject      *object,
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
-          /* the database is down or closed: transient, a reload follows the reconnect */
-          if (g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE))
-            g_debug ("Cannot refresh a lead: %s", error->message);
-          else
-            g_warning ("Cannot refresh a lead: %s", error->message);
+          g_log (G_LOG_DOMAIN, wabiz_db_error_log_level (error), "Cannot refresh a lead: %s",
+                 error->message);
         }
     }
   else if (wabiz_leads_model_find (self, refresh->id) >= 0)
@@ -282,11 +279,7 @@ static void
 wabiz_leads_model_page_failed (WabizPagedModel *model,
                                const GError    *error)
 {
-  /* the database is down or closed: transient, a reload follows the reconnect */
-  if (g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE))
-    g_debug ("Cannot load leads: %s", error->message);
-  else
-    g_warning ("Cannot load leads: %s", error->message);
+  g_log (G_LOG_DOMAIN, wabiz_db_error_log_level (error), "Cannot load leads: %s", error->message);
   wabiz_paged_model_set_has_more (model, FALSE);
 }
 
@@ -394,32 +387,14 @@ wabiz_leads_model_reload (WabizLeadsModel *self)
   wabiz_paged_model_reload (WABIZ_PAGED_MODEL (self));
 }
 
-static char *
-normalize_filter_text (const char *text)
-{
-  char *copy;
-
-  if (text == NULL)
-    return NULL;
-  copy = g_strstrip (g_strdup (text));
-  if (*copy == '\0')
-    g_clear_pointer (&copy, g_free);
-  return copy;
-}
-
 #define FILTER_SETTER(field) \
   void \
   wabiz_leads_model_set_##field (WabizLeadsModel *self, \
                                  const char      *value) \
   { \
-    g_autofree char *normalized = NULL; \
     g_return_if_fail (WABIZ_IS_LEADS_MODEL (self)); \
-    normalized = normalize_filter_text (value); \
-    if (g_strcmp0 (normalized, self->field) == 0) \
-      return; \
-    g_free (self->field); \
-    self->field = g_steal_pointer (&normalized); \
-    wabiz_leads_model_reload (self); \
+    if (wabiz_paged_model_update_filter (&self->field, value)) \
+      wabiz_leads_model_reload (self); \
   } \
   const char * \
   wabiz_leads_model_get_##field (WabizLeadsModel *self) \

@@ -330,11 +330,8 @@ refresh_cb (GObject      *object,
 
   if (fresh == NULL)
     {
-      /* the database is down or closed: transient, a reload follows the reconnect */
-      if (g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE))
-        g_debug ("Cannot refresh the conversation: %s", error->message);
-      else
-        g_warning ("Cannot refresh the conversation: %s", error->message);
+      g_log (G_LOG_DOMAIN, wabiz_db_error_log_level (error), "Cannot refresh the conversation: %s",
+             error->message);
     }
   else
     merge (self, fresh);

@@ -771,6 +771,25 @@ wabiz_paged_model_move (WabizPagedModel *self,
   g_list_model_items_changed (G_LIST_MODEL (self), to, 0, 1);
 }
 
+gboolean
+wabiz_paged_model_update_filter (char       **field,
+                                 const char  *text)
+{
+  g_autofree char *stripped = NULL;
+
+  g_return_val_if_fail (field != NULL, FALSE);
+
+  if (text != NULL)
+    stripped = g_strstrip (g_strdup (text));
+  if (stripped != NULL && *stripped == '\0')
+    g_clear_pointer (&stripped, g_free);
+  if (g_strcmp0 (stripped, *field) == 0)
+    return FALSE;
+  g_free (*field);
+  *field = g_steal_pointer (&stripped);
+  return TRUE;
+}
+
 char *
 wabiz_paged_model_dup_like_pattern (const char *text)
 {

@@ -124,6 +124,10 @@ void             wabiz_paged_model_splice           (WabizPagedModel     *self,
                                                      guint                n_removals,
                                                      gpointer            *additions,
                                                      guint                n_additions);
+/* Sets *@field to @text without the white space around it (%NULL when
+ * nothing is left); returns whether *@field changed. */
+gboolean         wabiz_paged_model_update_filter    (char               **field,
+                                                     const char          *text);
 /* "%text%" for ILIKE, its own % _ and \ taken literally. */
 char            *wabiz_paged_model_dup_like_pattern (const char          *text);
 /* Out of @from, then into @to (counted without it): two items-changed,

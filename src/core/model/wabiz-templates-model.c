@@ -114,11 +114,8 @@ static void
 wabiz_templates_model_page_failed (WabizPagedModel *model,
                                    const GError    *error)
 {
-  /* the database is down or closed: transient, a reload follows the reconnect */
-  if (g_error_matches (error, WABIZ_DB_ERROR, WABIZ_DB_ERROR_UNAVAILABLE))
-    g_debug ("Cannot load templates: %s", error->message);
-  else
-    g_warning ("Cannot load templates: %s", error->message);
+  g_log (G_LOG_DOMAIN, wabiz_db_error_log_level (error), "Cannot load templates: %s",
+         error->message);
   wabiz_paged_model_set_has_more (model, FALSE);
 }
 
@@ -402,32 +399,14 @@ wabiz_templates_model_reload (WabizTemplatesModel *self)
     look_at_statuses (self);
 }
 
-static char *
-normalize_filter_text (const char *text)
-{
-  char *copy;
-
-  if (text == NULL)
-    return NULL;
-  copy = g_strstrip (g_strdup (text));
-  if (*copy == '\0')
-    g_clear_pointer (&copy, g_free);
-  return copy;
-}
-
 #define FILTER_SETTER(field) \
   void \
   wabiz_templates_model_set_##field (WabizTemplatesModel *self, \
                                      const char          *value) \
   { \
-    g_autofree char *normalized = NULL; \
     g_return_if_fail (WABIZ_IS_TEMPLATES_MODEL (self)); \
-    normalized = normalize_filter_text (value); \
-    if (g_strcmp0 (normalized, self->field) == 0) \
-      return; \
-    g_free (self->field); \
-    self->field = g_steal_pointer (&normalized); \
-    wabiz_templates_model_reload (self); \
+    if (wabiz_paged_model_update_filter (&self->field, value)) \
+      wabiz_templates_model_reload (self); \
   } \
   const char * \
   wabiz_templates_model_get_##field (WabizTemplatesModel *self) \
