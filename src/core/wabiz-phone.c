@@ -500,3 +500,19 @@ wabiz_phone_format_display (const char *input)
 
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
+
+char *
+wabiz_phone_normalize_for_task (const char *input,
+                                GTask      *task)
+{
+  char *normalized;
+
+  g_return_val_if_fail (input != NULL, NULL);
+  g_return_val_if_fail (G_IS_TASK (task), NULL);
+
+  normalized = wabiz_phone_normalize (input, NULL);
+  if (normalized == NULL)
+    g_task_return_new_error (task, WABIZ_ERROR, WABIZ_ERROR_INVALID_PHONE, "%s",
+                             _("This is not a valid WhatsApp phone number"));
+  return normalized;
+}

@@ -1007,6 +1007,51 @@ wabiz_db_query_finish (WabizDb       *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* A query that answers a task of its caller. */
+typedef struct
+{
+  GTask             *task;   /* (owned) */
+  WabizDbReturnFunc  func;
+} QueryForTask;
+
+static void
+query_for_task_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autofree QueryForTask *query = user_data;
+  g_autoptr(GTask) task = query->task;
+  g_autoptr(WabizDbResult) res = NULL;
+  GError *error = NULL;
+
+  res = wabiz_db_query_finish (WABIZ_DB (object), result, &error);
+  if (res == NULL)
+    g_task_return_error (task, error);
+  else
+    query->func (task, res);
+}
+
+void
+wabiz_db_query_for_task (WabizDb             *self,
+                         const char          *sql,
+                         int                  n_params,
+                         const char * const  *params,
+                         GTask               *task,
+                         WabizDbReturnFunc    func)
+{
+  QueryForTask *query;
+
+  g_return_if_fail (WABIZ_IS_DB (self));
+  g_return_if_fail (G_IS_TASK (task));
+  g_return_if_fail (func != NULL);
+
+  query = g_new0 (QueryForTask, 1);
+  query->task = task;
+  query->func = func;
+  wabiz_db_query_async (self, sql, n_params, params, g_task_get_cancellable (task),
+                        query_for_task_cb, query);
+}
+
 WabizDbResult *
 wabiz_db_query_sync (WabizDb             *self,
                      const char          *sql,

@@ -145,6 +145,24 @@ void           wabiz_db_query_async      (WabizDb             *self,
 WabizDbResult *wabiz_db_query_finish     (WabizDb             *self,
                                           GAsyncResult        *result,
                                           GError             **error);
+
+/**
+ * WabizDbReturnFunc:
+ *
+ * Makes the value of @task of the rows of its query, and returns it
+ * (g_task_return_*), exactly once.
+ */
+typedef void (*WabizDbReturnFunc) (GTask         *task,
+                                   WabizDbResult *result);
+
+/* wabiz_db_query_async() for @task (transfer full), under its
+ * cancellable: a failure is returned to @task, the rows go to @func. */
+void           wabiz_db_query_for_task   (WabizDb             *self,
+                                          const char          *sql,
+                                          int                  n_params,
+                                          const char * const  *params,
+                                          GTask               *task,
+                                          WabizDbReturnFunc    func);
 /* Blocks: only for worker threads, wabizd's start-up and tests. */
 WabizDbResult *wabiz_db_query_sync       (WabizDb             *self,
                                           const char          *sql,

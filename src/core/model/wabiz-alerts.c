@@ -51,20 +51,9 @@ wabiz_alert_template_free (WabizAlertTemplate *template_)
 /* mute */
 
 static void
-muted_set_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
+return_muted_set (GTask         *task,
+                  WabizDbResult *res)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(WabizDbResult) res = NULL;
-  GError *error = NULL;
-
-  res = wabiz_db_query_finish (WABIZ_DB (object), result, &error);
-  if (res == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
   if (wabiz_db_result_get_int (res, 0, "n") == 0)
     {
       g_task_return_new_error (task, WABIZ_ERROR, WABIZ_ERROR_NOT_FOUND, "%s",
@@ -92,20 +81,16 @@ wabiz_alerts_set_muted_async (WabizDb             *db,
   task = g_task_new (db, cancellable, callback, user_data);
   g_task_set_source_tag (task, wabiz_alerts_set_muted_async);
 
-  normalized = wabiz_phone_normalize (phone, NULL);
+  normalized = wabiz_phone_normalize_for_task (phone, task);
   if (normalized == NULL)
-    {
-      g_task_return_new_error (task, WABIZ_ERROR, WABIZ_ERROR_INVALID_PHONE, "%s",
-                               _("This is not a valid WhatsApp phone number"));
-      return;
-    }
+    return;
   p[0] = normalized;
   p[1] = muted ? "true" : "false";
-  wabiz_db_query_async (db,
-                        "WITH u AS (UPDATE conversations SET muted = $2::boolean, updated_at = now()"
-                        "           WHERE phone = $1 RETURNING phone)"
-                        " SELECT count(*) AS n, wabiz_notify('conversations', $1) FROM u",
-                        2, p, cancellable, muted_set_cb, g_steal_pointer (&task));
+  wabiz_db_query_for_task (db,
+                           "WITH u AS (UPDATE conversations SET muted = $2::boolean, updated_at = now()"
+                           "           WHERE phone = $1 RETURNING phone)"
+                           " SELECT count(*) AS n, wabiz_notify('conversations', $1) FROM u",
+                           2, p, g_steal_pointer (&task), return_muted_set);
 }
 
 gboolean
@@ -119,19 +104,10 @@ wabiz_alerts_set_muted_finish (GAsyncResult  *result,
 }
 
 static void
-muted_got_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
+return_muted (GTask         *task,
+              WabizDbResult *res)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(WabizDbResult) res = NULL;
-  GError *error = NULL;
-
-  res = wabiz_db_query_finish (WABIZ_DB (object), result, &error);
-  if (res == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_int (task, wabiz_db_result_get_bool (res, 0, "muted"));
+  g_task_return_int (task, wabiz_db_result_get_bool (res, 0, "muted"));
 }
 
 void
@@ -151,16 +127,12 @@ wabiz_alerts_get_muted_async (WabizDb             *db,
   task = g_task_new (db, cancellable, callback, user_data);
   g_task_set_source_tag (task, wabiz_alerts_get_muted_async);
 
-  normalized = wabiz_phone_normalize (phone, NULL);
+  normalized = wabiz_phone_normalize_for_task (phone, task);
   if (normalized == NULL)
-    {
-      g_task_return_new_error (task, WABIZ_ERROR, WABIZ_ERROR_INVALID_PHONE, "%s",
-                               _("This is not a valid WhatsApp phone number"));
-      return;
-    }
+    return;
   p[0] = normalized;
-  wabiz_db_query_async (db, "SELECT coalesce ((SELECT muted FROM conversations WHERE phone = $1), false) AS muted",
-                        1, p, cancellable, muted_got_cb, g_steal_pointer (&task));
+  wabiz_db_query_for_task (db, "SELECT coalesce ((SELECT muted FROM conversations WHERE phone = $1), false) AS muted",
+                           1, p, g_steal_pointer (&task), return_muted);
 }
 
 gboolean
@@ -207,24 +179,13 @@ dup_member (JsonObject *object,
 }
 
 static void
-collected_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
+return_collected (GTask         *task,
+                  WabizDbResult *res)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(WabizDbResult) res = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
   Collected *collected;
   const char *rows;
   JsonNode *root;
-  GError *error = NULL;
-
-  res = wabiz_db_query_finish (WABIZ_DB (object), result, &error);
-  if (res == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
 
   collected = g_new0 (Collected, 1);
   collected->alerts = g_ptr_array_new_with_free_func ((GDestroyNotify) wabiz_alert_free);
@@ -279,32 +240,32 @@ wabiz_alerts_collect_async (WabizDb             *db,
   /* two looks by index: the customers' new messages (those of a muted
    * conversation too, so that the caller knows them as seen and an unmute
    * does not tell them late), our failed sends */
-  wabiz_db_query_async (db,
-                        "SELECT now()::text AS now,"
-                        " (SELECT json_agg (a ORDER BY a.created_at, a.id)::text FROM ("
-                        "   SELECT m.id::text AS id, m.phone, m.direction, m.type, m.created_at,"
-                        "     coalesce (nullif (m.message, ''), m.caption, m.media_filename) AS text,"
-                        "     NULL::text AS error,"
-                        "     coalesce (nullif (l.name, ''), nullif (l.profile_name, '')) AS name,"
-                        "     coalesce (c.muted, false) AS muted"
-                        "   FROM messages m"
-                        "   LEFT JOIN leads l ON l.phone = m.phone"
-                        "   LEFT JOIN conversations c ON c.phone = m.phone"
-                        "   WHERE $1::timestamptz IS NOT NULL AND m.direction = 'inbound'"
-                        "     AND m.created_at > $1::timestamptz - interval '2 minutes'"
-                        "     AND m.type NOT IN ('reaction', 'system')"
-                        "   UNION ALL"
-                        "   SELECT m.id::text, m.phone, m.direction, m.type, m.created_at,"
-                        "     coalesce (nullif (m.message, ''), m.caption, m.media_filename, m.template_name),"
-                        "     m.error_title,"
-                        "     coalesce (nullif (l.name, ''), nullif (l.profile_name, '')), false"
-                        "   FROM messages m"
-                        "   LEFT JOIN leads l ON l.phone = m.phone"
-                        "   WHERE $1::timestamptz IS NOT NULL AND m.status = 'failed'"
-                        "     AND m.direction = 'outbound'"
-                        "     AND m.updated_at > $1::timestamptz - interval '2 minutes'"
-                        "   ORDER BY 5, 1 LIMIT " G_STRINGIFY (MAX_ALERTS) ") a) AS alerts",
-                        1, p, cancellable, collected_cb, g_steal_pointer (&task));
+  wabiz_db_query_for_task (db,
+                           "SELECT now()::text AS now,"
+                           " (SELECT json_agg (a ORDER BY a.created_at, a.id)::text FROM ("
+                           "   SELECT m.id::text AS id, m.phone, m.direction, m.type, m.created_at,"
+                           "     coalesce (nullif (m.message, ''), m.caption, m.media_filename) AS text,"
+                           "     NULL::text AS error,"
+                           "     coalesce (nullif (l.name, ''), nullif (l.profile_name, '')) AS name,"
+                           "     coalesce (c.muted, false) AS muted"
+                           "   FROM messages m"
+                           "   LEFT JOIN leads l ON l.phone = m.phone"
+                           "   LEFT JOIN conversations c ON c.phone = m.phone"
+                           "   WHERE $1::timestamptz IS NOT NULL AND m.direction = 'inbound'"
+                           "     AND m.created_at > $1::timestamptz - interval '2 minutes'"
+                           "     AND m.type NOT IN ('reaction', 'system')"
+                           "   UNION ALL"
+                           "   SELECT m.id::text, m.phone, m.direction, m.type, m.created_at,"
+                           "     coalesce (nullif (m.message, ''), m.caption, m.media_filename, m.template_name),"
+                           "     m.error_title,"
+                           "     coalesce (nullif (l.name, ''), nullif (l.profile_name, '')), false"
+                           "   FROM messages m"
+                           "   LEFT JOIN leads l ON l.phone = m.phone"
+                           "   WHERE $1::timestamptz IS NOT NULL AND m.status = 'failed'"
+                           "     AND m.direction = 'outbound'"
+                           "     AND m.updated_at > $1::timestamptz - interval '2 minutes'"
+                           "   ORDER BY 5, 1 LIMIT " G_STRINGIFY (MAX_ALERTS) ") a) AS alerts",
+                           1, p, g_steal_pointer (&task), return_collected);
 }
 
 GPtrArray *
@@ -331,21 +292,10 @@ wabiz_alerts_collect_finish (GAsyncResult  *result,
 /* templates */
 
 static void
-templates_loaded_cb (GObject      *object,
-                     GAsyncResult *result,
-                     gpointer      user_data)
+return_templates (GTask         *task,
+                  WabizDbResult *res)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(WabizDbResult) res = NULL;
   GPtrArray *templates;
-  GError *error = NULL;
-
-  res = wabiz_db_query_finish (WABIZ_DB (object), result, &error);
-  if (res == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
 
   templates = g_ptr_array_new_with_free_func ((GDestroyNotify) wabiz_alert_template_free);
   for (guint i = 0; i < wabiz_db_result_get_n_rows (res); i++)
@@ -373,10 +323,10 @@ wabiz_alerts_load_templates_async (WabizDb             *db,
 
   task = g_task_new (db, cancellable, callback, user_data);
   g_task_set_source_tag (task, wabiz_alerts_load_templates_async);
-  wabiz_db_query_async (db,
-                        "SELECT name, language, upper (status) AS status, nullif (rejected_reason, '') AS rejected_reason"
-                        " FROM templates ORDER BY name, language",
-                        0, NULL, cancellable, templates_loaded_cb, g_steal_pointer (&task));
+  wabiz_db_query_for_task (db,
+                           "SELECT name, language, upper (status) AS status, nullif (rejected_reason, '') AS rejected_reason"
+                           " FROM templates ORDER BY name, language",
+                           0, NULL, g_steal_pointer (&task), return_templates);
 }
 
 GPtrArray *

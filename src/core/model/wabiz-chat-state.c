@@ -15,8 +15,6 @@
 #include "wabiz-error.h"
 #include "wabiz-phone.h"
 
-#include <glib/gi18n-lib.h>
-
 void
 wabiz_chat_state_free (WabizChatState *state)
 {
@@ -29,24 +27,13 @@ wabiz_chat_state_free (WabizChatState *state)
 }
 
 static void
-loaded_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
+return_state (GTask         *task,
+              WabizDbResult *res)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(WabizDbResult) res = NULL;
   g_autoptr(GTimeZone) tz = NULL;
   WabizChatState *state;
   const char *lead_tz;
   const char *out_at;
-  GError *error = NULL;
-
-  res = wabiz_db_query_finish (WABIZ_DB (object), result, &error);
-  if (res == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
 
   state = g_new0 (WabizChatState, 1);
   state->needs_human = wabiz_db_result_get_bool (res, 0, "needs_human");
@@ -86,25 +73,21 @@ wabiz_chat_state_load_async (WabizDb             *db,
   task = g_task_new (db, cancellable, callback, user_data);
   g_task_set_source_tag (task, wabiz_chat_state_load_async);
 
-  normalized = wabiz_phone_normalize (phone, NULL);
+  normalized = wabiz_phone_normalize_for_task (phone, task);
   if (normalized == NULL)
-    {
-      g_task_return_new_error (task, WABIZ_ERROR, WABIZ_ERROR_INVALID_PHONE,
-                               _("This is not a valid WhatsApp phone number"));
-      return;
-    }
+    return;
   p[0] = normalized;
-  wabiz_db_query_async (db,
-                        "SELECT coalesce ((SELECT needs_human FROM conversations WHERE phone = $1), false)"
-                        "   AS needs_human,"
-                        " (SELECT needs_human_reason FROM conversations WHERE phone = $1 AND needs_human)"
-                        "   AS needs_human_reason,"
-                        " to_char ((SELECT opted_out_at FROM leads WHERE phone = $1) AT TIME ZONE 'UTC',"
-                        "          'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS opted_out_at,"
-                        " EXISTS (SELECT 1 FROM leads WHERE phone = $1) AS has_lead,"
-                        " (SELECT timezone FROM leads WHERE phone = $1) AS lead_tz,"
-                        " (SELECT timezone FROM campaign_settings WHERE id = 1) AS business_tz",
-                        1, p, cancellable, loaded_cb, g_steal_pointer (&task));
+  wabiz_db_query_for_task (db,
+                           "SELECT coalesce ((SELECT needs_human FROM conversations WHERE phone = $1), false)"
+                           "   AS needs_human,"
+                           " (SELECT needs_human_reason FROM conversations WHERE phone = $1 AND needs_human)"
+                           "   AS needs_human_reason,"
+                           " to_char ((SELECT opted_out_at FROM leads WHERE phone = $1) AT TIME ZONE 'UTC',"
+                           "          'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS opted_out_at,"
+                           " EXISTS (SELECT 1 FROM leads WHERE phone = $1) AS has_lead,"
+                           " (SELECT timezone FROM leads WHERE phone = $1) AS lead_tz,"
+                           " (SELECT timezone FROM campaign_settings WHERE id = 1) AS business_tz",
+                           1, p, g_steal_pointer (&task), return_state);
 }
 
 WabizChatState *

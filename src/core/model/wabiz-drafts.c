@@ -339,18 +339,10 @@ wabiz_drafts_get_pending (WabizDrafts *self)
 }
 
 static void
-load_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
+return_draft (GTask         *task,
+              WabizDbResult *res)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(WabizDbResult) res = NULL;
-  GError *error = NULL;
-
-  res = wabiz_db_query_finish (WABIZ_DB (object), result, &error);
-  if (res == NULL)
-    g_task_return_error (task, error);
-  else if (wabiz_db_result_get_n_rows (res) == 0)
+  if (wabiz_db_result_get_n_rows (res) == 0)
     g_task_return_pointer (task, NULL, NULL);
   else
     g_task_return_pointer (task, g_strdup (wabiz_db_result_get (res, 0, "draft")), g_free);
@@ -383,8 +375,8 @@ wabiz_drafts_load_async (WabizDrafts         *self,
     }
 
   params[0] = phone;
-  wabiz_db_query_async (self->db, "SELECT draft FROM conversations WHERE phone = $1",
-                        1, params, cancellable, load_cb, g_steal_pointer (&task));
+  wabiz_db_query_for_task (self->db, "SELECT draft FROM conversations WHERE phone = $1",
+                           1, params, g_steal_pointer (&task), return_draft);
 }
 
 char *

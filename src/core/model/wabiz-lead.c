@@ -517,19 +517,10 @@ wabiz_lead_save_finish (WabizLead     *self,
 }
 
 static void
-change_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
+return_changed (GTask         *task,
+                WabizDbResult *res)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(WabizDbResult) res = NULL;
-  GError *error = NULL;
-
-  res = wabiz_db_query_finish (WABIZ_DB (object), result, &error);
-  if (res == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_int (task, wabiz_db_result_get_int (res, 0, "n"));
+  g_task_return_int (task, wabiz_db_result_get_int (res, 0, "n"));
 }
 
 void
@@ -594,8 +585,8 @@ wabiz_leads_change_async (WabizDb             *db,
       g_return_if_reached ();
     }
 
-  wabiz_db_query_async (db, sql, change == WABIZ_LEADS_CHANGE_DELETE ? 1 : 2, params,
-                        cancellable, change_cb, g_steal_pointer (&task));
+  wabiz_db_query_for_task (db, sql, change == WABIZ_LEADS_CHANGE_DELETE ? 1 : 2, params,
+                           g_steal_pointer (&task), return_changed);
 }
 
 gint64

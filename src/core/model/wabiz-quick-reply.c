@@ -310,20 +310,9 @@ store_from_result (WabizDbResult *res)
 }
 
 static void
-search_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
+return_replies (GTask         *task,
+                WabizDbResult *res)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(WabizDbResult) res = NULL;
-  GError *error = NULL;
-
-  res = wabiz_db_query_finish (WABIZ_DB (object), result, &error);
-  if (res == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
   g_task_return_pointer (task, store_from_result (res), g_object_unref);
 }
 
@@ -348,11 +337,11 @@ wabiz_quick_reply_search_async (WabizDb             *db,
   params[0] = prefix != NULL ? prefix : "";
   params[1] = limit_text;
   /* starts_with: no LIKE wildcards to escape */
-  wabiz_db_query_async (db,
-                        "SELECT id::text AS id, shortcut, body FROM quick_replies"
-                        " WHERE starts_with (lower(shortcut), lower($1))"
-                        ORDER_BY " LIMIT $2::int",
-                        2, params, cancellable, search_cb, g_steal_pointer (&task));
+  wabiz_db_query_for_task (db,
+                           "SELECT id::text AS id, shortcut, body FROM quick_replies"
+                           " WHERE starts_with (lower(shortcut), lower($1))"
+                           ORDER_BY " LIMIT $2::int",
+                           2, params, g_steal_pointer (&task), return_replies);
 }
 
 GListModel *
@@ -377,8 +366,8 @@ wabiz_quick_reply_list_async (WabizDb             *db,
 
   task = g_task_new (db, cancellable, callback, user_data);
   g_task_set_source_tag (task, wabiz_quick_reply_list_async);
-  wabiz_db_query_async (db, "SELECT id::text AS id, shortcut, body FROM quick_replies" ORDER_BY,
-                        0, NULL, cancellable, search_cb, g_steal_pointer (&task));
+  wabiz_db_query_for_task (db, "SELECT id::text AS id, shortcut, body FROM quick_replies" ORDER_BY,
+                           0, NULL, g_steal_pointer (&task), return_replies);
 }
 
 GListModel *
@@ -417,6 +406,36 @@ not_found (GError **error)
 {
   g_set_error (error, WABIZ_ERROR, WABIZ_ERROR_NOT_FOUND,
                _("This quick reply was deleted meanwhile, on this computer or another; add it again"));
+}
+
+static void
+return_not_found (GTask *task)
+{
+  GError *error = NULL;
+
+  not_found (&error);
+  g_task_return_error (task, error);
+}
+
+/* A task of @source_tag about the quick reply @id; %NULL once it
+ * answered that @id cannot name one. */
+static GTask *
+new_task_for_id (WabizDb             *db,
+                 const char          *id,
+                 gpointer             source_tag,
+                 GCancellable        *cancellable,
+                 GAsyncReadyCallback  callback,
+                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (db, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  if (!g_uuid_string_is_valid (id))
+    {
+      return_not_found (task);
+      return NULL;
+    }
+  return g_steal_pointer (&task);
 }
 
 static gboolean
@@ -540,8 +559,7 @@ wabiz_quick_reply_save_async (WabizDb             *db,
     }
   if (id != NULL && !g_uuid_string_is_valid (id))
     {
-      not_found (&error);
-      g_task_return_error (task, error);
+      return_not_found (task);
       return;
     }
 
@@ -564,22 +582,11 @@ wabiz_quick_reply_save_finish (GAsyncResult  *result,
 }
 
 static void
-delete_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
+return_deleted (GTask         *task,
+                WabizDbResult *res)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(WabizDbResult) res = NULL;
-  GError *error = NULL;
-
-  res = wabiz_db_query_finish (WABIZ_DB (object), result, &error);
-  if (res == NULL)
-    g_task_return_error (task, error);
-  else if (wabiz_db_result_get_n_rows (res) == 0)
-    {
-      not_found (&error);
-      g_task_return_error (task, error);
-    }
+  if (wabiz_db_result_get_n_rows (res) == 0)
+    return_not_found (task);
   else
     g_task_return_boolean (task, TRUE);
 }
@@ -597,18 +604,11 @@ wabiz_quick_reply_delete_async (WabizDb             *db,
   g_return_if_fail (WABIZ_IS_DB (db));
   g_return_if_fail (id != NULL);
 
-  task = g_task_new (db, cancellable, callback, user_data);
-  g_task_set_source_tag (task, wabiz_quick_reply_delete_async);
-  if (!g_uuid_string_is_valid (id))
-    {
-      GError *error = NULL;
-
-      not_found (&error);
-      g_task_return_error (task, error);
-      return;
-    }
-  wabiz_db_query_async (db, "DELETE FROM quick_replies WHERE id = $1::uuid RETURNING id", 1, p,
-                        cancellable, delete_cb, g_steal_pointer (&task));
+  task = new_task_for_id (db, id, wabiz_quick_reply_delete_async, cancellable, callback, user_data);
+  if (task == NULL)
+    return;
+  wabiz_db_query_for_task (db, "DELETE FROM quick_replies WHERE id = $1::uuid RETURNING id", 1, p,
+                           g_steal_pointer (&task), return_deleted);
 }
 
 gboolean
@@ -706,16 +706,9 @@ wabiz_quick_reply_move_async (WabizDb             *db,
   g_return_if_fail (WABIZ_IS_DB (db));
   g_return_if_fail (id != NULL);
 
-  task = g_task_new (db, cancellable, callback, user_data);
-  g_task_set_source_tag (task, wabiz_quick_reply_move_async);
-  if (!g_uuid_string_is_valid (id))
-    {
-      GError *error = NULL;
-
-      not_found (&error);
-      g_task_return_error (task, error);
-      return;
-    }
+  task = new_task_for_id (db, id, wabiz_quick_reply_move_async, cancellable, callback, user_data);
+  if (task == NULL)
+    return;
   w = g_new0 (Write, 1);
   w->id = g_strdup (id);
   w->position = position;

@@ -1047,22 +1047,11 @@ body_only (WabizTemplate *self)
 }
 
 static void
-list_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
+return_list (GTask         *task,
+             WabizDbResult *res)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(WabizDbResult) res = NULL;
   g_autoptr(GListStore) store = NULL;
   gboolean all = GPOINTER_TO_INT (g_task_get_task_data (task));
-  GError *error = NULL;
-
-  res = wabiz_db_query_finish (WABIZ_DB (object), result, &error);
-  if (res == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
 
   store = g_list_store_new (WABIZ_TYPE_TEMPLATE);
   for (guint i = 0; i < wabiz_db_result_get_n_rows (res); i++)
@@ -1088,11 +1077,11 @@ list_approved (WabizDb             *db,
   task = g_task_new (db, cancellable, callback, user_data);
   g_task_set_source_tag (task, source_tag);
   g_task_set_task_data (task, GINT_TO_POINTER (all), NULL);
-  wabiz_db_query_async (db,
-                        "SELECT " WABIZ_TEMPLATE_COLUMNS
-                        " FROM templates WHERE status = 'APPROVED'"
-                        " ORDER BY name, language LIMIT 1000",
-                        0, NULL, cancellable, list_cb, g_steal_pointer (&task));
+  wabiz_db_query_for_task (db,
+                           "SELECT " WABIZ_TEMPLATE_COLUMNS
+                           " FROM templates WHERE status = 'APPROVED'"
+                           " ORDER BY name, language LIMIT 1000",
+                           0, NULL, g_steal_pointer (&task), return_list);
 }
 
 void
