@@ -33,6 +33,7 @@
 #include "wabiz-campaign-model.h"
 #include "wabiz-conninfo.h"
 #include "wabiz-gemini-client.h"
+#include "wabiz-gemini-key.h"
 #include "wabiz-graph-client.h"
 #include "wabiz-preferences-window.h"
 #include "wabiz-secrets.h"
@@ -134,7 +135,7 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 /* The color-scheme key's nicks, in the order of the style row */
-static const char * const styles[] = { "default", "light", "dark" };
+static const char * const styles[] = { "default", "light", "dark", NULL };
 
 static char *
 row_text (AdwEntryRow *row)
@@ -792,6 +793,24 @@ row_save_new (WabizPreferencesWindow *self,
   return save;
 }
 
+/* Says beside @row that what it holds is saved, or why not (@error) */
+static void
+show_row_saved (WabizPreferencesWindow *self,
+                GtkWidget              *row,
+                const GError           *error)
+{
+  if (error != NULL)
+    {
+      /* Translators: %s says why */
+      g_autofree char *message = g_strdup_printf (_("Not saved: %s"), error->message);
+
+      set_row_error (self, row, message);
+      return;
+    }
+  set_row_error (self, row, NULL);
+  remember (self, NULL);
+}
+
 static void
 business_saved_cb (GObject      *object,
                    GAsyncResult *result,
@@ -803,18 +822,9 @@ business_saved_cb (GObject      *object,
 
   self->n_business_saves--;
   set_saving (self, FALSE);
-  if (!wabiz_business_settings_save_finish (WABIZ_BUSINESS_SETTINGS (object), result, &error))
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      /* Translators: %s says why */
-      g_autofree char *message = g_strdup_printf (_("Not saved: %s"), error->message);
-
-      set_row_error (self, save->row, message);
-      return;
-    }
-  set_row_error (self, save->row, NULL);
-  remember (self, NULL);
+  wabiz_business_settings_save_finish (WABIZ_BUSINESS_SETTINGS (object), result, &error);
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    show_row_saved (self, save->row, error);
 }
 
 /* Saves what changed, or says beside @row why it cannot be and puts the
@@ -1143,18 +1153,8 @@ campaign_saved_cb (GObject      *object,
   self->n_campaign_saves--;
   set_saving (self, FALSE);
   settings = wabiz_campaign_settings_update_finish (result, &error);
-  if (settings == NULL)
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      /* Translators: %s says why */
-      g_autofree char *message = g_strdup_printf (_("Not saved: %s"), error->message);
-
-      set_row_error (self, save->row, message);
-      return;
-    }
-  set_row_error (self, save->row, NULL);
-  remember (self, NULL);
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    show_row_saved (self, save->row, error);
 }
 
 static void
@@ -1262,29 +1262,23 @@ gemini_answered_cb (GObject      *object,
 {
   g_autoptr(GeminiCheck) check = user_data;
   WabizPreferencesWindow *self = check->self;
-  g_autoptr(WabizGeminiResponse) response = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *message = NULL;
+  WabizGeminiKeyCheck verdict;
 
-  response = wabiz_gemini_client_generate_finish (WABIZ_GEMINI_CLIENT (object), result, &error);
+  verdict = wabiz_gemini_key_check_finish (object, result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   end_gemini_check (self);
 
-  /* an answer, even one cut short or refused, means the key works */
-  if (response != NULL ||
-      g_error_matches (error, WABIZ_GEMINI_ERROR, WABIZ_GEMINI_ERROR_TRUNCATED) ||
-      g_error_matches (error, WABIZ_GEMINI_ERROR, WABIZ_GEMINI_ERROR_BLOCKED) ||
-      g_error_matches (error, WABIZ_GEMINI_ERROR, WABIZ_GEMINI_ERROR_DECLINED) ||
-      g_error_matches (error, WABIZ_GEMINI_ERROR, WABIZ_GEMINI_ERROR_QUOTA))
+  if (verdict == WABIZ_GEMINI_KEY_WORKS)
     {
       set_row_error (self, GTK_WIDGET (self->gemini_key_row), NULL);
       store_secret (self, self->gemini_key_row, WABIZ_SECRET_GEMINI_KEY, check->key);
       return;
     }
 
-  if (g_error_matches (error, WABIZ_GEMINI_ERROR, WABIZ_GEMINI_ERROR_INVALID_KEY) ||
-      g_error_matches (error, WABIZ_GEMINI_ERROR, WABIZ_GEMINI_ERROR_PERMISSION_DENIED))
+  if (verdict == WABIZ_GEMINI_KEY_REFUSED)
     message = g_strdup (_("Gemini did not accept this key, and it was not saved. Copy it again "
                           "from Google AI Studio (Get API key)."));
   else
@@ -1301,8 +1295,6 @@ gemini_key_apply_cb (WabizPreferencesWindow *self,
 {
   g_autofree char *key = row_text (row);
   g_autofree char *url = NULL;
-  g_autoptr(WabizGeminiClient) client = NULL;
-  g_autoptr(WabizGeminiRequest) request = NULL;
   GeminiCheck *check;
 
   /* an empty field keeps what the keyring has */
@@ -1315,15 +1307,6 @@ gemini_key_apply_cb (WabizPreferencesWindow *self,
     }
 
   url = g_settings_get_string (self->settings, "gemini-url");
-  /* the fast model: a check costs little and answers soon */
-  client = wabiz_gemini_client_new (url, key, WABIZ_GEMINI_FAST_MODEL);
-  wabiz_gemini_client_set_timeout (client, 30);
-  wabiz_gemini_client_set_retry (client, 1, 0, 0);
-  request = wabiz_gemini_request_new ();
-  wabiz_gemini_request_add_text (request, WABIZ_GEMINI_ROLE_USER, "Reply with the word OK.");
-  wabiz_gemini_request_set_max_output_tokens (request, 16);
-  wabiz_gemini_request_set_thinking_budget (request, 0);
-
   self->gemini_cancellable = g_cancellable_new ();
   gtk_widget_set_visible (self->gemini_key_spinner, TRUE);
   set_saving (self, TRUE);
@@ -1331,39 +1314,11 @@ gemini_key_apply_cb (WabizPreferencesWindow *self,
   check->self = g_object_ref (self);
   check->key = g_steal_pointer (&key);
   g_debug ("Checking the Gemini key");
-  wabiz_gemini_client_generate_async (client, request, self->gemini_cancellable,
-                                      gemini_answered_cb, check);
+  wabiz_gemini_key_check_async (url, check->key, self->gemini_cancellable, gemini_answered_cb, check);
 }
 
-static const char * const models[] = { WABIZ_GEMINI_DEFAULT_MODEL, WABIZ_GEMINI_FAST_MODEL };
-
-static gboolean
-model_get_mapping (GValue   *value,
-                   GVariant *variant,
-                   gpointer  user_data)
-{
-  const char *model = g_variant_get_string (variant, NULL);
-
-  for (guint i = 0; i < G_N_ELEMENTS (models); i++)
-    if (g_str_equal (model, models[i]))
-      {
-        g_value_set_uint (value, i);
-        return TRUE;
-      }
-  return FALSE;
-}
-
-static GVariant *
-model_set_mapping (const GValue       *value,
-                   const GVariantType *expected_type,
-                   gpointer            user_data)
-{
-  guint i = g_value_get_uint (value);
-
-  if (i >= G_N_ELEMENTS (models))
-    return NULL;
-  return g_variant_new_string (models[i]);
-}
+/* The gemini-model key's values, in the order of the model row */
+static const char * const models[] = { WABIZ_GEMINI_DEFAULT_MODEL, WABIZ_GEMINI_FAST_MODEL, NULL };
 
 static void
 model_changed_cb (WabizPreferencesWindow *self)
@@ -1440,15 +1395,18 @@ app_services_cb (WabizPreferencesWindow *self)
   update_services (self);
 }
 
+/* A string key to the position of its value in @user_data (a
+ * NULL-terminated array of the values, in the order of a combo row) */
 static gboolean
-style_get_mapping (GValue   *value,
-                   GVariant *variant,
-                   gpointer  user_data)
+choice_get_mapping (GValue   *value,
+                    GVariant *variant,
+                    gpointer  user_data)
 {
-  const char *nick = g_variant_get_string (variant, NULL);
+  const char * const *choices = user_data;
+  const char *choice = g_variant_get_string (variant, NULL);
 
-  for (guint i = 0; i < G_N_ELEMENTS (styles); i++)
-    if (g_str_equal (nick, styles[i]))
+  for (guint i = 0; choices[i] != NULL; i++)
+    if (g_str_equal (choice, choices[i]))
       {
         g_value_set_uint (value, i);
         return TRUE;
@@ -1457,15 +1415,16 @@ style_get_mapping (GValue   *value,
 }
 
 static GVariant *
-style_set_mapping (const GValue       *value,
-                   const GVariantType *expected_type,
-                   gpointer            user_data)
+choice_set_mapping (const GValue       *value,
+                    const GVariantType *expected_type,
+                    gpointer            user_data)
 {
+  const char * const *choices = user_data;
   guint i = g_value_get_uint (value);
 
-  if (i >= G_N_ELEMENTS (styles))
+  if (i >= g_strv_length ((char **) choices))
     return NULL;
-  return g_variant_new_string (styles[i]);
+  return g_variant_new_string (choices[i]);
 }
 
 static void
@@ -1505,11 +1464,11 @@ load_settings (WabizPreferencesWindow *self)
   g_settings_bind (self->settings, "notifications", self->notifications_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind_with_mapping (self->settings, "color-scheme", self->style_row, "selected",
-                                G_SETTINGS_BIND_DEFAULT, style_get_mapping, style_set_mapping,
-                                NULL, NULL);
+                                G_SETTINGS_BIND_DEFAULT, choice_get_mapping, choice_set_mapping,
+                                (gpointer) styles, NULL);
   g_settings_bind_with_mapping (self->settings, "gemini-model", self->gemini_model_row, "selected",
-                                G_SETTINGS_BIND_DEFAULT, model_get_mapping, model_set_mapping,
-                                NULL, NULL);
+                                G_SETTINGS_BIND_DEFAULT, choice_get_mapping, choice_set_mapping,
+                                (gpointer) models, NULL);
   g_settings_bind (self->settings, "media-budget", self->media_budget_spin, "value",
                    G_SETTINGS_BIND_DEFAULT);
   g_signal_connect_object (self->settings, "changed::gemini-model", G_CALLBACK (model_changed_cb),

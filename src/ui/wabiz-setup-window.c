@@ -19,6 +19,7 @@
 
 #include "wabiz-conninfo.h"
 #include "wabiz-gemini-client.h"
+#include "wabiz-gemini-key.h"
 #include "wabiz-graph-client.h"
 #include "wabiz-migrations.h"
 #include "wabiz-secrets.h"
@@ -515,28 +516,22 @@ gemini_checked_cb (GObject      *object,
                    gpointer      user_data)
 {
   g_autoptr(WabizSetupWindow) self = user_data;
-  g_autoptr(WabizGeminiResponse) response = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *message = NULL;
+  WabizGeminiKeyCheck check;
 
-  response = wabiz_gemini_client_generate_finish (WABIZ_GEMINI_CLIENT (object), result, &error);
+  check = wabiz_gemini_key_check_finish (object, result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   set_checking (self, FALSE);
 
-  /* an answer, even one cut short or refused, means the key works */
-  if (response != NULL ||
-      g_error_matches (error, WABIZ_GEMINI_ERROR, WABIZ_GEMINI_ERROR_TRUNCATED) ||
-      g_error_matches (error, WABIZ_GEMINI_ERROR, WABIZ_GEMINI_ERROR_BLOCKED) ||
-      g_error_matches (error, WABIZ_GEMINI_ERROR, WABIZ_GEMINI_ERROR_DECLINED) ||
-      g_error_matches (error, WABIZ_GEMINI_ERROR, WABIZ_GEMINI_ERROR_QUOTA))
+  if (check == WABIZ_GEMINI_KEY_WORKS)
     {
       store_all (self);
       return;
     }
 
-  if (g_error_matches (error, WABIZ_GEMINI_ERROR, WABIZ_GEMINI_ERROR_INVALID_KEY) ||
-      g_error_matches (error, WABIZ_GEMINI_ERROR, WABIZ_GEMINI_ERROR_PERMISSION_DENIED))
+  if (check == WABIZ_GEMINI_KEY_REFUSED)
     message = g_strdup (_("Gemini did not accept this key. Copy it again from Google AI Studio "
                           "(Get API key), or leave the field empty and add it later."));
   else
@@ -552,8 +547,6 @@ finish (WabizSetupWindow *self)
 {
   g_autofree char *gemini = row_text (self->gemini_row);
   g_autofree char *url = NULL;
-  g_autoptr(WabizGeminiClient) client = NULL;
-  g_autoptr(WabizGeminiRequest) request = NULL;
 
   if (*gemini == '\0')
     {
@@ -563,16 +556,8 @@ finish (WabizSetupWindow *self)
 
   /* the key is checked with Gemini before it is kept */
   url = g_settings_get_string (self->settings, "gemini-url");
-  client = wabiz_gemini_client_new (url, gemini, WABIZ_GEMINI_FAST_MODEL);
-  wabiz_gemini_client_set_timeout (client, 30);
-  wabiz_gemini_client_set_retry (client, 1, 0, 0);
-  request = wabiz_gemini_request_new ();
-  wabiz_gemini_request_add_text (request, WABIZ_GEMINI_ROLE_USER, "Reply with the word OK.");
-  wabiz_gemini_request_set_max_output_tokens (request, 16);
-  wabiz_gemini_request_set_thinking_budget (request, 0);
   set_checking (self, TRUE);
-  wabiz_gemini_client_generate_async (client, request, self->cancellable, gemini_checked_cb,
-                                      g_object_ref (self));
+  wabiz_gemini_key_check_async (url, gemini, self->cancellable, gemini_checked_cb, g_object_ref (self));
 }
 
 /* actions */
