@@ -231,6 +231,38 @@ create_data_free (CreateData *data)
   g_free (data);
 }
 
+/* A task of @source_tag whose data is a new CreateData, in @out_data */
+static GTask *
+new_task (gpointer             source_tag,
+          GCancellable        *cancellable,
+          GAsyncReadyCallback  callback,
+          gpointer             user_data,
+          CreateData         **out_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  *out_data = g_new0 (CreateData, 1);
+  g_task_set_task_data (task, *out_data, (GDestroyNotify) create_data_free);
+  return task;
+}
+
+/* @phone, normalized, in @data; FALSE (the error returned on @task) where
+ * it is not a valid number */
+static gboolean
+set_phone (GTask      *task,
+           CreateData *data,
+           const char *phone)
+{
+  data->phone = wabiz_phone_normalize (phone, NULL);
+  if (data->phone != NULL)
+    return TRUE;
+
+  g_task_return_new_error (task, WABIZ_ERROR, WABIZ_ERROR_INVALID_PHONE,
+                           _("This is not a valid WhatsApp phone number"));
+  return FALSE;
+}
+
 static void
 create_job (WabizDb      *db,
             WabizDbConn  *conn,
@@ -338,18 +370,9 @@ wabiz_scheduled_message_create_async (WabizDb             *db,
   g_return_if_fail (WABIZ_IS_DB (db));
   g_return_if_fail (phone != NULL && when != NULL);
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, wabiz_scheduled_message_create_async);
-  data = g_new0 (CreateData, 1);
-  g_task_set_task_data (task, data, (GDestroyNotify) create_data_free);
-
-  data->phone = wabiz_phone_normalize (phone, NULL);
-  if (data->phone == NULL)
-    {
-      g_task_return_new_error (task, WABIZ_ERROR, WABIZ_ERROR_INVALID_PHONE,
-                               _("This is not a valid WhatsApp phone number"));
-      return;
-    }
+  task = new_task (wabiz_scheduled_message_create_async, cancellable, callback, user_data, &data);
+  if (!set_phone (task, data, phone))
+    return;
   if ((text == NULL || *text == '\0') == (template_name == NULL || *template_name == '\0') ||
       (text != NULL && g_utf8_strlen (text, -1) > MAX_TEXT) ||
       (template_name != NULL && (language == NULL || *language == '\0')))
@@ -433,16 +456,13 @@ wabiz_scheduled_message_cancel_async (WabizDb             *db,
   g_return_if_fail (WABIZ_IS_DB (db));
   g_return_if_fail (id != NULL);
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, wabiz_scheduled_message_cancel_async);
+  task = new_task (wabiz_scheduled_message_cancel_async, cancellable, callback, user_data, &data);
   if (!g_uuid_string_is_valid (id))
     {
       g_task_return_new_error (task, WABIZ_ERROR, WABIZ_ERROR_NOT_FOUND, _("There is no such scheduled message"));
       return;
     }
-  data = g_new0 (CreateData, 1);
   data->id = g_strdup (id);
-  g_task_set_task_data (task, data, (GDestroyNotify) create_data_free);
   wabiz_db_run_in_thread (db, task, cancel_job);
 }
 
@@ -500,16 +520,9 @@ wabiz_scheduled_message_list_async (WabizDb             *db,
 
   g_return_if_fail (WABIZ_IS_DB (db));
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, wabiz_scheduled_message_list_async);
-  data = g_new0 (CreateData, 1);
-  g_task_set_task_data (task, data, (GDestroyNotify) create_data_free);
-  if (phone != NULL && (data->phone = wabiz_phone_normalize (phone, NULL)) == NULL)
-    {
-      g_task_return_new_error (task, WABIZ_ERROR, WABIZ_ERROR_INVALID_PHONE,
-                               _("This is not a valid WhatsApp phone number"));
-      return;
-    }
+  task = new_task (wabiz_scheduled_message_list_async, cancellable, callback, user_data, &data);
+  if (phone != NULL && !set_phone (task, data, phone))
+    return;
   wabiz_db_run_in_thread (db, task, list_job);
 }
 
