@@ -15,6 +15,7 @@
 
 #include "wabiz-chat-banners.h"
 #include "wabiz-chat-state.h"
+#include "wabiz-follow-services.h"
 #include "wabiz-time.h"
 #include "wabiz-toast.h"
 
@@ -408,14 +409,7 @@ wabiz_chat_banners_set_services (WabizChatBanners *self,
   g_return_if_fail (WABIZ_IS_CHAT_BANNERS (self));
   g_return_if_fail (!services || WABIZ_IS_SERVICES (services));
 
-  if (self->services == services)
-    return;
-  if (self->services != NULL)
-    g_signal_handlers_disconnect_by_data (self->services, self);
-  g_set_object (&self->services, services);
-  if (services != NULL)
-    g_signal_connect_object (services, "notify::state", G_CALLBACK (services_state_cb), self, G_CONNECT_SWAPPED);
-  services_state_cb (self);
+  wabiz_follow_services (self, &self->services, services, G_CALLBACK (services_state_cb));
 }
 
 void

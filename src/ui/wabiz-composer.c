@@ -20,6 +20,7 @@
 #include "wabiz-chat-state.h"
 #include "wabiz-composer.h"
 #include "wabiz-error.h"
+#include "wabiz-follow-services.h"
 #include "wabiz-quick-replies-dialog.h"
 #include "wabiz-quick-reply.h"
 #include "wabiz-toast.h"
@@ -1207,15 +1208,7 @@ wabiz_composer_set_services (WabizComposer *self,
   g_return_if_fail (WABIZ_IS_COMPOSER (self));
   g_return_if_fail (!services || WABIZ_IS_SERVICES (services));
 
-  if (self->services == services)
-    return;
-  if (self->services != NULL)
-    g_signal_handlers_disconnect_by_data (self->services, self);
-  g_set_object (&self->services, services);
-  /* the listener comes once the services have started */
-  if (services != NULL)
-    g_signal_connect_object (services, "notify::state", G_CALLBACK (services_state_cb), self, G_CONNECT_SWAPPED);
-  services_state_cb (self);
+  wabiz_follow_services (self, &self->services, services, G_CALLBACK (services_state_cb));
 }
 
 void

@@ -15,6 +15,7 @@
 
 #include "wabiz-analytics-pane.h"
 #include "wabiz-conversations-pane.h"
+#include "wabiz-follow-services.h"
 #include "wabiz-leads-pane.h"
 #include "wabiz-templates-pane.h"
 #include "wabiz-webhook-banner.h"
@@ -223,17 +224,8 @@ static void
 set_services (WabizWindow   *self,
               WabizServices *services)
 {
-  if (self->services == services)
-    return;
-
-  if (self->services != NULL)
-    g_signal_handlers_disconnect_by_data (self->services, self);
-  g_set_object (&self->services, services);
-  if (services != NULL)
-    g_signal_connect_object (services, "notify::state", G_CALLBACK (follow_outbox), self,
-                             G_CONNECT_SWAPPED);
-  follow_outbox (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVICES]);
+  if (wabiz_follow_services (self, &self->services, services, G_CALLBACK (follow_outbox)))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVICES]);
 }
 
 static void
