@@ -78,6 +78,13 @@ void        _wabiz_ai_jobs_start_reply        (AiJob              *job);
 /* Whether @error is worth another try later */
 gboolean    _wabiz_ai_jobs_error_is_transient (const GError       *error);
 GDateTime  *_wabiz_ai_jobs_dup_now            (WabizAiJobs        *self);
+/* The response schema of a string; one of @values, where not NULL */
+JsonObject *_wabiz_ai_jobs_string_schema      (const char * const *values);
+/* The response schema of an object whose properties, all required and in
+ * this order, are pairs of a name and its schema (transfer full), up to a
+ * NULL name */
+JsonObject *_wabiz_ai_jobs_object_schema      (const char         *first_name,
+                                               ...) G_GNUC_NULL_TERMINATED;
 /* Text folded for matching: no case, no accents */
 char       *_wabiz_ai_jobs_fold               (const char         *text);
 /* Whether @folded holds @folded_phrase as whole words */

@@ -289,29 +289,11 @@ build_reply_request (WabizBusinessSettings *settings,
   wabiz_gemini_request_set_max_output_tokens (request, 2048);
   if (structured)
     {
-      g_autoptr(JsonObject) schema = json_object_new ();
-      JsonObject *props = json_object_new ();
-      JsonObject *intent = json_object_new ();
-      JsonObject *reply = json_object_new ();
-      JsonArray *values = json_array_new ();
-      JsonArray *required = json_array_new ();
-      JsonArray *ordering = json_array_new ();
+      g_autoptr(JsonObject) schema = NULL;
 
-      for (guint i = 0; reply_intents[i] != NULL; i++)
-        json_array_add_string_element (values, reply_intents[i]);
-      json_object_set_string_member (intent, "type", "STRING");
-      json_object_set_array_member (intent, "enum", values);
-      json_object_set_string_member (reply, "type", "STRING");
-      json_object_set_object_member (props, "intent", intent);
-      json_object_set_object_member (props, "reply", reply);
-      json_array_add_string_element (required, "intent");
-      json_array_add_string_element (required, "reply");
-      json_array_add_string_element (ordering, "intent");
-      json_array_add_string_element (ordering, "reply");
-      json_object_set_string_member (schema, "type", "OBJECT");
-      json_object_set_object_member (schema, "properties", props);
-      json_object_set_array_member (schema, "required", required);
-      json_object_set_array_member (schema, "propertyOrdering", ordering);
+      schema = _wabiz_ai_jobs_object_schema ("intent", _wabiz_ai_jobs_string_schema (reply_intents),
+                                             "reply", _wabiz_ai_jobs_string_schema (NULL),
+                                             NULL);
       wabiz_gemini_request_set_response_schema (request, schema);
     }
   return request;
@@ -547,19 +529,32 @@ finish_step (AiJob *job)
   _wabiz_ai_jobs_end (job, AI_JOB_DONE, job->outcome->len > 0 ? job->outcome->str : "none", NULL);
 }
 
+/* Where @wanted, sends the canned message @text (unless blank) of @kind,
+ * at most once every @interval_minutes, then goes on with @next */
+static void
+canned_step (AiJob      *job,
+             const char *kind,
+             gboolean    wanted,
+             const char *text,
+             guint       interval_minutes,
+             AiJobStep   next)
+{
+  if (wanted && !is_blank (text))
+    reserve (job, kind, text, interval_minutes, next);
+  else
+    next (job);
+}
+
 static void
 away_step (AiJob *job)
 {
   WabizBusinessSettings *settings = job->settings;
 
-  if (job->away_allowed && wabiz_business_settings_get_away_enabled (settings) &&
-      !is_blank (wabiz_business_settings_get_away_text (settings)) && !job->open_now)
-    {
-      reserve (job, "away", wabiz_business_settings_get_away_text (settings),
+  canned_step (job, "away",
+               job->away_allowed && wabiz_business_settings_get_away_enabled (settings) &&
+               !job->open_now,
+               wabiz_business_settings_get_away_text (settings),
                wabiz_business_settings_get_away_interval (settings), finish_step);
-      return;
-    }
-  finish_step (job);
 }
 
 static void
@@ -753,14 +748,10 @@ greeting_step (AiJob *job)
 {
   WabizBusinessSettings *settings = job->settings;
 
-  if (wabiz_business_settings_get_greeting_enabled (settings) &&
-      !is_blank (wabiz_business_settings_get_greeting_text (settings)) && !job->active)
-    {
-      reserve (job, "greeting", wabiz_business_settings_get_greeting_text (settings),
+  canned_step (job, "greeting",
+               wabiz_business_settings_get_greeting_enabled (settings) && !job->active,
+               wabiz_business_settings_get_greeting_text (settings),
                wabiz_business_settings_get_greeting_interval (settings), auto_reply_step);
-      return;
-    }
-  auto_reply_step (job);
 }
 
 static void

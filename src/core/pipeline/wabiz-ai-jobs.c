@@ -523,16 +523,46 @@ parse_analysis (const char  *text,
   return TRUE;
 }
 
-static JsonObject *
-enum_schema (const char * const *values)
+JsonObject *
+_wabiz_ai_jobs_string_schema (const char * const *values)
 {
   JsonObject *schema = json_object_new ();
-  JsonArray *array = json_array_new ();
 
-  for (guint i = 0; values[i] != NULL; i++)
-    json_array_add_string_element (array, values[i]);
   json_object_set_string_member (schema, "type", "STRING");
-  json_object_set_array_member (schema, "enum", array);
+  if (values != NULL)
+    {
+      JsonArray *array = json_array_new ();
+
+      for (guint i = 0; values[i] != NULL; i++)
+        json_array_add_string_element (array, values[i]);
+      json_object_set_array_member (schema, "enum", array);
+    }
+  return schema;
+}
+
+JsonObject *
+_wabiz_ai_jobs_object_schema (const char *first_name,
+                              ...)
+{
+  JsonObject *schema = json_object_new ();
+  JsonObject *props = json_object_new ();
+  JsonArray *required = json_array_new ();
+  JsonArray *ordering = json_array_new ();
+  va_list args;
+
+  va_start (args, first_name);
+  for (const char *name = first_name; name != NULL; name = va_arg (args, const char *))
+    {
+      json_object_set_object_member (props, name, va_arg (args, JsonObject *));
+      json_array_add_string_element (required, name);
+      json_array_add_string_element (ordering, name);
+    }
+  va_end (args);
+
+  json_object_set_string_member (schema, "type", "OBJECT");
+  json_object_set_object_member (schema, "properties", props);
+  json_object_set_array_member (schema, "required", required);
+  json_object_set_array_member (schema, "propertyOrdering", ordering);
   return schema;
 }
 
@@ -540,25 +570,15 @@ static WabizGeminiRequest *
 build_analysis_request (AiJob *job)
 {
   WabizGeminiRequest *request = wabiz_gemini_request_new ();
-  g_autoptr(JsonObject) schema = json_object_new ();
-  JsonObject *props = json_object_new ();
-  JsonArray *required = json_array_new ();
-  JsonArray *ordering = json_array_new ();
+  g_autoptr(JsonObject) schema = NULL;
   g_autofree char *text = g_strdup (job->text);
 
   if (g_utf8_strlen (text, -1) > MAX_ANALYZED_CHARS)
     *g_utf8_offset_to_pointer (text, MAX_ANALYZED_CHARS) = '\0';
 
-  json_object_set_object_member (props, "sentiment", enum_schema (sentiments));
-  json_object_set_object_member (props, "intent", enum_schema (intents));
-  json_array_add_string_element (required, "sentiment");
-  json_array_add_string_element (required, "intent");
-  json_array_add_string_element (ordering, "sentiment");
-  json_array_add_string_element (ordering, "intent");
-  json_object_set_string_member (schema, "type", "OBJECT");
-  json_object_set_object_member (schema, "properties", props);
-  json_object_set_array_member (schema, "required", required);
-  json_object_set_array_member (schema, "propertyOrdering", ordering);
+  schema = _wabiz_ai_jobs_object_schema ("sentiment", _wabiz_ai_jobs_string_schema (sentiments),
+                                         "intent", _wabiz_ai_jobs_string_schema (intents),
+                                         NULL);
 
   wabiz_gemini_request_set_system_instruction (request, analyze_instruction);
   wabiz_gemini_request_add_text (request, WABIZ_GEMINI_ROLE_USER, text);
