@@ -367,20 +367,8 @@ wabiz_chart_bars_set_data (WabizChartBars     *self,
   g_strfreev (self->labels);
   g_strfreev (self->axis_labels);
   g_free (self->values);
-  self->labels = NULL;
-  self->axis_labels = NULL;
-  if (labels != NULL)
-    {
-      self->labels = g_new0 (char *, n_categories + 1);
-      for (guint i = 0; i < n_categories; i++)
-        self->labels[i] = g_strdup (labels[i]);
-    }
-  if (axis_labels != NULL)
-    {
-      self->axis_labels = g_new0 (char *, n_categories + 1);
-      for (guint i = 0; i < n_categories; i++)
-        self->axis_labels[i] = g_strdup (axis_labels[i] != NULL ? axis_labels[i] : "");
-    }
+  self->labels = wabiz_chart_copy_labels (labels, n_categories);
+  self->axis_labels = wabiz_chart_copy_labels (axis_labels, n_categories);
   self->values = g_memdup2 (values, sizeof (double) * n_categories * self->n_series);
   self->n_categories = n_categories;
   gtk_widget_queue_draw (GTK_WIDGET (self));

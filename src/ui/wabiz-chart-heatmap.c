@@ -234,20 +234,6 @@ wabiz_chart_heatmap_new (void)
   return g_object_new (WABIZ_TYPE_CHART_HEATMAP, NULL);
 }
 
-static GStrv
-copy_strv (const char * const *strv,
-           guint               n)
-{
-  GStrv copy;
-
-  if (strv == NULL)
-    return NULL;
-  copy = g_new0 (char *, n + 1);
-  for (guint i = 0; i < n; i++)
-    copy[i] = g_strdup (strv[i] != NULL ? strv[i] : "");
-  return copy;
-}
-
 void
 wabiz_chart_heatmap_set_data (WabizChartHeatmap  *self,
                               guint               n_rows,
@@ -264,9 +250,9 @@ wabiz_chart_heatmap_set_data (WabizChartHeatmap  *self,
   g_strfreev (self->column_labels);
   g_strfreev (self->column_tooltips);
   g_free (self->values);
-  self->row_labels = copy_strv (row_labels, n_rows);
-  self->column_labels = copy_strv (column_labels, n_columns);
-  self->column_tooltips = copy_strv (column_tooltips, n_columns);
+  self->row_labels = wabiz_chart_copy_labels (row_labels, n_rows);
+  self->column_labels = wabiz_chart_copy_labels (column_labels, n_columns);
+  self->column_tooltips = wabiz_chart_copy_labels (column_tooltips, n_columns);
   self->values = g_memdup2 (values, sizeof (double) * n_rows * n_columns);
   self->n_rows = n_rows;
   self->n_columns = n_columns;

@@ -348,3 +348,24 @@ wabiz_chart_nice_max (double max)
     return 5 * magnitude;
   return 10 * magnitude;
 }
+
+/**
+ * wabiz_chart_copy_labels:
+ * @labels: (nullable) (array length=n): labels, some of them %NULL
+ *
+ * Returns: (nullable): a copy of the @n @labels, the %NULL ones empty;
+ *   %NULL without @labels
+ */
+GStrv
+wabiz_chart_copy_labels (const char * const *labels,
+                         guint               n)
+{
+  GStrv copy;
+
+  if (labels == NULL)
+    return NULL;
+  copy = g_new0 (char *, n + 1);
+  for (guint i = 0; i < n; i++)
+    copy[i] = g_strdup (labels[i] != NULL ? labels[i] : "");
+  return copy;
+}

@@ -65,5 +65,7 @@ char        *wabiz_chart_format_value    (double           value,
 /* A round number at or above @max for the top of an axis: an even
  * number up to 10, then 1, 2 or 5 × 10ⁿ */
 double       wabiz_chart_nice_max        (double           max);
+GStrv        wabiz_chart_copy_labels     (const char * const *labels,
+                                          guint            n);
 
 G_END_DECLS

@@ -20,17 +20,24 @@
 #include <glib/gi18n.h>
 #include <inttypes.h>
 
+/* (nullable): the message of the chat whose id is the string @parameter */
+static WabizMessage *
+find_message (WabizChatView *self,
+              GVariant      *parameter)
+{
+  if (self->messages == NULL)
+    return NULL;
+  return wabiz_messages_model_find (self->messages, g_variant_get_string (parameter, NULL), NULL);
+}
+
 static void
 reply_action (GtkWidget  *widget,
               const char *action_name,
               GVariant   *parameter)
 {
   WabizChatView *self = WABIZ_CHAT_VIEW (widget);
-  WabizMessage *message;
+  WabizMessage *message = find_message (self, parameter);
 
-  if (self->messages == NULL)
-    return;
-  message = wabiz_messages_model_find (self->messages, g_variant_get_string (parameter, NULL), NULL);
   if (message != NULL && wabiz_message_get_wamid (message) != NULL)
     wabiz_composer_set_reply_to (self->composer, message);
 }
@@ -41,12 +48,9 @@ retry_action (GtkWidget  *widget,
               GVariant   *parameter)
 {
   WabizChatView *self = WABIZ_CHAT_VIEW (widget);
-  WabizMessage *m;
+  WabizMessage *m = find_message (self, parameter);
   g_autoptr(WabizOutgoing) outgoing = NULL;
 
-  if (self->messages == NULL)
-    return;
-  m = wabiz_messages_model_find (self->messages, g_variant_get_string (parameter, NULL), NULL);
   if (m == NULL)
     return;
 
@@ -88,6 +92,15 @@ get_media_fetcher (WabizChatView *self)
   return self->services != NULL ? wabiz_services_get_media_fetcher (self->services) : NULL;
 }
 
+/* (nullable): the fetcher's store */
+static WabizMediaStore *
+get_media_store (WabizChatView *self)
+{
+  WabizMediaFetcher *fetcher = get_media_fetcher (self);
+
+  return fetcher != NULL ? wabiz_media_fetcher_get_store (fetcher) : NULL;
+}
+
 static void
 open_media_action (GtkWidget  *widget,
                    const char *action_name,
@@ -95,14 +108,10 @@ open_media_action (GtkWidget  *widget,
 {
   WabizChatView *self = WABIZ_CHAT_VIEW (widget);
   GtkRoot *root = gtk_widget_get_root (widget);
-  WabizMediaFetcher *fetcher = get_media_fetcher (self);
-  WabizMessage *m;
+  WabizMessage *m = find_message (self, parameter);
   g_autofree char *uri = NULL;
   double lat, lon;
 
-  if (self->messages == NULL)
-    return;
-  m = wabiz_messages_model_find (self->messages, g_variant_get_string (parameter, NULL), NULL);
   if (m == NULL)
     return;
 
@@ -124,7 +133,7 @@ open_media_action (GtkWidget  *widget,
       return;
     }
   /* pictures in the viewer, anything else with its application */
-  wabiz_media_open (widget, m, fetcher != NULL ? wabiz_media_fetcher_get_store (fetcher) : NULL);
+  wabiz_media_open (widget, m, get_media_store (self));
 }
 
 static void
@@ -133,14 +142,10 @@ save_media_action (GtkWidget  *widget,
                    GVariant   *parameter)
 {
   WabizChatView *self = WABIZ_CHAT_VIEW (widget);
-  WabizMediaFetcher *fetcher = get_media_fetcher (self);
-  WabizMessage *m;
+  WabizMessage *m = find_message (self, parameter);
 
-  if (self->messages == NULL)
-    return;
-  m = wabiz_messages_model_find (self->messages, g_variant_get_string (parameter, NULL), NULL);
   if (m != NULL)
-    wabiz_media_save_as (widget, m, fetcher != NULL ? wabiz_media_fetcher_get_store (fetcher) : NULL);
+    wabiz_media_save_as (widget, m, get_media_store (self));
 }
 
 static void
@@ -150,11 +155,8 @@ retry_media_action (GtkWidget  *widget,
 {
   WabizChatView *self = WABIZ_CHAT_VIEW (widget);
   WabizMediaFetcher *fetcher = get_media_fetcher (self);
-  WabizMessage *m;
+  WabizMessage *m = find_message (self, parameter);
 
-  if (self->messages == NULL)
-    return;
-  m = wabiz_messages_model_find (self->messages, g_variant_get_string (parameter, NULL), NULL);
   if (m == NULL || wabiz_message_get_media_id (m) == NULL)
     return;
   if (fetcher == NULL)
