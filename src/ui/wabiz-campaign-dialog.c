@@ -317,16 +317,6 @@ clear_param_rows (WabizCampaignDialog *self)
   g_array_set_size (self->param_rows, 0);
 }
 
-static gboolean
-same_template (WabizTemplate *a,
-               WabizTemplate *b)
-{
-  return a != NULL && b != NULL &&
-         g_strcmp0 (wabiz_template_get_name (a), wabiz_template_get_name (b)) == 0 &&
-         g_strcmp0 (wabiz_template_get_language (a), wabiz_template_get_language (b)) == 0 &&
-         g_strcmp0 (wabiz_template_get_body (a), wabiz_template_get_body (b)) == 0;
-}
-
 static void
 build_param_rows (WabizCampaignDialog *self)
 {
@@ -334,7 +324,7 @@ build_param_rows (WabizCampaignDialog *self)
   guint n;
 
   /* the same template again (after a refresh): keep what was chosen */
-  if (same_template (template, self->shown))
+  if (wabiz_template_form_same (template, self->shown))
     {
       g_set_object (&self->shown, template);
       update_message_preview (self);
@@ -745,8 +735,6 @@ schedule_preview (WabizCampaignDialog *self)
 
 /* loading -------------------------------------------------------------------- */
 
-static void load_templates (WabizCampaignDialog *self);
-
 static void
 maybe_show_form (WabizCampaignDialog *self)
 {
@@ -821,24 +809,6 @@ list_cb (GObject      *object,
 }
 
 static void
-sync_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  g_autoptr(WabizCampaignDialog) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (wabiz_template_sync_finish (result, &error) < 0)
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      g_debug ("Cannot refresh the templates from Meta: %s", error->message);
-    }
-  self->syncing = FALSE;
-  load_templates (self);
-}
-
-static void
 load_templates (WabizCampaignDialog *self)
 {
   wabiz_template_list_sendable_async (self->db, self->cancellable, list_cb, g_object_ref (self));
@@ -850,11 +820,9 @@ refresh_templates (WabizCampaignDialog *self)
   if (g_str_equal (self->state, "empty"))
     set_state (self, "loading");
   set_error (self, NULL);
-  if (self->graph != NULL && !self->syncing)
-    {
-      self->syncing = TRUE;
-      wabiz_template_sync_async (self->db, self->graph, self->cancellable, sync_cb, g_object_ref (self));
-    }
+  if (self->graph != NULL)
+    wabiz_template_form_sync (self, self->db, self->graph, self->cancellable, &self->syncing,
+                              (WabizTemplatesSyncedFunc) load_templates);
   load_templates (self);
 }
 

@@ -91,7 +91,6 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-static void load_templates (WabizTemplateDialog *self);
 static void update_preview (WabizTemplateDialog *self);
 
 static void
@@ -438,16 +437,6 @@ phone_changed_cb (WabizTemplateDialog *self)
 
 /* the rows --------------------------------------------------------------------- */
 
-static gboolean
-same_template (WabizTemplate *a,
-               WabizTemplate *b)
-{
-  return a != NULL && b != NULL &&
-         g_strcmp0 (wabiz_template_get_name (a), wabiz_template_get_name (b)) == 0 &&
-         g_strcmp0 (wabiz_template_get_language (a), wabiz_template_get_language (b)) == 0 &&
-         g_strcmp0 (wabiz_template_get_body (a), wabiz_template_get_body (b)) == 0;
-}
-
 static void
 add_value_row (WabizTemplateDialog *self,
                const char          *id,
@@ -492,7 +481,7 @@ build_value_rows (WabizTemplateDialog *self)
   guint n;
 
   /* the same template again (after a refresh): keep what was typed */
-  if (same_template (template, self->shown))
+  if (wabiz_template_form_same (template, self->shown))
     {
       g_set_object (&self->shown, template);
       update_preview (self);
@@ -621,25 +610,6 @@ list_cb (GObject      *object,
 }
 
 static void
-sync_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  g_autoptr(WabizTemplateDialog) self = user_data;
-  g_autoptr(GError) error = NULL;
-  gssize n;
-
-  n = wabiz_template_sync_finish (result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-
-  self->syncing = FALSE;
-  if (n < 0)
-    g_debug ("Cannot refresh the templates from Meta: %s", error->message);
-  load_templates (self);
-}
-
-static void
 load_templates (WabizTemplateDialog *self)
 {
   wabiz_template_list_approved_async (self->db, self->cancellable, list_cb, g_object_ref (self));
@@ -651,11 +621,9 @@ refresh (WabizTemplateDialog *self)
   if (g_str_equal (self->state, "empty"))
     set_state (self, "loading");
   set_error (self, NULL);
-  if (self->graph != NULL && !self->syncing)
-    {
-      self->syncing = TRUE;
-      wabiz_template_sync_async (self->db, self->graph, self->cancellable, sync_cb, g_object_ref (self));
-    }
+  if (self->graph != NULL)
+    wabiz_template_form_sync (self, self->db, self->graph, self->cancellable, &self->syncing,
+                              (WabizTemplatesSyncedFunc) load_templates);
   load_templates (self);
 }
 

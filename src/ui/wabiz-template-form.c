@@ -12,7 +12,6 @@
 #include "config.h"
 
 #include "wabiz-template-form.h"
-#include "wabiz-template.h"
 
 #include <glib/gi18n.h>
 
@@ -24,6 +23,78 @@ template_label (WabizTemplate *template)
   /* Translators: a template's name and language, e.g. “order_ready (en_US)” */
   return g_strdup_printf (_("%s (%s)"), wabiz_template_get_name (template),
                           wabiz_template_get_language (template));
+}
+
+/* Whether @a and @b are the same template, with the same body */
+gboolean
+wabiz_template_form_same (WabizTemplate *a,
+                          WabizTemplate *b)
+{
+  return a != NULL && b != NULL &&
+         g_strcmp0 (wabiz_template_get_name (a), wabiz_template_get_name (b)) == 0 &&
+         g_strcmp0 (wabiz_template_get_language (a), wabiz_template_get_language (b)) == 0 &&
+         g_strcmp0 (wabiz_template_get_body (a), wabiz_template_get_body (b)) == 0;
+}
+
+typedef struct
+{
+  GObject                  *window;   /* (owned) */
+  gboolean                 *syncing;  /* in window */
+  WabizTemplatesSyncedFunc  synced;
+} Sync;
+
+static void
+sync_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Sync *sync = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (wabiz_template_sync_finish (result, &error) < 0 &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_debug ("Cannot refresh the templates from Meta: %s", error->message);
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      *sync->syncing = FALSE;
+      sync->synced (sync->window);
+    }
+  g_object_unref (sync->window);
+  g_free (sync);
+}
+
+/**
+ * wabiz_template_form_sync:
+ * @window: the window that shows the templates
+ * @syncing: (inout): @window's: whether a sync is on its way (no other
+ *   starts meanwhile)
+ * @synced: called with @window when the sync ended, well or not (not
+ *   when it was cancelled)
+ *
+ * Refreshes the templates of @db from Meta through @graph.
+ */
+void
+wabiz_template_form_sync (gpointer                  window,
+                          WabizDb                  *db,
+                          WabizGraphClient         *graph,
+                          GCancellable             *cancellable,
+                          gboolean                 *syncing,
+                          WabizTemplatesSyncedFunc  synced)
+{
+  Sync *sync;
+
+  g_return_if_fail (G_IS_OBJECT (window));
+  g_return_if_fail (syncing != NULL && synced != NULL);
+
+  if (*syncing)
+    return;
+
+  *syncing = TRUE;
+  sync = g_new0 (Sync, 1);
+  sync->window = g_object_ref (window);
+  sync->syncing = syncing;
+  sync->synced = synced;
+  wabiz_template_sync_async (db, graph, cancellable, sync_cb, sync);
 }
 
 /* @row shows its templates (a model of #WabizTemplate) by name and language */

@@ -7,11 +7,23 @@
 
 #include <adwaita.h>
 
+#include "wabiz-template.h"
+
 G_BEGIN_DECLS
 
 typedef void (*WabizFileChosenFunc) (gpointer  window,
                                      GFile    *file);
 
+typedef void (*WabizTemplatesSyncedFunc) (gpointer window);
+
+gboolean wabiz_template_form_same         (WabizTemplate       *a,
+                                           WabizTemplate       *b);
+void     wabiz_template_form_sync         (gpointer             window,
+                                           WabizDb             *db,
+                                           WabizGraphClient    *graph,
+                                           GCancellable        *cancellable,
+                                           gboolean            *syncing,
+                                           WabizTemplatesSyncedFunc synced);
 void     wabiz_template_form_set_up_combo (AdwComboRow         *row);
 gboolean wabiz_template_form_select       (AdwComboRow         *row,
                                            const char          *name,
