@@ -818,6 +818,53 @@ preview_to_json (Computed *c)
   return json_object_ref (json_node_get_object (root));
 }
 
+/* Runs @job on a worker thread for a new task of @source_tag, with
+ * @data (owned, nullable) as its task data. */
+static void
+run_job (WabizDb             *db,
+         WabizDbJobFunc       job,
+         gpointer             source_tag,
+         gpointer             data,
+         GDestroyNotify       data_free,
+         GCancellable        *cancellable,
+         GAsyncReadyCallback  callback,
+         gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, data, data_free);
+  wabiz_db_run_in_thread (db, task, job);
+}
+
+/* Answers @task with @object (owned); else with @error (owned), and
+ * without one, that there is no such campaign. */
+static void
+return_json (GTask      *task,
+             JsonObject *object,
+             GError     *error)
+{
+  if (object != NULL)
+    g_task_return_pointer (task, object, (GDestroyNotify) json_object_unref);
+  else if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_new_error (task, WABIZ_ERROR, WABIZ_ERROR_NOT_FOUND, "%s",
+                             _("There is no campaign with this id"));
+}
+
+/* What a task of @source_tag that run_job() started brought */
+static JsonObject *
+finish_json (GAsyncResult  *result,
+             gpointer       source_tag,
+             GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_async_result_is_tagged (result, source_tag), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 static void
 preview_job (WabizDb      *db,
              WabizDbConn  *conn,
@@ -829,10 +876,7 @@ preview_job (WabizDb      *db,
   GError *error = NULL;
 
   c = compute (conn, task_data, &error);
-  if (c == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, preview_to_json (c), (GDestroyNotify) json_object_unref);
+  return_json (task, c != NULL ? preview_to_json (c) : NULL, error);
 }
 
 void
@@ -842,25 +886,18 @@ wabiz_campaign_preview_async (WabizDb             *db,
                               GAsyncReadyCallback  callback,
                               gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-
   g_return_if_fail (WABIZ_IS_DB (db));
   g_return_if_fail (spec != NULL);
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, wabiz_campaign_preview_async);
-  g_task_set_task_data (task, wabiz_campaign_spec_ref (spec), (GDestroyNotify) wabiz_campaign_spec_unref);
-  wabiz_db_run_in_thread (db, task, preview_job);
+  run_job (db, preview_job, wabiz_campaign_preview_async, wabiz_campaign_spec_ref (spec),
+           (GDestroyNotify) wabiz_campaign_spec_unref, cancellable, callback, user_data);
 }
 
 JsonObject *
 wabiz_campaign_preview_finish (GAsyncResult  *result,
                                GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_campaign_preview_async), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return finish_json (result, wabiz_campaign_preview_async, error);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1024,12 +1061,7 @@ get_job (WabizDb      *db,
   GError *error = NULL;
   JsonObject *campaign = read_campaign (conn, data->id, data->limit, data->offset, &error);
 
-  if (error != NULL)
-    g_task_return_error (task, error);
-  else if (campaign == NULL)
-    g_task_return_new_error (task, WABIZ_ERROR, WABIZ_ERROR_NOT_FOUND, _("There is no campaign with this id"));
-  else
-    g_task_return_pointer (task, campaign, (GDestroyNotify) json_object_unref);
+  return_json (task, campaign, error);
 }
 
 void
@@ -1041,30 +1073,24 @@ wabiz_campaign_get_async (WabizDb             *db,
                           GAsyncReadyCallback  callback,
                           gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
   CallData *data;
 
   g_return_if_fail (WABIZ_IS_DB (db));
   g_return_if_fail (id != NULL);
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, wabiz_campaign_get_async);
   data = g_new0 (CallData, 1);
   data->id = g_strdup (id);
   data->limit = limit;
   data->offset = offset;
-  g_task_set_task_data (task, data, (GDestroyNotify) call_data_free);
-  wabiz_db_run_in_thread (db, task, get_job);
+  run_job (db, get_job, wabiz_campaign_get_async, data, (GDestroyNotify) call_data_free,
+           cancellable, callback, user_data);
 }
 
 JsonObject *
 wabiz_campaign_get_finish (GAsyncResult  *result,
                            GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_campaign_get_async), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return finish_json (result, wabiz_campaign_get_async, error);
 }
 
 static void
@@ -1112,28 +1138,22 @@ wabiz_campaign_list_async (WabizDb             *db,
                            GAsyncReadyCallback  callback,
                            gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
   CallData *data;
 
   g_return_if_fail (WABIZ_IS_DB (db));
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, wabiz_campaign_list_async);
   data = g_new0 (CallData, 1);
   data->limit = limit;
   data->offset = offset;
-  g_task_set_task_data (task, data, (GDestroyNotify) call_data_free);
-  wabiz_db_run_in_thread (db, task, list_job);
+  run_job (db, list_job, wabiz_campaign_list_async, data, (GDestroyNotify) call_data_free,
+           cancellable, callback, user_data);
 }
 
 JsonObject *
 wabiz_campaign_list_finish (GAsyncResult  *result,
                             GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_campaign_list_async), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return finish_json (result, wabiz_campaign_list_async, error);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1286,15 +1306,9 @@ create_job (WabizDb      *db,
     }
   id = g_steal_pointer (&tx.id);
   campaign = read_campaign (conn, id, 0, 0, &error);
-  if (campaign == NULL)
-    {
-      if (error == NULL)
-        error = g_error_new_literal (WABIZ_ERROR, WABIZ_ERROR_NOT_FOUND, _("There is no campaign with this id"));
-      g_task_return_error (task, error);
-      return;
-    }
-  json_object_set_object_member (campaign, "preview", preview_to_json (c));
-  g_task_return_pointer (task, g_steal_pointer (&campaign), (GDestroyNotify) json_object_unref);
+  if (campaign != NULL)
+    json_object_set_object_member (campaign, "preview", preview_to_json (c));
+  return_json (task, g_steal_pointer (&campaign), error);
 }
 
 void
@@ -1304,25 +1318,18 @@ wabiz_campaign_create_async (WabizDb             *db,
                              GAsyncReadyCallback  callback,
                              gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-
   g_return_if_fail (WABIZ_IS_DB (db));
   g_return_if_fail (spec != NULL);
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, wabiz_campaign_create_async);
-  g_task_set_task_data (task, wabiz_campaign_spec_ref (spec), (GDestroyNotify) wabiz_campaign_spec_unref);
-  wabiz_db_run_in_thread (db, task, create_job);
+  run_job (db, create_job, wabiz_campaign_create_async, wabiz_campaign_spec_ref (spec),
+           (GDestroyNotify) wabiz_campaign_spec_unref, cancellable, callback, user_data);
 }
 
 JsonObject *
 wabiz_campaign_create_finish (GAsyncResult  *result,
                               GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_campaign_create_async), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return finish_json (result, wabiz_campaign_create_async, error);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1410,27 +1417,13 @@ change_job (WabizDb      *db,
 {
   CallData *data = task_data;
   GError *error = NULL;
-  JsonObject *campaign;
+  JsonObject *campaign = NULL;
 
-  if (!g_uuid_string_is_valid (data->id))
-    {
-      g_task_return_new_error (task, WABIZ_ERROR, WABIZ_ERROR_NOT_FOUND, _("There is no campaign with this id"));
-      return;
-    }
-  if (!wabiz_db_conn_transaction (conn, change_on_conn, data, &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  campaign = read_campaign (conn, data->id, 0, 0, &error);
-  if (campaign == NULL)
-    {
-      if (error == NULL)
-        error = g_error_new_literal (WABIZ_ERROR, WABIZ_ERROR_NOT_FOUND, _("There is no campaign with this id"));
-      g_task_return_error (task, error);
-      return;
-    }
-  g_task_return_pointer (task, campaign, (GDestroyNotify) json_object_unref);
+  /* an id that is no uuid names no campaign */
+  if (g_uuid_string_is_valid (data->id) &&
+      wabiz_db_conn_transaction (conn, change_on_conn, data, &error))
+    campaign = read_campaign (conn, data->id, 0, 0, &error);
+  return_json (task, campaign, error);
 }
 
 void
@@ -1441,30 +1434,24 @@ wabiz_campaign_change_state_async (WabizDb             *db,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
   CallData *data;
 
   g_return_if_fail (WABIZ_IS_DB (db));
   g_return_if_fail (id != NULL);
   g_return_if_fail (action <= WABIZ_CAMPAIGN_CANCEL);
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, wabiz_campaign_change_state_async);
   data = g_new0 (CallData, 1);
   data->id = g_strdup (id);
   data->action = action;
-  g_task_set_task_data (task, data, (GDestroyNotify) call_data_free);
-  wabiz_db_run_in_thread (db, task, change_job);
+  run_job (db, change_job, wabiz_campaign_change_state_async, data, (GDestroyNotify) call_data_free,
+           cancellable, callback, user_data);
 }
 
 JsonObject *
 wabiz_campaign_change_state_finish (GAsyncResult  *result,
                                     GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_campaign_change_state_async), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return finish_json (result, wabiz_campaign_change_state_async, error);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1502,10 +1489,7 @@ settings_get_job (WabizDb      *db,
   GError *error = NULL;
   JsonObject *settings = read_settings (conn, &error);
 
-  if (settings == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, settings, (GDestroyNotify) json_object_unref);
+  return_json (task, settings, error);
 }
 
 void
@@ -1514,23 +1498,17 @@ wabiz_campaign_settings_get_async (WabizDb             *db,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-
   g_return_if_fail (WABIZ_IS_DB (db));
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, wabiz_campaign_settings_get_async);
-  wabiz_db_run_in_thread (db, task, settings_get_job);
+  run_job (db, settings_get_job, wabiz_campaign_settings_get_async, NULL, NULL, cancellable,
+           callback, user_data);
 }
 
 JsonObject *
 wabiz_campaign_settings_get_finish (GAsyncResult  *result,
                                     GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_campaign_settings_get_async), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return finish_json (result, wabiz_campaign_settings_get_async, error);
 }
 
 static gboolean
@@ -1664,10 +1642,7 @@ settings_update_job (WabizDb      *db,
         }
     }
   settings = read_settings (conn, &error);
-  if (settings == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, settings, (GDestroyNotify) json_object_unref);
+  return_json (task, settings, error);
 }
 
 void
@@ -1677,26 +1652,20 @@ wabiz_campaign_settings_update_async (WabizDb             *db,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
   CallData *data;
 
   g_return_if_fail (WABIZ_IS_DB (db));
   g_return_if_fail (changes != NULL);
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, wabiz_campaign_settings_update_async);
   data = g_new0 (CallData, 1);
   data->changes = json_object_ref (changes);
-  g_task_set_task_data (task, data, (GDestroyNotify) call_data_free);
-  wabiz_db_run_in_thread (db, task, settings_update_job);
+  run_job (db, settings_update_job, wabiz_campaign_settings_update_async, data,
+           (GDestroyNotify) call_data_free, cancellable, callback, user_data);
 }
 
 JsonObject *
 wabiz_campaign_settings_update_finish (GAsyncResult  *result,
                                        GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_campaign_settings_update_async), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return finish_json (result, wabiz_campaign_settings_update_async, error);
 }
