@@ -537,6 +537,43 @@ open_job (WabizDb      *db,
 
 /* ------------------------------------------------------------------ */
 
+/* Runs @job on a worker thread for a new task of @source_tag about
+ * @media_id, unless that id is not one. */
+static void
+run_request (WabizMediaStore     *self,
+             const char          *media_id,
+             gpointer             source_tag,
+             WabizDbJobFunc       job,
+             GCancellable        *cancellable,
+             GAsyncReadyCallback  callback,
+             gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, source_tag);
+  if (!check_media_id (media_id, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_set_task_data (task, request_new (self, media_id), (GDestroyNotify) request_free);
+  wabiz_db_run_in_thread (self->db, task, job);
+}
+
+static gpointer
+finish_request (WabizMediaStore  *self,
+                GAsyncResult     *result,
+                gpointer          source_tag,
+                GError          **error)
+{
+  g_return_val_if_fail (WABIZ_IS_MEDIA_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 static void
 wabiz_media_store_dispose (GObject *object)
 {
@@ -611,22 +648,12 @@ wabiz_media_store_get_info_async (WabizMediaStore     *self,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  GError *error = NULL;
-
   g_return_if_fail (WABIZ_IS_MEDIA_STORE (self));
   g_return_if_fail (media_id != NULL);
   g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, wabiz_media_store_get_info_async);
-  if (!check_media_id (media_id, &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  g_task_set_task_data (task, request_new (self, media_id), (GDestroyNotify) request_free);
-  wabiz_db_run_in_thread (self->db, task, get_info_job);
+  run_request (self, media_id, wabiz_media_store_get_info_async, get_info_job, cancellable, callback,
+               user_data);
 }
 
 WabizMediaInfo *
@@ -634,12 +661,7 @@ wabiz_media_store_get_info_finish (WabizMediaStore  *self,
                                    GAsyncResult     *result,
                                    GError          **error)
 {
-  g_return_val_if_fail (WABIZ_IS_MEDIA_STORE (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == wabiz_media_store_get_info_async,
-                        NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return finish_request (self, result, wabiz_media_store_get_info_async, error);
 }
 
 void
@@ -649,22 +671,12 @@ wabiz_media_store_open_async (WabizMediaStore     *self,
                               GAsyncReadyCallback  callback,
                               gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  GError *error = NULL;
-
   g_return_if_fail (WABIZ_IS_MEDIA_STORE (self));
   g_return_if_fail (media_id != NULL);
   g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, wabiz_media_store_open_async);
-  if (!check_media_id (media_id, &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  g_task_set_task_data (task, request_new (self, media_id), (GDestroyNotify) request_free);
-  wabiz_db_run_in_thread (self->db, task, open_job);
+  run_request (self, media_id, wabiz_media_store_open_async, open_job, cancellable, callback,
+               user_data);
 }
 
 char *
@@ -672,12 +684,7 @@ wabiz_media_store_open_finish (WabizMediaStore  *self,
                                GAsyncResult     *result,
                                GError          **error)
 {
-  g_return_val_if_fail (WABIZ_IS_MEDIA_STORE (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == wabiz_media_store_open_async,
-                        NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return finish_request (self, result, wabiz_media_store_open_async, error);
 }
 
 WabizMediaInfo *

@@ -1084,6 +1084,17 @@ list_approved (WabizDb             *db,
                            0, NULL, g_steal_pointer (&task), return_list);
 }
 
+static GListModel *
+list_finish (GAsyncResult  *result,
+             gpointer       source_tag,
+             GError       **error)
+{
+  g_return_val_if_fail (G_IS_TASK (result), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 void
 wabiz_template_list_sendable_async (WabizDb             *db,
                                     GCancellable        *cancellable,
@@ -1100,11 +1111,7 @@ GListModel *
 wabiz_template_list_sendable_finish (GAsyncResult  *result,
                                      GError       **error)
 {
-  g_return_val_if_fail (G_IS_TASK (result), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == wabiz_template_list_sendable_async,
-                        NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return list_finish (result, wabiz_template_list_sendable_async, error);
 }
 
 void
@@ -1123,11 +1130,7 @@ GListModel *
 wabiz_template_list_approved_finish (GAsyncResult  *result,
                                      GError       **error)
 {
-  g_return_val_if_fail (G_IS_TASK (result), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == wabiz_template_list_approved_async,
-                        NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return list_finish (result, wabiz_template_list_approved_async, error);
 }
 
 /* sync from Graph */
