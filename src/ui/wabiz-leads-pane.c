@@ -617,19 +617,10 @@ campaigns_action (GtkWidget  *widget,
 }
 
 static void
-import_response_cb (GtkNativeDialog *chooser,
-                    int              response,
-                    gpointer         user_data)
+import_chosen (WabizLeadsPane *self,
+               GFile          *file)
 {
-  g_autoptr(WabizLeadsPane) self = user_data;
-  g_autoptr(GFile) file = NULL;
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-  g_object_unref (chooser);
-
-  if (file != NULL)
-    wabiz_leads_pane_import_file (self, file);
+  wabiz_leads_pane_import_file (self, file);
 }
 
 static void
@@ -648,9 +639,7 @@ import_action (GtkWidget  *widget,
   gtk_file_filter_add_mime_type (filter, "text/csv");
   gtk_file_filter_add_suffix (filter, "csv");
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  g_signal_connect (chooser, "response", G_CALLBACK (import_response_cb), g_object_ref (self));
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  wabiz_pane_choose_file (WABIZ_PANE (self), chooser, G_CALLBACK (import_chosen));
 }
 
 static void
@@ -695,22 +684,6 @@ wabiz_leads_pane_export_file (WabizLeadsPane *self,
 }
 
 static void
-export_response_cb (GtkNativeDialog *chooser,
-                    int              response,
-                    gpointer         user_data)
-{
-  g_autoptr(WabizLeadsPane) self = user_data;
-  g_autoptr(GFile) file = NULL;
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-  g_object_unref (chooser);
-
-  if (file != NULL)
-    wabiz_leads_pane_export_file (self, file);
-}
-
-static void
 export_action (GtkWidget  *widget,
                const char *action_name,
                GVariant   *parameter)
@@ -723,9 +696,7 @@ export_action (GtkWidget  *widget,
                                          GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
   /* Translators: the file name offered for an export */
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), _("leads.csv"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  g_signal_connect (chooser, "response", G_CALLBACK (export_response_cb), g_object_ref (self));
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  wabiz_pane_choose_file (WABIZ_PANE (self), chooser, G_CALLBACK (wabiz_leads_pane_export_file));
 }
 
 static void

@@ -853,3 +853,43 @@ wabiz_pane_set_up_list (WabizPane   *self,
   gtk_list_view_set_factory (list_view, factory);
   g_signal_connect_object (list_view, "activate", activate, self, G_CONNECT_SWAPPED);
 }
+
+static void
+file_chosen_cb (GtkNativeDialog *chooser,
+                int              response,
+                gpointer         user_data)
+{
+  g_autoptr(WabizPane) self = user_data;
+  g_autoptr(GFile) file = NULL;
+  void (*chosen) (WabizPane *, GFile *) = g_object_get_data (G_OBJECT (chooser), "wabiz-chosen");
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+  g_object_unref (chooser);
+
+  if (file != NULL)
+    chosen (self, file);
+}
+
+/**
+ * wabiz_pane_choose_file:
+ * @chooser: (transfer full): a new file chooser, ready to show
+ * @chosen: called with the pane and the file if the user chooses one:
+ *   `void (*) (Pane *self, GFile *file)`
+ *
+ * Shows @chooser, modal, and hands the file chosen to @chosen.
+ */
+void
+wabiz_pane_choose_file (WabizPane            *self,
+                        GtkFileChooserNative *chooser,
+                        GCallback             chosen)
+{
+  g_return_if_fail (WABIZ_IS_PANE (self));
+  g_return_if_fail (GTK_IS_FILE_CHOOSER_NATIVE (chooser));
+  g_return_if_fail (chosen != NULL);
+
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_object_set_data (G_OBJECT (chooser), "wabiz-chosen", chosen);
+  g_signal_connect (chooser, "response", G_CALLBACK (file_chosen_cb), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}

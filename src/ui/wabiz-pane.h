@@ -84,6 +84,9 @@ void          wabiz_pane_follow_leaflet   (WabizPane  *self,
 void          wabiz_pane_show_list_action (GtkWidget  *widget,
                                            const char *action_name,
                                            GVariant   *parameter);
+void          wabiz_pane_choose_file      (WabizPane            *self,
+                                           GtkFileChooserNative *chooser,
+                                           GCallback             chosen);
 void          wabiz_pane_set_up_list      (WabizPane   *self,
                                            GtkListView *list_view,
                                            GCallback    row_new,
