@@ -250,6 +250,19 @@ show_list (WabizQuickRepliesDialog *self)
   gtk_widget_set_sensitive (self->add_button, TRUE);
 }
 
+/* Says why a write failed (@format, translated, has a %s for it) and
+ * shows the list as the database has it now */
+static void
+toast_failure (WabizQuickRepliesDialog *self,
+               const char              *format,
+               const GError            *error)
+{
+  g_autofree char *text = g_strdup_printf (format, error->message);
+
+  toast (self, text);
+  reload (self);
+}
+
 static void
 saved_cb (GObject      *object,
           GAsyncResult *result,
@@ -272,13 +285,10 @@ saved_cb (GObject      *object,
   if (w->serial != self->edit_serial)
     {
       if (id == NULL)
-        {
-          /* Translators: %s says why, such as "There is a quick reply /hours already: …" */
-          g_autofree char *text = g_strdup_printf (_("A quick reply was not saved: %s"), error->message);
-
-          toast (self, text);
-        }
-      reload (self);
+        /* Translators: %s says why, such as "There is a quick reply /hours already: …" */
+        toast_failure (self, _("A quick reply was not saved: %s"), error);
+      else
+        reload (self);
       write_free (w);
       return;
     }
@@ -323,12 +333,7 @@ undo_saved_cb (GObject      *object,
     /* back at its place */
     wabiz_quick_reply_move_async (self->db, id, w->position, self->cancellable, moved_cb, write_new (self));
   else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      g_autofree char *text = g_strdup_printf (_("Cannot bring the quick reply back: %s"), error->message);
-
-      toast (self, text);
-      reload (self);
-    }
+    toast_failure (self, _("Cannot bring the quick reply back: %s"), error);
   write_free (w);
 }
 
@@ -368,12 +373,7 @@ deleted_cb (GObject      *object,
       return;
     }
   if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      g_autofree char *text = g_strdup_printf (_("Not deleted: %s"), error->message);
-
-      toast (self, text);
-      reload (self);
-    }
+    toast_failure (self, _("Not deleted: %s"), error);
   write_free (w);
 }
 
@@ -389,12 +389,8 @@ moved_cb (GObject      *object,
   busy_done (self);
   if (!wabiz_quick_reply_move_finish (result, &error) &&
       !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      g_autofree char *text = g_strdup_printf (_("Not moved: %s"), error->message);
-
-      toast (self, text);
-    }
-  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    toast_failure (self, _("Not moved: %s"), error);
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     reload (self);
   write_free (w);
 }
