@@ -427,7 +427,6 @@ end_with_analysis (AiJob      *job,
                    const char *intent)
 {
   WabizAiJobs *self = job->self;
-  g_autoptr(GTask) task = NULL;
   EndJob *data = g_new0 (EndJob, 1);
 
   data->id = g_strdup (job->id);
@@ -465,10 +464,8 @@ end_with_analysis (AiJob      *job,
     g_debug ("Job %s (%s) ended: %s", job->id, job->kind, outcome != NULL ? outcome : "-");
 
   /* not cancellable: the job must be handed back even while stopping */
-  task = g_task_new (NULL, NULL, end_done_cb, job);
-  g_task_set_source_tag (task, end_with_analysis);
-  g_task_set_task_data (task, data, (GDestroyNotify) end_job_free);
-  wabiz_db_run_in_thread (wabiz_worker_get_db (WABIZ_WORKER (self)), task, end_job);
+  wabiz_worker_run_job (WABIZ_WORKER (self), end_with_analysis, end_job, data,
+                        (GDestroyNotify) end_job_free, end_done_cb, job);
 }
 
 /* Records how @job ended, frees it, and looks for more work. */

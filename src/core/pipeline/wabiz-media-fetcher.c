@@ -821,7 +821,6 @@ fail_fetch (Fetch        *fetch,
             const GError *error)
 {
   WabizMediaFetcher *self = fetch->self;
-  g_autoptr(GTask) task = NULL;
   FailJob *job = g_new0 (FailJob, 1);
   const char *state, *failure;
 
@@ -840,10 +839,8 @@ fail_fetch (Fetch        *fetch,
     }
 
   /* not cancellable: the row must be handed back even while stopping */
-  task = g_task_new (NULL, NULL, fail_done_cb, fetch);
-  g_task_set_source_tag (task, fail_fetch);
-  g_task_set_task_data (task, job, (GDestroyNotify) fail_job_free);
-  wabiz_db_run_in_thread (wabiz_worker_get_db (WABIZ_WORKER (self)), task, fail_job);
+  wabiz_worker_run_job (WABIZ_WORKER (self), fail_fetch, fail_job, job,
+                        (GDestroyNotify) fail_job_free, fail_done_cb, fetch);
 }
 
 static void
@@ -892,7 +889,6 @@ downloaded_cb (GObject      *object,
 {
   Fetch *fetch = user_data;
   WabizMediaFetcher *self = fetch->self;
-  g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
   StoreJob *job;
 
@@ -917,10 +913,8 @@ downloaded_cb (GObject      *object,
   job->filename = g_strdup (fetch->filename);
   job->budget = self->budget;
 
-  task = g_task_new (NULL, NULL, store_done_cb, fetch);
-  g_task_set_source_tag (task, downloaded_cb);
-  g_task_set_task_data (task, job, (GDestroyNotify) store_job_free);
-  wabiz_db_run_in_thread (wabiz_worker_get_db (WABIZ_WORKER (self)), task, store_job);
+  wabiz_worker_run_job (WABIZ_WORKER (self), downloaded_cb, store_job, job,
+                        (GDestroyNotify) store_job_free, store_done_cb, fetch);
 }
 
 static void
@@ -1194,7 +1188,6 @@ wabiz_media_fetcher_retry_async (WabizMediaFetcher   *self,
                                  gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GTask) claim = NULL;
 
   g_return_if_fail (WABIZ_IS_MEDIA_FETCHER (self));
   g_return_if_fail (media_id != NULL);
@@ -1223,10 +1216,9 @@ wabiz_media_fetcher_retry_async (WabizMediaFetcher   *self,
       return;
     }
 
-  claim = g_task_new (NULL, NULL, retry_claimed_cb, g_steal_pointer (&task));
-  g_task_set_source_tag (claim, wabiz_media_fetcher_retry_async);
-  g_task_set_task_data (claim, round_new (FALSE, media_id, 1), (GDestroyNotify) round_free);
-  wabiz_db_run_in_thread (wabiz_worker_get_db (WABIZ_WORKER (self)), claim, retry_job);
+  wabiz_worker_run_job (WABIZ_WORKER (self), wabiz_media_fetcher_retry_async, retry_job,
+                        round_new (FALSE, media_id, 1), (GDestroyNotify) round_free,
+                        retry_claimed_cb, g_steal_pointer (&task));
 }
 
 WabizMediaInfo *

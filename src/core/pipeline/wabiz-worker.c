@@ -204,7 +204,6 @@ run_round (WabizWorker *self)
 {
   WabizWorkerPrivate *priv = wabiz_worker_get_instance_private (self);
   WabizWorkerClass *klass = WABIZ_WORKER_GET_CLASS (self);
-  g_autoptr(GTask) task = NULL;
   gpointer data;
   Round *round;
 
@@ -227,10 +226,8 @@ run_round (WabizWorker *self)
   /* the round says when to look again */
   g_clear_handle_id (&priv->timer_id, g_source_remove);
 
-  task = g_task_new (NULL, NULL, round_done_cb, g_object_ref (self));
-  g_task_set_source_tag (task, run_round);
-  g_task_set_task_data (task, round, (GDestroyNotify) round_free);
-  wabiz_db_run_in_thread (priv->db, task, round_job);
+  wabiz_worker_run_job (self, run_round, round_job, round, (GDestroyNotify) round_free,
+                        round_done_cb, g_object_ref (self));
 }
 
 static void
@@ -638,6 +635,27 @@ wabiz_worker_write (WabizWorker        *self,
   wabiz_worker_hold (self);
   /* not cancellable: a claim must be handed back even while stopping */
   wabiz_db_query_async (priv->db, sql, n_params, params, NULL, written_cb, write);
+}
+
+void
+wabiz_worker_run_job (WabizWorker         *self,
+                      gpointer             source_tag,
+                      WabizDbJobFunc       func,
+                      gpointer             data,
+                      GDestroyNotify       data_free,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  WabizWorkerPrivate *priv = wabiz_worker_get_instance_private (self);
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (WABIZ_IS_WORKER (self));
+  g_return_if_fail (func != NULL);
+
+  task = g_task_new (NULL, NULL, callback, user_data);
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, data, data_free);
+  wabiz_db_run_in_thread (priv->db, task, func);
 }
 
 void

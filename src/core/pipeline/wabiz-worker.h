@@ -128,6 +128,16 @@ void          wabiz_worker_write             (WabizWorker         *self,
                                               const char          *sql,
                                               int                  n_params,
                                               const char * const  *params);
+/* Runs @func with @data (freed by @data_free) on one of the pool's
+ * threads, in a task of @source_tag that is not cancellable (what it
+ * writes is written even while stopping), then @callback. */
+void          wabiz_worker_run_job           (WabizWorker         *self,
+                                              gpointer             source_tag,
+                                              WabizDbJobFunc       func,
+                                              gpointer             data,
+                                              GDestroyNotify       data_free,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
 
 /* A row a round claimed, with the message to queue for it */
 typedef struct _WabizWorkerClaim WabizWorkerClaim;
