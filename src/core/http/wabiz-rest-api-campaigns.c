@@ -36,21 +36,11 @@ reply_object (SoupServerMessage *msg,
               const char        *member,
               JsonObject        *object)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *text = NULL;
-  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr(JsonObject) answer = json_object_new ();
 
-  json_node_set_object (node, object);
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "success");
-  json_builder_add_boolean_value (b, TRUE);
-  json_builder_set_member_name (b, member);
-  json_builder_add_value (b, node);
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  text = json_to_string (root, FALSE);
-  _wabiz_rest_reply_raw_json (msg, status, text);
+  json_object_set_boolean_member (answer, "success", TRUE);
+  json_object_set_object_member (answer, member, json_object_ref (object));
+  _wabiz_rest_reply_object (msg, status, answer);
 }
 
 static void
@@ -149,8 +139,6 @@ listed_cb (GObject      *object,
   g_autoptr(WabizRestRequest) request = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) list = wabiz_campaign_list_finish (result, &error);
-  g_autoptr(JsonNode) node = NULL;
-  g_autofree char *text = NULL;
 
   if (list == NULL)
     {
@@ -158,10 +146,7 @@ listed_cb (GObject      *object,
       return;
     }
   json_object_set_boolean_member (list, "success", TRUE);
-  node = json_node_new (JSON_NODE_OBJECT);
-  json_node_set_object (node, list);
-  text = json_to_string (node, FALSE);
-  _wabiz_rest_reply_raw_json (request->msg, SOUP_STATUS_OK, text);
+  _wabiz_rest_reply_object (request->msg, SOUP_STATUS_OK, list);
 }
 
 void

@@ -56,6 +56,16 @@ _wabiz_rest_reply_raw_json (SoupServerMessage *msg,
 }
 
 void
+_wabiz_rest_reply_object (SoupServerMessage *msg,
+                          guint              status,
+                          JsonObject        *object)
+{
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), object);
+
+  wabiz_http_reply_json (msg, status, node);
+}
+
+void
 _wabiz_rest_reply_db_error (SoupServerMessage *msg,
                             const GError      *error)
 {

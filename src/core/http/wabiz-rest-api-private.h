@@ -75,6 +75,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (WabizRestRequest, _wabiz_rest_request_free)
 void        _wabiz_rest_reply_raw_json         (SoupServerMessage  *msg,
                                                 guint               status,
                                                 const char         *json);
+void        _wabiz_rest_reply_object           (SoupServerMessage  *msg,
+                                                guint               status,
+                                                JsonObject         *object);
 void        _wabiz_rest_reply_db_error         (SoupServerMessage  *msg,
                                                 const GError       *error);
 /* Maps an error of the outbox, the Graph client or the database. */

@@ -287,9 +287,7 @@ analytics_cb (GObject      *object,
   g_autoptr(WabizRestRequest) request = user_data;
   g_autoptr(JsonObject) report = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = NULL;
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-  g_autofree char *body = NULL;
   g_autofree char *generated = NULL;
 
   report = wabiz_analytics_run_finish (result, &error);
@@ -303,9 +301,7 @@ analytics_cb (GObject      *object,
   generated = g_date_time_format (now, "%Y-%m-%dT%H:%M:%SZ");
   json_object_set_boolean_member (report, "success", TRUE);
   json_object_set_string_member (report, "generated_at", generated);
-  node = json_node_init_object (json_node_alloc (), report);
-  body = json_to_string (node, FALSE);
-  _wabiz_rest_reply_raw_json (request->msg, SOUP_STATUS_OK, body);
+  _wabiz_rest_reply_object (request->msg, SOUP_STATUS_OK, report);
 }
 
 void
@@ -331,18 +327,12 @@ analytics_failures_cb (GObject      *object,
   g_autoptr(WabizRestRequest) request = user_data;
   g_autoptr(JsonObject) page = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = NULL;
-  g_autofree char *body = NULL;
 
   page = wabiz_analytics_list_failed_finish (result, &error);
   if (page == NULL)
-    {
-      reply_analytics_error (request->msg, error);
-      return;
-    }
-  node = json_node_init_object (json_node_alloc (), page);
-  body = json_to_string (node, FALSE);
-  _wabiz_rest_reply_raw_json (request->msg, SOUP_STATUS_OK, body);
+    reply_analytics_error (request->msg, error);
+  else
+    _wabiz_rest_reply_object (request->msg, SOUP_STATUS_OK, page);
 }
 
 /* The messages of one failure reason of GET /analytics: ?error_code=

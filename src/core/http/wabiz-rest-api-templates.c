@@ -56,6 +56,33 @@ template_free (Template *t)
   g_free (t);
 }
 
+/* The template to write in @mode, or %NULL once @msg is answered that
+ * Meta is not set up */
+static Template *
+new_template (WabizRestApi      *self,
+              SoupServerMessage *msg,
+              const char        *name,
+              const char        *language,
+              const char        *category,
+              const char        *mode)
+{
+  Template *t;
+
+  if (self->graph == NULL)
+    {
+      wabiz_http_reply_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "sender_unavailable",
+                              _("Meta is not set up on this server"));
+      return NULL;
+    }
+
+  t = g_new0 (Template, 1);
+  t->name = g_strdup (name);
+  t->language = g_strdup (language);
+  t->category = g_strdup (category);
+  t->mode = g_strdup (mode);
+  return t;
+}
+
 /* A string member of Meta's answer, or NULL */
 static const char *
 member_string (JsonObject *object,
@@ -421,20 +448,11 @@ create_manual (WabizRestApi      *self,
       !check_rule (msg, wabiz_template_check_footer (footer, problems), problems))
     return;
 
-  if (self->graph == NULL)
-    {
-      wabiz_http_reply_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "sender_unavailable",
-                              _("Meta is not set up on this server"));
-      return;
-    }
-
-  t = g_new0 (Template, 1);
-  t->name = g_strdup (name);
-  t->language = g_strdup (language);
-  t->category = g_steal_pointer (&upper_category);
+  t = new_template (self, msg, name, language, upper_category, "manual");
+  if (t == NULL)
+    return;
   t->body = g_steal_pointer (&text);
   t->footer = g_steal_pointer (&footer);
-  t->mode = g_strdup ("manual");
   t->tmpl = build_template (name, language, t->category, t->body, wabiz_template_count_placeholders (t->body),
                             NULL, t->footer);
   submit (self, msg, t);
@@ -561,18 +579,9 @@ create_ai (WabizRestApi      *self,
                                 "body_text"));
       return;
     }
-  if (self->graph == NULL)
-    {
-      wabiz_http_reply_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "sender_unavailable",
-                              _("Meta is not set up on this server"));
-      return;
-    }
-
-  t = g_new0 (Template, 1);
-  t->name = g_strdup (name);
-  t->language = g_strdup (language);
-  t->category = g_steal_pointer (&upper_category);
-  t->mode = g_strdup ("ai");
+  t = new_template (self, msg, name, language, upper_category, "ai");
+  if (t == NULL)
+    return;
 
   request = _wabiz_rest_request_new (self, msg);
   request->data = t;
