@@ -501,41 +501,44 @@ change_selected (WabizLeadsPane   *self,
                             g_object_ref (self));
 }
 
+/* leads.set-status, leads.add-tag and leads.remove-tag: the change of
+ * the action's name, with its parameter, to the selected leads */
 static void
-set_status_action (GtkWidget  *widget,
-                   const char *action_name,
-                   GVariant   *parameter)
+change_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
 {
-  change_selected (WABIZ_LEADS_PANE (widget), WABIZ_LEADS_CHANGE_SET_STATUS,
-                   g_variant_get_string (parameter, NULL));
+  static const struct {
+    const char       *action_name;
+    WabizLeadsChange  change;
+  } changes[] = {
+    { "leads.set-status", WABIZ_LEADS_CHANGE_SET_STATUS },
+    { "leads.add-tag", WABIZ_LEADS_CHANGE_ADD_TAG },
+    { "leads.remove-tag", WABIZ_LEADS_CHANGE_REMOVE_TAG },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (changes); i++)
+    if (g_str_equal (action_name, changes[i].action_name))
+      change_selected (WABIZ_LEADS_PANE (widget), changes[i].change,
+                       g_variant_get_string (parameter, NULL));
 }
 
+/* @action_name with the tag typed in the tag popover, which closes */
 static void
-add_tag_action (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *parameter)
+apply_typed_tag (WabizLeadsPane *self,
+                 const char     *action_name)
 {
-  change_selected (WABIZ_LEADS_PANE (widget), WABIZ_LEADS_CHANGE_ADD_TAG,
-                   g_variant_get_string (parameter, NULL));
-}
+  const char *tag = gtk_editable_get_text (GTK_EDITABLE (self->tag_entry));
 
-static void
-remove_tag_action (GtkWidget  *widget,
-                   const char *action_name,
-                   GVariant   *parameter)
-{
-  change_selected (WABIZ_LEADS_PANE (widget), WABIZ_LEADS_CHANGE_REMOVE_TAG,
-                   g_variant_get_string (parameter, NULL));
+  gtk_widget_activate_action (GTK_WIDGET (self), action_name, "s", tag);
+  gtk_editable_set_text (GTK_EDITABLE (self->tag_entry), "");
+  gtk_popover_popdown (self->tag_popover);
 }
 
 static void
 remove_tag_clicked_cb (WabizLeadsPane *self)
 {
-  const char *tag = gtk_editable_get_text (GTK_EDITABLE (self->tag_entry));
-
-  gtk_widget_activate_action (GTK_WIDGET (self), "leads.remove-tag", "s", tag);
-  gtk_editable_set_text (GTK_EDITABLE (self->tag_entry), "");
-  gtk_popover_popdown (self->tag_popover);
+  apply_typed_tag (self, "leads.remove-tag");
 }
 
 static void
@@ -553,11 +556,7 @@ open_conversation_action (GtkWidget  *widget,
 static void
 add_tag_activate_cb (WabizLeadsPane *self)
 {
-  const char *tag = gtk_editable_get_text (GTK_EDITABLE (self->tag_entry));
-
-  gtk_widget_activate_action (GTK_WIDGET (self), "leads.add-tag", "s", tag);
-  gtk_editable_set_text (GTK_EDITABLE (self->tag_entry), "");
-  gtk_popover_popdown (self->tag_popover);
+  apply_typed_tag (self, "leads.add-tag");
 }
 
 static void
@@ -900,9 +899,9 @@ wabiz_leads_pane_class_init (WabizLeadsPaneClass *klass)
   gtk_widget_class_install_action (widget_class, "leads.import", NULL, import_action);
   gtk_widget_class_install_action (widget_class, "leads.export", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "leads.delete", NULL, delete_action);
-  gtk_widget_class_install_action (widget_class, "leads.set-status", "s", set_status_action);
-  gtk_widget_class_install_action (widget_class, "leads.add-tag", "s", add_tag_action);
-  gtk_widget_class_install_action (widget_class, "leads.remove-tag", "s", remove_tag_action);
+  gtk_widget_class_install_action (widget_class, "leads.set-status", "s", change_action);
+  gtk_widget_class_install_action (widget_class, "leads.add-tag", "s", change_action);
+  gtk_widget_class_install_action (widget_class, "leads.remove-tag", "s", change_action);
   gtk_widget_class_install_action (widget_class, "leads.open-conversation", NULL,
                                    open_conversation_action);
   gtk_widget_class_install_action (widget_class, "leads.show-list", NULL,
