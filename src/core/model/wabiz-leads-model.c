@@ -557,16 +557,9 @@ export_free (Export *export)
 }
 
 static char *
-format_time_us (const char *us)
+format_time (GDateTime *time)
 {
-  g_autoptr(GDateTime) epoch = NULL;
-  g_autoptr(GDateTime) time = NULL;
-
-  if (us == NULL)
-    return NULL;
-  epoch = g_date_time_new_from_unix_utc (0);
-  time = g_date_time_add (epoch, g_ascii_strtoll (us, NULL, 10));
-  return g_date_time_format_iso8601 (time);
+  return time != NULL ? g_date_time_format_iso8601 (time) : NULL;
 }
 
 static void
@@ -619,8 +612,8 @@ export_job (WabizDb      *db,
         {
           g_autoptr(WabizLead) lead = wabiz_lead_new_from_result (res, i);
           g_autofree char *tags = g_strjoinv (", ", (char **) wabiz_lead_get_tags (lead));
-          g_autofree char *last_contact = format_time_us (wabiz_db_result_get (res, i, "last_contact_us"));
-          g_autofree char *created = format_time_us (wabiz_db_result_get (res, i, "created_us"));
+          g_autofree char *last_contact = format_time (wabiz_lead_get_last_contact (lead));
+          g_autofree char *created = format_time (wabiz_lead_get_created_at (lead));
           const char *fields[] = {
             wabiz_lead_get_phone (lead), wabiz_lead_get_name (lead), wabiz_lead_get_email (lead),
             wabiz_lead_get_status (lead), wabiz_lead_get_timezone (lead), tags,
