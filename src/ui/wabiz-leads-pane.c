@@ -941,10 +941,7 @@ wabiz_leads_pane_init (WabizLeadsPane *self)
   wabiz_pane_set_up_list (WABIZ_PANE (self), self->list_view, G_CALLBACK (wabiz_lead_row_new),
                           G_CALLBACK (wabiz_lead_row_set_lead), G_CALLBACK (list_activate_cb));
 
-  g_signal_connect_swapped (gtk_scrolled_window_get_vadjustment (self->scroller), "value-changed",
-                            G_CALLBACK (maybe_load_more), self);
-  g_signal_connect_swapped (gtk_scrolled_window_get_vadjustment (self->scroller), "changed",
-                            G_CALLBACK (maybe_load_more), self);
+  wabiz_pane_watch_scroller (WABIZ_PANE (self), self->scroller, G_CALLBACK (maybe_load_more));
 
   wabiz_pane_follow_leaflet (WABIZ_PANE (self), self->leaflet, self->list_side, self->details_side,
                              self->back_button);

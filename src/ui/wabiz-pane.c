@@ -765,6 +765,26 @@ load_more_cb (GObject      *object,
 }
 
 /**
+ * wabiz_pane_watch_scroller:
+ * @moved: called with the pane when @scroller scrolls or what it shows
+ *   changes size; usually it calls wabiz_pane_load_more_near_end()
+ */
+void
+wabiz_pane_watch_scroller (WabizPane         *self,
+                           GtkScrolledWindow *scroller,
+                           GCallback          moved)
+{
+  GtkAdjustment *adj;
+
+  g_return_if_fail (WABIZ_IS_PANE (self));
+  g_return_if_fail (GTK_IS_SCROLLED_WINDOW (scroller));
+
+  adj = gtk_scrolled_window_get_vadjustment (scroller);
+  g_signal_connect_object (adj, "value-changed", moved, self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (adj, "changed", moved, self, G_CONNECT_SWAPPED);
+}
+
+/**
  * wabiz_pane_load_more_near_end:
  * @scroller: the list's
  * @model: (nullable): what the list shows

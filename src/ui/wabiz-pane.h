@@ -92,6 +92,9 @@ void          wabiz_pane_set_up_list      (WabizPane   *self,
                                            GCallback    row_new,
                                            GCallback    row_set_item,
                                            GCallback    activate);
+void          wabiz_pane_watch_scroller   (WabizPane         *self,
+                                           GtkScrolledWindow *scroller,
+                                           GCallback          moved);
 void          wabiz_pane_load_more_near_end (WabizPane       *self,
                                              GtkScrolledWindow *scroller,
                                              WabizPagedModel *model,
