@@ -211,16 +211,8 @@ static void
 set_state (WabizCampaignDialog *self,
            const char          *state)
 {
-  if (!g_str_equal (state, "starting"))
-    gtk_stack_set_visible_child_name (self->stack, state);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->stack), !g_str_equal (state, "starting"));
-
-  if (g_strcmp0 (self->state, state) != 0)
-    {
-      g_free (self->state);
-      self->state = g_strdup (state);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
-    }
+  if (wabiz_template_form_set_state (self->stack, &self->state, state, "starting"))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
   update_actions (self);
 }
 

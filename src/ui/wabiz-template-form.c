@@ -144,6 +144,37 @@ wabiz_template_form_select (AdwComboRow *row,
 }
 
 /**
+ * wabiz_template_form_set_state:
+ * @stack: the window's pages, one per state
+ * @slot: (inout): where the window keeps its state
+ * @busy: the state in which the page stays, insensitive, while the
+ *   window works ("sending", "starting")
+ *
+ * Shows the page of @state (unless @busy) and keeps @state in @slot.
+ *
+ * Returns: whether the state changed (for the window to notify it)
+ */
+gboolean
+wabiz_template_form_set_state (GtkStack    *stack,
+                               char       **slot,
+                               const char  *state,
+                               const char  *busy)
+{
+  g_return_val_if_fail (GTK_IS_STACK (stack), FALSE);
+  g_return_val_if_fail (slot != NULL && state != NULL && busy != NULL, FALSE);
+
+  if (!g_str_equal (state, busy))
+    gtk_stack_set_visible_child_name (stack, state);
+  gtk_widget_set_sensitive (GTK_WIDGET (stack), !g_str_equal (state, busy));
+
+  if (g_strcmp0 (*slot, state) == 0)
+    return FALSE;
+  g_free (*slot);
+  *slot = g_strdup (state);
+  return TRUE;
+}
+
+/**
  * wabiz_template_form_show_error:
  * @error: (inout) (nullable): where the window keeps the message shown
  * @message: (nullable): %NULL: none

@@ -28,6 +28,10 @@ void     wabiz_template_form_set_up_combo (AdwComboRow         *row);
 gboolean wabiz_template_form_select       (AdwComboRow         *row,
                                            const char          *name,
                                            const char          *language);
+gboolean wabiz_template_form_set_state   (GtkStack            *stack,
+                                           char               **slot,
+                                           const char          *state,
+                                           const char          *busy);
 void     wabiz_template_form_show_error   (char               **error,
                                            GtkRevealer         *revealer,
                                            GtkLabel            *label,
