@@ -461,17 +461,33 @@ set_data_free (SetData *data)
   g_free (data);
 }
 
-static gboolean
-normalize_phone (GTask       *task,
-                 const char  *phone,
-                 char       **out)
+/* Runs @func on the pool in a task of @source_tag whose data is a
+ * SetData of @phone, normalised (an invalid one fails the task), and
+ * @opted_out */
+static void
+run_set_job (WabizDb             *db,
+             gpointer             source_tag,
+             WabizDbJobFunc       func,
+             const char          *phone,
+             gboolean             opted_out,
+             GCancellable        *cancellable,
+             GAsyncReadyCallback  callback,
+             gpointer             user_data)
 {
-  *out = wabiz_phone_normalize (phone, NULL);
-  if (*out != NULL)
-    return TRUE;
-  g_task_return_new_error (task, WABIZ_ERROR, WABIZ_ERROR_INVALID_PHONE,
-                           _("This is not a valid WhatsApp phone number"));
-  return FALSE;
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  SetData *data = g_new0 (SetData, 1);
+
+  g_task_set_source_tag (task, source_tag);
+  data->phone = wabiz_phone_normalize (phone, NULL);
+  data->out = !!opted_out;
+  g_task_set_task_data (task, data, (GDestroyNotify) set_data_free);
+  if (data->phone == NULL)
+    {
+      g_task_return_new_error (task, WABIZ_ERROR, WABIZ_ERROR_INVALID_PHONE,
+                               _("This is not a valid WhatsApp phone number"));
+      return;
+    }
+  wabiz_db_run_in_thread (db, task, func);
 }
 
 static void
@@ -500,19 +516,11 @@ wabiz_opt_out_check_async (WabizDb             *db,
                            GAsyncReadyCallback  callback,
                            gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  SetData *data;
-
   g_return_if_fail (WABIZ_IS_DB (db));
   g_return_if_fail (phone != NULL);
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, wabiz_opt_out_check_async);
-  data = g_new0 (SetData, 1);
-  g_task_set_task_data (task, data, (GDestroyNotify) set_data_free);
-  if (!normalize_phone (task, phone, &data->phone))
-    return;
-  wabiz_db_run_in_thread (db, task, check_job);
+  run_set_job (db, wabiz_opt_out_check_async, check_job, phone, FALSE, cancellable, callback,
+               user_data);
 }
 
 gboolean
@@ -569,20 +577,11 @@ wabiz_opt_out_set_async (WabizDb             *db,
                          GAsyncReadyCallback  callback,
                          gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  SetData *data;
-
   g_return_if_fail (WABIZ_IS_DB (db));
   g_return_if_fail (phone != NULL);
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, wabiz_opt_out_set_async);
-  data = g_new0 (SetData, 1);
-  data->out = !!opted_out;
-  g_task_set_task_data (task, data, (GDestroyNotify) set_data_free);
-  if (!normalize_phone (task, phone, &data->phone))
-    return;
-  wabiz_db_run_in_thread (db, task, set_job);
+  run_set_job (db, wabiz_opt_out_set_async, set_job, phone, opted_out, cancellable, callback,
+               user_data);
 }
 
 gboolean
