@@ -2293,16 +2293,10 @@ _wabiz_sim_server_handle_gemini_control (WabizSimServer    *self,
       if (method == SOUP_METHOD_GET)
         {
           g_autoptr(JsonObject) answer = json_object_new ();
-          const char *since_text = query != NULL ? g_hash_table_lookup (query, "since") : NULL;
-          guint64 since = 0;
+          guint64 since;
 
-          if (since_text != NULL &&
-              !g_ascii_string_to_unsigned (since_text, 10, 0, G_MAXUINT64, &since, NULL))
-            {
-              wabiz_sim_reply_control_error (msg, SOUP_STATUS_BAD_REQUEST,
-                                             "since must be a sequence number");
-              return;
-            }
+          if (!wabiz_sim_query_get_since (msg, query, &since))
+            return;
           json_object_set_array_member (answer, "requests",
                                         wabiz_sim_server_dup_gemini_requests (self, since));
           json_object_set_int_member (answer, "last_seq", state->request_seq);

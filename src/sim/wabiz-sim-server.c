@@ -1129,16 +1129,10 @@ handle_control_ledger (WabizSimServer    *self,
   if (method == SOUP_METHOD_GET)
     {
       g_autoptr(JsonObject) root = json_object_new ();
-      const char *since_text = query != NULL ? g_hash_table_lookup (query, "since") : NULL;
-      guint64 since = 0;
+      guint64 since;
 
-      if (since_text != NULL &&
-          !g_ascii_string_to_unsigned (since_text, 10, 0, G_MAXUINT64, &since, NULL))
-        {
-          wabiz_sim_reply_control_error (msg, SOUP_STATUS_BAD_REQUEST,
-                                         "since must be a sequence number");
-          return;
-        }
+      if (!wabiz_sim_query_get_since (msg, query, &since))
+        return;
 
       json_object_set_array_member (root, "entries", wabiz_sim_server_dup_ledger (self, since));
       json_object_set_int_member (root, "last_seq", self->ledger_seq);

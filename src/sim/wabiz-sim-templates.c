@@ -669,11 +669,27 @@ validate_components (WabizSimServer      *self,
   return TRUE;
 }
 
+/* The request's body, a JSON object (@root holds it), or NULL once the
+ * request is answered with an error */
+static JsonObject *
+read_body_object (SoupServerMessage  *msg,
+                  JsonNode          **root)
+{
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+
+  *root = wabiz_sim_parse_json (body->data, body->length, NULL);
+  if (*root == NULL || !JSON_NODE_HOLDS_OBJECT (*root))
+    {
+      wabiz_sim_reply_graph_simple (msg, 100, "The request body must be a JSON object.");
+      return NULL;
+    }
+  return json_node_get_object (*root);
+}
+
 static void
 reply_create (WabizSimServer    *self,
               SoupServerMessage *msg)
 {
-  SoupMessageBody *body = soup_server_message_get_request_body (msg);
   g_auto(WabizSimGraphError) error = { 0 };
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(JsonObject) answer = NULL;
@@ -687,14 +703,10 @@ reply_create (WabizSimServer    *self,
   const char *format;
   gboolean named;
 
-  root = wabiz_sim_parse_json (body->data, body->length, NULL);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      wabiz_sim_reply_graph_simple (msg, 100, "The request body must be a JSON object.");
-      return;
-    }
+  object = read_body_object (msg, &root);
+  if (object == NULL)
+    return;
 
-  object = json_node_get_object (root);
   name = wabiz_sim_object_get_string (object, "name");
   language = wabiz_sim_object_get_string (object, "language");
   category = wabiz_sim_object_get_string (object, "category");
@@ -1034,21 +1046,16 @@ _wabiz_sim_server_handle_template (WabizSimServer    *self,
     }
   else if (method == SOUP_METHOD_POST)
     {
-      SoupMessageBody *body = soup_server_message_get_request_body (msg);
       g_auto(WabizSimGraphError) error = { 0 };
       g_autoptr(JsonNode) root = NULL;
       JsonObject *object;
       JsonArray *components;
       const char *category;
 
-      root = wabiz_sim_parse_json (body->data, body->length, NULL);
-      if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-        {
-          wabiz_sim_reply_graph_simple (msg, 100, "The request body must be a JSON object.");
-          return;
-        }
+      object = read_body_object (msg, &root);
+      if (object == NULL)
+        return;
 
-      object = json_node_get_object (root);
       components = wabiz_sim_object_get_array (object, "components");
       category = wabiz_sim_object_get_string (object, "category");
 

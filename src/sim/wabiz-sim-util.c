@@ -559,3 +559,21 @@ wabiz_sim_reply_control_error (SoupServerMessage *msg,
 
   wabiz_sim_reply_object (msg, http_status, root);
 }
+
+gboolean
+wabiz_sim_query_get_since (SoupServerMessage *msg,
+                           GHashTable        *query,
+                           guint64           *since)
+{
+  const char *since_text = query != NULL ? g_hash_table_lookup (query, "since") : NULL;
+
+  *since = 0;
+  if (since_text != NULL &&
+      !g_ascii_string_to_unsigned (since_text, 10, 0, G_MAXUINT64, since, NULL))
+    {
+      wabiz_sim_reply_control_error (msg, SOUP_STATUS_BAD_REQUEST,
+                                     "since must be a sequence number");
+      return FALSE;
+    }
+  return TRUE;
+}

@@ -102,6 +102,12 @@ void        wabiz_sim_reply_control_error  (SoupServerMessage  *msg,
                                             const char         *format,
                                             ...) G_GNUC_PRINTF (3, 4);
 
+/* The control API's ?since= (0 when not given) in @since; FALSE once
+ * @msg is answered with an error, where it is not a sequence number */
+gboolean    wabiz_sim_query_get_since      (SoupServerMessage  *msg,
+                                            GHashTable         *query,
+                                            guint64            *since);
+
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (WabizSimGraphError, wabiz_sim_graph_error_clear)
 
 G_END_DECLS
