@@ -15,6 +15,7 @@
 
 #include "config.h"
 
+#include "wabiz-json-members.h"
 #include "wabiz-rest-api-private.h"
 
 #include <string.h>
@@ -43,39 +44,11 @@ static const char style[] =
 /* ------------------------------------------------------------------ */
 /* reading the document */
 
-static JsonObject *
-member_object (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-static JsonArray *
-member_array (JsonObject *object,
-              const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
-}
-
-static const char *
-member_string (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
-         ? json_node_get_string (node) : NULL;
-}
-
 /* The last segment of @object's "$ref", or NULL. */
 static const char *
 ref_name (JsonObject *object)
 {
-  const char *ref = member_string (object, "$ref");
+  const char *ref = wabiz_json_string_member (object, "$ref");
 
   return ref != NULL && strrchr (ref, '/') != NULL ? strrchr (ref, '/') + 1 : NULL;
 }
@@ -85,7 +58,7 @@ static JsonObject *
 resolve (JsonObject *doc,
          JsonObject *object)
 {
-  const char *ref = member_string (object, "$ref");
+  const char *ref = wabiz_json_string_member (object, "$ref");
   g_auto(GStrv) steps = NULL;
   JsonObject *found = doc;
 
@@ -95,7 +68,7 @@ resolve (JsonObject *doc,
     return NULL;
   steps = g_strsplit (ref + 2, "/", -1);
   for (guint i = 0; steps[i] != NULL && found != NULL; i++)
-    found = member_object (found, steps[i]);
+    found = wabiz_json_object_member (found, steps[i]);
   return found;
 }
 
@@ -159,12 +132,12 @@ static void
 append_type (GString    *out,
              JsonObject *schema)
 {
-  const char *type = member_string (schema, "type");
-  const char *format = member_string (schema, "format");
-  JsonArray *values = member_array (schema, "enum");
-  JsonObject *items = member_object (schema, "items");
-  JsonObject *extra = member_object (schema, "additionalProperties");
-  JsonObject *properties = member_object (schema, "properties");
+  const char *type = wabiz_json_string_member (schema, "type");
+  const char *format = wabiz_json_string_member (schema, "format");
+  JsonArray *values = wabiz_json_array_member (schema, "enum");
+  JsonObject *items = wabiz_json_object_member (schema, "items");
+  JsonObject *extra = wabiz_json_object_member (schema, "additionalProperties");
+  JsonObject *properties = wabiz_json_object_member (schema, "properties");
   /* each limit as "before VALUE after" */
   const char *limits[][3] = {
     { "minimum", "from ", "" }, { "maximum", "up to ", "" }, { "maxLength", "up to ", " characters" },
@@ -201,7 +174,7 @@ append_type (GString    *out,
           g_string_append_printf (out, "%s<code>", l == names ? "" : ", ");
           append_escaped (out, l->data);
           g_string_append (out, "</code> (");
-          append_type (out, member_object (properties, l->data));
+          append_type (out, wabiz_json_object_member (properties, l->data));
           g_string_append (out, ")");
         }
     }
@@ -239,8 +212,8 @@ append_fields (GString    *out,
   g_autoptr(GList) names = NULL;
 
   schema = resolve (doc, schema);
-  properties = member_object (schema, "properties");
-  required = member_array (schema, "required");
+  properties = wabiz_json_object_member (schema, "properties");
+  required = wabiz_json_array_member (schema, "required");
   if (properties == NULL)
     {
       g_string_append (out, "<p>");
@@ -253,8 +226,8 @@ append_fields (GString    *out,
   names = json_object_get_members (properties);
   for (GList *l = names; l != NULL; l = l->next)
     {
-      JsonObject *property = member_object (properties, l->data);
-      const char *description = member_string (property, "description");
+      JsonObject *property = wabiz_json_object_member (properties, l->data);
+      const char *description = wabiz_json_string_member (property, "description");
       gboolean is_required = FALSE;
 
       for (guint i = 0; required != NULL && i < json_array_get_length (required); i++)
@@ -278,11 +251,13 @@ static JsonObject *
 content_schema (JsonObject  *object,
                 const char **media_type)
 {
-  JsonObject *content = member_object (object, "content");
+  JsonObject *content = wabiz_json_object_member (object, "content");
   g_autoptr(GList) types = content != NULL ? json_object_get_members (content) : NULL;
 
   *media_type = types != NULL ? types->data : NULL;
-  return types != NULL ? member_object (member_object (content, types->data), "schema") : NULL;
+  if (types == NULL)
+    return NULL;
+  return wabiz_json_object_member (wabiz_json_object_member (content, types->data), "schema");
 }
 
 static void
@@ -295,15 +270,15 @@ append_parameters (GString    *out,
   for (guint i = 0; i < json_array_get_length (parameters); i++)
     {
       JsonObject *parameter = resolve (doc, json_array_get_object_element (parameters, i));
-      const char *description = member_string (parameter, "description");
+      const char *description = wabiz_json_string_member (parameter, "description");
       JsonNode *required = json_object_get_member (parameter, "required");
 
       g_string_append (out, "<tr><td><code>");
-      append_escaped (out, member_string (parameter, "name"));
+      append_escaped (out, wabiz_json_string_member (parameter, "name"));
       g_string_append (out, "</code></td><td>");
-      append_escaped (out, member_string (parameter, "in"));
+      append_escaped (out, wabiz_json_string_member (parameter, "in"));
       g_string_append (out, "</td><td>");
-      append_type (out, member_object (parameter, "schema"));
+      append_type (out, wabiz_json_object_member (parameter, "schema"));
       g_string_append_printf (out, "</td><td>%s</td><td>",
                               required != NULL && json_node_get_boolean (required) ? "yes" : "");
       if (description != NULL)
@@ -326,8 +301,8 @@ append_responses (GString    *out,
   g_string_append (out, "<h3>Answers</h3>\n<table><tr><th>Status</th><th>Meaning</th></tr>\n");
   for (GList *l = codes; l != NULL; l = l->next)
     {
-      JsonObject *response = resolve (doc, member_object (responses, l->data));
-      const char *description = member_string (response, "description");
+      JsonObject *response = resolve (doc, wabiz_json_object_member (responses, l->data));
+      const char *description = wabiz_json_string_member (response, "description");
 
       g_string_append (out, "<tr><td><code>");
       append_escaped (out, l->data);
@@ -340,7 +315,7 @@ append_responses (GString    *out,
 
   for (GList *l = codes; l != NULL; l = l->next)
     {
-      JsonObject *response = resolve (doc, member_object (responses, l->data));
+      JsonObject *response = resolve (doc, wabiz_json_object_member (responses, l->data));
       const char *media_type = NULL;
       JsonObject *schema = resolve (doc, content_schema (response, &media_type));
 
@@ -352,8 +327,9 @@ append_responses (GString    *out,
       for (GList *m = l; m != NULL; m = m->next)
         {
           const char *other_type = NULL;
+          JsonObject *other = resolve (doc, wabiz_json_object_member (responses, m->data));
 
-          if (resolve (doc, content_schema (resolve (doc, member_object (responses, m->data)), &other_type)) == schema)
+          if (resolve (doc, content_schema (other, &other_type)) == schema)
             g_string_append_printf (out, "%s%s", m == l ? "" : ", ", (char *) m->data);
         }
       g_string_append (out, ", ");
@@ -369,7 +345,7 @@ append_call_id (GString    *out,
                 JsonObject *operation,
                 const char *path)
 {
-  const char *id = member_string (operation, "operationId");
+  const char *id = wabiz_json_string_member (operation, "operationId");
 
   append_escaped (out, id != NULL ? id : path);
 }
@@ -394,12 +370,12 @@ append_operation (GString    *out,
                   const char *method,
                   JsonObject *operation)
 {
-  const char *summary = member_string (operation, "summary");
-  const char *description = member_string (operation, "description");
-  JsonArray *security = member_array (operation, "security");
-  JsonArray *parameters = member_array (operation, "parameters");
-  JsonObject *body = resolve (doc, member_object (operation, "requestBody"));
-  JsonObject *responses = member_object (operation, "responses");
+  const char *summary = wabiz_json_string_member (operation, "summary");
+  const char *description = wabiz_json_string_member (operation, "description");
+  JsonArray *security = wabiz_json_array_member (operation, "security");
+  JsonArray *parameters = wabiz_json_array_member (operation, "parameters");
+  JsonObject *body = resolve (doc, wabiz_json_object_member (operation, "requestBody"));
+  JsonObject *responses = wabiz_json_object_member (operation, "responses");
 
   g_string_append (out, "<section id=\"");
   append_call_id (out, operation, path);
@@ -446,13 +422,14 @@ foreach_operation (JsonObject *doc,
                    void      (*func) (GString *, JsonObject *, const char *, const char *, JsonObject *),
                    GString    *out)
 {
-  JsonObject *paths = member_object (doc, "paths");
+  JsonObject *paths = wabiz_json_object_member (doc, "paths");
   g_autoptr(GList) names = paths != NULL ? json_object_get_members (paths) : NULL;
 
   for (GList *l = names; l != NULL; l = l->next)
     for (guint i = 0; methods[i] != NULL; i++)
       {
-        JsonObject *operation = member_object (member_object (paths, l->data), methods[i]);
+        JsonObject *path = wabiz_json_object_member (paths, l->data);
+        JsonObject *operation = wabiz_json_object_member (path, methods[i]);
 
         if (operation != NULL)
           func (out, doc, l->data, methods[i], operation);
@@ -488,42 +465,42 @@ _wabiz_rest_docs_html (const char *openapi)
       !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     return NULL;
   doc = json_node_get_object (json_parser_get_root (parser));
-  info = member_object (doc, "info");
-  servers = member_array (doc, "servers");
+  info = wabiz_json_object_member (doc, "info");
+  servers = wabiz_json_array_member (doc, "servers");
+  schemas = wabiz_json_object_member (wabiz_json_object_member (doc, "components"), "schemas");
 
   g_string_append (out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
-  append_escaped (out, member_string (info, "title"));
+  append_escaped (out, wabiz_json_string_member (info, "title"));
   g_string_append_printf (out, "</title>\n<style>%s</style>\n</head>\n<body>\n<header>\n<h1>", style);
-  append_escaped (out, member_string (info, "title"));
+  append_escaped (out, wabiz_json_string_member (info, "title"));
   g_string_append (out, " <span class=\"dim\">");
-  append_escaped (out, member_string (info, "version"));
+  append_escaped (out, wabiz_json_string_member (info, "version"));
   g_string_append (out, "</span></h1>\n<p>");
-  append_text (out, member_string (info, "description"));
+  append_text (out, wabiz_json_string_member (info, "description"));
   g_string_append (out, "</p>\n<p>The machine-readable document: <code>GET /openapi.json</code> (with the key).");
   for (guint i = 0; servers != NULL && i < json_array_get_length (servers); i++)
     {
       /* text, not a link: the address of the server as set up by default */
       g_string_append (out, i == 0 ? " Served by default at <code>" : ", <code>");
-      append_escaped (out, member_string (json_array_get_object_element (servers, i), "url"));
+      append_escaped (out, wabiz_json_string_member (json_array_get_object_element (servers, i), "url"));
       g_string_append (out, "</code>");
     }
   g_string_append (out, ".</p>\n<nav><h2>Calls</h2>\n<ul>\n");
   foreach_operation (doc, append_index_entry, out);
   g_string_append (out, "</ul></nav>\n</header>\n<main>\n<section id=\"errors\">\n<h2>Errors</h2>\n"
                         "<p>Every error answer has this shape, with the HTTP status each call lists:</p>\n");
-  append_fields (out, doc, resolve (doc, member_object (member_object (member_object (doc, "components"),
-                                                                       "schemas"), "Error")));
+  append_fields (out, doc, resolve (doc, wabiz_json_object_member (schemas, "Error")));
   g_string_append (out, "</section>\n");
 
   foreach_operation (doc, append_operation, out);
 
   g_string_append (out, "<h2 id=\"schemas\">Schemas</h2>\n");
-  schemas = member_object (member_object (doc, "components"), "schemas");
   names = schemas != NULL ? json_object_get_members (schemas) : NULL;
   for (GList *l = names; l != NULL; l = l->next)
     {
-      const char *description = member_string (member_object (schemas, l->data), "description");
+      JsonObject *schema = wabiz_json_object_member (schemas, l->data);
+      const char *description = wabiz_json_string_member (schema, "description");
 
       g_string_append (out, "<section id=\"schema-");
       append_escaped (out, l->data);
@@ -536,7 +513,7 @@ _wabiz_rest_docs_html (const char *openapi)
           append_text (out, description);
           g_string_append (out, "</p>\n");
         }
-      append_fields (out, doc, member_object (schemas, l->data));
+      append_fields (out, doc, wabiz_json_object_member (schemas, l->data));
       g_string_append (out, "</section>\n");
     }
   g_string_append (out, "</main>\n</body>\n</html>\n");

@@ -18,6 +18,7 @@
 #include "config.h"
 
 #include "wabiz-http-server.h"
+#include "wabiz-json-members.h"
 #include "wabiz-rest-api-private.h"
 #include "wabiz-store.h"
 #include "wabiz-template-rules.h"
@@ -81,17 +82,6 @@ new_template (WabizRestApi      *self,
   t->category = g_strdup (category);
   t->mode = g_strdup (mode);
   return t;
-}
-
-/* A string member of Meta's answer, or NULL */
-static const char *
-member_string (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
-         ? json_node_get_string (node) : NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -225,8 +215,8 @@ create_template_cb (GObject      *object,
       return;
     }
 
-  t->meta_id = g_strdup (member_string (answer, "id"));
-  t->status = g_strdup (member_string (answer, "status"));
+  t->meta_id = g_strdup (wabiz_json_string_member (answer, "id"));
+  t->status = g_strdup (wabiz_json_string_member (answer, "status"));
   if (t->status == NULL)
     t->status = g_strdup ("PENDING");
 

@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include "wabiz-error.h"
+#include "wabiz-json-members.h"
 #include "wabiz-store.h"
 #include "wabiz-template-rules.h"
 #include "wabiz-template.h"
@@ -135,42 +136,6 @@ wabiz_template_values_free (WabizTemplateValues *values)
 /* JSON helpers */
 
 static const char *
-member_string (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node;
-
-  if (object == NULL || (node = json_object_get_member (object, name)) == NULL ||
-      !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-static JsonObject *
-member_object (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node;
-
-  if (object == NULL || (node = json_object_get_member (object, name)) == NULL ||
-      !JSON_NODE_HOLDS_OBJECT (node))
-    return NULL;
-  return json_node_get_object (node);
-}
-
-static JsonArray *
-member_array (JsonObject *object,
-              const char *name)
-{
-  JsonNode *node;
-
-  if (object == NULL || (node = json_object_get_member (object, name)) == NULL ||
-      !JSON_NODE_HOLDS_ARRAY (node))
-    return NULL;
-  return json_node_get_array (node);
-}
-
-static const char *
 array_string (JsonArray *array,
               guint      index)
 {
@@ -198,7 +163,7 @@ find_component (JsonArray  *components,
       if (!JSON_NODE_HOLDS_OBJECT (node))
         continue;
       component = json_node_get_object (node);
-      component_type = member_string (component, "type");
+      component_type = wabiz_json_string_member (component, "type");
       if (component_type != NULL && g_ascii_strcasecmp (component_type, type) == 0)
         return component;
     }
@@ -235,12 +200,12 @@ static void
 read_body_examples (WabizTemplate *self,
                     JsonObject    *body)
 {
-  JsonObject *example = member_object (body, "example");
+  JsonObject *example = wabiz_json_object_member (body, "example");
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
 
   if (self->param_names != NULL)
     {
-      JsonArray *named = member_array (example, "body_text_named_params");
+      JsonArray *named = wabiz_json_array_member (example, "body_text_named_params");
 
       for (guint i = 0; self->param_names[i] != NULL; i++)
         {
@@ -251,16 +216,16 @@ read_body_examples (WabizTemplate *self,
               JsonNode *node = json_array_get_element (named, j);
 
               if (JSON_NODE_HOLDS_OBJECT (node) &&
-                  g_strcmp0 (member_string (json_node_get_object (node), "param_name"),
+                  g_strcmp0 (wabiz_json_string_member (json_node_get_object (node), "param_name"),
                              self->param_names[i]) == 0)
-                value = member_string (json_node_get_object (node), "example");
+                value = wabiz_json_string_member (json_node_get_object (node), "example");
             }
           g_strv_builder_add (builder, value != NULL ? value : "");
         }
     }
   else
     {
-      JsonArray *outer = member_array (example, "body_text");
+      JsonArray *outer = wabiz_json_array_member (example, "body_text");
       JsonNode *first;
       JsonArray *values;
 
@@ -284,7 +249,7 @@ static void
 read_buttons (WabizTemplate *self,
               JsonObject    *component)
 {
-  JsonArray *buttons = member_array (component, "buttons");
+  JsonArray *buttons = wabiz_json_array_member (component, "buttons");
 
   for (guint i = 0; buttons != NULL && i < json_array_get_length (buttons); i++)
     {
@@ -297,11 +262,11 @@ read_buttons (WabizTemplate *self,
       if (!JSON_NODE_HOLDS_OBJECT (node))
         continue;
       object = json_node_get_object (node);
-      type = member_string (object, "type");
+      type = wabiz_json_string_member (object, "type");
       button = wabiz_template_button_new (type != NULL ? type : "UNKNOWN");
-      button->text = g_strdup (member_string (object, "text"));
-      button->url = g_strdup (member_string (object, "url"));
-      button->phone = g_strdup (member_string (object, "phone_number"));
+      button->text = g_strdup (wabiz_json_string_member (object, "text"));
+      button->url = g_strdup (wabiz_json_string_member (object, "url"));
+      button->phone = g_strdup (wabiz_json_string_member (object, "phone_number"));
       example = json_object_get_member (object, "example");
       if (example != NULL && JSON_NODE_HOLDS_ARRAY (example))
         {
@@ -339,25 +304,26 @@ read_components (WabizTemplate *self,
   header = find_component (self->components, "HEADER");
   if (header != NULL)
     {
-      const char *format = member_string (header, "format");
+      const char *format = wabiz_json_string_member (header, "format");
+      JsonObject *example = wabiz_json_object_member (header, "example");
 
       self->header_format = g_ascii_strup (format != NULL ? format : "TEXT", -1);
       if (g_str_equal (self->header_format, "TEXT"))
         {
-          self->header = g_strdup (member_string (header, "text"));
-          self->header_example = g_strdup (array_string (member_array (member_object (header, "example"),
-                                                                       "header_text"), 0));
+          self->header = g_strdup (wabiz_json_string_member (header, "text"));
+          self->header_example =
+            g_strdup (array_string (wabiz_json_array_member (example, "header_text"), 0));
         }
       else
-        self->header_example = g_strdup (array_string (member_array (member_object (header, "example"),
-                                                                     "header_handle"), 0));
+        self->header_example =
+          g_strdup (array_string (wabiz_json_array_member (example, "header_handle"), 0));
     }
 
   body = find_component (self->components, "BODY");
   if (body_text == NULL)
-    body_text = member_string (body, "text");
+    body_text = wabiz_json_string_member (body, "text");
   if (footer_text == NULL)
-    footer_text = member_string (find_component (self->components, "FOOTER"), "text");
+    footer_text = wabiz_json_string_member (find_component (self->components, "FOOTER"), "text");
   self->body = g_strdup (body_text != NULL ? body_text : "");
   self->footer = dup_nonempty (footer_text);
 
@@ -510,25 +476,27 @@ wabiz_template_new_from_json (JsonObject *object)
   WabizTemplate *self;
   JsonArray *components;
   JsonObject *quality;
+  const char *status;
   const char *reason;
 
   g_return_val_if_fail (object != NULL, NULL);
 
   self = g_object_new (WABIZ_TYPE_TEMPLATE, NULL);
-  self->meta_id = dup_nonempty (member_string (object, "id"));
-  self->name = g_strdup (member_string (object, "name"));
-  self->language = g_strdup (member_string (object, "language"));
-  self->category = dup_nonempty (member_string (object, "category"));
-  self->status = g_strdup (member_string (object, "status") != NULL ? member_string (object, "status")
-                                                                    : "PENDING");
-  reason = member_string (object, "rejected_reason");
+  self->meta_id = dup_nonempty (wabiz_json_string_member (object, "id"));
+  self->name = g_strdup (wabiz_json_string_member (object, "name"));
+  self->language = g_strdup (wabiz_json_string_member (object, "language"));
+  self->category = dup_nonempty (wabiz_json_string_member (object, "category"));
+  status = wabiz_json_string_member (object, "status");
+  self->status = g_strdup (status != NULL ? status : "PENDING");
+  reason = wabiz_json_string_member (object, "rejected_reason");
   if (reason != NULL && g_ascii_strcasecmp (reason, "NONE") != 0)
     self->reason = g_strdup (reason);
-  quality = member_object (object, "quality_score");
-  self->quality = dup_nonempty (quality != NULL ? member_string (quality, "score")
-                                                : member_string (object, "quality_score"));
-  self->parameter_format = dup_nonempty (member_string (object, "parameter_format"));
-  components = member_array (object, "components");
+  quality = wabiz_json_object_member (object, "quality_score");
+  self->quality = dup_nonempty (quality != NULL
+                                ? wabiz_json_string_member (quality, "score")
+                                : wabiz_json_string_member (object, "quality_score"));
+  self->parameter_format = dup_nonempty (wabiz_json_string_member (object, "parameter_format"));
+  components = wabiz_json_array_member (object, "components");
   read_components (self, components != NULL ? json_array_ref (components) : NULL, NULL, NULL);
   return self;
 }
@@ -1168,10 +1136,11 @@ sync_in_transaction (WabizDbConn  *conn,
       if (!JSON_NODE_HOLDS_OBJECT (node))
         continue;
       t = json_node_get_object (node);
-      if (member_string (t, "name") == NULL || member_string (t, "language") == NULL)
+      if (wabiz_json_string_member (t, "name") == NULL ||
+          wabiz_json_string_member (t, "language") == NULL)
         continue;
 
-      array = member_array (t, "components");
+      array = wabiz_json_array_member (t, "components");
       if (array != NULL)
         {
           g_autoptr(JsonNode) copy = json_node_new (JSON_NODE_ARRAY);
@@ -1181,24 +1150,24 @@ sync_in_transaction (WabizDbConn  *conn,
         }
       quality = json_object_get_member (t, "quality_score");
       if (quality != NULL && JSON_NODE_HOLDS_OBJECT (quality))
-        quality_score = member_string (json_node_get_object (quality), "score");
+        quality_score = wabiz_json_string_member (json_node_get_object (quality), "score");
       else
-        quality_score = member_string (t, "quality_score");
-      reason = member_string (t, "rejected_reason");
+        quality_score = wabiz_json_string_member (t, "quality_score");
+      reason = wabiz_json_string_member (t, "rejected_reason");
       if (reason != NULL && g_ascii_strcasecmp (reason, "NONE") == 0)
         reason = NULL;
-      if (member_string (t, "id") != NULL)
-        json_array_add_string_element (ids, member_string (t, "id"));
+      if (wabiz_json_string_member (t, "id") != NULL)
+        json_array_add_string_element (ids, wabiz_json_string_member (t, "id"));
 
-      params[0] = member_string (t, "name");
-      params[1] = member_string (t, "language");
-      params[2] = member_string (t, "category");
-      params[3] = member_string (t, "status");
-      params[4] = member_string (t, "id");
+      params[0] = wabiz_json_string_member (t, "name");
+      params[1] = wabiz_json_string_member (t, "language");
+      params[2] = wabiz_json_string_member (t, "category");
+      params[3] = wabiz_json_string_member (t, "status");
+      params[4] = wabiz_json_string_member (t, "id");
       params[5] = components != NULL ? components : "[]";
-      params[6] = member_string (find_component (array, "BODY"), "text");
-      params[7] = member_string (find_component (array, "FOOTER"), "text");
-      params[8] = member_string (t, "parameter_format");
+      params[6] = wabiz_json_string_member (find_component (array, "BODY"), "text");
+      params[7] = wabiz_json_string_member (find_component (array, "FOOTER"), "text");
+      params[8] = wabiz_json_string_member (t, "parameter_format");
       params[9] = quality_score;
       params[10] = reason;
       /* only what differs is written: updated_at says when it changed */
