@@ -23,6 +23,7 @@
 #include "config.h"
 
 #include "wabiz-gemini-client.h"
+#include "wabiz-graph-json-private.h"
 #include "wabiz-secrets.h"
 
 #include <glib/gi18n-lib.h>
@@ -100,37 +101,8 @@ G_DEFINE_BOXED_TYPE (WabizGeminiRequest, wabiz_gemini_request, wabiz_gemini_requ
 static void send_try (GTask *task);
 
 /* ------------------------------------------------------------------ */
-/* JSON of untrusted answers: NULL when missing or of another type */
-
-static JsonObject *
-get_object (JsonObject *object,
-            const char *key)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, key) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-static JsonArray *
-get_array (JsonObject *object,
-           const char *key)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, key) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
-}
-
-static const char *
-get_string (JsonObject *object,
-            const char *key)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, key) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
+/* JSON of untrusted answers (see wabiz-graph-json-private.h): a number,
+ * 0 when missing or of another type */
 
 static gint64
 get_int (JsonObject *object,
@@ -469,7 +441,7 @@ read_google_error (JsonNode    *root,
   JsonArray *details;
 
   if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
-    error = get_object (json_node_get_object (root), "error");
+    error = _wabiz_graph_json_get_object (json_node_get_object (root), "error");
   if (error == NULL && root != NULL && JSON_NODE_HOLDS_ARRAY (root) &&
       json_array_get_length (json_node_get_array (root)) > 0)
     {
@@ -477,14 +449,14 @@ read_google_error (JsonNode    *root,
       JsonNode *first = json_array_get_element (json_node_get_array (root), 0);
 
       if (JSON_NODE_HOLDS_OBJECT (first))
-        error = get_object (json_node_get_object (first), "error");
+        error = _wabiz_graph_json_get_object (json_node_get_object (first), "error");
     }
   if (error == NULL)
     return;
 
-  out->code = get_string (error, "status");
-  out->message = get_string (error, "message");
-  details = get_array (error, "details");
+  out->code = _wabiz_graph_json_get_string (error, "status");
+  out->message = _wabiz_graph_json_get_string (error, "message");
+  details = _wabiz_graph_json_get_array (error, "details");
   for (guint i = 0; details != NULL && i < json_array_get_length (details); i++)
     {
       JsonNode *node = json_array_get_element (details, i);
@@ -494,17 +466,18 @@ read_google_error (JsonNode    *root,
       if (!JSON_NODE_HOLDS_OBJECT (node))
         continue;
       detail = json_node_get_object (node);
-      type = get_string (detail, "@type");
+      type = _wabiz_graph_json_get_string (detail, "@type");
       if (type == NULL)
         continue;
 
       if (g_str_has_suffix (type, "google.rpc.ErrorInfo"))
-        out->reason = get_string (detail, "reason");
+        out->reason = _wabiz_graph_json_get_string (detail, "reason");
       else if (g_str_has_suffix (type, "google.rpc.RetryInfo"))
-        out->retry_delay_ms = parse_duration_ms (get_string (detail, "retryDelay"));
+        out->retry_delay_ms =
+          parse_duration_ms (_wabiz_graph_json_get_string (detail, "retryDelay"));
       else if (g_str_has_suffix (type, "google.rpc.QuotaFailure"))
         {
-          JsonArray *violations = get_array (detail, "violations");
+          JsonArray *violations = _wabiz_graph_json_get_array (detail, "violations");
 
           for (guint j = 0; violations != NULL && j < json_array_get_length (violations); j++)
             {
@@ -513,7 +486,7 @@ read_google_error (JsonNode    *root,
 
               if (!JSON_NODE_HOLDS_OBJECT (violation))
                 continue;
-              quota_id = get_string (json_node_get_object (violation), "quotaId");
+              quota_id = _wabiz_graph_json_get_string (json_node_get_object (violation), "quotaId");
               if (quota_id != NULL && strstr (quota_id, "PerDay") != NULL)
                 out->per_day = TRUE;
             }
@@ -662,22 +635,23 @@ static gboolean
 read_chunk (Call       *call,
             JsonObject *chunk)
 {
-  JsonArray *candidates = get_array (chunk, "candidates");
-  JsonObject *feedback = get_object (chunk, "promptFeedback");
-  JsonObject *usage = get_object (chunk, "usageMetadata");
+  JsonArray *candidates = _wabiz_graph_json_get_array (chunk, "candidates");
+  JsonObject *feedback = _wabiz_graph_json_get_object (chunk, "promptFeedback");
+  JsonObject *usage = _wabiz_graph_json_get_object (chunk, "usageMetadata");
   g_autoptr(GString) delta = g_string_new (NULL);
 
   if (candidates == NULL && feedback == NULL && usage == NULL)
     return FALSE;
 
-  if (get_string (feedback, "blockReason") != NULL)
-    set_str (&call->block_reason, get_string (feedback, "blockReason"));
+  if (_wabiz_graph_json_get_string (feedback, "blockReason") != NULL)
+    set_str (&call->block_reason, _wabiz_graph_json_get_string (feedback, "blockReason"));
 
   if (candidates != NULL && json_array_get_length (candidates) > 0 &&
       JSON_NODE_HOLDS_OBJECT (json_array_get_element (candidates, 0)))
     {
       JsonObject *candidate = json_array_get_object_element (candidates, 0);
-      JsonArray *parts = get_array (get_object (candidate, "content"), "parts");
+      JsonObject *content = _wabiz_graph_json_get_object (candidate, "content");
+      JsonArray *parts = _wabiz_graph_json_get_array (content, "parts");
 
       call->had_candidate = TRUE;
       for (guint i = 0; parts != NULL && i < json_array_get_length (parts); i++)
@@ -693,11 +667,11 @@ read_chunk (Call       *call,
           if (thought != NULL && JSON_NODE_HOLDS_VALUE (thought) &&
               json_node_get_value_type (thought) == G_TYPE_BOOLEAN && json_node_get_boolean (thought))
             continue;
-          if (get_string (part, "text") != NULL)
-            g_string_append (delta, get_string (part, "text"));
+          if (_wabiz_graph_json_get_string (part, "text") != NULL)
+            g_string_append (delta, _wabiz_graph_json_get_string (part, "text"));
         }
-      if (get_string (candidate, "finishReason") != NULL)
-        set_str (&call->finish_reason, get_string (candidate, "finishReason"));
+      if (_wabiz_graph_json_get_string (candidate, "finishReason") != NULL)
+        set_str (&call->finish_reason, _wabiz_graph_json_get_string (candidate, "finishReason"));
     }
 
   if (usage != NULL)
@@ -708,10 +682,10 @@ read_chunk (Call       *call,
       call->usage.thoughts_tokens = get_int (usage, "thoughtsTokenCount");
       call->usage.total_tokens = get_int (usage, "totalTokenCount");
     }
-  if (get_string (chunk, "modelVersion") != NULL)
-    set_str (&call->model_version, get_string (chunk, "modelVersion"));
-  if (get_string (chunk, "responseId") != NULL)
-    set_str (&call->response_id, get_string (chunk, "responseId"));
+  if (_wabiz_graph_json_get_string (chunk, "modelVersion") != NULL)
+    set_str (&call->model_version, _wabiz_graph_json_get_string (chunk, "modelVersion"));
+  if (_wabiz_graph_json_get_string (chunk, "responseId") != NULL)
+    set_str (&call->response_id, _wabiz_graph_json_get_string (chunk, "responseId"));
 
   if (delta->len > 0)
     {
@@ -970,18 +944,21 @@ dispatch_event (GTask *task)
   Call *call = g_task_get_task_data (task);
   g_autoptr(JsonNode) root = NULL;
   GoogleError google = { 0 };
+  JsonObject *error;
 
   if (call->event->len == 0)
     return TRUE;
 
   root = parse_json (call->event->str, call->event->len);
   g_string_truncate (call->event, 0);
-  if (root != NULL && JSON_NODE_HOLDS_OBJECT (root) &&
-      get_object (json_node_get_object (root), "error") != NULL)
+  error = root != NULL && JSON_NODE_HOLDS_OBJECT (root)
+            ? _wabiz_graph_json_get_object (json_node_get_object (root), "error")
+            : NULL;
+  if (error != NULL)
     {
       /* An error in the middle of a stream: not tried again once text came. */
       read_google_error (root, &google);
-      google.status = (guint) get_int (get_object (json_node_get_object (root), "error"), "code");
+      google.status = (guint) get_int (error, "code");
       fail_or_retry (task, new_http_error (call, &google),
                      call->text->len == 0 && status_is_retryable (google.status), &google);
       return FALSE;

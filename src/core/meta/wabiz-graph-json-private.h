@@ -2,7 +2,7 @@
  *
  * SPDX-License-Identifier: MIT
  *
- * Reading Meta's JSON answers: each getter checks the node's type first
+ * Reading Meta's (and Gemini's) JSON answers: each getter checks the node's type first
  * and gives NULL (or the fallback) for a missing member, a member of
  * another type or a NULL object, so calls chain without checks.
  */
@@ -22,6 +22,8 @@ gint64      _wabiz_graph_json_get_int          (JsonObject *object,
                                                 const char *member,
                                                 gint64      fallback);
 JsonObject *_wabiz_graph_json_get_object       (JsonObject *object,
+                                                const char *member);
+JsonArray  *_wabiz_graph_json_get_array        (JsonObject *object,
                                                 const char *member);
 /* the first element of the array @member, if it is an object */
 JsonObject *_wabiz_graph_json_get_first_object (JsonObject *object,

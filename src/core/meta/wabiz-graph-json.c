@@ -77,6 +77,17 @@ _wabiz_graph_json_get_object (JsonObject *object,
   return json_node_get_object (node);
 }
 
+JsonArray *
+_wabiz_graph_json_get_array (JsonObject *object,
+                             const char *member)
+{
+  JsonNode *node = get_member (object, member);
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return NULL;
+  return json_node_get_array (node);
+}
+
 JsonObject *
 _wabiz_graph_json_get_first_object (JsonObject *object,
                                     const char *member)
