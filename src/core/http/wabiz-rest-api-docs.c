@@ -481,9 +481,11 @@ _wabiz_rest_docs_html (const char *openapi)
   g_string_append (out, "</p>\n<p>The machine-readable document: <code>GET /openapi.json</code> (with the key).");
   for (guint i = 0; servers != NULL && i < json_array_get_length (servers); i++)
     {
+      JsonObject *server = json_array_get_object_element (servers, i);
+
       /* text, not a link: the address of the server as set up by default */
       g_string_append (out, i == 0 ? " Served by default at <code>" : ", <code>");
-      append_escaped (out, wabiz_json_string_member (json_array_get_object_element (servers, i), "url"));
+      append_escaped (out, wabiz_json_string_member (server, "url"));
       g_string_append (out, "</code>");
     }
   g_string_append (out, ".</p>\n<nav><h2>Calls</h2>\n<ul>\n");

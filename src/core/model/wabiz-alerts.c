@@ -131,7 +131,9 @@ wabiz_alerts_get_muted_async (WabizDb             *db,
   if (normalized == NULL)
     return;
   p[0] = normalized;
-  wabiz_db_query_for_task (db, "SELECT coalesce ((SELECT muted FROM conversations WHERE phone = $1), false) AS muted",
+  wabiz_db_query_for_task (db,
+                           "SELECT coalesce ((SELECT muted FROM conversations WHERE phone = $1), false)"
+                           " AS muted",
                            1, p, g_steal_pointer (&task), return_muted);
 }
 

@@ -652,8 +652,8 @@ wabiz_media_store_get_info_async (WabizMediaStore     *self,
   g_return_if_fail (media_id != NULL);
   g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
 
-  run_request (self, media_id, wabiz_media_store_get_info_async, get_info_job, cancellable, callback,
-               user_data);
+  run_request (self, media_id, wabiz_media_store_get_info_async, get_info_job, cancellable,
+               callback, user_data);
 }
 
 WabizMediaInfo *
