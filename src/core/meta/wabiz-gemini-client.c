@@ -23,7 +23,7 @@
 #include "config.h"
 
 #include "wabiz-gemini-client.h"
-#include "wabiz-graph-json-private.h"
+#include "wabiz-json-members.h"
 #include "wabiz-secrets.h"
 
 #include <glib/gi18n-lib.h>
@@ -101,8 +101,8 @@ G_DEFINE_BOXED_TYPE (WabizGeminiRequest, wabiz_gemini_request, wabiz_gemini_requ
 static void send_try (GTask *task);
 
 /* ------------------------------------------------------------------ */
-/* JSON of untrusted answers (see wabiz-graph-json-private.h): a number,
- * 0 when missing or of another type */
+/* JSON of untrusted answers (see wabiz-json-members.h): a number, 0 when
+ * missing or of another type */
 
 static gint64
 get_int (JsonObject *object,
@@ -441,7 +441,7 @@ read_google_error (JsonNode    *root,
   JsonArray *details;
 
   if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
-    error = _wabiz_graph_json_get_object (json_node_get_object (root), "error");
+    error = wabiz_json_object_member (json_node_get_object (root), "error");
   if (error == NULL && root != NULL && JSON_NODE_HOLDS_ARRAY (root) &&
       json_array_get_length (json_node_get_array (root)) > 0)
     {
@@ -449,14 +449,14 @@ read_google_error (JsonNode    *root,
       JsonNode *first = json_array_get_element (json_node_get_array (root), 0);
 
       if (JSON_NODE_HOLDS_OBJECT (first))
-        error = _wabiz_graph_json_get_object (json_node_get_object (first), "error");
+        error = wabiz_json_object_member (json_node_get_object (first), "error");
     }
   if (error == NULL)
     return;
 
-  out->code = _wabiz_graph_json_get_string (error, "status");
-  out->message = _wabiz_graph_json_get_string (error, "message");
-  details = _wabiz_graph_json_get_array (error, "details");
+  out->code = wabiz_json_string_member (error, "status");
+  out->message = wabiz_json_string_member (error, "message");
+  details = wabiz_json_array_member (error, "details");
   for (guint i = 0; details != NULL && i < json_array_get_length (details); i++)
     {
       JsonNode *node = json_array_get_element (details, i);
@@ -466,18 +466,18 @@ read_google_error (JsonNode    *root,
       if (!JSON_NODE_HOLDS_OBJECT (node))
         continue;
       detail = json_node_get_object (node);
-      type = _wabiz_graph_json_get_string (detail, "@type");
+      type = wabiz_json_string_member (detail, "@type");
       if (type == NULL)
         continue;
 
       if (g_str_has_suffix (type, "google.rpc.ErrorInfo"))
-        out->reason = _wabiz_graph_json_get_string (detail, "reason");
+        out->reason = wabiz_json_string_member (detail, "reason");
       else if (g_str_has_suffix (type, "google.rpc.RetryInfo"))
         out->retry_delay_ms =
-          parse_duration_ms (_wabiz_graph_json_get_string (detail, "retryDelay"));
+          parse_duration_ms (wabiz_json_string_member (detail, "retryDelay"));
       else if (g_str_has_suffix (type, "google.rpc.QuotaFailure"))
         {
-          JsonArray *violations = _wabiz_graph_json_get_array (detail, "violations");
+          JsonArray *violations = wabiz_json_array_member (detail, "violations");
 
           for (guint j = 0; violations != NULL && j < json_array_get_length (violations); j++)
             {
@@ -486,7 +486,7 @@ read_google_error (JsonNode    *root,
 
               if (!JSON_NODE_HOLDS_OBJECT (violation))
                 continue;
-              quota_id = _wabiz_graph_json_get_string (json_node_get_object (violation), "quotaId");
+              quota_id = wabiz_json_string_member (json_node_get_object (violation), "quotaId");
               if (quota_id != NULL && strstr (quota_id, "PerDay") != NULL)
                 out->per_day = TRUE;
             }
@@ -635,23 +635,23 @@ static gboolean
 read_chunk (Call       *call,
             JsonObject *chunk)
 {
-  JsonArray *candidates = _wabiz_graph_json_get_array (chunk, "candidates");
-  JsonObject *feedback = _wabiz_graph_json_get_object (chunk, "promptFeedback");
-  JsonObject *usage = _wabiz_graph_json_get_object (chunk, "usageMetadata");
+  JsonArray *candidates = wabiz_json_array_member (chunk, "candidates");
+  JsonObject *feedback = wabiz_json_object_member (chunk, "promptFeedback");
+  JsonObject *usage = wabiz_json_object_member (chunk, "usageMetadata");
   g_autoptr(GString) delta = g_string_new (NULL);
 
   if (candidates == NULL && feedback == NULL && usage == NULL)
     return FALSE;
 
-  if (_wabiz_graph_json_get_string (feedback, "blockReason") != NULL)
-    set_str (&call->block_reason, _wabiz_graph_json_get_string (feedback, "blockReason"));
+  if (wabiz_json_string_member (feedback, "blockReason") != NULL)
+    set_str (&call->block_reason, wabiz_json_string_member (feedback, "blockReason"));
 
   if (candidates != NULL && json_array_get_length (candidates) > 0 &&
       JSON_NODE_HOLDS_OBJECT (json_array_get_element (candidates, 0)))
     {
       JsonObject *candidate = json_array_get_object_element (candidates, 0);
-      JsonObject *content = _wabiz_graph_json_get_object (candidate, "content");
-      JsonArray *parts = _wabiz_graph_json_get_array (content, "parts");
+      JsonObject *content = wabiz_json_object_member (candidate, "content");
+      JsonArray *parts = wabiz_json_array_member (content, "parts");
 
       call->had_candidate = TRUE;
       for (guint i = 0; parts != NULL && i < json_array_get_length (parts); i++)
@@ -667,11 +667,11 @@ read_chunk (Call       *call,
           if (thought != NULL && JSON_NODE_HOLDS_VALUE (thought) &&
               json_node_get_value_type (thought) == G_TYPE_BOOLEAN && json_node_get_boolean (thought))
             continue;
-          if (_wabiz_graph_json_get_string (part, "text") != NULL)
-            g_string_append (delta, _wabiz_graph_json_get_string (part, "text"));
+          if (wabiz_json_string_member (part, "text") != NULL)
+            g_string_append (delta, wabiz_json_string_member (part, "text"));
         }
-      if (_wabiz_graph_json_get_string (candidate, "finishReason") != NULL)
-        set_str (&call->finish_reason, _wabiz_graph_json_get_string (candidate, "finishReason"));
+      if (wabiz_json_string_member (candidate, "finishReason") != NULL)
+        set_str (&call->finish_reason, wabiz_json_string_member (candidate, "finishReason"));
     }
 
   if (usage != NULL)
@@ -682,10 +682,10 @@ read_chunk (Call       *call,
       call->usage.thoughts_tokens = get_int (usage, "thoughtsTokenCount");
       call->usage.total_tokens = get_int (usage, "totalTokenCount");
     }
-  if (_wabiz_graph_json_get_string (chunk, "modelVersion") != NULL)
-    set_str (&call->model_version, _wabiz_graph_json_get_string (chunk, "modelVersion"));
-  if (_wabiz_graph_json_get_string (chunk, "responseId") != NULL)
-    set_str (&call->response_id, _wabiz_graph_json_get_string (chunk, "responseId"));
+  if (wabiz_json_string_member (chunk, "modelVersion") != NULL)
+    set_str (&call->model_version, wabiz_json_string_member (chunk, "modelVersion"));
+  if (wabiz_json_string_member (chunk, "responseId") != NULL)
+    set_str (&call->response_id, wabiz_json_string_member (chunk, "responseId"));
 
   if (delta->len > 0)
     {
@@ -952,7 +952,7 @@ dispatch_event (GTask *task)
   root = parse_json (call->event->str, call->event->len);
   g_string_truncate (call->event, 0);
   error = root != NULL && JSON_NODE_HOLDS_OBJECT (root)
-            ? _wabiz_graph_json_get_object (json_node_get_object (root), "error")
+            ? wabiz_json_object_member (json_node_get_object (root), "error")
             : NULL;
   if (error != NULL)
     {

@@ -126,7 +126,7 @@ static void
 media_id_reply (GTask      *task,
                 JsonObject *reply)
 {
-  const char *id = _wabiz_graph_json_get_string (reply, "id");
+  const char *id = wabiz_json_string_member (reply, "id");
 
   if (id == NULL)
     {
@@ -359,7 +359,7 @@ static void
 handle_reply (GTask      *task,
               JsonObject *reply)
 {
-  const char *handle = _wabiz_graph_json_get_string (reply, "h");
+  const char *handle = wabiz_json_string_member (reply, "h");
 
   if (handle == NULL || *handle == '\0')
     {
@@ -378,7 +378,7 @@ session_reply (GTask      *task,
 {
   WabizGraphClient *self = g_task_get_source_object (task);
   Resumable *resumable = _wabiz_graph_client_get_state (task);
-  const char *session = _wabiz_graph_json_get_string (reply, "id");
+  const char *session = wabiz_json_string_member (reply, "id");
   g_autoptr(SoupMessage) msg = NULL;
   g_autofree char *path = NULL;
   g_autofree char *auth = NULL;
@@ -430,7 +430,7 @@ app_reply (GTask      *task,
            JsonObject *reply)
 {
   WabizGraphClient *self = g_task_get_source_object (task);
-  const char *id = _wabiz_graph_json_get_string (reply, "id");
+  const char *id = wabiz_json_string_member (reply, "id");
 
   if (id == NULL || *id == '\0')
     {
@@ -515,7 +515,7 @@ media_info_from_reply (GTask      *task,
 {
   WabizGraphMediaInfo *info;
 
-  if (_wabiz_graph_json_get_string (reply, "url") == NULL)
+  if (wabiz_json_string_member (reply, "url") == NULL)
     {
       g_task_return_error (task, _wabiz_graph_error_new_local (WABIZ_GRAPH_ERROR_BAD_RESPONSE, FALSE,
                                                                _("WhatsApp did not give the media’s address")));
@@ -523,10 +523,10 @@ media_info_from_reply (GTask      *task,
     }
 
   info = g_new0 (WabizGraphMediaInfo, 1);
-  info->id = g_strdup (_wabiz_graph_json_get_string (reply, "id"));
-  info->url = g_strdup (_wabiz_graph_json_get_string (reply, "url"));
-  info->mime_type = g_strdup (_wabiz_graph_json_get_string (reply, "mime_type"));
-  info->sha256 = g_strdup (_wabiz_graph_json_get_string (reply, "sha256"));
+  info->id = g_strdup (wabiz_json_string_member (reply, "id"));
+  info->url = g_strdup (wabiz_json_string_member (reply, "url"));
+  info->mime_type = g_strdup (wabiz_json_string_member (reply, "mime_type"));
+  info->sha256 = g_strdup (wabiz_json_string_member (reply, "sha256"));
   info->file_size = _wabiz_graph_json_get_int (reply, "file_size", -1);
   return info;
 }

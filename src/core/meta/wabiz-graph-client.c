@@ -605,7 +605,7 @@ sent_reply (GTask      *task,
   JsonObject *message = _wabiz_graph_json_get_first_object (reply, "messages");
   g_autoptr(WabizGraphSent) sent = NULL;
 
-  if (_wabiz_graph_json_get_string (message, "id") == NULL)
+  if (wabiz_json_string_member (message, "id") == NULL)
     {
       /* accepted, but no id to follow it by */
       g_task_return_error (task, _wabiz_graph_error_new_local (WABIZ_GRAPH_ERROR_BAD_RESPONSE, TRUE,
@@ -614,10 +614,10 @@ sent_reply (GTask      *task,
     }
 
   sent = g_new0 (WabizGraphSent, 1);
-  sent->input = g_strdup (_wabiz_graph_json_get_string (contact, "input"));
-  sent->wa_id = g_strdup (_wabiz_graph_json_get_string (contact, "wa_id"));
-  sent->wamid = g_strdup (_wabiz_graph_json_get_string (message, "id"));
-  sent->message_status = g_strdup (_wabiz_graph_json_get_string (message, "message_status"));
+  sent->input = g_strdup (wabiz_json_string_member (contact, "input"));
+  sent->wa_id = g_strdup (wabiz_json_string_member (contact, "wa_id"));
+  sent->wamid = g_strdup (wabiz_json_string_member (message, "id"));
+  sent->message_status = g_strdup (wabiz_json_string_member (message, "message_status"));
   g_debug ("Sent %s", sent->wamid);
   g_task_return_pointer (task, g_steal_pointer (&sent), (GDestroyNotify) wabiz_graph_sent_free);
 }
@@ -893,9 +893,9 @@ template_page_reply (GTask      *task,
           json_array_add_element (pages->items, json_node_copy (json_array_get_element (array, i)));
     }
 
-  paging = _wabiz_graph_json_get_object (reply, "paging");
-  next = _wabiz_graph_json_get_string (paging, "next");
-  after = _wabiz_graph_json_get_string (_wabiz_graph_json_get_object (paging, "cursors"), "after");
+  paging = wabiz_json_object_member (reply, "paging");
+  next = wabiz_json_string_member (paging, "next");
+  after = wabiz_json_string_member (wabiz_json_object_member (paging, "cursors"), "after");
   pages->pages++;
   g_debug ("Template page %u: %u templates%s", pages->pages, n_items, next != NULL ? ", more" : "");
   /* an empty page with a next one would go round for ever */

@@ -272,20 +272,20 @@ _wabiz_graph_error_new_response (SoupMessage *msg,
 {
   guint status = soup_message_get_status (msg);
   JsonObject *err = root && JSON_NODE_HOLDS_OBJECT (root)
-                    ? _wabiz_graph_json_get_object (json_node_get_object (root), "error") : NULL;
+                    ? wabiz_json_object_member (json_node_get_object (root), "error") : NULL;
   WabizGraphErrorPrivate *priv;
   GError *error;
 
   if (err != NULL && json_object_has_member (err, "code"))
     {
       int code = (int) _wabiz_graph_json_get_int (err, "code", WABIZ_GRAPH_ERROR_UNKNOWN);
-      const char *message = _wabiz_graph_json_get_string (err, "message");
-      const char *user_title = _wabiz_graph_json_get_string (err, "error_user_title");
-      const char *details = _wabiz_graph_json_get_string (_wabiz_graph_json_get_object (err, "error_data"),
+      const char *message = wabiz_json_string_member (err, "message");
+      const char *user_title = wabiz_json_string_member (err, "error_user_title");
+      const char *details = wabiz_json_string_member (wabiz_json_object_member (err, "error_data"),
                                                           "details");
       /* a refused template says why in error_user_msg, without error_data */
       if (details == NULL)
-        details = _wabiz_graph_json_get_string (err, "error_user_msg");
+        details = wabiz_json_string_member (err, "error_user_msg");
       g_autofree char *title = NULL;
       JsonNode *transient;
 
@@ -299,7 +299,7 @@ _wabiz_graph_error_new_response (SoupMessage *msg,
       error = wabiz_graph_error_new (code, (int) _wabiz_graph_json_get_int (err, "error_subcode", 0),
                                      title, details);
       priv = wabiz_graph_error_get_private (error);
-      priv->fbtrace_id = g_strdup (_wabiz_graph_json_get_string (err, "fbtrace_id"));
+      priv->fbtrace_id = g_strdup (wabiz_json_string_member (err, "fbtrace_id"));
       transient = json_object_get_member (err, "is_transient");
       priv->transient = transient != NULL && JSON_NODE_HOLDS_VALUE (transient)
                         && json_node_get_value_type (transient) == G_TYPE_BOOLEAN

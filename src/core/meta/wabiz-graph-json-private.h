@@ -2,12 +2,15 @@
  *
  * SPDX-License-Identifier: MIT
  *
- * Reading Meta's (and Gemini's) JSON answers: each getter checks the node's type first
+ * Reading Meta's JSON answers: each getter checks the node's type first
  * and gives NULL (or the fallback) for a missing member, a member of
- * another type or a NULL object, so calls chain without checks.
+ * another type or a NULL object, so calls chain without checks. Strings,
+ * objects and arrays: wabiz_json_*_member() of wabiz-json-members.h.
  */
 
 #pragma once
+
+#include "wabiz-json-members.h"
 
 #include <json-glib/json-glib.h>
 
@@ -15,16 +18,10 @@ G_BEGIN_DECLS
 
 /* (transfer full) (nullable): the root of @bytes, NULL if empty or not JSON */
 JsonNode   *_wabiz_graph_json_parse            (GBytes     *bytes);
-const char *_wabiz_graph_json_get_string       (JsonObject *object,
-                                                const char *member);
 /* a number, or a string of digits */
 gint64      _wabiz_graph_json_get_int          (JsonObject *object,
                                                 const char *member,
                                                 gint64      fallback);
-JsonObject *_wabiz_graph_json_get_object       (JsonObject *object,
-                                                const char *member);
-JsonArray  *_wabiz_graph_json_get_array        (JsonObject *object,
-                                                const char *member);
 /* the first element of the array @member, if it is an object */
 JsonObject *_wabiz_graph_json_get_first_object (JsonObject *object,
                                                 const char *member);

@@ -32,17 +32,6 @@ _wabiz_graph_json_parse (GBytes *bytes)
   return json_parser_steal_root (parser);
 }
 
-const char *
-_wabiz_graph_json_get_string (JsonObject *object,
-                              const char *member)
-{
-  JsonNode *node = get_member (object, member);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
 gint64
 _wabiz_graph_json_get_int (JsonObject *object,
                            const char *member,
@@ -67,38 +56,13 @@ _wabiz_graph_json_get_int (JsonObject *object,
 }
 
 JsonObject *
-_wabiz_graph_json_get_object (JsonObject *object,
-                              const char *member)
-{
-  JsonNode *node = get_member (object, member);
-
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    return NULL;
-  return json_node_get_object (node);
-}
-
-JsonArray *
-_wabiz_graph_json_get_array (JsonObject *object,
-                             const char *member)
-{
-  JsonNode *node = get_member (object, member);
-
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
-    return NULL;
-  return json_node_get_array (node);
-}
-
-JsonObject *
 _wabiz_graph_json_get_first_object (JsonObject *object,
                                     const char *member)
 {
-  JsonNode *node = get_member (object, member);
-  JsonArray *array;
+  JsonArray *array = wabiz_json_array_member (object, member);
+  JsonNode *node;
 
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
-    return NULL;
-  array = json_node_get_array (node);
-  if (json_array_get_length (array) == 0)
+  if (array == NULL || json_array_get_length (array) == 0)
     return NULL;
   node = json_array_get_element (array, 0);
   return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
