@@ -877,21 +877,15 @@ template_page_reply (GTask      *task,
                      JsonObject *reply)
 {
   TemplatePages *pages = _wabiz_graph_client_get_state (task);
-  JsonNode *items = json_object_get_member (reply, "data");
+  JsonArray *items = wabiz_json_array_member (reply, "data");
+  guint n_items = items != NULL ? json_array_get_length (items) : 0;
   JsonObject *paging;
   const char *next;
   const char *after;
-  guint n_items = 0;
 
-  if (items != NULL && JSON_NODE_HOLDS_ARRAY (items))
-    {
-      JsonArray *array = json_node_get_array (items);
-
-      n_items = json_array_get_length (array);
-      for (guint i = 0; i < n_items; i++)
-        if (JSON_NODE_HOLDS_OBJECT (json_array_get_element (array, i)))
-          json_array_add_element (pages->items, json_node_copy (json_array_get_element (array, i)));
-    }
+  for (guint i = 0; i < n_items; i++)
+    if (JSON_NODE_HOLDS_OBJECT (json_array_get_element (items, i)))
+      json_array_add_element (pages->items, json_node_copy (json_array_get_element (items, i)));
 
   paging = wabiz_json_object_member (reply, "paging");
   next = wabiz_json_string_member (paging, "next");
