@@ -108,6 +108,7 @@ wabiz_secrets_store_finish (GAsyncResult  *result,
                             GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_secrets_store_async), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }
@@ -154,6 +155,7 @@ wabiz_secrets_lookup_finish (GAsyncResult  *result,
                              GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_secrets_lookup_async), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
@@ -194,6 +196,7 @@ wabiz_secrets_clear_finish (GAsyncResult  *result,
                             GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_secrets_clear_async), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }

@@ -409,6 +409,7 @@ wabiz_embedded_pg_acquire_finish (WabizEmbeddedPg  *self,
 {
   g_return_val_if_fail (WABIZ_IS_EMBEDDED_PG (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_embedded_pg_acquire_async), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }

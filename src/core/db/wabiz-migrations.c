@@ -242,6 +242,7 @@ wabiz_migrations_apply_finish (WabizDb       *db,
 
   g_return_val_if_fail (WABIZ_IS_DB (db), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, db), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_migrations_apply_async), FALSE);
 
   value = g_task_propagate_pointer (G_TASK (result), &local_error);
   if (local_error != NULL)

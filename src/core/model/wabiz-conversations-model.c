@@ -884,6 +884,8 @@ wabiz_conversations_model_lookup_finish (WabizConversationsModel *self,
 {
   g_return_val_if_fail (WABIZ_IS_CONVERSATIONS_MODEL (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_conversations_model_lookup_async),
+                        NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
@@ -972,6 +974,8 @@ wabiz_conversations_model_mark_read_finish (WabizConversationsModel *self,
 {
   g_return_val_if_fail (WABIZ_IS_CONVERSATIONS_MODEL (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_conversations_model_mark_read_async),
+                        NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
@@ -1055,6 +1059,8 @@ wabiz_conversations_model_set_lead_status_finish (WabizConversationsModel *self,
 {
   g_return_val_if_fail (WABIZ_IS_CONVERSATIONS_MODEL (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_conversations_model_set_lead_status_async),
+                        FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }

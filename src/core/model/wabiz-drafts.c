@@ -386,6 +386,7 @@ wabiz_drafts_load_finish (WabizDrafts   *self,
 {
   g_return_val_if_fail (WABIZ_IS_DRAFTS (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_drafts_load_async), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
@@ -416,6 +417,7 @@ wabiz_drafts_flush_finish (WabizDrafts   *self,
 {
   g_return_val_if_fail (WABIZ_IS_DRAFTS (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_drafts_flush_async), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }

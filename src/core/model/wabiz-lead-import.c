@@ -299,6 +299,7 @@ wabiz_lead_import_load_finish (WabizLeadImport  *self,
 
   g_return_val_if_fail (WABIZ_IS_LEAD_IMPORT (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_lead_import_load_async), FALSE);
 
   records = g_task_propagate_pointer (G_TASK (result), error);
   if (records == NULL)
@@ -657,6 +658,7 @@ wabiz_lead_import_preview_finish (WabizLeadImport  *self,
 
   g_return_val_if_fail (WABIZ_IS_LEAD_IMPORT (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_lead_import_preview_async), FALSE);
 
   rows = g_task_propagate_pointer (G_TASK (result), error);
   if (rows == NULL)
@@ -909,6 +911,7 @@ wabiz_lead_import_run_finish (WabizLeadImport  *self,
 
   g_return_val_if_fail (WABIZ_IS_LEAD_IMPORT (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_lead_import_run_async), FALSE);
 
   self->running = FALSE;
   counts = g_task_propagate_pointer (G_TASK (result), error);

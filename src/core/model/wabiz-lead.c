@@ -596,6 +596,7 @@ wabiz_leads_change_finish (WabizDb       *db,
 {
   g_return_val_if_fail (WABIZ_IS_DB (db), -1);
   g_return_val_if_fail (g_task_is_valid (result, db), -1);
+  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_leads_change_async), -1);
 
   return g_task_propagate_int (G_TASK (result), error);
 }

@@ -688,6 +688,7 @@ wabiz_leads_model_export_finish (WabizLeadsModel  *self,
 {
   g_return_val_if_fail (WABIZ_IS_LEADS_MODEL (self), -1);
   g_return_val_if_fail (g_task_is_valid (result, self), -1);
+  g_return_val_if_fail (g_async_result_is_tagged (result, wabiz_leads_model_export_async), -1);
 
   return g_task_propagate_int (G_TASK (result), error);
 }
