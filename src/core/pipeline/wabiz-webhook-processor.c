@@ -790,11 +790,18 @@ return_waiters (GPtrArray *waiters,
     g_task_return_int (g_ptr_array_index (tasks, i), count);
 }
 
+/* Stopping: once no batch is left, answers the waiters of a run, then
+ * those of the stop */
 static void
-return_stop_waiters (WabizWebhookProcessor *self)
+end_stop (WabizWebhookProcessor *self)
 {
-  g_autoptr(GPtrArray) tasks = g_steal_pointer (&self->stop_waiters);
+  g_autoptr(GPtrArray) tasks = NULL;
 
+  if (self->n_in_flight > 0)
+    return;
+
+  return_waiters (self->idle_waiters, self->run_count);
+  tasks = g_steal_pointer (&self->stop_waiters);
   self->stop_waiters = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; i < tasks->len; i++)
     g_task_return_boolean (g_ptr_array_index (tasks, i), TRUE);
@@ -860,11 +867,7 @@ batch_done_cb (GObject      *object,
                  self->retry_delay_s, error->message);
       if (self->stopped)
         {
-          if (self->n_in_flight == 0)
-            {
-              return_waiters (self->idle_waiters, self->run_count);
-              return_stop_waiters (self);
-            }
+          end_stop (self);
           return;
         }
       if (self->retry_source == 0)
@@ -884,11 +887,7 @@ batch_done_cb (GObject      *object,
 
   if (self->stopped)
     {
-      if (self->n_in_flight == 0)
-        {
-          return_waiters (self->idle_waiters, self->run_count);
-          return_stop_waiters (self);
-        }
+      end_stop (self);
       return;
     }
 
@@ -1213,14 +1212,8 @@ wabiz_webhook_processor_stop_async (WabizWebhookProcessor *self,
   g_clear_handle_id (&self->poll_source, g_source_remove);
   g_clear_handle_id (&self->linger_source, g_source_remove);
 
-  if (self->n_in_flight == 0)
-    {
-      return_waiters (self->idle_waiters, self->run_count);
-      g_task_return_boolean (task, TRUE);
-      return;
-    }
-
   g_ptr_array_add (self->stop_waiters, g_steal_pointer (&task));
+  end_stop (self);
 }
 
 gboolean
