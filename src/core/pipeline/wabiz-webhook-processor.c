@@ -1222,6 +1222,8 @@ wabiz_webhook_processor_stop_finish (WabizWebhookProcessor  *self,
                                      GError                **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == wabiz_webhook_processor_stop_async,
+                        FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }
