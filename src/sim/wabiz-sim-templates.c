@@ -669,6 +669,22 @@ validate_components (WabizSimServer      *self,
   return TRUE;
 }
 
+/* Whether @category (nullable) is one Meta takes; if not, @msg is
+ * answered with the error */
+static gboolean
+check_category (SoupServerMessage *msg,
+                const char        *category)
+{
+  if (category != NULL &&
+      (g_str_equal (category, "UTILITY") || g_str_equal (category, "MARKETING") ||
+       g_str_equal (category, "AUTHENTICATION")))
+    return TRUE;
+
+  wabiz_sim_reply_graph_simple (msg, 100, "Param category must be one of {UTILITY, "
+                                "MARKETING, AUTHENTICATION}.");
+  return FALSE;
+}
+
 /* The request's body, a JSON object (@root holds it), or NULL once the
  * request is answered with an error */
 static JsonObject *
@@ -731,14 +747,8 @@ reply_create (WabizSimServer    *self,
                                     "as en_US.");
       return;
     }
-  if (category == NULL ||
-      !(g_str_equal (category, "UTILITY") || g_str_equal (category, "MARKETING") ||
-        g_str_equal (category, "AUTHENTICATION")))
-    {
-      wabiz_sim_reply_graph_simple (msg, 100, "Param category must be one of {UTILITY, "
-                                    "MARKETING, AUTHENTICATION}.");
-      return;
-    }
+  if (!check_category (msg, category))
+    return;
   if (format != NULL && !g_str_equal (format, "POSITIONAL") && !g_str_equal (format, "NAMED"))
     {
       wabiz_sim_reply_graph_simple (msg, 100, "Param parameter_format must be one of "
@@ -1072,14 +1082,8 @@ _wabiz_sim_server_handle_template (WabizSimServer    *self,
           wabiz_sim_reply_graph_error (msg, &error);
           return;
         }
-      if (category != NULL &&
-          !(g_str_equal (category, "UTILITY") || g_str_equal (category, "MARKETING") ||
-            g_str_equal (category, "AUTHENTICATION")))
-        {
-          wabiz_sim_reply_graph_simple (msg, 100, "Param category must be one of {UTILITY, "
-                                        "MARKETING, AUTHENTICATION}.");
-          return;
-        }
+      if (category != NULL && !check_category (msg, category))
+        return;
 
       if (components != NULL)
         {
