@@ -986,19 +986,10 @@ wabiz_ai_jobs_suggest_reply_finish (WabizAiJobs   *self,
 /* a person takes over */
 
 static void
-cleared_cb (GObject      *object,
-            GAsyncResult *result,
-            gpointer      user_data)
+return_cleared (GTask         *task,
+                WabizDbResult *res)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(WabizDbResult) res = NULL;
-  GError *error = NULL;
-
-  res = wabiz_db_query_finish (WABIZ_DB (object), result, &error);
-  if (res == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
+  g_task_return_boolean (task, TRUE);
 }
 
 void
@@ -1016,8 +1007,8 @@ wabiz_ai_jobs_clear_needs_human_async (WabizAiJobs         *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, wabiz_ai_jobs_clear_needs_human_async);
-  wabiz_db_query_async (wabiz_worker_get_db (WABIZ_WORKER (self)), clear_flag_sql, 1,
-                        (const char *[]){ phone }, cancellable, cleared_cb, g_steal_pointer (&task));
+  wabiz_db_query_for_task (wabiz_worker_get_db (WABIZ_WORKER (self)), clear_flag_sql, 1,
+                           (const char *[]){ phone }, g_steal_pointer (&task), return_cleared);
 }
 
 gboolean

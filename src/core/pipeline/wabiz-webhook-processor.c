@@ -1250,23 +1250,12 @@ foreign_free (Foreign *foreign)
 }
 
 static void
-count_foreign_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+return_foreign (GTask         *task,
+                WabizDbResult *res)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(WabizDbResult) res = wabiz_db_query_finish (WABIZ_DB (object), result, &error);
   g_autoptr(GStrvBuilder) ids = g_strv_builder_new ();
-  Foreign *foreign;
+  Foreign *foreign = g_new0 (Foreign, 1);
 
-  if (res == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  foreign = g_new0 (Foreign, 1);
   for (guint i = 0; i < wabiz_db_result_get_n_rows (res); i++)
     {
       foreign->n_events += (guint64) wabiz_db_result_get_int (res, i, "n");
@@ -1296,11 +1285,11 @@ wabiz_webhook_processor_count_foreign_async (WabizDb             *db,
   task = g_task_new (db, cancellable, callback, user_data);
   g_task_set_source_tag (task, wabiz_webhook_processor_count_foreign_async);
   /* by the partial index webhook_events_foreign; the most events first */
-  wabiz_db_query_async (db,
-                        "SELECT foreign_phone_number_id AS id, count(*)::int AS n FROM webhook_events"
-                        " WHERE processed_at IS NULL AND skipped_reason IS NOT NULL"
-                        " GROUP BY 1 ORDER BY 2 DESC, 1",
-                        0, NULL, cancellable, count_foreign_cb, g_steal_pointer (&task));
+  wabiz_db_query_for_task (db,
+                           "SELECT foreign_phone_number_id AS id, count(*)::int AS n"
+                           " FROM webhook_events WHERE processed_at IS NULL"
+                           " AND skipped_reason IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1",
+                           0, NULL, g_steal_pointer (&task), return_foreign);
 }
 
 /**
