@@ -478,16 +478,11 @@ run_set_job (WabizDb             *db,
   SetData *data = g_new0 (SetData, 1);
 
   g_task_set_source_tag (task, source_tag);
-  data->phone = wabiz_phone_normalize (phone, NULL);
-  data->out = !!opted_out;
   g_task_set_task_data (task, data, (GDestroyNotify) set_data_free);
-  if (data->phone == NULL)
-    {
-      g_task_return_new_error (task, WABIZ_ERROR, WABIZ_ERROR_INVALID_PHONE,
-                               _("This is not a valid WhatsApp phone number"));
-      return;
-    }
-  wabiz_db_run_in_thread (db, task, func);
+  data->out = !!opted_out;
+  data->phone = wabiz_phone_normalize_for_task (phone, task);
+  if (data->phone != NULL)
+    wabiz_db_run_in_thread (db, task, func);
 }
 
 static void

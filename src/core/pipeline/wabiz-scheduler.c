@@ -247,22 +247,6 @@ new_task (gpointer             source_tag,
   return task;
 }
 
-/* @phone, normalized, in @data; FALSE (the error returned on @task) where
- * it is not a valid number */
-static gboolean
-set_phone (GTask      *task,
-           CreateData *data,
-           const char *phone)
-{
-  data->phone = wabiz_phone_normalize (phone, NULL);
-  if (data->phone != NULL)
-    return TRUE;
-
-  g_task_return_new_error (task, WABIZ_ERROR, WABIZ_ERROR_INVALID_PHONE,
-                           _("This is not a valid WhatsApp phone number"));
-  return FALSE;
-}
-
 static void
 create_job (WabizDb      *db,
             WabizDbConn  *conn,
@@ -371,7 +355,8 @@ wabiz_scheduled_message_create_async (WabizDb             *db,
   g_return_if_fail (phone != NULL && when != NULL);
 
   task = new_task (wabiz_scheduled_message_create_async, cancellable, callback, user_data, &data);
-  if (!set_phone (task, data, phone))
+  data->phone = wabiz_phone_normalize_for_task (phone, task);
+  if (data->phone == NULL)
     return;
   if ((text == NULL || *text == '\0') == (template_name == NULL || *template_name == '\0') ||
       (text != NULL && g_utf8_strlen (text, -1) > MAX_TEXT) ||
@@ -521,7 +506,7 @@ wabiz_scheduled_message_list_async (WabizDb             *db,
   g_return_if_fail (WABIZ_IS_DB (db));
 
   task = new_task (wabiz_scheduled_message_list_async, cancellable, callback, user_data, &data);
-  if (phone != NULL && !set_phone (task, data, phone))
+  if (phone != NULL && (data->phone = wabiz_phone_normalize_for_task (phone, task)) == NULL)
     return;
   wabiz_db_run_in_thread (db, task, list_job);
 }
