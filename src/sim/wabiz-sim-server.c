@@ -230,20 +230,19 @@ validate_config_member (const ConfigKey  *spec,
       }
 
     case CONFIG_BOOL:
-      if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_BOOLEAN)
+      if (wabiz_sim_node_is_bool (node))
         return TRUE;
       break;
 
     case CONFIG_STRING:
-      if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING &&
-          *json_node_get_string (node) != '\0')
+      if (wabiz_sim_node_is_string (node) && *json_node_get_string (node) != '\0')
         return TRUE;
       break;
 
     case CONFIG_URL:
       if (JSON_NODE_HOLDS_NULL (node))
         return TRUE;
-      if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+      if (wabiz_sim_node_is_string (node))
         {
           const char *url = json_node_get_string (node);
 
@@ -253,7 +252,7 @@ validate_config_member (const ConfigKey  *spec,
       break;
 
     case CONFIG_CHOICE:
-      if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING &&
+      if (wabiz_sim_node_is_string (node) &&
           find_choice (spec->choices, json_node_get_string (node), NULL))
         return TRUE;
       g_set_error (error, WABIZ_SIM_ERROR, WABIZ_SIM_ERROR_INVALID,
@@ -276,8 +275,7 @@ validate_config_member (const ConfigKey  *spec,
               {
                 g_autofree char *wa_id = NULL;
 
-                if (JSON_NODE_HOLDS_VALUE (element) &&
-                    json_node_get_value_type (element) == G_TYPE_STRING)
+                if (wabiz_sim_node_is_string (element))
                   wa_id = wabiz_sim_normalize_wa_id (json_node_get_string (element));
                 if (wa_id == NULL)
                   {
@@ -290,8 +288,7 @@ validate_config_member (const ConfigKey  *spec,
               {
                 gint64 status;
 
-                if (!JSON_NODE_HOLDS_VALUE (element) ||
-                    json_node_get_value_type (element) != G_TYPE_INT64)
+                if (!wabiz_sim_node_is_int (element))
                   break;
                 status = json_node_get_int (element);
                 if (status != 400 && status != 403 && status != 404 && status != 429 &&
