@@ -255,6 +255,21 @@ pump (WabizSimWebhooks *self)
     start (self, g_queue_pop_head (&self->ready));
 }
 
+/* Sets *@field to @value and notifies @prop_id; FALSE when it was already */
+static gboolean
+set_uint_property (WabizSimWebhooks *self,
+                   guint            *field,
+                   guint             value,
+                   guint             prop_id)
+{
+  if (*field == value)
+    return FALSE;
+
+  *field = value;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+  return TRUE;
+}
+
 static void
 wabiz_sim_webhooks_get_property (GObject    *object,
                                  guint       prop_id,
@@ -477,11 +492,7 @@ wabiz_sim_webhooks_set_max_attempts (WabizSimWebhooks *self,
   g_return_if_fail (WABIZ_IS_SIM_WEBHOOKS (self));
   g_return_if_fail (max_attempts >= 1);
 
-  if (self->max_attempts == max_attempts)
-    return;
-
-  self->max_attempts = max_attempts;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_ATTEMPTS]);
+  set_uint_property (self, &self->max_attempts, max_attempts, PROP_MAX_ATTEMPTS);
 }
 
 guint
@@ -499,11 +510,7 @@ wabiz_sim_webhooks_set_initial_backoff_ms (WabizSimWebhooks *self,
   g_return_if_fail (WABIZ_IS_SIM_WEBHOOKS (self));
   g_return_if_fail (initial_backoff_ms >= 1);
 
-  if (self->initial_backoff_ms == initial_backoff_ms)
-    return;
-
-  self->initial_backoff_ms = initial_backoff_ms;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INITIAL_BACKOFF_MS]);
+  set_uint_property (self, &self->initial_backoff_ms, initial_backoff_ms, PROP_INITIAL_BACKOFF_MS);
 }
 
 guint
@@ -521,11 +528,7 @@ wabiz_sim_webhooks_set_max_backoff_ms (WabizSimWebhooks *self,
   g_return_if_fail (WABIZ_IS_SIM_WEBHOOKS (self));
   g_return_if_fail (max_backoff_ms >= 1);
 
-  if (self->max_backoff_ms == max_backoff_ms)
-    return;
-
-  self->max_backoff_ms = max_backoff_ms;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_BACKOFF_MS]);
+  set_uint_property (self, &self->max_backoff_ms, max_backoff_ms, PROP_MAX_BACKOFF_MS);
 }
 
 guint
@@ -543,12 +546,8 @@ wabiz_sim_webhooks_set_concurrency (WabizSimWebhooks *self,
   g_return_if_fail (WABIZ_IS_SIM_WEBHOOKS (self));
   g_return_if_fail (concurrency >= 1 && concurrency <= MAX_CONCURRENCY);
 
-  if (self->concurrency == concurrency)
-    return;
-
-  self->concurrency = concurrency;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONCURRENCY]);
-  pump (self);
+  if (set_uint_property (self, &self->concurrency, concurrency, PROP_CONCURRENCY))
+    pump (self);
 }
 
 guint
@@ -566,13 +565,9 @@ wabiz_sim_webhooks_set_timeout (WabizSimWebhooks *self,
   g_return_if_fail (WABIZ_IS_SIM_WEBHOOKS (self));
   g_return_if_fail (timeout_s >= 1);
 
-  if (self->timeout_s == timeout_s)
-    return;
-
-  self->timeout_s = timeout_s;
-  if (self->session != NULL)
+  if (set_uint_property (self, &self->timeout_s, timeout_s, PROP_TIMEOUT) &&
+      self->session != NULL)
     g_object_set (self->session, "timeout", timeout_s, NULL);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TIMEOUT]);
 }
 
 /**
