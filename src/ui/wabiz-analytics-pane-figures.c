@@ -987,6 +987,7 @@ fill_replies_table (WabizAnalyticsPane *self)
   g_autofree char *within = count_text (get_int (replies, "within_business_hours"));
 
   add_row (rows, _("Median time to first reply"), gtk_label_get_text (self->median_label), NULL);
+  /* xgettext:no-c-format */
   add_row (rows, _("90% answered within"), gtk_label_get_text (self->p90_label), NULL);
   add_row (rows, _("Customer turns"), turns, NULL);
   add_row (rows, _("Waiting for a reply"), waiting, NULL);
