@@ -39,6 +39,31 @@ static const DemoLead demo_leads[] = {
   { "15550100005", "Eva Novak", "eva@example.com", "LOST", NULL, NULL },
 };
 
+/* WabizDbTransactionFunc: the sample leads, in one transaction */
+static gboolean
+insert_leads (WabizDbConn  *conn,
+              gpointer      data,
+              GError      **error)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (demo_leads); i++)
+    {
+      const DemoLead *lead = &demo_leads[i];
+      const char *params[] = {
+        lead->phone, lead->name, lead->email, lead->status,
+        lead->notes != NULL ? _(lead->notes) : NULL,
+      };
+      g_autoptr(WabizDbResult) res = NULL;
+
+      res = wabiz_db_conn_exec (conn,
+                                "INSERT INTO leads (phone, name, email, status, notes)"
+                                " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (phone) DO NOTHING",
+                                G_N_ELEMENTS (params), params, error);
+      if (res == NULL)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 insert_leads_job (WabizDb      *db,
                   WabizDbConn  *conn,
@@ -62,37 +87,11 @@ insert_leads_job (WabizDb      *db,
       return;
     }
 
-  if (!wabiz_db_conn_begin (conn, &error))
+  if (!wabiz_db_conn_transaction (conn, insert_leads, NULL, &error))
     {
       g_task_return_error (task, error);
       return;
     }
-  for (guint i = 0; i < G_N_ELEMENTS (demo_leads); i++)
-    {
-      const DemoLead *lead = &demo_leads[i];
-      const char *params[] = {
-        lead->phone, lead->name, lead->email, lead->status,
-        lead->notes != NULL ? _(lead->notes) : NULL,
-      };
-      g_autoptr(WabizDbResult) res = NULL;
-
-      res = wabiz_db_conn_exec (conn,
-                                "INSERT INTO leads (phone, name, email, status, notes)"
-                                " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (phone) DO NOTHING",
-                                G_N_ELEMENTS (params), params, &error);
-      if (res == NULL)
-        {
-          wabiz_db_conn_rollback (conn);
-          g_task_return_error (task, error);
-          return;
-        }
-    }
-  if (!wabiz_db_conn_commit (conn, &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
   g_task_return_boolean (task, TRUE);
 }
 
