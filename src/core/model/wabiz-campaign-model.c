@@ -23,6 +23,7 @@
 #include "wabiz-error.h"
 #include "wabiz-phone.h"
 #include "wabiz-template-rules.h"
+#include "wabiz-text.h"
 
 #include <glib/gi18n-lib.h>
 #include <string.h>
@@ -435,34 +436,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (Computed, computed_free)
 static char *
 clean_param (const char *value)
 {
-  g_autoptr(GString) out = g_string_new (NULL);
-  gboolean space = FALSE;
+  char *out = wabiz_text_squeeze (value, NULL);
 
-  if (value == NULL)
-    return NULL;
-  for (const char *p = value; *p != '\0'; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (g_unichar_isspace (c))
-        {
-          space = out->len > 0;
-          continue;
-        }
-      if (space)
-        g_string_append_c (out, ' ');
-      space = FALSE;
-      g_string_append_unichar (out, c);
-    }
-  if (out->len == 0)
-    return NULL;
-  if (g_utf8_strlen (out->str, -1) > MAX_PARAM_TEXT)
-    {
-      char *end = g_utf8_offset_to_pointer (out->str, MAX_PARAM_TEXT);
-
-      g_string_truncate (out, end - out->str);
-    }
-  return g_string_free (g_steal_pointer (&out), FALSE);
+  if (out != NULL && g_utf8_strlen (out, -1) > MAX_PARAM_TEXT)
+    *g_utf8_offset_to_pointer (out, MAX_PARAM_TEXT) = '\0';
+  return out;
 }
 
 static char *

@@ -27,6 +27,7 @@
 #include "wabiz-outgoing.h"
 #include "wabiz-phone.h"
 #include "wabiz-store.h"
+#include "wabiz-text.h"
 
 #include <glib/gi18n-lib.h>
 
@@ -96,12 +97,41 @@ scan_free (Scan *scan)
   g_free (scan);
 }
 
+/* WabizTextDropFunc: marks, punctuation, symbols and control characters
+ * (line breaks and tabs are white space) */
+static gboolean
+is_not_word (gunichar c)
+{
+  switch (g_unichar_type (c))
+    {
+    case G_UNICODE_NON_SPACING_MARK:
+    case G_UNICODE_SPACING_MARK:
+    case G_UNICODE_ENCLOSING_MARK:
+    case G_UNICODE_CONNECT_PUNCTUATION:
+    case G_UNICODE_DASH_PUNCTUATION:
+    case G_UNICODE_CLOSE_PUNCTUATION:
+    case G_UNICODE_FINAL_PUNCTUATION:
+    case G_UNICODE_INITIAL_PUNCTUATION:
+    case G_UNICODE_OTHER_PUNCTUATION:
+    case G_UNICODE_OPEN_PUNCTUATION:
+    case G_UNICODE_CURRENCY_SYMBOL:
+    case G_UNICODE_MODIFIER_SYMBOL:
+    case G_UNICODE_MATH_SYMBOL:
+    case G_UNICODE_OTHER_SYMBOL:
+    case G_UNICODE_FORMAT:
+      return TRUE;
+    case G_UNICODE_CONTROL:
+      return c != '\n' && c != '\t' && c != '\r';
+    default:
+      return FALSE;
+    }
+}
+
 char *
 wabiz_opt_out_normalize (const char *text)
 {
   g_autofree char *decomposed = NULL;
-  g_autoptr(GString) out = NULL;
-  gboolean space = FALSE;
+  g_autofree char *squeezed = NULL;
 
   if (text == NULL || !g_utf8_validate (text, -1, NULL))
     return NULL;
@@ -110,48 +140,10 @@ wabiz_opt_out_normalize (const char *text)
   decomposed = g_utf8_normalize (text, -1, G_NORMALIZE_ALL);
   if (decomposed == NULL)
     return NULL;
-  out = g_string_new (NULL);
-  for (const char *p = decomposed; *p != '\0'; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      switch (g_unichar_type (c))
-        {
-        case G_UNICODE_NON_SPACING_MARK:
-        case G_UNICODE_SPACING_MARK:
-        case G_UNICODE_ENCLOSING_MARK:
-        case G_UNICODE_CONNECT_PUNCTUATION:
-        case G_UNICODE_DASH_PUNCTUATION:
-        case G_UNICODE_CLOSE_PUNCTUATION:
-        case G_UNICODE_FINAL_PUNCTUATION:
-        case G_UNICODE_INITIAL_PUNCTUATION:
-        case G_UNICODE_OTHER_PUNCTUATION:
-        case G_UNICODE_OPEN_PUNCTUATION:
-        case G_UNICODE_CURRENCY_SYMBOL:
-        case G_UNICODE_MODIFIER_SYMBOL:
-        case G_UNICODE_MATH_SYMBOL:
-        case G_UNICODE_OTHER_SYMBOL:
-        case G_UNICODE_FORMAT:
-        case G_UNICODE_CONTROL:
-          if (c == '\n' || c == '\t' || c == '\r')
-            space = out->len > 0;
-          continue;
-        default:
-          break;
-        }
-      if (g_unichar_isspace (c))
-        {
-          space = out->len > 0;
-          continue;
-        }
-      if (space)
-        g_string_append_c (out, ' ');
-      space = FALSE;
-      g_string_append_unichar (out, c);
-    }
-  if (out->len == 0)
+  squeezed = wabiz_text_squeeze (decomposed, is_not_word);
+  if (squeezed == NULL)
     return NULL;
-  return g_utf8_casefold (out->str, -1);
+  return g_utf8_casefold (squeezed, -1);
 }
 
 /* @words: a text[] as PostgreSQL writes it; the set of their normal forms */
