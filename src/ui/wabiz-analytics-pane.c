@@ -716,7 +716,7 @@ export_action (GtkWidget  *widget,
   gtk_file_filter_add_suffix (filter, "csv");
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
-  wabiz_pane_choose_file (WABIZ_PANE (self), chooser, G_CALLBACK (wabiz_analytics_pane_export_file));
+  wabiz_file_chooser_run (chooser, self, (WabizFileChosenFunc) wabiz_analytics_pane_export_file);
 }
 
 /* ------------------------------------------------------------------ */

@@ -638,7 +638,7 @@ import_action (GtkWidget  *widget,
   gtk_file_filter_add_mime_type (filter, "text/csv");
   gtk_file_filter_add_suffix (filter, "csv");
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
-  wabiz_pane_choose_file (WABIZ_PANE (self), chooser, G_CALLBACK (import_chosen));
+  wabiz_file_chooser_run (chooser, self, (WabizFileChosenFunc) import_chosen);
 }
 
 static void
@@ -695,7 +695,7 @@ export_action (GtkWidget  *widget,
                                          GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
   /* Translators: the file name offered for an export */
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), _("leads.csv"));
-  wabiz_pane_choose_file (WABIZ_PANE (self), chooser, G_CALLBACK (wabiz_leads_pane_export_file));
+  wabiz_file_chooser_run (chooser, self, (WabizFileChosenFunc) wabiz_leads_pane_export_file);
 }
 
 static void

@@ -698,7 +698,6 @@ static void
 update_own_back (WabizPane *self)
 {
   WabizPanePrivate *priv = wabiz_pane_get_instance_private (self);
-
   gboolean folded = adw_leaflet_get_folded (priv->leaflet);
 
   wabiz_pane_set_own_back (self, folded && adw_leaflet_get_visible_child (priv->leaflet) == priv->details_side);
@@ -872,44 +871,4 @@ wabiz_pane_set_up_list (WabizPane   *self,
   g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row_cb), row_set_item);
   gtk_list_view_set_factory (list_view, factory);
   g_signal_connect_object (list_view, "activate", activate, self, G_CONNECT_SWAPPED);
-}
-
-static void
-file_chosen_cb (GtkNativeDialog *chooser,
-                int              response,
-                gpointer         user_data)
-{
-  g_autoptr(WabizPane) self = user_data;
-  g_autoptr(GFile) file = NULL;
-  void (*chosen) (WabizPane *, GFile *) = g_object_get_data (G_OBJECT (chooser), "wabiz-chosen");
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-  g_object_unref (chooser);
-
-  if (file != NULL)
-    chosen (self, file);
-}
-
-/**
- * wabiz_pane_choose_file:
- * @chooser: (transfer full): a new file chooser, ready to show
- * @chosen: called with the pane and the file if the user chooses one:
- *   `void (*) (Pane *self, GFile *file)`
- *
- * Shows @chooser, modal, and hands the file chosen to @chosen.
- */
-void
-wabiz_pane_choose_file (WabizPane            *self,
-                        GtkFileChooserNative *chooser,
-                        GCallback             chosen)
-{
-  g_return_if_fail (WABIZ_IS_PANE (self));
-  g_return_if_fail (GTK_IS_FILE_CHOOSER_NATIVE (chooser));
-  g_return_if_fail (chosen != NULL);
-
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  g_object_set_data (G_OBJECT (chooser), "wabiz-chosen", chosen);
-  g_signal_connect (chooser, "response", G_CALLBACK (file_chosen_cb), g_object_ref (self));
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }

@@ -8,6 +8,7 @@
 #include <adwaita.h>
 
 #include "wabiz-db.h"
+#include "wabiz-file-chooser.h"
 #include "wabiz-paged-model.h"
 #include "wabiz-services.h"
 
@@ -84,9 +85,6 @@ void          wabiz_pane_follow_leaflet   (WabizPane  *self,
 void          wabiz_pane_show_list_action (GtkWidget  *widget,
                                            const char *action_name,
                                            GVariant   *parameter);
-void          wabiz_pane_choose_file      (WabizPane            *self,
-                                           GtkFileChooserNative *chooser,
-                                           GCallback             chosen);
 void          wabiz_pane_set_up_list      (WabizPane   *self,
                                            GtkListView *list_view,
                                            GCallback    row_new,

@@ -196,31 +196,6 @@ wabiz_template_form_show_error (char        **error,
   gtk_revealer_set_reveal_child (revealer, message != NULL);
 }
 
-static void
-file_chosen_cb (GtkNativeDialog *chooser,
-                int              response,
-                GtkWindow       *window)
-{
-  WabizFileChosenFunc chosen = g_object_get_data (G_OBJECT (chooser), "wabiz-chosen");
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-
-      chosen (window, file);
-    }
-  gtk_native_dialog_destroy (chooser);
-  g_object_unref (chooser);
-}
-
-/**
- * wabiz_template_form_choose_file:
- * @filter: (nullable): the files offered
- * @chosen: called with @window and the file, if the user chooses one
- *   while @window is there
- *
- * Asks for a file to open, in a modal chooser on @window.
- */
 void
 wabiz_template_form_choose_file (GtkWindow           *window,
                                  const char          *title,
@@ -236,8 +211,5 @@ wabiz_template_form_choose_file (GtkWindow           *window,
                                          _("_Cancel"));
   if (filter != NULL)
     gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  g_object_set_data (G_OBJECT (chooser), "wabiz-chosen", chosen);
-  g_signal_connect_object (chooser, "response", G_CALLBACK (file_chosen_cb), window, 0);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  wabiz_file_chooser_run (chooser, window, chosen);
 }

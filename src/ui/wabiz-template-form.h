@@ -7,12 +7,10 @@
 
 #include <adwaita.h>
 
+#include "wabiz-file-chooser.h"
 #include "wabiz-template.h"
 
 G_BEGIN_DECLS
-
-typedef void (*WabizFileChosenFunc) (gpointer  window,
-                                     GFile    *file);
 
 typedef void (*WabizTemplatesSyncedFunc) (gpointer window);
 
