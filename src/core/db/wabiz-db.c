@@ -1007,6 +1007,27 @@ wabiz_db_query_finish (WabizDb       *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+void
+wabiz_db_run_job (WabizDb             *self,
+                  gpointer             source_tag,
+                  WabizDbJobFunc       func,
+                  gpointer             data,
+                  GDestroyNotify       data_free,
+                  GCancellable        *cancellable,
+                  GAsyncReadyCallback  callback,
+                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (WABIZ_IS_DB (self));
+  g_return_if_fail (func != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, data, data_free);
+  wabiz_db_run_in_thread (self, task, func);
+}
+
 /* A query that answers a task of its caller. */
 typedef struct
 {

@@ -163,6 +163,16 @@ void           wabiz_db_query_for_task   (WabizDb             *self,
                                           const char * const  *params,
                                           GTask               *task,
                                           WabizDbReturnFunc    func);
+/* @func on a pool thread for a new task of no source object, tagged
+ * @source_tag, with @data (owned) as its task data. */
+void           wabiz_db_run_job          (WabizDb             *self,
+                                          gpointer             source_tag,
+                                          WabizDbJobFunc       func,
+                                          gpointer             data,
+                                          GDestroyNotify       data_free,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
 /* Blocks: only for worker threads, wabizd's start-up and tests. */
 WabizDbResult *wabiz_db_query_sync       (WabizDb             *self,
                                           const char          *sql,

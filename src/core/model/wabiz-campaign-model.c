@@ -796,25 +796,6 @@ preview_to_json (Computed *c)
   return json_object_ref (json_node_get_object (root));
 }
 
-/* Runs @job on a worker thread for a new task of @source_tag, with
- * @data (owned, nullable) as its task data. */
-static void
-run_job (WabizDb             *db,
-         WabizDbJobFunc       job,
-         gpointer             source_tag,
-         gpointer             data,
-         GDestroyNotify       data_free,
-         GCancellable        *cancellable,
-         GAsyncReadyCallback  callback,
-         gpointer             user_data)
-{
-  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, source_tag);
-  g_task_set_task_data (task, data, data_free);
-  wabiz_db_run_in_thread (db, task, job);
-}
-
 /* Answers @task with @object (owned); else with @error (owned), and
  * without one, that there is no such campaign. */
 static void
@@ -831,7 +812,7 @@ return_json (GTask      *task,
                              _("There is no campaign with this id"));
 }
 
-/* What a task of @source_tag that run_job() started brought */
+/* What a task of @source_tag that wabiz_db_run_job() started brought */
 static JsonObject *
 finish_json (GAsyncResult  *result,
              gpointer       source_tag,
@@ -867,8 +848,8 @@ wabiz_campaign_preview_async (WabizDb             *db,
   g_return_if_fail (WABIZ_IS_DB (db));
   g_return_if_fail (spec != NULL);
 
-  run_job (db, preview_job, wabiz_campaign_preview_async, wabiz_campaign_spec_ref (spec),
-           (GDestroyNotify) wabiz_campaign_spec_unref, cancellable, callback, user_data);
+  wabiz_db_run_job (db, wabiz_campaign_preview_async, preview_job, wabiz_campaign_spec_ref (spec),
+                    (GDestroyNotify) wabiz_campaign_spec_unref, cancellable, callback, user_data);
 }
 
 JsonObject *
@@ -1060,8 +1041,8 @@ wabiz_campaign_get_async (WabizDb             *db,
   data->id = g_strdup (id);
   data->limit = limit;
   data->offset = offset;
-  run_job (db, get_job, wabiz_campaign_get_async, data, (GDestroyNotify) call_data_free,
-           cancellable, callback, user_data);
+  wabiz_db_run_job (db, wabiz_campaign_get_async, get_job, data, (GDestroyNotify) call_data_free,
+                    cancellable, callback, user_data);
 }
 
 JsonObject *
@@ -1123,8 +1104,8 @@ wabiz_campaign_list_async (WabizDb             *db,
   data = g_new0 (CallData, 1);
   data->limit = limit;
   data->offset = offset;
-  run_job (db, list_job, wabiz_campaign_list_async, data, (GDestroyNotify) call_data_free,
-           cancellable, callback, user_data);
+  wabiz_db_run_job (db, wabiz_campaign_list_async, list_job, data, (GDestroyNotify) call_data_free,
+                    cancellable, callback, user_data);
 }
 
 JsonObject *
@@ -1299,8 +1280,8 @@ wabiz_campaign_create_async (WabizDb             *db,
   g_return_if_fail (WABIZ_IS_DB (db));
   g_return_if_fail (spec != NULL);
 
-  run_job (db, create_job, wabiz_campaign_create_async, wabiz_campaign_spec_ref (spec),
-           (GDestroyNotify) wabiz_campaign_spec_unref, cancellable, callback, user_data);
+  wabiz_db_run_job (db, wabiz_campaign_create_async, create_job, wabiz_campaign_spec_ref (spec),
+                    (GDestroyNotify) wabiz_campaign_spec_unref, cancellable, callback, user_data);
 }
 
 JsonObject *
@@ -1421,8 +1402,8 @@ wabiz_campaign_change_state_async (WabizDb             *db,
   data = g_new0 (CallData, 1);
   data->id = g_strdup (id);
   data->action = action;
-  run_job (db, change_job, wabiz_campaign_change_state_async, data, (GDestroyNotify) call_data_free,
-           cancellable, callback, user_data);
+  wabiz_db_run_job (db, wabiz_campaign_change_state_async, change_job, data, (GDestroyNotify) call_data_free,
+                    cancellable, callback, user_data);
 }
 
 JsonObject *
@@ -1478,8 +1459,8 @@ wabiz_campaign_settings_get_async (WabizDb             *db,
 {
   g_return_if_fail (WABIZ_IS_DB (db));
 
-  run_job (db, settings_get_job, wabiz_campaign_settings_get_async, NULL, NULL, cancellable,
-           callback, user_data);
+  wabiz_db_run_job (db, wabiz_campaign_settings_get_async, settings_get_job, NULL, NULL, cancellable,
+                    callback, user_data);
 }
 
 JsonObject *
@@ -1637,8 +1618,8 @@ wabiz_campaign_settings_update_async (WabizDb             *db,
 
   data = g_new0 (CallData, 1);
   data->changes = json_object_ref (changes);
-  run_job (db, settings_update_job, wabiz_campaign_settings_update_async, data,
-           (GDestroyNotify) call_data_free, cancellable, callback, user_data);
+  wabiz_db_run_job (db, wabiz_campaign_settings_update_async, settings_update_job, data,
+                    (GDestroyNotify) call_data_free, cancellable, callback, user_data);
 }
 
 JsonObject *

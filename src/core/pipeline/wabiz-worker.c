@@ -647,15 +647,10 @@ wabiz_worker_run_job (WabizWorker         *self,
                       gpointer             user_data)
 {
   WabizWorkerPrivate *priv = wabiz_worker_get_instance_private (self);
-  g_autoptr(GTask) task = NULL;
 
   g_return_if_fail (WABIZ_IS_WORKER (self));
-  g_return_if_fail (func != NULL);
 
-  task = g_task_new (NULL, NULL, callback, user_data);
-  g_task_set_source_tag (task, source_tag);
-  g_task_set_task_data (task, data, data_free);
-  wabiz_db_run_in_thread (priv->db, task, func);
+  wabiz_db_run_job (priv->db, source_tag, func, data, data_free, NULL, callback, user_data);
 }
 
 void
