@@ -935,6 +935,28 @@ test_redelivery (Fixture       *f,
   g_assert_cmpstr (before, ==, after);
 }
 
+/* The processor brings the Analytics summaries up to date in a
+ * transaction of its own once it has written messages: no mark is left,
+ * and the summaries count the new message and the new lead. */
+static void
+test_analytics_refreshed (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GBytes) body = make_text_delivery ("wamid.analytics.1", "16315550199", "how much is it?");
+
+  g_assert_cmpuint (post_signed (f, body), ==, 200);
+  g_assert_cmpuint (process (f), ==, 1);
+
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM analytics_dirty_days"), ==, 0);
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM analytics_dirty_phones"), ==, 0);
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM analytics_dirty_lead_quarters"), ==, 0);
+  g_assert_cmpint (sql_int (f, "SELECT coalesce(sum(n), 0) FROM analytics_days"
+                               " WHERE day = '2024-06-14' AND direction = 'inbound'"), ==, 1);
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM analytics_turns WHERE phone = '16315550199'"), ==, 1);
+  g_assert_cmpint (sql_int (f, "SELECT coalesce(sum(n), 0) FROM analytics_lead_quarters"), ==,
+                   sql_int (f, "SELECT count(*) FROM leads WHERE created_at IS NOT NULL"));
+}
+
 static void
 permute (const char **items,
          guint        n,
@@ -1618,6 +1640,7 @@ main (int   argc,
   ADD ("/wabiz/webhook/nul-escape", test_nul_escape);
   ADD ("/wabiz/webhook/wake-on-commit", test_wake_on_commit);
   ADD ("/wabiz/webhook/server-gone", test_server_gone);
+  ADD ("/wabiz/webhook/analytics-refreshed", test_analytics_refreshed);
 #undef ADD
   g_test_add ("/wabiz/webhook/database-down", Fixture, NULL, NULL, test_database_down, fixture_teardown);
 

@@ -49,6 +49,11 @@
  * to find a deadlock all the same, the batch it fails runs again event
  * by event, as after any failure. */
 #define MAX_IN_FLIGHT 2
+/* while batches write messages, the Analytics summaries (014, 022) are
+ * brought up to date this often, in a transaction of their own: inside a
+ * batch's, a refresh kept the other batch waiting for the leads and
+ * conversations it held (023-analytics-refresh-apart.sql) */
+#define ANALYTICS_REFRESH_INTERVAL_S 5
 
 struct _WabizWebhookProcessor
 {
@@ -59,6 +64,8 @@ struct _WabizWebhookProcessor
   gboolean   started;
   gboolean   stopped;
   guint      n_in_flight;         /* batches */
+  gboolean   refreshing;          /* the Analytics summaries */
+  gint64     refreshed_at;        /* monotonic, when the last refresh started */
   guint      max_in_flight;
   gboolean   wake_pending;
   guint      retry_delay_s;
@@ -797,7 +804,7 @@ end_stop (WabizWebhookProcessor *self)
 {
   g_autoptr(GPtrArray) tasks = NULL;
 
-  if (self->n_in_flight > 0)
+  if (self->n_in_flight > 0 || self->refreshing)
     return;
 
   return_waiters (self->idle_waiters, self->run_count);
@@ -845,6 +852,55 @@ report_kept_aside (WabizWebhookProcessor *self,
   g_signal_emit (self, signals[SIGNAL_KEPT_ASIDE], 0, job->n_kept_aside);
 }
 
+/* No batch in flight, none about to start, no refresh under way:
+ * answers the waiters of a run */
+static void
+return_if_idle (WabizWebhookProcessor *self)
+{
+  if (self->n_in_flight > 0 || self->linger_source != 0 || self->refreshing)
+    return;
+
+  return_waiters (self->idle_waiters, self->run_count);
+  self->run_count = 0;
+}
+
+static void
+analytics_refreshed_cb (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr(WabizWebhookProcessor) self = user_data;
+  g_autoptr(WabizDbResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+
+  self->refreshing = FALSE;
+  res = wabiz_db_query_finish (WABIZ_DB (object), result, &error);
+  /* the marks stay for the next refresh, or the Analytics' own */
+  if (res == NULL)
+    g_debug ("Cannot refresh the Analytics summaries: %s", error->message);
+
+  if (self->stopped)
+    end_stop (self);
+  else
+    return_if_idle (self);
+}
+
+static void
+maybe_refresh_analytics (WabizWebhookProcessor *self)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (self->refreshing || now - self->refreshed_at < ANALYTICS_REFRESH_INTERVAL_S * G_USEC_PER_SEC)
+    return;
+
+  self->refreshing = TRUE;
+  self->refreshed_at = now;
+  /* false: never wait for a refresh under way elsewhere (the Analytics,
+   * or another processor on the database) */
+  wabiz_db_query_async (self->db, "SELECT wabiz_analytics_refresh(false), wabiz_analytics_refresh_leads(false)",
+                        0, NULL, NULL, analytics_refreshed_cb, g_object_ref (self));
+}
+
 static void
 batch_done_cb (GObject      *object,
                GAsyncResult *result,
@@ -884,6 +940,8 @@ batch_done_cb (GObject      *object,
       g_signal_emit (self, signals[SIGNAL_PROCESSED], 0, job->n_processed, job->n_failed);
     }
   report_kept_aside (self, job);
+  if (job->n_processed > 0 && !self->stopped)
+    maybe_refresh_analytics (self);
 
   if (self->stopped)
     {
@@ -905,11 +963,7 @@ batch_done_cb (GObject      *object,
     }
 
   /* idle once the other batch is done too, and none is about to start */
-  if (self->n_in_flight > 0 || self->linger_source != 0)
-    return;
-
-  return_waiters (self->idle_waiters, self->run_count);
-  self->run_count = 0;
+  return_if_idle (self);
 }
 
 static void
