@@ -49,11 +49,16 @@
  * to find a deadlock all the same, the batch it fails runs again event
  * by event, as after any failure. */
 #define MAX_IN_FLIGHT 2
-/* while batches write messages, the Analytics summaries (014, 022) are
- * brought up to date this often, in a transaction of their own: inside a
- * batch's, a refresh kept the other batch waiting for the leads and
- * conversations it held (023-analytics-refresh-apart.sql) */
-#define ANALYTICS_REFRESH_INTERVAL_S 5
+/* While batches write messages, the Analytics summaries (014, 022) are
+ * brought up to date in a transaction of their own: inside a batch's, a
+ * refresh kept the other batch waiting for the leads and conversations it
+ * held (023-analytics-refresh-apart.sql). A refresh counts a whole day
+ * again, so on a busy day it takes longer: the next starts no sooner than
+ * REFRESH_SPACING times its duration after it ended, and never within
+ * REFRESH_MIN_INTERVAL_S of it, so that refreshing takes at most a
+ * twentieth of one connection's time. */
+#define REFRESH_MIN_INTERVAL_S 5
+#define REFRESH_SPACING 20
 
 struct _WabizWebhookProcessor
 {
@@ -65,7 +70,8 @@ struct _WabizWebhookProcessor
   gboolean   stopped;
   guint      n_in_flight;         /* batches */
   gboolean   refreshing;          /* the Analytics summaries */
-  gint64     refreshed_at;        /* monotonic, when the last refresh started */
+  gint64     refresh_started;     /* monotonic */
+  gint64     next_refresh;        /* monotonic, the earliest start of the next */
   guint      max_in_flight;
   gboolean   wake_pending;
   guint      retry_delay_s;
@@ -872,8 +878,11 @@ analytics_refreshed_cb (GObject      *object,
   g_autoptr(WabizWebhookProcessor) self = user_data;
   g_autoptr(WabizDbResult) res = NULL;
   g_autoptr(GError) error = NULL;
+  gint64 now = g_get_monotonic_time ();
 
   self->refreshing = FALSE;
+  self->next_refresh = now + MAX (REFRESH_MIN_INTERVAL_S * G_USEC_PER_SEC,
+                                  REFRESH_SPACING * (now - self->refresh_started));
   res = wabiz_db_query_finish (WABIZ_DB (object), result, &error);
   /* the marks stay for the next refresh, or the Analytics' own */
   if (res == NULL)
@@ -890,11 +899,11 @@ maybe_refresh_analytics (WabizWebhookProcessor *self)
 {
   gint64 now = g_get_monotonic_time ();
 
-  if (self->refreshing || now - self->refreshed_at < ANALYTICS_REFRESH_INTERVAL_S * G_USEC_PER_SEC)
+  if (self->refreshing || now < self->next_refresh)
     return;
 
   self->refreshing = TRUE;
-  self->refreshed_at = now;
+  self->refresh_started = now;
   /* false: never wait for a refresh under way elsewhere (the Analytics,
    * or another processor on the database) */
   wabiz_db_query_async (self->db, "SELECT wabiz_analytics_refresh(false), wabiz_analytics_refresh_leads(false)",
