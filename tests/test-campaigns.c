@@ -891,7 +891,11 @@ wait_checked (Fixture     *f,
               WabizOptOut *detector)
 {
   wabiz_opt_out_wake (detector);
+  /* every message of one word: a round takes them in the order they
+   * came, so all before the last such one were looked at (or, sentences,
+   * passed over, not recorded) */
   wait_for_sql (f, "SELECT count(*) = 0 FROM messages m WHERE direction = 'inbound'"
+                   " AND btrim(m.message) !~ '\\s'"
                    " AND NOT EXISTS (SELECT 1 FROM opt_out_checks c WHERE c.message_uuid = m.id)", 30);
 }
 
@@ -978,6 +982,8 @@ test_opt_out_words (Fixture       *f,
     { "15550000006", "CANCELAR" },
     { "15550000007", "Arrêt" },
     { "15550000008", "ＳＴＯＰ" },
+    { "15550000009", "STOP 🙏" },
+    { "15550000010", "¡ Parar !" },
   };
   static const char * const sentences[][2] = {
     { "15550000011", "Please don't stop sending me the offers" },
@@ -997,10 +1003,17 @@ test_opt_out_words (Fixture       *f,
     inbound (f, stops[i][0], stops[i][1]);
   for (guint i = 0; i < G_N_ELEMENTS (sentences); i++)
     inbound (f, sentences[i][0], sentences[i][1]);
+  /* one word after the sentences: once it is looked at, they were passed */
+  inbound (f, "15550000015", "Thanks");
 
   wabiz_outbox_start (f->outbox);
   wabiz_opt_out_start (detector);
   wait_checked (f, detector);
+  g_assert_false (opted_out (f, "15550000015"));
+  /* a sentence is not one of the words: not even looked at */
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM opt_out_checks c JOIN messages m ON m.id = c.message_uuid"
+                               " WHERE m.phone IN ('15550000011', '15550000012', '15550000013', '15550000014')"),
+                   ==, 0);
 
   for (guint i = 0; i < G_N_ELEMENTS (stops); i++)
     {
@@ -1017,7 +1030,7 @@ test_opt_out_words (Fixture       *f,
                                " WHERE l.opted_out_at = m.\"timestamp\""), ==, G_N_ELEMENTS (stops));
 
   /* each confirmed once, through the outbox */
-  wait_for_sql (f, "SELECT count(*) = 8 FROM outbox WHERE state = 'done'", 30);
+  wait_for_sql (f, "SELECT count(*) = 10 FROM outbox WHERE state = 'done'", 30);
   g_assert_cmpint (sql_int (f, "SELECT count(*) FROM messages WHERE direction = 'outbound'"
                                " AND message LIKE 'You will get no more offers%'"), ==, G_N_ELEMENTS (stops));
 
@@ -1025,7 +1038,9 @@ test_opt_out_words (Fixture       *f,
    * back in; a configured word opts out */
   inbound (f, "15550000001", "stop");
   inbound (f, "15550000002", "Start");
-  set_settings (f, "{\"stop_words\": [\"STOP\", \"BASTA\"], \"opt_out_reply\": null}");
+  set_settings (f, "{\"stop_words\": [\"STOP\", \"BASTA\", \"No more\"], \"opt_out_reply\": null}");
+  inbound (f, "15550000014", "no  MORE!");   /* a stop word of two words */
+  inbound (f, "15550000013", "no more please");
   inbound (f, "15550000011", "Basta!");
   inbound (f, "15550000012", "PARAR");   /* no longer a stop word */
   wait_checked (f, detector);
@@ -1033,6 +1048,8 @@ test_opt_out_words (Fixture       *f,
   g_assert_false (opted_out (f, "15550000002"));
   g_assert_true (opted_out (f, "15550000011"));
   g_assert_false (opted_out (f, "15550000012"));
+  g_assert_true (opted_out (f, "15550000014"));
+  g_assert_false (opted_out (f, "15550000013"));
   g_assert_cmpint (sql_int (f, "SELECT count(*) FROM opt_out_events WHERE action = 'opt_in'"), ==, 1);
   g_assert_cmpint (sql_int (f, "SELECT count(*) FROM leads WHERE phone = '15550000002'"
                                " AND opted_in_at IS NOT NULL"), ==, 1);

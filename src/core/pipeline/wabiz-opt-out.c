@@ -10,8 +10,9 @@
  * opt_out_events row; one of start_words opts it back in. A sentence
  * that merely contains the word ("please don't stop") changes nothing.
  *
- * Each message is looked at once, by whichever process gets there
- * first: a round inserts the ids it looks at into opt_out_checks (ON
+ * Each message that can be one of the words (no longer, and of no more
+ * words, than the longest) is looked at once, by whichever process gets
+ * there first: a round inserts the ids it looks at into opt_out_checks (ON
  * CONFLICT DO NOTHING) in the same transaction as the changes it makes.
  * When the settings have a confirmation text, it is queued through the
  * outbox after that commit (at most once: a crash in between sends
@@ -214,6 +215,44 @@ change_lead (WabizDbConn *conn,
   return wabiz_store_notify_on_conn (conn, "leads", phone, wabiz_db_result_get (res, 0, "id"), error);
 }
 
+/* The most words (runs without white space) in a normal form of @set */
+static guint
+most_words (GHashTable *set)
+{
+  GHashTableIter iter;
+  gpointer word;
+  guint most = 0;
+
+  g_hash_table_iter_init (&iter, set);
+  while (g_hash_table_iter_next (&iter, &word, NULL))
+    {
+      guint n = 1;
+
+      for (const char *c = word; *c != '\0'; c++)
+        n += *c == ' ';
+      most = MAX (most, n);
+    }
+  return most;
+}
+
+/* A regular expression (PostgreSQL's) that finds a message of more than
+ * @n_words words, whatever the opt-out words are: more than @n_words
+ * runs between ASCII white space that hold an ASCII letter or digit.
+ * Each such run keeps its letter in wabiz_opt_out_normalize(), and its
+ * white space there is white space too, so a message it finds has more
+ * words than any opt-out word once normalised: it is not one. Words
+ * without an ASCII letter are not counted, so such a message is still
+ * looked at, never missed. */
+static char *
+more_words_pattern (guint n_words)
+{
+  GString *pattern = g_string_new ("[A-Za-z0-9]");
+
+  for (guint i = 0; i < n_words; i++)
+    g_string_append (pattern, "(.*[ \t\n\r][^ \t\n\r]*[A-Za-z0-9])");
+  return g_string_free (pattern, FALSE);
+}
+
 /* A round's statements, in one transaction (worker thread) */
 static gboolean
 scan_on_conn (WabizDbConn *conn,
@@ -224,13 +263,28 @@ scan_on_conn (WabizDbConn *conn,
   g_autofree char *lookback = g_strdup_printf ("%u", scan->lookback_s);
   g_autofree char *batch = g_strdup_printf ("%d", BATCH);
   g_autofree char *longest = g_strdup_printf ("%d", MAX_WORD_MESSAGE);
-  const char *p[] = { lookback, batch, longest, scan->after };
+  g_autofree char *too_many = NULL;
   g_autoptr(WabizDbResult) plain = NULL;
   g_autoptr(WabizDbResult) settings = NULL;
   g_autoptr(WabizDbResult) res = NULL;
   g_autoptr(GHashTable) stop = NULL;
   g_autoptr(GHashTable) start = NULL;
   guint n;
+
+  settings = wabiz_db_conn_exec (conn,
+                                 "SELECT to_json(stop_words)::text AS stop, to_json(start_words)::text AS start,"
+                                 "  opt_out_reply, opt_in_reply FROM campaign_settings WHERE id = 1",
+                                 0, NULL, error);
+  if (settings == NULL)
+    return FALSE;
+  if (wabiz_db_result_get_n_rows (settings) == 0)
+    return TRUE;
+  stop = word_set (settings, "stop");
+  start = word_set (settings, "start");
+  /* a message of more words than the longest opt-out word cannot be
+   * one: most messages are sentences, and recording each of them as
+   * looked at cost more than storing it (bench/webhook-ingest) */
+  too_many = more_words_pattern (MAX (1, MAX (most_words (stop), most_words (start))));
 
   /* Right after a burst the planner's statistics still see a handful of
    * new messages, and it read the whole window through a bitmap scan
@@ -251,6 +305,7 @@ scan_on_conn (WabizDbConn *conn,
                             "     AND ($4::timestamptz IS NULL OR m.created_at > $4::timestamptz"
                             "          - interval '" G_STRINGIFY (CURSOR_MARGIN_MS) " milliseconds')"
                             "     AND m.message IS NOT NULL AND char_length(m.message) <= $3::int"
+                            "     AND m.message !~ $5::text"
                             "     AND NOT EXISTS (SELECT 1 FROM opt_out_checks c WHERE c.message_uuid = m.id)"
                             "   ORDER BY m.created_at, m.id LIMIT $2::int),"
                             " ins AS (INSERT INTO opt_out_checks (message_uuid) SELECT id FROM cand"
@@ -266,7 +321,7 @@ scan_on_conn (WabizDbConn *conn,
                             "   (SELECT count(*) FROM cand) AS n, (SELECT max(created_at) FROM cand)::text AS reached"
                             " FROM ins JOIN messages m ON m.id = ins.message_uuid"
                             " ORDER BY m.\"timestamp\", m.id",
-                            4, p, error);
+                            5, (const char *[]) { lookback, batch, longest, scan->after, too_many }, error);
   if (res == NULL)
     return FALSE;
   n = wabiz_db_result_get_n_rows (res);
@@ -275,17 +330,6 @@ scan_on_conn (WabizDbConn *conn,
     scan->reached = g_strdup (wabiz_db_result_get (res, 0, "reached"));
   if (n == 0)
     return TRUE;
-
-  settings = wabiz_db_conn_exec (conn,
-                                 "SELECT to_json(stop_words)::text AS stop, to_json(start_words)::text AS start,"
-                                 "  opt_out_reply, opt_in_reply FROM campaign_settings WHERE id = 1",
-                                 0, NULL, error);
-  if (settings == NULL)
-    return FALSE;
-  if (wabiz_db_result_get_n_rows (settings) == 0)
-    return TRUE;
-  stop = word_set (settings, "stop");
-  start = word_set (settings, "start");
 
   for (guint i = 0; i < n; i++)
     {
