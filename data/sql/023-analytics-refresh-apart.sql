@@ -9,7 +9,7 @@
 -- message took that long to reach the open conversation
 -- (bench/message-latency). The processor now calls
 -- wabiz_analytics_refresh(false) and wabiz_analytics_refresh_leads(false)
--- on their own, every few seconds while it writes; the Analytics still
+-- on their own, at most every 30 s while it writes; the Analytics still
 -- refreshes before it reads. What the marks say is the same.
 
 create or replace function wabiz_analytics_mark_insert() returns trigger
