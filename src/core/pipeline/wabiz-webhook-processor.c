@@ -52,7 +52,7 @@
 /* While batches write messages, the Analytics summaries (014, 022) are
  * brought up to date in a transaction of their own: inside a batch's, a
  * refresh kept the other batch waiting for the leads and conversations it
- * held (023-analytics-refresh-apart.sql). Here it only keeps the marks
+ * held (023-analytics-writes.sql). Here it only keeps the marks
  * from piling up (the Analytics refreshes before it reads), and it counts
  * a whole day again, longer on a busy day: the next starts no sooner than
  * REFRESH_SPACING times its duration after it ended, and never within
