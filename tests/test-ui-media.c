@@ -259,20 +259,26 @@ show_bubble (WabizConversationsPane *pane,
   return wabiz_test_ui_find_row (GTK_WIDGET (bubble_list (pane)), WABIZ_TYPE_MESSAGE_ROW, message);
 }
 
+/* the file's widgets are made for the first message of a row that shows
+ * one: each must be there, for a message with a file */
 static gpointer
 row_child (GtkWidget  *row,
            const char *name)
 {
-  return gtk_widget_get_template_child (row, WABIZ_TYPE_MESSAGE_ROW, name);
+  GtkWidget *child = wabiz_test_ui_row_child (row, name);
+
+  g_assert_nonnull (child);
+  return child;
 }
 
 /* The thumbnail the bubble shows, once decoded */
 static GdkTexture *
 row_texture (GtkWidget *row)
 {
-  GdkPaintable *paintable = gtk_picture_get_paintable (row_child (row, "picture"));
+  GtkWidget *picture = wabiz_test_ui_row_child (row, "picture");
+  GdkPaintable *paintable = picture != NULL ? gtk_picture_get_paintable (GTK_PICTURE (picture)) : NULL;
 
-  if (!gtk_widget_get_visible (row_child (row, "thumb_button")) || !GDK_IS_TEXTURE (paintable))
+  if (picture == NULL || !gtk_widget_get_visible (row_child (row, "thumb_button")) || !GDK_IS_TEXTURE (paintable))
     return NULL;
   return GDK_TEXTURE (paintable);
 }

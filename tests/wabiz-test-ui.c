@@ -664,15 +664,46 @@ wabiz_test_ui_screenshot (WabizWindow *window,
 
 /* what rows show ------------------------------------------------------------ */
 
-const char *
-wabiz_test_ui_row_label (GtkWidget  *row,
+static GtkWidget *
+find_by_id (GtkWidget  *widget,
+            const char *name)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (g_strcmp0 (gtk_buildable_get_buildable_id (GTK_BUILDABLE (child)), name) == 0)
+        return child;
+      found = find_by_id (child, name);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+GtkWidget *
+wabiz_test_ui_row_child (GtkWidget  *row,
                          const char *name)
 {
   GObject *child = gtk_widget_get_template_child (row, G_OBJECT_TYPE (row), name);
 
+  if (child != NULL)
+    return GTK_WIDGET (child);
+  return find_by_id (row, name);
+}
+
+const char *
+wabiz_test_ui_row_label (GtkWidget  *row,
+                         const char *name)
+{
+  GtkWidget *child = wabiz_test_ui_row_child (row, name);
+
+  if (child == NULL)
+    return NULL;
   if (!GTK_IS_LABEL (child))
-    g_error ("%s has no label “%s” in its template", G_OBJECT_TYPE_NAME (row), name);
-  if (!gtk_widget_get_visible (GTK_WIDGET (child)))
+    g_error ("%s: “%s” is no label", G_OBJECT_TYPE_NAME (row), name);
+  if (!gtk_widget_get_visible (child))
     return NULL;
   return gtk_label_get_text (GTK_LABEL (child));
 }

@@ -106,9 +106,14 @@ char        *wabiz_test_ui_screenshot_widget    (GtkWidget         *widget,
  * Read from the labels of the row widgets, as a person sees them, and
  * compared with the item the row is bound to. */
 
-/* The text of the label that the template of @row's type binds as @name
- * (gtk_widget_class_bind_template_child), as shown: NULL when the label
- * is hidden. */
+/* The widget of @row named @name: the one its template binds so
+ * (gtk_widget_class_bind_template_child), else the one in it with that
+ * id in a UI file of its own, made only when the row needs it (as a
+ * message row's card); NULL when there is none yet. */
+GtkWidget   *wabiz_test_ui_row_child            (GtkWidget         *row,
+                                                 const char        *name);
+/* The text of the label wabiz_test_ui_row_child() finds, as shown: NULL
+ * when the label is hidden or not made. */
 const char  *wabiz_test_ui_row_label            (GtkWidget         *row,
                                                  const char        *name);
 /* The accessible label of @row is @expected: NULL when it is, else what

@@ -43,18 +43,6 @@ struct _WabizMessageRow
   GtkWidget    *quote_box;
   GtkLabel     *quote_author;
   GtkLabel     *quote_label;
-  GtkWidget    *thumb_button;
-  GtkPicture   *picture;
-  WabizMediaPlayer *player;       /* (nullable): made for the first audio or video */
-  GtkWidget    *card_box;
-  GtkImage     *card_icon;
-  GtkLabel     *card_title;
-  GtkLabel     *card_subtitle;
-  GtkWidget    *open_button;
-  GtkWidget    *media_state_box;
-  GtkWidget    *media_spinner;
-  GtkLabel     *media_state_label;
-  GtkWidget    *media_retry_button;
   GtkLabel     *text_label;
   GtkLabel     *error_label;
   GtkWidget    *retry_button;
@@ -65,6 +53,23 @@ struct _WabizMessageRow
   GtkLabel     *reactions_label;
   GtkLabel     *analysis_label;
   GtkLabel     *automatic_label;
+
+  /* Most bubbles are text: what shows a file or a card
+   * (wabiz-message-media.ui) is made for the first message of a row that
+   * needs it (ensure_media()), and the player for the first audio or
+   * video. NULL until then; in the bubble after the quote. */
+  GtkWidget    *thumb_button;
+  GtkPicture   *picture;
+  WabizMediaPlayer *player;
+  GtkWidget    *card_box;
+  GtkImage     *card_icon;
+  GtkLabel     *card_title;
+  GtkLabel     *card_subtitle;
+  GtkWidget    *open_button;
+  GtkWidget    *media_state_box;
+  GtkWidget    *media_spinner;
+  GtkLabel     *media_state_label;
+  GtkWidget    *media_retry_button;
 };
 
 G_DEFINE_FINAL_TYPE (WabizMessageRow, wabiz_message_row, GTK_TYPE_WIDGET)
@@ -190,6 +195,43 @@ set_label (GtkLabel   *label,
   gtk_widget_set_visible (GTK_WIDGET (label), text != NULL && *text != '\0');
 }
 
+/* The thumbnail, the card and the file's state, made now if they are not
+ * yet, each hidden until shown, all aimed at the row's message */
+static void
+ensure_media (WabizMessageRow *self)
+{
+  g_autoptr(GtkBuilder) builder = NULL;
+  const char *id;
+
+  if (self->card_box != NULL)
+    return;
+
+  builder = gtk_builder_new_from_resource ("/org/example/WaBiz/ui/wabiz-message-media.ui");
+  self->thumb_button = GTK_WIDGET (gtk_builder_get_object (builder, "thumb_button"));
+  self->picture = GTK_PICTURE (gtk_builder_get_object (builder, "picture"));
+  self->card_box = GTK_WIDGET (gtk_builder_get_object (builder, "card_box"));
+  self->card_icon = GTK_IMAGE (gtk_builder_get_object (builder, "card_icon"));
+  self->card_title = GTK_LABEL (gtk_builder_get_object (builder, "card_title"));
+  self->card_subtitle = GTK_LABEL (gtk_builder_get_object (builder, "card_subtitle"));
+  self->open_button = GTK_WIDGET (gtk_builder_get_object (builder, "open_button"));
+  self->media_state_box = GTK_WIDGET (gtk_builder_get_object (builder, "media_state_box"));
+  self->media_spinner = GTK_WIDGET (gtk_builder_get_object (builder, "media_spinner"));
+  self->media_state_label = GTK_LABEL (gtk_builder_get_object (builder, "media_state_label"));
+  self->media_retry_button = GTK_WIDGET (gtk_builder_get_object (builder, "media_retry_button"));
+
+  gtk_box_insert_child_after (GTK_BOX (self->bubble), self->thumb_button, self->quote_box);
+  gtk_box_insert_child_after (GTK_BOX (self->bubble), self->card_box, self->thumb_button);
+  gtk_box_insert_child_after (GTK_BOX (self->bubble), self->media_state_box, self->card_box);
+
+  id = self->message != NULL ? wabiz_message_get_id (self->message) : NULL;
+  if (id != NULL)
+    {
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (self->open_button), "s", id);
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (self->thumb_button), "s", id);
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (self->media_retry_button), "s", id);
+    }
+}
+
 static WabizMediaStore *
 get_store (WabizMessageRow *self)
 {
@@ -206,6 +248,9 @@ set_media_state (WabizMessageRow *self,
                  gboolean         busy,
                  gboolean         retry)
 {
+  if (text == NULL && self->media_state_box == NULL)
+    return;
+  ensure_media (self);
   gtk_widget_set_visible (self->media_state_box, text != NULL);
   set_label (self->media_state_label, text);
   gtk_widget_set_visible (self->media_spinner, busy);
@@ -228,6 +273,7 @@ show_thumbnail (WabizMessageRow *self,
   int height = gdk_texture_get_height (texture);
   double scale = MIN ((double) thumbnail_box (self) / width, (double) thumbnail_box (self) / height);
 
+  ensure_media (self);
   gtk_widget_set_size_request (GTK_WIDGET (self->picture), MAX (1, (int) (width * scale)),
                                MAX (1, (int) (height * scale)));
   gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (texture));
@@ -268,6 +314,7 @@ show_file (WabizMessageRow *self,
 
   g_free (self->media_file);
   self->media_file = g_strdup (path);
+  ensure_media (self);
   set_media_state (self, NULL, FALSE, FALSE);
   gtk_widget_set_visible (self->save_button, TRUE);
 
@@ -455,6 +502,7 @@ update_card_subtitle (WabizMessageRow *self,
   g_autofree char *description = dup_media_description (self->message);
   g_autofree char *subtitle = NULL;
 
+  ensure_media (self);
   /* a file without a name has its kind as the title already */
   if (wabiz_message_get_media_filename (self->message) == NULL)
     {
@@ -623,8 +671,11 @@ update_content (WabizMessageRow *self)
   self->cancellable = g_cancellable_new ();
   g_clear_pointer (&self->media_id, g_free);
   g_clear_pointer (&self->media_file, g_free);
-  gtk_picture_set_paintable (self->picture, NULL);
-  gtk_widget_set_visible (self->thumb_button, FALSE);
+  if (self->thumb_button != NULL)
+    {
+      gtk_picture_set_paintable (self->picture, NULL);
+      gtk_widget_set_visible (self->thumb_button, FALSE);
+    }
   if (self->player != NULL)
     {
       wabiz_media_player_set_file (self->player, NULL, FALSE);
@@ -755,7 +806,17 @@ update_content (WabizMessageRow *self)
 
   set_label (self->text_label, text);
 done_text:
-  gtk_widget_set_visible (self->card_box, card);
+  if (card)
+    ensure_media (self);
+  if (self->card_box != NULL)
+    {
+      gtk_widget_set_visible (self->card_box, card);
+      gtk_widget_set_visible (self->open_button, openable);
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (self->open_button), "s", wabiz_message_get_id (m));
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (self->thumb_button), "s", wabiz_message_get_id (m));
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (self->media_retry_button), "s",
+                                        wabiz_message_get_id (m));
+    }
   if (card)
     {
       const char *mime = wabiz_message_get_media_mime (m);
@@ -777,13 +838,9 @@ done_text:
       else
         set_label (self->card_subtitle, subtitle);
     }
-  gtk_widget_set_visible (self->open_button, openable);
-  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->open_button), "s", wabiz_message_get_id (m));
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->reply_button), "s", wabiz_message_get_id (m));
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->retry_button), "s", wabiz_message_get_id (m));
-  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->thumb_button), "s", wabiz_message_get_id (m));
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->save_button), "s", wabiz_message_get_id (m));
-  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->media_retry_button), "s", wabiz_message_get_id (m));
   gtk_widget_set_visible (self->reply_button, wabiz_message_get_wamid (m) != NULL);
 
   if (wabiz_message_get_reply_quote (m) != NULL)
@@ -953,6 +1010,11 @@ wabiz_message_row_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), WABIZ_TYPE_MESSAGE_ROW);
   /* went with the bubble */
   self->player = NULL;
+  self->thumb_button = self->card_box = self->open_button = NULL;
+  self->media_state_box = self->media_spinner = self->media_retry_button = NULL;
+  self->picture = NULL;
+  self->card_icon = NULL;
+  self->card_title = self->card_subtitle = self->media_state_label = NULL;
 
   G_OBJECT_CLASS (wabiz_message_row_parent_class)->dispose (object);
 }
@@ -973,17 +1035,6 @@ wabiz_message_row_class_init (WabizMessageRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, quote_box);
   gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, quote_author);
   gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, quote_label);
-  gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, thumb_button);
-  gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, picture);
-  gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, card_box);
-  gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, card_icon);
-  gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, card_title);
-  gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, card_subtitle);
-  gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, open_button);
-  gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, media_state_box);
-  gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, media_spinner);
-  gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, media_state_label);
-  gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, media_retry_button);
   gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, text_label);
   gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, error_label);
   gtk_widget_class_bind_template_child (widget_class, WabizMessageRow, retry_button);
