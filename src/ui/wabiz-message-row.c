@@ -195,13 +195,26 @@ set_label (GtkLabel   *label,
   gtk_widget_set_visible (GTK_WIDGET (label), text != NULL && *text != '\0');
 }
 
+/* The buttons of the thumbnail, the card and the file's state act on the
+ * row's message */
+static void
+aim_media (WabizMessageRow *self)
+{
+  const char *id = self->message != NULL ? wabiz_message_get_id (self->message) : NULL;
+
+  if (self->card_box == NULL || id == NULL)
+    return;
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->open_button), "s", id);
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->thumb_button), "s", id);
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->media_retry_button), "s", id);
+}
+
 /* The thumbnail, the card and the file's state, made now if they are not
- * yet, each hidden until shown, all aimed at the row's message */
+ * yet, each hidden until shown */
 static void
 ensure_media (WabizMessageRow *self)
 {
   g_autoptr(GtkBuilder) builder = NULL;
-  const char *id;
 
   if (self->card_box != NULL)
     return;
@@ -222,14 +235,7 @@ ensure_media (WabizMessageRow *self)
   gtk_box_insert_child_after (GTK_BOX (self->bubble), self->thumb_button, self->quote_box);
   gtk_box_insert_child_after (GTK_BOX (self->bubble), self->card_box, self->thumb_button);
   gtk_box_insert_child_after (GTK_BOX (self->bubble), self->media_state_box, self->card_box);
-
-  id = self->message != NULL ? wabiz_message_get_id (self->message) : NULL;
-  if (id != NULL)
-    {
-      gtk_actionable_set_action_target (GTK_ACTIONABLE (self->open_button), "s", id);
-      gtk_actionable_set_action_target (GTK_ACTIONABLE (self->thumb_button), "s", id);
-      gtk_actionable_set_action_target (GTK_ACTIONABLE (self->media_retry_button), "s", id);
-    }
+  aim_media (self);
 }
 
 static WabizMediaStore *
@@ -812,10 +818,7 @@ done_text:
     {
       gtk_widget_set_visible (self->card_box, card);
       gtk_widget_set_visible (self->open_button, openable);
-      gtk_actionable_set_action_target (GTK_ACTIONABLE (self->open_button), "s", wabiz_message_get_id (m));
-      gtk_actionable_set_action_target (GTK_ACTIONABLE (self->thumb_button), "s", wabiz_message_get_id (m));
-      gtk_actionable_set_action_target (GTK_ACTIONABLE (self->media_retry_button), "s",
-                                        wabiz_message_get_id (m));
+      aim_media (self);
     }
   if (card)
     {
