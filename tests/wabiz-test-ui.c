@@ -699,10 +699,8 @@ wabiz_test_ui_row_label (GtkWidget  *row,
 {
   GtkWidget *child = wabiz_test_ui_row_child (row, name);
 
-  if (child == NULL)
-    return NULL;
   if (!GTK_IS_LABEL (child))
-    g_error ("%s: “%s” is no label", G_OBJECT_TYPE_NAME (row), name);
+    g_error ("%s has no label “%s”", G_OBJECT_TYPE_NAME (row), name);
   if (!gtk_widget_get_visible (child))
     return NULL;
   return gtk_label_get_text (GTK_LABEL (child));

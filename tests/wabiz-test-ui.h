@@ -113,7 +113,7 @@ char        *wabiz_test_ui_screenshot_widget    (GtkWidget         *widget,
 GtkWidget   *wabiz_test_ui_row_child            (GtkWidget         *row,
                                                  const char        *name);
 /* The text of the label wabiz_test_ui_row_child() finds, as shown: NULL
- * when the label is hidden or not made. */
+ * when the label is hidden. Fails the test when @row has no such label. */
 const char  *wabiz_test_ui_row_label            (GtkWidget         *row,
                                                  const char        *name);
 /* The accessible label of @row is @expected: NULL when it is, else what
