@@ -700,9 +700,9 @@ answers_in (gpointer user_data)
 }
 
 /* A connection is kept alive between requests: the second request goes
- * on the first one's connection, and when the client hangs up while it
- * waits for the next, the server lets go of it (its descriptor is not
- * left behind, as libsoup 3.2 leaves it). */
+ * on the first one's connection, so do two sent at once, and when the
+ * client hangs up while it waits for the next, the server lets go of it
+ * (its descriptor is not left behind, as libsoup 3.2 leaves it). */
 static void
 test_keep_alive (void)
 {
@@ -729,6 +729,22 @@ test_keep_alive (void)
   g_assert_false (reader->closed);
   g_assert_nonnull (strstr (strstr (reader->received->str, "pong") + 4, "HTTP/1.1 200"));
   g_assert_cmpuint (_wabiz_http_server_get_n_connections (server.http), ==, 1);
+
+  /* two more at once, before the first is answered (pipelining): both
+   * are answered, in order */
+  {
+    g_autofree char *two = g_strconcat (ping, ping, NULL);
+    const char *third;
+
+    client_send_all (reader->socket, two, strlen (two));
+    answers.n_answers = 4;
+    wabiz_test_wait_until (answers_in, &answers, 30);
+    g_assert_false (reader->closed);
+    third = strstr (strstr (strstr (reader->received->str, "pong") + 4, "pong") + 4, "HTTP/1.1 200");
+    g_assert_nonnull (third);
+    g_assert_nonnull (strstr (strstr (third, "pong") + 4, "HTTP/1.1 200"));
+    g_assert_cmpuint (_wabiz_http_server_get_n_connections (server.http), ==, 1);
+  }
 
   /* the client hangs up while the connection waits */
   reader_free (reader);
