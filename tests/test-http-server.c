@@ -774,6 +774,60 @@ test_keep_alive_idle (void)
   g_clear_object (&server.http);
 }
 
+/* A full server lets go of the connection idle the longest to take a new
+ * one, a kept-alive one too (which libsoup holds between requests), and
+ * the others keep going. */
+static void
+test_keep_alive_full (void)
+{
+  const char *ping = "GET /ping HTTP/1.1\r\nHost: wabiz\r\n\r\n";
+  g_autoptr(GPtrArray) kept = g_ptr_array_new_with_free_func ((GDestroyNotify) reader_free);
+  g_autoptr(GError) error = NULL;
+  InProcess server = { 0 };
+  Reader *silent, *late;
+  Answers answers;
+
+  server.http = wabiz_http_server_new ("127.0.0.1", 0);
+  _wabiz_http_server_set_limits (server.http, 2, TRUE, 10000, 60);
+  _wabiz_http_server_set_keepalive_idle (server.http, 60 * 1000);
+  soup_server_add_handler (wabiz_http_server_get_soup_server (server.http), "/ping", ping_cb, NULL, NULL);
+  g_assert_true (wabiz_http_server_start (server.http, &error));
+  g_assert_no_error (error);
+  server.port = wabiz_http_server_get_port (server.http);
+
+  /* one connection answered and kept, then one that sends nothing */
+  g_ptr_array_add (kept, reader_new (server.port));
+  answers.reader = g_ptr_array_index (kept, 0);
+  answers.n_answers = 1;
+  client_send_all (answers.reader->socket, ping, strlen (ping));
+  wabiz_test_wait_until (answers_in, &answers, 30);
+  g_assert_false (answers.reader->closed);
+  g_assert_null (strstr (answers.reader->received->str, "Connection: close"));
+  silent = reader_new (server.port);
+  WABIZ_TEST_WAIT (_wabiz_http_server_get_n_connections (server.http) == 2, 30);
+
+  /* full: a third one makes the server let go of the kept one, idle the
+   * longest, and is answered */
+  late = reader_new (server.port);
+  client_send_all (late->socket, ping, strlen (ping));
+  wabiz_test_wait_until (all_closed, kept, 30);
+  answers.reader = late;
+  wabiz_test_wait_until (answers_in, &answers, 30);
+  g_assert_cmpuint (status_of (late->received->str), ==, 200);
+
+  /* the silent one was left alone, and is answered too */
+  g_assert_false (reader_poll (silent));
+  client_send_all (silent->socket, ping, strlen (ping));
+  answers.reader = silent;
+  wabiz_test_wait_until (answers_in, &answers, 30);
+  g_assert_cmpuint (status_of (silent->received->str), ==, 200);
+
+  reader_free (silent);
+  reader_free (late);
+  WABIZ_TEST_WAIT (_wabiz_http_server_get_n_connections (server.http) == 0, 30);
+  g_clear_object (&server.http);
+}
+
 /* ------------------------------------------------------------------ */
 /* file descriptors */
 
@@ -1412,6 +1466,7 @@ main (int   argc,
   g_test_add_func ("/wabiz/http-server/idle-closed", test_idle_closed);
   g_test_add_func ("/wabiz/http-server/keep-alive", test_keep_alive);
   g_test_add_func ("/wabiz/http-server/keep-alive-idle", test_keep_alive_idle);
+  g_test_add_func ("/wabiz/http-server/keep-alive-full", test_keep_alive_full);
   g_test_add_func ("/wabiz/http-server/file-limit-raised", test_file_limit_raised);
   g_test_add_func ("/wabiz/http-server/fd-exhaustion", test_fd_exhaustion);
   g_test_add_func ("/wabiz/http-server/fd-exhaustion-accept-fails", test_fd_exhaustion_accept_fails);

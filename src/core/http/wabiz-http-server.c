@@ -281,6 +281,7 @@ kept_msg_disconnected_cb (SoupServerMessage *msg,
 static void
 close_kept_alive (Connection *conn)
 {
+  WabizHttpServer *self = conn->self;
   g_autoptr(SoupServerMessage) msg = g_steal_pointer (&conn->kept_msg);
   g_autoptr(GSocket) socket = g_object_ref (conn->socket);
   g_autoptr(GIOStream) stolen = NULL;
@@ -295,6 +296,8 @@ close_kept_alive (Connection *conn)
   g_signal_handlers_disconnect_by_data (msg, conn);
   stolen = soup_server_message_steal_connection (msg);
   g_socket_close (socket, NULL);
+  /* room for one more, if the server was full */
+  arm_accept (self);
 }
 
 /* A kept-alive connection is readable: the next request begins (libsoup
@@ -544,12 +547,17 @@ accept_cb (GSocket      *listener,
       g_autoptr(GSocket) socket = NULL;
       g_autoptr(GError) error = NULL;
 
+      /* full with none waiting is no reason to let one go */
+      if (i > 0 && g_socket_condition_check (listener, G_IO_IN) == 0)
+        return G_SOURCE_CONTINUE;
+
       if (count_open (self) >= self->connection_cap)
         {
           /* the next ones wait in the backlog until a connection ends */
           g_debug ("%u connections open: accepting more once one ends", self->connection_cap);
-          let_go_of_idle (self);
+          /* letting one go may arm this again at once */
           g_clear_pointer (&self->accept_source, g_source_unref);
+          let_go_of_idle (self);
           return G_SOURCE_REMOVE;
         }
 
