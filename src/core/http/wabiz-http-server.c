@@ -19,16 +19,19 @@
  *    ends the connection (so does one that never sends anything). When the
  *    server is full, the connection idle the longest without having sent
  *    a byte is let go to make room.
- *  - A connection is kept alive between requests by libsoup, which does
- *    so only while it has a listener of its own: it is given one that
- *    never sees a connection (one end of a socket pair). libsoup 3.2 never
- *    closes a kept-alive connection that its client closed while idle
- *    (the descriptor would stay in CLOSE_WAIT), so the socket is watched
- *    here between requests: a client that hangs up has its connection
- *    taken back from libsoup and closed, and so has one idle for too long
- *    (the keep-alive timeout) and, when the server is full, the one idle
- *    the longest. When the server is full or draining, an answer closes
- *    its connection instead.
+ *  - A connection is kept alive between requests, but not by libsoup:
+ *    libsoup 3.2 never closes a kept-alive connection that its client
+ *    closed while idle (the descriptor stays in CLOSE_WAIT; and it keeps
+ *    none alive without a listener of its own). Once an answer is
+ *    written, the connection is taken back and handed to libsoup again
+ *    as if just accepted, so that waiting for the next request is
+ *    waiting for a first request: a client that hangs up ends it, the
+ *    I/O timeout ends it, and when the server is full it is the first
+ *    let go. When the server is full or draining, an answer closes its
+ *    connection instead. (A request sent before the previous answer was
+ *    read, HTTP pipelining, is lost with libsoup's read buffer: its
+ *    client sees the connection close without an answer, and sends it
+ *    again.)
  *  - A body is counted as it arrives and refused (413) past its route's
  *    limit; a request refused from its head (unknown path, bad
  *    signature header, body declared too large) is answered without
@@ -44,13 +47,10 @@
 #include "wabiz-http-server-private.h"
 
 #include <glib/gi18n.h>
-#include <errno.h>
 #include <string.h>
-#include <unistd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 
 #define LISTEN_BACKLOG 4096
 #define DEFAULT_MAX_CONNECTIONS 512
@@ -89,7 +89,6 @@ struct _WabizHttpServer
   GPtrArray    *drain_tasks;     /* (element-type GTask) (owned) */
 
   GSocket      *listener;        /* (owned) (nullable) */
-  GSocket      *keeper_peer;     /* (owned) (nullable) the other end of libsoup's listener */
   GMainContext *context;         /* (owned) (nullable) where the listener is watched */
   GSource      *accept_source;   /* (owned) (nullable) while accepting */
   GSource      *retry_source;    /* (owned) (nullable) after accept() failed */
@@ -119,7 +118,6 @@ typedef struct
   GSource         *first_byte;   /* (owned) (nullable) until the request's first byte */
   GSource         *deadline;     /* (owned) (nullable) for the rest of the head */
   GSource         *idle;         /* (owned) (nullable) kept alive, until the next request's first byte */
-  SoupServerMessage *kept_msg;   /* (owned) (nullable) kept alive: its last answered message, to take it back by */
   gint64           accepted_at;
   gboolean         head_in;
   gboolean         let_go;
@@ -177,9 +175,6 @@ connection_free (Connection *conn)
   clear_source (&conn->first_byte);
   clear_source (&conn->deadline);
   clear_source (&conn->idle);
-  if (conn->kept_msg != NULL)
-    g_signal_handlers_disconnect_by_data (conn->kept_msg, conn);
-  g_clear_object (&conn->kept_msg);
   g_object_set_data (G_OBJECT (conn->remote), CONNECTION_KEY, NULL);
   g_clear_object (&conn->remote);
   g_clear_object (&conn->local);
@@ -199,24 +194,9 @@ header_deadline_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* A request's first byte is in: the rest of its head has the header
- * timeout, and each read or write the I/O timeout again (see
- * await_next_request()). */
-static void
-await_head (Connection *conn)
-{
-  g_socket_set_timeout (conn->socket, conn->self->io_timeout_s);
-  clear_source (&conn->idle);
-  clear_source (&conn->deadline);
-  if (conn->head_in)
-    return;
-  conn->deadline = g_timeout_source_new (conn->self->header_timeout_ms);
-  g_source_set_callback (conn->deadline, header_deadline_cb, conn, NULL);
-  g_source_attach (conn->deadline, conn->self->context);
-}
-
-/* The first request's first byte is in (or the I/O timeout passed, and
- * libsoup is closing the connection anyway). */
+/* The request's first byte is in (or the I/O timeout passed, and libsoup
+ * is closing the connection anyway): the rest of the head has the header
+ * timeout. */
 static gboolean
 first_byte_cb (GSocket      *socket,
                GIOCondition  condition,
@@ -225,7 +205,13 @@ first_byte_cb (GSocket      *socket,
   Connection *conn = user_data;
 
   g_clear_pointer (&conn->first_byte, g_source_unref);
-  await_head (conn);
+  clear_source (&conn->idle);
+  if (!conn->head_in)
+    {
+      conn->deadline = g_timeout_source_new (conn->self->header_timeout_ms);
+      g_source_set_callback (conn->deadline, header_deadline_cb, conn, NULL);
+      g_source_attach (conn->deadline, conn->self->context);
+    }
   return G_SOURCE_REMOVE;
 }
 
@@ -254,142 +240,6 @@ count_open (WabizHttpServer *self)
   return count_open_exactly (self);
 }
 
-/* ------------------------------------------------------------------ */
-/* kept alive, between requests (see the top of this file) */
-
-static void
-forget_kept_msg (Connection *conn)
-{
-  if (conn->kept_msg != NULL)
-    g_signal_handlers_disconnect_by_data (conn->kept_msg, conn);
-  g_clear_object (&conn->kept_msg);
-}
-
-/* The message no longer leads to the connection: libsoup let go of it
- * (and holds the message while it says so). */
-static void
-kept_msg_disconnected_cb (SoupServerMessage *msg,
-                          Connection        *conn)
-{
-  forget_kept_msg (conn);
-  clear_source (&conn->first_byte);
-  clear_source (&conn->idle);
-}
-
-/* Takes a kept-alive connection back from libsoup, which would never
- * close it, and closes it. @conn may be gone on return. */
-static void
-close_kept_alive (Connection *conn)
-{
-  WabizHttpServer *self = conn->self;
-  g_autoptr(SoupServerMessage) msg = g_steal_pointer (&conn->kept_msg);
-  g_autoptr(GSocket) socket = g_object_ref (conn->socket);
-  g_autoptr(GIOStream) stolen = NULL;
-
-  clear_source (&conn->first_byte);
-  clear_source (&conn->idle);
-  if (msg == NULL)
-    {
-      g_socket_shutdown (socket, TRUE, TRUE, NULL);
-      return;
-    }
-  g_signal_handlers_disconnect_by_data (msg, conn);
-  stolen = soup_server_message_steal_connection (msg);
-  g_socket_close (socket, NULL);
-  /* room for one more, if the server was full */
-  arm_accept (self);
-}
-
-/* A kept-alive connection is readable: the next request begins (libsoup
- * reads it next, this source being of a higher priority than libsoup's),
- * or the client hung up. */
-static gboolean
-next_byte_cb (GSocket      *socket,
-              GIOCondition  condition,
-              gpointer      user_data)
-{
-  Connection *conn = user_data;
-  char byte;
-  gssize n;
-
-  if (g_socket_is_closed (socket))
-    {
-      g_clear_pointer (&conn->first_byte, g_source_unref);
-      return G_SOURCE_REMOVE;
-    }
-
-  n = recv (g_socket_get_fd (socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-    return G_SOURCE_CONTINUE;
-
-  g_clear_pointer (&conn->first_byte, g_source_unref);
-  if (n > 0)
-    {
-      forget_kept_msg (conn);
-      await_head (conn);
-      return G_SOURCE_REMOVE;
-    }
-
-  g_debug ("Closing a kept-alive connection its client closed");
-  close_kept_alive (conn);
-  return G_SOURCE_REMOVE;
-}
-
-/* A kept-alive connection idle too long: closed, unless the next request
- * has just begun. */
-static gboolean
-keepalive_idle_cb (gpointer user_data)
-{
-  Connection *conn = user_data;
-
-  g_clear_pointer (&conn->idle, g_source_unref);
-  if (g_socket_condition_check (conn->socket, G_IO_IN) != 0)
-    return G_SOURCE_REMOVE;
-  g_debug ("Closing a kept-alive connection idle too long");
-  close_kept_alive (conn);
-  return G_SOURCE_REMOVE;
-}
-
-/* @msg is answered, and libsoup keeps its connection for the next
- * request: watched until that request's first byte. Meanwhile the socket
- * has no I/O timeout, only the keep-alive one: libsoup, waiting for the
- * next request, would take the I/O timeout as a failed request and end
- * it, leaving the connection open without a request to take it back
- * by. (It takes the timeout from the socket as it starts to wait, just
- * after this.) The watch is of a higher priority than libsoup's own, so
- * that a client that hangs up is seen here first, for the same reason. */
-static void
-await_next_request (Connection        *conn,
-                    SoupServerMessage *msg)
-{
-  WabizHttpServer *self = conn->self;
-  guint idle_ms = self->keepalive_idle_ms;
-
-  /* the I/O timeout, when shorter, still ends a wait for the next request */
-  if (self->io_timeout_s > 0)
-    idle_ms = MIN (idle_ms, self->io_timeout_s * 1000);
-
-  forget_kept_msg (conn);
-  conn->kept_msg = g_object_ref (msg);
-  g_signal_connect (msg, "disconnected", G_CALLBACK (kept_msg_disconnected_cb), conn);
-
-  conn->head_in = FALSE;
-  conn->accepted_at = g_get_monotonic_time ();
-  g_socket_set_timeout (conn->socket, 0);
-  clear_source (&conn->deadline);
-  clear_source (&conn->first_byte);
-  clear_source (&conn->idle);
-  conn->first_byte = g_socket_create_source (conn->socket, G_IO_IN, NULL);
-  g_source_set_priority (conn->first_byte, G_PRIORITY_HIGH);
-  g_source_set_callback (conn->first_byte, (GSourceFunc) (void (*) (void)) next_byte_cb, conn, NULL);
-  g_source_attach (conn->first_byte, self->context);
-  conn->idle = g_timeout_source_new (idle_ms);
-  g_source_set_callback (conn->idle, keepalive_idle_cb, conn, NULL);
-  g_source_attach (conn->idle, self->context);
-}
-
-/* ------------------------------------------------------------------ */
-
 /* Lets go of the connection idle the longest without having sent a
  * byte, to make room; FALSE when there is none. */
 static gboolean
@@ -409,7 +259,7 @@ let_go_of_idle (WabizHttpServer *self)
   g_debug ("Full: letting go of a connection that sent nothing in %" G_GINT64_FORMAT " ms",
            (g_get_monotonic_time () - oldest->accepted_at) / 1000);
   oldest->let_go = TRUE;
-  close_kept_alive (oldest);
+  g_socket_shutdown (oldest->socket, TRUE, TRUE, NULL);
   return TRUE;
 }
 
@@ -435,13 +285,41 @@ stream_finalized_cb (gpointer  user_data,
   arm_accept (self);
 }
 
-/* @conn, just accepted, waits for its first request: libsoup reads it. */
+/* A kept-alive connection idle too long: closed as one whose head is
+ * late, unless the next request has just begun. */
+static gboolean
+keepalive_idle_cb (gpointer user_data)
+{
+  Connection *conn = user_data;
+
+  g_clear_pointer (&conn->idle, g_source_unref);
+  if (g_socket_condition_check (conn->socket, G_IO_IN) != 0)
+    return G_SOURCE_REMOVE;
+  g_debug ("Closing a kept-alive connection idle for %u ms", conn->self->keepalive_idle_ms);
+  g_socket_shutdown (conn->socket, TRUE, TRUE, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* @conn waits for a request (its first, or with @kept_alive the next one
+ * on a kept-alive connection, for a while): libsoup reads it as from a
+ * connection just accepted. */
 static void
-hand_to_libsoup (Connection *conn)
+hand_to_libsoup (Connection *conn,
+                 gboolean    kept_alive)
 {
   WabizHttpServer *self = conn->self;
 
+  clear_source (&conn->idle);
+  if (kept_alive)
+    {
+      conn->idle = g_timeout_source_new (self->keepalive_idle_ms);
+      g_source_set_callback (conn->idle, keepalive_idle_cb, conn, NULL);
+      g_source_attach (conn->idle, self->context);
+    }
+  conn->head_in = FALSE;
   conn->accepted_at = g_get_monotonic_time ();
+  clear_source (&conn->deadline);
+  clear_source (&conn->first_byte);
   conn->first_byte = g_socket_create_source (conn->socket, G_IO_IN, NULL);
   g_source_set_callback (conn->first_byte, (GSourceFunc) (void (*) (void)) first_byte_cb, conn, NULL);
   g_source_attach (conn->first_byte, self->context);
@@ -481,7 +359,7 @@ add_connection (WabizHttpServer *self,
   g_object_weak_ref (G_OBJECT (stream), stream_finalized_cb, conn);
   g_hash_table_add (self->connections, conn);
 
-  hand_to_libsoup (conn);
+  hand_to_libsoup (conn, FALSE);
 }
 
 /* ------------------------------------------------------------------ */
@@ -555,7 +433,7 @@ accept_cb (GSocket      *listener,
         {
           /* the next ones wait in the backlog until a connection ends */
           g_debug ("%u connections open: accepting more once one ends", self->connection_cap);
-          /* letting one go may arm this again at once */
+          /* letting one go may arm this again */
           g_clear_pointer (&self->accept_source, g_source_unref);
           let_go_of_idle (self);
           return G_SOURCE_REMOVE;
@@ -832,8 +710,6 @@ got_headers_cb (SoupServerMessage *msg,
   if (conn != NULL)
     {
       conn->head_in = TRUE;
-      forget_kept_msg (conn);
-      g_socket_set_timeout (conn->socket, self->io_timeout_s);
       clear_source (&conn->first_byte);
       clear_source (&conn->deadline);
       clear_source (&conn->idle);
@@ -874,20 +750,34 @@ is_keepalive (SoupServerMessage *msg)
                                                 "Connection", "close");
 }
 
-/* The answer is written, whole. libsoup keeps the connection for the
- * next request when the request was read and neither side said close:
- * from now until that request's first byte, it is watched here. */
+/* The answer is written, whole (libsoup writes a Content-Length body
+ * before this; the webhook's and the API's answers have no other
+ * encoding): a connection to keep is taken back from libsoup and handed
+ * to it again, to wait for its next request as a new one. */
 static void
 wrote_body_cb (SoupServerMessage *msg,
                WabizHttpServer   *self)
 {
   Connection *conn = connection_for_message (msg);
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  g_autoptr(GIOStream) stolen = NULL;
+  g_autoptr(GIOStream) stream = NULL;
 
-  if (conn == NULL || g_socket_is_closed (conn->socket) || conn->let_go ||
-      g_object_get_data (G_OBJECT (msg), GOT_BODY_KEY) == NULL || !is_keepalive (msg))
+  if (conn == NULL || self->draining || g_socket_is_closed (conn->socket) || conn->let_go ||
+      g_object_get_data (G_OBJECT (msg), GOT_BODY_KEY) == NULL ||
+      soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CONTENT_LENGTH ||
+      !is_keepalive (msg))
     return;
 
-  await_next_request (conn, msg);
+  /* libsoup lets go of the connection (its own wrapper of our stream),
+   * and says nothing more about this message */
+  stream = g_object_ref (conn->stream);
+  stolen = soup_server_message_steal_connection (msg);
+  message_done (self, msg);
+  if (stolen == NULL || g_socket_is_closed (conn->socket))
+    return;
+
+  hand_to_libsoup (conn, TRUE);
 }
 
 static void
@@ -968,37 +858,6 @@ forget_connections (WabizHttpServer *self)
     }
 }
 
-/* libsoup keeps connections alive only while it has a listener: it gets
- * one end of a socket pair, whose other end never writes. Without it,
- * each connection closes after its first answer, which is slower but
- * no less correct. */
-static void
-give_libsoup_a_listener (WabizHttpServer *self)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSocket) end = NULL;
-  int fds[2];
-
-  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, fds) != 0)
-    {
-      g_warning ("Cannot keep connections alive: no socket pair: %s", g_strerror (errno));
-      return;
-    }
-  end = g_socket_new_from_fd (fds[0], &error);
-  if (end != NULL)
-    self->keeper_peer = g_socket_new_from_fd (fds[1], &error);
-  if (end == NULL || self->keeper_peer == NULL ||
-      !soup_server_listen_socket (self->server, end, 0, &error))
-    {
-      g_warning ("Cannot keep connections alive: %s", error->message);
-      if (end == NULL)
-        close (fds[0]);
-      if (self->keeper_peer == NULL)
-        close (fds[1]);
-      g_clear_object (&self->keeper_peer);
-    }
-}
-
 static void
 wabiz_http_server_dispose (GObject *object)
 {
@@ -1016,7 +875,6 @@ wabiz_http_server_dispose (GObject *object)
       soup_server_disconnect (self->server);
     }
   g_clear_object (&self->server);
-  g_clear_object (&self->keeper_peer);
 
   G_OBJECT_CLASS (wabiz_http_server_parent_class)->dispose (object);
 }
@@ -1143,7 +1001,6 @@ wabiz_http_server_start (WabizHttpServer  *self,
 
   self->listener = g_steal_pointer (&socket);
   self->context = g_main_context_ref_thread_default ();
-  give_libsoup_a_listener (self);
   arm_accept (self);
 
   g_debug ("Listening on %s port %u (up to %u connections)", self->host, self->port,
