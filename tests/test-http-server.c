@@ -662,12 +662,13 @@ ping_cb (SoupServer        *server,
 
 static void
 keepalive_start (InProcess *server,
+                 guint      max_connections,
                  guint      idle_ms)
 {
   g_autoptr(GError) error = NULL;
 
   server->http = wabiz_http_server_new ("127.0.0.1", 0);
-  _wabiz_http_server_set_limits (server->http, 256, TRUE, 10000, 60);
+  _wabiz_http_server_set_limits (server->http, max_connections, TRUE, 10000, 60);
   _wabiz_http_server_set_keepalive_idle (server->http, idle_ms);
   soup_server_add_handler (wabiz_http_server_get_soup_server (server->http), "/ping", ping_cb, NULL, NULL);
   g_assert_true (wabiz_http_server_start (server->http, &error));
@@ -712,7 +713,7 @@ test_keep_alive (void)
   Reader *reader;
   Answers answers;
 
-  keepalive_start (&server, 60 * 1000);
+  keepalive_start (&server, 256, 60 * 1000);
   reader = reader_new (server.port);
   answers.reader = reader;
 
@@ -747,7 +748,7 @@ test_keep_alive_idle (void)
   InProcess server = { 0 };
   Reader *reader;
 
-  keepalive_start (&server, 200);
+  keepalive_start (&server, 256, 200);
   reader = reader_new (server.port);
   g_ptr_array_add (readers, reader);
   client_send_all (reader->socket, ping, strlen (ping));
@@ -767,18 +768,11 @@ test_keep_alive_full (void)
 {
   const char *ping = "GET /ping HTTP/1.1\r\nHost: wabiz\r\n\r\n";
   g_autoptr(GPtrArray) kept = g_ptr_array_new_with_free_func ((GDestroyNotify) reader_free);
-  g_autoptr(GError) error = NULL;
   InProcess server = { 0 };
   Reader *silent, *late;
   Answers answers;
 
-  server.http = wabiz_http_server_new ("127.0.0.1", 0);
-  _wabiz_http_server_set_limits (server.http, 2, TRUE, 10000, 60);
-  _wabiz_http_server_set_keepalive_idle (server.http, 60 * 1000);
-  soup_server_add_handler (wabiz_http_server_get_soup_server (server.http), "/ping", ping_cb, NULL, NULL);
-  g_assert_true (wabiz_http_server_start (server.http, &error));
-  g_assert_no_error (error);
-  server.port = wabiz_http_server_get_port (server.http);
+  keepalive_start (&server, 2, 60 * 1000);
 
   /* one connection answered and kept, then one that sends nothing */
   g_ptr_array_add (kept, reader_new (server.port));
@@ -824,7 +818,7 @@ test_keep_alive_reset (void)
   const struct linger reset = { 1, 0 };
   InProcess server = { 0 };
 
-  keepalive_start (&server, 60 * 1000);
+  keepalive_start (&server, 256, 60 * 1000);
   for (guint i = 0; i < 50; i++)
     {
       Reader *reader = reader_new (server.port);
