@@ -12,6 +12,8 @@
 
 #include <string.h>
 
+#include <libpq-fe.h>
+
 #include "wabiz-application.h"
 #include "wabiz-chat-view.h"
 #include "wabiz-composer.h"
@@ -1163,6 +1165,79 @@ test_ai (Fixture       *f,
   wabiz_test_ui_run (ai_cb, f);
 }
 
+/* cancelled: the database cancels the sync's query (an administrator,
+ * a statement timeout); the pane says so and can check again */
+
+typedef struct
+{
+  Fixture *f;
+  PGconn  *lock;  /* holds templates in SHARE mode: the sync's writes wait */
+} Cancelled;
+
+/* the sync's first write, waiting for the lock */
+#define SYNC_WAITS "wait_event_type = 'Lock' AND query LIKE 'INSERT INTO templates%'"
+
+static void
+cancelled_cb (WabizApplication *app,
+              WabizWindow      *window,
+              gpointer          data)
+{
+  Cancelled *c = data;
+  Fixture *f = c->f;
+  WabizTemplatesPane *pane;
+  GObject *status;
+  g_autofree char *shot = NULL;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 720);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.pane", "s", "templates"));
+  pane = WABIZ_TEMPLATES_PANE (wabiz_window_get_pane (window, "templates"));
+  WABIZ_TEST_WAIT (sql_differs (f, "SELECT count(*) FROM pg_stat_activity WHERE " SYNC_WAITS, "0"), 60);
+  g_assert_true (wabiz_templates_pane_get_syncing (pane));
+  g_assert_false (button_shown (GTK_WIDGET (pane), "templates.refresh"));
+  assert_sql (f, "SELECT count(pg_cancel_backend(pid)) FROM pg_stat_activity WHERE " SYNC_WAITS, "1");
+
+  /* the sync ends: the owner reads why, and Refresh works again */
+  WABIZ_TEST_WAIT (!wabiz_templates_pane_get_syncing (pane), 60);
+  wabiz_test_ui_wait_frames (GTK_WIDGET (window), 2);
+  g_assert_true (wabiz_test_ui_shows_status (GTK_WIDGET (pane), "No Templates Yet"));
+  status = gtk_widget_get_template_child (GTK_WIDGET (pane), WABIZ_TYPE_TEMPLATES_PANE, "status_page");
+  g_assert_cmpstr (adw_status_page_get_description (ADW_STATUS_PAGE (status)), ==,
+                   "WaBiz could not ask Meta for your templates: The database query was cancelled");
+  g_assert_true (button_shown (GTK_WIDGET (pane), "templates.refresh"));
+  g_assert_true (gtk_widget_is_sensitive (find_action_button (GTK_WIDGET (pane), "templates.refresh")));
+  shot = wabiz_test_ui_screenshot_widget (GTK_WIDGET (window), "ui-templates-sync-cancelled.png");
+  assert_sql (f, "SELECT count(*) FROM templates", "0");
+
+  PQclear (PQexec (c->lock, "ROLLBACK"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (pane), "templates.refresh", NULL));
+  g_assert_true (wabiz_templates_pane_get_syncing (pane));
+  WABIZ_TEST_WAIT (!wabiz_templates_pane_get_syncing (pane) && pane_find (pane, "order_ready", NULL) >= 0, 60);
+  g_assert_cmpstr (pane_label (pane, "count_label"), !=, "");
+  g_assert_null (strstr (pane_label (pane, "count_label"), "Could not check"));
+}
+
+static void
+test_cancelled (Fixture       *f,
+                gconstpointer  data)
+{
+  Cancelled c = { f, NULL };
+  PGresult *res;
+
+  if (wabiz_test_ui_skip_without_display ())
+    return;
+
+  c.lock = PQconnectdb (f->conninfo);
+  g_assert_cmpint (PQstatus (c.lock), ==, CONNECTION_OK);
+  PQclear (PQexec (c.lock, "BEGIN"));
+  res = PQexec (c.lock, "LOCK TABLE templates IN SHARE MODE");
+  g_assert_cmpint (PQresultStatus (res), ==, PGRES_COMMAND_OK);
+  PQclear (res);
+
+  wabiz_test_ui_set_meta (wabiz_sim_server_get_base_url (f->sim), TRUE);
+  wabiz_test_ui_run (cancelled_cb, &c);
+  PQfinish (c.lock);
+}
+
 /* empty: no approved template, and no Meta to ask */
 
 static void
@@ -1349,6 +1424,7 @@ main (int   argc,
   g_test_add ("/wabiz/ui/templates/pane", Fixture, NULL, fixture_setup, test_pane, fixture_teardown);
   g_test_add ("/wabiz/ui/templates/ai", Fixture, NULL, fixture_setup, test_ai, fixture_teardown);
   g_test_add ("/wabiz/ui/templates/narrow", Fixture, NULL, fixture_setup, test_narrow, fixture_teardown);
+  g_test_add ("/wabiz/ui/templates/cancelled", Fixture, NULL, fixture_setup, test_cancelled, fixture_teardown);
   g_test_add ("/wabiz/ui/templates/empty", Fixture, NULL, fixture_setup, test_empty, fixture_teardown);
 
   return g_test_run ();

@@ -425,7 +425,11 @@ synced_cb (GObject      *object,
   gssize n;
 
   n = wabiz_template_sync_finish (result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  /* A sync the pane gave up on (other services, or going away) is over
+   * already. Any other ends here, even one cancelled by something else,
+   * such as the database cancelling its query: the pane is not left
+   * checking for good. */
+  if (g_task_get_cancellable (G_TASK (result)) != self->syncing)
     return;
 
   g_clear_object (&self->syncing);
