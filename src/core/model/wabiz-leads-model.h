@@ -20,7 +20,10 @@ typedef enum
   WABIZ_LEADS_SORT_CREATED,
 } WabizLeadsSort;
 
-#define WABIZ_LEADS_MODEL_PAGE_SIZE 100
+/* Two screens of rows on a tall display. GTK 4.8's list view makes a row
+ * for each of up to 200 items at once, so every row of a first page is
+ * built before a search, filter or sort shows; more come on scrolling. */
+#define WABIZ_LEADS_MODEL_PAGE_SIZE 40
 
 #define WABIZ_TYPE_LEADS_MODEL (wabiz_leads_model_get_type ())
 G_DECLARE_FINAL_TYPE (WabizLeadsModel, wabiz_leads_model, WABIZ, LEADS_MODEL, WabizPagedModel)
