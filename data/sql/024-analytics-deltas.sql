@@ -6,6 +6,7 @@
 -- last (0.2 s at 200,000 messages on an idle server), however few
 -- messages had come since, and so did the Analytics pane's first look
 -- after a change.
+--
 -- Now the triggers append what each statement changed, counted: a row per
 -- quarter of an hour and combination of the figures' columns (a "cell")
 -- with how many messages entered it (or, negative, left it), and
@@ -42,52 +43,54 @@ begin
 end
 $$;
 
--- The cell of each message in p_rows (SQL naming rows with the columns of
--- messages, as m), with p_sign times the count of each, one row per
--- quarter and cell: the SQL a trigger runs on its transition tables. The
--- one place that says which cell a message is in (014's cube as well).
-create or replace function wabiz_analytics_cells_sql(p_rows text, p_sign int) returns text
+-- The cell of a message, and its quarter: the one place that says which
+-- cell a message is in. Called in FROM, it is inlined into the query that
+-- calls it (a SQL function of one SELECT), so that each trigger keeps a
+-- plan of its own rather than planning its statement every time.
+create or replace function wabiz_analytics_cell(p_at timestamptz, p_direction text, p_type text,
+                                                p_status text, p_sent_at timestamptz,
+                                                p_delivered_at timestamptz, p_read_at timestamptz,
+                                                p_error_code int, p_error_title text)
+returns table (bucket timestamptz, direction text, type text, status text, reached_sent boolean,
+               reached_delivered boolean, reached_read boolean, error_code int, error_title text)
 language sql immutable as $$
-  select format(
-    'select date_bin(''15 minutes'', m."timestamp", timestamptz ''2000-01-01 00:00+00''),'
-    '       coalesce(m.direction, ''unknown''), coalesce(m.type, ''unknown''),'
-    '       coalesce(m.status, ''unknown''),'
-    '       m.sent_at is not null or m.delivered_at is not null or m.read_at is not null'
-    '         or coalesce(m.status in (''sent'', ''delivered'', ''read'', ''played''), false),'
-    '       m.delivered_at is not null or m.read_at is not null'
-    '         or coalesce(m.status in (''delivered'', ''read'', ''played''), false),'
-    '       m.read_at is not null or coalesce(m.status in (''read'', ''played''), false),'
-    '       case when m.status = ''failed'' then m.error_code end,'
-    '       case when m.status = ''failed'' then m.error_title end,'
-    '       %s * count(*)'
-    '  from %s m where m."timestamp" is not null'
-    ' group by 1, 2, 3, 4, 5, 6, 7, 8, 9', p_sign, p_rows)
+  select date_bin('15 minutes', p_at, timestamptz '2000-01-01 00:00+00'),
+         coalesce(p_direction, 'unknown'), coalesce(p_type, 'unknown'), coalesce(p_status, 'unknown'),
+         p_sent_at is not null or p_delivered_at is not null or p_read_at is not null
+           or coalesce(p_status in ('sent', 'delivered', 'read', 'played'), false),
+         p_delivered_at is not null or p_read_at is not null
+           or coalesce(p_status in ('delivered', 'read', 'played'), false),
+         p_read_at is not null or coalesce(p_status in ('read', 'played'), false),
+         case when p_status = 'failed' then p_error_code end,
+         case when p_status = 'failed' then p_error_title end
 $$;
 
 -- The counts of the messages in [p_from, p_to) by cell, read from the
--- messages (014's, now from the SQL above).
+-- messages (014's, now through the cell above).
 create or replace function wabiz_analytics_cube(p_from timestamptz, p_to timestamptz)
 returns table (direction text, type text, status text, reached_sent boolean,
                reached_delivered boolean, reached_read boolean, error_code int,
                error_title text, n bigint)
-language plpgsql stable as $$
-begin
-  return query execute
-    'select c.direction::text, c.type::text, c.status::text, c.reached_sent, c.reached_delivered,'
-    '       c.reached_read, c.error_code::int, c.error_title::text, sum(c.n)::bigint'
-    '  from (' || wabiz_analytics_cells_sql(
-                    '(select * from messages where "timestamp" >= $1 and "timestamp" < $2)', 1) || ')'
-    '       c (bucket, direction, type, status, reached_sent, reached_delivered, reached_read,'
-    '          error_code, error_title, n)'
-    ' group by 1, 2, 3, 4, 5, 6, 7, 8'
-    using p_from, p_to;
-end
+language sql stable as $$
+  select c.direction, c.type, c.status, c.reached_sent, c.reached_delivered, c.reached_read,
+         c.error_code, c.error_title, count(*)
+    from messages m,
+         wabiz_analytics_cell(m."timestamp", m.direction, m.type, m.status, m.sent_at, m.delivered_at,
+                              m.read_at, m.error_code, m.error_title) c
+   where m."timestamp" >= p_from and m."timestamp" < p_to
+   group by 1, 2, 3, 4, 5, 6, 7, 8
 $$;
 
 create or replace function wabiz_analytics_mark_insert() returns trigger
 language plpgsql as $$
 begin
-  execute 'insert into analytics_deltas ' || wabiz_analytics_cells_sql('analytics_new', 1);
+  insert into analytics_deltas
+  select c.*, count(*)
+    from analytics_new m,
+         wabiz_analytics_cell(m."timestamp", m.direction, m.type, m.status, m.sent_at, m.delivered_at,
+                              m.read_at, m.error_code, m.error_title) c
+   where m."timestamp" is not null
+   group by 1, 2, 3, 4, 5, 6, 7, 8, 9;
   insert into analytics_dirty_phones (phone, since)
   select phone, min("timestamp") from analytics_new
    where phone is not null and "timestamp" is not null
@@ -99,7 +102,13 @@ $$;
 create or replace function wabiz_analytics_mark_delete() returns trigger
 language plpgsql as $$
 begin
-  execute 'insert into analytics_deltas ' || wabiz_analytics_cells_sql('analytics_old', -1);
+  insert into analytics_deltas
+  select c.*, -count(*)
+    from analytics_old m,
+         wabiz_analytics_cell(m."timestamp", m.direction, m.type, m.status, m.sent_at, m.delivered_at,
+                              m.read_at, m.error_code, m.error_title) c
+   where m."timestamp" is not null
+   group by 1, 2, 3, 4, 5, 6, 7, 8, 9;
   insert into analytics_dirty_phones (phone, since)
   select phone, min("timestamp") from analytics_old
    where phone is not null and "timestamp" is not null
@@ -109,28 +118,35 @@ end
 $$;
 
 -- An update: the rows whose time, direction, type, status, steps or
--- reason changed leave their old cells and enter their new ones; the
--- turns of the phones whose phone, time or direction changed are marked
--- from the earlier time. (A trigger with transition tables cannot name
--- columns: it sees every update.)
+-- reason changed leave their old cells (-1) and enter their new ones
+-- (+1); the turns of the phones whose phone, time or direction changed
+-- are marked from the earlier time. (A trigger with transition tables
+-- cannot name columns: it sees every update.)
 create or replace function wabiz_analytics_mark_update() returns trigger
 language plpgsql as $$
 declare
   v_phones text[];
   v_since timestamptz[];
-  v_changed constant text :=
-    ' where (o."timestamp", o.direction, o.type, o.status, o.sent_at, o.delivered_at, o.read_at,'
-    '        o.error_code, o.error_title)'
-    '       is distinct from'
-    '       (n."timestamp", n.direction, n.type, n.status, n.sent_at, n.delivered_at, n.read_at,'
-    '        n.error_code, n.error_title))';
 begin
-  execute 'insert into analytics_deltas '
-          || wabiz_analytics_cells_sql('(select o.* from analytics_old o join analytics_new n on n.id = o.id'
-                                       || v_changed, -1)
-          || ' union all '
-          || wabiz_analytics_cells_sql('(select n.* from analytics_old o join analytics_new n on n.id = o.id'
-                                       || v_changed, 1);
+  insert into analytics_deltas
+  select c.*, sum(m.sign)
+    from analytics_old o join analytics_new n on n.id = o.id,
+         lateral (values (-1, o."timestamp", o.direction, o.type, o.status, o.sent_at, o.delivered_at,
+                          o.read_at, o.error_code, o.error_title),
+                         (1, n."timestamp", n.direction, n.type, n.status, n.sent_at, n.delivered_at,
+                          n.read_at, n.error_code, n.error_title))
+           m (sign, "timestamp", direction, type, status, sent_at, delivered_at, read_at, error_code,
+              error_title),
+         wabiz_analytics_cell(m."timestamp", m.direction, m.type, m.status, m.sent_at, m.delivered_at,
+                              m.read_at, m.error_code, m.error_title) c
+   where (o."timestamp", o.direction, o.type, o.status, o.sent_at, o.delivered_at, o.read_at,
+          o.error_code, o.error_title)
+         is distinct from
+         (n."timestamp", n.direction, n.type, n.status, n.sent_at, n.delivered_at, n.read_at,
+          n.error_code, n.error_title)
+     and m."timestamp" is not null
+   group by 1, 2, 3, 4, 5, 6, 7, 8, 9
+  having sum(m.sign) <> 0;
   select array_agg(p), array_agg(t) into v_phones, v_since
     from (select unnest(array[o.phone, n.phone]) p, least(o."timestamp", n."timestamp") t
             from analytics_old o join analytics_new n on n.id = o.id
