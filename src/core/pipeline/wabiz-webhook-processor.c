@@ -53,9 +53,8 @@
  * brought up to date in a transaction of their own: inside a batch's, a
  * refresh kept the other batch waiting for the leads and conversations it
  * held (023-analytics-writes.sql). Here it only keeps the changes from
- * piling up (the Analytics refreshes before it reads). It adds the message
- * counts that changed (024-analytics-deltas.sql), but computes the latest
- * turns of each phone written again, and counts the leads of each day
+ * piling up (the Analytics refreshes before it reads). It adds the counts
+ * that changed (024, 025), but computes the latest turns of each phone
  * written again: the next starts no sooner than REFRESH_SPACING times its
  * duration after it ended, and never within REFRESH_MIN_INTERVAL_S of it,
  * so that refreshing takes at most a twentieth of one connection's time. */
