@@ -797,6 +797,27 @@ pane_label (WabizTemplatesPane *pane,
   return gtk_widget_get_mapped (GTK_WIDGET (label)) ? gtk_label_get_text (GTK_LABEL (label)) : NULL;
 }
 
+/* Waits for the pane's sync from Meta to end, then for @name in its list.
+ * In between it logs what the pane shows, so that a sync that ends without
+ * @name says why in the test's log. */
+static void
+wait_for_synced (WabizTemplatesPane *pane,
+                 const char         *name)
+{
+  GObject *status;
+  const char *count;
+
+  WABIZ_TEST_WAIT (!wabiz_templates_pane_get_syncing (pane), 60);
+  status = gtk_widget_get_template_child (GTK_WIDGET (pane), WABIZ_TYPE_TEMPLATES_PANE, "status_page");
+  count = pane_label (pane, "count_label");
+  if (count != NULL)
+    g_test_message ("Templates pane after its sync: “%s”", count);
+  else if (gtk_widget_get_mapped (GTK_WIDGET (status)))
+    g_test_message ("Templates pane after its sync: “%s”: “%s”", adw_status_page_get_title (ADW_STATUS_PAGE (status)),
+                    adw_status_page_get_description (ADW_STATUS_PAGE (status)));
+  WABIZ_TEST_WAIT (pane_find (pane, name, NULL) >= 0, 60);
+}
+
 static guint
 language_index (const char *code)
 {
@@ -866,6 +887,7 @@ pane_cb (WabizApplication *app,
   _wabiz_graph_client_set_template_page_size (wabiz_services_get_graph (services), 3);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.pane", "s", "templates"));
   pane = WABIZ_TEMPLATES_PANE (wabiz_window_get_pane (window, "templates"));
+  wait_for_synced (pane, "weekend_offer");
   WABIZ_TEST_WAIT (!wabiz_templates_pane_get_syncing (pane) && pane_find (pane, "weekend_offer", NULL) >= 0 &&
                    pane_find (pane, "hello_world", NULL) >= 0 &&
                    g_list_model_get_n_items (G_LIST_MODEL (wabiz_templates_pane_get_model (pane))) == 7, 60);
@@ -1075,7 +1097,7 @@ ai_cb (WabizApplication *app,
   gtk_window_set_default_size (GTK_WINDOW (window), 1100, 720);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.pane", "s", "templates"));
   pane = WABIZ_TEMPLATES_PANE (wabiz_window_get_pane (window, "templates"));
-  WABIZ_TEST_WAIT (!wabiz_templates_pane_get_syncing (pane) && pane_find (pane, "order_ready", NULL) >= 0, 60);
+  wait_for_synced (pane, "order_ready");
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (pane), "templates.new", NULL));
   WABIZ_TEST_WAIT ((editor = find_editor ()) != NULL, 30);
@@ -1177,6 +1199,16 @@ typedef struct
 /* the sync's first write, waiting for the lock */
 #define SYNC_WAITS "wait_event_type = 'Lock' AND query LIKE 'INSERT INTO templates%'"
 
+/* Whether @name is in the pane's list; fails the test if the pane says it
+ * has no templates meanwhile */
+static gboolean
+shows_no_empty_until (WabizTemplatesPane *pane,
+                      const char         *name)
+{
+  g_assert_cmpstr (wabiz_test_ui_visible_status_title (GTK_WIDGET (pane)), !=, "No Templates Yet");
+  return pane_find (pane, name, NULL) >= 0;
+}
+
 static void
 cancelled_cb (WabizApplication *app,
               WabizWindow      *window,
@@ -1211,7 +1243,9 @@ cancelled_cb (WabizApplication *app,
   PQclear (PQexec (c->lock, "ROLLBACK"));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (pane), "templates.refresh", NULL));
   g_assert_true (wabiz_templates_pane_get_syncing (pane));
-  WABIZ_TEST_WAIT (!wabiz_templates_pane_get_syncing (pane) && pane_find (pane, "order_ready", NULL) >= 0, 60);
+  /* the templates stored, never "No Templates Yet" before the list shows them */
+  WABIZ_TEST_WAIT (!wabiz_templates_pane_get_syncing (pane), 60);
+  WABIZ_TEST_WAIT (shows_no_empty_until (pane, "order_ready"), 60);
   g_assert_cmpstr (pane_label (pane, "count_label"), !=, "");
   g_assert_null (strstr (pane_label (pane, "count_label"), "Could not check"));
 }

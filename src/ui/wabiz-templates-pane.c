@@ -439,6 +439,8 @@ synced_cb (GObject      *object,
       g_debug ("Cannot refresh the templates from Meta: %s", error->message);
       self->sync_error = g_strdup (error->message);
     }
+  else
+    self->total = -1;  /* what Meta has is stored: counted again below, not "none yet" meanwhile */
   gtk_stack_set_visible_child_name (self->refresh_stack, "button");
   update_actions (self);
   recount (self);
