@@ -361,21 +361,32 @@ seed_outbound (Fixture *f)
   sql_exec (f, "INSERT INTO leads (phone, name) VALUES ('4915123456789', 'Kurt')", 0, NULL);
 }
 
-/* A text delivery with a wamid of its own. */
+/* A text delivery with a wamid of its own, sent at @timestamp (epoch
+ * seconds, or NULL for a message without a time). */
+static GBytes *
+make_text_delivery_at (const char *wamid,
+                       const char *from,
+                       const char *text,
+                       const char *timestamp)
+{
+  g_autofree char *at = timestamp != NULL ? g_strdup_printf ("\"timestamp\":\"%s\",", timestamp) : g_strdup ("");
+  char *body = g_strdup_printf (
+    "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"108233722174550\",\"changes\":[{"
+    "\"value\":{\"messaging_product\":\"whatsapp\",\"metadata\":{\"display_phone_number\":\"15550783881\","
+    "\"phone_number_id\":\"" PHONE_NUMBER_ID "\"},\"contacts\":[{\"profile\":{\"name\":\"Load %s\"},"
+    "\"wa_id\":\"%s\"}],\"messages\":[{\"from\":\"%s\",\"id\":\"%s\",%s"
+    "\"text\":{\"body\":\"%s\"},\"type\":\"text\"}]},\"field\":\"messages\"}]}]}",
+    from, from, from, wamid, at, text);
+
+  return g_bytes_new_take (body, strlen (body));
+}
+
 static GBytes *
 make_text_delivery (const char *wamid,
                     const char *from,
                     const char *text)
 {
-  char *body = g_strdup_printf (
-    "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"108233722174550\",\"changes\":[{"
-    "\"value\":{\"messaging_product\":\"whatsapp\",\"metadata\":{\"display_phone_number\":\"15550783881\","
-    "\"phone_number_id\":\"" PHONE_NUMBER_ID "\"},\"contacts\":[{\"profile\":{\"name\":\"Load %s\"},"
-    "\"wa_id\":\"%s\"}],\"messages\":[{\"from\":\"%s\",\"id\":\"%s\",\"timestamp\":\"1718374400\","
-    "\"text\":{\"body\":\"%s\"},\"type\":\"text\"}]},\"field\":\"messages\"}]}]}",
-    from, from, from, wamid, text);
-
-  return g_bytes_new_take (body, strlen (body));
+  return make_text_delivery_at (wamid, from, text, "1718374400");
 }
 
 static GBytes *
@@ -955,6 +966,57 @@ test_analytics_refreshed (Fixture       *f,
   g_assert_cmpint (sql_int (f, "SELECT count(*) FROM analytics_turns WHERE phone = '16315550199'"), ==, 1);
   g_assert_cmpint (sql_int (f, "SELECT coalesce(sum(n), 0) FROM analytics_lead_quarters"), ==,
                    sql_int (f, "SELECT count(*) FROM leads WHERE created_at IS NOT NULL"));
+}
+
+/* A lead created by a message is written once (026): it starts with the
+ * newest of its messages' times as its last contact, and the touch of its
+ * conversation leaves it alone. An existing lead's last contact still
+ * moves on with a later message, and only then. */
+static void
+test_new_lead_written_once (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(GBytes) first = make_text_delivery_at ("wamid.once.1", "16315550201", "hello", "1718374400");
+  g_autoptr(GBytes) second = make_text_delivery_at ("wamid.once.2", "16315550201", "are you there?", "1718374460");
+  g_autoptr(GBytes) untimed = make_text_delivery_at ("wamid.once.3", "16315550202", "no time given", NULL);
+  g_autoptr(GBytes) later = make_text_delivery_at ("wamid.once.4", "16315550201", "hello again", "1718378000");
+  g_autoptr(GBytes) earlier = make_text_delivery_at ("wamid.once.5", "16315550201", "a late one", "1718370000");
+
+  sql_exec (f, "CREATE TABLE test_lead_updates (phone text, last_contact timestamptz)", 0, NULL);
+  sql_exec (f, "CREATE FUNCTION test_lead_updated() RETURNS trigger LANGUAGE plpgsql AS $$"
+               " BEGIN INSERT INTO test_lead_updates VALUES (new.phone, new.last_contact); RETURN NULL; END $$",
+            0, NULL);
+  sql_exec (f, "CREATE TRIGGER test_lead_updated AFTER UPDATE ON leads"
+               " FOR EACH ROW EXECUTE FUNCTION test_lead_updated()", 0, NULL);
+
+  /* two messages from a new number in one batch, one from another
+   * without a time (the processor's now(), as the message's) */
+  g_assert_cmpuint (post_signed (f, first), ==, 200);
+  g_assert_cmpuint (post_signed (f, second), ==, 200);
+  g_assert_cmpuint (post_signed (f, untimed), ==, 200);
+  g_assert_cmpuint (process (f), ==, 3);
+
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM test_lead_updates"), ==, 0);
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM leads l JOIN conversations c USING (phone)"
+                               " WHERE l.last_contact = c.last_message_time"
+                               "   AND l.last_contact = (SELECT max(\"timestamp\") FROM messages m"
+                               "                          WHERE m.phone = l.phone)"), ==, 2);
+  g_assert_cmpint (sql_int (f, "SELECT extract(epoch FROM last_contact)::bigint FROM leads"
+                               " WHERE phone = '16315550201'"), ==, 1718374460);
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM leads WHERE phone = '16315550201'"
+                               " AND name = 'Load 16315550201' AND status = 'NEW' AND first_contact IS NOT NULL"), ==, 1);
+
+  /* a later message moves the existing lead on, once; an earlier one
+   * does not write it */
+  g_assert_cmpuint (post_signed (f, later), ==, 200);
+  g_assert_cmpuint (process (f), ==, 1);
+  g_assert_cmpuint (post_signed (f, earlier), ==, 200);
+  g_assert_cmpuint (process (f), ==, 1);
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM test_lead_updates"), ==, 1);
+  g_assert_cmpint (sql_int (f, "SELECT extract(epoch FROM last_contact)::bigint FROM test_lead_updates"
+                               " WHERE phone = '16315550201'"), ==, 1718378000);
+  g_assert_cmpint (sql_int (f, "SELECT extract(epoch FROM last_contact)::bigint FROM leads"
+                               " WHERE phone = '16315550201'"), ==, 1718378000);
 }
 
 static void
@@ -1641,6 +1703,7 @@ main (int   argc,
   ADD ("/wabiz/webhook/wake-on-commit", test_wake_on_commit);
   ADD ("/wabiz/webhook/server-gone", test_server_gone);
   ADD ("/wabiz/webhook/analytics-refreshed", test_analytics_refreshed);
+  ADD ("/wabiz/webhook/new-lead-written-once", test_new_lead_written_once);
 #undef ADD
   g_test_add ("/wabiz/webhook/database-down", Fixture, NULL, NULL, test_database_down, fixture_teardown);
 

@@ -373,15 +373,17 @@ append_array_element (GString    *out,
   g_string_append_c (out, '"');
 }
 
-/* The senders of the batch's messages and their profile names, in order,
- * as two array literals for upsert_leads_sql */
+/* The senders of the batch's messages, their profile names and the
+ * messages' times, in order, as three array literals for upsert_leads_sql */
 static void
 senders_to_arrays (GPtrArray *messages,
                    char     **phones,
-                   char     **names)
+                   char     **names,
+                   char     **times)
 {
   GString *p = g_string_new ("{");
   GString *n = g_string_new ("{");
+  GString *t = g_string_new ("{");
 
   for (guint i = 0; i < messages->len; i++)
     {
@@ -389,11 +391,14 @@ senders_to_arrays (GPtrArray *messages,
 
       append_array_element (p, m->from);
       append_array_element (n, m->profile_name);
+      append_array_element (t, m->timestamp);
     }
   g_string_append_c (p, '}');
   g_string_append_c (n, '}');
+  g_string_append_c (t, '}');
   *phones = g_string_free (p, FALSE);
   *names = g_string_free (n, FALSE);
+  *times = g_string_free (t, FALSE);
 }
 
 static void
@@ -414,9 +419,15 @@ add_phones (GHashTable    *touched,
  * conversation become is 010-shared-writes.sql's, which the outbox and
  * the store call with one element. */
 static const char *upsert_leads_sql =
-  /* two text arrays (senders, profile names), cheaper for the server to
-   * read than the messages' JSON a second time */
-  "SELECT count(*) FROM wabiz_upsert_leads($1::text[], $2::text[])";
+  /* text arrays (senders, profile names, epoch seconds), cheaper for the
+   * server to read than the messages' JSON a second time. The times are
+   * the messages' own, as insert_messages_sql reads them (the same now()
+   * in one transaction): a lead created here starts with its conversation's
+   * last contact, so that the conversation's touch does not write it again
+   * (026-new-lead-contact.sql). */
+  "SELECT count(*) FROM wabiz_upsert_leads($1::text[], $2::text[],"
+  "  ARRAY(SELECT CASE WHEN t IS NULL THEN now() ELSE to_timestamp(t::bigint) END"
+  "          FROM unnest($3::text[]) WITH ORDINALITY AS u(t, ord) ORDER BY ord))";
 
 static const char *insert_messages_sql =
   "WITH src AS (SELECT x.m, x.ord FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(m, ord)),"
@@ -473,13 +484,15 @@ apply_batch (WabizDbConn  *conn,
       g_autofree char *json = items_to_json (messages, message_members, G_N_ELEMENTS (message_members));
       g_autofree char *phones = NULL;
       g_autofree char *names = NULL;
+      g_autofree char *times = NULL;
       const char *params[] = { json };
-      const char *lead_params[2];
+      const char *lead_params[3];
 
-      senders_to_arrays (messages, &phones, &names);
+      senders_to_arrays (messages, &phones, &names, &times);
       lead_params[0] = phones;
       lead_params[1] = names;
-      leads = wabiz_db_conn_exec_prepared (conn, upsert_leads_sql, 2, lead_params, error);
+      lead_params[2] = times;
+      leads = wabiz_db_conn_exec_prepared (conn, upsert_leads_sql, 3, lead_params, error);
       if (leads == NULL)
         return FALSE;
       stored = wabiz_db_conn_exec_prepared (conn, insert_messages_sql, 1, params, error);
