@@ -3,12 +3,13 @@
 -- A message from a number not seen before created its lead without a
 -- last contact, and wabiz_touch_conversations() then set it, in the same
 -- transaction: a second version of the row and, last_contact being
--- indexed, all twelve of the lead's index entries again (two of them
--- trigram GIN), for every new number. The webhook processor now passes
--- each message's time, and a lead it creates starts with the newest of
--- its phone's as last contact: what the conversation's touch would have
--- written, so the touch finds nothing to move. An existing lead is
--- treated as before (its last contact moves with its conversation).
+-- indexed, its entries in ten indexes again (four of them GIN, with an
+-- entry per trigram of the name and of the phone), for every new number.
+-- The webhook processor now passes each message's time, and a lead it
+-- creates starts with the newest of its phone's as last contact: what
+-- the conversation's touch would have written, so the touch finds
+-- nothing to move. An existing lead is treated as before (its last
+-- contact moves with its conversation).
 
 create or replace function wabiz_upsert_leads(p_phones text[], p_profile_names text[], p_times timestamptz[])
 returns table (phone text, lead_id uuid)
