@@ -848,8 +848,16 @@ assert_summaries_counted (Fixture *f)
                                "       reached_read, error_code, error_title, n FROM analytics_days",
                                "SELECT d.day, c.* FROM (SELECT DISTINCT (\"timestamp\" AT TIME ZONE 'UTC')::date AS day"
                                "                        FROM messages WHERE \"timestamp\" IS NOT NULL) d,"
-                               "  wabiz_analytics_cube(d.day::timestamp AT TIME ZONE 'UTC',"
-                               "                       (d.day + 1)::timestamp AT TIME ZONE 'UTC') c"),
+                               "  wabiz_analytics_count(d.day::timestamp AT TIME ZONE 'UTC',"
+                               "                        (d.day + 1)::timestamp AT TIME ZONE 'UTC') c"),
+                   ==, 0);
+  g_assert_cmpint (rows_apart (f,
+                               "SELECT bucket, direction, type, status, reached_sent, reached_delivered,"
+                               "       reached_read, error_code, error_title, n FROM analytics_quarter_cells",
+                               "SELECT c.*, count(*) FROM messages m,"
+                               "  wabiz_analytics_cell(m.\"timestamp\", m.direction, m.type, m.status, m.sent_at,"
+                               "                       m.delivered_at, m.read_at, m.error_code, m.error_title) c"
+                               "  WHERE m.\"timestamp\" IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9"),
                    ==, 0);
   g_assert_cmpint (rows_apart (f, "SELECT bucket, inbound, outbound FROM analytics_quarters",
                                "SELECT date_bin('15 minutes', \"timestamp\", timestamptz '2000-01-01 00:00+00'),"
@@ -964,6 +972,7 @@ test_figures (Fixture       *f,
    * from the messages, whatever the summaries held */
   exec (f, "UPDATE analytics_days SET n = n + 5");
   exec (f, "UPDATE analytics_quarters SET inbound = inbound + 1");
+  exec (f, "UPDATE analytics_quarter_cells SET n = n + 3");
   exec (f, "SELECT wabiz_analytics_mark_days(array(SELECT DISTINCT day FROM analytics_days))");
   check_all_zones (f, seed, TRUE);
   assert_summaries_counted (f);
@@ -981,10 +990,12 @@ test_migration_counts_history (Fixture       *f,
     order[i] = i;
   insert_leads (f);
   insert_messages (f, seed, order, 0, seed->len);
-  /* as if the summaries had never been kept: the migration starts over */
-  exec (f, "TRUNCATE analytics_days, analytics_quarters, analytics_turns, analytics_dirty_days,"
-           " analytics_dirty_phones");
-  exec (f, "DELETE FROM schema_migrations WHERE version = 14");
+  /* as if the summaries had never been kept: the migrations from 014 on
+   * run again, in order (028 counts the quarters' cells) */
+  exec (f, "TRUNCATE analytics_days, analytics_quarters, analytics_quarter_cells, analytics_turns,"
+           " analytics_dirty_days, analytics_dirty_phones, analytics_deltas, analytics_lead_days,"
+           " analytics_lead_quarters, analytics_dirty_lead_quarters, analytics_lead_deltas");
+  exec (f, "DELETE FROM schema_migrations WHERE version >= 14");
   {
     g_autoptr(GError) error = NULL;
 
@@ -993,7 +1004,9 @@ test_migration_counts_history (Fixture       *f,
   }
   g_assert_cmpint (query_int (f, "SELECT count(*) FROM analytics_dirty_phones"), ==, 0);
   g_assert_cmpint (query_int (f, "SELECT count(*) FROM analytics_turns"), >, 0);
+  g_assert_cmpint (query_int (f, "SELECT count(*) FROM analytics_quarter_cells"), >, 0);
   check_zone (f, seed, TRUE, "Europe/Berlin", 2024, 3, 29, 2024, 4, 1);
+  assert_summaries_counted (f);
 }
 
 /* The lead figures follow every change to the leads (a status changed, a
