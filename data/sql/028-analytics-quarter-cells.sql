@@ -28,7 +28,12 @@ create table if not exists analytics_quarter_cells (
     error_title text,
     n bigint not null
 );
-create index if not exists analytics_quarter_cells_bucket on analytics_quarter_cells (bucket);
+-- one row per quarter and cell (NULL error columns alike), so that a
+-- refresh adds to a count in place: n is in no index, and the update stays
+-- on its page (HOT)
+create unique index if not exists analytics_quarter_cells_cell
+  on analytics_quarter_cells (bucket, direction, type, status, reached_sent, reached_delivered, reached_read,
+                              error_code, error_title) nulls not distinct;
 alter table analytics_quarter_cells enable row level security;
 
 do $$
@@ -78,6 +83,26 @@ begin
 end
 $$;
 
+-- The whole quarters of [p_from, p_to): from the first that starts at or
+-- after p_from to the last that starts at or before p_to; an empty range
+-- (both the same) when the two are in one quarter or out of order. SQL
+-- expressions, inlined: with the period's bounds known, the planner
+-- estimates the quarters read from the index's statistics.
+create or replace function wabiz_analytics_quarters_from(p_from timestamptz, p_to timestamptz)
+returns timestamptz
+language sql stable as $$
+  select least(date_bin('15 minutes', p_from + interval '15 minutes' - interval '1 microsecond',
+                        timestamptz '2000-01-01 00:00+00'),
+               greatest(p_to, p_from))
+$$;
+
+create or replace function wabiz_analytics_quarters_to(p_from timestamptz, p_to timestamptz)
+returns timestamptz
+language sql stable as $$
+  select greatest(date_bin('15 minutes', p_to, timestamptz '2000-01-01 00:00+00'),
+                  wabiz_analytics_quarters_from(p_from, p_to))
+$$;
+
 -- The counts of the messages in [p_from, p_to) by cell: its whole
 -- quarters from analytics_quarter_cells (up to date after a refresh, as
 -- analytics_days), the rest of a quarter at either end from the messages.
@@ -86,23 +111,17 @@ returns table (direction text, type text, status text, reached_sent boolean,
                reached_delivered boolean, reached_read boolean, error_code int,
                error_title text, n bigint)
 language sql stable as $$
-  with whole as (
-    -- the first quarter that starts at or after p_from, and the last
-    -- that starts at or before p_to; none when both are in one quarter
-    select least(q0, greatest(p_to, p_from)) q0, greatest(q1, least(q0, greatest(p_to, p_from))) q1
-      from (select date_bin('15 minutes', p_from + interval '15 minutes' - interval '1 microsecond',
-                            timestamptz '2000-01-01 00:00+00') q0,
-                   date_bin('15 minutes', p_to, timestamptz '2000-01-01 00:00+00') q1) b)
   select x.direction, x.type, x.status, x.reached_sent, x.reached_delivered, x.reached_read,
          x.error_code, x.error_title, sum(x.n)::bigint
     from (select q.direction, q.type, q.status, q.reached_sent, q.reached_delivered, q.reached_read,
                  q.error_code, q.error_title, q.n
-            from whole, analytics_quarter_cells q
-           where q.bucket >= whole.q0 and q.bucket < whole.q1
+            from analytics_quarter_cells q
+           where q.bucket >= wabiz_analytics_quarters_from(p_from, p_to)
+             and q.bucket < wabiz_analytics_quarters_to(p_from, p_to)
           union all
-          select c.* from whole, wabiz_analytics_count(p_from, whole.q0) c
+          select * from wabiz_analytics_count(p_from, wabiz_analytics_quarters_from(p_from, p_to))
           union all
-          select c.* from whole, wabiz_analytics_count(whole.q1, p_to) c) x
+          select * from wabiz_analytics_count(wabiz_analytics_quarters_to(p_from, p_to), p_to)) x
    group by 1, 2, 3, 4, 5, 6, 7, 8
   having sum(x.n) <> 0
 $$;
@@ -161,26 +180,20 @@ begin
        group by 1, 2, 3, 4, 5, 6, 7, 8, 9
       having sum(n) <> 0;
 
-    -- the quarters' cells, the same way
-    with g as (
+    v_buckets := array(select distinct u.bucket from unnest(v_deltas) u);
+
+    -- the quarters' cells: each count plus its changes, in place, none
+    -- left at zero
+    insert into analytics_quarter_cells as a (bucket, direction, type, status, reached_sent, reached_delivered,
+                                              reached_read, error_code, error_title, n)
       select u.bucket, u.direction, u.type, u.status, u.reached_sent, u.reached_delivered, u.reached_read,
-             u.error_code, u.error_title, sum(u.n)::bigint n
+             u.error_code, u.error_title, sum(u.n)
         from unnest(v_deltas) u
-       group by 1, 2, 3, 4, 5, 6, 7, 8, 9),
-    old as (
-      delete from analytics_quarter_cells a using g
-       where a.bucket = g.bucket and a.direction = g.direction and a.type = g.type and a.status = g.status
-         and a.reached_sent = g.reached_sent and a.reached_delivered = g.reached_delivered
-         and a.reached_read = g.reached_read and a.error_code is not distinct from g.error_code
-         and a.error_title is not distinct from g.error_title
-      returning a.*)
-    insert into analytics_quarter_cells (bucket, direction, type, status, reached_sent, reached_delivered,
-                                         reached_read, error_code, error_title, n)
-      select bucket, direction, type, status, reached_sent, reached_delivered, reached_read,
-             error_code, error_title, sum(n)
-        from (select * from old union all select * from g) x
        group by 1, 2, 3, 4, 5, 6, 7, 8, 9
-      having sum(n) <> 0;
+    on conflict (bucket, direction, type, status, reached_sent, reached_delivered, reached_read, error_code,
+                 error_title)
+    do update set n = a.n + excluded.n;
+    delete from analytics_quarter_cells where bucket = any (v_buckets) and n = 0;
 
     -- the quarters: inbound and outbound
     insert into analytics_quarters as q (bucket, inbound, outbound)
@@ -190,7 +203,6 @@ begin
        group by 1
     on conflict (bucket) do update
       set inbound = q.inbound + excluded.inbound, outbound = q.outbound + excluded.outbound;
-    v_buckets := array(select distinct u.bucket from unnest(v_deltas) u);
     delete from analytics_quarters where bucket = any (v_buckets) and inbound = 0 and outbound = 0;
   end if;
 
