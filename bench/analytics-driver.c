@@ -7,7 +7,10 @@
  * wabiz_analytics_run_async() (the refresh and period, and each group of
  * figures, which run at the same time on the pool) for the last 30 days and the last year, the whole call (the
  * groups at once on the pool), EXPLAIN ANALYZE of each group, and the
- * refresh after an hour of traffic. Run through bench/analytics.
+ * refresh after an hour of traffic; then, after a busy day (--today
+ * messages since today's UTC midnight), the last 7 days, whose last local
+ * day in Europe/Berlin holds nearly all of them. Run through
+ * bench/analytics.
  */
 
 #include "config.h"
@@ -281,6 +284,29 @@ measure_refresh_after_traffic (WabizDb *db)
   g_print ("refresh after 2,000 messages and 3,000 status updates: %.1f ms\n", ms_since (t0));
 }
 
+/* A busy day: @n more messages since today's UTC midnight, added to the
+ * summaries. */
+static void
+seed_today (WabizDb *db,
+            guint    n)
+{
+  g_autofree char *sql = NULL;
+  gint64 t0 = g_get_monotonic_time ();
+
+  sql = g_strdup_printf (
+    "INSERT INTO messages (phone, message, direction, status, type, \"timestamp\")"
+    " SELECT '4477009' || lpad((1 + g %% 20000)::text, 5, '0'), 'today ' || g,"
+    "  CASE WHEN g %% 2 = 0 THEN 'inbound' ELSE 'outbound' END,"
+    "  CASE WHEN g %% 2 = 0 THEN 'received' ELSE 'read' END, 'text', midnight + random() * (now() - midnight)"
+    " FROM generate_series(1, %u) g,"
+    "  (SELECT date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS midnight) m;"
+    "SELECT wabiz_analytics_refresh(), wabiz_analytics_refresh_leads()", n);
+  run_long (db, sql);
+  g_print ("\n%'u messages since today's UTC midnight, added to the summaries in %.1f s\n", n,
+           ms_since (t0) / 1000);
+  run_long (db, "VACUUM ANALYZE messages");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -289,8 +315,10 @@ main (int   argc,
   g_autoptr(WabizDb) db = NULL;
   g_autoptr(GError) error = NULL;
   guint n_messages = 1000000;
+  guint n_today = 200000;
   GOptionEntry entries[] = {
     { "messages", 'n', 0, G_OPTION_ARG_INT, &n_messages, "Messages to seed", "N" },
+    { "today", 0, 0, G_OPTION_ARG_INT, &n_today, "Messages of the busy day", "N" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- time the Analytics figures");
@@ -313,6 +341,8 @@ main (int   argc,
   measure (db, "a year", 365);
   measure_refresh_after_traffic (db);
   measure (db, "30 days, after that traffic", 30);
+  seed_today (db, n_today);
+  measure (db, "7 days, after a busy day", 7);
 
   wabiz_db_close (db);
   return 0;
