@@ -699,8 +699,14 @@ finish_fetch (Fetch *fetch)
 
   g_assert (self->n_fetching > 0);
   self->n_fetching--;
-  g_hash_table_remove (self->in_flight, fetch->media_id);
-  return_retries (self, fetch->media_id);
+  /* A retry may have claimed the media again before this fetch's end
+   * reached here (its failure was in the database first): the retries
+   * wait for that newer fetch, which took the media's place. */
+  if (g_hash_table_lookup (self->in_flight, fetch->media_id) == fetch)
+    {
+      g_hash_table_remove (self->in_flight, fetch->media_id);
+      return_retries (self, fetch->media_id);
+    }
   fetch_free (fetch);
 
   /* a free slot: anything else due? */
@@ -954,7 +960,8 @@ start_fetch (WabizMediaFetcher *self,
 {
   fetch->self = g_object_ref (self);
   self->n_fetching++;
-  g_hash_table_insert (self->in_flight, fetch->media_id, fetch);
+  /* replace: the key is the newest fetch's own id */
+  g_hash_table_replace (self->in_flight, fetch->media_id, fetch);
   wabiz_worker_hold (WABIZ_WORKER (self));
 
   if (wabiz_worker_is_stopped (WABIZ_WORKER (self)))
