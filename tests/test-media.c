@@ -9,7 +9,6 @@
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
-#include <libpq-fe.h>
 #include <string.h>
 
 #include "wabiz-media-fetcher-private.h"
@@ -786,17 +785,6 @@ test_budget (Fixture      *f,
   wabiz_db_close (db);
 }
 
-static void
-pq_exec_ok (PGconn        *conn,
-            const char    *query,
-            ExecStatusType status)
-{
-  PGresult *res = PQexec (conn, query);
-
-  g_assert_cmpint (PQresultStatus (res), ==, status);
-  PQclear (res);
-}
-
 /* Two files stored at once: each store counts the other's file, so they
  * end within the budget whichever commits first. Here both have written
  * their file and wait, uncommitted, for the budget's turn, held by the
@@ -808,12 +796,7 @@ test_budget_two_at_once (Fixture      *f,
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   g_autofree char *image = NULL;
   g_autofree char *video = NULL;
-  PGconn *holder = PQconnectdb (f->conninfo);
-
-  g_assert_cmpint (PQstatus (holder), ==, CONNECTION_OK);
-  pq_exec_ok (holder, "BEGIN", PGRES_COMMAND_OK);
-  pq_exec_ok (holder, "SELECT pg_advisory_xact_lock (hashtextextended ('wabiz-media-budget', 0))",
-              PGRES_TUPLES_OK);
+  WabizTestPgLock *turn = wabiz_test_pg_lock (f->conninfo, "wabiz-media-budget");
 
   start_services (f);
   /* the video (11072 bytes) fits; with the image, not */
@@ -821,14 +804,10 @@ test_budget_two_at_once (Fixture      *f,
   image = send_media (f, "image", "{\"caption\": \"The older\"}", now - 200);
   video = send_media (f, "video", "{\"caption\": \"The newer\"}", now - 100);
 
-  WABIZ_TEST_WAIT (holds (f, "SELECT count(*) = 2 FROM pg_stat_activity"
-                             " WHERE datname = current_database() AND wait_event = 'advisory'",
-                          NULL),
-                   60);
+  WABIZ_TEST_WAIT (wabiz_test_pg_n_waiting_for_lock (f->conninfo) == 2, 60);
   g_assert_true (holds (f, "SELECT count(*) = 0 FROM media WHERE state = 'stored'", NULL));
 
-  pq_exec_ok (holder, "COMMIT", PGRES_COMMAND_OK);
-  PQfinish (holder);
+  wabiz_test_pg_unlock (turn);
   WABIZ_TEST_WAIT (is_state (f, video, "stored") && is_state (f, image, "removed"), 60);
   g_assert_true (holds (f, "SELECT sum(size) <= 11500 FROM media WHERE state = 'stored'", NULL));
   g_assert_true (holds (f, "SELECT failure = 'space' FROM media WHERE media_id = $1", image));

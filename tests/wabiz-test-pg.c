@@ -139,6 +139,72 @@ wabiz_test_pg_conninfo (const char *dbname)
   return g_strdup_printf ("%s dbname='%s'", base_conninfo (), dbname);
 }
 
+struct _WabizTestPgLock
+{
+  PGconn *conn;
+};
+
+static PGconn *
+connect_or_fail (const char *conninfo)
+{
+  PGconn *pg = PQconnectdb (conninfo);
+
+  if (PQstatus (pg) != CONNECTION_OK)
+    g_error ("Cannot connect to the test server: %s", PQerrorMessage (pg));
+  return pg;
+}
+
+static PGresult *
+exec_or_fail (PGconn         *pg,
+              const char     *sql,
+              int             n_params,
+              const char    **params,
+              ExecStatusType  status)
+{
+  PGresult *res = PQexecParams (pg, sql, n_params, NULL, params, NULL, NULL, 0);
+
+  if (PQresultStatus (res) != status)
+    g_error ("%s: %s", sql, PQerrorMessage (pg));
+  return res;
+}
+
+WabizTestPgLock *
+wabiz_test_pg_lock (const char *conninfo,
+                    const char *key)
+{
+  WabizTestPgLock *lock = g_new0 (WabizTestPgLock, 1);
+  const char *params[] = { key };
+
+  lock->conn = connect_or_fail (conninfo);
+  PQclear (exec_or_fail (lock->conn, "BEGIN", 0, NULL, PGRES_COMMAND_OK));
+  PQclear (exec_or_fail (lock->conn, "SELECT pg_advisory_xact_lock (hashtextextended ($1, 0))", 1,
+                         params, PGRES_TUPLES_OK));
+  return lock;
+}
+
+void
+wabiz_test_pg_unlock (WabizTestPgLock *lock)
+{
+  PQclear (exec_or_fail (lock->conn, "COMMIT", 0, NULL, PGRES_COMMAND_OK));
+  PQfinish (lock->conn);
+  g_free (lock);
+}
+
+guint
+wabiz_test_pg_n_waiting_for_lock (const char *conninfo)
+{
+  PGconn *pg = connect_or_fail (conninfo);
+  PGresult *res = exec_or_fail (pg,
+                                "SELECT count(*) FROM pg_stat_activity"
+                                " WHERE datname = current_database() AND wait_event = 'advisory'",
+                                0, NULL, PGRES_TUPLES_OK);
+  guint n = (guint) g_ascii_strtoull (PQgetvalue (res, 0, 0), NULL, 10);
+
+  PQclear (res);
+  PQfinish (pg);
+  return n;
+}
+
 char *
 wabiz_test_pg_new_database (void)
 {
@@ -147,15 +213,9 @@ wabiz_test_pg_new_database (void)
   g_autofree char *dbname = g_strdup_printf ("t_%d_%u_%u", getpid (), ++counter,
                                              g_random_int_range (0, 1000000));
   g_autofree char *sql = g_strdup_printf ("CREATE DATABASE %s", dbname);
-  PGconn *pg = PQconnectdb (admin);
-  PGresult *res;
+  PGconn *pg = connect_or_fail (admin);
 
-  if (PQstatus (pg) != CONNECTION_OK)
-    g_error ("Cannot connect to the test server: %s", PQerrorMessage (pg));
-  res = PQexec (pg, sql);
-  if (PQresultStatus (res) != PGRES_COMMAND_OK)
-    g_error ("Cannot create a test database: %s", PQerrorMessage (pg));
-  PQclear (res);
+  PQclear (exec_or_fail (pg, sql, 0, NULL, PGRES_COMMAND_OK));
   PQfinish (pg);
 
   return wabiz_test_pg_conninfo (dbname);

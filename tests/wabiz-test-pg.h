@@ -19,6 +19,15 @@ char          *wabiz_test_pg_new_database     (void);
 char          *wabiz_test_pg_new_seeded_database (const char *seed_sql);
 /* The shared server's connection string for database @dbname. */
 char          *wabiz_test_pg_conninfo         (const char *dbname);
+/* Another session, holding the transaction advisory lock WaBiz names
+ * @key (hashtextextended (@key, 0)) until wabiz_test_pg_unlock(): those
+ * who take it next wait, in the middle of their transactions. */
+typedef struct _WabizTestPgLock WabizTestPgLock;
+WabizTestPgLock *wabiz_test_pg_lock           (const char      *conninfo,
+                                               const char      *key);
+void           wabiz_test_pg_unlock           (WabizTestPgLock *lock);
+/* How many sessions of @conninfo's database wait for an advisory lock now */
+guint          wabiz_test_pg_n_waiting_for_lock (const char    *conninfo);
 /* A server of the test's own (for tests that stop it), not yet started. */
 WabizPgServer *wabiz_test_pg_server_new       (void);
 /* A TCP port on 127.0.0.1 that nothing listens on, bound (and so kept
