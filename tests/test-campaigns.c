@@ -300,15 +300,15 @@ ledger_length (Fixture *f)
 }
 
 static void
-wait_rounds (Fixture *f,
-             guint    n)
+wait_rounds (WabizCampaignRunner *runner,
+             guint                n)
 {
   for (guint i = 0; i < n; i++)
     {
-      guint before = _wabiz_campaign_runner_get_n_rounds (f->runner);
+      guint before = _wabiz_campaign_runner_get_n_rounds (runner);
 
-      wabiz_campaign_runner_wake (f->runner);
-      WABIZ_TEST_WAIT (_wabiz_campaign_runner_get_n_rounds (f->runner) > before, 30);
+      wabiz_campaign_runner_wake (runner);
+      WABIZ_TEST_WAIT (_wabiz_campaign_runner_get_n_rounds (runner) > before, 30);
     }
 }
 
@@ -592,7 +592,7 @@ test_pause_resume (Fixture       *f,
   wait_for_sql (f, "SELECT count(*) = 0 FROM campaign_recipients WHERE state = 'queuing'", 60);
   wait_for_sql (f, "SELECT count(*) = 0 FROM outbox WHERE state IN ('pending', 'sending')", 60);
   queued = sql_int (f, "SELECT count(*) FROM campaign_recipients WHERE state = 'queued'");
-  wait_rounds (f, 3);
+  wait_rounds (f->runner, 3);
   g_assert_cmpint (sql_int (f, "SELECT count(*) FROM campaign_recipients WHERE state = 'queued'"), ==, queued);
   g_assert_cmpint (queued, <, 290 - 3);
   g_assert_cmpuint (ledger_unique (f, phones), ==, queued);
@@ -629,7 +629,7 @@ test_cancel (Fixture       *f,
   g_assert_cmpstr (json_object_get_string_member (cancelled, "state"), ==, "cancelled");
   wait_for_sql (f, "SELECT count(*) = 0 FROM campaign_recipients WHERE state = 'queuing'", 60);
   wait_for_sql (f, "SELECT count(*) = 0 FROM outbox WHERE state IN ('pending', 'sending')", 60);
-  wait_rounds (f, 3);
+  wait_rounds (f->runner, 3);
 
   queued = sql_int (f, "SELECT count(*) FROM campaign_recipients WHERE state = 'queued'");
   g_assert_cmpuint (ledger_unique (f, phones), ==, queued);
@@ -655,7 +655,7 @@ test_start_at (Fixture       *f,
                   ORDER_READY_JSON "}");
   wabiz_outbox_start (f->outbox);
   wabiz_campaign_runner_start (f->runner);
-  wait_rounds (f, 3);
+  wait_rounds (f->runner, 3);
   g_assert_cmpint (sql_int (f, "SELECT count(*) FROM campaign_recipients WHERE state <> 'pending'"
                                " AND state <> 'excluded'"), ==, 0);
   g_assert_cmpint (sql_int (f, "SELECT count(*) FROM campaigns WHERE state = 'scheduled'"), ==, 1);
@@ -703,7 +703,7 @@ test_tier (Fixture       *f,
       wait_for_sql (f, done, 60);
       wait_for_sql (f, "SELECT count(*) = 0 FROM outbox WHERE state IN ('pending', 'sending')", 60);
       /* the day's share and no more, however often it looks */
-      wait_rounds (f, 3);
+      wait_rounds (f->runner, 3);
       g_assert_cmpint (sql_int (f, "SELECT count(*) FROM campaign_recipients WHERE state = 'queued'"), ==, expected);
       g_assert_cmpuint (ledger_length (f), ==, expected);
       if (day < 3)
@@ -721,6 +721,51 @@ test_tier (Fixture       *f,
   g_assert_cmpuint (ledger_unique (f, phones), ==, 600);
   /* the tier counted on the campaigns' clock: three days of sends */
   g_assert_cmpint (sql_int (f, "SELECT count(DISTINCT date_trunc('day', tier_at)) FROM campaign_recipients"), ==, 3);
+}
+
+/* Two runners on one database (a desktop and wabizd) with the 250 tier:
+ * their rounds take turns, so that together they claim the day's 250
+ * and no more. Both first rounds wait here for their turn at once. */
+static void
+test_tier_two_runners (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GDateTime) t0 = g_date_time_new_utc (2030, 6, 1, 8, 0, 0);
+  g_autoptr(WabizCampaignRunner) other = wabiz_campaign_runner_new (f->db, f->outbox);
+  g_autoptr(GAsyncResult) stopped = NULL;
+  g_autoptr(WabizDbResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+  WabizTestPgLock *turn;
+
+  seed_leads (f, 300);
+  /* everyone may get it */
+  res = sql (f, "UPDATE leads SET opted_out_at = NULL, custom_fields = '{\"order\": \"#1\"}'", 0, NULL);
+  set_settings (f, "{\"tier\": \"250\"}");
+  _wabiz_campaign_set_now (g_date_time_to_unix (t0) * G_USEC_PER_SEC);
+  id = create (f, "{\"name\": \"Big\", \"segment\": {}, \"rate\": 1000, " ORDER_READY_JSON "}");
+
+  turn = wabiz_test_pg_lock (f->conninfo, "wabiz-campaign-round");
+  wabiz_outbox_start (f->outbox);
+  wabiz_campaign_runner_start (f->runner);
+  wabiz_campaign_runner_start (other);
+  WABIZ_TEST_WAIT (wabiz_test_pg_n_waiting_for_lock (f->conninfo) == 2, 60);
+  wabiz_test_pg_unlock (turn);
+
+  wait_for_sql (f, "SELECT count(*) = 250 FROM campaign_recipients WHERE state = 'queued'", 60);
+  wait_for_sql (f, "SELECT count(*) = 0 FROM outbox WHERE state IN ('pending', 'sending')", 60);
+  /* the day's share and no more, however often either looks */
+  wait_rounds (f->runner, 2);
+  wait_rounds (other, 2);
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM campaign_recipients"
+                               " WHERE state IN ('queuing', 'queued')"),
+                   ==, 250);
+  g_assert_cmpuint (ledger_length (f), ==, 250);
+
+  wabiz_campaign_runner_stop_async (other, NULL, wabiz_test_store_result_cb, &stopped);
+  wabiz_test_wait_result (&stopped, 60);
+  g_assert_true (wabiz_campaign_runner_stop_finish (other, stopped, &error));
+  g_assert_no_error (error);
 }
 
 /* The link refuses a second bulk message of a campaign's template to a
@@ -1307,6 +1352,8 @@ main (int   argc,
   g_test_add ("/campaigns/cancel", Fixture, NULL, fixture_setup, test_cancel, fixture_teardown);
   g_test_add ("/campaigns/start-at", Fixture, NULL, fixture_setup, test_start_at, fixture_teardown);
   g_test_add ("/campaigns/tier", Fixture, NULL, fixture_setup, test_tier, fixture_teardown);
+  g_test_add ("/campaigns/tier-two-runners", Fixture, NULL, fixture_setup, test_tier_two_runners,
+              fixture_teardown);
   g_test_add ("/campaigns/crash", Fixture, NULL, fixture_setup, test_crash, fixture_teardown);
   g_test_add ("/campaigns/link-refuses-duplicate", Fixture, NULL, fixture_setup, test_link_refuses_duplicate,
               fixture_teardown);

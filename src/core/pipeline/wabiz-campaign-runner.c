@@ -22,10 +22,12 @@
  *     later. A queueing that failed for good marks it failed with the
  *     reason; one the database could not take goes back to pending.
  *
- * Several runners (desktops, wabizd) may share a database: claims skip
- * each other's rows, and the link refuses a second message of the same
- * campaign template to a number within the hour, so a claim taken over
- * from a runner that was only slow never reaches the customer twice.
+ * Several runners (desktops, wabizd) may share a database: their rounds
+ * take turns (a transaction advisory lock), so none claims what the tier
+ * left before another's claims were counted; claims skip each other's
+ * rows, and the link refuses a second message of the same campaign
+ * template to a number within the hour, so a claim taken over from a
+ * runner that was only slow never reaches the customer twice.
  *
  * Time for start times and the tier comes from the campaign model's
  * clock (_wabiz_campaign_now()), which tests move. The rounds, their
@@ -141,6 +143,16 @@ round_on_conn (WabizDbConn *conn,
   gint64 used;
   gint64 backlog;
   guint want = round->want;
+
+  /* one round at a time among the runners sharing the database: each
+   * sees the tier the others' claims used (committed before its turn) */
+  res = wabiz_db_conn_exec (conn,
+                            "SELECT pg_advisory_xact_lock"
+                            " (hashtextextended ('wabiz-campaign-round', 0))",
+                            0, NULL, error);
+  if (res == NULL)
+    return FALSE;
+  g_clear_pointer (&res, wabiz_db_result_unref);
 
   /* claims whose runner died */
   {
