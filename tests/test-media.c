@@ -786,9 +786,8 @@ test_budget (Fixture      *f,
 }
 
 /* Two files stored at once: each store counts the other's file, so they
- * end within the budget whichever commits first. Here both have written
- * their file and wait, uncommitted, for the budget's turn, held by the
- * test until then. */
+ * end within the budget whichever comes first. Here both downloads are
+ * done and wait for their turn to be stored, held by the test. */
 static void
 test_budget_two_at_once (Fixture      *f,
                          gconstpointer data)

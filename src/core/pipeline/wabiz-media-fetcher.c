@@ -215,9 +215,10 @@ static const char *notify_sql =
   "SELECT wabiz_notify('media', m.phone, x.media_id)"
   " FROM media x JOIN messages m ON m.id = x.message_id WHERE x.id = $1::uuid";
 
-/* One store's removals at a time, across desktops: the statement after
- * it sees every file stored before. Without it two stores that overlap
- * each count only their own new file and both stay, past the budget. */
+/* One store at a time, across desktops, so that its removals see every
+ * file stored before: two stores that overlapped each counted only their
+ * own new file, and both stayed past the budget. Taken first, with no
+ * row locked yet, so a store waiting for its turn blocks nobody else. */
 static const char *budget_lock_sql =
   "SELECT pg_advisory_xact_lock (hashtextextended ('wabiz-media-budget', 0))";
 
@@ -509,6 +510,9 @@ store_in_transaction (WabizDbConn  *conn,
   g_autoptr(WabizDbResult) notified = NULL;
   g_autoptr(WabizDbResult) locked = NULL;
 
+  locked = wabiz_db_conn_exec (conn, budget_lock_sql, 0, NULL, error);
+  if (locked == NULL)
+    return FALSE;
   if (!_wabiz_media_store_save_on_conn (conn, job->row_id, job->claim_token, tx->mime, tx->sha256,
                                         tx->bytes, &job->stored, error))
     return FALSE;
@@ -517,9 +521,6 @@ store_in_transaction (WabizDbConn  *conn,
 
   notified = wabiz_db_conn_exec (conn, notify_sql, 1, row_params, error);
   if (notified == NULL)
-    return FALSE;
-  locked = wabiz_db_conn_exec (conn, budget_lock_sql, 0, NULL, error);
-  if (locked == NULL)
     return FALSE;
   tx->removed = wabiz_db_conn_exec (conn, evict_sql, 1, evict_params, error);
   return tx->removed != NULL;
