@@ -766,7 +766,11 @@ test_round_trip (void)
     g_autoptr(WabizDbResult) res = NULL;
     const char *params[] = { reply_wamid };
 
-    WABIZ_TEST_WAIT (db_holds (db, "SELECT EXISTS (SELECT 1 FROM messages WHERE message_id = $1 AND status = 'read')",
+    /* each webhook sets its own time, in whatever order they come:
+     * "read" may land before "delivered" */
+    WABIZ_TEST_WAIT (db_holds (db, "SELECT EXISTS (SELECT 1 FROM messages WHERE message_id = $1"
+                                   " AND status = 'read' AND sent_at IS NOT NULL"
+                                   " AND delivered_at IS NOT NULL AND read_at IS NOT NULL)",
                                reply_wamid), 60);
     res = db_query (db, "SELECT phone, message, direction, sent_at IS NOT NULL AS sent,"
                         " delivered_at IS NOT NULL AS delivered, read_at IS NOT NULL AS read"
