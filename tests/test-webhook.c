@@ -1114,6 +1114,52 @@ run_orders (Fixture     *f,
     }
 }
 
+#define RACE_WAMID "wamid.race.1"
+
+/* A status that comes while the outbox stores its message's wamid:
+ * whichever of the two transactions goes second sees the other's row,
+ * so the status is applied, never kept for a message already there.
+ * Both wait here for the wamid's turn at once, then go. */
+static void
+test_status_while_wamid_stored (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(GBytes) body = make_status_delivery (RACE_WAMID, "delivered", timestamp_for ("delivered"));
+  g_autoptr(GAsyncResult) processed = NULL;
+  g_autoptr(GAsyncResult) stored = NULL;
+  g_autoptr(WabizDbResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *state = NULL;
+  WabizTestPgLock *turn;
+
+  id = sql_text (f, "INSERT INTO messages (phone, direction, status, type)"
+                    " VALUES ('16315551234', 'outbound', 'queued', 'text') RETURNING id::text",
+                 0, NULL);
+  g_assert_cmpuint (post_signed (f, body), ==, 200);
+
+  turn = wabiz_test_pg_lock (f->conninfo, "wabiz-wamid:" RACE_WAMID);
+  wabiz_webhook_processor_run_async (f->processor, NULL, wabiz_test_store_result_cb, &processed);
+  /* the send's answer, stored as the outbox does */
+  wabiz_db_query_async (f->db, "UPDATE messages SET message_id = $2, status = 'accepted' WHERE id = $1::uuid",
+                        2, (const char *[]) { id, RACE_WAMID }, NULL, wabiz_test_store_result_cb, &stored);
+  WABIZ_TEST_WAIT (wabiz_test_pg_n_waiting_for_lock (f->conninfo) == 2, 60);
+  wabiz_test_pg_unlock (turn);
+
+  g_assert_cmpuint (wabiz_webhook_processor_run_finish (f->processor, wabiz_test_wait_result (&processed, 60),
+                                                        &error),
+                    ==, 1);
+  g_assert_no_error (error);
+  res = wabiz_db_query_finish (f->db, wabiz_test_wait_result (&stored, 60), &error);
+  g_assert_no_error (error);
+
+  state = sql_text (f, "SELECT status || ' ' || extract(epoch FROM delivered_at)::bigint FROM messages"
+                       " WHERE id = $1::uuid",
+                    1, (const char *[]) { id });
+  g_assert_cmpstr (state, ==, "delivered 1718374462");
+  g_assert_cmpint (sql_int (f, "SELECT count(*) FROM webhook_early_statuses"), ==, 0);
+}
+
 static void
 test_status_order (Fixture       *f,
                    gconstpointer  data)
@@ -1694,6 +1740,7 @@ main (int   argc,
   ADD ("/wabiz/webhook/fixtures", test_fixtures);
   ADD ("/wabiz/webhook/redelivery", test_redelivery);
   ADD ("/wabiz/webhook/status-order", test_status_order);
+  ADD ("/wabiz/webhook/status-while-wamid-stored", test_status_while_wamid_stored);
   ADD ("/wabiz/webhook/signatures", test_signatures);
   ADD ("/wabiz/webhook/limits", test_limits);
   ADD ("/wabiz/webhook/concurrent", test_concurrent);

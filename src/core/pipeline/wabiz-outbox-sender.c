@@ -752,7 +752,13 @@ write_accepted (WabizDbConn *conn,
 {
   const char *status = ctx->sent->message_status ? "accepted" : "sent";
   const char *wa_id = ctx->sent->wa_id;
+  const char *wamid_p[] = { ctx->sent->wamid };
 
+  /* the wamid's turn first, before any row is locked: a status webhook
+   * for it waits, or is kept before and applied here (030) */
+  if (!exec_ok (conn, "SELECT pg_advisory_xact_lock (hashtextextended ('wabiz-wamid:' || $1, 0))",
+                1, wamid_p, error))
+    return NULL;
   if (!set_outbox_state (conn, ctx, id, "done", NULL, error))
     return NULL;
   if (ctx->stale)

@@ -458,13 +458,40 @@ static const char *apply_statuses_sql =
   " applied AS MATERIALIZED (SELECT s, ord, at, wabiz_apply_status(s->>'wamid', s->>'status', at,"
   "     (s->>'error_code')::int, s->>'error_title', s->>'error_details', s->'conversation',"
   "     s->'pricing') AS phone FROM src ORDER BY s->>'wamid', ord),"
-  " early AS (INSERT INTO webhook_early_statuses (wamid, status, status_at, error_code, error_title,"
-  "     error_details, conversation_info, pricing)"
-  "   SELECT s->>'wamid', s->>'status', at, (s->>'error_code')::int, s->>'error_title', s->>'error_details',"
-  "     s->'conversation', s->'pricing' FROM applied WHERE phone IS NULL"
-  "   ORDER BY s->>'wamid', s->>'status'"
-  "   ON CONFLICT (wamid, status) DO NOTHING)"
-  " SELECT DISTINCT phone FROM applied WHERE phone IS NOT NULL";
+  /* not there yet: looked for again in the wamid's turn, else kept (030) */
+  " early AS MATERIALIZED (SELECT wabiz_keep_early_status(s->>'wamid', s->>'status', at,"
+  "     (s->>'error_code')::int, s->>'error_title', s->>'error_details', s->'conversation',"
+  "     s->'pricing') AS phone FROM applied WHERE phone IS NULL ORDER BY s->>'wamid', ord)"
+  " SELECT phone FROM applied WHERE phone IS NOT NULL"
+  " UNION SELECT phone FROM early WHERE phone IS NOT NULL";
+
+/* The turns of the wamids whose message is not there yet (030), in one
+ * order, before the batch locks any lead, message or conversation: the
+ * outbox storing such a wamid takes its turn first thing too, so the
+ * two never wait for each other both ways. */
+static const char *lock_unknown_wamids_sql =
+  "SELECT pg_advisory_xact_lock (hashtextextended ('wabiz-wamid:' || w, 0))"
+  " FROM (SELECT DISTINCT s->>'wamid' AS w FROM jsonb_array_elements($1::jsonb) s"
+  "        WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.message_id = s->>'wamid')"
+  "        ORDER BY 1) x";
+
+static gboolean
+lock_unknown_wamids (WabizDbConn  *conn,
+                     GPtrArray    *payloads,
+                     GError      **error)
+{
+  g_autoptr(GPtrArray) statuses = batch_items (payloads, G_STRUCT_OFFSET (WabizWebhookPayload, statuses));
+  g_autoptr(WabizDbResult) locked = NULL;
+  g_autofree char *json = NULL;
+  const char *params[1];
+
+  if (statuses->len == 0)
+    return TRUE;
+  json = items_to_json (statuses, status_members, G_N_ELEMENTS (status_members));
+  params[0] = json;
+  locked = wabiz_db_conn_exec_prepared (conn, lock_unknown_wamids_sql, 1, params, error);
+  return locked != NULL;
+}
 
 static gboolean
 apply_batch (WabizDbConn  *conn,
@@ -592,6 +619,9 @@ run_batch (WabizDbConn  *conn,
       g_ptr_array_add (payloads, wabiz_webhook_parse (body, strlen (body), job->phone_number_id, &parse_error));
       g_ptr_array_add (parse_errors, parse_error);
     }
+
+  if (!lock_unknown_wamids (conn, payloads, error))
+    return FALSE;
 
   if (!savepoints)
     {
