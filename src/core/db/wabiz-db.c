@@ -467,6 +467,19 @@ wabiz_db_conn_exec_prepared (WabizDbConn        *conn,
 }
 
 gboolean
+wabiz_db_conn_take_turn (WabizDbConn  *conn,
+                         const char   *name,
+                         GError      **error)
+{
+  const char *params[] = { name };
+  g_autoptr(WabizDbResult) res = NULL;
+
+  res = wabiz_db_conn_exec_prepared (conn, "SELECT pg_advisory_xact_lock (hashtextextended ($1, 0))", 1,
+                                     params, error);
+  return res != NULL;
+}
+
+gboolean
 wabiz_db_conn_exec_script (WabizDbConn *conn,
                            const char  *sql,
                            GError     **error)

@@ -76,6 +76,12 @@ WabizDbResult *wabiz_db_conn_exec_prepared (WabizDbConn        *conn,
                                             int                 n_params,
                                             const char * const *params,
                                             GError            **error);
+/* Waits for the transaction advisory lock named @name (hashtextextended
+ * (@name, 0)), held until the transaction ends: the turns that processes
+ * sharing the database take at a check-then-write. */
+gboolean       wabiz_db_conn_take_turn (WabizDbConn        *conn,
+                                        const char         *name,
+                                        GError            **error);
 /* Runs a script of several statements without parameters (migrations). */
 gboolean       wabiz_db_conn_exec_script (WabizDbConn     *conn,
                                         const char         *sql,

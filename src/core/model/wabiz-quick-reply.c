@@ -444,15 +444,12 @@ save_on_conn (WabizDbConn  *conn,
               GError      **error)
 {
   Write *w = data;
-  g_autoptr(WabizDbResult) lock = NULL;
   g_autoptr(WabizDbResult) taken = NULL;
   g_autoptr(WabizDbResult) res = NULL;
 
   /* one writer of the list at a time, so that two new ones do not both
    * take the last place, nor the same shortcut */
-  lock = wabiz_db_conn_exec (conn, "SELECT pg_advisory_xact_lock (hashtextextended ('wabiz-quick-replies', 0))",
-                             0, NULL, error);
-  if (lock == NULL)
+  if (!wabiz_db_conn_take_turn (conn, "wabiz-quick-replies", error))
     return FALSE;
 
   {
@@ -627,7 +624,6 @@ move_on_conn (WabizDbConn  *conn,
               GError      **error)
 {
   Write *w = data;
-  g_autoptr(WabizDbResult) lock = NULL;
   g_autoptr(WabizDbResult) rows = NULL;
   g_autoptr(WabizDbResult) done = NULL;
   g_autoptr(GPtrArray) order = g_ptr_array_new ();
@@ -635,9 +631,7 @@ move_on_conn (WabizDbConn  *conn,
   const char *moved = NULL;
   guint n;
 
-  lock = wabiz_db_conn_exec (conn, "SELECT pg_advisory_xact_lock (hashtextextended ('wabiz-quick-replies', 0))",
-                             0, NULL, error);
-  if (lock == NULL)
+  if (!wabiz_db_conn_take_turn (conn, "wabiz-quick-replies", error))
     return FALSE;
   rows = wabiz_db_conn_exec (conn, "SELECT id::text AS id FROM quick_replies" ORDER_BY, 0, NULL, error);
   if (rows == NULL)

@@ -146,13 +146,8 @@ round_on_conn (WabizDbConn *conn,
 
   /* one round at a time among the runners sharing the database: each
    * sees the tier the others' claims used (committed before its turn) */
-  res = wabiz_db_conn_exec (conn,
-                            "SELECT pg_advisory_xact_lock"
-                            " (hashtextextended ('wabiz-campaign-round', 0))",
-                            0, NULL, error);
-  if (res == NULL)
+  if (!wabiz_db_conn_take_turn (conn, "wabiz-campaign-round", error))
     return FALSE;
-  g_clear_pointer (&res, wabiz_db_result_unref);
 
   /* claims whose runner died */
   {

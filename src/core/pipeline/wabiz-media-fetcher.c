@@ -215,13 +215,6 @@ static const char *notify_sql =
   "SELECT wabiz_notify('media', m.phone, x.media_id)"
   " FROM media x JOIN messages m ON m.id = x.message_id WHERE x.id = $1::uuid";
 
-/* One store at a time, across desktops, so that its removals see every
- * file stored before: two stores that overlapped each counted only their
- * own new file, and both stayed past the budget. Taken first, with no
- * row locked yet, so a store waiting for its turn blocks nobody else. */
-static const char *budget_lock_sql =
-  "SELECT pg_advisory_xact_lock (hashtextextended ('wabiz-media-budget', 0))";
-
 /* The originals past the budget, oldest messages first. */
 static const char *evict_sql =
   "WITH ranked AS (SELECT id, sum(size) OVER (ORDER BY message_time DESC, id DESC) AS running"
@@ -508,10 +501,13 @@ store_in_transaction (WabizDbConn  *conn,
   const char *row_params[] = { job->row_id };
   const char *evict_params[] = { budget };
   g_autoptr(WabizDbResult) notified = NULL;
-  g_autoptr(WabizDbResult) locked = NULL;
 
-  locked = wabiz_db_conn_exec (conn, budget_lock_sql, 0, NULL, error);
-  if (locked == NULL)
+  /* One store at a time, across desktops, so that its removals see every
+   * file stored before: two stores that overlapped each counted only
+   * their own new file, and both stayed past the budget. Taken first,
+   * with no row locked yet, so a store waiting for its turn blocks
+   * nobody else. */
+  if (!wabiz_db_conn_take_turn (conn, "wabiz-media-budget", error))
     return FALSE;
   if (!_wabiz_media_store_save_on_conn (conn, job->row_id, job->claim_token, tx->mime, tx->sha256,
                                         tx->bytes, &job->stored, error))

@@ -752,12 +752,11 @@ write_accepted (WabizDbConn *conn,
 {
   const char *status = ctx->sent->message_status ? "accepted" : "sent";
   const char *wa_id = ctx->sent->wa_id;
-  const char *wamid_p[] = { ctx->sent->wamid };
+  g_autofree char *turn = g_strconcat ("wabiz-wamid:", ctx->sent->wamid, NULL);
 
   /* the wamid's turn first, before any row is locked: a status webhook
    * for it waits, or is kept before and applied here (030) */
-  if (!exec_ok (conn, "SELECT pg_advisory_xact_lock (hashtextextended ('wabiz-wamid:' || $1, 0))",
-                1, wamid_p, error))
+  if (!wabiz_db_conn_take_turn (conn, turn, error))
     return NULL;
   if (!set_outbox_state (conn, ctx, id, "done", NULL, error))
     return NULL;
