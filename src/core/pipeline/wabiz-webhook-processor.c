@@ -471,8 +471,8 @@ static const char *apply_statuses_sql =
  * two never wait for each other both ways. */
 static const char *lock_unknown_wamids_sql =
   "SELECT pg_advisory_xact_lock (hashtextextended ('wabiz-wamid:' || w, 0))"
-  " FROM (SELECT DISTINCT s->>'wamid' AS w FROM jsonb_array_elements($1::jsonb) s"
-  "        WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.message_id = s->>'wamid')"
+  " FROM (SELECT DISTINCT w FROM unnest($1::text[]) w"
+  "        WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.message_id = w)"
   "        ORDER BY 1) x";
 
 static gboolean
@@ -482,13 +482,16 @@ lock_unknown_wamids (WabizDbConn  *conn,
 {
   g_autoptr(GPtrArray) statuses = batch_items (payloads, G_STRUCT_OFFSET (WabizWebhookPayload, statuses));
   g_autoptr(WabizDbResult) locked = NULL;
-  g_autofree char *json = NULL;
+  g_autoptr(GString) wamids = NULL;
   const char *params[1];
 
   if (statuses->len == 0)
     return TRUE;
-  json = items_to_json (statuses, status_members, G_N_ELEMENTS (status_members));
-  params[0] = json;
+  wamids = g_string_new ("{");
+  for (guint i = 0; i < statuses->len; i++)
+    append_array_element (wamids, ((WabizWebhookStatus *) g_ptr_array_index (statuses, i))->wamid);
+  g_string_append_c (wamids, '}');
+  params[0] = wamids->str;
   locked = wabiz_db_conn_exec_prepared (conn, lock_unknown_wamids_sql, 1, params, error);
   return locked != NULL;
 }
